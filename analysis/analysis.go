@@ -1,0 +1,124 @@
+// Package analysis holds the values every layer of donkeyls shares: positions,
+// findings, edits and the commands a finding can offer. It knows nothing of
+// LSP, processes or the clock; the packages below it turn TypeScript sources
+// into facts, facts into a project model, and the model into findings.
+package analysis
+
+import "fmt"
+
+// Pos is one point in a file. Offset is a byte offset; Line is 0-based; Col
+// counts UTF-16 code units from the start of the line, as LSP does by default.
+// Both forms are kept because every consumer needs one of them and only the
+// extractor still has the source text to convert between them cheaply.
+type Pos struct {
+	Offset int
+	Line   int
+	Col    int
+}
+
+// Range is a half-open span [Start, End).
+type Range struct {
+	Start Pos
+	End   Pos
+}
+
+// Contains reports whether the byte offset lies within r (end inclusive, so a
+// cursor just after a token still counts as on it).
+func (r Range) Contains(offset int) bool {
+	return offset >= r.Start.Offset && offset <= r.End.Offset
+}
+
+// IsZero reports whether r was never set.
+func (r Range) IsZero() bool { return r == Range{} }
+
+func (r Range) String() string {
+	return fmt.Sprintf("%d:%d-%d:%d", r.Start.Line+1, r.Start.Col+1, r.End.Line+1, r.End.Col+1)
+}
+
+// Severity uses the LSP numbering so the boundary needs no table.
+type Severity int
+
+const (
+	SeverityError       Severity = 1
+	SeverityWarning     Severity = 2
+	SeverityInformation Severity = 3
+	SeverityHint        Severity = 4
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	case SeverityInformation:
+		return "information"
+	case SeverityHint:
+		return "hint"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// Location is a range in a file named by its absolute, clean OS path.
+type Location struct {
+	Path  string
+	Range Range
+}
+
+// Related points at another place that explains a finding (the generated
+// file that is stale, the other duplicate, the plugin that defines a name).
+type Related struct {
+	Location Location
+	Message  string
+}
+
+// TextEdit replaces Range in Path with NewText.
+type TextEdit struct {
+	Path    string
+	Range   Range
+	NewText string
+}
+
+// FileCreate creates Path with Content; it fails rather than overwrite.
+type FileCreate struct {
+	Path    string
+	Content string
+}
+
+// WorkspaceEdit is applied as one undoable step: creations first, then edits.
+type WorkspaceEdit struct {
+	Creates []FileCreate
+	Edits   []TextEdit
+}
+
+// Fix is a quick fix that is a pure text change.
+type Fix struct {
+	Title string
+	Edit  WorkspaceEdit
+}
+
+// Command names understood by the language server and the supervisor.
+const (
+	CommandRegenerate    = "donkeyls.regenerate"
+	CommandRestart       = "donkeyls.restart"
+	CommandExtractPlugin = "donkeyls.extractToPlugin"
+)
+
+// CommandRef is an action that runs something rather than editing text.
+type CommandRef struct {
+	Title   string
+	Command string
+	// Root is the project root the command applies to.
+	Root string
+}
+
+// Finding is one diagnostic with a stable code.
+type Finding struct {
+	Code     string
+	Severity Severity
+	Location Location
+	Message  string
+	Related  []Related
+	Fixes    []Fix
+	Commands []CommandRef
+}

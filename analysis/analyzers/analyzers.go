@@ -1,0 +1,68 @@
+// Package analyzers turns a project snapshot into findings. Each analyzer has
+// a name, a one-line doc and a run function, in the spirit of
+// golang.org/x/tools/go/analysis; adding one touches one file and its fixture.
+package analyzers
+
+import (
+	"context"
+	"sort"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
+)
+
+// Analyzer is one check over a whole project.
+type Analyzer struct {
+	Name string
+	Doc  string
+	// Codes are the finding codes it may report.
+	Codes []string
+	Run   func(*Pass)
+}
+
+// Pass is one run of one analyzer.
+type Pass struct {
+	Context  context.Context
+	Project  *project.Project
+	findings []analysis.Finding
+}
+
+// Report records a finding.
+func (p *Pass) Report(f analysis.Finding) { p.findings = append(p.findings, f) }
+
+// All is every analyzer, in the order they run.
+func All() []*Analyzer {
+	return registry
+}
+
+var registry []*Analyzer
+
+// Run runs every analyzer over p and returns the findings sorted by file,
+// position and code.
+func Run(ctx context.Context, p *project.Project) []analysis.Finding {
+	var out []analysis.Finding
+	for _, a := range All() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		pass := &Pass{Context: ctx, Project: p}
+		a.Run(pass)
+		out = append(out, pass.findings...)
+	}
+	Sort(out)
+	return out
+}
+
+// Sort orders findings by path, start offset, then code.
+func Sort(fs []analysis.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].Location, fs[j].Location
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Range.Start.Offset != b.Range.Start.Offset {
+			return a.Range.Start.Offset < b.Range.Start.Offset
+		}
+		return fs[i].Code < fs[j].Code
+	})
+}

@@ -1,0 +1,415 @@
+// Package facts turns one TypeScript file into small immutable values: the
+// plugins, routes, migrations, registrations, events and services it defines,
+// and what a generated output declares. Facts are computed once per file
+// version; the project model joins them without reparsing anything.
+//
+// Every extractor degrades instead of failing: a file that does not parse
+// yields what can still be read, and a value that cannot be read reliably is
+// marked unknown (the *Known flags) rather than reported as absent.
+package facts
+
+import "github.com/donkeyls/donkeyls/analysis"
+
+// Kind says how a file is read. The project decides it from the path and
+// the config; Extract never guesses it from content.
+type Kind int
+
+const (
+	KindSource    Kind = iota // any project TypeScript: plugins, routes, entry, events, services
+	KindMigration             // <plugin>/migrations/*.ts
+	KindConfig                // donkeylabs.config.ts
+	KindRegistry              // <outDir>/registry.d.ts
+	KindContext               // <outDir>/context.d.ts
+	KindEvents                // <outDir>/events.ts
+	KindRoutes                // <outDir>/routes.ts
+	KindProcesses             // <outDir>/processes.ts
+	KindClient                // the generated client
+	KindSchema                // <plugin>/schema.ts, generated from migrations
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindSource:
+		return "source"
+	case KindMigration:
+		return "migration"
+	case KindConfig:
+		return "config"
+	case KindRegistry:
+		return "registry"
+	case KindContext:
+		return "context"
+	case KindEvents:
+		return "events"
+	case KindRoutes:
+		return "routes"
+	case KindProcesses:
+		return "processes"
+	case KindClient:
+		return "client"
+	case KindSchema:
+		return "schema"
+	}
+	return "unknown"
+}
+
+// IsGenerated reports whether files of this kind are written by the generator.
+func (k Kind) IsGenerated() bool { return k >= KindRegistry }
+
+// File is everything known about one version of one file.
+type File struct {
+	Path string
+	Kind Kind
+	// Hash fingerprints the exact bytes; equal hashes mean equal facts.
+	Hash uint64
+	// Size in bytes of the content the facts were read from.
+	Size int
+	// Missing is set for a path the project expects but that does not exist.
+	Missing bool
+	// Unreadable is set when the content is not text (binary, NUL bytes) or
+	// is too large to analyze; such a file contributes nothing but its hash.
+	Unreadable bool
+	// SyntaxErrors is set when the parser recovered from errors. Facts read
+	// from inside an error region are marked unknown by their extractor.
+	SyntaxErrors bool
+	// FirstError is where the first syntax error is, when SyntaxErrors.
+	FirstError analysis.Range
+
+	Imports  []Import
+	TopLevel []Decl
+
+	// Generator is what `donkeylabs generate` would read from this file with
+	// its own regular expressions and rules, which differ from the syntax
+	// tree in ways users trip over (see the generator traps).
+	Generator GeneratorView
+
+	Plugins       []Plugin
+	Routers       []Router
+	Routes        []Route
+	Registrations []Registration
+	Events        []Event
+	Services      []Service
+
+	Migration *Migration
+	Config    *Config
+	Generated *Generated
+}
+
+// Import is one import declaration.
+type Import struct {
+	Spec      string // the module specifier as written
+	SpecRange analysis.Range
+	Range     analysis.Range // the whole declaration
+	TypeOnly  bool
+	Default   string
+	Namespace string
+	Names     []ImportName
+}
+
+// ImportName is one `{ Name as Alias }` binding; Alias is Name when absent.
+type ImportName struct {
+	Name     string
+	Alias    string
+	TypeOnly bool
+}
+
+// Decl is a top-level declaration: what the file defines and whether another
+// file may import it.
+type Decl struct {
+	Name     string
+	Kind     string // "const", "let", "var", "function", "class", "type", "interface", "enum"
+	Exported bool
+	Range    analysis.Range // the whole declaration statement
+}
+
+// GeneratorView mirrors the generator's own reading of a file.
+type GeneratorView struct {
+	// PluginExport is the first `export const <x>Plugin =` name, as the
+	// generator's regex finds it; "" when it finds none.
+	PluginExport string
+	// PluginName is the `name: "..."` the generator's regex reads; "" when
+	// its regex fails and it falls back to the folder name.
+	PluginName string
+	// HandlerKeys and MiddlewareKeys are the keys the generator collects
+	// from every `handlers:` / `middleware:` property in the file.
+	HandlerKeys    []string
+	MiddlewareKeys []string
+	// Services are `export const x = defineService("name", ...)` matches.
+	Services []GeneratorService
+}
+
+// GeneratorService is one defineService the generator finds.
+type GeneratorService struct {
+	ExportName string
+	Name       string
+	ReturnType string
+}
+
+// Key is a named thing at a place.
+type Key struct {
+	Name  string
+	Range analysis.Range
+}
+
+// Plugin is one `createPlugin...define({...})`.
+type Plugin struct {
+	ExportName  string // "" when not exported through a const
+	ExportRange analysis.Range
+	Exported    bool
+
+	Name      string
+	NameRange analysis.Range
+	NameKnown bool
+
+	Dependencies []Key
+	// DepsKnown is false when the array has spreads or computed entries.
+	DepsKnown bool
+	// DepsRange is the array literal; zero when there is no dependencies key.
+	DepsRange analysis.Range
+
+	HandlerKeys     []Key
+	HandlersKnown   bool
+	MiddlewareKeys  []Key
+	MiddlewareKnown bool
+	EventKeys       []Key
+
+	// ServiceMethods are the keys of the object the service factory returns.
+	ServiceMethods []Key
+	// ServiceKnown is true only when that object is a plain literal with no
+	// spreads or computed keys, so an absent method is really absent.
+	ServiceKnown bool
+	ServiceRange analysis.Range
+	// ServiceHash fingerprints the service and init code; a change to it
+	// means a running server still has the old code.
+	ServiceHash uint64
+
+	WithSchema bool
+	WithConfig bool // the export is a factory: registerPlugin(x({...}))
+
+	DefineRange analysis.Range // the whole define(...) call
+	ObjectRange analysis.Range // the object literal passed to define
+
+	// DepUses are `ctx.deps.<plugin>[.<method>]` inside the plugin.
+	DepUses []MemberUse
+	// DBTables are the tables queried through ctx.db inside the plugin.
+	DBTables []Key
+}
+
+// MemberUse is `ctx.plugins.<Plugin>.<Method>` or `ctx.deps.<Plugin>.<Method>`.
+type MemberUse struct {
+	Plugin      string
+	PluginRange analysis.Range
+	Method      string // "" when the plugin service is used as a whole
+	MethodRange analysis.Range
+}
+
+// Router is `createRouter("prefix")`.
+type Router struct {
+	Var    string // the variable it is assigned to, "" for an inline chain
+	Prefix string
+	Range  analysis.Range
+}
+
+// Route is one `.route("name").<kind>({...})`.
+type Route struct {
+	RouterVar string
+	Prefix    string
+	Name      string
+	FullName  string
+	NameRange analysis.Range
+	Kind      string // typed, raw, stream, sse, formData, html, or a plugin handler key
+	KindRange analysis.Range
+	// CallRange spans `.route(...)` through the end of the handler call.
+	CallRange analysis.Range
+	// ConfigRange is the argument of the handler call (object or defineRoute(...)).
+	ConfigRange analysis.Range
+	Middleware  []string
+
+	Input  *Schema
+	Output *Schema
+
+	Handle *Func
+	// CtxUses are the members of the handler's context parameter it touches.
+	CtxUses []CtxUse
+	// DBTables are the tables its ctx.db queries name.
+	DBTables []Key
+}
+
+// Schema is an input or output schema.
+type Schema struct {
+	Text  string
+	Range analysis.Range
+	// Ident is set when the schema is a bare identifier (a named constant).
+	Ident string
+	// Fields is the top-level shape when the schema is a z.object literal.
+	Fields      []Field
+	FieldsKnown bool
+}
+
+// Field is one property of a z.object.
+type Field struct {
+	Name     string
+	Type     string // "string", "number", "boolean", ... or "" when not primitive
+	Optional bool
+}
+
+// Func is a handler function.
+type Func struct {
+	Range     analysis.Range
+	BodyRange analysis.Range
+	Params    []string
+	Async     bool
+	// ExprBody is set for `(...) => expr` without a block.
+	ExprBody bool
+}
+
+// CtxUse is one `ctx.<Member>...` access in a route handler.
+type CtxUse struct {
+	Member      string // db, plugins, core, user, ip, requestId, errors, services, ...
+	Range       analysis.Range
+	Plugin      string // for ctx.plugins.<Plugin>
+	PluginRange analysis.Range
+	Method      string
+	MethodRange analysis.Range
+}
+
+// Registration is `server.registerPlugin(x)` or `registerPlugin(x({...}))`.
+type Registration struct {
+	Ident string // the plugin export named
+	Range analysis.Range
+	// Factory is set when the argument is a call: x({...}).
+	Factory bool
+}
+
+// Event is one entry of `defineEvents({...})` (or a plugin's `events`).
+type Event struct {
+	Name   string
+	Range  analysis.Range
+	Schema string // source text of the schema
+}
+
+// Service is `export const x = defineService("name", ...)`.
+type Service struct {
+	ExportName string
+	Name       string
+	Range      analysis.Range
+}
+
+// Migration is what a migration file does to the database.
+type Migration struct {
+	HasUp bool
+	Ops   []TableOp
+	// Unknown lists what the analyzer could not follow; any entry makes the
+	// plugin's schema verdict unknown.
+	Unknown []Unknown
+}
+
+// Unknown is a construct that could not be analyzed.
+type Unknown struct {
+	Range  analysis.Range
+	Reason string
+}
+
+// TableOpKind is what a schema-builder statement does.
+type TableOpKind int
+
+const (
+	OpCreateTable TableOpKind = iota
+	OpAlterTable
+	OpDropTable
+	OpRenameTable
+)
+
+// TableOp is one schema change.
+type TableOp struct {
+	Kind    TableOpKind
+	Table   string
+	NewName string // OpRenameTable
+	Range   analysis.Range
+	Add     []Column
+	Drop    []string
+	Rename  [][2]string // from, to
+}
+
+// Column is a column as a migration creates it.
+type Column struct {
+	Name    string
+	Type    string // SQL type as written, lower-cased ("text", "integer", ...)
+	NotNull bool
+	// Nullable is known only when the builder says; primary keys are not null.
+	PrimaryKey bool
+	Range      analysis.Range
+}
+
+// Config is what donkeylabs.config.ts says, read statically.
+type Config struct {
+	Plugins      []string
+	PluginsKnown bool
+	Routes       string
+	OutDir       string
+	Entry        string
+	Adapter      string
+	ClientOutput string
+	// Unknown names keys whose values are not string literals.
+	Unknown []string
+	Range   analysis.Range // the config object
+	// Ranges of individual keys' values, for findings about them.
+	PluginRanges []analysis.Range
+}
+
+// Generated is what a generated output declares.
+type Generated struct {
+	// registry.d.ts
+	RegistryPlugins []RegistryEntry
+	Handlers        []string // AvailableHandlers minus typed/raw
+	Middleware      []string // AvailableMiddleware
+	// context.d.ts
+	SchemaTerms []string // plugin names in DatabaseSchema
+	Services    []string // AppServices keys
+	// schema.ts
+	Tables []Table
+	// events.ts
+	Events []GeneratedEvent
+	// client
+	ClientRoutes []ClientRoute
+	// routes.ts
+	RouteSchemas []string
+	// Parsed is false when the file is not in a form we recognise; analyzers
+	// then say nothing about it rather than guess.
+	Parsed bool
+}
+
+// RegistryEntry is one PluginRegistry member.
+type RegistryEntry struct {
+	Name       string
+	ExportName string
+	ImportPath string
+	Range      analysis.Range
+}
+
+// Table is one table interface of a generated schema.ts.
+type Table struct {
+	Name    string
+	Columns []Column
+	Range   analysis.Range
+}
+
+// GeneratedEvent is one EventMap entry with its type text.
+type GeneratedEvent struct {
+	Name  string
+	Type  string
+	Range analysis.Range
+}
+
+// ClientRoute is one route method of the generated client.
+type ClientRoute struct {
+	Name         string
+	Kind         string // typed, raw, stream, sse, formData, html
+	Input        []Field
+	InputKnown   bool
+	Output       []Field
+	OutputKnown  bool
+	Range        analysis.Range
+	InputRecord  bool // Record<string, never>: the route has no input schema
+	OutputNone   bool // unknown: the route has no output schema
+}

@@ -1,0 +1,119 @@
+// Package project joins the facts of every file of one donkeylabs project with
+// its configuration. A Project is an immutable snapshot: WithFile returns a new
+// snapshot that shares every other file's facts, so an edit costs one file's
+// extraction and never a rescan of the workspace.
+package project
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis/facts"
+)
+
+// Source reads file contents. The language server passes one that prefers
+// open editor buffers over disk; nil means the disk.
+type Source interface {
+	ReadFile(path string) ([]byte, error)
+}
+
+// Project is one donkeylabs project at one moment.
+type Project struct {
+	root   string
+	config *Config
+	files  map[string]*facts.File
+	// expected are the generated outputs the generator would write, with the
+	// kind each is read as; those that do not exist have Missing facts.
+	expected map[string]facts.Kind
+	// gitHead holds migration contents at git HEAD, keyed by path; nil when
+	// the project is not inside a git work tree.
+	gitHead map[string][]byte
+}
+
+// Root is the directory holding donkeylabs.config.ts (or the flat layout).
+func (p *Project) Root() string { return p.root }
+
+// Config is the project's configuration as read statically.
+func (p *Project) Config() *Config { return p.config }
+
+// File returns the facts of path, or nil when the project does not analyze it.
+func (p *Project) File(path string) *facts.File { return p.files[filepath.Clean(path)] }
+
+// Files lists every analyzed path, sorted.
+func (p *Project) Files() []string {
+	out := make([]string, 0, len(p.files))
+	for path := range p.files {
+		out = append(out, path)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EachFile calls fn for every file's facts in path order.
+func (p *Project) EachFile(fn func(*facts.File)) {
+	for _, path := range p.Files() {
+		fn(p.files[path])
+	}
+}
+
+// IsGenerated reports whether the generator writes path.
+func (p *Project) IsGenerated(path string) bool {
+	_, ok := p.expected[filepath.Clean(path)]
+	return ok
+}
+
+// GeneratedPaths lists the outputs the generator writes for this project.
+func (p *Project) GeneratedPaths() []string {
+	out := make([]string, 0, len(p.expected))
+	for path := range p.expected {
+		out = append(out, path)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Contains reports whether path lies inside the project root and outside the
+// directories no analysis looks at.
+func (p *Project) Contains(path string) bool {
+	rel, err := filepath.Rel(p.root, filepath.Clean(path))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return false
+	}
+	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+		if part == "node_modules" || part == ".git" {
+			return false
+		}
+	}
+	return true
+}
+
+// Rel returns path relative to the root with forward slashes.
+func (p *Project) Rel(path string) string {
+	rel, err := filepath.Rel(p.root, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// GitHead returns the content of path at git HEAD and whether it is tracked.
+func (p *Project) GitHead(path string) ([]byte, bool) {
+	if p.gitHead == nil {
+		return nil, false
+	}
+	b, ok := p.gitHead[filepath.Clean(path)]
+	return b, ok
+}
+
+// InGit reports whether the project is inside a git work tree.
+func (p *Project) InGit() bool { return p.gitHead != nil }
+
+// ctxErr is a tiny helper so long loops can stop early.
+func ctxErr(ctx context.Context) error {
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Err()
+}
