@@ -403,13 +403,13 @@ type GeneratedEvent struct {
 
 // ClientRoute is one route method of the generated client.
 type ClientRoute struct {
-	Name         string
-	Kind         string // typed, raw, stream, sse, formData, html
-	Input        []Field
-	InputKnown   bool
-	Output       []Field
-	OutputKnown  bool
-	Range        analysis.Range
-	InputRecord  bool // Record<string, never>: the route has no input schema
-	OutputNone   bool // unknown: the route has no output schema
+	Name        string
+	Kind        string // typed, raw, stream, sse, formData, html
+	Input       []Field
+	InputKnown  bool
+	Output      []Field
+	OutputKnown bool
+	Range       analysis.Range
+	InputRecord bool // Record<string, never>: the route has no input schema
+	OutputNone  bool // unknown: the route has no output schema
 }
