@@ -62,6 +62,11 @@ type File struct {
 	Kind Kind
 	// Hash fingerprints the exact bytes; equal hashes mean equal facts.
 	Hash uint64
+	// CodeHash fingerprints the code tokens with comments and whitespace
+	// left out: equal CodeHash means a process that loaded either version
+	// behaves the same. The supervisor records it for every file a server
+	// start loads; the language server compares buffers against it.
+	CodeHash uint64
 	// Size in bytes of the content the facts were read from.
 	Size int
 	// Missing is set for a path the project expects but that does not exist.
