@@ -32,10 +32,13 @@ func (p *Pass) Report(f analysis.Finding) { p.findings = append(p.findings, f) }
 
 // All is every analyzer, in the order they run.
 func All() []*Analyzer {
-	return registry
+	return append([]*Analyzer(nil), registry...)
 }
 
+// registry is filled by init functions only and read-only afterwards.
 var registry []*Analyzer
+
+func register(a *Analyzer) { registry = append(registry, a) }
 
 // Run runs every analyzer over p and returns the findings sorted by file,
 // position and code.

@@ -79,6 +79,9 @@ type File struct {
 	SyntaxErrors bool
 	// FirstError is where the first syntax error is, when SyntaxErrors.
 	FirstError analysis.Range
+	// StaleFacts is set when the content did not parse and the facts are
+	// those of the last version that did (editor buffers mid-edit).
+	StaleFacts bool
 
 	Imports  []Import
 	TopLevel []Decl

@@ -3,43 +3,490 @@ package project
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/syntax"
 )
 
 // ErrNoProject is returned when a directory holds no donkeylabs project.
 var ErrNoProject = errors.New("no donkeylabs project (no donkeylabs.config.ts, and not the flat layout)")
 
-// Discover lists the project roots under dir: every directory holding a
-// donkeylabs.config.ts (or, failing any, dir itself in the older flat layout),
-// skipping node_modules and .git. Sorted.
-func Discover(ctx context.Context, dir string) ([]string, error) {
-	return nil, errors.New("unimplemented")
+// MaxFiles bounds one project's analyzed files; a root that holds more is
+// almost certainly a mistake (a home directory) and is refused with a clear
+// error instead of a long stall.
+const MaxFiles = 200_000
+
+// skipDir reports directories no analysis enters. Hidden directories are
+// skipped except the generator's default output directory.
+func skipDir(name string) bool {
+	switch name {
+	case "node_modules", ".git", ".hg", ".svn", ".donkeyls":
+		return true
+	}
+	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".@donkeylabs")
 }
+
+// Discover lists the project roots under dir: every directory holding a
+// donkeylabs.config.ts, skipping node_modules and .git, or dir itself when it
+// has none but uses the older flat layout. Sorted.
+func Discover(ctx context.Context, dir string) ([]string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	var roots []string
+	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == dir {
+				return err
+			}
+			return nil // unreadable subdirectories are not projects
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() {
+			if path != dir && skipDir(d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Name() == ConfigFile {
+			roots = append(roots, filepath.Dir(path))
+		}
+		return nil
+	})
+	if walkErr != nil {
+		return nil, fmt.Errorf("searching %s for projects: %w", dir, walkErr)
+	}
+	if len(roots) == 0 && isFlatLayout(dir) {
+		roots = append(roots, dir)
+	}
+	if len(roots) == 0 {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNoProject)
+	}
+	sort.Strings(roots)
+	return roots, nil
+}
+
+// isFlatLayout recognises the older layout: plugins/<name>/index.ts with the
+// registry at the root.
+func isFlatLayout(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, "plugins")); err != nil {
+		return false
+	}
+	for _, marker := range []string{"registry.d.ts", "context.d.ts", "scripts/generate-registry.ts"} {
+		if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+type diskSource struct{}
+
+func (diskSource) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
 
 // Load reads and analyzes the project rooted at root. src may be nil (disk).
 func Load(ctx context.Context, root string, src Source) (*Project, error) {
-	return nil, errors.New("unimplemented")
+	if src == nil {
+		src = diskSource{}
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", root, err)
+	}
+	root = filepath.Clean(root)
+	cfg, cfgFacts, err := loadConfig(ctx, root, src)
+	if err != nil {
+		return nil, err
+	}
+	p := &Project{root: root, config: cfg, files: map[string]*facts.File{}, memo: &memo{}}
+	paths, err := p.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.expected = p.expectedOutputs(paths)
+	kinds := make(map[string]facts.Kind, len(paths))
+	for _, path := range paths {
+		if k, ok := p.KindOf(path); ok {
+			kinds[path] = k
+		}
+	}
+	if err := p.extractAll(ctx, src, kinds); err != nil {
+		return nil, err
+	}
+	if cfgFacts != nil {
+		p.files[cfgFacts.Path] = cfgFacts
+	}
+	for path, kind := range p.expected {
+		if _, ok := p.files[path]; !ok {
+			p.files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
+		}
+	}
+	p.gitHead = gitHeadBlobs(ctx, root, p.migrationPaths())
+	return p, nil
+}
+
+// loadConfig reads donkeylabs.config.ts (or sets up the flat layout) and
+// package.json, applying the generator's defaults.
+func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.File, error) {
+	cfg := &Config{Root: root, OutDir: DefaultOutDir, Entry: DefaultEntry, Routes: DefaultRoutes, PluginsKnown: true}
+	cfg.readPackageJSON(src.ReadFile)
+	path := filepath.Join(root, ConfigFile)
+	b, err := src.ReadFile(path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		if !isFlatLayout(root) {
+			return nil, nil, fmt.Errorf("%s: %w", root, ErrNoProject)
+		}
+		// The flat layout keeps plugins at the root and the registry beside them.
+		cfg.Plugins = []string{"./plugins/**/index.ts"}
+		cfg.OutDir = "."
+		cfg.Entry = "./index.ts"
+		return cfg, nil, nil
+	}
+	parser := syntax.NewParser()
+	defer parser.Close()
+	f := facts.Extract(ctx, parser, path, b, facts.KindConfig)
+	cfg.ConfigPath = path
+	cfg.Facts = f.Config
+	if c := f.Config; c != nil {
+		cfg.Plugins = c.Plugins
+		cfg.PluginsKnown = c.PluginsKnown
+		if c.OutDir != "" {
+			cfg.OutDir = c.OutDir
+		}
+		if c.Entry != "" {
+			cfg.Entry = c.Entry
+		}
+		if c.Routes != "" {
+			cfg.Routes = c.Routes
+		}
+		cfg.Adapter = c.Adapter
+		cfg.ClientOutput = c.ClientOutput
+		if !c.PluginsKnown && len(c.Plugins) == 0 {
+			// Fall back to the conventional folder so analysis still helps.
+			cfg.Plugins = []string{"./src/server/plugins/**/index.ts"}
+		}
+	}
+	return cfg, f, nil
+}
+
+// scan lists every TypeScript file of the project.
+func (p *Project) scan(ctx context.Context) ([]string, error) {
+	var paths []string
+	outDir := p.config.OutPath()
+	err := filepath.WalkDir(p.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == p.root {
+				return err
+			}
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path == p.root {
+				return nil
+			}
+			if skipDir(d.Name()) && !isWithin(outDir, path) && !isWithin(path, outDir) {
+				return filepath.SkipDir
+			}
+			if d.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			// A nested project is analyzed on its own.
+			if _, err := os.Stat(filepath.Join(path, ConfigFile)); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if isTypeScript(d.Name()) {
+			paths = append(paths, path)
+			if len(paths) > MaxFiles {
+				return fmt.Errorf("more than %d TypeScript files under %s: is this the right directory?", MaxFiles, p.root)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", p.root, err)
+	}
+	return paths, nil
+}
+
+func isTypeScript(name string) bool {
+	switch filepath.Ext(name) {
+	case ".ts", ".tsx", ".mts", ".cts":
+		return true
+	}
+	return false
+}
+
+// isWithin reports whether path is dir or below it.
+func isWithin(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // KindOf says how the project reads path, and false when the project does not
 // analyze it at all (not TypeScript, outside the root, in node_modules).
 func (p *Project) KindOf(path string) (facts.Kind, bool) {
-	return 0, false
+	path = filepath.Clean(path)
+	if !p.Contains(path) {
+		return 0, false
+	}
+	if k, ok := p.expected[path]; ok {
+		return k, true
+	}
+	if path == p.config.ConfigPath {
+		return facts.KindConfig, true
+	}
+	if !isTypeScript(path) {
+		return 0, false
+	}
+	if filepath.Base(filepath.Dir(path)) == "migrations" && p.underPluginDir(filepath.Dir(filepath.Dir(path))) && !strings.HasSuffix(path, ".d.ts") {
+		return facts.KindMigration, true
+	}
+	if filepath.Base(path) == "schema.ts" && p.underPluginDir(filepath.Dir(path)) {
+		return facts.KindSchema, true
+	}
+	if isWithin(p.config.OutPath(), path) && p.config.OutPath() != p.root {
+		switch filepath.Base(path) {
+		case "registry.d.ts":
+			return facts.KindRegistry, true
+		case "context.d.ts":
+			return facts.KindContext, true
+		case "events.ts":
+			return facts.KindEvents, true
+		case "routes.ts":
+			return facts.KindRoutes, true
+		case "processes.ts":
+			return facts.KindProcesses, true
+		case "client.ts":
+			if p.config.ClientPath() == path {
+				return facts.KindClient, true
+			}
+		}
+	}
+	return facts.KindSource, true
+}
+
+// underPluginDir reports whether dir is a plugin folder: inside a folder the
+// generator scans for plugins.
+func (p *Project) underPluginDir(dir string) bool {
+	for _, base := range p.config.PluginScanDirs() {
+		if isWithin(base, dir) && dir != base {
+			return true
+		}
+	}
+	return false
+}
+
+// expectedOutputs lists what the generator writes for this project.
+func (p *Project) expectedOutputs(paths []string) map[string]facts.Kind {
+	out := map[string]facts.Kind{}
+	dir := p.config.OutPath()
+	out[filepath.Join(dir, "registry.d.ts")] = facts.KindRegistry
+	out[filepath.Join(dir, "context.d.ts")] = facts.KindContext
+	if p.config.ConfigPath != "" {
+		out[filepath.Join(dir, "routes.ts")] = facts.KindRoutes
+		out[filepath.Join(dir, "events.ts")] = facts.KindEvents
+		out[filepath.Join(dir, "processes.ts")] = facts.KindProcesses
+	}
+	if c := p.config.ClientPath(); c != "" {
+		out[c] = facts.KindClient
+	}
+	// A plugin with .ts migrations gets schema.ts beside its index.ts.
+	for _, path := range paths {
+		if filepath.Base(filepath.Dir(path)) != "migrations" || strings.HasSuffix(path, ".d.ts") || filepath.Ext(path) != ".ts" {
+			continue
+		}
+		pluginDir := filepath.Dir(filepath.Dir(path))
+		if !p.underPluginDir(pluginDir) {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(pluginDir, "index.ts")); err != nil {
+			continue
+		}
+		out[filepath.Join(pluginDir, "schema.ts")] = facts.KindSchema
+	}
+	return out
+}
+
+// extractAll parses every file on all cores; each worker owns its parser.
+func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]facts.Kind) error {
+	type job struct {
+		path string
+		kind facts.Kind
+	}
+	jobs := make(chan job)
+	results := make(chan *facts.File)
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parser := syntax.NewParser()
+			defer parser.Close()
+			for j := range jobs {
+				b, err := src.ReadFile(j.path)
+				if err != nil {
+					if errors.Is(err, fs.ErrNotExist) {
+						continue // deleted since the scan
+					}
+					results <- &facts.File{Path: j.path, Kind: j.kind, Unreadable: true}
+					continue
+				}
+				results <- facts.Extract(ctx, parser, j.path, b, j.kind)
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for path, kind := range kinds {
+			if kind == facts.KindConfig {
+				continue
+			}
+			select {
+			case jobs <- job{path, kind}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	for f := range results {
+		p.files[f.Path] = f
+	}
+	return ctx.Err()
+}
+
+func (p *Project) migrationPaths() []string {
+	var out []string
+	for path, f := range p.files {
+		if f.Kind == facts.KindMigration {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// clone copies the snapshot's maps so a new version can differ in one file.
+func (p *Project) clone() *Project {
+	q := *p
+	q.memo = &memo{}
+	q.files = make(map[string]*facts.File, len(p.files))
+	for k, v := range p.files {
+		q.files[k] = v
+	}
+	return &q
 }
 
 // WithFile returns a snapshot in which path has content. A path the project
 // does not analyze returns p itself. Changing donkeylabs.config.ts or
-// package.json returns a snapshot that needs Reload; NeedsReload says so.
+// package.json, or adding a file that changes which folders are plugins,
+// returns a snapshot whose NeedsReload is true.
 func (p *Project) WithFile(path string, content []byte) *Project {
-	return p
+	path = filepath.Clean(path)
+	if p.affectsConfig(path) {
+		q := p.clone()
+		q.needsReload = true
+		return q
+	}
+	kind, ok := p.KindOf(path)
+	if !ok {
+		return p
+	}
+	old := p.files[path]
+	if old != nil && !old.Missing && old.Hash == hashOf(content) {
+		return p
+	}
+	parser := syntax.NewParser()
+	defer parser.Close()
+	f := facts.Extract(context.Background(), parser, path, content, kind)
+	if f.SyntaxErrors && old != nil && !old.SyntaxErrors && !old.Missing && !old.Unreadable {
+		f = keepLastGood(f, old)
+	}
+	q := p.clone()
+	q.files[path] = f
+	if old == nil && (filepath.Base(path) == "index.ts" || kind == facts.KindMigration) {
+		// A new plugin folder or its first migration changes the expected outputs.
+		q.needsReload = true
+	}
+	return q
+}
+
+// keepLastGood keeps the structural facts of the last version that parsed
+// while a buffer is mid-edit, so verdicts do not flicker at every keystroke.
+// Hashes are the new ones: the file did change.
+func keepLastGood(now, last *facts.File) *facts.File {
+	f := *last
+	f.Hash = now.Hash
+	f.Size = now.Size
+	f.SyntaxErrors = true
+	f.FirstError = now.FirstError
+	f.StaleFacts = true
+	return &f
 }
 
 // WithoutFile returns a snapshot in which path does not exist.
 func (p *Project) WithoutFile(path string) *Project {
-	return p
+	path = filepath.Clean(path)
+	if p.affectsConfig(path) {
+		q := p.clone()
+		q.needsReload = true
+		return q
+	}
+	kind, expected := p.expected[path]
+	if _, ok := p.files[path]; !ok {
+		return p
+	}
+	q := p.clone()
+	if expected {
+		q.files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
+	} else {
+		delete(q.files, path)
+	}
+	if filepath.Base(path) == "index.ts" || filepath.Base(filepath.Dir(path)) == "migrations" {
+		q.needsReload = true
+	}
+	return q
+}
+
+func (p *Project) affectsConfig(path string) bool {
+	return path == filepath.Join(p.root, ConfigFile) || path == filepath.Join(p.root, "package.json")
 }
 
 // NeedsReload reports whether a change since the last Load (config, a new
-// plugin folder's discovery inputs) requires Load to be called again.
-func (p *Project) NeedsReload() bool { return false }
+// plugin folder) requires Load to be called again for exact results.
+func (p *Project) NeedsReload() bool { return p.needsReload }
+
+func hashOf(b []byte) uint64 {
+	// Same function facts uses, so equal content is detected without parsing.
+	return facts.HashBytes(b)
+}

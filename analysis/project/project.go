@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 )
@@ -27,9 +28,25 @@ type Project struct {
 	// expected are the generated outputs the generator would write, with the
 	// kind each is read as; those that do not exist have Missing facts.
 	expected map[string]facts.Kind
-	// gitHead holds migration contents at git HEAD, keyed by path; nil when
-	// the project is not inside a git work tree.
-	gitHead map[string][]byte
+	// gitHead holds the git blob ids of migration files at HEAD, keyed by
+	// path; nil when the project is not inside a git work tree.
+	gitHead map[string]string
+	// needsReload is set when a change needs a fresh Load for exact results.
+	needsReload bool
+	// memo caches values derived from the files; every new snapshot gets a
+	// fresh one, so the cache never outlives the facts it was computed from.
+	memo *memo
+}
+
+type memo struct {
+	pathsOnce    sync.Once
+	paths        []string
+	expectedOnce sync.Once
+	expected     *Expected
+}
+
+func (p *Project) m() *memo {
+	return p.memo
 }
 
 // Root is the directory holding donkeylabs.config.ts (or the flat layout).
@@ -41,14 +58,17 @@ func (p *Project) Config() *Config { return p.config }
 // File returns the facts of path, or nil when the project does not analyze it.
 func (p *Project) File(path string) *facts.File { return p.files[filepath.Clean(path)] }
 
-// Files lists every analyzed path, sorted.
+// Files lists every analyzed path, sorted. The slice is shared: do not modify it.
 func (p *Project) Files() []string {
-	out := make([]string, 0, len(p.files))
-	for path := range p.files {
-		out = append(out, path)
-	}
-	sort.Strings(out)
-	return out
+	m := p.m()
+	m.pathsOnce.Do(func() {
+		m.paths = make([]string, 0, len(p.files))
+		for path := range p.files {
+			m.paths = append(m.paths, path)
+		}
+		sort.Strings(m.paths)
+	})
+	return m.paths
 }
 
 // EachFile calls fn for every file's facts in path order.
@@ -98,10 +118,11 @@ func (p *Project) Rel(path string) string {
 	return filepath.ToSlash(rel)
 }
 
-// GitHead returns the content of path at git HEAD and whether it is tracked.
-func (p *Project) GitHead(path string) ([]byte, bool) {
+// GitHeadBlob returns the git blob id of path at HEAD and whether git tracks
+// it there. Only migration files are looked up.
+func (p *Project) GitHeadBlob(path string) (string, bool) {
 	if p.gitHead == nil {
-		return nil, false
+		return "", false
 	}
 	b, ok := p.gitHead[filepath.Clean(path)]
 	return b, ok

@@ -1,0 +1,467 @@
+package analyzers
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
+)
+
+// Staleness codes: a generated output no longer matches what the generator
+// would write for the current sources.
+const (
+	CodeTypesMissing  = "types-missing"
+	CodeStaleRegistry = "stale-registry"
+	CodeStaleContext  = "stale-context"
+	CodeStaleSchema   = "stale-schema"
+	CodeStaleEvents   = "stale-events"
+	CodeStaleClient   = "stale-client"
+	CodeSchemaUnknown = "schema-unknown"
+)
+
+// StalenessCodes are the codes whose fix is to regenerate types.
+var StalenessCodes = []string{CodeTypesMissing, CodeStaleRegistry, CodeStaleContext, CodeStaleSchema, CodeStaleEvents, CodeStaleClient}
+
+func init() {
+	register(&Analyzer{Name: "outputs", Doc: "reports generated outputs that do not exist yet", Codes: []string{CodeTypesMissing}, Run: runTypesMissing})
+	register(&Analyzer{Name: "registry", Doc: "compares registry.d.ts with the plugins, handlers and middleware the generator would find", Codes: []string{CodeStaleRegistry}, Run: runStaleRegistry})
+	register(&Analyzer{Name: "context", Doc: "compares context.d.ts with the plugins' schemas and the defineService calls", Codes: []string{CodeStaleContext}, Run: runStaleContext})
+	register(&Analyzer{Name: "schema", Doc: "compares each plugin's schema.ts with what its migrations create", Codes: []string{CodeStaleSchema, CodeSchemaUnknown}, Run: runStaleSchema})
+	register(&Analyzer{Name: "events", Doc: "compares events.ts with defineEvents", Codes: []string{CodeStaleEvents}, Run: runStaleEvents})
+	register(&Analyzer{Name: "client", Doc: "compares the generated client with the routes (only when an adapter is configured)", Codes: []string{CodeStaleClient}, Run: runStaleClient})
+}
+
+// stale builds a staleness finding at a source location, pointing at the
+// generated file that is out of date and offering regeneration.
+func (p *Pass) stale(code, path string, rng analysis.Range, genPath string, genRange analysis.Range, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	f := analysis.Finding{
+		Code:     code,
+		Severity: analysis.SeverityWarning,
+		Location: analysis.Location{Path: path, Range: rng},
+		Message:  msg,
+		Commands: []analysis.CommandRef{p.regenerate()},
+	}
+	if genPath != "" && genPath != path {
+		f.Related = append(f.Related, analysis.Related{
+			Location: analysis.Location{Path: genPath, Range: genRange},
+			Message:  p.Project.Rel(genPath) + " is out of date",
+		})
+	}
+	p.Report(f)
+}
+
+func (p *Pass) regenerate() analysis.CommandRef {
+	return analysis.CommandRef{Title: "Regenerate types (" + p.Project.Config().TypegenCommand() + ")", Command: analysis.CommandRegenerate, Root: p.Project.Root()}
+}
+
+// generated returns the facts of a generated output that exists and has the
+// shape we understand; nil otherwise (missing outputs are types-missing's).
+func generated(p *project.Project, path string) *facts.File {
+	f := p.File(path)
+	if f == nil || f.Missing || f.Unreadable || f.Generated == nil || !f.Generated.Parsed {
+		return nil
+	}
+	return f
+}
+
+func runTypesMissing(p *Pass) {
+	proj := p.Project
+	cfg := proj.Config()
+	for _, path := range proj.GeneratedPaths() {
+		f := proj.File(path)
+		if f == nil || !f.Missing {
+			continue
+		}
+		at, rng := cfg.ConfigPath, analysis.Range{}
+		what := "the generator writes " + proj.Rel(path) + ", which does not exist yet"
+		if f.Kind == facts.KindSchema {
+			// Point at the plugin whose migrations it is generated from.
+			at = filepath.Join(filepath.Dir(path), "index.ts")
+			if pf := proj.File(at); pf != nil {
+				for _, pl := range pf.Plugins {
+					rng = pl.ExportRange
+				}
+			}
+			what = "this plugin has migrations but " + proj.Rel(path) + " has not been generated: ctx.db has no table types"
+		} else if at == "" {
+			at = path
+		} else if cfg.Facts != nil {
+			rng = cfg.Facts.Range
+			rng.End = rng.Start
+		}
+		p.Report(analysis.Finding{
+			Code:     CodeTypesMissing,
+			Severity: analysis.SeverityWarning,
+			Location: analysis.Location{Path: at, Range: rng},
+			Message:  what + "; run the generator",
+			Related:  []analysis.Related{{Location: analysis.Location{Path: path}, Message: "missing output"}},
+			Commands: []analysis.CommandRef{p.regenerate()},
+		})
+	}
+}
+
+func runStaleRegistry(p *Pass) {
+	proj := p.Project
+	regPath := filepath.Join(proj.Config().OutPath(), "registry.d.ts")
+	reg := generated(proj, regPath)
+	if reg == nil {
+		return
+	}
+	exp := proj.Expected()
+	g := reg.Generated
+	byName := map[string]facts.RegistryEntry{}
+	byExport := map[string]facts.RegistryEntry{}
+	for _, e := range g.RegistryPlugins {
+		byName[e.Name] = e
+		byExport[e.ExportName] = e
+	}
+	expectedNames := map[string]bool{}
+	for _, gp := range exp.Plugins {
+		expectedNames[gp.Name] = true
+		e, ok := byName[gp.Name]
+		switch {
+		case ok && e.ExportName != gp.ExportName:
+			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, e.Range,
+				"plugin %q is exported as %s, but the generated registry still imports %s: regenerate types", gp.Name, gp.ExportName, e.ExportName)
+		case ok:
+		case byExport[gp.ExportName].Name != "":
+			old := byExport[gp.ExportName]
+			p.stale(CodeStaleRegistry, gp.Path, gp.NameRange(), regPath, old.Range,
+				"plugin %s is now named %q, but the generated registry still calls it %q (ctx.plugins.%s): regenerate types", gp.ExportName, gp.Name, old.Name, old.Name)
+		default:
+			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, analysis.Range{},
+				"plugin %q is not in the generated registry: ctx.plugins.%s is untyped until you regenerate types", gp.Name, gp.Name)
+		}
+	}
+	exports := map[string]bool{}
+	for _, gp := range exp.Plugins {
+		exports[gp.ExportName] = true
+	}
+	for _, e := range g.RegistryPlugins {
+		if expectedNames[e.Name] || exports[e.ExportName] {
+			continue
+		}
+		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
+			"the generated registry lists plugin %q (%s), which no longer exists in the sources: regenerate types", e.Name, e.ExportName)
+	}
+	p.compareKeys(regPath, "handler", exp.Handlers, g.Handlers, exp.KeysUncertain)
+	p.compareKeys(regPath, "middleware", exp.Middleware, g.Middleware, exp.KeysUncertain)
+}
+
+func (p *Pass) compareKeys(regPath, what string, expected []project.GenKey, have []string, uncertain bool) {
+	haveSet := toSet(have)
+	expSet := map[string]bool{}
+	for _, k := range expected {
+		expSet[k.Name] = true
+		if haveSet[k.Name] {
+			continue
+		}
+		if k.Plugin.File.StaleFacts {
+			continue
+		}
+		union := "AvailableHandlers"
+		hint := fmt.Sprintf("routes cannot use .%s(...) until you regenerate types", k.Name)
+		if what == "middleware" {
+			union = "AvailableMiddleware"
+			hint = fmt.Sprintf("routers cannot use .middleware.%s() until you regenerate types", k.Name)
+		}
+		p.stale(CodeStaleRegistry, k.Plugin.Path, k.Range, regPath, analysis.Range{},
+			"%s %q of plugin %q is not in the generated registry (%s): %s", what, k.Name, k.Plugin.Name, union, hint)
+	}
+	if uncertain {
+		return // a key may only be hidden by a syntax error
+	}
+	var gone []string
+	for _, h := range have {
+		if !expSet[h] {
+			gone = append(gone, h)
+		}
+	}
+	for _, h := range gone {
+		p.stale(CodeStaleRegistry, regPath, analysis.Range{}, "", analysis.Range{},
+			"the generated registry still offers %s %q, which no plugin defines any more: regenerate types", what, h)
+	}
+}
+
+func toSet(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+func runStaleContext(p *Pass) {
+	proj := p.Project
+	ctxPath := filepath.Join(proj.Config().OutPath(), "context.d.ts")
+	cf := generated(proj, ctxPath)
+	if cf == nil {
+		return
+	}
+	exp := proj.Expected()
+	terms := toSet(cf.Generated.SchemaTerms)
+	expNames := map[string]bool{}
+	for _, gp := range exp.Plugins {
+		expNames[gp.Name] = true
+		if !terms[gp.Name] {
+			p.stale(CodeStaleContext, gp.Path, gp.NameRange(), ctxPath, analysis.Range{},
+				"plugin %q's schema is not part of DatabaseSchema in the generated context: regenerate types", gp.Name)
+		}
+	}
+	for _, t := range cf.Generated.SchemaTerms {
+		if !expNames[t] {
+			p.stale(CodeStaleContext, ctxPath, analysis.Range{}, "", analysis.Range{},
+				"the generated context still merges the schema of plugin %q, which no longer exists: regenerate types", t)
+		}
+	}
+	have := toSet(cf.Generated.Services)
+	expServices := map[string]bool{}
+	for _, s := range exp.Services {
+		expServices[s.Name] = true
+		if !have[s.Name] {
+			p.stale(CodeStaleContext, s.Path, s.Range, ctxPath, analysis.Range{},
+				"service %q is not in AppServices in the generated context: ctx.services.%s is untyped until you regenerate types", s.Name, s.Name)
+		}
+	}
+	for _, s := range cf.Generated.Services {
+		if !expServices[s] {
+			p.stale(CodeStaleContext, ctxPath, analysis.Range{}, "", analysis.Range{},
+				"the generated context still declares service %q, which no defineService creates any more: regenerate types", s)
+		}
+	}
+}
+
+func runStaleSchema(p *Pass) {
+	proj := p.Project
+	for _, gs := range proj.Expected().Schemas {
+		sf := generated(proj, gs.SchemaPath)
+		if sf == nil {
+			continue
+		}
+		if len(gs.Unknown) > 0 {
+			u := gs.Unknown[0]
+			p.Report(analysis.Finding{
+				Code:     CodeSchemaUnknown,
+				Severity: analysis.SeverityInformation,
+				Location: analysis.Location{Path: u.Path, Range: u.Range},
+				Message: fmt.Sprintf("donkeyls cannot follow this migration (%s), so it cannot tell whether %s is up to date; regenerate types after changing migrations",
+					u.Reason, proj.Rel(gs.SchemaPath)),
+				Related:  []analysis.Related{{Location: analysis.Location{Path: gs.SchemaPath}, Message: "generated from these migrations"}},
+				Commands: []analysis.CommandRef{p.regenerate()},
+			})
+			continue
+		}
+		have := map[string]facts.Table{}
+		for _, t := range sf.Generated.Tables {
+			have[t.Name] = t
+		}
+		expTables := map[string]bool{}
+		for _, t := range gs.Tables {
+			expTables[t.Name] = true
+			ht, ok := have[t.Name]
+			if !ok {
+				p.stale(CodeStaleSchema, t.Path, t.Range, gs.SchemaPath, analysis.Range{},
+					"table %q is created by this migration but is not in %s: regenerate types", t.Name, proj.Rel(gs.SchemaPath))
+				continue
+			}
+			haveCols := map[string]bool{}
+			for _, c := range ht.Columns {
+				haveCols[c.Name] = true
+			}
+			expCols := map[string]bool{}
+			for _, c := range t.Columns {
+				expCols[c.Name] = true
+				if !haveCols[c.Name] {
+					p.stale(CodeStaleSchema, c.Path, c.Range, gs.SchemaPath, ht.Range,
+						"column %s.%s is added by this migration but is not in %s: regenerate types", t.Name, c.Name, proj.Rel(gs.SchemaPath))
+				}
+			}
+			for _, c := range ht.Columns {
+				if !expCols[c.Name] {
+					last := gs.Migrations[len(gs.Migrations)-1]
+					p.stale(CodeStaleSchema, gs.SchemaPath, c.Range, last, analysis.Range{},
+						"column %s.%s is in the generated schema but the migrations no longer create it: regenerate types", t.Name, c.Name)
+				}
+			}
+		}
+		for _, t := range sf.Generated.Tables {
+			if !expTables[t.Name] {
+				p.stale(CodeStaleSchema, gs.SchemaPath, t.Range, "", analysis.Range{},
+					"table %q is in the generated schema but the migrations no longer create it: regenerate types", t.Name)
+			}
+		}
+	}
+}
+
+// coreEventNamespaces are the framework's own event families; events.ts lists
+// them beside the user's, so they are neither "missing" nor "removed".
+var coreEventNamespaces = map[string]bool{"cron": true, "job": true, "log": true, "process": true, "workflow": true}
+
+func runStaleEvents(p *Pass) {
+	proj := p.Project
+	evPath := filepath.Join(proj.Config().OutPath(), "events.ts")
+	ef := generated(proj, evPath)
+	if ef == nil {
+		return
+	}
+	file, expected := proj.Expected().EventsFile, proj.Expected().Events
+	if file != "" {
+		if f := proj.File(file); f != nil && f.StaleFacts {
+			return
+		}
+	}
+	have := map[string]facts.GeneratedEvent{}
+	for _, e := range ef.Generated.Events {
+		have[e.Name] = e
+	}
+	exp := map[string]bool{}
+	for _, e := range expected {
+		exp[e.Name] = true
+		h, ok := have[e.Name]
+		switch {
+		case !ok:
+			p.stale(CodeStaleEvents, e.Path, e.Range, evPath, analysis.Range{},
+				"event %q is not in the generated events.ts: emit/on are untyped for it until you regenerate types", e.Name)
+		case !strings.Contains(e.Type, "\n") && h.Type != "" && normalizeType(h.Type) != normalizeType(e.Type):
+			p.stale(CodeStaleEvents, e.Path, e.Range, evPath, h.Range,
+				"event %q changed: the generated events.ts says %s, the generator would now write %s: regenerate types", e.Name, h.Type, e.Type)
+		}
+	}
+	for _, e := range ef.Generated.Events {
+		ns := e.Name
+		if i := strings.IndexByte(ns, '.'); i >= 0 {
+			ns = ns[:i]
+		}
+		if exp[e.Name] || coreEventNamespaces[ns] {
+			continue
+		}
+		p.stale(CodeStaleEvents, evPath, e.Range, file, analysis.Range{},
+			"the generated events.ts still declares event %q, which defineEvents no longer defines: regenerate types", e.Name)
+	}
+}
+
+func normalizeType(t string) string { return strings.Join(strings.Fields(t), " ") }
+
+func runStaleClient(p *Pass) {
+	proj := p.Project
+	clientPath := proj.Config().ClientPath()
+	if clientPath == "" {
+		return
+	}
+	cf := generated(proj, clientPath)
+	if cf == nil {
+		return
+	}
+	exp := proj.Expected()
+	have := map[string]facts.ClientRoute{}
+	for _, r := range cf.Generated.ClientRoutes {
+		have[r.Name] = r
+	}
+	expNames := map[string]bool{}
+	for _, gr := range exp.Routes {
+		r := gr.Route
+		expNames[r.FullName] = true
+		if f := proj.File(gr.Path); f != nil && f.StaleFacts {
+			continue
+		}
+		h, ok := have[r.FullName]
+		if !ok {
+			p.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},
+				"route %q is not in the generated client (%s): regenerate types", r.FullName, proj.Rel(clientPath))
+			continue
+		}
+		if kindOfRoute(r.Kind) != h.Kind && h.Kind != "" {
+			p.stale(CodeStaleClient, gr.Path, r.KindRange, clientPath, h.Range,
+				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
+			continue
+		}
+		if diff := schemaDiff(r.Input, h.Input, h.InputKnown, h.InputRecord); diff != "" {
+			p.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
+				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+		}
+		if r.Kind == "typed" || r.Kind == "formData" {
+			if diff := schemaDiff(r.Output, h.Output, h.OutputKnown, h.OutputNone); diff != "" {
+				p.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
+					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+			}
+		}
+	}
+	if exp.RoutesUncertain {
+		return
+	}
+	var gone []facts.ClientRoute
+	for _, r := range cf.Generated.ClientRoutes {
+		if !expNames[r.Name] {
+			gone = append(gone, r)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].Name < gone[j].Name })
+	for _, r := range gone {
+		p.stale(CodeStaleClient, clientPath, r.Range, "", analysis.Range{},
+			"the generated client still calls route %q, which no router defines any more: regenerate types", r.Name)
+	}
+}
+
+// kindOfRoute maps a route's handler kind to the client's method family;
+// custom plugin handlers are called like typed routes.
+func kindOfRoute(k string) string {
+	switch k {
+	case "raw", "stream", "sse", "formData", "html", "typed":
+		return k
+	}
+	return "typed"
+}
+
+func schemaRange(s *facts.Schema, fallback analysis.Range) analysis.Range {
+	if s != nil {
+		return s.Range
+	}
+	return fallback
+}
+
+// schemaDiff compares a route schema with the client's type, field names,
+// optionality and primitive types only; anything it cannot read on either
+// side is assumed unchanged.
+func schemaDiff(s *facts.Schema, have []facts.Field, haveKnown, havePlaceholder bool) string {
+	switch {
+	case s == nil && havePlaceholder:
+		return ""
+	case s == nil && haveKnown:
+		return "schema removed"
+	case s == nil:
+		return ""
+	case havePlaceholder:
+		return "schema added"
+	case !s.FieldsKnown || !haveKnown:
+		return ""
+	}
+	hm := map[string]facts.Field{}
+	for _, f := range have {
+		hm[f.Name] = f
+	}
+	var diffs []string
+	sm := map[string]bool{}
+	for _, f := range s.Fields {
+		sm[f.Name] = true
+		h, ok := hm[f.Name]
+		switch {
+		case !ok:
+			diffs = append(diffs, "new field "+f.Name)
+		case h.Optional != f.Optional:
+			diffs = append(diffs, "field "+f.Name+" optionality")
+		case h.Type != "" && f.Type != "" && h.Type != f.Type:
+			diffs = append(diffs, "field "+f.Name+" is now "+f.Type)
+		}
+	}
+	for _, f := range have {
+		if !sm[f.Name] {
+			diffs = append(diffs, "field "+f.Name+" removed")
+		}
+	}
+	return strings.Join(diffs, ", ")
+}

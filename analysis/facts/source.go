@@ -1,0 +1,573 @@
+package facts
+
+import (
+	"hash/fnv"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/syntax"
+)
+
+// calls walks the file once and dispatches the calls donkeylabs cares about.
+func (x *extractor) calls(root syntax.Node) {
+	routers := map[string]string{} // variable -> prefix
+	var routeCalls []syntax.Node
+	root.Walk(func(n syntax.Node) bool {
+		if !n.Is("call_expression") {
+			return true
+		}
+		fn, name := callee(n)
+		switch name {
+		case "define":
+			if chainRoot(fn.Field("object")) == "createPlugin" {
+				x.plugin(n)
+			}
+		case "createRouter":
+			if fn.Is("identifier") {
+				r := Router{Range: x.rng(n)}
+				if a := args(n); len(a) > 0 {
+					r.Prefix = stringValue(a[0])
+				}
+				if d := n.Parent(); d.Is("variable_declarator") {
+					r.Var = d.Field("name").Text()
+					routers[r.Var] = r.Prefix
+				}
+				x.f.Routers = append(x.f.Routers, r)
+			}
+		case "registerPlugin":
+			if a := args(n); len(a) > 0 {
+				arg := a[0].Unwrap()
+				reg := Registration{Range: x.rng(a[0])}
+				if arg.Is("call_expression") {
+					reg.Factory = true
+					arg = arg.Field("function")
+				}
+				if arg.Is("identifier") {
+					reg.Ident = arg.Text()
+					x.f.Registrations = append(x.f.Registrations, reg)
+				}
+			}
+		case "defineEvents":
+			if fn.Is("identifier") {
+				if a := args(n); len(a) > 0 && a[0].Unwrap().Is("object") {
+					ms, _ := objectMembers(a[0].Unwrap())
+					for _, m := range ms {
+						if m.kind != "pair" {
+							continue
+						}
+						x.f.Events = append(x.f.Events, Event{Name: m.name, Range: x.rng(m.key), Schema: m.value.Text()})
+					}
+				}
+			}
+		case "defineService":
+			if fn.Is("identifier") {
+				s := Service{Range: x.rng(n)}
+				if a := args(n); len(a) > 0 {
+					s.Name = stringValue(a[0])
+				}
+				if d := n.Parent(); d.Is("variable_declarator") {
+					s.ExportName = d.Field("name").Text()
+				}
+				x.f.Services = append(x.f.Services, s)
+			}
+		default:
+			if fn.Is("member_expression") && isRouteCall(fn.Field("object")) {
+				routeCalls = append(routeCalls, n)
+			}
+		}
+		return true
+	})
+	for _, c := range routeCalls {
+		x.route(c, routers)
+	}
+}
+
+// chainRoot follows `a.b(...).c` chains down to the identifier they start
+// from: createPlugin.withSchema<DB>().withConfig<C>() gives "createPlugin".
+func chainRoot(n syntax.Node) string {
+	for i := 0; i < 64 && !n.IsNull(); i++ {
+		n = n.Unwrap()
+		switch n.Kind() {
+		case "identifier":
+			return n.Text()
+		case "member_expression":
+			n = n.Field("object")
+		case "call_expression":
+			n = n.Field("function")
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
+// chainHas reports whether a call chain below n calls a method named name.
+func chainHas(n syntax.Node, name string) bool {
+	for i := 0; i < 64 && !n.IsNull(); i++ {
+		n = n.Unwrap()
+		switch n.Kind() {
+		case "member_expression":
+			if n.Field("property").Text() == name {
+				return true
+			}
+			n = n.Field("object")
+		case "call_expression":
+			n = n.Field("function")
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// isRouteCall reports whether n is `<something>.route("name")`.
+func isRouteCall(n syntax.Node) bool {
+	if !n.Is("call_expression") {
+		return false
+	}
+	fn, name := callee(n)
+	if name != "route" || !fn.Is("member_expression") {
+		return false
+	}
+	a := args(n)
+	return len(a) >= 1 && isStringLit(a[0])
+}
+
+func (x *extractor) plugin(call syntax.Node) {
+	pl := Plugin{DefineRange: x.rng(call)}
+	fn := call.Field("function")
+	pl.WithSchema = chainHas(fn.Field("object"), "withSchema")
+	pl.WithConfig = chainHas(fn.Field("object"), "withConfig")
+	// Find the exported const this define() is assigned to.
+	for p := call.Parent(); !p.IsNull(); p = p.Parent() {
+		if p.Is("variable_declarator") {
+			name := p.Field("name")
+			pl.ExportName = name.Text()
+			pl.ExportRange = x.rng(name)
+			if decl := p.Parent(); decl.Parent().Is("export_statement") {
+				pl.Exported = true
+			}
+			break
+		}
+		if !isWrapper(p) {
+			break
+		}
+	}
+	a := args(call)
+	if len(a) == 0 || !a[0].Unwrap().Is("object") {
+		x.f.Plugins = append(x.f.Plugins, pl)
+		return
+	}
+	obj := a[0].Unwrap()
+	pl.ObjectRange = x.rng(obj)
+	members, _ := objectMembers(obj)
+	if m, ok := member(members, "name"); ok && m.kind == "pair" && isStringLit(m.value) {
+		pl.Name = stringValue(m.value)
+		pl.NameRange = x.rng(m.value)
+		pl.NameKnown = !m.value.HasError()
+	}
+	if m, ok := member(members, "dependencies"); ok && m.kind == "pair" {
+		pl.Dependencies, pl.DepsKnown, pl.DepsRange = x.stringArray(m.value)
+	} else {
+		pl.DepsKnown = !obj.HasError()
+	}
+	if m, ok := member(members, "handlers"); ok {
+		pl.HandlerKeys, pl.HandlersKnown = x.keysOf(m)
+	} else {
+		pl.HandlersKnown = !obj.HasError()
+	}
+	if m, ok := member(members, "middleware"); ok {
+		pl.MiddlewareKeys, pl.MiddlewareKnown = x.keysOf(m)
+	} else {
+		pl.MiddlewareKnown = !obj.HasError()
+	}
+	if m, ok := member(members, "events"); ok {
+		pl.EventKeys, _ = x.keysOf(m)
+	}
+	h := fnv.New64a()
+	for _, name := range []string{"service", "init"} {
+		m, ok := member(members, name)
+		if !ok {
+			continue
+		}
+		fnNode := m.value
+		if m.kind == "pair" {
+			fnNode = m.value.Unwrap()
+		}
+		var hv [8]byte
+		c := codeHash(fnNode)
+		for i := range hv {
+			hv[i] = byte(c >> (8 * i))
+		}
+		h.Write([]byte(name))
+		h.Write(hv[:])
+		if name != "service" || !isFunction(fnNode) {
+			continue
+		}
+		pl.ServiceRange = x.rng(fnNode)
+		if ret, ok := returnedObject(fnNode); ok {
+			ms, known := objectMembers(ret)
+			pl.ServiceKnown = known
+			for _, sm := range ms {
+				pl.ServiceMethods = append(pl.ServiceMethods, Key{Name: sm.name, Range: x.rng(sm.key)})
+			}
+		}
+	}
+	pl.ServiceHash = h.Sum64()
+	// ctx.deps and ctx.db uses, through the context parameter of every
+	// function member (service, init, middleware), never a stray `ctx`.
+	for _, m := range members {
+		fnNode := m.value.Unwrap()
+		if !isFunction(fnNode) {
+			continue
+		}
+		ps := params(fnNode)
+		if len(ps) == 0 || ps[0] == "" {
+			continue
+		}
+		uses := x.ctxUses(fnNode.Field("body"), ps[0])
+		for _, u := range uses {
+			switch u.Member {
+			case "deps":
+				if u.Plugin != "" {
+					pl.DepUses = append(pl.DepUses, MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange})
+				}
+			}
+		}
+		pl.DBTables = append(pl.DBTables, x.dbTables(fnNode.Field("body"), ps[0])...)
+	}
+	x.f.Plugins = append(x.f.Plugins, pl)
+}
+
+func isWrapper(n syntax.Node) bool {
+	switch n.Kind() {
+	case "parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression":
+		return true
+	}
+	return false
+}
+
+// stringArray reads an array of string literals, possibly `as const` or held
+// in a top-level constant.
+func (x *extractor) stringArray(v syntax.Node) (keys []Key, known bool, rng analysis.Range) {
+	v = v.Unwrap()
+	if v.Is("identifier") {
+		if init, ok := x.consts[v.Text()]; ok {
+			v = init.Unwrap()
+		}
+	}
+	if !v.Is("array") {
+		return nil, false, x.rng(v)
+	}
+	known = !v.HasError()
+	for _, e := range v.NamedChildren() {
+		if isStringLit(e) {
+			keys = append(keys, Key{Name: stringValue(e), Range: x.rng(e)})
+		} else {
+			known = false
+		}
+	}
+	return keys, known, x.rng(v)
+}
+
+// keysOf reads the keys of `handlers: {...}` or `middleware: (ctx) => ({...})`.
+func (x *extractor) keysOf(m objectMember) ([]Key, bool) {
+	v := m.value
+	if m.kind == "pair" {
+		v = v.Unwrap()
+	}
+	var obj syntax.Node
+	switch {
+	case v.Is("object"):
+		obj = v
+	case isFunction(v):
+		o, ok := returnedObject(v)
+		if !ok {
+			return nil, false
+		}
+		obj = o
+	default:
+		return nil, false
+	}
+	ms, known := objectMembers(obj)
+	keys := make([]Key, 0, len(ms))
+	for _, k := range ms {
+		keys = append(keys, Key{Name: k.name, Range: x.rng(k.key)})
+	}
+	return keys, known
+}
+
+// ctxUses lists `<ctxName>.<member>...` accesses inside body, skipping nested
+// functions that shadow ctxName.
+func (x *extractor) ctxUses(body syntax.Node, ctxName string) []CtxUse {
+	var out []CtxUse
+	if body.IsNull() || ctxName == "" {
+		return nil
+	}
+	body.Walk(func(n syntax.Node) bool {
+		if isFunction(n) && n != body {
+			for _, p := range params(n) {
+				if p == ctxName {
+					return false
+				}
+			}
+			return true
+		}
+		if !n.Is("member_expression") {
+			return true
+		}
+		obj := n.Field("object").Unwrap()
+		if !obj.Is("identifier") || obj.Text() != ctxName {
+			return true
+		}
+		prop := n.Field("property")
+		u := CtxUse{Member: prop.Text(), Range: x.rng(n)}
+		if u.Member == "plugins" || u.Member == "deps" {
+			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n {
+				pp := p.Field("property")
+				u.Plugin, u.PluginRange = pp.Text(), x.rng(pp)
+				if q := p.Parent(); q.Is("member_expression") && q.Field("object") == p {
+					qp := q.Field("property")
+					u.Method, u.MethodRange = qp.Text(), x.rng(qp)
+				}
+			}
+		}
+		out = append(out, u)
+		return true
+	})
+	return out
+}
+
+// dbTables lists the table names of `<ctx>.db.selectFrom("t")` and friends.
+func (x *extractor) dbTables(body syntax.Node, ctxName string) []Key {
+	var out []Key
+	if body.IsNull() {
+		return nil
+	}
+	body.Walk(func(n syntax.Node) bool {
+		if !n.Is("call_expression") {
+			return true
+		}
+		fn, name := callee(n)
+		switch name {
+		case "selectFrom", "insertInto", "updateTable", "deleteFrom", "replaceInto", "mergeInto":
+		default:
+			return true
+		}
+		obj := fn.Field("object").Unwrap()
+		if !obj.Is("member_expression") || obj.Field("property").Text() != "db" {
+			return true
+		}
+		if base := obj.Field("object").Unwrap(); !base.Is("identifier") || base.Text() != ctxName {
+			return true
+		}
+		if a := args(n); len(a) > 0 {
+			t := stringValue(a[0])
+			if t == "" {
+				return true
+			}
+			// "users as u" aliases the table.
+			if i := indexSpace(t); i > 0 {
+				t = t[:i]
+			}
+			out = append(out, Key{Name: t, Range: x.rng(a[0])})
+		}
+		return true
+	})
+	return out
+}
+
+func indexSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return -1
+}
+
+// route reads `<chain>.route("name").<kind>(config)`.
+func (x *extractor) route(call syntax.Node, routers map[string]string) {
+	fn := call.Field("function")
+	routeCall := fn.Field("object")
+	kindNode := fn.Field("property")
+	ra := args(routeCall)
+	r := Route{
+		Name:      stringValue(ra[0]),
+		NameRange: x.rng(ra[0]),
+		Kind:      kindNode.Text(),
+		KindRange: x.rng(kindNode),
+	}
+	r.CallRange = x.lines.Range(routeCall.Field("function").Field("property").Start(), call.End())
+	// Walk the chain below .route(...) to find the router and middleware.
+	n := routeCall.Field("function").Field("object")
+	for i := 0; i < 256 && !n.IsNull(); i++ {
+		n = n.Unwrap()
+		switch n.Kind() {
+		case "identifier":
+			r.RouterVar = n.Text()
+			r.Prefix = routers[r.RouterVar]
+			n = syntax.Node{}
+		case "call_expression":
+			f, name := callee(n)
+			if name == "createRouter" && f.Is("identifier") {
+				if a := args(n); len(a) > 0 {
+					r.Prefix = stringValue(a[0])
+				}
+				n = syntax.Node{}
+				continue
+			}
+			if f.Is("member_expression") {
+				if obj := f.Field("object").Unwrap(); obj.Is("member_expression") && obj.Field("property").Text() == "middleware" {
+					r.Middleware = append([]string{name}, r.Middleware...)
+				}
+			}
+			n = f
+		case "member_expression":
+			n = n.Field("object")
+		default:
+			n = syntax.Node{}
+		}
+	}
+	if r.Prefix != "" {
+		r.FullName = r.Prefix + "." + r.Name
+	} else {
+		r.FullName = r.Name
+	}
+	a := args(call)
+	if len(a) > 0 {
+		cfg := a[0].Unwrap()
+		r.ConfigRange = x.rng(cfg)
+		if cfg.Is("call_expression") {
+			if _, name := callee(cfg); name == "defineRoute" {
+				if ca := args(cfg); len(ca) > 0 {
+					cfg = ca[0].Unwrap()
+				}
+			}
+		}
+		if cfg.Is("identifier") {
+			if init, ok := x.consts[cfg.Text()]; ok {
+				cfg = init.Unwrap()
+				if cfg.Is("call_expression") {
+					if _, name := callee(cfg); name == "defineRoute" {
+						if ca := args(cfg); len(ca) > 0 {
+							cfg = ca[0].Unwrap()
+						}
+					}
+				}
+			}
+		}
+		if cfg.Is("object") {
+			ms, _ := objectMembers(cfg)
+			if m, ok := member(ms, "input"); ok && m.kind == "pair" {
+				r.Input = x.schema(m.value)
+			}
+			if m, ok := member(ms, "output"); ok && m.kind == "pair" {
+				r.Output = x.schema(m.value)
+			}
+			if m, ok := member(ms, "handle"); ok {
+				h := m.value
+				if m.kind == "pair" {
+					h = h.Unwrap()
+				}
+				if isFunction(h) {
+					r.Handle = x.function(h)
+					ps := params(h)
+					if len(ps) >= 2 && ps[1] != "" {
+						r.CtxUses = x.ctxUses(h.Field("body"), ps[1])
+						r.DBTables = x.dbTables(h.Field("body"), ps[1])
+					}
+				}
+			}
+		}
+	}
+	x.f.Routes = append(x.f.Routes, r)
+}
+
+func (x *extractor) function(fn syntax.Node) *Func {
+	f := &Func{Range: x.rng(fn), Params: params(fn)}
+	for c := fn.FirstChild(); !c.IsNull(); c = c.NextSibling() {
+		if c.Kind() == "async" {
+			f.Async = true
+		}
+	}
+	body := fn.Field("body")
+	f.BodyRange = x.rng(body)
+	f.ExprBody = !body.Is("statement_block")
+	return f
+}
+
+// schema reads an input/output schema expression.
+func (x *extractor) schema(v syntax.Node) *Schema {
+	s := &Schema{Text: v.Text(), Range: x.rng(v)}
+	u := v.Unwrap()
+	if u.Is("identifier") {
+		s.Ident = u.Text()
+		if init, ok := x.consts[s.Ident]; ok {
+			u = init.Unwrap()
+		}
+	}
+	s.Fields, s.FieldsKnown = zodObjectFields(u)
+	return s
+}
+
+// zodObjectFields reads `z.object({ a: z.string(), b: z.number().optional() })`.
+func zodObjectFields(n syntax.Node) ([]Field, bool) {
+	if !n.Is("call_expression") {
+		return nil, false
+	}
+	fn, name := callee(n)
+	if name != "object" || !fn.Is("member_expression") || fn.Field("object").Text() != "z" {
+		return nil, false
+	}
+	a := args(n)
+	if len(a) != 1 || !a[0].Unwrap().Is("object") {
+		return nil, false
+	}
+	ms, known := objectMembers(a[0].Unwrap())
+	fields := make([]Field, 0, len(ms))
+	for _, m := range ms {
+		if m.kind != "pair" {
+			return nil, false
+		}
+		fields = append(fields, zodField(m.name, m.value))
+	}
+	return fields, known
+}
+
+// zodField reads the base type and optionality of one zod chain.
+func zodField(name string, v syntax.Node) Field {
+	f := Field{Name: name}
+	nonPrimitive := false
+	n := v.Unwrap()
+	for i := 0; i < 32 && n.Is("call_expression"); i++ {
+		fn, method := callee(n)
+		if !fn.Is("member_expression") {
+			break
+		}
+		obj := fn.Field("object").Unwrap()
+		if obj.Is("identifier") && obj.Text() == "z" {
+			switch method {
+			case "string", "number", "boolean", "bigint":
+				f.Type = method
+			case "date":
+				f.Type = "date"
+			}
+			break
+		}
+		switch method {
+		case "optional":
+			f.Optional = true
+		case "nullish":
+			// optional, and `T | null` is no longer a primitive type.
+			f.Optional = true
+			nonPrimitive = true
+		case "nullable", "array", "or", "and", "catch", "pipe", "brand":
+			nonPrimitive = true
+		}
+		n = obj
+	}
+	if nonPrimitive {
+		f.Type = ""
+	}
+	return f
+}

@@ -1,0 +1,458 @@
+package project
+
+import (
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+)
+
+// Expected is what `donkeylabs generate` would write for the current
+// sources, computed from facts alone, following the generator's own rules
+// (file-system discovery, regular expressions, first events file wins).
+type Expected struct {
+	Plugins    []GenPlugin
+	Handlers   []GenKey
+	Middleware []GenKey
+	// KeysUncertain is set when a plugin file does not parse: its keys are
+	// unknown, so a key missing from the sources may only be hidden.
+	KeysUncertain bool
+	Services      []GenService
+	// EventsFile is the events file the generator reads, "" when none.
+	EventsFile string
+	Events     []GenEvent
+	Schemas    []GenSchema
+	// Routes are every route the sources define (the client's input).
+	Routes []GenRoute
+	// RoutesUncertain is set when a source file with routes does not parse.
+	RoutesUncertain bool
+}
+
+// GenPlugin is one plugin the generator finds.
+type GenPlugin struct {
+	Name       string
+	ExportName string
+	Path       string // the index.ts
+	File       *facts.File
+	// Def is the plugin definition exported under ExportName, nil when the
+	// file's define() could not be matched to the export.
+	Def *facts.Plugin
+	// NameFromFolder is set when the generator's regex missed the name.
+	NameFromFolder bool
+}
+
+// NameRange is where the plugin's name is written, or its export.
+func (g GenPlugin) NameRange() analysis.Range {
+	if g.Def != nil && g.Def.NameKnown {
+		return g.Def.NameRange
+	}
+	if g.Def != nil {
+		return g.Def.ExportRange
+	}
+	return analysis.Range{}
+}
+
+// ExportRange is where the plugin export is named.
+func (g GenPlugin) ExportRange() analysis.Range {
+	if g.Def != nil {
+		return g.Def.ExportRange
+	}
+	return analysis.Range{}
+}
+
+// GenKey is a handler or middleware key and where it is defined.
+type GenKey struct {
+	Name   string
+	Plugin *GenPlugin
+	Range  analysis.Range
+}
+
+// GenService is a defineService the generator picks up.
+type GenService struct {
+	Name       string
+	ExportName string
+	Path       string
+	Range      analysis.Range
+}
+
+// GenEvent is one user event with the type text the generator writes.
+type GenEvent struct {
+	Name  string
+	Type  string
+	Path  string
+	Range analysis.Range
+}
+
+// GenSchema is one plugin's schema.ts as its migrations define it.
+type GenSchema struct {
+	Plugin     *GenPlugin
+	Dir        string
+	SchemaPath string
+	Migrations []string // in the order the runtime applies them
+	Tables     []GenTable
+	// Unknown lists what could not be followed; the verdict is unknown.
+	Unknown []GenUnknown
+}
+
+// GenUnknown is an unanalyzable construct in a migration.
+type GenUnknown struct {
+	Path   string
+	Range  analysis.Range
+	Reason string
+}
+
+// GenTable is a table after every migration ran.
+type GenTable struct {
+	Name    string
+	Columns []GenColumn
+	// Where the table was created (or renamed to its name).
+	Path  string
+	Range analysis.Range
+}
+
+// GenColumn is a column and the migration statement that last added it.
+type GenColumn struct {
+	Name  string
+	Path  string
+	Range analysis.Range
+}
+
+// GenRoute is a route and its file.
+type GenRoute struct {
+	Route *facts.Route
+	Path  string
+}
+
+var reIdentWord = regexp.MustCompile(`^\w+$`)
+
+// Expected returns the generator's view of the current snapshot, computed
+// once per snapshot.
+func (p *Project) Expected() *Expected {
+	m := p.m()
+	m.expectedOnce.Do(func() { m.expected = p.computeExpected() })
+	return m.expected
+}
+
+func (p *Project) computeExpected() *Expected {
+	e := &Expected{}
+	paths := p.Files()
+	// Plugins: index.ts files under each scan dir, in scan order.
+	for _, base := range p.config.PluginScanDirs() {
+		for _, path := range paths {
+			f := p.files[path]
+			if f.Missing || filepath.Base(path) != "index.ts" || !isWithin(base, path) || f.Kind != facts.KindSource {
+				continue
+			}
+			export := f.Generator.PluginExport
+			if export == "" {
+				continue
+			}
+			gp := GenPlugin{Name: f.Generator.PluginName, ExportName: export, Path: path, File: f}
+			if gp.Name == "" {
+				gp.Name = filepath.Base(filepath.Dir(path))
+				gp.NameFromFolder = true
+			}
+			for i := range f.Plugins {
+				if f.Plugins[i].ExportName == export {
+					gp.Def = &f.Plugins[i]
+				}
+			}
+			e.Plugins = append(e.Plugins, gp)
+		}
+	}
+	seenH, seenM := map[string]bool{}, map[string]bool{}
+	for i := range e.Plugins {
+		gp := &e.Plugins[i]
+		if gp.File.SyntaxErrors && !gp.File.StaleFacts {
+			e.KeysUncertain = true
+		}
+		for _, k := range gp.File.Generator.HandlerKeys {
+			if !seenH[k] {
+				seenH[k] = true
+				e.Handlers = append(e.Handlers, GenKey{Name: k, Plugin: gp, Range: keyRange(gp, k, true)})
+			}
+		}
+		for _, k := range gp.File.Generator.MiddlewareKeys {
+			if !seenM[k] {
+				seenM[k] = true
+				e.Middleware = append(e.Middleware, GenKey{Name: k, Plugin: gp, Range: keyRange(gp, k, false)})
+			}
+		}
+	}
+	e.Services = p.expectedServices()
+	e.EventsFile, e.Events = p.expectedEvents()
+	e.Schemas = p.expectedSchemas(e.Plugins)
+	for _, path := range paths {
+		f := p.files[path]
+		if f.Kind != facts.KindSource || f.Missing {
+			continue
+		}
+		if f.SyntaxErrors && !f.StaleFacts && len(f.Routes) == 0 && strings.Contains(path, "route") {
+			e.RoutesUncertain = true
+		}
+		if f.SyntaxErrors && !f.StaleFacts && len(f.Routes) > 0 {
+			e.RoutesUncertain = true
+		}
+		for i := range f.Routes {
+			e.Routes = append(e.Routes, GenRoute{Route: &f.Routes[i], Path: path})
+		}
+	}
+	return e
+}
+
+func keyRange(gp *GenPlugin, key string, handlers bool) analysis.Range {
+	if gp.Def != nil {
+		keys := gp.Def.MiddlewareKeys
+		if handlers {
+			keys = gp.Def.HandlerKeys
+		}
+		for _, k := range keys {
+			if k.Name == key {
+				return k.Range
+			}
+		}
+	}
+	return gp.ExportRange()
+}
+
+// expectedServices: defineService in the entry, src/server/services/*.ts and
+// src/lib/services/*.ts (not recursive), as the generator scans them.
+func (p *Project) expectedServices() []GenService {
+	var out []GenService
+	add := func(path string) {
+		f := p.files[path]
+		if f == nil || f.Missing {
+			return
+		}
+		for _, s := range f.Generator.Services {
+			gs := GenService{Name: s.Name, ExportName: s.ExportName, Path: path}
+			for _, fs := range f.Services {
+				if fs.Name == s.Name {
+					gs.Range = fs.Range
+				}
+			}
+			out = append(out, gs)
+		}
+	}
+	add(p.config.EntryPath())
+	for _, dir := range []string{"src/server/services", "src/lib/services"} {
+		abs := filepath.Join(p.root, filepath.FromSlash(dir))
+		paths := p.Files()
+		// Paths are sorted, so the directory's files are one contiguous run.
+		for i := sort.SearchStrings(paths, abs+string(filepath.Separator)); i < len(paths) && strings.HasPrefix(paths[i], abs+string(filepath.Separator)); i++ {
+			path := paths[i]
+			if filepath.Dir(path) == abs && strings.HasSuffix(path, ".ts") && path != p.config.EntryPath() {
+				add(path)
+			}
+		}
+	}
+	return out
+}
+
+// expectedEvents: the first of the known events files with entries.
+func (p *Project) expectedEvents() (string, []GenEvent) {
+	for _, rel := range []string{"src/events.ts", "src/server/events.ts", "src/lib/events.ts"} {
+		path := filepath.Join(p.root, filepath.FromSlash(rel))
+		f := p.files[path]
+		if f == nil || f.Missing || len(f.Events) == 0 {
+			continue
+		}
+		var out []GenEvent
+		for _, ev := range f.Events {
+			out = append(out, GenEvent{Name: ev.Name, Type: ZodSourceToType(ev.Schema), Path: path, Range: ev.Range})
+		}
+		return path, out
+	}
+	return "", nil
+}
+
+func (p *Project) expectedSchemas(plugins []GenPlugin) []GenSchema {
+	var out []GenSchema
+	for i := range plugins {
+		gp := &plugins[i]
+		dir := filepath.Dir(gp.Path)
+		schemaPath := filepath.Join(dir, "schema.ts")
+		if _, ok := p.expected[schemaPath]; !ok {
+			continue
+		}
+		gs := GenSchema{Plugin: gp, Dir: dir, SchemaPath: schemaPath}
+		migDir := filepath.Join(dir, "migrations") + string(filepath.Separator)
+		paths := p.Files()
+		for i := sort.SearchStrings(paths, migDir); i < len(paths) && strings.HasPrefix(paths[i], migDir); i++ {
+			path := paths[i]
+			if filepath.Dir(path)+string(filepath.Separator) == migDir && p.files[path].Kind == facts.KindMigration && !p.files[path].Missing {
+				gs.Migrations = append(gs.Migrations, path)
+			}
+		}
+		// The runtime sorts migration names as strings.
+		sort.Slice(gs.Migrations, func(a, b int) bool {
+			return filepath.Base(gs.Migrations[a]) < filepath.Base(gs.Migrations[b])
+		})
+		type table struct {
+			GenTable
+			cols map[string]int
+		}
+		var tables []*table
+		find := func(name string) int {
+			for i, t := range tables {
+				if t.Name == name {
+					return i
+				}
+			}
+			return -1
+		}
+		for _, mpath := range gs.Migrations {
+			f := p.files[mpath]
+			m := f.Migration
+			if f.Unreadable || m == nil {
+				gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Reason: "file could not be read"})
+				continue
+			}
+			if f.SyntaxErrors && !f.StaleFacts {
+				gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: f.FirstError, Reason: "syntax error"})
+			}
+			for _, u := range m.Unknown {
+				gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: u.Range, Reason: u.Reason})
+			}
+			for _, op := range m.Ops {
+				idx := find(op.Table)
+				switch op.Kind {
+				case facts.OpCreateTable:
+					if idx < 0 {
+						tables = append(tables, &table{GenTable: GenTable{Name: op.Table, Path: mpath, Range: op.Range}})
+						idx = len(tables) - 1
+					}
+				case facts.OpDropTable:
+					if idx >= 0 {
+						tables = append(tables[:idx], tables[idx+1:]...)
+					}
+					continue
+				case facts.OpRenameTable:
+					if idx >= 0 {
+						tables[idx].Name = op.NewName
+						tables[idx].Path, tables[idx].Range = mpath, op.Range
+					}
+					continue
+				case facts.OpAlterTable:
+					if idx < 0 {
+						// Altering a table another plugin or an earlier,
+						// unanalyzed step created: we cannot know its columns.
+						gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: op.Range, Reason: "alters table " + op.Table + " that no earlier migration of this plugin creates"})
+						continue
+					}
+				}
+				t := tables[idx]
+				for _, c := range op.Add {
+					if j := colIndex(t.Columns, c.Name); j >= 0 {
+						t.Columns[j] = GenColumn{Name: c.Name, Path: mpath, Range: c.Range}
+						continue
+					}
+					t.Columns = append(t.Columns, GenColumn{Name: c.Name, Path: mpath, Range: c.Range})
+				}
+				for _, d := range op.Drop {
+					if j := colIndex(t.Columns, d); j >= 0 {
+						t.Columns = append(t.Columns[:j], t.Columns[j+1:]...)
+					}
+				}
+				for _, r := range op.Rename {
+					if j := colIndex(t.Columns, r[0]); j >= 0 {
+						t.Columns[j] = GenColumn{Name: r[1], Path: mpath, Range: op.Range}
+					}
+				}
+			}
+		}
+		for _, t := range tables {
+			gs.Tables = append(gs.Tables, t.GenTable)
+		}
+		out = append(out, gs)
+	}
+	return out
+}
+
+func colIndex(cols []GenColumn, name string) int {
+	for i, c := range cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	reZodField = regexp.MustCompile(`(\w+)\s*:\s*(z\.[^,}]+(?:\([^)]*\))?)`)
+	reEnumList = regexp.MustCompile(`\[(.*)\]`)
+)
+
+// ZodSourceToType converts an event's zod source text into the TypeScript
+// type text the generator writes for it in events.ts. It reproduces the
+// generator's textual conversion, quirks included, because staleness is a
+// comparison with what the generator would write, not with the truth.
+func ZodSourceToType(src string) string {
+	src = strings.TrimSpace(src)
+	switch {
+	case strings.HasPrefix(src, "z.object("):
+		return zodObjectFieldsToType(jsSlice(src, len("z.object(")))
+	case strings.HasPrefix(src, "z.string"):
+		return "string"
+	case strings.HasPrefix(src, "z.number"):
+		return "number"
+	case strings.HasPrefix(src, "z.boolean"):
+		return "boolean"
+	case strings.HasPrefix(src, "z.date"):
+		return "Date"
+	case strings.HasPrefix(src, "z.undefined"):
+		return "undefined"
+	case strings.HasPrefix(src, "z.null"):
+		return "null"
+	case strings.HasPrefix(src, "z.any"):
+		return "any"
+	case strings.HasPrefix(src, "z.unknown"):
+		return "unknown"
+	case strings.HasPrefix(src, "z.array("):
+		return ZodSourceToType(jsSlice(src, len("z.array("))) + "[]"
+	case strings.HasPrefix(src, "z.enum("):
+		inner := jsSlice(src, len("z.enum("))
+		if m := reEnumList.FindStringSubmatch(inner); m != nil && m[1] != "" {
+			parts := strings.Split(m[1], ",")
+			for i := range parts {
+				parts[i] = strings.TrimSpace(parts[i])
+			}
+			return strings.Join(parts, " | ")
+		}
+	}
+	return "unknown /* " + src + " */"
+}
+
+// jsSlice is JavaScript's s.slice(start, -1): empty when the end falls
+// before the start.
+func jsSlice(s string, start int) string {
+	end := len(s) - 1
+	if end <= start {
+		return ""
+	}
+	return s[start:end]
+}
+
+func zodObjectFieldsToType(inner string) string {
+	content := strings.TrimSpace(inner)
+	content = strings.TrimPrefix(content, "{")
+	content = strings.TrimSuffix(content, "}")
+	var fields []string
+	for _, m := range reZodField.FindAllStringSubmatch(content, -1) {
+		schema := m[2]
+		optional := strings.Contains(schema, ".optional()")
+		schema = strings.Replace(schema, ".optional()", "", 1)
+		q := ""
+		if optional {
+			q = "?"
+		}
+		fields = append(fields, m[1]+q+": "+ZodSourceToType(schema))
+	}
+	return "{ " + strings.Join(fields, "; ") + " }"
+}
+
+// IsIdentWord reports whether s is a plain word, as the generator's \w+ needs.
+func IsIdentWord(s string) bool { return reIdentWord.MatchString(s) }

@@ -1,0 +1,95 @@
+package project
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// gitHeadBlobs asks git for the blob ids of paths at HEAD with one ls-tree
+// call. It returns nil when root is not in a git work tree or git is not
+// installed: callers then skip git-based findings quietly.
+func gitHeadBlobs(ctx context.Context, root string, paths []string) map[string]string {
+	if len(paths) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	top, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return nil
+	}
+	topDir := strings.TrimSpace(string(top))
+	if resolved, err := filepath.EvalSymlinks(topDir); err == nil {
+		topDir = resolved
+	}
+	rootResolved := root
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		rootResolved = r
+	}
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		dirs[filepath.Dir(p)] = true
+	}
+	args := []string{"-C", root, "ls-tree", "-r", "--full-tree", "HEAD", "--"}
+	for d := range dirs {
+		rel, err := filepath.Rel(rootResolved, resolveDir(d))
+		if err != nil {
+			continue
+		}
+		relTop, err := filepath.Rel(topDir, filepath.Join(rootResolved, rel))
+		if err != nil {
+			continue
+		}
+		args = append(args, filepath.ToSlash(relTop))
+	}
+	out, err := exec.CommandContext(ctx, "git", args...).Output()
+	if err != nil {
+		// No HEAD yet (a fresh repository): everything is new.
+		return map[string]string{}
+	}
+	blobs := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		// <mode> SP <type> SP <object> TAB <path>
+		line := sc.Text()
+		tab := strings.IndexByte(line, '\t')
+		if tab < 0 {
+			continue
+		}
+		fields := strings.Fields(line[:tab])
+		if len(fields) != 3 || fields[1] != "blob" {
+			continue
+		}
+		abs := filepath.Join(topDir, filepath.FromSlash(line[tab+1:]))
+		if rel, err := filepath.Rel(rootResolved, abs); err == nil {
+			abs = filepath.Join(root, rel)
+		}
+		blobs[abs] = fields[2]
+	}
+	return blobs
+}
+
+func resolveDir(d string) string {
+	if r, err := filepath.EvalSymlinks(d); err == nil {
+		return r
+	}
+	return d
+}
+
+// GitBlobID computes git's blob id of content, to compare with HEAD without
+// reading the old content.
+func GitBlobID(content []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(content))
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
+}
