@@ -14,7 +14,7 @@ export interface AuditEntries {
   actor_id: string | null;
   created_at: Generated<string>;
   details: string | null;
-  id: Generated<number | null>;
+  id: Generated<number>;
   target: string;
 }
 

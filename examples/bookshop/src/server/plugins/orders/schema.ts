@@ -11,7 +11,7 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
 
 export interface OrderItems {
   book_id: string;
-  id: Generated<number | null>;
+  id: Generated<number>;
   order_id: string;
   quantity: number;
   unit_price_cents: number;

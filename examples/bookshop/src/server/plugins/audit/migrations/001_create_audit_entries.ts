@@ -4,7 +4,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("audit_entries")
     .ifNotExists()
-    .addColumn("id", "integer", (col) => col.primaryKey().autoIncrement())
+    .addColumn("id", "integer", (col) => col.primaryKey().autoIncrement().notNull())
     .addColumn("actor_id", "text")
     .addColumn("action", "text", (col) => col.notNull())
     .addColumn("target", "text", (col) => col.notNull())

@@ -4,7 +4,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("order_items")
     .ifNotExists()
-    .addColumn("id", "integer", (col) => col.primaryKey().autoIncrement())
+    .addColumn("id", "integer", (col) => col.primaryKey().autoIncrement().notNull())
     .addColumn("order_id", "text", (col) =>
       col.notNull().references("orders.id").onDelete("cascade"),
     )
