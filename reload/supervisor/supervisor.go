@@ -1,0 +1,570 @@
+// Package supervisor runs a project's dev server for `donkeyls dev`: it
+// starts the server in its own process group, watches the project, asks the
+// classifier what each burst of edits needs, and runs typegen and restarts
+// accordingly, one line of explanation per decision. It never runs two
+// servers at once, backs off when the server keeps crashing, and leaves no
+// process behind when it stops.
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/donkeyls/donkeyls/analysis/impact"
+	"github.com/donkeyls/donkeyls/reload/classify"
+	"github.com/donkeyls/donkeyls/reload/control"
+	"github.com/donkeyls/donkeyls/reload/internal/procgroup"
+	"github.com/donkeyls/donkeyls/reload/typegen"
+	"github.com/donkeyls/donkeyls/reload/watch"
+)
+
+// Defaults for Options left zero.
+const (
+	DefaultGrace        = 5 * time.Second
+	DefaultBackoffMin   = time.Second
+	DefaultBackoffMax   = 30 * time.Second
+	DefaultReadyTimeout = 60 * time.Second
+	// stableAfter is how long a server must have run for its exit not to
+	// count as one more crash in a row.
+	stableAfter = 10 * time.Second
+	// portFreeTimeout bounds the wait for an old server's port.
+	portFreeTimeout = 10 * time.Second
+	// tailLines is how much output a crash report shows.
+	tailLines = 12
+)
+
+// Classifier decides what a batch of changed paths needs. It is called from
+// the supervisor's loop only.
+type Classifier interface {
+	Classify(ctx context.Context, changed []string) classify.Decision
+	// TypegenWrote is called right after every typegen run, before the
+	// batch holding its outputs, so they are recognised by content.
+	TypegenWrote()
+	// Loaded fingerprints the code a server started now would load.
+	Loaded() map[string]uint64
+}
+
+// Options configure a Supervisor.
+type Options struct {
+	Root    string
+	Command []string // the dev server, run in Root
+	// HotRoutes says the command reloads route code itself (bun --hot, Vite).
+	HotRoutes      bool
+	Typegen        string // shell command
+	TypegenTimeout time.Duration
+	// RestartOnTypegenFailure restarts even when typegen failed, with stale types.
+	RestartOnTypegenFailure bool
+	Grace                   time.Duration // SIGTERM to SIGKILL
+	Port                    int           // 0 when unknown
+	Debounce                time.Duration
+	BackoffMin, BackoffMax  time.Duration
+	ReadyTimeout            time.Duration
+	Classifier              Classifier
+	Env                     []string // added to the server's environment
+	Stdout, Stderr          io.Writer
+	// NoControl skips the control socket.
+	NoControl bool
+}
+
+// Supervisor is one `donkeyls dev` run.
+type Supervisor struct {
+	opts      Options
+	log       io.Writer
+	serverOut *prefixWriter
+	serverErr *prefixWriter
+	tail      *lines
+	typegen   *typegen.Runner
+	reqs      chan request
+	done      chan struct{}
+
+	mu sync.Mutex
+	st control.Status
+
+	// Owned by the loop.
+	proc        *procgroup.Process
+	crashes     int
+	notBefore   time.Time
+	startWanted string // reason of a start waiting for the backoff, "" for none
+	retry       *time.Timer
+	owed        string // a restart withheld because typegen failed
+}
+
+type request struct {
+	op     string
+	reason string
+	reply  chan error
+}
+
+// New checks opts and fills defaults.
+func New(opts Options) (*Supervisor, error) {
+	if opts.Root == "" || len(opts.Command) == 0 {
+		return nil, errors.New("supervisor: a root and a command are required")
+	}
+	if opts.Classifier == nil {
+		return nil, errors.New("supervisor: a classifier is required")
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.BackoffMin <= 0 {
+		opts.BackoffMin = DefaultBackoffMin
+	}
+	if opts.BackoffMax < opts.BackoffMin {
+		opts.BackoffMax = max(DefaultBackoffMax, opts.BackoffMin)
+	}
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = DefaultReadyTimeout
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = opts.Stdout
+	}
+	var mu sync.Mutex
+	out := syncWriter{&mu, opts.Stdout}
+	errw := syncWriter{&mu, opts.Stderr}
+	tail := newLines(tailLines)
+	s := &Supervisor{
+		opts:      opts,
+		log:       out,
+		tail:      tail,
+		serverOut: &prefixWriter{w: out, prefix: "[app] ", tail: tail},
+		serverErr: &prefixWriter{w: errw, prefix: "[app] ", tail: tail},
+		reqs:      make(chan request),
+		done:      make(chan struct{}),
+		st:        control.Status{State: control.StateStarting, Loaded: map[string]string{}},
+	}
+	s.typegen = typegen.NewRunner(typegen.Options{
+		Dir: opts.Root, Command: opts.Typegen, Timeout: opts.TypegenTimeout,
+		OnLine: func(l string) { fmt.Fprintf(out, "[typegen] %s\n", l) },
+	})
+	return s, nil
+}
+
+func (s *Supervisor) logf(format string, args ...any) {
+	fmt.Fprintf(s.log, "[dev] "+format+"\n", args...)
+}
+
+// Run supervises until ctx is cancelled, then stops the server and returns.
+// It returns an error only when supervision cannot begin.
+func (s *Supervisor) Run(ctx context.Context) error {
+	defer close(s.done)
+	dotDir := filepath.Join(s.opts.Root, control.Dir)
+	w, err := watch.New(ctx, s.opts.Root, watch.Options{
+		Debounce: s.opts.Debounce,
+		Ignore:   func(path string, _ bool) bool { return path == dotDir },
+	})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if !s.opts.NoControl {
+		srv, err := control.Listen(s.opts.Root, s)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+	defer s.shutdown()
+
+	routes := "route edits restart the server (the command does not reload routes itself)"
+	if s.opts.HotRoutes {
+		routes = "route edits are reloaded in place by the dev command, no restart"
+	}
+	s.logf("supervising `%s` in %s; %s", Describe(s.opts.Command), s.opts.Root, routes)
+	s.startNow(ctx, "initial start")
+
+	batches, errs := w.Batches(), w.Errors()
+	for {
+		var exited <-chan struct{}
+		if s.proc != nil {
+			exited = s.proc.Done()
+		}
+		var retry <-chan time.Time
+		if s.retry != nil {
+			retry = s.retry.C
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case b, ok := <-batches:
+			if !ok {
+				batches = nil
+				if ctx.Err() == nil {
+					s.logf("the file watcher stopped; edits are no longer seen")
+				}
+				continue
+			}
+			s.onBatch(ctx, b)
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			s.logf("%v", err)
+		case <-exited:
+			s.onExit()
+		case <-retry:
+			s.retry = nil
+			if reason := s.startWanted; reason != "" {
+				s.startNow(ctx, reason)
+			}
+		case r := <-s.reqs:
+			r.reply <- s.onRequest(ctx, r)
+		}
+	}
+}
+
+// Status reports the server's state for the control socket.
+func (s *Supervisor) Status() control.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	st.Loaded = make(map[string]string, len(s.st.Loaded))
+	for k, v := range s.st.Loaded {
+		st.Loaded[k] = v
+	}
+	return st
+}
+
+// Restart restarts the server now, whatever the backoff, and returns once
+// the new one accepts connections (or has failed).
+func (s *Supervisor) Restart(ctx context.Context, reason string) error {
+	return s.ask(ctx, request{op: control.OpRestart, reason: reason})
+}
+
+// Regenerate runs typegen and returns when it is done.
+func (s *Supervisor) Regenerate(ctx context.Context) error {
+	return s.ask(ctx, request{op: control.OpRegenerate})
+}
+
+func (s *Supervisor) ask(ctx context.Context, r request) error {
+	r.reply = make(chan error, 1)
+	select {
+	case s.reqs <- r:
+	case <-s.done:
+		return errors.New("the supervisor is shutting down")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Supervisor) onRequest(ctx context.Context, r request) error {
+	switch r.op {
+	case control.OpRestart:
+		s.logf("restart requested: %s", r.reason)
+		s.owed = ""
+		s.restart(ctx, r.reason, true)
+		return s.startError()
+	case control.OpRegenerate:
+		s.logf("typegen requested")
+		if err := s.runTypegen(ctx); err != nil {
+			return err
+		}
+		if s.owed != "" {
+			reason := s.owed
+			s.owed = ""
+			s.restart(ctx, reason, true)
+			return s.startError()
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown request %q", r.op)
+}
+
+// startError says why the server is not running after a requested start.
+func (s *Supervisor) startError() error {
+	if s.proc != nil {
+		select {
+		case <-s.proc.Done():
+		default:
+			return nil
+		}
+		return fmt.Errorf("the server exited while starting (%s)", s.proc.ExitDescription())
+	}
+	st := s.Status()
+	return fmt.Errorf("the server is not running (%s); see the donkeyls dev output", st.State)
+}
+
+func (s *Supervisor) setState(state string) {
+	s.mu.Lock()
+	s.st.State = state
+	s.mu.Unlock()
+}
+
+// onBatch classifies one burst of edits and acts on it.
+func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
+	d := s.opts.Classifier.Classify(ctx, batch)
+	if len(d.Reasons) == 0 {
+		return // nothing changed content, or only the generator's own outputs
+	}
+	typegenNeeded := d.Action.Has(impact.Typegen) || d.Action.Has(impact.Migrate)
+	restartNeeded := d.Action.Has(impact.Restart) || d.Action.Has(impact.Migrate) ||
+		(d.Action.Has(impact.RouteReload) && !s.opts.HotRoutes)
+	running := s.proc != nil
+	if !running && d.Action != 0 {
+		restartNeeded = true // a crashed server gets its next try at the next relevant change
+	}
+	s.logf("%s", s.describe(d, typegenNeeded, restartNeeded, running))
+	reason := summary(s.opts.Root, d)
+
+	if typegenNeeded {
+		if err := s.runTypegen(ctx); err != nil {
+			if restartNeeded && !s.opts.RestartOnTypegenFailure {
+				s.owed = reason
+				s.logf("not restarting with stale types: fix the error and save again, " +
+					"or restart anyway from your editor (donkeyls.restart) or with --restart-on-typegen-failure")
+				return
+			}
+		} else if s.owed != "" {
+			if !restartNeeded {
+				reason = s.owed
+			}
+			restartNeeded = true
+		}
+	}
+	if restartNeeded {
+		s.owed = ""
+		s.restart(ctx, reason, false)
+	}
+}
+
+// describe renders the one line a decision prints.
+func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) string {
+	var parts []string
+	for i, r := range d.Reasons {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(d.Reasons)-3))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s", rel(s.opts.Root, r.Path), r.What))
+	}
+	what := strings.Join(parts, "; ")
+	var do, why string
+	switch {
+	case tg && restart && !running:
+		do, why = "typegen, then start", "the server is not running"
+	case tg && restart:
+		do = "typegen, then restart"
+		why = "generated types are stale and the running server holds old code"
+		if d.Action.Has(impact.Migrate) {
+			why = "generated schema is stale and migrations run when the server starts"
+		}
+	case tg:
+		do, why = "typegen", "generated types are stale; the running server is unaffected"
+	case restart && !running:
+		do, why = "start", "the server is not running"
+	case restart && d.Action.Has(impact.Restart):
+		do, why = "restart", "the running server holds old code (plugins and what the entry imports load once at start)"
+	case restart:
+		do, why = "restart", "route code changed and the dev command does not reload routes itself"
+	case d.Action.Has(impact.RouteReload):
+		do, why = "nothing", "the dev command reloads route code itself"
+	default:
+		do, why = "nothing", "neither the running server nor the generated types depend on it"
+	}
+	return fmt.Sprintf("%s → %s (%s)", what, do, why)
+}
+
+// summary is a short restart reason for the status.
+func summary(root string, d classify.Decision) string {
+	var parts []string
+	for _, r := range d.Reasons {
+		if r.Action != 0 {
+			parts = append(parts, fmt.Sprintf("%s: %s", rel(root, r.Path), r.What))
+		}
+	}
+	sort.Strings(parts)
+	if len(parts) > 3 {
+		parts = append(parts[:3], fmt.Sprintf("and %d more", len(parts)-3))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (s *Supervisor) runTypegen(ctx context.Context) error {
+	s.mu.Lock()
+	prev := s.st.State
+	s.st.State = control.StateTypegen
+	s.mu.Unlock()
+	s.logf("running typegen: %s", s.opts.Typegen)
+	res := s.typegen.Run(ctx)
+	// Even a failed run may have rewritten outputs.
+	s.opts.Classifier.TypegenWrote()
+	s.setState(prev)
+	if res.Err != nil {
+		s.logf("typegen failed after %s: %v", res.Duration.Round(time.Millisecond), res.Err)
+		return res.Err
+	}
+	s.logf("typegen done in %s", res.Duration.Round(time.Millisecond))
+	return nil
+}
+
+// restart replaces the running server, or starts one when none runs
+// (respecting the crash backoff unless manual).
+func (s *Supervisor) restart(ctx context.Context, reason string, manual bool) {
+	if s.proc != nil {
+		select {
+		case <-s.proc.Done():
+			s.onExit() // it died on its own meanwhile: report that first
+		default:
+		}
+	}
+	if s.proc != nil {
+		s.setState(control.StateRestarting)
+		s.stopServer()
+		if err := s.waitPortFree(ctx); err != nil {
+			s.logf("%v; starting anyway", err)
+		}
+		s.startNow(ctx, reason)
+		return
+	}
+	if manual || !time.Now().Before(s.notBefore) {
+		s.startNow(ctx, reason)
+		return
+	}
+	wait := time.Until(s.notBefore)
+	s.startWanted = reason
+	if s.retry != nil {
+		s.retry.Stop()
+	}
+	s.retry = time.NewTimer(wait)
+	s.logf("waiting %s before starting again (backing off after %d crash(es) in a row)", wait.Round(100*time.Millisecond), s.crashes)
+}
+
+// stopServer stops the server group and waits for it to be gone.
+func (s *Supervisor) stopServer() {
+	p := s.proc
+	if p == nil {
+		return
+	}
+	p.Stop(context.Background(), s.opts.Grace)
+	s.serverOut.flush()
+	s.serverErr.flush()
+	s.proc = nil
+	s.logf("stopped pid %d (%s)", p.Pid(), p.ExitDescription())
+}
+
+// startNow starts the server; the loop sees it exit.
+func (s *Supervisor) startNow(ctx context.Context, reason string) {
+	if s.retry != nil {
+		s.retry.Stop()
+		s.retry = nil
+	}
+	s.startWanted = ""
+	loaded := s.opts.Classifier.Loaded()
+	hexes := make(map[string]string, len(loaded))
+	for path, h := range loaded {
+		hexes[path] = control.FormatHash(h)
+	}
+	s.tail.reset()
+	env := append(os.Environ(), s.opts.Env...)
+	p, err := procgroup.Start(procgroup.Cmd{
+		Path: s.opts.Command[0], Args: s.opts.Command[1:], Dir: s.opts.Root, Env: env,
+		Stdout: s.serverOut, Stderr: s.serverErr,
+	})
+	if err != nil {
+		s.logf("could not start `%s`: %v", Describe(s.opts.Command), err)
+		s.crashed(0)
+		return
+	}
+	s.proc = p
+	s.mu.Lock()
+	s.st.Pid = p.Pid()
+	s.st.StartedAt = p.StartedAt()
+	s.st.State = control.StateStarting
+	s.st.LastRestartReason = reason
+	s.st.Loaded = hexes
+	s.mu.Unlock()
+	s.logf("started pid %d: %s", p.Pid(), reason)
+	if s.opts.Port <= 0 {
+		s.setState(control.StateRunning)
+		return
+	}
+	switch err := s.waitReady(ctx, p); {
+	case err == nil:
+		s.setState(control.StateRunning)
+	case errors.Is(err, errExited):
+		// The loop reports the exit.
+	default:
+		s.logf("%v", err)
+		s.setState(control.StateRunning)
+	}
+}
+
+// onExit handles the server exiting on its own.
+func (s *Supervisor) onExit() {
+	p := s.proc
+	s.proc = nil
+	s.serverOut.flush()
+	s.serverErr.flush()
+	uptime := time.Since(p.StartedAt())
+	s.logf("server pid %d exited (%s) after %s", p.Pid(), p.ExitDescription(), uptime.Round(time.Millisecond))
+	if last := s.tail.last(); len(last) > 0 {
+		s.logf("last output:")
+		for _, l := range last {
+			fmt.Fprintf(s.log, "[dev]   | %s\n", l)
+		}
+	}
+	if p.ExitCode() == 0 {
+		s.crashes = 0
+		s.setState(control.StateStopped)
+		s.logf("it will start again at the next relevant change")
+		return
+	}
+	s.crashed(uptime)
+}
+
+// crashed records a failed start or run and its backoff.
+func (s *Supervisor) crashed(uptime time.Duration) {
+	if uptime >= stableAfter {
+		s.crashes = 0
+	}
+	s.crashes++
+	delay := s.backoff(s.crashes)
+	s.notBefore = time.Now().Add(delay)
+	s.setState(control.StateCrashed)
+	s.logf("it will start again at the next relevant change (not before %s from now)", delay)
+}
+
+func (s *Supervisor) backoff(n int) time.Duration {
+	d := s.opts.BackoffMin
+	for i := 1; i < n && d < s.opts.BackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, s.opts.BackoffMax)
+}
+
+// shutdown stops the server for good.
+func (s *Supervisor) shutdown() {
+	if s.retry != nil {
+		s.retry.Stop()
+		s.retry = nil
+	}
+	if s.proc != nil {
+		s.logf("stopping the server")
+		s.stopServer()
+	}
+	s.setState(control.StateStopped)
+}
+
+func rel(root, path string) string {
+	if r, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return path
+}
