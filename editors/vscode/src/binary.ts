@@ -33,11 +33,17 @@ export function executableName(platform: NodeJS.Platform): string {
 }
 
 /** Where `npm run build` puts the binary and where the .vsix carries it. */
-export function bundledBinaryPath(extensionPath: string, platform: NodeJS.Platform, arch: string): string {
-  return path.join(extensionPath, 'bin', `${platform}-${arch}`, executableName(platform));
+// Paths follow the target platform's rules, whatever the host running this.
+function pathFor(platform: NodeJS.Platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix;
 }
 
-export function expandUserPath(p: string, home: string, workspaceFolder?: string): string {
+export function bundledBinaryPath(extensionPath: string, platform: NodeJS.Platform, arch: string): string {
+  return pathFor(platform).join(extensionPath, 'bin', `${platform}-${arch}`, executableName(platform));
+}
+
+export function expandUserPath(p: string, home: string, workspaceFolder?: string, platform: NodeJS.Platform = process.platform): string {
+  const path = pathFor(platform);
   let out = p.trim();
   if (out === '~' || out.startsWith('~/') || out.startsWith('~\\')) {
     out = path.join(home, out.slice(1));
@@ -57,7 +63,7 @@ export function resolveBinary(input: ResolveInput, fs: FileProbe): Resolution {
   // An explicit setting is never silently replaced by another binary: the
   // user pointed at a specific build and would be debugging the wrong one.
   if (input.configured.trim() !== '') {
-    const p = expandUserPath(input.configured, input.home, input.workspaceFolder);
+    const p = expandUserPath(input.configured, input.home, input.workspaceFolder, input.platform);
     tried.push(p);
     if (!fs.isFile(p)) {
       return { ok: false, message: `donkeyls.path is set to "${input.configured}", but ${p} does not exist`, tried };
@@ -77,6 +83,7 @@ export function resolveBinary(input: ResolveInput, fs: FileProbe): Resolution {
     return { ok: true, path: bundled, source: 'bundled', needsChmod };
   }
 
+  const path = pathFor(input.platform);
   const name = executableName(input.platform);
   const sep = input.platform === 'win32' ? ';' : ':';
   for (const dir of input.envPath.split(sep)) {

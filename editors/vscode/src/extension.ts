@@ -28,17 +28,18 @@ import {
   CLIENT_ID,
   CLIENT_NAME,
   DOCUMENT_SELECTOR,
-  PROJECT_COMMANDS,
   SERVER_COMMANDS,
   devLaunch,
   initializationOptions,
   serverLaunch,
 } from './clientConfig';
 import { DevTerminals } from './devServer';
+import { clientMiddleware } from './middleware';
 import { CONFIG_FILE, chooseProject, projectRootOf } from './project';
-import { ServerSettings, answerConfiguration, didChangeConfigurationParams, serverSettings } from './settings';
+import { ServerSettings, didChangeConfigurationParams, serverSettings } from './settings';
 import { ActionId, Event, Model, initialModel, reduce } from './status';
 import { DEV_CLICK, StatusBar, TYPES_CLICK } from './statusBar';
+import { TrustGate } from './trust';
 import { RestartMode, decideTsRestart, enabledPatterns, generatedOutputs } from './tsRefresh';
 
 /** Palette commands (package.json contributes.commands). */
@@ -72,13 +73,6 @@ function config(scope?: vscode.ConfigurationScope): vscode.WorkspaceConfiguratio
   return vscode.workspace.getConfiguration('donkeyls', scope);
 }
 
-function diagnosticCode(d: vscode.Diagnostic): string {
-  const c = d.code;
-  if (c === undefined) return '';
-  if (typeof c === 'object') return String(c.value);
-  return String(c);
-}
-
 // Waiting this long after generation ends lets a failure message, which the
 // server may send just after its progress ends, cancel a TypeScript restart.
 const TS_RESTART_DELAY_MS = 1500;
@@ -88,6 +82,7 @@ export class DonkeyExtension implements vscode.Disposable {
   private readonly status = new StatusBar();
   private readonly dev: DevTerminals;
   private readonly backoff = new CrashBackoff();
+  private readonly trust = new TrustGate((m) => this.log(m));
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly projects = new Set<string>();
   private model: Model;
@@ -254,24 +249,11 @@ export class DonkeyExtension implements vscode.Disposable {
         }),
         closed: (): CloseHandlerResult => this.crashed(),
       },
-      middleware: {
-        workspace: {
-          configuration: async (params, token, next) => {
-            const defaults = await next(params, token);
-            if (!Array.isArray(defaults)) return defaults;
-            return answerConfiguration(params.items, (scope) => this.settingsFor(scope), defaults);
-          },
-        },
-        handleDiagnostics: (uri, diagnostics, next) => {
-          this.dispatch({ kind: 'diagnostics', uri: uri.toString(), codes: diagnostics.map(diagnosticCode) });
-          next(uri, diagnostics);
-        },
-        executeCommand: async (command, args, next) => {
-          // Code actions and code lenses reach the server through here too.
-          if (PROJECT_COMMANDS.has(command) && !this.requireTrust(command)) return undefined;
-          return next(command, args);
-        },
-      },
+      middleware: clientMiddleware({
+        settingsFor: (scope) => this.settingsFor(scope),
+        diagnostics: (uri, codes) => this.dispatch({ kind: 'diagnostics', uri, codes }),
+        allows: (what) => this.trust.allows(what),
+      }),
     };
     return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   }
@@ -425,17 +407,6 @@ export class DonkeyExtension implements vscode.Disposable {
 
   // ---- commands ------------------------------------------------------
 
-  /** False (and an explanation with a way out) in Restricted Mode. */
-  private requireTrust(what: string): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    const message = `donkeyls: "${what}" runs this project's own code, and this workspace is in Restricted Mode. Trust the workspace to allow it.`;
-    void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((c) => {
-      if (c === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
-    });
-    this.log(`refused in Restricted Mode: ${what}`);
-    return false;
-  }
-
   private runningClient(): LanguageClient | undefined {
     if (this.client !== undefined && this.client.state === State.Running) return this.client;
     void vscode.window.showWarningMessage('donkeyls: the language server is not running.', 'Restart Language Server', 'Show Output').then((c) => {
@@ -446,7 +417,7 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   private async regenerate(root?: string): Promise<void> {
-    if (!this.requireTrust('Regenerate Types')) return;
+    if (!this.trust.allows('Regenerate Types')) return;
     const client = this.runningClient();
     if (client === undefined) return;
     root ??= await this.pickProject();
@@ -464,7 +435,7 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   private async startDev(): Promise<void> {
-    if (!this.requireTrust('Start Dev Server')) return;
+    if (!this.trust.allows('Start Dev Server')) return;
     const root = await this.pickProject();
     if (root === undefined) {
       void vscode.window.showInformationMessage('donkeyls: open a file of a donkeylabs project (a folder with donkeylabs.config.ts) first.');
@@ -477,7 +448,7 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   private async restartDev(): Promise<void> {
-    if (!this.requireTrust('Restart Dev Server')) return;
+    if (!this.trust.allows('Restart Dev Server')) return;
     const root = await this.pickProject();
     if (root === undefined) return;
     const client = this.client?.state === State.Running ? this.client : undefined;

@@ -7,11 +7,10 @@ export const CONFIG_FILE = 'donkeylabs.config.ts';
 /** The nearest folder at or above `file`'s folder that holds the config, or undefined. */
 export function projectRootOf(file: string, isFile: (p: string) => boolean): string | undefined {
   let dir = path.dirname(path.resolve(file));
+  // A package's own config inside node_modules is not the user's project,
+  // and files there belong to no project of the user's.
+  if (dir.split(path.sep).includes('node_modules')) return undefined;
   for (;;) {
-    if (path.basename(dir) === 'node_modules') {
-      // A package's own config inside node_modules is not the user's project.
-      return undefined;
-    }
     if (isFile(path.join(dir, CONFIG_FILE))) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;

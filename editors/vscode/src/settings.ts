@@ -9,6 +9,9 @@ export const ON_SAVE_VALUES: readonly OnSave[] = ['off', 'whenStale', 'always'];
 
 export const DEFAULT_TIMEOUT = '120s';
 
+// The server's own default; package.json declares the same.
+export const DEFAULT_ON_SAVE: OnSave = 'whenStale';
+
 /** The settings contract of `donkeyls serve`. */
 export interface ServerSettings {
   typegen: {
@@ -40,10 +43,10 @@ export function serverSettings(read: SettingReader, trusted: boolean): MappedSet
     command = '';
   }
 
-  let onSave = read<unknown>('typegen.onSave', 'off');
+  let onSave = read<unknown>('typegen.onSave', DEFAULT_ON_SAVE);
   if (!ON_SAVE_VALUES.includes(onSave as OnSave)) {
-    problems.push(`donkeyls.typegen.onSave: ${JSON.stringify(onSave)} is not one of ${ON_SAVE_VALUES.join(', ')}; using "off"`);
-    onSave = 'off';
+    problems.push(`donkeyls.typegen.onSave: ${JSON.stringify(onSave)} is not one of ${ON_SAVE_VALUES.join(', ')}; using "${DEFAULT_ON_SAVE}"`);
+    onSave = DEFAULT_ON_SAVE;
   }
 
   let timeout = read<unknown>('typegen.timeout', DEFAULT_TIMEOUT);

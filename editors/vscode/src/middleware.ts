@@ -1,0 +1,41 @@
+// The language client middleware: answers workspace/configuration from our
+// settings mapping, feeds diagnostics to the status bar, and keeps project
+// commands behind Workspace Trust even when a code action triggers them.
+import type * as vscode from 'vscode';
+import type { Middleware } from 'vscode-languageclient/node';
+import { PROJECT_COMMANDS } from './clientConfig';
+import { ServerSettings, answerConfiguration } from './settings';
+
+export interface MiddlewareDeps {
+  settingsFor(scopeUri: string | undefined): ServerSettings;
+  diagnostics(uri: string, codes: string[]): void;
+  /** The trust gate; false refuses the command. */
+  allows(what: string): boolean;
+}
+
+export function diagnosticCode(d: vscode.Diagnostic): string {
+  const c = d.code;
+  if (c === undefined) return '';
+  if (typeof c === 'object') return String(c.value);
+  return String(c);
+}
+
+export function clientMiddleware(deps: MiddlewareDeps): Middleware {
+  return {
+    workspace: {
+      configuration: async (params, token, next) => {
+        const defaults = await next(params, token);
+        if (!Array.isArray(defaults)) return defaults;
+        return answerConfiguration(params.items, (scope) => deps.settingsFor(scope), defaults);
+      },
+    },
+    handleDiagnostics: (uri, diagnostics, next) => {
+      deps.diagnostics(uri.toString(), diagnostics.map(diagnosticCode));
+      next(uri, diagnostics);
+    },
+    executeCommand: async (command, args, next) => {
+      if (PROJECT_COMMANDS.has(command) && !deps.allows(command)) return undefined;
+      return next(command, args);
+    },
+  };
+}
