@@ -266,7 +266,7 @@ func isIdentStart(c byte) bool {
 	return c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
-func isSpace(c byte) bool    { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func isSpace(c byte) bool     { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // sortedCopy returns a sorted copy of keys' names.
 func sortedNames(keys []Key) []string {

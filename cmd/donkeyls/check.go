@@ -2,11 +2,186 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
+// runCheck analyzes every project under DIR and prints its findings.
+// Exit codes: 0 nothing at warning level or above, 1 something is, 2 usage
+// or I/O errors.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "donkeyls: check is not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "text", "output format: text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: donkeyls check [--format text|json] [DIR]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "donkeyls check: unknown format %q (want text or json)\n", *format)
+		return exitUsage
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "donkeyls check: at most one directory")
+		return exitUsage
+	}
+	dir := "."
+	if fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "donkeyls check: %v\n", err)
+		return exitUsage
+	}
+	findings, err := checkDir(ctx, abs)
+	if err != nil {
+		if errors.Is(err, project.ErrNoProject) {
+			fmt.Fprintf(stderr, "donkeyls check: %s holds no donkeylabs project: no donkeylabs.config.ts was found below it (node_modules and .git are skipped)\n", dir)
+		} else {
+			fmt.Fprintf(stderr, "donkeyls check: %v\n", err)
+		}
+		return exitUsage
+	}
+	switch *format {
+	case "json":
+		err = writeJSON(stdout, abs, findings)
+	default:
+		err = writeText(stdout, abs, findings)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "donkeyls check: writing output: %v\n", err)
+		return exitUsage
+	}
+	for _, f := range findings {
+		if f.Severity <= analysis.SeverityWarning {
+			return exitFindings
+		}
+	}
+	return exitOK
+}
+
+func checkDir(ctx context.Context, dir string) ([]analysis.Finding, error) {
+	roots, err := project.Discover(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	var all []analysis.Finding
+	for _, root := range roots {
+		p, err := project.Load(ctx, root, nil)
+		if err != nil {
+			return nil, fmt.Errorf("loading %s: %w", root, err)
+		}
+		all = append(all, analyzers.Run(ctx, p)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	analyzers.Sort(all)
+	return all, nil
+}
+
+func relPath(base, path string) string {
+	rel, err := filepath.Rel(base, path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(rel)
+}
+
+func writeText(w io.Writer, base string, findings []analysis.Finding) error {
+	var b strings.Builder
+	counts := map[analysis.Severity]int{}
+	lastFile := ""
+	for _, f := range findings {
+		file := relPath(base, f.Location.Path)
+		if lastFile != "" && file != lastFile {
+			b.WriteString("\n")
+		}
+		lastFile = file
+		start := f.Location.Range.Start
+		fmt.Fprintf(&b, "%s:%d:%d: %s: %s [%s]\n", file, start.Line+1, start.Col+1, f.Severity, f.Message, f.Code)
+		for _, r := range f.Related {
+			rs := r.Location.Range.Start
+			fmt.Fprintf(&b, "    %s:%d:%d: %s\n", relPath(base, r.Location.Path), rs.Line+1, rs.Col+1, r.Message)
+		}
+		counts[f.Severity]++
+	}
+	if len(findings) > 0 {
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "%d error%s, %d warning%s, %d information, %d hint%s\n",
+		counts[analysis.SeverityError], plural(counts[analysis.SeverityError]),
+		counts[analysis.SeverityWarning], plural(counts[analysis.SeverityWarning]),
+		counts[analysis.SeverityInformation],
+		counts[analysis.SeverityHint], plural(counts[analysis.SeverityHint]))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+type jsonPos struct {
+	Line      int `json:"line"`
+	Character int `json:"character"`
+}
+
+type jsonRange struct {
+	Start jsonPos `json:"start"`
+	End   jsonPos `json:"end"`
+}
+
+type jsonRelated struct {
+	File    string    `json:"file"`
+	Range   jsonRange `json:"range"`
+	Message string    `json:"message"`
+}
+
+type jsonFinding struct {
+	Code     string        `json:"code"`
+	Severity string        `json:"severity"`
+	File     string        `json:"file"`
+	Range    jsonRange     `json:"range"`
+	Message  string        `json:"message"`
+	Related  []jsonRelated `json:"related"`
+}
+
+func toJSONRange(r analysis.Range) jsonRange {
+	return jsonRange{Start: jsonPos{r.Start.Line, r.Start.Col}, End: jsonPos{r.End.Line, r.End.Col}}
+}
+
+func writeJSON(w io.Writer, base string, findings []analysis.Finding) error {
+	out := struct {
+		Findings []jsonFinding `json:"findings"`
+	}{Findings: []jsonFinding{}}
+	for _, f := range findings {
+		jf := jsonFinding{
+			Code: f.Code, Severity: f.Severity.String(), File: relPath(base, f.Location.Path),
+			Range: toJSONRange(f.Location.Range), Message: f.Message, Related: []jsonRelated{},
+		}
+		for _, r := range f.Related {
+			jf.Related = append(jf.Related, jsonRelated{File: relPath(base, r.Location.Path), Range: toJSONRange(r.Location.Range), Message: r.Message})
+		}
+		out.Findings = append(out.Findings, jf)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }

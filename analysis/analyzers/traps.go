@@ -1,0 +1,106 @@
+package analyzers
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
+)
+
+// Generator traps: source that is valid TypeScript but that the generator
+// reads differently from what the developer meant.
+const (
+	CodePluginsGlobUnsupported = "plugins-glob-unsupported"
+	CodePluginExportSkipped    = "plugin-export-skipped"
+	CodePluginNameMisread      = "plugin-name-misread"
+)
+
+func init() {
+	register(&Analyzer{Name: "traps", Doc: "explains source the generator will read differently from what it says", Codes: []string{CodePluginsGlobUnsupported, CodePluginExportSkipped, CodePluginNameMisread}, Run: runTraps})
+}
+
+func runTraps(p *Pass) {
+	proj := p.Project
+	cfg := proj.Config()
+	if cfg.Facts != nil {
+		for i, glob := range cfg.Facts.Plugins {
+			if strings.Contains(glob, "**") || i >= len(cfg.Facts.PluginRanges) {
+				continue
+			}
+			fixed := suggestGlob(glob)
+			rng := cfg.Facts.PluginRanges[i]
+			p.Report(analysis.Finding{
+				Code:     CodePluginsGlobUnsupported,
+				Severity: analysis.SeverityWarning,
+				Location: analysis.Location{Path: cfg.ConfigPath, Range: rng},
+				Message: fmt.Sprintf("the generator only understands plugin globs with \"**\": it will look for plugins in the folder %q literally, find none, and write an empty registry; use %q",
+					project.PluginScanBase(glob), fixed),
+				Fixes: []analysis.Fix{{
+					Title: fmt.Sprintf("Use %q", fixed),
+					Edit:  analysis.WorkspaceEdit{Edits: []analysis.TextEdit{{Path: cfg.ConfigPath, Range: rng, NewText: strconv.Quote(fixed)}}},
+				}},
+			})
+		}
+	}
+	exp := proj.Expected()
+	discovered := map[string]*project.GenPlugin{}
+	for i := range exp.Plugins {
+		discovered[exp.Plugins[i].Path] = &exp.Plugins[i]
+	}
+	for _, path := range proj.Files() {
+		f := proj.File(path)
+		if f.Kind != facts.KindSource || len(f.Plugins) == 0 || f.StaleFacts {
+			continue
+		}
+		inPluginDir := false
+		for _, base := range cfg.PluginScanDirs() {
+			if rel, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(rel, "..") {
+				inPluginDir = true
+			}
+		}
+		for _, pl := range f.Plugins {
+			if !pl.Exported || pl.ExportName == "" {
+				continue
+			}
+			gp := discovered[path]
+			if inPluginDir && filepath.Base(path) == "index.ts" && (gp == nil || gp.ExportName != pl.ExportName) && !strings.HasSuffix(pl.ExportName, "Plugin") {
+				p.Report(analysis.Finding{
+					Code:     CodePluginExportSkipped,
+					Severity: analysis.SeverityWarning,
+					Location: analysis.Location{Path: path, Range: pl.ExportRange},
+					Message: fmt.Sprintf("the generator only picks up plugins exported as `export const <name>Plugin = ...`; %s will be left out of the registry (rename it to %sPlugin)",
+						pl.ExportName, strings.TrimSuffix(pl.ExportName, "plugin")),
+				})
+				continue
+			}
+			if gp == nil || gp.ExportName != pl.ExportName || !pl.NameKnown || gp.Name == pl.Name {
+				continue
+			}
+			why := "its regular expression stops at the first \"}\" inside define({...}), before `name:`"
+			if !project.IsIdentWord(pl.Name) {
+				why = "its regular expression only reads names made of letters, digits and underscores"
+			}
+			p.Report(analysis.Finding{
+				Code:     CodePluginNameMisread,
+				Severity: analysis.SeverityWarning,
+				Location: analysis.Location{Path: path, Range: pl.NameRange},
+				Message: fmt.Sprintf("the generator will register this plugin as %q, not %q: %s; move `name` to the top of define({...})",
+					gp.Name, pl.Name, why),
+			})
+		}
+	}
+}
+
+// suggestGlob turns "./src/server/plugins/*/index.ts" into
+// "./src/server/plugins/**/index.ts".
+func suggestGlob(glob string) string {
+	if strings.Contains(glob, "/*/") {
+		return strings.Replace(glob, "/*/", "/**/", 1)
+	}
+	dir := strings.TrimSuffix(project.PluginScanBase(glob), "/*")
+	return strings.TrimSuffix(dir, "/") + "/**/index.ts"
+}
