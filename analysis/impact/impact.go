@@ -1,9 +1,22 @@
 // Package impact classifies an edit by what it requires of a running
 // development setup, following the framework's hot-reload table: nothing,
 // regenerate types, restart the server, both, or migrate and regenerate.
+//
+// Typegen is decided by comparing what the generator would write before and
+// after the edit, never by file type, so an edit that does not change the
+// generator's output (a service body, a comment) never asks for it. Restart
+// is decided by the code a running server loaded: plugin, service, events and
+// entry code, and anything they import, compared without comments.
 package impact
 
 import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
@@ -22,13 +35,30 @@ const (
 	RouteReload
 )
 
+// Has reports whether a includes any action of b.
 func (a Action) Has(b Action) bool { return a&b != 0 }
+
+func (a Action) String() string {
+	if a == 0 {
+		return "nothing"
+	}
+	var parts []string
+	for _, x := range []struct {
+		a    Action
+		name string
+	}{{Migrate, "migrate"}, {Typegen, "typegen"}, {Restart, "restart"}, {RouteReload, "route reload"}} {
+		if a.Has(x.a) {
+			parts = append(parts, x.name)
+		}
+	}
+	return strings.Join(parts, "+")
+}
 
 // Reason explains one part of a verdict.
 type Reason struct {
 	Path   string
 	Action Action
-	// What changed, in words a developer reads in a log line: "handler key \"xml\" added".
+	// What changed, in words a developer reads in a log line: `handler key "xml" added`.
 	What string
 }
 
@@ -38,7 +68,432 @@ type Verdict struct {
 	Reasons []Reason
 }
 
+func (v *Verdict) add(path string, a Action, format string, args ...any) {
+	v.Action |= a
+	v.Reasons = append(v.Reasons, Reason{Path: path, Action: a, What: fmt.Sprintf(format, args...)})
+}
+
 // Classify compares two snapshots of the same project over the changed paths.
 func Classify(before, after *project.Project, changed []string) Verdict {
-	return Verdict{}
+	var v Verdict
+	if before == nil || after == nil {
+		return v
+	}
+	root := after.Root()
+	graph := newImportGraph(after)
+	for _, p := range dedupe(changed) {
+		p = filepath.Clean(p)
+		old, cur := before.File(p), after.File(p)
+		base := filepath.Base(p)
+		switch {
+		case p == filepath.Join(root, project.ConfigFile):
+			v.add(p, Typegen|Restart, "donkeylabs.config.ts changed")
+			continue
+		case p == filepath.Join(root, "package.json"):
+			v.add(p, Restart, "package.json changed")
+			continue
+		case filepath.Dir(p) == root && (base == ".env" || strings.HasPrefix(base, ".env.")):
+			v.add(p, Restart, "%s changed", base)
+			continue
+		}
+		if isGeneratedKind(old) || isGeneratedKind(cur) || after.IsGenerated(p) {
+			continue // outputs only: types, no runtime effect
+		}
+		if same(old, cur) {
+			continue
+		}
+		if cur != nil && cur.SyntaxErrors {
+			// Restarting into a file that does not parse only trades one
+			// error for another; the edit is classified once it parses.
+			v.Reasons = append(v.Reasons, Reason{Path: p, What: base + " does not parse yet; waiting"})
+			continue
+		}
+		kind := kindOf(old, cur)
+		if kind == facts.KindMigration {
+			if cur == nil || cur.Missing {
+				// Nothing runs for a deleted migration: the database keeps
+				// what it created, only the types change.
+				v.add(p, Typegen|Restart, "migration %s removed", base)
+				continue
+			}
+			v.add(p, Migrate|Typegen|Restart, "migration %s %s", base, verb(old, cur))
+			continue
+		}
+		if kind != facts.KindSource {
+			continue
+		}
+		if codeSame(old, cur) {
+			continue // comments or formatting only
+		}
+		plugins := hasPlugins(old) || hasPlugins(cur)
+		switch {
+		case plugins:
+			v.add(p, Restart, "%s", describePlugin(old, cur))
+		case defines(old, cur, func(f *facts.File) bool { return len(f.Services) > 0 || len(f.Events) > 0 || len(f.Registrations) > 0 }):
+			v.add(p, Restart, "%s changed (services, events or registrations are read at start)", filepath.Base(p))
+		case hasRoutes(old) || hasRoutes(cur):
+			v.add(p, RouteReload, "route code in %s changed", base)
+		case p == after.Config().EntryPath():
+			v.add(p, Restart, "the server entry changed")
+		default:
+			switch graph.reach(p) {
+			case reachStart:
+				v.add(p, Restart, "%s changed; the server loads it at start", base)
+			case reachRoutes:
+				v.add(p, RouteReload, "%s changed; only routes use it", base)
+			}
+		}
+	}
+	for _, d := range outputDiffs(before.Expected(), after.Expected(), after.Config().ClientPath() != "") {
+		v.add(d.path, Typegen, "%s", d.what)
+	}
+	return v
+}
+
+func dedupe(ps []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range ps {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isGeneratedKind(f *facts.File) bool { return f != nil && f.Kind.IsGenerated() }
+
+func same(a, b *facts.File) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Missing == b.Missing && a.Hash == b.Hash
+}
+
+func codeSame(a, b *facts.File) bool {
+	return a != nil && b != nil && !a.Missing && !b.Missing && a.CodeHash == b.CodeHash
+}
+
+func kindOf(a, b *facts.File) facts.Kind {
+	if b != nil {
+		return b.Kind
+	}
+	return a.Kind
+}
+
+func verb(old, cur *facts.File) string {
+	switch {
+	case old == nil || old.Missing:
+		return "added"
+	case cur == nil || cur.Missing:
+		return "removed"
+	}
+	return "changed"
+}
+
+func hasPlugins(f *facts.File) bool { return f != nil && len(f.Plugins) > 0 }
+func hasRoutes(f *facts.File) bool  { return f != nil && len(f.Routes) > 0 }
+
+func defines(a, b *facts.File, pred func(*facts.File) bool) bool {
+	return (a != nil && pred(a)) || (b != nil && pred(b))
+}
+
+// describePlugin says what changed in a plugin file, most structural first.
+func describePlugin(old, cur *facts.File) string {
+	name := func(f *facts.File) string {
+		if f != nil && len(f.Plugins) > 0 {
+			if f.Plugins[0].Name != "" {
+				return f.Plugins[0].Name
+			}
+			return f.Plugins[0].ExportName
+		}
+		return ""
+	}
+	switch {
+	case !hasPlugins(old):
+		return fmt.Sprintf("plugin %q added", name(cur))
+	case !hasPlugins(cur):
+		return fmt.Sprintf("plugin %q removed", name(old))
+	}
+	a, b := old.Plugins[0], cur.Plugins[0]
+	var what []string
+	if a.Name != b.Name {
+		what = append(what, fmt.Sprintf("name %q -> %q", a.Name, b.Name))
+	}
+	if a.ExportName != b.ExportName {
+		what = append(what, fmt.Sprintf("export %s -> %s", a.ExportName, b.ExportName))
+	}
+	what = append(what, keyDiff("dependency", a.Dependencies, b.Dependencies)...)
+	what = append(what, keyDiff("handler key", a.HandlerKeys, b.HandlerKeys)...)
+	what = append(what, keyDiff("middleware key", a.MiddlewareKeys, b.MiddlewareKeys)...)
+	what = append(what, keyDiff("service method", a.ServiceMethods, b.ServiceMethods)...)
+	if len(what) == 0 {
+		return fmt.Sprintf("plugin %q code changed; plugins are built once at start", b.Name)
+	}
+	return fmt.Sprintf("plugin %q: %s", b.Name, strings.Join(what, ", "))
+}
+
+func keyDiff(what string, a, b []facts.Key) []string {
+	in := func(ks []facts.Key, n string) bool {
+		for _, k := range ks {
+			if k.Name == n {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	for _, k := range b {
+		if !in(a, k.Name) {
+			out = append(out, fmt.Sprintf("%s %q added", what, k.Name))
+		}
+	}
+	for _, k := range a {
+		if !in(b, k.Name) {
+			out = append(out, fmt.Sprintf("%s %q removed", what, k.Name))
+		}
+	}
+	return out
+}
+
+type outputDiff struct{ path, what string }
+
+// outputDiffs compares what the generator would write before and after.
+func outputDiffs(a, b *project.Expected, client bool) []outputDiff {
+	var out []outputDiff
+	pluginSig := func(e *project.Expected) map[string]string {
+		m := map[string]string{}
+		for _, p := range e.Plugins {
+			m[p.Path] = p.Name + "\x00" + p.ExportName
+		}
+		return m
+	}
+	pa, pb := pluginSig(a), pluginSig(b)
+	for path, sig := range pb {
+		if pa[path] != sig {
+			out = append(out, outputDiff{path, "the plugin list the generator writes changed"})
+		}
+	}
+	for path := range pa {
+		if _, ok := pb[path]; !ok {
+			out = append(out, outputDiff{path, "a plugin the registry lists is gone"})
+		}
+	}
+	if d := setDiff(keyNames(a.Handlers), keyNames(b.Handlers)); d != "" && !b.KeysUncertain {
+		out = append(out, outputDiff{firstKeyPath(a.Handlers, b.Handlers), "handler keys " + d})
+	}
+	if d := setDiff(keyNames(a.Middleware), keyNames(b.Middleware)); d != "" && !b.KeysUncertain {
+		out = append(out, outputDiff{firstKeyPath(a.Middleware, b.Middleware), "middleware keys " + d})
+	}
+	if d := setDiff(serviceNames(a), serviceNames(b)); d != "" {
+		out = append(out, outputDiff{"", "services " + d})
+	}
+	if d := setDiff(eventSigs(a), eventSigs(b)); d != "" {
+		out = append(out, outputDiff{b.EventsFile, "events " + d})
+	}
+	if d := setDiff(schemaSigs(a), schemaSigs(b)); d != "" {
+		out = append(out, outputDiff{"", "plugin schemas " + d})
+	}
+	if client && !b.RoutesUncertain {
+		if d := setDiff(routeSigs(a), routeSigs(b)); d != "" {
+			out = append(out, outputDiff{"", "client routes " + d})
+		}
+	}
+	return out
+}
+
+func keyNames(ks []project.GenKey) []string {
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, k.Name)
+	}
+	return out
+}
+
+func firstKeyPath(a, b []project.GenKey) string {
+	for _, k := range b {
+		return k.Plugin.Path
+	}
+	for _, k := range a {
+		return k.Plugin.Path
+	}
+	return ""
+}
+
+func serviceNames(e *project.Expected) []string {
+	var out []string
+	for _, s := range e.Services {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func eventSigs(e *project.Expected) []string {
+	var out []string
+	for _, ev := range e.Events {
+		out = append(out, ev.Name+": "+strings.Join(strings.Fields(ev.Type), " "))
+	}
+	return out
+}
+
+func schemaSigs(e *project.Expected) []string {
+	var out []string
+	for _, s := range e.Schemas {
+		if len(s.Unknown) > 0 {
+			// Unknown content: any change to the migrations counts, and the
+			// migration rule above already asks for typegen.
+			continue
+		}
+		for _, t := range s.Tables {
+			cols := make([]string, 0, len(t.Columns))
+			for _, c := range t.Columns {
+				cols = append(cols, c.Name)
+			}
+			sort.Strings(cols)
+			out = append(out, s.Plugin.Name+"."+t.Name+"("+strings.Join(cols, ",")+")")
+		}
+	}
+	return out
+}
+
+func routeSigs(e *project.Expected) []string {
+	var out []string
+	for _, r := range e.Routes {
+		sig := r.Route.FullName + " " + r.Route.Kind
+		for _, s := range []*facts.Schema{r.Route.Input, r.Route.Output} {
+			sig += " |"
+			if s == nil {
+				continue
+			}
+			if !s.FieldsKnown {
+				sig += strings.Join(strings.Fields(s.Text), " ")
+				continue
+			}
+			for _, f := range s.Fields {
+				sig += fmt.Sprintf(" %s:%s:%v", f.Name, f.Type, f.Optional)
+			}
+		}
+		out = append(out, sig)
+	}
+	return out
+}
+
+// setDiff describes the difference of two string sets, "" when equal.
+func setDiff(a, b []string) string {
+	as, bs := map[string]bool{}, map[string]bool{}
+	for _, x := range a {
+		as[x] = true
+	}
+	for _, x := range b {
+		bs[x] = true
+	}
+	var added, removed []string
+	for x := range bs {
+		if !as[x] {
+			added = append(added, firstWord(x))
+		}
+	}
+	for x := range as {
+		if !bs[x] {
+			removed = append(removed, firstWord(x))
+		}
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return ""
+	}
+	sort.Strings(added)
+	sort.Strings(removed)
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "added/changed: "+strings.Join(added, ", "))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "removed/changed: "+strings.Join(removed, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexAny(s, " :("); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// importGraph answers whether the server start (entry, plugins, services)
+// reaches a file through relative imports.
+type importGraph struct {
+	proj      *project.Project
+	importers map[string][]string // file -> files that import it
+}
+
+func newImportGraph(p *project.Project) *importGraph {
+	g := &importGraph{proj: p, importers: map[string][]string{}}
+	for _, path := range p.Files() {
+		f := p.File(path)
+		if f == nil || f.Kind != facts.KindSource {
+			continue
+		}
+		for _, imp := range f.Imports {
+			if imp.TypeOnly || !strings.HasPrefix(imp.Spec, ".") {
+				continue
+			}
+			if target := resolve(p, path, imp.Spec); target != "" {
+				g.importers[target] = append(g.importers[target], path)
+			}
+		}
+	}
+	return g
+}
+
+// resolve maps a relative specifier to a project file: x, x.ts, x.tsx, x/index.ts.
+func resolve(p *project.Project, from, spec string) string {
+	base := filepath.Join(filepath.Dir(from), filepath.FromSlash(path.Clean(spec)))
+	for _, cand := range []string{base, base + ".ts", base + ".tsx", filepath.Join(base, "index.ts"), strings.TrimSuffix(base, ".js") + ".ts"} {
+		if f := p.File(cand); f != nil && !f.Missing {
+			return cand
+		}
+	}
+	return ""
+}
+
+type reach int
+
+const (
+	reachNone reach = iota
+	reachRoutes
+	reachStart
+)
+
+// reach walks importers upwards: a file imported (transitively) by the
+// entry, a plugin, a service or an events file is loaded at start.
+func (g *importGraph) reach(file string) reach {
+	seen := map[string]bool{file: true}
+	queue := []string{file}
+	best := reachNone
+	entry := g.proj.Config().EntryPath()
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, imp := range g.importers[cur] {
+			if seen[imp] {
+				continue
+			}
+			seen[imp] = true
+			f := g.proj.File(imp)
+			switch {
+			case imp == entry || len(f.Plugins) > 0 || len(f.Services) > 0 || len(f.Events) > 0:
+				return reachStart
+			case len(f.Routes) > 0:
+				// Routes are reloaded in place; what only they import goes
+				// with them, even though the entry imports the routes.
+				best = reachRoutes
+				continue
+			}
+			queue = append(queue, imp)
+		}
+	}
+	return best
 }
