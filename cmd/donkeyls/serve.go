@@ -2,11 +2,38 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/donkeyls/donkeyls/lsp"
 )
 
+// runServe runs the language server over stdin/stdout. Nothing but protocol
+// is written to stdout; the log goes to --log FILE and to the client.
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "donkeyls: serve is not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	logPath := fs.String("log", "", "append the server's log to `FILE`")
+	// Editors commonly pass --stdio; it is the only transport, so accept it.
+	_ = fs.Bool("stdio", true, "talk LSP over stdin/stdout (the default and only transport)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	opts := lsp.Options{Version: version}
+	if *logPath != "" {
+		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "donkeyls serve: opening the log: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		opts.Log = f
+	}
+	return lsp.Serve(ctx, stdin, stdout, opts)
 }

@@ -1,0 +1,301 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/lsp/rpc"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// Code action kinds the server produces.
+const (
+	KindQuickFix        = "quickfix"
+	KindRefactorExtract = "refactor.extract"
+)
+
+// ActionProvider contributes code actions for a range of a file. Providers
+// run concurrently with later edits, on the snapshot the request saw.
+type ActionProvider interface {
+	// Kinds are the code action kinds the provider may return.
+	Kinds() []string
+	CodeActions(ctx context.Context, req *ActionRequest) ([]CodeAction, error)
+}
+
+// ActionRequest is one textDocument/codeAction request.
+type ActionRequest struct {
+	Path  string
+	Range protocol.Range
+	// Only, when set, limits the kinds the client wants.
+	Only []string
+	// Diagnostics are the client's diagnostics for the range.
+	Diagnostics []protocol.Diagnostic
+	// Snapshot is the project as last analyzed; Findings are its findings
+	// in this file; Doc is the open buffer (nil when closed).
+	Snapshot Snapshot
+	Findings []analysis.Finding
+	Doc      *text.Document
+}
+
+// CodeAction is an action in analysis terms; the server turns it into the
+// protocol's shape for the client's capabilities.
+type CodeAction struct {
+	Title     string
+	Kind      string
+	Findings  []analysis.Finding // the diagnostics it resolves
+	Edit      *analysis.WorkspaceEdit
+	Command   *analysis.CommandRef
+	Preferred bool
+}
+
+func (s *Server) actionKinds() []string {
+	seen := map[string]bool{}
+	var kinds []string
+	for _, p := range s.providers {
+		for _, k := range p.Kinds() {
+			if !seen[k] {
+				seen[k] = true
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	return kinds
+}
+
+func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.CodeActionParams
+	if err := rpc.DecodeParams(req, &p); err != nil {
+		return nil, err
+	}
+	u, err := text.ParseURI(string(p.TextDocument.URI))
+	if err != nil {
+		return nil, errInvalidParams(req.Method, err)
+	}
+	if !u.IsFile() {
+		return []any{}, nil
+	}
+	ps := s.projectFor(u.Path)
+	if ps == nil {
+		return []any{}, nil
+	}
+	// Captured in order: the actions answer the state after every edit that
+	// came before the request.
+	snap, findings, versions := ps.current()
+	s.mu.Lock()
+	doc := s.docs[u.Key()]
+	s.mu.Unlock()
+	areq := &ActionRequest{
+		Path:        u.Path,
+		Range:       p.Range,
+		Diagnostics: p.Context.Diagnostics,
+		Snapshot:    snap,
+		Doc:         doc,
+	}
+	for _, k := range p.Context.Only {
+		areq.Only = append(areq.Only, string(k))
+	}
+	for _, f := range findings {
+		if f.Location.Path == u.Path {
+			areq.Findings = append(areq.Findings, f)
+		}
+	}
+	c := s.clientCaps()
+	return rpc.Async(func(ctx context.Context) (any, error) {
+		if snap == nil {
+			return []any{}, nil
+		}
+		var actions []CodeAction
+		for _, prov := range s.providers {
+			if !wantsAny(areq.Only, prov.Kinds()) {
+				continue
+			}
+			got, err := prov.CodeActions(ctx, areq)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				s.log.Warnf("code actions: %v", err)
+				continue
+			}
+			actions = append(actions, got...)
+		}
+		return s.wireActions(actions, c, versions), nil
+	}), nil
+}
+
+// wantsAny reports whether a provider of kinds can satisfy the only filter
+// (a hierarchical prefix match: "refactor" wants "refactor.extract").
+func wantsAny(only, kinds []string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, k := range kinds {
+		if kindWanted(only, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func kindWanted(only []string, kind string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, o := range only {
+		if kind == o || strings.HasPrefix(kind, o+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// wireActions converts actions for the client: CodeAction literals when it
+// supports them, bare Commands otherwise (edits cannot be expressed then).
+// An action whose edit needs a file creation the client cannot do is left
+// out rather than offered and failing.
+func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]int32) any {
+	if !c.codeActionLiteral {
+		cmds := []protocol.Command{}
+		for _, a := range actions {
+			if a.Command != nil && a.Edit == nil {
+				cmds = append(cmds, wireCommand(a.Title, *a.Command))
+			}
+		}
+		return cmds
+	}
+	out := []codeAction{}
+	for _, a := range actions {
+		w := codeAction{Title: a.Title, Kind: a.Kind, IsPreferred: a.Preferred}
+		for _, f := range a.Findings {
+			w.Diagnostics = append(w.Diagnostics, s.toDiagnostic(f))
+		}
+		if a.Edit != nil {
+			edit, ok := s.wireEdit(*a.Edit, c, versions)
+			if !ok {
+				s.log.Debugf("action %q needs file creation, which the client does not support", a.Title)
+				continue
+			}
+			w.Edit = edit
+		}
+		if a.Command != nil {
+			cmd := wireCommand(a.Title, *a.Command)
+			w.Command = &cmd
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func wireCommand(title string, c analysis.CommandRef) protocol.Command {
+	if c.Title != "" {
+		title = c.Title
+	}
+	cmd := protocol.Command{Title: title, Command: c.Command}
+	if c.Root != "" {
+		cmd.Arguments = []any{c.Root}
+	}
+	return cmd
+}
+
+// wireEdit converts a workspace edit: documentChanges (creations first,
+// then versioned edits) when the client supports them, changes otherwise.
+func (s *Server) wireEdit(e analysis.WorkspaceEdit, c caps, versions map[string]int32) (*workspaceEdit, bool) {
+	if len(e.Creates) > 0 && !(c.documentChanges && c.createFiles) {
+		return nil, false
+	}
+	var order []string
+	byPath := map[string][]protocol.TextEdit{}
+	for _, te := range e.Edits {
+		if _, ok := byPath[te.Path]; !ok {
+			order = append(order, te.Path)
+		}
+		byPath[te.Path] = append(byPath[te.Path], protocol.TextEdit{Range: toRange(te.Range), NewText: te.NewText})
+	}
+	if !c.documentChanges {
+		out := &workspaceEdit{Changes: map[string][]protocol.TextEdit{}}
+		for _, p := range order {
+			out.Changes[s.uriFor(p)] = byPath[p]
+		}
+		return out, true
+	}
+	out := &workspaceEdit{}
+	for _, cr := range e.Creates {
+		uri := text.FileURI(cr.Path)
+		out.DocumentChanges = append(out.DocumentChanges,
+			createFile{Kind: "create", URI: uri, Options: &createFileOptions{}},
+			textDocumentEdit{TextDocument: versionedID{URI: uri}, Edits: []protocol.TextEdit{{NewText: cr.Content}}})
+	}
+	for _, p := range order {
+		id := versionedID{URI: s.uriFor(p)}
+		if v, ok := versions[p]; ok {
+			id.Version = &v
+		}
+		out.DocumentChanges = append(out.DocumentChanges, textDocumentEdit{TextDocument: id, Edits: byPath[p]})
+	}
+	return out, true
+}
+
+// findingActions offers each finding's fixes and commands as quick fixes.
+type findingActions struct{}
+
+func (findingActions) Kinds() []string { return []string{KindQuickFix} }
+
+func (findingActions) CodeActions(ctx context.Context, req *ActionRequest) ([]CodeAction, error) {
+	if !kindWanted(req.Only, KindQuickFix) {
+		return nil, nil
+	}
+	var out []CodeAction
+	// One command action per (command, root): three stale spots in the
+	// range offer one "Regenerate types" that resolves all three.
+	cmdIndex := map[string]int{}
+	for _, f := range req.Findings {
+		if !relevant(f, req) {
+			continue
+		}
+		for i, fix := range f.Fixes {
+			edit := fix.Edit
+			out = append(out, CodeAction{Title: fix.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Edit: &edit, Preferred: i == 0})
+		}
+		for _, cmd := range f.Commands {
+			key := cmd.Command + "\x00" + cmd.Root
+			if i, ok := cmdIndex[key]; ok {
+				out[i].Findings = append(out[i].Findings, f)
+				continue
+			}
+			c := cmd
+			cmdIndex[key] = len(out)
+			out = append(out, CodeAction{Title: cmd.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
+		}
+	}
+	return out, nil
+}
+
+// relevant reports whether a finding belongs to the request: its range
+// touches the requested one, or the client listed it among the context's
+// diagnostics.
+func relevant(f analysis.Finding, req *ActionRequest) bool {
+	r := toRange(f.Location.Range)
+	if overlaps(r, req.Range) {
+		return true
+	}
+	for _, d := range req.Diagnostics {
+		if d.Range == r && codeString(d.Code) == f.Code {
+			return true
+		}
+	}
+	return false
+}
+
+func codeString(code any) string {
+	switch c := code.(type) {
+	case string:
+		return c
+	case json.Number:
+		return c.String()
+	}
+	return ""
+}

@@ -1,0 +1,114 @@
+package lsp
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/impact"
+	"github.com/donkeyls/donkeyls/analysis/project"
+)
+
+// Engine is the analysis the server drives. The server holds it behind this
+// seam so that its protocol behaviour (ordering, debounce, publishing,
+// commands) is tested without depending on any analyzer's verdicts.
+type Engine interface {
+	// Discover lists the project roots under a workspace folder.
+	Discover(ctx context.Context, dir string) ([]string, error)
+	// Load reads a whole project; src serves open buffers over disk.
+	Load(ctx context.Context, root string, src project.Source) (Snapshot, error)
+}
+
+// Snapshot is one immutable state of one project.
+type Snapshot interface {
+	Root() string
+	// Analyzes reports whether a change to path concerns this project's
+	// analysis (it lies inside the root and the project reads it).
+	Analyzes(path string) bool
+	IsGenerated(path string) bool
+	GeneratedPaths() []string
+	// WithFile and WithoutFile return the snapshot after one file changed;
+	// only that file's facts are extracted again.
+	WithFile(path string, content []byte) Snapshot
+	WithoutFile(path string) Snapshot
+	NeedsReload() bool
+	// TypegenCommand is the project's own typegen command.
+	TypegenCommand() string
+	// Findings runs every analyzer.
+	Findings(ctx context.Context) []analysis.Finding
+	// Stale reports whether going from before to this snapshot, over the
+	// changed paths, made the generated outputs stale, with the reasons.
+	Stale(before Snapshot, changed []string) (bool, []string)
+}
+
+// AnalysisEngine is the Engine of the analysis packages.
+type AnalysisEngine struct{}
+
+// Discover implements Engine.
+func (AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
+	return project.Discover(ctx, dir)
+}
+
+// Load implements Engine.
+func (AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
+	p, err := project.Load(ctx, root, src)
+	if err != nil {
+		return nil, err
+	}
+	return projectSnapshot{p}, nil
+}
+
+// projectSnapshot adapts *project.Project.
+type projectSnapshot struct{ p *project.Project }
+
+func (s projectSnapshot) Root() string { return s.p.Root() }
+
+func (s projectSnapshot) Analyzes(path string) bool {
+	if !s.p.Contains(path) {
+		return false
+	}
+	_, ok := s.p.KindOf(path)
+	return ok
+}
+
+func (s projectSnapshot) IsGenerated(path string) bool { return s.p.IsGenerated(path) }
+func (s projectSnapshot) GeneratedPaths() []string     { return s.p.GeneratedPaths() }
+func (s projectSnapshot) NeedsReload() bool            { return s.p.NeedsReload() }
+
+func (s projectSnapshot) WithFile(path string, content []byte) Snapshot {
+	return projectSnapshot{s.p.WithFile(path, content)}
+}
+
+func (s projectSnapshot) WithoutFile(path string) Snapshot {
+	return projectSnapshot{s.p.WithoutFile(path)}
+}
+
+func (s projectSnapshot) TypegenCommand() string {
+	if c := s.p.Config(); c != nil {
+		return c.TypegenCommand()
+	}
+	return "bunx donkeylabs generate"
+}
+
+func (s projectSnapshot) Findings(ctx context.Context) []analysis.Finding {
+	return analyzers.Run(ctx, s.p)
+}
+
+func (s projectSnapshot) Stale(before Snapshot, changed []string) (bool, []string) {
+	b, ok := before.(projectSnapshot)
+	if !ok {
+		return false, nil
+	}
+	v := impact.Classify(b.p, s.p, changed)
+	if !v.Action.Has(impact.Typegen) {
+		return false, nil
+	}
+	var why []string
+	for _, r := range v.Reasons {
+		if r.Action.Has(impact.Typegen) {
+			why = append(why, filepath.Base(r.Path)+": "+r.What)
+		}
+	}
+	return true, why
+}

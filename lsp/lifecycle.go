@@ -1,0 +1,249 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/lsp/rpc"
+	"github.com/donkeyls/donkeyls/lsp/settings"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// Command names the server executes.
+const (
+	CommandRegenerate = analysis.CommandRegenerate
+	CommandRestart    = analysis.CommandRestart
+)
+
+// clientCallTimeout bounds how long the server waits for the client to
+// answer one of its requests (configuration, registration, progress).
+const clientCallTimeout = 10 * time.Second
+
+func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) {
+	var p initializeParams
+	if len(req.Params) > 0 {
+		if err := decodeLenient(req.Params, &p); err != nil {
+			return nil, errInvalidParams(req.Method, err)
+		}
+	}
+	c := p.Capabilities.conclude()
+	set, probs := settings.Apply(settings.Default(), p.InitializationOptions)
+
+	var folders []string
+	for _, f := range p.WorkspaceFolders {
+		if dir := folderPath(f.URI); dir != "" {
+			folders = append(folders, dir)
+		}
+	}
+	if len(folders) == 0 {
+		if dir := folderPath(p.RootURI); dir != "" {
+			folders = append(folders, dir)
+		} else if p.RootPath != "" && filepath.IsAbs(p.RootPath) {
+			folders = append(folders, filepath.Clean(p.RootPath))
+		}
+	}
+
+	s.mu.Lock()
+	s.caps = c
+	s.settings = set
+	s.initSet = set
+	s.state = stateRunning
+	s.mu.Unlock()
+	s.initOptions = p.InitializationOptions
+	s.folders = folders
+	if p.ClientInfo != nil {
+		s.log.Debugf("client %s %s, folders %v", p.ClientInfo.Name, p.ClientInfo.Version, folders)
+	}
+	s.reportProblems(probs)
+
+	var codeActions any = true
+	if c.codeActionLiteral {
+		codeActions = map[string]any{"codeActionKinds": s.actionKinds()}
+	}
+	commands := make([]string, 0, len(s.commands))
+	for name := range s.commands {
+		commands = append(commands, name)
+	}
+	sort.Strings(commands)
+	version := s.opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	return map[string]any{
+		"capabilities": map[string]any{
+			"textDocumentSync": map[string]any{
+				"openClose": true,
+				"change":    2, // incremental
+				"save":      map[string]any{"includeText": false},
+			},
+			"codeActionProvider":     codeActions,
+			"executeCommandProvider": map[string]any{"commands": commands},
+			"workspace": map[string]any{
+				"workspaceFolders": map[string]any{"supported": true, "changeNotifications": true},
+			},
+		},
+		"serverInfo": map[string]any{"name": "donkeyls", "version": version},
+	}, nil
+}
+
+// folderPath turns a workspace folder URI into a directory, "" when it is
+// not a local folder.
+func folderPath(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := text.ParseURI(raw)
+	if err != nil || !u.IsFile() {
+		return ""
+	}
+	return u.Path
+}
+
+func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error) {
+	c := s.clientCaps()
+	folders := append([]string(nil), s.folders...)
+	s.goWork(func() {
+		if c.configuration {
+			s.pullConfiguration()
+		}
+		if c.dynamicConfig {
+			s.register("donkeyls-config", "workspace/didChangeConfiguration", map[string]any{"section": "donkeyls"})
+		}
+		watched := false
+		if c.dynamicWatch {
+			watched = s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": watchGlobs()})
+		}
+		if !watched {
+			for _, dir := range folders {
+				s.watchFolder(dir)
+			}
+		}
+		for _, dir := range folders {
+			s.discover(dir)
+		}
+	})
+	return nil, nil
+}
+
+// register asks the client to register a capability dynamically.
+func (s *Server) register(id, method string, options any) bool {
+	params := protocol.RegistrationParams{Registrations: []protocol.Registration{{ID: id, Method: method, RegisterOptions: options}}}
+	if err := s.call(s.work, "client/registerCapability", params, nil, clientCallTimeout); err != nil {
+		s.log.Warnf("could not register %s with the client: %v", method, err)
+		return false
+	}
+	return true
+}
+
+// pullConfiguration asks the client for the donkeyls section and applies it
+// on the ordered goroutine, after the edits that came before the answer.
+func (s *Server) pullConfiguration() {
+	var result []json.RawMessage
+	params := protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: "donkeyls"}}}
+	if err := s.call(s.work, "workspace/configuration", params, &result, clientCallTimeout); err != nil {
+		s.log.Warnf("reading settings: %v", err)
+		return
+	}
+	if len(result) == 0 {
+		return
+	}
+	s.disp.Enqueue(func(context.Context) { s.applySettings(result[0]) })
+}
+
+func (s *Server) didChangeConfiguration(ctx context.Context, req *rpc.Request) (any, error) {
+	var p struct {
+		Settings json.RawMessage `json:"settings"`
+	}
+	_ = json.Unmarshal(req.Params, &p)
+	var section json.RawMessage
+	if obj := map[string]json.RawMessage{}; json.Unmarshal(p.Settings, &obj) == nil {
+		section = obj["donkeyls"]
+	}
+	if len(section) > 0 {
+		s.applySettings(section)
+		return nil, nil
+	}
+	// VS Code's pull model sends settings: null; ask for the section.
+	if s.clientCaps().configuration {
+		s.goWork(s.pullConfiguration)
+	}
+	return nil, nil
+}
+
+// applySettings layers raw over the initializationOptions settings. Trust is
+// the client's statement at start-up: workspace settings may lower it but
+// never raise it, or a repository could trust itself.
+func (s *Server) applySettings(raw json.RawMessage) {
+	s.mu.Lock()
+	base := s.initSet
+	s.mu.Unlock()
+	set, probs := settings.Apply(base, raw)
+	if !base.Trusted {
+		set.Trusted = false
+	}
+	s.mu.Lock()
+	s.settings = set
+	projects := append([]*projectState(nil), s.projects...)
+	s.mu.Unlock()
+	s.reportProblems(probs)
+	for _, ps := range projects {
+		ps.configureRunner(set)
+	}
+	s.log.Debugf("settings: %+v", set)
+}
+
+// reportProblems shows each distinct settings problem once per session.
+func (s *Server) reportProblems(probs []settings.Problem) {
+	var fresh []string
+	s.mu.Lock()
+	for _, p := range probs {
+		msg := p.String()
+		if !s.reported[msg] {
+			s.reported[msg] = true
+			fresh = append(fresh, msg)
+		}
+	}
+	s.mu.Unlock()
+	if len(fresh) > 0 {
+		s.showMessage(protocol.MessageTypeWarning, "donkeyls settings: %s", strings.Join(fresh, "; "))
+	}
+}
+
+func (s *Server) didChangeWorkspaceFolders(ctx context.Context, req *rpc.Request) (any, error) {
+	var p struct {
+		Event struct {
+			Added   []protocol.WorkspaceFolder `json:"added"`
+			Removed []protocol.WorkspaceFolder `json:"removed"`
+		} `json:"event"`
+	}
+	if err := json.Unmarshal(req.Params, &p); err != nil {
+		return nil, errInvalidParams(req.Method, err)
+	}
+	for _, f := range p.Event.Removed {
+		if dir := folderPath(f.URI); dir != "" {
+			s.removeFolder(dir)
+		}
+	}
+	for _, f := range p.Event.Added {
+		dir := folderPath(f.URI)
+		if dir == "" {
+			continue
+		}
+		s.folders = append(s.folders, dir)
+		watch := !s.clientCaps().dynamicWatch
+		s.goWork(func() {
+			if watch {
+				s.watchFolder(dir)
+			}
+			s.discover(dir)
+		})
+	}
+	return nil, nil
+}

@@ -1,0 +1,135 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/lsp/rpc"
+)
+
+// reportEvery limits $/progress reports: a generator printing hundreds of
+// lines must not flood the client.
+const reportEvery = 100 * time.Millisecond
+
+var tokenSeq atomic.Uint64
+
+// progress is one work-done progress shown by the client. A nil *progress
+// (the client cannot show progress) accepts every call and does nothing.
+type progress struct {
+	s     *Server
+	token json.RawMessage
+	key   string
+
+	mu      sync.Mutex
+	last    time.Time
+	pending string
+	ended   bool
+}
+
+// beginProgress starts a progress under the client's token, or under one the
+// server creates when the client supports window/workDoneProgress. cancel,
+// when set, makes it cancellable from the client's UI.
+func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title string, cancel context.CancelFunc) *progress {
+	if len(bytes.TrimSpace(token)) == 0 || string(token) == "null" {
+		if !s.clientCaps().workDoneProgress {
+			return nil
+		}
+		tok := fmt.Sprintf("donkeyls-%d", tokenSeq.Add(1))
+		if err := s.call(ctx, "window/workDoneProgress/create", map[string]any{"token": tok}, nil, clientCallTimeout); err != nil {
+			s.log.Debugf("no progress: %v", err)
+			return nil
+		}
+		token = json.RawMessage(strconv.Quote(tok))
+	}
+	p := &progress{s: s, token: token, key: tokenKey(token)}
+	if cancel != nil {
+		s.mu.Lock()
+		s.progress[p.key] = cancel
+		s.mu.Unlock()
+	}
+	s.notify("$/progress", progressParams{Token: token, Value: protocol.WorkDoneProgressBegin{
+		Kind: protocol.WorkDoneProgressKindBegin, Title: title, Cancellable: cancel != nil,
+	}})
+	return p
+}
+
+func tokenKey(token json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, token) != nil {
+		return string(token)
+	}
+	return b.String()
+}
+
+// report shows msg, at most once per reportEvery; the latest message wins.
+func (p *progress) report(msg string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.ended {
+		p.mu.Unlock()
+		return
+	}
+	if time.Since(p.last) < reportEvery {
+		p.pending = msg
+		p.mu.Unlock()
+		return
+	}
+	p.last = time.Now()
+	p.pending = ""
+	p.mu.Unlock()
+	p.s.notify("$/progress", progressParams{Token: p.token, Value: protocol.WorkDoneProgressReport{
+		Kind: protocol.WorkDoneProgressKindReport, Message: msg,
+	}})
+}
+
+// end finishes the progress with a last message.
+func (p *progress) end(msg string) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if p.ended {
+		p.mu.Unlock()
+		return
+	}
+	p.ended = true
+	pending := p.pending
+	p.mu.Unlock()
+	p.s.mu.Lock()
+	delete(p.s.progress, p.key)
+	p.s.mu.Unlock()
+	if pending != "" {
+		p.s.notify("$/progress", progressParams{Token: p.token, Value: protocol.WorkDoneProgressReport{
+			Kind: protocol.WorkDoneProgressKindReport, Message: pending,
+		}})
+	}
+	p.s.notify("$/progress", progressParams{Token: p.token, Value: protocol.WorkDoneProgressEnd{
+		Kind: protocol.WorkDoneProgressKindEnd, Message: msg,
+	}})
+}
+
+func (s *Server) cancelProgress(ctx context.Context, req *rpc.Request) (any, error) {
+	var p struct {
+		Token json.RawMessage `json:"token"`
+	}
+	if err := json.Unmarshal(req.Params, &p); err != nil || len(p.Token) == 0 {
+		return nil, nil
+	}
+	s.mu.Lock()
+	cancel := s.progress[tokenKey(p.Token)]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return nil, nil
+}

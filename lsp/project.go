@@ -1,0 +1,493 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/lsp/settings"
+	"github.com/donkeyls/donkeyls/lsp/text"
+	"github.com/donkeyls/donkeyls/reload/typegen"
+)
+
+// projectState is one project of the workspace: its current snapshot, what
+// changed since, and the worker that turns changes into diagnostics.
+type projectState struct {
+	srv  *Server
+	root string
+	kick chan struct{}
+	done chan struct{}
+
+	mu        sync.Mutex
+	snap      Snapshot // last analyzed; nil until the first load
+	findings  []analysis.Finding
+	versions  map[string]int32 // open-document version of each path's content in snap
+	dirty     map[string]uint64
+	seq       uint64
+	wantLoad  uint64 // a full Load is needed while wantLoad != loaded
+	loaded    uint64
+	published map[string]string // path -> fingerprint of what was last published
+	loadErr   string
+
+	runner        *typegen.Runner
+	runnerTimeout time.Duration
+	lines         map[*progress]struct{} // progress reports fed by the runner's output
+	lastFailure   string                 // the failed run last shown to the user
+}
+
+func newProjectState(s *Server, root string) *projectState {
+	return &projectState{
+		srv:       s,
+		root:      root,
+		kick:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		versions:  map[string]int32{},
+		dirty:     map[string]uint64{},
+		wantLoad:  1,
+		published: map[string]string{},
+		lines:     map[*progress]struct{}{},
+	}
+}
+
+// discover finds the projects under a workspace folder and starts each.
+func (s *Server) discover(dir string) {
+	roots, err := s.engine.Discover(s.work, dir)
+	if err != nil {
+		s.log.Infof("no donkeylabs project under %s: %v", dir, err)
+		return
+	}
+	s.disp.Enqueue(func(context.Context) {
+		for _, root := range roots {
+			s.addProject(root)
+		}
+	})
+}
+
+// addProject starts a project unless it is known already.
+func (s *Server) addProject(root string) {
+	root = filepath.Clean(root)
+	s.mu.Lock()
+	for _, ps := range s.projects {
+		if ps.root == root {
+			s.mu.Unlock()
+			return
+		}
+	}
+	ps := newProjectState(s, root)
+	s.projects = append(s.projects, ps)
+	set := s.settings
+	s.mu.Unlock()
+	ps.configureRunner(set)
+	s.log.Infof("project %s", root)
+	s.goWork(func() { ps.loop(s.work) })
+	ps.poke()
+}
+
+// removeFolder forgets the projects under dir and clears their diagnostics.
+func (s *Server) removeFolder(dir string) {
+	s.mu.Lock()
+	var keep, gone []*projectState
+	for _, ps := range s.projects {
+		if within(dir, ps.root) {
+			gone = append(gone, ps)
+		} else {
+			keep = append(keep, ps)
+		}
+	}
+	s.projects = keep
+	for i, f := range s.folders {
+		if f == dir {
+			s.folders = append(s.folders[:i:i], s.folders[i+1:]...)
+			break
+		}
+	}
+	s.mu.Unlock()
+	for _, ps := range gone {
+		ps.retire()
+	}
+}
+
+// projectFor is the project with the longest root containing path.
+func (s *Server) projectFor(path string) *projectState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var best *projectState
+	for _, ps := range s.projects {
+		if within(ps.root, path) && (best == nil || len(ps.root) > len(best.root)) {
+			best = ps
+		}
+	}
+	return best
+}
+
+// projectByRoot finds a project by its root directory.
+func (s *Server) projectByRoot(root string) *projectState {
+	root = filepath.Clean(root)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ps := range s.projects {
+		if ps.root == root {
+			return ps
+		}
+	}
+	return nil
+}
+
+// within reports whether path is dir or lies below it.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil {
+		return false
+	}
+	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel))
+}
+
+// poke wakes the worker without blocking.
+func (ps *projectState) poke() {
+	select {
+	case ps.kick <- struct{}{}:
+	default:
+	}
+}
+
+// markDirty records that path's content changed, then wakes the worker.
+func (ps *projectState) markDirty(path string) {
+	ps.mu.Lock()
+	ps.seq++
+	ps.dirty[path] = ps.seq
+	ps.mu.Unlock()
+	ps.poke()
+}
+
+// requestLoad asks for a full reload (configuration, package.json, a
+// directory that appeared or vanished).
+func (ps *projectState) requestLoad() {
+	ps.mu.Lock()
+	ps.wantLoad++
+	ps.mu.Unlock()
+	ps.poke()
+}
+
+// concerns reports whether a change to path can matter to this project.
+func (ps *projectState) concerns(path string) bool {
+	ps.mu.Lock()
+	snap := ps.snap
+	ps.mu.Unlock()
+	if snap == nil {
+		return true // still loading: keep every change for after the load
+	}
+	return snap.Analyzes(path) || snap.IsGenerated(path)
+}
+
+// current returns the last analyzed snapshot and its findings.
+func (ps *projectState) current() (Snapshot, []analysis.Finding, map[string]int32) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.snap, ps.findings, ps.versions
+}
+
+// loop is the project's worker: it waits for changes, lets a burst settle
+// for the debounce time, and analyzes. A change that arrives while an
+// incremental analysis runs cancels it and starts the wait again, so a
+// burst of keystrokes costs one analysis, not one per keystroke. A full
+// load is never cancelled that way: on a large project, typing during
+// indexing would otherwise keep it from ever finishing.
+func (ps *projectState) loop(ctx context.Context) {
+	defer close(ps.done)
+	delay := ps.srv.opts.Debounce
+	if delay == 0 {
+		delay = DefaultDebounce
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ps.kick:
+		}
+	settle:
+		if delay > 0 {
+			timer := time.NewTimer(delay)
+		wait:
+			for {
+				select {
+				case <-ctx.Done():
+					timer.Stop()
+					return
+				case <-ps.kick:
+					timer.Reset(delay)
+				case <-timer.C:
+					break wait
+				}
+			}
+		}
+		ps.mu.Lock()
+		load := ps.snap == nil || ps.wantLoad != ps.loaded
+		ps.mu.Unlock()
+		runCtx, cancel := context.WithCancel(ctx)
+		finished := make(chan struct{})
+		go func() {
+			defer close(finished)
+			ps.analyze(runCtx)
+		}()
+		if load {
+			select {
+			case <-finished:
+			case <-ctx.Done():
+				cancel()
+				<-finished
+				return
+			}
+			cancel()
+			continue
+		}
+		select {
+		case <-finished:
+			cancel()
+		case <-ps.kick:
+			cancel()
+			<-finished
+			goto settle
+		case <-ctx.Done():
+			cancel()
+			<-finished
+			return
+		}
+	}
+}
+
+// analyze brings the snapshot up to date with every recorded change and
+// publishes the findings. Nothing is committed when ctx is cancelled
+// midway: the changes stay recorded for the next run.
+func (ps *projectState) analyze(ctx context.Context) {
+	s := ps.srv
+	ps.mu.Lock()
+	base := ps.snap
+	wantLoad := ps.wantLoad
+	load := base == nil || wantLoad != ps.loaded
+	dirty := make(map[string]uint64, len(ps.dirty))
+	for p, n := range ps.dirty {
+		dirty[p] = n
+	}
+	ps.mu.Unlock()
+
+	src := s.overlay()
+	var cur Snapshot
+	var err error
+	started := time.Now()
+	if load {
+		cur, err = ps.load(ctx, src)
+	} else {
+		cur = base
+		for path := range dirty {
+			data, rerr := src.ReadFile(path)
+			switch {
+			case rerr == nil:
+				cur = cur.WithFile(path, data)
+			case errors.Is(rerr, fs.ErrNotExist):
+				cur = cur.WithoutFile(path)
+			default:
+				s.log.Warnf("reading %s: %v", path, rerr)
+			}
+		}
+		if cur.NeedsReload() {
+			cur, err = ps.load(ctx, src)
+			load = true
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		ps.loadFailed(err)
+		return
+	}
+	findings := cur.Findings(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	versions := src.versionsWithin(ps.root)
+
+	ps.mu.Lock()
+	ps.snap = cur
+	ps.findings = findings
+	ps.versions = versions
+	ps.loadErr = ""
+	if load {
+		ps.loaded = wantLoad
+	}
+	for p, n := range dirty {
+		if ps.dirty[p] == n {
+			delete(ps.dirty, p)
+		}
+	}
+	again := len(ps.dirty) > 0 || ps.wantLoad != ps.loaded
+	ps.mu.Unlock()
+	s.log.Debugf("analyzed %s (%d changed, load=%v) in %s: %d findings", ps.root, len(dirty), load, time.Since(started).Round(time.Microsecond), len(findings))
+
+	if load {
+		// The project's own typegen command may have changed with its config.
+		ps.configureRunner(s.currentSettings())
+	}
+	ps.publish(findings, versions, dirty, load)
+	if again {
+		ps.poke()
+	}
+}
+
+func (ps *projectState) load(ctx context.Context, src *overlaySource) (Snapshot, error) {
+	s := ps.srv
+	first := ps.isFirstLoad()
+	var prog *progress
+	if first {
+		prog = s.beginProgress(ctx, nil, "donkeyls: indexing "+filepath.Base(ps.root), nil)
+	}
+	snap, err := s.engine.Load(ctx, ps.root, src)
+	if prog != nil {
+		if err != nil {
+			prog.end("failed")
+		} else {
+			prog.end("done")
+		}
+	}
+	return snap, err
+}
+
+func (ps *projectState) isFirstLoad() bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.snap == nil
+}
+
+// loadFailed reports a project that cannot be read, once per distinct error.
+func (ps *projectState) loadFailed(err error) {
+	msg := err.Error()
+	ps.mu.Lock()
+	repeat := ps.loadErr == msg
+	ps.loadErr = msg
+	ps.mu.Unlock()
+	if !repeat {
+		ps.srv.log.Errorf("loading project %s: %v", ps.root, err)
+		ps.srv.showMessage(protocol.MessageTypeError, "donkeyls could not read the project in %s: %v", ps.root, err)
+	}
+}
+
+// retire clears everything the project published; its worker stops with
+// the session.
+func (ps *projectState) retire() {
+	ps.mu.Lock()
+	paths := make([]string, 0, len(ps.published))
+	for p := range ps.published {
+		paths = append(paths, p)
+	}
+	ps.published = map[string]string{}
+	ps.mu.Unlock()
+	for _, p := range paths {
+		ps.srv.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(ps.srv.uriFor(p)), Diagnostics: []protocol.Diagnostic{}})
+	}
+}
+
+// configureRunner creates or updates the project's typegen runner.
+func (ps *projectState) configureRunner(set settings.Settings) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	cmd := set.Typegen.Command
+	if cmd == "" && ps.snap != nil {
+		cmd = ps.snap.TypegenCommand()
+	}
+	if ps.runner != nil && ps.runnerTimeout == set.Typegen.Timeout {
+		ps.runner.SetCommand(cmd)
+		return
+	}
+	if ps.runner != nil && ps.runner.Running() {
+		// Keep the running one; the new timeout applies from the next
+		// configuration change after it finished. Rare enough.
+		ps.runner.SetCommand(cmd)
+		return
+	}
+	ps.runnerTimeout = set.Typegen.Timeout
+	ps.runner = typegen.NewRunner(typegen.Options{
+		Dir:     ps.root,
+		Command: cmd,
+		Timeout: set.Typegen.Timeout,
+		OnLine:  ps.outputLine,
+	})
+}
+
+// outputLine forwards one line of typegen output to the log and to every
+// progress report watching the run.
+func (ps *projectState) outputLine(line string) {
+	ps.srv.log.Debugf("typegen %s: %s", filepath.Base(ps.root), line)
+	ps.mu.Lock()
+	reports := make([]*progress, 0, len(ps.lines))
+	for p := range ps.lines {
+		reports = append(reports, p)
+	}
+	ps.mu.Unlock()
+	for _, p := range reports {
+		p.report(line)
+	}
+}
+
+// waitIdle waits for the typegen runner to stop after its callers were
+// cancelled, so that no child process outlives the server.
+func (ps *projectState) waitIdle(log *logger) {
+	ps.mu.Lock()
+	r := ps.runner
+	ps.mu.Unlock()
+	if r == nil {
+		return
+	}
+	deadline := time.Now().Add(shutdownGrace)
+	for r.Running() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.Running() {
+		log.Errorf("typegen in %s still running at exit", ps.root)
+	}
+}
+
+// overlaySource reads open buffers first and the disk otherwise. It holds
+// the buffers as they were when it was made, so one analysis sees one
+// consistent state of the editor.
+type overlaySource struct {
+	docs map[string]*text.Document
+}
+
+func (s *Server) overlay() *overlaySource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	docs := make(map[string]*text.Document, len(s.docs))
+	for _, d := range s.docs {
+		if d.URI.IsFile() {
+			docs[d.URI.Path] = d
+		}
+	}
+	return &overlaySource{docs: docs}
+}
+
+// ReadFile implements project.Source.
+func (o *overlaySource) ReadFile(path string) ([]byte, error) {
+	if d, ok := o.docs[filepath.Clean(path)]; ok {
+		return []byte(d.Text), nil
+	}
+	return os.ReadFile(path)
+}
+
+// versionsWithin are the versions of the open documents under root.
+func (o *overlaySource) versionsWithin(root string) map[string]int32 {
+	out := map[string]int32{}
+	for p, d := range o.docs {
+		if within(root, p) {
+			out[p] = d.Version
+		}
+	}
+	return out
+}

@@ -1,0 +1,59 @@
+package lsp
+
+import (
+	"context"
+	"path/filepath"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/reload/watch"
+)
+
+// watchGlobs are what the server asks a client to watch: every TypeScript
+// file (sources, migrations, generated outputs) and what the configuration
+// is read from.
+func watchGlobs() []map[string]any {
+	return []map[string]any{
+		{"globPattern": "**/*.ts"},
+		{"globPattern": "**/*.tsx"},
+		{"globPattern": "**/package.json"},
+		{"globPattern": "**/{bun.lock,bun.lockb,pnpm-lock.yaml,yarn.lock,package-lock.json}"},
+	}
+}
+
+// watchFolder watches dir with our own watcher, for clients that cannot
+// watch files for us. Batches are handled on the ordered goroutine, in
+// their place among the client's edits.
+func (s *Server) watchFolder(dir string) {
+	w, err := watch.New(s.work, dir, watch.Options{Ignore: ignoreWatch})
+	if err != nil {
+		s.log.Warnf("cannot watch %s: %v", dir, err)
+		s.showOnce("watch:"+dir, protocol.MessageTypeWarning,
+			"donkeyls cannot watch %s for changes made outside the editor (%v); diagnostics follow only edits made in the editor.", dir, err)
+		return
+	}
+	s.mu.Lock()
+	s.watchers = append(s.watchers, w)
+	s.mu.Unlock()
+	s.log.Debugf("watching %s", dir)
+	s.goWork(func() {
+		for batch := range w.Batches() {
+			b := batch
+			s.disp.Enqueue(func(context.Context) { s.filesChanged(b) })
+		}
+	})
+	s.goWork(func() {
+		for err := range w.Errors() {
+			s.log.Warnf("file watcher: %v", err)
+			// The first problem per folder is shown; an inotify limit
+			// otherwise repeats for every directory.
+			s.showOnce("watch-error:"+dir, protocol.MessageTypeWarning, "donkeyls file watcher: %v", err)
+		}
+	})
+}
+
+// ignoreWatch leaves out the supervisor's socket directory; the watcher
+// itself skips node_modules and .git.
+func ignoreWatch(path string, isDir bool) bool {
+	return isDir && filepath.Base(path) == ".donkeyls"
+}
