@@ -116,9 +116,11 @@ export class DonkeyExtension implements vscode.Disposable {
 
     this.subscriptions.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        this.log('workspace trusted: project commands are enabled');
+        this.log('workspace trusted: restarting the language server with project commands enabled');
         this.dispatch({ kind: 'trust', trusted: true });
-        this.pushSettings();
+        // The server takes trust from initializationOptions only (a workspace
+        // setting must not be able to raise it), so it has to start again.
+        if (this.client !== undefined) void this.restartServer();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => this.configurationChanged(e)),
       vscode.workspace.onDidOpenTextDocument((doc) => this.noticeDocument(doc)),

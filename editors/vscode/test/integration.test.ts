@@ -1,0 +1,269 @@
+// Drives the real donkeyls binary (built by `npm run build`) through
+// vscode-languageserver-protocol with the launch command, initializationOptions
+// and workspace/configuration answers the extension's language client uses
+// (src/clientConfig.ts, src/settings.ts), on a copy of examples/bookshop.
+import { strict as assert } from 'node:assert';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  ConfigurationRequest,
+  DidChangeConfigurationNotification,
+  DidOpenTextDocumentNotification,
+  ExecuteCommandRequest,
+  ExitNotification,
+  InitializeRequest,
+  InitializedNotification,
+  ProtocolConnection,
+  PublishDiagnosticsNotification,
+  PublishDiagnosticsParams,
+  RegistrationRequest,
+  ShowMessageNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { bundledBinaryPath } from '../src/binary';
+import { DOCUMENT_SELECTOR, SERVER_COMMANDS, initializationOptions, serverLaunch } from '../src/clientConfig';
+import { ServerSettings, SettingReader, answerConfiguration, didChangeConfigurationParams, serverSettings } from '../src/settings';
+
+const extensionDir = resolve(__dirname, '..', '..');
+const repo = resolve(extensionDir, '..', '..');
+const bookshop = join(repo, 'examples', 'bookshop');
+const binary = bundledBinaryPath(extensionDir, process.platform, process.arch);
+
+const WAIT_MS = 30000;
+
+/** Polls until check returns a value, or fails with what() after WAIT_MS. */
+async function waitFor<T>(check: () => T | undefined, what: () => string, ms = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms / 1000}s waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Session {
+  proc: ChildProcess;
+  conn: ProtocolConnection;
+  stderr: string[];
+  diagnostics: Map<string, PublishDiagnosticsParams>;
+  progress: { token: string; kind: string; title?: string }[];
+  created: string[];
+  messages: { type: number; message: string }[];
+  exited: Promise<number | null>;
+  /** The settings workspace/configuration answers with, as the extension would. */
+  settings: ServerSettings;
+}
+
+function settingsFrom(user: Record<string, unknown>, trusted: boolean): ServerSettings {
+  const read: SettingReader = <T>(key: string, fallback: T) => (key in user ? (user[key] as T) : fallback);
+  return serverSettings(read, trusted).settings;
+}
+
+/** Starts donkeyls serve the way the extension does and initializes it. */
+async function startSession(root: string, settings: ServerSettings): Promise<Session> {
+  const launch = serverLaunch(binary, '');
+  const proc = spawn(launch.command, launch.args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], exited, settings };
+
+  // The requests a VS Code client answers.
+  conn.onRequest(ConfigurationRequest.type, (params) => answerConfiguration(params.items, () => s.settings, []));
+  conn.onRequest(RegistrationRequest.type, () => null);
+  conn.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
+    const token = String(params.token);
+    s.created.push(token);
+    conn.onProgress(WorkDoneProgress.type, params.token, (v) =>
+      s.progress.push({ token, kind: v.kind, title: v.kind === 'begin' ? v.title : undefined }),
+    );
+    return null;
+  });
+  conn.onRequest('workspace/applyEdit', () => ({ applied: false }));
+  conn.onNotification(PublishDiagnosticsNotification.type, (p) => s.diagnostics.set(p.uri, p));
+  conn.onNotification(ShowMessageNotification.type, (p) => s.messages.push(p));
+  conn.onNotification('window/logMessage', () => {});
+  conn.onError(() => undefined);
+  conn.listen();
+
+  const rootUri = pathToFileURL(root).href;
+  const init = conn.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    clientInfo: { name: 'donkeyls-vscode-integration-test' },
+    rootUri,
+    workspaceFolders: [{ uri: rootUri, name: 'bookshop' }],
+    initializationOptions: initializationOptions(settings),
+    capabilities: {
+      workspace: {
+        configuration: true,
+        workspaceFolders: true,
+        didChangeConfiguration: { dynamicRegistration: true },
+        didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
+        executeCommand: { dynamicRegistration: true },
+        applyEdit: true,
+        workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
+      },
+      window: { workDoneProgress: true, showMessage: { messageActionItem: { additionalPropertiesSupport: true } } },
+      textDocument: {
+        synchronization: { dynamicRegistration: true, didSave: true, willSave: true, willSaveWaitUntil: true },
+        publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true, versionSupport: false },
+        codeAction: {
+          dynamicRegistration: true,
+          isPreferredSupport: true,
+          codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'refactor.extract', 'source'] } },
+        },
+      },
+      general: { positionEncodings: ['utf-16'] },
+    },
+  });
+  // A server that dies makes the pending request reject; the race below reports it.
+  init.catch(() => undefined);
+  const first = await Promise.race([init.then(() => 'initialized' as const), exited.then(() => 'exited' as const)]);
+  if (first === 'exited') {
+    conn.dispose();
+    assert.fail(`donkeyls serve exited before answering initialize:\n${stderr.join('')}`);
+  }
+  await conn.sendNotification(InitializedNotification.type, {});
+  return s;
+}
+
+async function stopSession(s: Session): Promise<void> {
+  try {
+    await s.conn.sendRequest(ShutdownRequest.type);
+    await s.conn.sendNotification(ExitNotification.type);
+  } catch {
+    // Already gone; the exit code below tells.
+  }
+  const code = await Promise.race([s.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10000))]);
+  s.conn.dispose();
+  if (code === 'timeout') {
+    s.proc.kill('SIGKILL');
+    assert.fail('donkeyls serve did not exit within 10s of shutdown/exit');
+  }
+  assert.equal(code, 0, `donkeyls serve exited with ${code}:\n${s.stderr.join('')}`);
+}
+
+async function open(s: Session, file: string): Promise<void> {
+  const languageId = file.endsWith('.tsx') ? 'typescriptreact' : 'typescript';
+  // Only what the extension's document selector would hand to the server.
+  assert.ok(DOCUMENT_SELECTOR.some((d) => d.language === languageId && d.scheme === 'file'));
+  await s.conn.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri: pathToFileURL(file).href, languageId, version: 1, text: readFileSync(file, 'utf8') },
+  });
+}
+
+function codesOf(s: Session, file: string): string[] {
+  const d = s.diagnostics.get(pathToFileURL(file).href);
+  return (d?.diagnostics ?? []).map((x) => String(typeof x.code === 'object' ? (x.code as { value: unknown }).value : x.code));
+}
+
+function allDiagnostics(s: Session): string {
+  const lines: string[] = [];
+  for (const [uri, p] of s.diagnostics) lines.push(`${uri}: ${p.diagnostics.map((d) => d.code).join(', ') || '(none)'}`);
+  return lines.join('\n') || '(no publishDiagnostics at all)';
+}
+
+describe('the extension configuration against the real donkeyls serve', () => {
+  let dir = '';
+  let root = '';
+  let notBuilt = false;
+  const marker = () => join(root, 'typegen-ran');
+
+  before(() => {
+    assert.ok(existsSync(binary), `${binary} is missing: run \`npm run build\` first`);
+    assert.ok(existsSync(join(bookshop, 'donkeylabs.config.ts')), `${bookshop} is missing`);
+    dir = mkdtempSync(join(tmpdir(), 'donkeyls-vscode-'));
+    root = join(dir, 'bookshop');
+    cpSync(bookshop, root, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes('node_modules') });
+    // Until cmd/donkeyls/serve.go lands, serve says so and exits at once; the
+    // tests then skip (loudly) instead of failing every build meanwhile.
+    const probe = spawnSync(binary, serverLaunch(binary, '').args, { input: '', timeout: 10000, encoding: 'utf8' });
+    notBuilt = /serve is not built yet/.test(probe.stderr ?? '');
+  });
+
+  after(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('untrusted: diagnostics still arrive, regenerate runs nothing', async (t) => {
+    if (notBuilt) {
+      t.skip('donkeyls serve is not built yet in this checkout (cmd/donkeyls/serve.go is a stub)');
+      return;
+    }
+    const settings = settingsFrom({ 'typegen.command': 'touch typegen-ran', 'typegen.onSave': 'always' }, false);
+    assert.equal(settings.trusted, false);
+    const s = await startSession(root, settings);
+    try {
+      const books = join(root, 'src/server/plugins/books/index.ts');
+      await open(s, books);
+      await waitFor(
+        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
+        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+      );
+      // The command is answered (refused or a no-op), and no project code runs.
+      await s.conn.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] }).catch(() => undefined);
+      // A quiet period: a server that wrongly ran typegen in the background
+      // would have created the marker by now (the trusted test below shows
+      // how fast that happens).
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(existsSync(marker()), false, 'the typegen command ran in an untrusted workspace');
+      assert.deepEqual(s.progress.filter((p) => p.kind === 'begin'), [], 'typegen progress began in an untrusted workspace');
+    } finally {
+      await stopSession(s);
+    }
+  });
+
+  test('trusted: regenerate runs the configured command with progress; settings update live', async (t) => {
+    if (notBuilt) {
+      t.skip('donkeyls serve is not built yet');
+      return;
+    }
+    const settings = settingsFrom({ 'typegen.command': 'touch typegen-ran', 'typegen.onSave': 'off' }, true);
+    const s = await startSession(root, settings);
+    try {
+      const books = join(root, 'src/server/plugins/books/index.ts');
+      await open(s, books);
+      await waitFor(
+        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
+        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+      );
+
+      rmSync(marker(), { force: true });
+      await s.conn.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
+      await waitFor(() => (existsSync(marker()) ? true : undefined), () => `the typegen command to create ${marker()}`);
+      const token = await waitFor(
+        () => s.progress.find((p) => p.kind === 'begin')?.token,
+        () => `a $/progress begin; created tokens: ${s.created.join(', ') || 'none'}`,
+      );
+      assert.ok(s.created.includes(token), 'progress began on a token the client did not create');
+      await waitFor(
+        () => (s.progress.some((p) => p.token === token && p.kind === 'end') ? true : undefined),
+        () => `the $/progress end of ${token}`,
+      );
+
+      // A live settings change: the next run uses the new command.
+      s.settings = settingsFrom({ 'typegen.command': 'touch typegen-ran-2', 'typegen.onSave': 'off' }, true);
+      await s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings));
+      await s.conn.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
+      await waitFor(() => (existsSync(join(root, 'typegen-ran-2')) ? true : undefined), () => 'the changed typegen command to run');
+      assert.deepEqual(
+        s.messages.filter((m) => m.type === 1),
+        [],
+        'a successful typegen showed an error message (the status bar would say "failed")',
+      );
+    } finally {
+      await stopSession(s);
+    }
+  });
+});
