@@ -95,6 +95,8 @@ type Supervisor struct {
 	startWanted string // reason of a start waiting for the backoff, "" for none
 	retry       *time.Timer
 	owed        string // a restart withheld because typegen failed
+	// typegenOwed: the last typegen failed, so the next restart runs it first.
+	typegenOwed bool
 }
 
 type request struct {
@@ -322,6 +324,10 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 	}
 	s.logf("%s", s.describe(d, typegenNeeded, restartNeeded, running))
 	reason := summary(s.opts.Root, d)
+	if s.typegenOwed && restartNeeded && !typegenNeeded {
+		s.logf("the last typegen failed: running it again before the restart")
+		typegenNeeded = true
+	}
 
 	if typegenNeeded {
 		if err := s.runTypegen(ctx); err != nil {
@@ -406,6 +412,7 @@ func (s *Supervisor) runTypegen(ctx context.Context) error {
 	// Even a failed run may have rewritten outputs.
 	s.opts.Classifier.TypegenWrote()
 	s.setState(prev)
+	s.typegenOwed = res.Err != nil
 	if res.Err != nil {
 		s.logf("typegen failed after %s: %v", res.Duration.Round(time.Millisecond), res.Err)
 		return res.Err

@@ -1,0 +1,492 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/donkeyls/donkeyls/internal/testenv"
+	"github.com/donkeyls/donkeyls/reload/classify"
+	"github.com/donkeyls/donkeyls/reload/control"
+)
+
+// These tests run the fixture app under reload/testdata/app with a real Bun
+// as the dev server and assert what a developer would see: which process
+// answers HTTP, and what it answers.
+
+const waitLimit = 30 * time.Second
+
+// syncBuffer collects the supervisor's output for assertions and failure
+// messages.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type app struct {
+	t          *testing.T
+	root       string
+	port       int
+	bun        string
+	typegenLog string
+	out        *syncBuffer
+	sup        *Supervisor
+	stop       context.CancelFunc
+	done       chan error
+}
+
+type hello struct {
+	Pid      int    `json:"pid"`
+	Greeting string `json:"greeting"`
+	Route    string `json:"route"`
+}
+
+type appConfig struct {
+	hot     bool
+	env     []string
+	options func(*Options)
+}
+
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copying the fixture: %v", err)
+	}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startApp copies the fixture and supervises it.
+func startApp(t *testing.T, cfg appConfig) *app {
+	t.Helper()
+	bun := testenv.Bun(t)
+	root := t.TempDir()
+	copyTree(t, filepath.Join("..", "testdata", "app"), root)
+	a := &app{t: t, root: root, port: freePort(t), bun: bun,
+		typegenLog: filepath.Join(t.TempDir(), "typegen.log"), out: &syncBuffer{}, done: make(chan error, 1)}
+
+	argv := []string{bun, "run", "src/server/index.ts"}
+	if cfg.hot {
+		argv = []string{bun, "--hot", "run", "src/server/index.ts"}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := Options{
+		Root:       root,
+		Command:    argv,
+		HotRoutes:  ReloadsRoutes(argv, nil),
+		Typegen:    fmt.Sprintf("'%s' scripts/generate.ts", bun),
+		Port:       a.port,
+		Grace:      3 * time.Second,
+		Classifier: classify.New(ctx, root),
+		Env: append([]string{
+			"PORT=" + strconv.Itoa(a.port),
+			"TYPEGEN_LOG=" + a.typegenLog,
+		}, cfg.env...),
+		Stdout: a.out,
+		Stderr: a.out,
+	}
+	if cfg.options != nil {
+		cfg.options(&opts)
+	}
+	// Typegen inherits our environment.
+	t.Setenv("TYPEGEN_LOG", a.typegenLog)
+	for _, kv := range cfg.env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	sup, err := New(opts)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	a.sup, a.stop = sup, cancel
+	go func() { a.done <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		a.shutdown()
+		if t.Failed() {
+			t.Logf("donkeyls dev output:\n%s", a.out.String())
+		}
+	})
+	a.waitHello("the first server to answer", func(h hello) bool { return h.Pid > 0 })
+	return a
+}
+
+func (a *app) shutdown() {
+	a.stop()
+	select {
+	case err := <-a.done:
+		if err != nil {
+			a.t.Errorf("Run: %v", err)
+		}
+		a.done <- nil // later calls return at once
+	case <-time.After(waitLimit):
+		a.t.Errorf("the supervisor did not stop within %s", waitLimit)
+	}
+}
+
+func (a *app) path(rel string) string { return filepath.Join(a.root, filepath.FromSlash(rel)) }
+
+// edit replaces old with new in a file, as an editor's save does.
+func (a *app) edit(rel, old, new string) {
+	a.t.Helper()
+	b, err := os.ReadFile(a.path(rel))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		a.t.Fatalf("%s does not contain %q", rel, old)
+	}
+	if err := os.WriteFile(a.path(rel), bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+func (a *app) get() (hello, error) {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/api.hello", a.port))
+	if err != nil {
+		return hello{}, err
+	}
+	defer resp.Body.Close()
+	var h hello
+	if resp.StatusCode != http.StatusOK {
+		return h, fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return h, json.NewDecoder(resp.Body).Decode(&h)
+}
+
+// waitHello polls the app until its answer satisfies ok.
+func (a *app) waitHello(what string, ok func(hello) bool) hello {
+	a.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	var last hello
+	var lastErr error
+	for time.Now().Before(deadline) {
+		last, lastErr = a.get()
+		if lastErr == nil && ok(last) {
+			return last
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	a.t.Fatalf("timed out after %s waiting for %s; last answer %+v, error %v", waitLimit, what, last, lastErr)
+	return last
+}
+
+// waitLog waits until the supervisor's output contains s.
+func (a *app) waitLog(s string) {
+	a.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !strings.Contains(a.out.String(), s) {
+		if time.Now().After(deadline) {
+			a.t.Fatalf("timed out after %s waiting for %q in the output", waitLimit, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settle gives the watcher and supervisor time to act on anything pending,
+// so a test can assert that nothing more happens.
+func (a *app) settle() { time.Sleep(800 * time.Millisecond) }
+
+func (a *app) starts() int { return strings.Count(a.out.String(), "[dev] started pid") }
+
+func (a *app) typegenRuns() int {
+	b, err := os.ReadFile(a.typegenLog)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), "\n")
+}
+
+func TestRouteBodyEditUnderHotKeepsThePid(t *testing.T) {
+	a := startApp(t, appConfig{hot: true})
+	before := a.waitHello("route v1", func(h hello) bool { return h.Route == "route v1" })
+	a.edit("src/server/routes/api.ts", `route: "route v1"`, `route: "route v2"`)
+	after := a.waitHello("bun --hot to serve route v2", func(h hello) bool { return h.Route == "route v2" })
+	a.settle()
+	if after.Pid != before.Pid {
+		t.Errorf("route edit under bun --hot restarted the server: pid %d -> %d", before.Pid, after.Pid)
+	}
+	if n := a.starts(); n != 1 {
+		t.Errorf("the server was started %d times, want 1", n)
+	}
+	if h, err := a.get(); err != nil || h.Pid != before.Pid {
+		t.Errorf("after settling: %+v, %v; want pid %d", h, err, before.Pid)
+	}
+}
+
+func TestRouteBodyEditUnderPlainBunRestarts(t *testing.T) {
+	a := startApp(t, appConfig{})
+	before := a.waitHello("route v1", func(h hello) bool { return h.Route == "route v1" })
+	a.edit("src/server/routes/api.ts", `route: "route v1"`, `route: "route v2"`)
+	after := a.waitHello("a new server with route v2", func(h hello) bool { return h.Route == "route v2" })
+	if after.Pid == before.Pid {
+		t.Errorf("route v2 served by the old pid %d without a restart", before.Pid)
+	}
+	a.settle()
+	if n := a.starts(); n != 2 {
+		t.Errorf("the server was started %d times, want 2", n)
+	}
+}
+
+func TestPluginServiceEditRestarts(t *testing.T) {
+	a := startApp(t, appConfig{hot: true})
+	before := a.waitHello("service v1", func(h hello) bool { return strings.Contains(h.Greeting, "service v1") })
+	a.edit("src/server/plugins/greeter/index.ts", "(service v1)", "(service v2)")
+	// bun --hot re-evaluates the plugin module too, but a real AppServer
+	// builds plugin services once: only a new process is trustworthy.
+	a.waitHello("a new server with service v2", func(h hello) bool {
+		return h.Pid != before.Pid && strings.Contains(h.Greeting, "service v2")
+	})
+	a.waitLog("greeter/index.ts")
+	a.waitLog("→ restart")
+	if n := a.typegenRuns(); n != 0 {
+		t.Errorf("typegen ran %d times for a service body edit, want 0", n)
+	}
+}
+
+func TestNewHandlerKeyRunsTypegenOnceThenRestarts(t *testing.T) {
+	a := startApp(t, appConfig{})
+	before := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+	a.edit("src/server/plugins/greeter/index.ts",
+		`echo: createHandler("echo"),`,
+		`echo: createHandler("echo"),
+    shout: createHandler("shout"),`)
+	after := a.waitHello("a restarted server", func(h hello) bool { return h.Pid != before.Pid })
+	a.settle()
+	if n := a.typegenRuns(); n != 1 {
+		t.Fatalf("typegen ran %d times, want exactly 1 (no loop on its own outputs)", n)
+	}
+	reg, err := os.ReadFile(a.path(".@donkeylabs/server/registry.d.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(reg), `"shout"`) {
+		t.Error("registry.d.ts was not regenerated with the new handler")
+	}
+	out := a.out.String()
+	tg, rs := strings.Index(out, "typegen done"), strings.LastIndex(out, "[dev] started pid")
+	if tg < 0 || rs < tg {
+		t.Errorf("typegen did not finish before the restart (typegen done at %d, restart at %d)", tg, rs)
+	}
+	if n := a.starts(); n != 2 {
+		t.Errorf("the server was started %d times, want 2", n)
+	}
+	if h, err := a.get(); err != nil || h.Pid != after.Pid {
+		t.Errorf("the server changed again after settling: %+v, %v", h, err)
+	}
+}
+
+func TestTenSavesWithin200msRestartOnce(t *testing.T) {
+	a := startApp(t, appConfig{})
+	a.waitHello("service v1", func(h hello) bool { return strings.Contains(h.Greeting, "service v1") })
+	prev := "(service v1)"
+	for i := 2; i <= 11; i++ {
+		next := fmt.Sprintf("(service v%d)", i)
+		a.edit("src/server/plugins/greeter/index.ts", prev, next)
+		prev = next
+		time.Sleep(18 * time.Millisecond)
+	}
+	a.waitHello("the last save to be served", func(h hello) bool { return strings.Contains(h.Greeting, "service v11") })
+	a.settle()
+	if n := a.starts(); n != 2 {
+		t.Errorf("ten saves caused %d restarts, want 1", n-1)
+	}
+}
+
+func TestCrashOnStartBacksOffAndRecovers(t *testing.T) {
+	a := startApp(t, appConfig{options: func(o *Options) { o.BackoffMin = 500 * time.Millisecond }})
+	first := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+
+	broken := `service: async (ctx) => {
+    throw new Error("greeter cannot start: missing GREETING");
+  },
+  unused: async (ctx) => ({`
+	a.edit("src/server/plugins/greeter/index.ts", "service: async (ctx) => ({", broken)
+	a.waitLog("greeter cannot start: missing GREETING")
+	a.waitLog("not before 500ms")
+	if st := a.sup.Status(); st.State != control.StateCrashed {
+		t.Errorf("state after a crash on start = %q, want crashed", st.State)
+	}
+	// Still broken: the next crash backs off longer.
+	a.edit("src/server/plugins/greeter/index.ts", "missing GREETING", "missing GREETING again")
+	a.waitLog("not before 1s")
+
+	a.edit("src/server/plugins/greeter/index.ts", `throw new Error("greeter cannot start: missing GREETING again");`, `return { greet: (who: string) => "hello " + who + " (fixed)" };`)
+	fixed := a.waitHello("the fixed server", func(h hello) bool { return strings.Contains(h.Greeting, "(fixed)") })
+	if fixed.Pid == first.Pid {
+		t.Errorf("the fixed server has the first server's pid %d", first.Pid)
+	}
+	if st := a.sup.Status(); st.State != control.StateRunning || st.Pid != fixed.Pid {
+		t.Errorf("status after recovery = %+v, want running pid %d", st, fixed.Pid)
+	}
+	out := a.out.String()
+	if !strings.Contains(out, "exit code 1") {
+		t.Error("the crash report does not give the exit code")
+	}
+}
+
+func TestFileOutsideTheImportGraphDoesNothing(t *testing.T) {
+	a := startApp(t, appConfig{})
+	before := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+	a.edit("src/server/scratch.ts", `"audit log"`, `"audit log", "metrics"`)
+	a.waitLog("scratch.ts: not imported by the server → nothing")
+	a.settle()
+	if h, err := a.get(); err != nil || h.Pid != before.Pid {
+		t.Errorf("editing a file the server does not import changed the server: %+v, %v", h, err)
+	}
+}
+
+func TestHelperImportedByTheEntryRestarts(t *testing.T) {
+	a := startApp(t, appConfig{})
+	before := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+	a.edit("src/server/settings.ts", `appName: "greeter"`, `appName: "greeter-2"`)
+	a.waitHello("a restarted server", func(h hello) bool { return h.Pid != before.Pid })
+	a.waitLog("src/server/settings.ts: ")
+	a.waitLog("→ restart")
+}
+
+func TestSaveWithoutChangeDoesNothing(t *testing.T) {
+	a := startApp(t, appConfig{})
+	before := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+	a.edit("src/server/plugins/greeter/index.ts", "(service v1)", "(service v1)")
+	a.settle()
+	if h, err := a.get(); err != nil || h.Pid != before.Pid {
+		t.Errorf("a save that changed nothing restarted the server: %+v, %v", h, err)
+	}
+	if strings.Contains(a.out.String(), "greeter/index.ts") {
+		t.Errorf("a save that changed nothing printed a decision:\n%s", a.out.String())
+	}
+}
+
+func TestFailedTypegenWithholdsTheRestart(t *testing.T) {
+	a := startApp(t, appConfig{env: []string{"TYPEGEN_FAIL_IF=BROKEN"}})
+	before := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+	if err := os.WriteFile(a.path("BROKEN"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.edit("src/server/plugins/greeter/index.ts", `echo: createHandler("echo"),`, `echo: createHandler("echo"), shout: createHandler("shout"),`)
+	a.waitLog("typegen failed")
+	a.waitLog("not restarting with stale types")
+	a.settle()
+	if h, err := a.get(); err != nil || h.Pid != before.Pid {
+		t.Errorf("the server restarted after typegen failed: %+v, %v", h, err)
+	}
+	// The user fixes what broke the generator and saves: typegen, then the owed restart.
+	if err := os.Remove(a.path("BROKEN")); err != nil {
+		t.Fatal(err)
+	}
+	a.edit("src/server/plugins/greeter/index.ts", "(service v1)", "(service v2)")
+	after := a.waitHello("the restart after typegen succeeds", func(h hello) bool { return strings.Contains(h.Greeting, "service v2") })
+	if after.Pid == before.Pid {
+		t.Error("no restart after the fix")
+	}
+	reg, _ := os.ReadFile(a.path(".@donkeylabs/server/registry.d.ts"))
+	if !strings.Contains(string(reg), `"shout"`) {
+		t.Error("the restart happened without regenerating the types first")
+	}
+}
+
+func TestControlSocket(t *testing.T) {
+	a := startApp(t, appConfig{})
+	first := a.waitHello("the first server", func(h hello) bool { return h.Pid > 0 })
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	c, err := control.Dial(ctx, a.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	st, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pid != first.Pid || st.State != control.StateRunning || st.StartedAt.IsZero() || st.LastRestartReason != "initial start" {
+		t.Errorf("status = %+v, want running pid %d after the initial start", st, first.Pid)
+	}
+	plugin := a.path("src/server/plugins/greeter/index.ts")
+	loadedHash, ok := st.LoadedHash(plugin)
+	if !ok {
+		t.Fatalf("status does not list the greeter plugin as loaded: %v", st.Loaded)
+	}
+	if _, ok := st.LoadedHash(a.path(".@donkeylabs/server/registry.d.ts")); ok {
+		t.Error("status lists a generated file as loaded code")
+	}
+
+	if err := c.Restart(ctx, "restart from the editor"); err != nil {
+		t.Fatal(err)
+	}
+	// Restart returns once the new server accepts connections.
+	h, err := a.get()
+	if err != nil || h.Pid == first.Pid {
+		t.Fatalf("after Restart returned: %+v, %v; want a new pid answering", h, err)
+	}
+	st, err = c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pid != h.Pid || st.LastRestartReason != "restart from the editor" {
+		t.Errorf("status after restart = %+v", st)
+	}
+
+	// A comment-only edit changes nothing the server runs: the loaded hash still matches.
+	a.edit("src/server/plugins/greeter/index.ts", "export const greeterPlugin", "// greets people\nexport const greeterPlugin")
+	a.waitLog("greeter/index.ts")
+	st, _ = c.Status(ctx)
+	if got, _ := st.LoadedHash(plugin); got != loadedHash {
+		t.Errorf("a comment-only edit changed the loaded code hash (%x -> %x)", loadedHash, got)
+	}
+
+	if err := c.Regenerate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.typegenRuns(); n != 1 {
+		t.Errorf("regenerate ran typegen %d times, want 1", n)
+	}
+}

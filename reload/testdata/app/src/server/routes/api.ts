@@ -1,0 +1,15 @@
+import { createRouter } from "../donkeylabs";
+
+export const apiRouter = createRouter("api");
+
+apiRouter.route("hello").typed({
+  handle: async (input, ctx) => ({
+    pid: process.pid,
+    greeting: ctx.plugins.greeter.greet("world"),
+    route: "route v1",
+  }),
+});
+
+apiRouter.route("count").typed({
+  handle: async (input, ctx) => ({ count: ctx.plugins.counter.next() }),
+});
