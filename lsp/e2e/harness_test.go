@@ -1,0 +1,134 @@
+// Package e2e drives the real donkeyls binary over a pipe, as an editor does.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/testenv"
+	"github.com/donkeyls/donkeyls/lsp/lsptest"
+)
+
+// server is one running donkeyls serve process.
+type server struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	client  *lsptest.Client
+	logPath string
+	stderr  *bytes.Buffer
+	exited  chan struct{}
+	err     error
+}
+
+// start runs `donkeyls serve --log FILE` with its stdio on pipes.
+func start(t *testing.T) *server {
+	t.Helper()
+	bin := testenv.Binary(t)
+	logPath := filepath.Join(t.TempDir(), "donkeyls.log")
+	cmd := exec.Command(bin, "serve", "--log", logPath)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, cmd: cmd, logPath: logPath, stderr: &bytes.Buffer{}, exited: make(chan struct{})}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting donkeyls: %v", err)
+	}
+	go func() {
+		s.err = cmd.Wait()
+		close(s.exited)
+	}()
+	s.client = lsptest.New(t, stdout, stdin)
+	t.Cleanup(func() {
+		select {
+		case <-s.exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-s.exited
+		}
+		if t.Failed() {
+			s.dumpLog()
+		}
+	})
+	return s
+}
+
+func (s *server) dumpLog() {
+	b, _ := os.ReadFile(s.logPath)
+	lines := strings.Split(string(b), "\n")
+	if len(lines) > 80 {
+		lines = lines[len(lines)-80:]
+	}
+	s.t.Logf("donkeyls log (tail):\n%s\nstderr:\n%s", strings.Join(lines, "\n"), s.stderr.String())
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (s *server) wait(what string) int {
+	s.t.Helper()
+	select {
+	case <-s.exited:
+	case <-time.After(15 * time.Second):
+		s.t.Fatalf("donkeyls did not exit within 15s after %s", what)
+	}
+	if s.err == nil {
+		return 0
+	}
+	if ee, ok := s.err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	s.t.Fatalf("donkeyls: %v", s.err)
+	return -1
+}
+
+// staleBookshop copies the example, which is stale in two places, and
+// returns its root and a typegen command that rewrites the outputs the way
+// `donkeylabs generate` would (the real generator cannot run here: the
+// framework is not installable).
+func staleBookshop(t *testing.T) (root, regen string) {
+	t.Helper()
+	root = t.TempDir()
+	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "examples", "bookshop"), root)
+	fresh := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, fresh)
+	script := filepath.Join(t.TempDir(), "generate.sh")
+	outputs := []string{".@donkeylabs/server/registry.d.ts", "src/server/plugins/orders/schema.ts"}
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\nset -e\necho 'Generating types...'\n")
+	for _, o := range outputs {
+		fmt.Fprintf(&b, "cp %q %q\n", filepath.Join(fresh, o), filepath.Join(root, o))
+	}
+	b.WriteString("echo 'Generated registry.d.ts, context.d.ts and 4 plugin schemas'\n")
+	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, "sh " + script
+}
+
+// alive reports whether a process exists (and is not a zombie we own).
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// Field 3 is the state; Z is a zombie, already dead.
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+		return b[i+2] != 'Z'
+	}
+	return true
+}

@@ -1,0 +1,437 @@
+// Package lsptest is a small LSP client for tests: it drives a donkeyls
+// server (in process or the real binary) the way an editor does, answers the
+// server's requests, and records what the server publishes so tests can
+// wait for it.
+package lsptest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/lsp/rpc"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// Timeout bounds every wait of a test client.
+const Timeout = 20 * time.Second
+
+// Diagnostics is one publishDiagnostics notification.
+type Diagnostics struct {
+	URI         string                `json:"uri"`
+	Version     *int32                `json:"version"`
+	Diagnostics []protocol.Diagnostic `json:"diagnostics"`
+}
+
+// Progress is one $/progress notification.
+type Progress struct {
+	Token json.RawMessage `json:"token"`
+	Value struct {
+		Kind        string `json:"kind"`
+		Title       string `json:"title"`
+		Message     string `json:"message"`
+		Cancellable bool   `json:"cancellable"`
+	} `json:"value"`
+}
+
+// Client is a test editor.
+type Client struct {
+	t    testing.TB
+	conn jsonrpc2.Conn
+
+	// Settings answers workspace/configuration for the donkeyls section.
+	Settings json.RawMessage
+
+	mu            sync.Mutex
+	changed       chan struct{} // closed and replaced on every notification
+	diags         map[string]Diagnostics
+	publishes     []Diagnostics
+	messages      []protocol.ShowMessageParams
+	logs          []protocol.LogMessageParams
+	progress      []Progress
+	registrations []protocol.Registration
+	applied       []json.RawMessage
+	versions      map[string]int32
+}
+
+// New connects a client to a server reading r and writing w.
+func New(t testing.TB, r io.Reader, w io.WriteCloser) *Client {
+	c := &Client{
+		t:        t,
+		changed:  make(chan struct{}),
+		diags:    map[string]Diagnostics{},
+		versions: map[string]int32{},
+	}
+	stream := rpc.NewStream(r, w, w)
+	c.conn = jsonrpc2.NewConn(stream)
+	c.conn.Go(context.Background(), c.handle)
+	return c
+}
+
+// Conn is the client's connection, for tests that send raw requests.
+func (c *Client) Conn() jsonrpc2.Conn { return c.conn }
+
+func (c *Client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	params := req.Params()
+	c.mu.Lock()
+	switch req.Method() {
+	case "textDocument/publishDiagnostics":
+		var d Diagnostics
+		if json.Unmarshal(params, &d) == nil {
+			c.diags[d.URI] = d
+			c.publishes = append(c.publishes, d)
+		}
+	case "window/showMessage":
+		var m protocol.ShowMessageParams
+		if json.Unmarshal(params, &m) == nil {
+			c.messages = append(c.messages, m)
+		}
+	case "window/logMessage":
+		var m protocol.LogMessageParams
+		if json.Unmarshal(params, &m) == nil {
+			c.logs = append(c.logs, m)
+		}
+	case "$/progress":
+		var p Progress
+		if json.Unmarshal(params, &p) == nil {
+			c.progress = append(c.progress, p)
+		}
+	case "client/registerCapability":
+		var p protocol.RegistrationParams
+		if json.Unmarshal(params, &p) == nil {
+			c.registrations = append(c.registrations, p.Registrations...)
+		}
+	case "workspace/applyEdit":
+		c.applied = append(c.applied, params)
+	}
+	close(c.changed)
+	c.changed = make(chan struct{})
+	settings := c.Settings
+	c.mu.Unlock()
+
+	switch req.Method() {
+	case "workspace/configuration":
+		var p protocol.ConfigurationParams
+		_ = json.Unmarshal(params, &p)
+		out := make([]json.RawMessage, len(p.Items))
+		for i := range out {
+			out[i] = json.RawMessage("null")
+			if p.Items[i].Section == "donkeyls" && len(settings) > 0 {
+				out[i] = settings
+			}
+		}
+		return reply(ctx, out, nil)
+	case "workspace/applyEdit":
+		return reply(ctx, map[string]any{"applied": true}, nil)
+	case "window/workDoneProgress/create", "client/registerCapability", "client/unregisterCapability":
+		return reply(ctx, nil, nil)
+	}
+	if _, ok := req.(*jsonrpc2.Call); ok {
+		return reply(ctx, nil, jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "test client: %s", req.Method()))
+	}
+	return nil
+}
+
+// Call sends a request and decodes its result.
+func (c *Client) Call(method string, params, result any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	_, err := c.conn.Call(ctx, method, params, result)
+	return err
+}
+
+// Notify sends a notification.
+func (c *Client) Notify(method string, params any) {
+	c.t.Helper()
+	if err := c.conn.Notify(context.Background(), method, params); err != nil {
+		c.t.Fatalf("sending %s: %v", method, err)
+	}
+}
+
+// Capabilities is a client capability set like VS Code's, trimmed to what
+// donkeyls reads. Tests flip parts of it.
+func Capabilities(dynamicWatch bool) map[string]any {
+	return map[string]any{
+		"workspace": map[string]any{
+			"applyEdit":              true,
+			"workspaceEdit":          map[string]any{"documentChanges": true, "resourceOperations": []string{"create", "rename", "delete"}},
+			"didChangeConfiguration": map[string]any{"dynamicRegistration": true},
+			"didChangeWatchedFiles":  map[string]any{"dynamicRegistration": dynamicWatch},
+			"configuration":          true,
+			"workspaceFolders":       true,
+		},
+		"window": map[string]any{"workDoneProgress": true},
+		"textDocument": map[string]any{
+			"codeAction": map[string]any{"codeActionLiteralSupport": map[string]any{
+				"codeActionKind": map[string]any{"valueSet": []string{"quickfix", "refactor", "refactor.extract"}},
+			}},
+			"publishDiagnostics": map[string]any{"versionSupport": true},
+		},
+	}
+}
+
+// Initialize runs initialize and initialized for one folder.
+func (c *Client) Initialize(root string, caps map[string]any, initOptions any) json.RawMessage {
+	c.t.Helper()
+	params := map[string]any{
+		"processId":        os.Getpid(),
+		"rootUri":          text.FileURI(root),
+		"capabilities":     caps,
+		"workspaceFolders": []map[string]any{{"uri": text.FileURI(root), "name": filepath.Base(root)}},
+	}
+	if initOptions != nil {
+		params["initializationOptions"] = initOptions
+	}
+	var result json.RawMessage
+	if err := c.Call("initialize", params, &result); err != nil {
+		c.t.Fatalf("initialize: %v", err)
+	}
+	c.Notify("initialized", map[string]any{})
+	return result
+}
+
+// Shutdown sends shutdown and exit.
+func (c *Client) Shutdown() {
+	c.t.Helper()
+	if err := c.Call("shutdown", nil, nil); err != nil {
+		c.t.Errorf("shutdown: %v", err)
+	}
+	c.Notify("exit", nil)
+}
+
+// Open opens path with its content on disk (or text when given).
+func (c *Client) Open(path string, content ...string) string {
+	c.t.Helper()
+	var s string
+	if len(content) > 0 {
+		s = content[0]
+	} else {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			c.t.Fatalf("open: %v", err)
+		}
+		s = string(b)
+	}
+	c.mu.Lock()
+	c.versions[path] = 1
+	c.mu.Unlock()
+	c.Notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
+		"uri": text.FileURI(path), "languageId": "typescript", "version": 1, "text": s,
+	}})
+	return s
+}
+
+// Edit is one incremental change: replace [start,end) with Text.
+type Edit struct {
+	StartLine, StartChar, EndLine, EndChar int
+	Text                                   string
+}
+
+// Change sends incremental edits and returns the new version.
+func (c *Client) Change(path string, edits ...Edit) int32 {
+	c.t.Helper()
+	c.mu.Lock()
+	c.versions[path]++
+	v := c.versions[path]
+	c.mu.Unlock()
+	changes := make([]map[string]any, len(edits))
+	for i, e := range edits {
+		changes[i] = map[string]any{
+			"range": map[string]any{
+				"start": map[string]any{"line": e.StartLine, "character": e.StartChar},
+				"end":   map[string]any{"line": e.EndLine, "character": e.EndChar},
+			},
+			"text": e.Text,
+		}
+	}
+	c.Notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": text.FileURI(path), "version": v},
+		"contentChanges": changes,
+	})
+	return v
+}
+
+// Replace sends a full-document change and returns the new version.
+func (c *Client) Replace(path, content string) int32 {
+	c.t.Helper()
+	c.mu.Lock()
+	c.versions[path]++
+	v := c.versions[path]
+	c.mu.Unlock()
+	c.Notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": text.FileURI(path), "version": v},
+		"contentChanges": []map[string]any{{"text": content}},
+	})
+	return v
+}
+
+// Save writes content to disk and sends didSave, as an editor does.
+func (c *Client) Save(path, content string) {
+	c.t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.Notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(path)}})
+}
+
+// Close closes a document.
+func (c *Client) Close(path string) {
+	c.t.Helper()
+	c.Notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(path)}})
+}
+
+// Wait waits until cond, evaluated under the client's lock after every
+// notification, holds; it fails the test with what after Timeout.
+func (c *Client) Wait(what string, cond func() bool) {
+	c.t.Helper()
+	deadline := time.After(Timeout)
+	for {
+		c.mu.Lock()
+		ok := cond()
+		ch := c.changed
+		c.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			c.t.Fatalf("timed out after %s waiting for %s\n%s", Timeout, what, c.Dump())
+		}
+	}
+}
+
+// WaitDiagnostics waits until the latest diagnostics of path satisfy cond.
+func (c *Client) WaitDiagnostics(path, what string, cond func(Diagnostics) bool) Diagnostics {
+	c.t.Helper()
+	uri := text.FileURI(path)
+	var got Diagnostics
+	c.Wait(fmt.Sprintf("diagnostics of %s: %s", filepath.Base(path), what), func() bool {
+		d, ok := c.diags[uri]
+		if ok && cond(d) {
+			got = d
+			return true
+		}
+		return false
+	})
+	return got
+}
+
+// Latest returns the latest diagnostics published for path.
+func (c *Client) Latest(path string) (Diagnostics, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.diags[text.FileURI(path)]
+	return d, ok
+}
+
+// Publishes returns every publishDiagnostics received so far.
+func (c *Client) Publishes() []Diagnostics {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Diagnostics(nil), c.publishes...)
+}
+
+// Messages returns every showMessage received so far.
+func (c *Client) Messages() []protocol.ShowMessageParams {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]protocol.ShowMessageParams(nil), c.messages...)
+}
+
+// WaitMessage waits for a showMessage containing substr.
+func (c *Client) WaitMessage(substr string) protocol.ShowMessageParams {
+	c.t.Helper()
+	var got protocol.ShowMessageParams
+	c.Wait("a message containing "+substr, func() bool {
+		for _, m := range c.messages {
+			if strings.Contains(m.Message, substr) {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// ProgressEvents returns every $/progress received so far.
+func (c *Client) ProgressEvents() []Progress {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Progress(nil), c.progress...)
+}
+
+// Registrations returns the capabilities the server registered.
+func (c *Client) Registrations() []protocol.Registration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]protocol.Registration(nil), c.registrations...)
+}
+
+// Codes lists the diagnostic codes, sorted.
+func Codes(d Diagnostics) []string {
+	var out []string
+	for _, x := range d.Diagnostics {
+		out = append(out, fmt.Sprint(x.Code))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether d holds a diagnostic with code.
+func Has(d Diagnostics, code string) bool {
+	for _, x := range d.Diagnostics {
+		if fmt.Sprint(x.Code) == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Dump describes what the client received, for failure messages.
+func (c *Client) Dump() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "latest diagnostics:\n")
+	uris := make([]string, 0, len(c.diags))
+	for u := range c.diags {
+		uris = append(uris, u)
+	}
+	sort.Strings(uris)
+	for _, u := range uris {
+		d := c.diags[u]
+		fmt.Fprintf(&b, "  %s v%v: %v\n", u, deref(d.Version), Codes(d))
+	}
+	for _, m := range c.messages {
+		fmt.Fprintf(&b, "showMessage(%v): %s\n", m.Type, m.Message)
+	}
+	n := len(c.logs)
+	start := 0
+	if n > 15 {
+		start = n - 15
+	}
+	for _, m := range c.logs[start:] {
+		fmt.Fprintf(&b, "log(%v): %s\n", m.Type, m.Message)
+	}
+	return b.String()
+}
+
+func deref(v *int32) any {
+	if v == nil {
+		return "-"
+	}
+	return *v
+}
