@@ -193,6 +193,10 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 	graph := importGraph(after)
 	oldGraph := importGraph(before)
 	entry := after.Config().EntryPath()
+	analyzedSet := map[string]bool{}
+	for _, p := range analyzed {
+		analyzedSet[p] = true
+	}
 	paths := append(append([]string(nil), analyzed...), other...)
 	sort.Strings(paths)
 	for _, path := range paths {
@@ -210,6 +214,10 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 		case graph[path] || oldGraph[path]:
 			r.Action = impact.Restart
 			r.What = "imported by the server entry " + rel(c.root, entry)
+		case !analyzedSet[path]:
+			// Logs, images, notes: saying "nothing" about them is noise, and
+			// a log file inside the project would make every line a decision.
+			continue
 		default:
 			r.What = "not imported by the server"
 		}

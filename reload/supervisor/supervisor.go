@@ -376,7 +376,7 @@ func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) st
 	case restart && !running:
 		do, why = "start", "the server is not running"
 	case restart && d.Action.Has(impact.Restart):
-		do, why = "restart", "the running server holds old code (plugins and what the entry imports load once at start)"
+		do, why = "restart", "the running server holds old code"
 	case restart:
 		do, why = "restart", "route code changed and the dev command does not reload routes itself"
 	case d.Action.Has(impact.RouteReload):
@@ -384,7 +384,7 @@ func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) st
 	default:
 		do, why = "nothing", "neither the running server nor the generated types depend on it"
 	}
-	return fmt.Sprintf("%s → %s (%s)", what, do, why)
+	return fmt.Sprintf("%s → %s: %s", what, do, why)
 }
 
 // summary is a short restart reason for the status.

@@ -4,6 +4,11 @@
 // When the leader exits, whatever is left of its group is killed before the
 // leader is reaped: while the leader is an unreaped zombie its pid (and so the
 // group id) cannot be reused, which makes signalling the group safe.
+//
+// Even SIGKILL of donkeyls itself must not orphan the group, and nothing in
+// a dying process can react to that. So every group gets a watchdog: a tiny
+// shell, outside the group, blocked reading a pipe only we hold open. When we
+// die the kernel closes the pipe, and the watchdog kills the group.
 package procgroup
 
 import (
@@ -11,7 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -38,6 +45,9 @@ type Process struct {
 	started time.Time
 	done    chan struct{}
 
+	watchdog *exec.Cmd
+	lifeline *os.File // the watchdog's stdin; closing it fires the watchdog
+
 	mu      sync.Mutex
 	reaping bool // the leader is about to be reaped: its pid may be reused afterwards
 	err     error
@@ -56,12 +66,9 @@ func Start(c Cmd) (*Process, error) {
 	cmd.Env = c.Env
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Setpgid: true,
-		// A safety net for when donkeyls itself is killed with SIGKILL and
-		// gets no chance to stop the group.
-		Pdeathsig: syscall.SIGKILL,
-	}
+	// No Pdeathsig: it fires when the OS thread that forked exits, which
+	// the Go runtime may do at any time; the watchdog covers our death.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A grandchild that left the group (setsid) may still hold the output
 	// pipe; do not let it block Wait forever.
 	cmd.WaitDelay = 2 * time.Second
@@ -69,8 +76,29 @@ func Start(c Cmd) (*Process, error) {
 		return nil, fmt.Errorf("starting %s: %w", c.Path, err)
 	}
 	p := &Process{cmd: cmd, pid: cmd.Process.Pid, started: time.Now(), done: make(chan struct{})}
+	p.watchdog, p.lifeline = startWatchdog(p.pid)
 	go p.wait()
 	return p, nil
+}
+
+// startWatchdog starts the process that kills group pgid once we are gone.
+// Without one (no /bin/sh) the group is still stopped on every path but our
+// own SIGKILL.
+func startWatchdog(pgid int) (*exec.Cmd, *os.File) {
+	r, w, err := os.Pipe() // close-on-exec: no other child inherits w
+	if err != nil {
+		return nil, nil
+	}
+	dog := exec.Command("/bin/sh", "-c", "read -r _; kill -s KILL -- -"+strconv.Itoa(pgid)+" 2>/dev/null")
+	dog.Stdin = r
+	dog.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = dog.Start()
+	r.Close()
+	if err != nil {
+		w.Close()
+		return nil, nil
+	}
+	return dog, w
 }
 
 func (p *Process) wait() {
@@ -87,6 +115,13 @@ func (p *Process) wait() {
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	p.reaping = true
 	p.mu.Unlock()
+	// The watchdog goes before the leader is reaped, so it can never signal
+	// a reused group id.
+	if p.watchdog != nil {
+		_ = p.watchdog.Process.Kill()
+		_ = p.watchdog.Wait()
+		p.lifeline.Close()
+	}
 
 	err := p.cmd.Wait()
 	st := &exitState{code: -1}
