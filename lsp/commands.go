@@ -45,7 +45,27 @@ func (s *Server) executeCommand(ctx context.Context, req *rpc.Request) (any, err
 
 // projectArg finds the project a command names by its root (a path or a
 // file URI); with no argument and a single project, that project.
-func (s *Server) projectArg(args []json.RawMessage) (*projectState, error) {
+func (s *Server) projectArg(ctx context.Context, args []json.RawMessage) (*projectState, error) {
+	// A command may come right after initialize, before the folders were
+	// searched or the project read: wait for both.
+	select {
+	case <-s.discovered:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	ps, err := s.findProject(args)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-ps.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return ps, nil
+}
+
+func (s *Server) findProject(args []json.RawMessage) (*projectState, error) {
 	if len(args) == 0 {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -75,13 +95,14 @@ func (s *Server) projectArg(args []json.RawMessage) (*projectState, error) {
 }
 
 func (s *Server) cmdRegenerate(ctx context.Context, args []json.RawMessage, token json.RawMessage) (any, error) {
-	ps, err := s.projectArg(args)
+	ps, err := s.projectArg(ctx, args)
 	if err != nil {
 		return nil, err
 	}
 	res := s.runTypegen(ctx, ps, "requested from the editor", token)
-	if res.Err != nil && ctx.Err() != nil {
-		return nil, ctx.Err()
+	if res.Err != nil && (ctx.Err() != nil || errors.Is(res.Err, context.Canceled)) {
+		// Cancelled by $/cancelRequest or from the progress UI.
+		return nil, rpc.Errorf(rpc.CodeRequestCancelled, "type generation cancelled")
 	}
 	return map[string]any{"exitCode": res.ExitCode, "durationMs": res.Duration.Milliseconds()}, nil
 }
@@ -191,7 +212,7 @@ func (ps *projectState) generatedChanged() {
 }
 
 func (s *Server) cmdRestart(ctx context.Context, args []json.RawMessage, token json.RawMessage) (any, error) {
-	ps, err := s.projectArg(args)
+	ps, err := s.projectArg(ctx, args)
 	if err != nil {
 		return nil, err
 	}

@@ -128,6 +128,8 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 		for _, dir := range folders {
 			s.discover(dir)
 		}
+		// After the projects discover enqueued were added.
+		s.disp.Enqueue(func(context.Context) { close(s.discovered) })
 	})
 	return nil, nil
 }

@@ -25,6 +25,9 @@ type projectState struct {
 	root string
 	kick chan struct{}
 	done chan struct{}
+	// ready is closed after the first load, successful or not.
+	ready     chan struct{}
+	readyOnce sync.Once
 
 	mu        sync.Mutex
 	snap      Snapshot // last analyzed; nil until the first load
@@ -49,6 +52,7 @@ func newProjectState(s *Server, root string) *projectState {
 		root:      root,
 		kick:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
+		ready:     make(chan struct{}),
 		versions:  map[string]int32{},
 		dirty:     map[string]uint64{},
 		wantLoad:  1,
@@ -307,6 +311,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	if err != nil {
 		ps.loadFailed(err)
+		ps.readyOnce.Do(func() { close(ps.ready) })
 		return
 	}
 	findings := cur.Findings(ctx)
@@ -336,6 +341,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 		// The project's own typegen command may have changed with its config.
 		ps.configureRunner(s.currentSettings())
 	}
+	ps.readyOnce.Do(func() { close(ps.ready) })
 	ps.publish(findings, versions, dirty, load)
 	if again {
 		ps.poke()

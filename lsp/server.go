@@ -74,6 +74,9 @@ type Server struct {
 
 	exitOnce sync.Once
 	exited   chan struct{}
+	// discovered is closed once the workspace folders given at start-up
+	// were searched for projects; commands wait for it.
+	discovered chan struct{}
 
 	mu        sync.Mutex // guards everything below
 	caps      caps
@@ -125,21 +128,22 @@ func newServer(ctx context.Context, opts Options) *Server {
 	life, stop := context.WithCancel(ctx)
 	work, stopWork := context.WithCancel(life)
 	s := &Server{
-		opts:      opts,
-		engine:    opts.Engine,
-		log:       &logger{file: opts.Log},
-		life:      life,
-		stop:      stop,
-		work:      work,
-		stopWork:  stopWork,
-		exited:    make(chan struct{}),
-		docs:      map[text.Key]*text.Document{},
-		saved:     map[text.Key]string{},
-		settings:  settings.Default(),
-		initSet:   settings.Default(),
-		reported:  map[string]bool{},
-		progress:  map[string]context.CancelFunc{},
-		shownOnce: map[string]bool{},
+		opts:       opts,
+		engine:     opts.Engine,
+		log:        &logger{file: opts.Log},
+		life:       life,
+		stop:       stop,
+		work:       work,
+		stopWork:   stopWork,
+		exited:     make(chan struct{}),
+		discovered: make(chan struct{}),
+		docs:       map[text.Key]*text.Document{},
+		saved:      map[text.Key]string{},
+		settings:   settings.Default(),
+		initSet:    settings.Default(),
+		reported:   map[string]bool{},
+		progress:   map[string]context.CancelFunc{},
+		shownOnce:  map[string]bool{},
 	}
 	if s.engine == nil {
 		s.engine = AnalysisEngine{}

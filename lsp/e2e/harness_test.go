@@ -132,3 +132,17 @@ func alive(pid int) bool {
 	}
 	return true
 }
+
+func readLog(t *testing.T, s *server) string {
+	t.Helper()
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		t.Fatalf("reading the server log: %v", err)
+	}
+	return string(b)
+}
+
+// rawJSON embeds JSON bytes as they are.
+type rawJSON []byte
+
+func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }

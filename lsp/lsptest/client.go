@@ -7,6 +7,7 @@ package lsptest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,8 +48,9 @@ type Progress struct {
 
 // Client is a test editor.
 type Client struct {
-	t    testing.TB
-	conn jsonrpc2.Conn
+	t      testing.TB
+	conn   jsonrpc2.Conn
+	stream *rpc.Stream
 
 	// Settings answers workspace/configuration for the donkeyls section.
 	Settings json.RawMessage
@@ -63,6 +65,43 @@ type Client struct {
 	registrations []protocol.Registration
 	applied       []json.RawMessage
 	versions      map[string]int32
+	raw           map[string]chan Response // hand-made requests waiting for replies, by id JSON
+}
+
+// Response is the reply to a hand-made request.
+type Response struct {
+	Result json.RawMessage
+	Err    error
+}
+
+// tap passes replies to hand-made requests to their waiters; jsonrpc2's
+// connection would drop them as answers to nothing it sent.
+type tap struct {
+	*rpc.Stream
+	c *Client
+}
+
+func (s tap) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
+	for {
+		msg, n, err := s.Stream.Read(ctx)
+		if resp, ok := msg.(*jsonrpc2.Response); ok && err == nil {
+			id, _ := json.Marshal(idOf(resp))
+			s.c.mu.Lock()
+			ch := s.c.raw[string(id)]
+			delete(s.c.raw, string(id))
+			s.c.mu.Unlock()
+			if ch != nil {
+				ch <- Response{Result: resp.Result(), Err: resp.Err()}
+				continue
+			}
+		}
+		return msg, n, err
+	}
+}
+
+func idOf(r *jsonrpc2.Response) *jsonrpc2.ID {
+	id := r.ID()
+	return &id
 }
 
 // New connects a client to a server reading r and writing w.
@@ -72,9 +111,10 @@ func New(t testing.TB, r io.Reader, w io.WriteCloser) *Client {
 		changed:  make(chan struct{}),
 		diags:    map[string]Diagnostics{},
 		versions: map[string]int32{},
+		raw:      map[string]chan Response{},
 	}
-	stream := rpc.NewStream(r, w, w)
-	c.conn = jsonrpc2.NewConn(stream)
+	c.stream = rpc.NewStream(r, w, w)
+	c.conn = jsonrpc2.NewConn(tap{c.stream, c})
 	c.conn.Go(context.Background(), c.handle)
 	return c
 }
@@ -149,6 +189,68 @@ func (c *Client) Call(method string, params, result any) error {
 	defer cancel()
 	_, err := c.conn.Call(ctx, method, params, result)
 	return err
+}
+
+// Send sends a request with a chosen id (a number or a string) without
+// waiting; the reply arrives on the returned channel. Tests use it to cancel
+// a request by its id. Pick ids the connection does not use itself (it
+// counts up from 1): strings, or large numbers.
+func (c *Client) Send(id any, method string, params any) <-chan Response {
+	c.t.Helper()
+	idJSON, _ := json.Marshal(id)
+	msg := map[string]any{"jsonrpc": "2.0", "id": id, "method": method}
+	if params != nil {
+		msg["params"] = params
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ch := make(chan Response, 1)
+	c.mu.Lock()
+	c.raw[string(idJSON)] = ch
+	c.mu.Unlock()
+	if err := c.stream.WriteBody(body); err != nil {
+		c.t.Fatalf("sending %s: %v", method, err)
+	}
+	return ch
+}
+
+// Raw writes bytes to the server as they are (garbage, broken frames).
+func (c *Client) Raw(b string) {
+	c.t.Helper()
+	if err := c.stream.WriteRaw([]byte(b)); err != nil {
+		c.t.Fatalf("writing raw bytes: %v", err)
+	}
+}
+
+// RawBody frames body and writes it (a message that may not be valid).
+func (c *Client) RawBody(body string) {
+	c.t.Helper()
+	if err := c.stream.WriteBody([]byte(body)); err != nil {
+		c.t.Fatalf("writing a raw body: %v", err)
+	}
+}
+
+// Await waits for a hand-made request's reply.
+func Await(t testing.TB, ch <-chan Response, what string) Response {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(Timeout):
+		t.Fatalf("timed out after %s waiting for the reply to %s", Timeout, what)
+	}
+	return Response{}
+}
+
+// ErrCode is the JSON-RPC error code of err, 0 when it is not one.
+func ErrCode(err error) int {
+	var we *jsonrpc2.Error
+	if errors.As(err, &we) {
+		return int(we.Code)
+	}
+	return 0
 }
 
 // Notify sends a notification.
@@ -372,6 +474,10 @@ func (c *Client) ProgressEvents() []Progress {
 	defer c.mu.Unlock()
 	return append([]Progress(nil), c.progress...)
 }
+
+// ProgressEventsLocked is ProgressEvents for use inside a Wait condition,
+// which already holds the client's lock.
+func (c *Client) ProgressEventsLocked() []Progress { return c.progress }
 
 // Registrations returns the capabilities the server registered.
 func (c *Client) Registrations() []protocol.Registration {

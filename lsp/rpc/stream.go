@@ -198,6 +198,20 @@ func (s *Stream) Write(_ context.Context, msg jsonrpc2.Message) (int64, error) {
 	return int64(len(data)), nil
 }
 
+// WriteRaw writes bytes as they are, between whole messages: tests use it
+// to send garbage and hand-made messages on a live connection.
+func (s *Stream) WriteRaw(b []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := s.out.Write(b); err != nil {
+		return fmt.Errorf("writing: %w", err)
+	}
+	return nil
+}
+
+// WriteBody frames one message body and writes it.
+func (s *Stream) WriteBody(body []byte) error { return s.writeFrame(body) }
+
 func (s *Stream) writeFrame(data []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
