@@ -37,7 +37,7 @@ import { DevTerminals } from './devServer';
 import { clientMiddleware } from './middleware';
 import { CONFIG_FILE, chooseProject, projectRootOf } from './project';
 import { ServerSettings, didChangeConfigurationParams, serverSettings } from './settings';
-import { ActionId, Event, Model, initialModel, reduce } from './status';
+import { ActionId, Event, Model, bare, initialModel, isTypegenTitle, reduce, typesView } from './status';
 import { DEV_CLICK, StatusBar, TYPES_CLICK } from './statusBar';
 import { TrustGate } from './trust';
 import { RestartMode, decideTsRestart, enabledPatterns, generatedOutputs } from './tsRefresh';
@@ -339,12 +339,14 @@ export class DonkeyExtension implements vscode.Disposable {
   private trackProgress(client: LanguageClient, token: string): void {
     let finish: (() => void) | undefined;
     let report: ((message: string | undefined) => void) | undefined;
+    let typegen = false;
     const sub = client.onProgress(WorkDoneProgress.type, token, (value) => {
       switch (value.kind) {
         case 'begin':
+          typegen = isTypegenTitle(value.title);
           this.dispatch({ kind: 'progressBegin', token, title: value.title, now: Date.now() });
           void vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Window, title: `donkeyls: ${value.title}` },
+            { location: vscode.ProgressLocation.Window, title: `donkeyls: ${bare(value.title)}` },
             (progress) =>
               new Promise<void>((resolve) => {
                 finish = resolve;
@@ -359,8 +361,8 @@ export class DonkeyExtension implements vscode.Disposable {
         case 'end':
           sub.dispose();
           finish?.();
-          this.dispatch({ kind: 'progressEnd', token, now: Date.now() });
-          this.scheduleTsRefresh();
+          this.dispatch({ kind: 'progressEnd', token, now: Date.now(), message: value.message });
+          if (typegen) this.scheduleTsRefresh();
           break;
       }
     });
@@ -370,15 +372,15 @@ export class DonkeyExtension implements vscode.Disposable {
     switch (type) {
       case MessageType.Error:
         this.dispatch({ kind: 'errorMessage', message, now: Date.now() });
-        void vscode.window.showErrorMessage(`donkeyls: ${message}`, 'Show Output').then((c) => {
+        void vscode.window.showErrorMessage(`donkeyls: ${bare(message)}`, 'Show Output').then((c) => {
           if (c === 'Show Output') this.output.show(true);
         });
         break;
       case MessageType.Warning:
-        void vscode.window.showWarningMessage(`donkeyls: ${message}`);
+        void vscode.window.showWarningMessage(`donkeyls: ${bare(message)}`);
         break;
       default:
-        void vscode.window.showInformationMessage(`donkeyls: ${message}`);
+        void vscode.window.showInformationMessage(`donkeyls: ${bare(message)}`);
     }
   }
 
@@ -504,7 +506,7 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   private async refreshTypeScript(): Promise<void> {
-    if (this.model.failure !== undefined || this.model.progress.size > 0) return;
+    if (this.model.failure !== undefined || typesView(this.model) === 'generating') return;
     const outputs: string[] = [];
     for (const root of this.projects) {
       try {

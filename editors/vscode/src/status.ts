@@ -19,14 +19,14 @@ export const FAILURE_WINDOW_MS = 10000;
 
 export type ServerPhase = 'starting' | 'running' | 'stopped' | 'crashed';
 
-export type TypesView = 'starting' | 'offline' | 'fresh' | 'stale' | 'generating' | 'failed';
+export type TypesView = 'starting' | 'offline' | 'busy' | 'fresh' | 'stale' | 'generating' | 'failed';
 export type DevView = 'stopped' | 'running' | 'restartNeeded';
 
 export type Event =
   | { kind: 'server'; phase: ServerPhase; detail?: string }
   | { kind: 'diagnostics'; uri: string; codes: string[] }
   | { kind: 'progressBegin'; token: string; title: string; now: number }
-  | { kind: 'progressEnd'; token: string; now: number }
+  | { kind: 'progressEnd'; token: string; now: number; message?: string }
   | { kind: 'errorMessage'; message: string; now: number }
   | { kind: 'dev'; running: boolean }
   | { kind: 'trust'; trusted: boolean };
@@ -41,7 +41,8 @@ export interface Model {
   restart: ReadonlyMap<string, number>;
   /** Progress tokens between begin and end, with their titles. */
   progress: ReadonlyMap<string, string>;
-  lastProgressEnd?: number;
+  /** When the last type generation ended. */
+  lastTypegenEnd?: number;
   failure?: string;
   devRunning: boolean;
 }
@@ -51,6 +52,19 @@ export function initialModel(trusted: boolean): Model {
 }
 
 const typegenWords = /typegen|generat|gen:types/i;
+
+/**
+ * The server reports other work with progress too (indexing a project);
+ * only progress titled as type generation is "generating".
+ */
+export function isTypegenTitle(title: string): boolean {
+  return typegenWords.test(title);
+}
+
+function typegenRunning(m: Model): boolean {
+  for (const title of m.progress.values()) if (isTypegenTitle(title)) return true;
+  return false;
+}
 
 function withCount(m: ReadonlyMap<string, number>, uri: string, n: number): Map<string, number> {
   const out = new Map(m);
@@ -90,18 +104,23 @@ export function reduce(m: Model, e: Event): Model {
     case 'progressBegin': {
       const progress = new Map(m.progress);
       progress.set(e.token, e.title);
-      // A new run supersedes the last failure.
-      return { ...m, progress, failure: undefined };
+      // A new generation supersedes the last failure.
+      return { ...m, progress, failure: isTypegenTitle(e.title) ? undefined : m.failure };
     }
     case 'progressEnd': {
-      if (!m.progress.has(e.token)) return m;
+      const title = m.progress.get(e.token);
+      if (title === undefined) return m;
       const progress = new Map(m.progress);
       progress.delete(e.token);
-      return { ...m, progress, lastProgressEnd: e.now };
+      if (!isTypegenTitle(title)) return { ...m, progress };
+      // The server ends a failed run's progress with "failed" and then shows
+      // the reason; the reason replaces this placeholder.
+      const failed = e.message !== undefined && /fail/i.test(e.message);
+      return { ...m, progress, lastTypegenEnd: e.now, failure: failed ? m.failure ?? 'see the donkeyls output' : m.failure };
     }
     case 'errorMessage': {
       const duringRun =
-        m.progress.size > 0 || (m.lastProgressEnd !== undefined && e.now - m.lastProgressEnd <= FAILURE_WINDOW_MS);
+        typegenRunning(m) || (m.lastTypegenEnd !== undefined && e.now - m.lastTypegenEnd <= FAILURE_WINDOW_MS);
       if (duringRun || typegenWords.test(e.message)) {
         return { ...m, failure: e.message };
       }
@@ -127,9 +146,10 @@ export function staleCount(m: Model): number {
 export function typesView(m: Model): TypesView {
   if (m.phase === 'starting') return 'starting';
   if (m.phase !== 'running') return 'offline';
-  if (m.progress.size > 0) return 'generating';
+  if (typegenRunning(m)) return 'generating';
   if (m.failure !== undefined) return 'failed';
   if (staleCount(m) > 0) return 'stale';
+  if (m.progress.size > 0) return 'busy';
   return 'fresh';
 }
 
@@ -189,6 +209,11 @@ function gate(trusted: boolean, actions: Action[]): Action[] {
   return safe.length === actions.length ? safe : [A.manageTrust, ...safe];
 }
 
+/** A server text without the "donkeyls: " the item already says. */
+export function bare(text: string): string {
+  return text.replace(/^donkeyls:\s*/i, '');
+}
+
 export function typesItem(m: Model): ItemView {
   const n = staleCount(m);
   const trustNote = m.trusted ? '' : restricted;
@@ -203,13 +228,17 @@ export function typesItem(m: Model): ItemView {
         actions: [A.restartServer, A.showOutput],
       };
     case 'generating': {
-      const title = [...m.progress.values()].pop() ?? 'Generating types';
-      return { text: '$(sync~spin) types: generating', tooltip: `donkeyls: ${title}`, tone: 'normal', actions: [A.showOutput] };
+      const title = [...m.progress.values()].filter(isTypegenTitle).pop() ?? 'regenerating types';
+      return { text: '$(sync~spin) types: generating', tooltip: `donkeyls: ${bare(title)}`, tone: 'normal', actions: [A.showOutput] };
+    }
+    case 'busy': {
+      const title = [...m.progress.values()].pop() ?? 'working';
+      return { text: '$(loading~spin) types', tooltip: `donkeyls: ${bare(title)}`, tone: 'normal', actions: [A.showOutput] };
     }
     case 'failed':
       return {
         text: '$(error) types: failed',
-        tooltip: `donkeyls: type generation failed: ${m.failure}.${trustNote}`,
+        tooltip: `donkeyls: type generation failed: ${bare(m.failure ?? '')}${trustNote}`,
         tone: 'error',
         actions: gate(m.trusted, [A.showOutput, A.regenerate, A.showProblems]),
       };

@@ -13,6 +13,7 @@ import {
   ConfigurationRequest,
   DidChangeConfigurationNotification,
   DidOpenTextDocumentNotification,
+  DidSaveTextDocumentNotification,
   ExecuteCommandRequest,
   ExitNotification,
   InitializeRequest,
@@ -30,6 +31,8 @@ import {
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { bundledBinaryPath } from '../src/binary';
+import { clientMiddleware } from '../src/middleware';
+import { initialModel, isTypegenTitle, reduce, typesView } from '../src/status';
 import { DOCUMENT_SELECTOR, SERVER_COMMANDS, initializationOptions, serverLaunch } from '../src/clientConfig';
 import { ServerSettings, SettingReader, answerConfiguration, didChangeConfigurationParams, serverSettings } from '../src/settings';
 
@@ -56,7 +59,7 @@ interface Session {
   conn: ProtocolConnection;
   stderr: string[];
   diagnostics: Map<string, PublishDiagnosticsParams>;
-  progress: { token: string; kind: string; title?: string }[];
+  progress: { token: string; kind: string; title?: string; message?: string }[];
   created: string[];
   messages: { type: number; message: string }[];
   exited: Promise<number | null>;
@@ -86,7 +89,7 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
     const token = String(params.token);
     s.created.push(token);
     conn.onProgress(WorkDoneProgress.type, params.token, (v) =>
-      s.progress.push({ token, kind: v.kind, title: v.kind === 'begin' ? v.title : undefined }),
+      s.progress.push({ token, kind: v.kind, title: v.kind === 'begin' ? v.title : undefined, message: v.message }),
     );
     return null;
   });
@@ -196,11 +199,30 @@ describe('the extension configuration against the real donkeyls serve', () => {
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
-  test('untrusted: diagnostics still arrive, regenerate runs nothing', async (t) => {
+  /** Runs a server command the way the extension does: through its middleware. */
+  function execute(sess: Session, command: string, args: unknown[]): Promise<unknown> {
+    const mw = clientMiddleware({
+      settingsFor: () => sess.settings,
+      diagnostics: () => undefined,
+      // TrustGate.allows reads the same workspace.isTrusted the settings were built from.
+      allows: () => sess.settings.trusted,
+    });
+    return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a }));
+  }
+
+  async function save(sess: Session, file: string): Promise<void> {
+    await sess.conn.sendNotification(DidSaveTextDocumentNotification.type, {
+      textDocument: { uri: pathToFileURL(file).href },
+      text: readFileSync(file, 'utf8'),
+    });
+  }
+
+  test('untrusted: diagnostics still arrive; neither saving nor the Regenerate command runs project code', async (t) => {
     if (notBuilt) {
       t.skip('donkeyls serve is not built yet in this checkout (cmd/donkeyls/serve.go is a stub)');
       return;
     }
+    // The user asked for typegen on every save; Restricted Mode overrides it.
     const settings = settingsFrom({ 'typegen.command': 'touch typegen-ran', 'typegen.onSave': 'always' }, false);
     assert.equal(settings.trusted, false);
     const s = await startSession(root, settings);
@@ -211,26 +233,25 @@ describe('the extension configuration against the real donkeyls serve', () => {
         () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
         () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
       );
-      // The command is answered (refused or a no-op), and no project code runs.
-      await s.conn.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] }).catch(() => undefined);
-      // A quiet period: a server that wrongly ran typegen in the background
-      // would have created the marker by now (the trusted test below shows
-      // how fast that happens).
-      await new Promise((r) => setTimeout(r, 1500));
+      await save(s, books);
+      assert.equal(await execute(s, SERVER_COMMANDS.regenerate, [root]), undefined);
+      // A quiet period: the trusted test below shows the same save starting
+      // typegen well within it.
+      await new Promise((r) => setTimeout(r, 2000));
       assert.equal(existsSync(marker()), false, 'the typegen command ran in an untrusted workspace');
-      assert.deepEqual(s.progress.filter((p) => p.kind === 'begin'), [], 'typegen progress began in an untrusted workspace');
+      assert.deepEqual(s.progress.filter((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? '')), [], 'typegen progress began in an untrusted workspace');
     } finally {
       await stopSession(s);
     }
   });
 
-  test('trusted: regenerate runs the configured command with progress; settings update live', async (t) => {
+  test('trusted: save and Regenerate run the configured command with progress; settings update live', async (t) => {
     if (notBuilt) {
       t.skip('donkeyls serve is not built yet');
       return;
     }
-    const settings = settingsFrom({ 'typegen.command': 'touch typegen-ran', 'typegen.onSave': 'off' }, true);
-    const s = await startSession(root, settings);
+    rmSync(marker(), { force: true });
+    const s = await startSession(root, settingsFrom({ 'typegen.command': 'touch typegen-ran', 'typegen.onSave': 'always' }, true));
     try {
       const books = join(root, 'src/server/plugins/books/index.ts');
       await open(s, books);
@@ -239,11 +260,11 @@ describe('the extension configuration against the real donkeyls serve', () => {
         () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
       );
 
-      rmSync(marker(), { force: true });
-      await s.conn.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
-      await waitFor(() => (existsSync(marker()) ? true : undefined), () => `the typegen command to create ${marker()}`);
+      // On save (onSave "always").
+      await save(s, books);
+      await waitFor(() => (existsSync(marker()) ? true : undefined), () => `typegen on save to create ${marker()}`);
       const token = await waitFor(
-        () => s.progress.find((p) => p.kind === 'begin')?.token,
+        () => s.progress.find((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? ''))?.token,
         () => `a $/progress begin; created tokens: ${s.created.join(', ') || 'none'}`,
       );
       assert.ok(s.created.includes(token), 'progress began on a token the client did not create');
@@ -252,16 +273,51 @@ describe('the extension configuration against the real donkeyls serve', () => {
         () => `the $/progress end of ${token}`,
       );
 
-      // A live settings change: the next run uses the new command.
+      // A live settings change: saving no longer runs typegen, and the
+      // Regenerate command runs the new command.
       s.settings = settingsFrom({ 'typegen.command': 'touch typegen-ran-2', 'typegen.onSave': 'off' }, true);
       await s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings));
-      await s.conn.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
-      await waitFor(() => (existsSync(join(root, 'typegen-ran-2')) ? true : undefined), () => 'the changed typegen command to run');
+      const result = await execute(s, SERVER_COMMANDS.regenerate, [root]);
+      assert.ok(existsSync(join(root, 'typegen-ran-2')), `Regenerate answered ${JSON.stringify(result)} without running the changed command`);
+      assert.equal(s.progress.filter((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? '')).length, 2, 'each typegen run reports its own progress');
       assert.deepEqual(
         s.messages.filter((m) => m.type === 1),
         [],
         'a successful typegen showed an error message (the status bar would say "failed")',
       );
+    } finally {
+      await stopSession(s);
+    }
+  });
+
+  test('a failing typegen ends its progress and shows an error, which the status bar reads as failed', async (t) => {
+    if (notBuilt) {
+      t.skip('donkeyls serve is not built yet');
+      return;
+    }
+    const s = await startSession(root, settingsFrom({ 'typegen.command': 'echo "Error: cannot find module zod" >&2; exit 3', 'typegen.onSave': 'off' }, true));
+    try {
+      const books = join(root, 'src/server/plugins/books/index.ts');
+      await open(s, books);
+      await waitFor(
+        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
+        () => `the project to be analysed; got:\n${allDiagnostics(s)}`,
+      );
+      await execute(s, SERVER_COMMANDS.regenerate, [root]);
+      const error = await waitFor(
+        () => s.messages.find((m) => m.type === 1),
+        () => `an error window/showMessage; got ${JSON.stringify(s.messages)}`,
+      );
+      assert.match(error.message, /cannot find module zod/);
+      // The extension's status model, fed the same events, says "failed".
+      let m = reduce(initialModel(true), { kind: 'server', phase: 'running' });
+      for (const p of s.progress) {
+        if (p.kind === 'begin') m = reduce(m, { kind: 'progressBegin', token: p.token, title: p.title ?? '', now: 0 });
+        if (p.kind === 'end') m = reduce(m, { kind: 'progressEnd', token: p.token, now: 0, message: p.message });
+      }
+      assert.ok(s.progress.some((p) => p.kind === 'end'), 'the failed run never ended its progress');
+      m = reduce(m, { kind: 'errorMessage', message: error.message, now: 0 });
+      assert.equal(typesView(m), 'failed');
     } finally {
       await stopSession(s);
     }

@@ -124,3 +124,28 @@ test('a progress end for an unknown token changes nothing', () => {
   const m = run([running]);
   assert.equal(reduce(m, { kind: 'progressEnd', token: 'nope', now: 1 }), m);
 });
+
+test('indexing progress is busy, not generating, and cannot fail types', () => {
+  let m = run([running, { kind: 'progressBegin', token: 'i', title: 'donkeyls: indexing bookshop', now: 0 }]);
+  assert.equal(typesView(m), 'busy');
+  assert.equal(typesItem(m).tooltip, 'donkeyls: indexing bookshop');
+  m = reduce(m, { kind: 'progressEnd', token: 'i', now: 100 });
+  m = reduce(m, { kind: 'errorMessage', message: 'donkeyls could not read the project in /w: permission denied', now: 200 });
+  assert.equal(typesView(m), 'fresh');
+  // Stale diagnostics say more than an indexing spinner.
+  m = reduce(m, { kind: 'progressBegin', token: 'j', title: 'donkeyls: indexing bookshop', now: 300 });
+  m = reduce(m, diag('a', 'stale-registry'));
+  assert.equal(typesView(m), 'stale');
+});
+
+test('the server\'s real sequence: "regenerating types" ends "failed", then the reason arrives', () => {
+  let m = run([running, { kind: 'progressBegin', token: 't', title: 'donkeyls: regenerating types', now: 0 }]);
+  assert.equal(typesItem(m).tooltip, 'donkeyls: regenerating types');
+  m = reduce(m, { kind: 'progressEnd', token: 't', now: 10, message: 'failed' });
+  assert.equal(typesView(m), 'failed');
+  m = reduce(m, { kind: 'errorMessage', message: 'donkeyls: type generation failed in shop: `bun run gen:types` exited with status 1: boom. The full output is in the donkeyls log.', now: 20 });
+  assert.equal(typesItem(m).tooltip, 'donkeyls: type generation failed: type generation failed in shop: `bun run gen:types` exited with status 1: boom. The full output is in the donkeyls log.');
+  m = reduce(m, { kind: 'progressBegin', token: 'u', title: 'donkeyls: regenerating types', now: 30 });
+  m = reduce(m, { kind: 'progressEnd', token: 'u', now: 40, message: 'done in 0.5s' });
+  assert.equal(typesView(m), 'fresh');
+});
