@@ -55,6 +55,13 @@ export class DevTerminals implements vscode.Disposable {
     return terminal;
   }
 
+  /** Ends the terminal of root (and so its donkeyls dev and dev server). */
+  stop(root: string): void {
+    const t = this.terminals.get(root);
+    this.terminals.delete(root);
+    t?.dispose();
+  }
+
   show(root?: string): boolean {
     const t = root !== undefined ? this.terminals.get(root) : [...this.terminals.values()][0];
     t?.show();

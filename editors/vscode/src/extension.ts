@@ -438,9 +438,9 @@ export class DonkeyExtension implements vscode.Disposable {
     }
   }
 
-  private async startDev(): Promise<void> {
+  private async startDev(chosen?: string): Promise<void> {
     if (!this.trust.allows('Start Dev Server')) return;
-    const root = await this.pickProject();
+    const root = chosen ?? (await this.pickProject());
     if (root === undefined) {
       void vscode.window.showInformationMessage('donkeyls: open a file of a donkeylabs project (a folder with donkeylabs.config.ts) first.');
       return;
@@ -457,21 +457,25 @@ export class DonkeyExtension implements vscode.Disposable {
     if (root === undefined) return;
     const client = this.client?.state === State.Running ? this.client : undefined;
     if (client !== undefined) {
+      // The server asks the project's donkeyls dev supervisor over its control
+      // socket, so this also restarts a dev server started outside VS Code;
+      // the server tells the user how it went.
       try {
         await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.restart, arguments: [root] });
-        return;
       } catch (e) {
         this.log(`donkeyls.restart failed: ${e}`);
-        if (this.dev.has(root)) {
-          void vscode.window.showErrorMessage(`donkeyls: restarting the dev server failed: ${e instanceof Error ? e.message : e}`);
-          return;
-        }
       }
+      return;
     }
-    if (!this.dev.has(root)) {
-      const c = await vscode.window.showInformationMessage('donkeyls: no dev server is running for this project.', 'Start Dev Server');
-      if (c === 'Start Dev Server') await this.startDev();
+    if (this.dev.has(root)) {
+      // No language server to ask: restart our own terminal's supervisor.
+      this.log(`restarting donkeyls dev for ${root} by restarting its terminal`);
+      this.dev.stop(root);
+      await this.startDev(root);
+      return;
     }
+    const c = await vscode.window.showInformationMessage('donkeyls: no dev server is running for this project.', 'Start Dev Server');
+    if (c === 'Start Dev Server') await this.startDev(root);
   }
 
   private async runAction(id: ActionId | undefined): Promise<void> {

@@ -77,6 +77,13 @@ test('dev server: donkeyls dev runs as the terminal process, once per project', 
   // A new start after an exit opens a new terminal.
   dev.start('/w/shop', devLaunch('/opt/donkeyls', '/w/shop', []));
   assert.equal(stub.terminals.length, 2);
+  assert.ok(dev.running);
+
+  // stop ends that terminal (and with it donkeyls dev).
+  dev.stop('/w/shop');
+  assert.notEqual(stub.terminals[1].exitStatus, undefined);
+  assert.equal(dev.running, false);
+  assert.equal(dev.has('/w/shop'), false);
   dev.dispose();
 });
 
