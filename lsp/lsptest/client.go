@@ -479,6 +479,9 @@ func (c *Client) ProgressEvents() []Progress {
 // which already holds the client's lock.
 func (c *Client) ProgressEventsLocked() []Progress { return c.progress }
 
+// RegistrationsLocked is Registrations inside a Wait condition.
+func (c *Client) RegistrationsLocked() []protocol.Registration { return c.registrations }
+
 // Registrations returns the capabilities the server registered.
 func (c *Client) Registrations() []protocol.Registration {
 	c.mu.Lock()
