@@ -135,6 +135,26 @@ func TestDecisions(t *testing.T) {
 			want: impact.Restart, what: "package.json",
 		},
 		{
+			name: "migration added",
+			change: func(t *testing.T, root string) []string {
+				dir := filepath.Join(root, "src/server/plugins/counter/migrations")
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return []string{write(t, filepath.Join(dir, "001_counts.ts"), `import type { Kysely } from "kysely";
+
+export async function up(db: Kysely<any>) {
+  await db.schema.createTable("counts").addColumn("id", "integer", (c) => c.primaryKey()).addColumn("value", "integer").execute();
+}
+
+export async function down(db: Kysely<any>) {
+  await db.schema.dropTable("counts").execute();
+}
+`)}
+			},
+			want: impact.Typegen | impact.Restart, what: "001_counts.ts",
+		},
+		{
 			name: "plugin folder removed",
 			change: func(t *testing.T, root string) []string {
 				dir := filepath.Join(root, "src/server/plugins/counter")

@@ -47,7 +47,7 @@ func (s *syncBuffer) String() string {
 }
 
 type app struct {
-	t          *testing.T
+	t          testing.TB
 	root       string
 	port       int
 	bun        string
@@ -103,7 +103,7 @@ func freePort(t testing.TB) int {
 }
 
 // startApp copies the fixture and supervises it.
-func startApp(t *testing.T, cfg appConfig) *app {
+func startApp(t testing.TB, cfg appConfig) *app {
 	t.Helper()
 	bun := testenv.Bun(t)
 	root := t.TempDir()

@@ -358,7 +358,7 @@ func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) st
 			parts = append(parts, fmt.Sprintf("and %d more", len(d.Reasons)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s", rel(s.opts.Root, r.Path), r.What))
+		parts = append(parts, reasonText(s.opts.Root, r))
 	}
 	what := strings.Join(parts, "; ")
 	var do, why string
@@ -392,7 +392,7 @@ func summary(root string, d classify.Decision) string {
 	var parts []string
 	for _, r := range d.Reasons {
 		if r.Action != 0 {
-			parts = append(parts, fmt.Sprintf("%s: %s", rel(root, r.Path), r.What))
+			parts = append(parts, reasonText(root, r))
 		}
 	}
 	sort.Strings(parts)
@@ -567,6 +567,13 @@ func (s *Supervisor) shutdown() {
 		s.stopServer()
 	}
 	s.setState(control.StateStopped)
+}
+
+func reasonText(root string, r impact.Reason) string {
+	if r.Path == "" {
+		return r.What // about the project as a whole
+	}
+	return rel(root, r.Path) + ": " + r.What
 }
 
 func rel(root, path string) string {
