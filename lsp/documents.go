@@ -131,16 +131,24 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	mode := s.settings.OnSaveActive()
 	s.mu.Unlock()
 
+	name := filepath.Base(u.Path)
 	ps := s.projectFor(u.Path)
-	if ps == nil || mode == settings.OnSaveOff {
+	if ps == nil {
+		return nil, nil
+	}
+	if mode == settings.OnSaveOff {
+		s.log.Debugf("saved %s: on-save typegen is off (%s)", name, s.offReason())
 		return nil, nil
 	}
 	snap, _, _ := ps.current()
-	if snap == nil || !snap.Analyzes(u.Path) || snap.IsGenerated(u.Path) {
-		// Never for the generator's own outputs: that would loop.
+	if snap == nil || !snap.Analyzes(u.Path) {
 		return nil, nil
 	}
-	name := filepath.Base(u.Path)
+	if snap.IsGenerated(u.Path) {
+		// Never for the generator's own outputs: that would loop.
+		s.log.Debugf("saved %s: a generated output, no typegen", name)
+		return nil, nil
+	}
 	if mode == settings.OnSaveAlways {
 		s.goWork(func() { s.typegenOnSave(ps, "saved "+name) })
 		return nil, nil
@@ -162,6 +170,15 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 		s.typegenOnSave(ps, "saved "+name+": "+strings.Join(why, "; "))
 	})
 	return nil, nil
+}
+
+func (s *Server) offReason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.settings.Trusted {
+		return "the workspace is not trusted"
+	}
+	return "donkeyls.typegen.onSave is off"
 }
 
 // isProjectConfig reports whether path is read by the project's
