@@ -149,11 +149,11 @@ func runStaleRegistry(p *Pass) {
 		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
 			"the generated registry lists plugin %q (%s), which no longer exists in the sources: regenerate types", e.Name, e.ExportName)
 	}
-	p.compareKeys(regPath, "handler", exp.Handlers, g.Handlers, exp.KeysUncertain)
-	p.compareKeys(regPath, "middleware", exp.Middleware, g.Middleware, exp.KeysUncertain)
+	p.compareKeys(regPath, g.HandlersRange, "handler", exp.Handlers, g.Handlers, exp.KeysUncertain)
+	p.compareKeys(regPath, g.MiddlewareRange, "middleware", exp.Middleware, g.Middleware, exp.KeysUncertain)
 }
 
-func (p *Pass) compareKeys(regPath, what string, expected []project.GenKey, have []string, uncertain bool) {
+func (p *Pass) compareKeys(regPath string, union analysis.Range, what string, expected []project.GenKey, have []string, uncertain bool) {
 	haveSet := toSet(have)
 	expSet := map[string]bool{}
 	for _, k := range expected {
@@ -164,14 +164,14 @@ func (p *Pass) compareKeys(regPath, what string, expected []project.GenKey, have
 		if k.Plugin.File.StaleFacts || k.Plugin.File.SyntaxErrors {
 			continue // keys read from a broken file are guesses
 		}
-		union := "AvailableHandlers"
+		unionName := "AvailableHandlers"
 		hint := fmt.Sprintf("routes cannot use .%s(...) until you regenerate types", k.Name)
 		if what == "middleware" {
-			union = "AvailableMiddleware"
+			unionName = "AvailableMiddleware"
 			hint = fmt.Sprintf("routers cannot use .middleware.%s() until you regenerate types", k.Name)
 		}
-		p.stale(CodeStaleRegistry, k.Plugin.Path, k.Range, regPath, analysis.Range{},
-			"%s %q of plugin %q is not in the generated registry (%s): %s", what, k.Name, k.Plugin.Name, union, hint)
+		p.stale(CodeStaleRegistry, k.Plugin.Path, k.Range, regPath, union,
+			"%s %q of plugin %q is not in the generated registry (%s): %s", what, k.Name, k.Plugin.Name, unionName, hint)
 	}
 	if uncertain {
 		return // a key may only be hidden by a syntax error
@@ -183,7 +183,7 @@ func (p *Pass) compareKeys(regPath, what string, expected []project.GenKey, have
 		}
 	}
 	for _, h := range gone {
-		p.stale(CodeStaleRegistry, regPath, analysis.Range{}, "", analysis.Range{},
+		p.stale(CodeStaleRegistry, regPath, union, "", analysis.Range{},
 			"the generated registry still offers %s %q, which no plugin defines any more: regenerate types", what, h)
 	}
 }
@@ -209,13 +209,13 @@ func runStaleContext(p *Pass) {
 	for _, gp := range exp.Plugins {
 		expNames[gp.Name] = true
 		if !terms[gp.Name] {
-			p.stale(CodeStaleContext, gp.Path, gp.NameRange(), ctxPath, analysis.Range{},
+			p.stale(CodeStaleContext, gp.Path, gp.NameRange(), ctxPath, cf.Generated.SchemaRange,
 				"plugin %q's schema is not part of DatabaseSchema in the generated context: regenerate types", gp.Name)
 		}
 	}
 	for _, t := range cf.Generated.SchemaTerms {
 		if !expNames[t] {
-			p.stale(CodeStaleContext, ctxPath, analysis.Range{}, "", analysis.Range{},
+			p.stale(CodeStaleContext, ctxPath, cf.Generated.SchemaRange, "", analysis.Range{},
 				"the generated context still merges the schema of plugin %q, which no longer exists: regenerate types", t)
 		}
 	}
@@ -224,13 +224,13 @@ func runStaleContext(p *Pass) {
 	for _, s := range exp.Services {
 		expServices[s.Name] = true
 		if !have[s.Name] {
-			p.stale(CodeStaleContext, s.Path, s.Range, ctxPath, analysis.Range{},
+			p.stale(CodeStaleContext, s.Path, s.Range, ctxPath, cf.Generated.ServicesRange,
 				"service %q is not in AppServices in the generated context: ctx.services.%s is untyped until you regenerate types", s.Name, s.Name)
 		}
 	}
 	for _, s := range cf.Generated.Services {
 		if !expServices[s] {
-			p.stale(CodeStaleContext, ctxPath, analysis.Range{}, "", analysis.Range{},
+			p.stale(CodeStaleContext, ctxPath, cf.Generated.ServicesRange, "", analysis.Range{},
 				"the generated context still declares service %q, which no defineService creates any more: regenerate types", s)
 		}
 	}

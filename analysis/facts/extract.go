@@ -17,6 +17,9 @@ import (
 // recovered from errors yields partial facts with SyntaxErrors set.
 func Extract(ctx context.Context, p *syntax.Parser, path string, src []byte, kind Kind) *File {
 	f := &File{Path: path, Kind: kind, Size: len(src), Hash: HashBytes(src)}
+	if kind == KindMigration {
+		f.GitBlob = gitBlobID(src)
+	}
 	if isBinary(src) {
 		f.Unreadable = true
 		return f
@@ -89,7 +92,7 @@ func (x *extractor) run(kind Kind) {
 		f.Config = x.config(root)
 		return
 	}
-	f.Generator = generatorView(x.src, root)
+	f.Generator = generatorView(f.Path, x.src, root)
 	x.calls(root)
 }
 

@@ -82,6 +82,9 @@ type File struct {
 	// StaleFacts is set when the content did not parse and the facts are
 	// those of the last version that did (editor buffers mid-edit).
 	StaleFacts bool
+	// GitBlob is git's blob id of the content, for migrations only: an
+	// applied migration that changed since HEAD is never re-run.
+	GitBlob string
 
 	Imports  []Import
 	TopLevel []Decl
@@ -168,6 +171,8 @@ type Plugin struct {
 	Name      string
 	NameRange analysis.Range
 	NameKnown bool
+	// NameKeyRange is the `name` key itself, for edits that add a sibling key.
+	NameKeyRange analysis.Range
 
 	Dependencies []Key
 	// DepsKnown is false when the array has spreads or computed entries.
@@ -216,6 +221,11 @@ type Router struct {
 	Var    string // the variable it is assigned to, "" for an inline chain
 	Prefix string
 	Range  analysis.Range
+	// PrefixKnown is false when the prefix is not a string literal.
+	PrefixKnown bool
+	// Versioned is set when the options argument gives (or may give) the
+	// router a version: versioned routers may repeat route names.
+	Versioned bool
 }
 
 // Route is one `.route("name").<kind>({...})`.
@@ -224,6 +234,11 @@ type Route struct {
 	Prefix    string
 	Name      string
 	FullName  string
+	// PrefixKnown is false when the router the route hangs on cannot be
+	// followed in this file (imported, built by a function, non-literal).
+	PrefixKnown bool
+	// Versioned is set when the route's router is (or may be) versioned.
+	Versioned bool
 	NameRange analysis.Range
 	Kind      string // typed, raw, stream, sse, formData, html, or a plugin handler key
 	KindRange analysis.Range
@@ -283,10 +298,17 @@ type CtxUse struct {
 
 // Registration is `server.registerPlugin(x)` or `registerPlugin(x({...}))`.
 type Registration struct {
-	Ident string // the plugin export named
+	Ident string // the plugin export named; "" when the argument is anything else
 	Range analysis.Range
 	// Factory is set when the argument is a call: x({...}).
 	Factory bool
+	// Call is the whole registerPlugin(...) call; Stmt is the statement it
+	// forms, zero when it is part of a larger expression.
+	Call analysis.Range
+	Stmt analysis.Range
+	// Receiver is the source text the method is called on ("server"); ""
+	// for a bare registerPlugin(...) call.
+	Receiver string
 }
 
 // Event is one entry of `defineEvents({...})` (or a plugin's `events`).
@@ -371,9 +393,17 @@ type Generated struct {
 	RegistryPlugins []RegistryEntry
 	Handlers        []string // AvailableHandlers minus typed/raw
 	Middleware      []string // AvailableMiddleware
+	// HandlersRange and MiddlewareRange are the AvailableHandlers and
+	// AvailableMiddleware declarations.
+	HandlersRange   analysis.Range
+	MiddlewareRange analysis.Range
 	// context.d.ts
 	SchemaTerms []string // plugin names in DatabaseSchema
 	Services    []string // AppServices keys
+	// SchemaRange and ServicesRange are the DatabaseSchema and AppServices
+	// declarations.
+	SchemaRange   analysis.Range
+	ServicesRange analysis.Range
 	// schema.ts
 	Tables []Table
 	// events.ts

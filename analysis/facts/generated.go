@@ -33,7 +33,7 @@ func scanGenerated(kind Kind, src []byte, lines *textpos.Table) *Generated {
 	case KindRegistry:
 		scanRegistry(g, src, lines)
 	case KindContext:
-		scanContext(g, src)
+		scanContext(g, src, lines)
 	case KindSchema:
 		scanSchema(g, src, lines)
 	case KindEvents:
@@ -94,12 +94,14 @@ func scanRegistry(g *Generated, src []byte, lines *textpos.Table) {
 				})
 			}
 		case strings.HasPrefix(s, "export type AvailableHandlers"):
+			g.HandlersRange = lines.Range(off+len("export type "), off+len("export type AvailableHandlers"))
 			for _, m := range reStringLit.FindAllStringSubmatch(s, -1) {
 				if m[1] != "typed" && m[1] != "raw" {
 					g.Handlers = append(g.Handlers, m[1])
 				}
 			}
 		case strings.HasPrefix(s, "export type AvailableMiddleware"):
+			g.MiddlewareRange = lines.Range(off+len("export type "), off+len("export type AvailableMiddleware"))
 			for _, m := range reStringLit.FindAllStringSubmatch(s, -1) {
 				g.Middleware = append(g.Middleware, m[1])
 			}
@@ -108,17 +110,21 @@ func scanRegistry(g *Generated, src []byte, lines *textpos.Table) {
 	})
 }
 
-func scanContext(g *Generated, src []byte) {
+func scanContext(g *Generated, src []byte, lines *textpos.Table) {
 	inServices := false
 	eachLine(src, func(line []byte, off int) bool {
 		s := string(line)
 		switch {
 		case strings.HasPrefix(s, "export type DatabaseSchema"):
 			g.Parsed = true
+			g.SchemaRange = lines.Range(off+len("export type "), off+len("export type DatabaseSchema"))
 			for _, m := range reSchemaTerm.FindAllStringSubmatch(s, -1) {
 				g.SchemaTerms = append(g.SchemaTerms, m[1])
 			}
 		case strings.Contains(s, "export interface AppServices"):
+			if i := strings.Index(s, "AppServices"); i >= 0 {
+				g.ServicesRange = lines.Range(off+i, off+i+len("AppServices"))
+			}
 			inServices = !strings.Contains(s, "}")
 		case inServices && strings.TrimSpace(s) == "}":
 			inServices = false
@@ -180,6 +186,8 @@ func scanSchema(g *Generated, src []byte, lines *textpos.Table) {
 		t := Table{Name: c.Name, Range: c.Range}
 		if def, ok := ifaces[strings.TrimSpace(c.Type)]; ok {
 			t.Columns = def.cols
+			// The table's own interface is where a missing column would go.
+			t.Range = lines.Range(def.rng[0], def.rng[1])
 		}
 		g.Tables = append(g.Tables, t)
 	}

@@ -1,6 +1,8 @@
 package facts
 
 import (
+	"bytes"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -28,21 +30,32 @@ var (
 	reSafeIdent      = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 )
 
-func generatorView(src []byte, root syntax.Node) GeneratorView {
+// generatorView is computed for every source file, since any index.ts under
+// a plugins glob may be a plugin, but the costly parts only run where the
+// generator would look: a file without `export const xPlugin =` is never
+// read for keys, one without defineService never for services.
+func generatorView(path string, src []byte, root syntax.Node) GeneratorView {
 	var v GeneratorView
-	if m := rePluginExport.FindSubmatch(src); m != nil {
-		v.PluginExport = string(m[1])
+	if filepath.Base(path) == "index.ts" && bytes.Contains(src, []byte("Plugin")) {
+		if m := rePluginExport.FindSubmatch(src); m != nil {
+			v.PluginExport = string(m[1])
+		}
 	}
-	if m := rePluginName.FindSubmatch(src); m != nil {
-		v.PluginName = string(m[1])
+	if v.PluginExport != "" {
+		if m := rePluginName.FindSubmatch(src); m != nil {
+			v.PluginName = string(m[1])
+		}
+		v.HandlerKeys = generatorKeys(root, "handlers")
+		if len(v.HandlerKeys) == 0 {
+			v.HandlerKeys = handlersFallback(src)
+		}
+		v.MiddlewareKeys = generatorKeys(root, "middleware")
+		if len(v.MiddlewareKeys) == 0 {
+			v.MiddlewareKeys = middlewareFallback(src)
+		}
 	}
-	v.HandlerKeys = generatorKeys(root, "handlers")
-	if len(v.HandlerKeys) == 0 {
-		v.HandlerKeys = handlersFallback(src)
-	}
-	v.MiddlewareKeys = generatorKeys(root, "middleware")
-	if len(v.MiddlewareKeys) == 0 {
-		v.MiddlewareKeys = middlewareFallback(src)
+	if !bytes.Contains(src, []byte("defineService")) {
+		return v
 	}
 	for _, m := range reService.FindAllSubmatchIndex(src, -1) {
 		s := GeneratorService{ExportName: string(src[m[2]:m[3]]), Name: string(src[m[4]:m[5]])}

@@ -27,10 +27,17 @@ func (x *extractor) calls(root syntax.Node) {
 				if a := args(n); len(a) > 0 {
 					r.Prefix = stringValue(a[0])
 				}
-				if d := n.Parent(); d.Is("variable_declarator") {
+				// `const r = createRouter("p").route(...).typed(...)` still
+				// assigns the router: chained calls return it.
+				d := n.Parent()
+				for i := 0; i < 4096 && (d.Is("member_expression") || d.Is("call_expression") || d.Is("arguments") == false && isWrapper(d)); i++ {
+					d = d.Parent()
+				}
+				if d.Is("variable_declarator") {
 					r.Var = d.Field("name").Text()
 					routers[r.Var] = r.Prefix
 				}
+				x.routerExtras(n, &r)
 				x.f.Routers = append(x.f.Routers, r)
 			}
 		case "registerPlugin":
@@ -43,8 +50,12 @@ func (x *extractor) calls(root syntax.Node) {
 				}
 				if arg.Is("identifier") {
 					reg.Ident = arg.Text()
-					x.f.Registrations = append(x.f.Registrations, reg)
 				}
+				// Registrations of anything else are kept with no Ident:
+				// they register some plugin, so "never registered" is
+				// then unknowable.
+				x.registrationExtras(n, &reg)
+				x.f.Registrations = append(x.f.Registrations, reg)
 			}
 		case "defineEvents":
 			if fn.Is("identifier") {
@@ -164,6 +175,7 @@ func (x *extractor) plugin(call syntax.Node) {
 		pl.Name = stringValue(m.value)
 		pl.NameRange = x.rng(m.value)
 		pl.NameKnown = !m.value.HasError()
+		pl.NameKeyRange = x.rng(m.key)
 	}
 	if m, ok := member(members, "dependencies"); ok && m.kind == "pair" {
 		pl.Dependencies, pl.DepsKnown, pl.DepsRange = x.stringArray(m.value)
@@ -428,6 +440,7 @@ func (x *extractor) route(call syntax.Node, routers map[string]string) {
 			n = syntax.Node{}
 		}
 	}
+	x.routeExtras(routeCall, &r)
 	if r.Prefix != "" {
 		r.FullName = r.Prefix + "." + r.Name
 	} else {

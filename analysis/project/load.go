@@ -448,6 +448,7 @@ func keepLastGood(now, last *facts.File) *facts.File {
 	f := *last
 	f.Hash = now.Hash
 	f.Size = now.Size
+	f.GitBlob = now.GitBlob
 	f.SyntaxErrors = true
 	f.FirstError = now.FirstError
 	f.StaleFacts = true

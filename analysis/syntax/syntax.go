@@ -67,8 +67,8 @@ type langTables struct {
 
 // Parser parses files; it is cheap to create and not safe for concurrent use.
 type Parser struct {
-	ts, tsx *sitter.Parser
-	tables  *tablesCache
+	c      [2]*cparser
+	tables *tablesCache
 }
 
 type tablesCache struct {
@@ -112,29 +112,10 @@ func NewParser() *Parser { return &Parser{tables: sharedTables} }
 
 // Close releases the underlying parsers.
 func (p *Parser) Close() {
-	if p.ts != nil {
-		p.ts.Close()
-		p.ts = nil
+	for i := range p.c {
+		p.c[i].close()
+		p.c[i] = nil
 	}
-	if p.tsx != nil {
-		p.tsx.Close()
-		p.tsx = nil
-	}
-}
-
-func (p *Parser) parser(d Dialect) *sitter.Parser {
-	if d == TSX {
-		if p.tsx == nil {
-			p.tsx = sitter.NewParser()
-			p.tsx.SetLanguage(p.tables.get(TSX).lang)
-		}
-		return p.tsx
-	}
-	if p.ts == nil {
-		p.ts = sitter.NewParser()
-		p.ts.SetLanguage(p.tables.get(TypeScript).lang)
-	}
-	return p.ts
 }
 
 // Parse parses src. It honours ctx, refuses inputs over MaxSize, and never
@@ -143,81 +124,27 @@ func (p *Parser) Parse(ctx context.Context, src []byte, d Dialect) (tree *Tree, 
 	if len(src) > MaxSize {
 		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(src), MaxSize)
 	}
+	if d != TSX {
+		d = TypeScript
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			tree, err = nil, fmt.Errorf("parser failed: %v", r)
-			// The parser may be in an inconsistent state; drop it.
-			p.Close()
+			p.Close() // possibly inconsistent; the next Parse makes a new one
 		}
 	}()
-	sp := p.parser(d)
-	st, err := sp.ParseCtx(ctx, nil, src)
-	if err != nil {
-		sp.Reset()
-		return nil, fmt.Errorf("parsing: %w", err)
+	if p.c[d] == nil {
+		c, err := newCParser(d)
+		if err != nil {
+			return nil, err
+		}
+		p.c[d] = c
 	}
-	defer st.Close()
-	return flatten(st, src, p.tables.get(d)), nil
-}
-
-// flatten copies the binding's tree into our slice form with one cursor walk.
-func flatten(st *sitter.Tree, src []byte, lt *langTables) *Tree {
-	t := &Tree{Src: src, lang: lt}
-	// A rough guess that avoids most regrowth: one node per four bytes.
-	t.nodes = make([]node, 0, len(src)/4+16)
-	cur := sitter.NewTreeCursor(st.RootNode())
-	defer cur.Close()
-
-	var lastChild []int32 // per depth: last child index appended under the parent
-	parent := int32(-1)
-	for {
-		n := cur.CurrentNode()
-		idx := int32(len(t.nodes))
-		var flags uint8
-		if n.IsNamed() {
-			flags |= flagNamed
-		}
-		if n.IsMissing() {
-			flags |= flagMissing
-		}
-		kind := uint16(n.Symbol())
-		if n.IsError() {
-			flags |= flagError
-		}
-		if n.HasError() {
-			flags |= flagHasError
-		}
-		var field uint16
-		if name := cur.CurrentFieldName(); name != "" {
-			field = lt.fieldIDs[name]
-		}
-		t.nodes = append(t.nodes, node{
-			kind: kind, field: field, flags: flags,
-			start: n.StartByte(), end: n.EndByte(),
-			parent: parent, firstChild: -1, nextSibling: -1,
-		})
-		if parent >= 0 {
-			depth := len(lastChild) - 1
-			if prev := lastChild[depth]; prev >= 0 {
-				t.nodes[prev].nextSibling = idx
-			} else {
-				t.nodes[parent].firstChild = idx
-			}
-			lastChild[depth] = idx
-		}
-		if cur.GoToFirstChild() {
-			parent = idx
-			lastChild = append(lastChild, -1)
-			continue
-		}
-		for !cur.GoToNextSibling() {
-			if !cur.GoToParent() {
-				return t
-			}
-			lastChild = lastChild[:len(lastChild)-1]
-			parent = t.nodes[parent].parent
-		}
+	t := &Tree{Src: src, lang: p.tables.get(d)}
+	if err := p.c[d].parse(ctx, src, t); err != nil {
+		return nil, err
 	}
+	return t, nil
 }
 
 // Root is the program node.
@@ -269,6 +196,9 @@ func (n Node) Kind() string {
 	k := n.raw().kind
 	if int(k) < len(n.t.lang.kindNames) {
 		return n.t.lang.kindNames[k]
+	}
+	if n.raw().flags&flagError != 0 {
+		return "ERROR"
 	}
 	return ""
 }

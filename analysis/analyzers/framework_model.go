@@ -1,0 +1,332 @@
+package analyzers
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
+)
+
+// The framework analyzers (framework_*.go) share one view of the plugins a
+// project defines and registers. It is built from facts alone, per pass; it
+// costs one loop over the files.
+
+// pluginDef is one createPlugin...define({...}) with the file it is in.
+type pluginDef struct {
+	Path string
+	File *facts.File
+	Def  *facts.Plugin
+}
+
+// Name is the plugin's runtime name ("" when it cannot be read).
+func (d *pluginDef) Name() string {
+	if d.Def.NameKnown {
+		return d.Def.Name
+	}
+	return ""
+}
+
+// NameLoc points at the plugin's name, or its export when the name is not
+// written as a literal.
+func (d *pluginDef) NameLoc() analysis.Location {
+	if d.Def.NameKnown {
+		return analysis.Location{Path: d.Path, Range: d.Def.NameRange}
+	}
+	return analysis.Location{Path: d.Path, Range: d.Def.ExportRange}
+}
+
+// registration is one registerPlugin call and the definition it registers.
+type registration struct {
+	Path string
+	Reg  facts.Registration
+	Def  *pluginDef // nil when it could not be followed
+}
+
+// pluginModel is what the framework analyzers know about plugins.
+type pluginModel struct {
+	proj *project.Project
+	defs []*pluginDef
+	// byName lists the definitions of each known name.
+	byName map[string][]*pluginDef
+	// byDef finds the pluginDef of a facts.Plugin.
+	byDef map[*facts.Plugin]*pluginDef
+	// discovered are the plugins the generator puts in the registry.
+	discovered []*pluginDef
+	regs       []registration
+	// registered maps definitions to their registrations.
+	registered map[*pluginDef][]registration
+	// open is set when a plugin may exist that no project file names
+	// (a plugin from a package, a name held in a variable): "no plugin is
+	// named x" is then unknowable and those findings stay quiet.
+	open bool
+	// regsKnown is set when every registration was followed to its
+	// definition, so a plugin without one is really never registered.
+	regsKnown bool
+}
+
+// isTestFile reports files that build their own servers and plugins for
+// tests; what they register or define says nothing about the app.
+func isTestFile(path string) bool {
+	base := filepath.Base(path)
+	if strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") {
+		return true
+	}
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		if part == "__tests__" || part == "__mocks__" {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceFiles lists the project's own source files that contribute to the
+// app: not generated, not tests, readable.
+func sourceFiles(proj *project.Project) []*facts.File {
+	var out []*facts.File
+	for _, path := range proj.Files() {
+		f := proj.File(path)
+		if f == nil || f.Kind != facts.KindSource || f.Missing || f.Unreadable || isTestFile(path) || proj.IsGenerated(path) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// brokenFile reports a file whose facts may be missing things: it does not
+// parse and there is no earlier version that did.
+func brokenFile(f *facts.File) bool { return f.SyntaxErrors && !f.StaleFacts }
+
+func newPluginModel(proj *project.Project) *pluginModel {
+	m := &pluginModel{
+		proj:       proj,
+		byName:     map[string][]*pluginDef{},
+		byDef:      map[*facts.Plugin]*pluginDef{},
+		registered: map[*pluginDef][]registration{},
+		regsKnown:  true,
+	}
+	files := sourceFiles(proj)
+	for _, f := range files {
+		for i := range f.Plugins {
+			d := &pluginDef{Path: f.Path, File: f, Def: &f.Plugins[i]}
+			m.defs = append(m.defs, d)
+			m.byDef[d.Def] = d
+			if name := d.Name(); name != "" {
+				m.byName[name] = append(m.byName[name], d)
+			} else {
+				m.open = true
+			}
+		}
+	}
+	for _, gp := range proj.Expected().Plugins {
+		if gp.Def != nil {
+			if d := m.byDef[gp.Def]; d != nil {
+				m.discovered = append(m.discovered, d)
+			}
+			continue
+		}
+		// The generator found an export we cannot match to a definition:
+		// its name is known only as the generator reads it.
+		m.open = true
+	}
+	entry := proj.Config().EntryPath()
+	entrySeen := false
+	for _, f := range files {
+		if f.Path == entry {
+			entrySeen = true
+			if brokenFile(f) {
+				m.regsKnown = false
+			}
+		}
+		if len(f.Registrations) > 0 && brokenFile(f) {
+			m.regsKnown = false
+		}
+		for _, reg := range f.Registrations {
+			r := registration{Path: f.Path, Reg: reg, Def: m.resolve(f, reg)}
+			if r.Def == nil {
+				m.open = true
+				m.regsKnown = false
+			} else {
+				m.registered[r.Def] = append(m.registered[r.Def], r)
+			}
+			m.regs = append(m.regs, r)
+		}
+	}
+	if len(m.regs) == 0 || !entrySeen {
+		// No registration at all (or no entry): the server is started some
+		// way we cannot see.
+		m.regsKnown = false
+	}
+	return m
+}
+
+// resolve follows a registration's argument to the plugin it registers:
+// a definition in the same file, then the import's target file, then the
+// one definition anywhere exported under that name (barrels, path aliases).
+func (m *pluginModel) resolve(f *facts.File, reg facts.Registration) *pluginDef {
+	if reg.Ident == "" {
+		return nil
+	}
+	for i := range f.Plugins {
+		if f.Plugins[i].ExportName == reg.Ident {
+			return m.byDef[&f.Plugins[i]]
+		}
+	}
+	for _, imp := range f.Imports {
+		if imp.TypeOnly {
+			continue
+		}
+		name, isDefault := "", false
+		if imp.Default == reg.Ident {
+			isDefault = true
+		}
+		for _, n := range imp.Names {
+			if n.Alias == reg.Ident && !n.TypeOnly {
+				name = n.Name
+			}
+		}
+		if name == "" && !isDefault {
+			continue
+		}
+		if target := m.importTarget(f.Path, imp.Spec); target != nil {
+			for i := range target.Plugins {
+				pl := &target.Plugins[i]
+				if (isDefault && pl.ExportName == "") || (!isDefault && pl.ExportName == name) {
+					return m.byDef[pl]
+				}
+			}
+		}
+		if isDefault {
+			return nil
+		}
+		var found *pluginDef
+		for _, d := range m.defs {
+			if d.Def.ExportName == name && d.Def.Exported {
+				if found != nil {
+					return nil // ambiguous
+				}
+				found = d
+			}
+		}
+		return found
+	}
+	return nil
+}
+
+// importTarget finds the project file a relative import names, trying the
+// extensions and index files TypeScript's bundler resolution would.
+func (m *pluginModel) importTarget(from, spec string) *facts.File {
+	if !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") {
+		return nil
+	}
+	base := filepath.Join(filepath.Dir(from), filepath.FromSlash(spec))
+	stem := base
+	for _, ext := range []string{".js", ".ts", ".mjs", ".mts"} {
+		if strings.HasSuffix(stem, ext) {
+			stem = strings.TrimSuffix(stem, ext)
+			break
+		}
+	}
+	for _, cand := range []string{base, stem + ".ts", stem + ".tsx", stem + ".mts", filepath.Join(stem, "index.ts"), filepath.Join(stem, "index.tsx")} {
+		if f := m.proj.File(cand); f != nil && !f.Missing && f.Kind == facts.KindSource {
+			return f
+		}
+	}
+	return nil
+}
+
+// known reports whether some plugin is named name.
+func (m *pluginModel) known(name string) bool {
+	if len(m.byName[name]) > 0 {
+		return true
+	}
+	for _, gp := range m.proj.Expected().Plugins {
+		if gp.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// unique returns the single definition named name, nil when there is none
+// or more than one.
+func (m *pluginModel) unique(name string) *pluginDef {
+	if ds := m.byName[name]; len(ds) == 1 {
+		return ds[0]
+	}
+	return nil
+}
+
+// names lists every known plugin name, sorted.
+func (m *pluginModel) names() []string {
+	out := make([]string, 0, len(m.byName))
+	for n := range m.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// nearest returns the candidate closest to s by edit distance when it is
+// close enough to be a typo (at most 2 edits, and fewer than half of s);
+// ties go to the first candidate in order.
+func nearest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if c == s {
+			continue
+		}
+		d := editDistance(s, c)
+		if d < bestD && 2*d <= len([]rune(s)) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance over runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// quote writes a TypeScript string literal for a plugin or method name.
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
+
+// replaceFix is a fix that replaces one range with text.
+func replaceFix(title, path string, rng analysis.Range, text string) analysis.Fix {
+	return analysis.Fix{Title: title, Edit: analysis.WorkspaceEdit{Edits: []analysis.TextEdit{{Path: path, Range: rng, NewText: text}}}}
+}
+
+// at is a zero-width range at p.
+func at(p analysis.Pos) analysis.Range { return analysis.Range{Start: p, End: p} }
+
+// indent is n spaces: edits that add a line copy the column of the line
+// they follow.
+func indent(n int) string {
+	if n < 0 || n > 200 {
+		return ""
+	}
+	return strings.Repeat(" ", n)
+}
