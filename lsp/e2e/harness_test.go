@@ -31,9 +31,18 @@ type server struct {
 // start runs `donkeyls serve --log FILE` with its stdio on pipes.
 func start(t *testing.T) *server {
 	t.Helper()
+	return startEnv(t, nil)
+}
+
+// startEnv is start with extra environment variables.
+func startEnv(t *testing.T, env []string) *server {
+	t.Helper()
 	bin := testenv.Binary(t)
 	logPath := filepath.Join(t.TempDir(), "donkeyls.log")
 	cmd := exec.Command(bin, "serve", "--log", logPath)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
