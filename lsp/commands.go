@@ -99,6 +99,11 @@ func (s *Server) cmdRegenerate(ctx context.Context, args []json.RawMessage, toke
 	if err != nil {
 		return nil, err
 	}
+	if !s.currentSettings().Trusted {
+		// The generator executes project code (the server entry runs).
+		s.showMessage(protocol.MessageTypeWarning, "donkeyls: this workspace is not trusted, so no project command runs; trust it to regenerate types.")
+		return nil, rpc.Errorf(rpc.CodeRequestFailed, "the workspace is not trusted: type generation is disabled")
+	}
 	res := s.runTypegen(ctx, ps, "requested from the editor", token)
 	if res.Err != nil && (ctx.Err() != nil || errors.Is(res.Err, context.Canceled)) {
 		// Cancelled by $/cancelRequest or from the progress UI.

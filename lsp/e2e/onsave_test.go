@@ -119,9 +119,9 @@ func TestOnSaveAlwaysCoalesces(t *testing.T) {
 	srv.wait("exit")
 }
 
-// TestOnSaveOffWhenUntrusted: an untrusted workspace never runs typegen on
-// save, whatever the settings say, and workspace settings cannot make it
-// trusted. Saving a generated output never runs it either.
+// TestOnSaveOffWhenUntrusted: an untrusted workspace never runs typegen, on
+// save or on request, whatever the settings say, and workspace settings
+// cannot make it trusted.
 func TestOnSaveOffWhenUntrusted(t *testing.T) {
 	root, command, counter := freshBookshop(t, "")
 	srv := start(t)
@@ -134,6 +134,10 @@ func TestOnSaveOffWhenUntrusted(t *testing.T) {
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 	c.Save(plugin, src)
 	waitLog(t, srv, "saved index.ts: on-save typegen is off (the workspace is not trusted)", 1)
+	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, nil); err == nil {
+		t.Errorf("regenerate succeeded in an untrusted workspace")
+	}
+	c.WaitMessage("not trusted")
 	if n := runs(t, counter); n != 0 {
 		t.Errorf("typegen ran %d times in an untrusted workspace", n)
 	}

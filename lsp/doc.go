@@ -1,0 +1,58 @@
+// Package lsp is the donkeyls language server: the only package that speaks
+// the Language Server Protocol. It turns editor buffers and file changes into
+// project snapshots, snapshots into published diagnostics, and findings into
+// code actions and commands.
+//
+// # Ordering
+//
+// The jsonrpc2 connection reads messages on one goroutine and hands each to
+// rpc.Dispatcher, which never blocks it: $/cancelRequest takes effect at
+// once; everything else joins one FIFO queue that a single goroutine (the
+// ordered goroutine) drains. Notifications (didOpen, didChange, didSave,
+// didClose, watched-file events, configuration) and the first half of every
+// request run there strictly in arrival order, so an edit is always applied
+// before a request sent after it. Internal events that must take their place
+// among edits (a batch from our own file watcher, a settings answer, the
+// project list after discovery) are queued the same way with Enqueue. Work on
+// the ordered goroutine is short: it updates the document overlay, records
+// which paths changed, and wakes a worker.
+//
+// # Snapshots
+//
+// Each project has an immutable Snapshot (analysis/project), replaced, never
+// mutated. A read-only request (codeAction) captures the current snapshot,
+// its findings and the document versions on the ordered goroutine, returns
+// rpc.Async, and computes its answer on a goroutine of its own while later
+// messages proceed; it answers the state as of its arrival. Long commands
+// (executeCommand: typegen) run the same way. Documents are immutable too
+// (text.Document): a change produces a new value, so an analysis reading a
+// buffer never sees it half-edited.
+//
+// # Debounce and analysis
+//
+// One worker goroutine per project owns its analysis. A change records the
+// path in the project's dirty set and pokes the worker, which waits until the
+// burst has been quiet for the debounce time (Options.Debounce, 100ms by
+// default), then re-extracts only the dirty files (Snapshot.WithFile), runs
+// the analyzers and publishes. A change arriving during an incremental run
+// cancels it and restarts the wait, as gopls does: a burst of keystrokes
+// costs one analysis. A full load (start-up, configuration change, a
+// directory that appeared or vanished) is not cancelled that way, or typing
+// during indexing of a large project would keep it from ever finishing;
+// changes made meanwhile are applied right after. A run commits its snapshot
+// only if it was not cancelled, and clears only the dirty entries it read,
+// so no change is ever lost. Diagnostics are published per file with the
+// version of the buffer they were computed from; a file whose diagnostics
+// disappeared gets an empty list.
+//
+// # Cancellation and shutdown
+//
+// Every request has a context cancelled by $/cancelRequest (numeric or
+// string id), by the client's progress UI for typegen runs, or by the end of
+// the session; a cancelled request answers RequestCancelled. Replies and
+// notifications are written with the connection's lifetime context, never a
+// request's. shutdown cancels background work (analysis, typegen, watchers);
+// exit, or the input closing, ends the session, and Serve waits (bounded)
+// until every typegen process group has been killed, so no child outlives
+// the server.
+package lsp
