@@ -17,8 +17,14 @@ func (x *extractor) config(root syntax.Node) *Config {
 		c.Unknown = append(c.Unknown, "spread or computed keys")
 	}
 	str := func(m objectMember, dst *string) {
-		if m.kind == "pair" && isStringLit(m.value) {
-			*dst = stringValue(m.value)
+		v := m.value
+		if m.kind == "shorthand" || v.Unwrap().Is("identifier") {
+			if init, ok := x.consts[v.Unwrap().Text()]; ok {
+				v = init
+			}
+		}
+		if m.kind != "method" && isStringLit(v) {
+			*dst = stringValue(v)
 			return
 		}
 		c.Unknown = append(c.Unknown, m.name)
@@ -27,12 +33,12 @@ func (x *extractor) config(root syntax.Node) *Config {
 		switch m.name {
 		case "plugins":
 			v := m.value.Unwrap()
-			if v.Is("identifier") {
+			if v.Is("identifier") || m.kind == "shorthand" {
 				if init, ok := x.consts[v.Text()]; ok {
 					v = init.Unwrap()
 				}
 			}
-			if m.kind != "pair" || !v.Is("array") {
+			if m.kind == "method" || !v.Is("array") {
 				c.Unknown = append(c.Unknown, "plugins")
 				continue
 			}

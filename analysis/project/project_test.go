@@ -1,0 +1,170 @@
+package project_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func bookshop(t *testing.T) (string, *project.Project) {
+	t.Helper()
+	dir := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, p
+}
+
+func TestDiscoverSkipsDependenciesAndFindsEveryProject(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "apps", "shop", "donkeylabs.config.ts"), "export default {plugins: []}")
+	write(t, filepath.Join(root, "apps", "admin", "donkeylabs.config.ts"), "export default {plugins: []}")
+	write(t, filepath.Join(root, "node_modules", "tpl", "donkeylabs.config.ts"), "export default {}")
+	write(t, filepath.Join(root, ".git", "x", "donkeylabs.config.ts"), "export default {}")
+	roots, err := project.Discover(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(root, "apps", "admin"), filepath.Join(root, "apps", "shop")}
+	if len(roots) != 2 || roots[0] != want[0] || roots[1] != want[1] {
+		t.Errorf("roots %v, want %v", roots, want)
+	}
+	if _, err := project.Discover(context.Background(), t.TempDir()); !errors.Is(err, project.ErrNoProject) {
+		t.Errorf("empty dir: %v", err)
+	}
+	if _, err := project.Discover(context.Background(), filepath.Join(root, "missing")); err == nil {
+		t.Error("missing dir must be an error")
+	}
+}
+
+func TestFlatLayout(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "plugins", "users", "index.ts"), `export const usersPlugin = createPlugin.define({ name: "users", service: async () => ({}) });`)
+	write(t, filepath.Join(root, "registry.d.ts"), "// Auto-generated\n")
+	roots, err := project.Discover(context.Background(), root)
+	if err != nil || len(roots) != 1 {
+		t.Fatalf("flat layout not found: %v %v", roots, err)
+	}
+	p, err := project.Load(context.Background(), root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp := p.Expected(); len(exp.Plugins) != 1 || exp.Plugins[0].Name != "users" {
+		t.Errorf("plugins %+v", exp.Plugins)
+	}
+}
+
+func TestConfigDefaultsAndOutputs(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "donkeylabs.config.ts"), `import { defineConfig } from "@donkeylabs/server";
+const plugins = ["./src/plugins/**/index.ts"];
+export default defineConfig({ plugins });`)
+	write(t, filepath.Join(root, "package.json"), `{"scripts": {"gen:types": "donkeylabs generate"}}`)
+	write(t, filepath.Join(root, "pnpm-lock.yaml"), "")
+	p, err := project.Load(context.Background(), root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := p.Config()
+	if cfg.OutDir != ".@donkeylabs/server" || cfg.Entry != "./src/index.ts" || cfg.ClientPath() != "" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if len(cfg.Plugins) != 1 || cfg.Plugins[0] != "./src/plugins/**/index.ts" {
+		t.Errorf("plugins from a constant: %v", cfg.Plugins)
+	}
+	if got := cfg.TypegenCommand(); got != "pnpm run gen:types" {
+		t.Errorf("typegen command %q", got)
+	}
+	if !p.IsGenerated(filepath.Join(root, ".@donkeylabs", "server", "registry.d.ts")) {
+		t.Error("registry.d.ts is an output")
+	}
+}
+
+func TestWithFileReplacesOneFileAndKeepsLastGoodFacts(t *testing.T) {
+	dir, p := bookshop(t)
+	path := filepath.Join(dir, "src", "server", "plugins", "books", "index.ts")
+	before := p.File(path)
+	src, _ := os.ReadFile(path)
+
+	// Same content: the same snapshot comes back, nothing re-extracted.
+	if q := p.WithFile(path, src); q != p {
+		t.Error("unchanged content must return the same snapshot")
+	}
+	// Mid-edit: the buffer does not parse; its last good facts stay.
+	broken := append(append([]byte{}, src...), []byte("\nexport const x = {{{ (\n")...)
+	q := p.WithFile(path, broken)
+	f := q.File(path)
+	if !f.SyntaxErrors || !f.StaleFacts || len(f.Plugins) != 1 || len(f.Plugins[0].HandlerKeys) != len(before.Plugins[0].HandlerKeys) {
+		t.Errorf("last good facts not kept: %+v", f)
+	}
+	if p.File(path) != before {
+		t.Error("the old snapshot changed: snapshots must be immutable")
+	}
+	other := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	if q.File(other) != p.File(other) {
+		t.Error("other files' facts must be shared, not re-extracted")
+	}
+	// A new plugin folder changes what the generator writes: reload needed.
+	newPlugin := filepath.Join(dir, "src", "server", "plugins", "reviews", "index.ts")
+	if r := p.WithFile(newPlugin, []byte(`export const reviewsPlugin = createPlugin.define({ name: "reviews" });`)); !r.NeedsReload() {
+		t.Error("a new plugin index.ts must ask for a reload")
+	}
+	// Files outside the project or not TypeScript are ignored.
+	if r := p.WithFile(filepath.Join(dir, "README.md"), []byte("x")); r != p {
+		t.Error("non-TypeScript file changed the snapshot")
+	}
+	if r := p.WithFile(filepath.Join(dir, "node_modules", "x", "index.ts"), []byte("x")); r != p {
+		t.Error("node_modules file changed the snapshot")
+	}
+}
+
+func TestWithoutFileMarksOutputsMissing(t *testing.T) {
+	dir, p := bookshop(t)
+	reg := filepath.Join(dir, ".@donkeylabs", "server", "registry.d.ts")
+	q := p.WithoutFile(reg)
+	if f := q.File(reg); f == nil || !f.Missing || f.Kind != facts.KindRegistry {
+		t.Errorf("deleted output: %+v", f)
+	}
+	route := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	if q.WithoutFile(route).File(route) != nil {
+		t.Error("deleted source must disappear")
+	}
+}
+
+func TestKinds(t *testing.T) {
+	dir, p := bookshop(t)
+	cases := map[string]facts.Kind{
+		"src/server/plugins/books/index.ts":                        facts.KindSource,
+		"src/server/plugins/books/schema.ts":                       facts.KindSchema,
+		"src/server/plugins/books/migrations/001_create_books.ts":  facts.KindMigration,
+		".@donkeylabs/server/registry.d.ts":                        facts.KindRegistry,
+		".@donkeylabs/server/events.ts":                            facts.KindEvents,
+		"src/lib/api.ts":                                           facts.KindClient,
+		"donkeylabs.config.ts":                                     facts.KindConfig,
+		"src/server/plugins/books/migrations/099_not_yet_saved.ts": facts.KindMigration,
+	}
+	for rel, want := range cases {
+		got, ok := p.KindOf(filepath.Join(dir, filepath.FromSlash(rel)))
+		if !ok || got != want {
+			t.Errorf("%s: %v %v, want %v", rel, got, ok, want)
+		}
+	}
+}
