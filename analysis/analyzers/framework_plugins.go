@@ -193,8 +193,8 @@ func registerFix(p *Pass, m *pluginModel, d *pluginDef) (analysis.Fix, bool) {
 			edits = append(edits, analysis.TextEdit{Path: last.Path, Range: analysis.Range{}, NewText: stmt + "\n"})
 		}
 	}
-	// Both edits are relative to the current text; file order keeps the
-	// output stable for tests and for clients that apply them in order.
+	// Both edits are relative to the current text, as LSP edits are; file
+	// order only keeps the output stable.
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Range.Start.Offset < edits[j].Range.Start.Offset })
 	title := fmt.Sprintf("Register %s in %s", d.Def.ExportName, p.Project.Rel(last.Path))
 	if d.Def.WithConfig {

@@ -1,0 +1,104 @@
+package analyzers
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+)
+
+// Route codes: one name defined twice, and handlers that talk to the
+// database themselves.
+const (
+	CodeDuplicateRoute = "duplicate-route"
+	CodeRouteDirectDB  = "route-direct-db"
+)
+
+func init() {
+	register(&Analyzer{
+		Name:  "routes",
+		Doc:   "checks routes: full names defined twice, and handlers that query ctx.db instead of a plugin",
+		Codes: []string{CodeDuplicateRoute, CodeRouteDirectDB},
+		Run:   runRoutes,
+	})
+}
+
+type routeAt struct {
+	Path  string
+	Route *facts.Route
+}
+
+func runRoutes(p *Pass) {
+	byName := map[string][]routeAt{}
+	for _, f := range sourceFiles(p.Project) {
+		for i := range f.Routes {
+			r := &f.Routes[i]
+			reportDirectDB(p, f.Path, r)
+			// Versioned routers may repeat a name per version; a prefix we
+			// cannot follow would make two different names look equal.
+			if !r.PrefixKnown || r.Versioned || r.Name == "" {
+				continue
+			}
+			byName[r.FullName] = append(byName[r.FullName], routeAt{Path: f.Path, Route: r})
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		group := byName[name]
+		if len(group) < 2 {
+			continue
+		}
+		for i, ra := range group {
+			f := analysis.Finding{
+				Code:     CodeDuplicateRoute,
+				Severity: analysis.SeverityError,
+				Location: analysis.Location{Path: ra.Path, Range: ra.Route.NameRange},
+				Message: fmt.Sprintf("route %q is defined %d times: the server keeps only the last definition it registers and the others are unreachable; rename one",
+					name, len(group)),
+			}
+			for j, o := range group {
+				if j == i {
+					continue
+				}
+				f.Related = append(f.Related, analysis.Related{
+					Location: analysis.Location{Path: o.Path, Range: o.Route.NameRange},
+					Message:  fmt.Sprintf("route %q is also defined here", name),
+				})
+			}
+			p.Report(f)
+		}
+	}
+}
+
+// reportDirectDB gives the framework's own advice as a hint: prototype in
+// routes, move data access into a plugin once it settles. One hint per
+// route, at its first ctx.db access.
+func reportDirectDB(p *Pass, path string, r *facts.Route) {
+	for _, u := range r.CtxUses {
+		if u.Member != "db" {
+			continue
+		}
+		p.Report(analysis.Finding{
+			Code:     CodeRouteDirectDB,
+			Severity: analysis.SeverityHint,
+			Location: analysis.Location{Path: path, Range: u.Range},
+			Message: fmt.Sprintf("route %q queries ctx.db directly: fine while prototyping, but plugins are where data access belongs once it settles (typed schema, reusable service, testable); consider moving this query into a plugin",
+				r.FullName),
+			Related: []analysis.Related{{
+				Location: analysis.Location{Path: path, Range: r.NameRange},
+				Message:  fmt.Sprintf("route %q", r.FullName),
+			}},
+			Commands: []analysis.CommandRef{{
+				Title:   "Extract route logic into a plugin",
+				Command: analysis.CommandExtractPlugin,
+				Root:    p.Project.Root(),
+			}},
+		})
+		return
+	}
+}

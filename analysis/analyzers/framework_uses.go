@@ -1,0 +1,129 @@
+package analyzers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+)
+
+// Plugin use codes: ctx.plugins.x / ctx.deps.x naming no plugin, or a
+// method the plugin's service does not have.
+const (
+	CodeUnknownPlugin       = "unknown-plugin"
+	CodeUnknownPluginMethod = "unknown-plugin-method"
+)
+
+func init() {
+	register(&Analyzer{
+		Name:  "plugin-uses",
+		Doc:   "checks ctx.plugins.<name> in routes and ctx.deps.<name> in plugins against the plugins and their service methods",
+		Codes: []string{CodeUnknownPlugin, CodeUnknownPluginMethod},
+		Run:   runPluginUses,
+	})
+}
+
+// pluginUse is one ctx.plugins / ctx.deps access, whichever kind of code
+// it is in.
+type pluginUse struct {
+	Path   string
+	Via    string // "plugins" or "deps"
+	Use    facts.MemberUse
+	Parent string // "route \"books.list\"" or "plugin \"orders\""
+}
+
+func runPluginUses(p *Pass) {
+	m := newPluginModel(p.Project)
+	var uses []pluginUse
+	for _, f := range sourceFiles(p.Project) {
+		for _, r := range f.Routes {
+			for _, u := range r.CtxUses {
+				if u.Member != "plugins" || u.Plugin == "" {
+					continue
+				}
+				uses = append(uses, pluginUse{
+					Path:   f.Path,
+					Via:    "plugins",
+					Use:    facts.MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange},
+					Parent: fmt.Sprintf("route %q", r.FullName),
+				})
+			}
+		}
+		for i := range f.Plugins {
+			d := m.byDef[&f.Plugins[i]]
+			for _, u := range f.Plugins[i].DepUses {
+				uses = append(uses, pluginUse{Path: f.Path, Via: "deps", Use: u, Parent: "plugin " + pluginLabel(d)})
+			}
+		}
+	}
+	names := m.names()
+	for _, u := range uses {
+		if !m.known(u.Use.Plugin) {
+			if !m.open {
+				reportUnknownPlugin(p, m, u, names)
+			}
+			continue
+		}
+		if u.Use.Method == "" {
+			continue
+		}
+		d := m.unique(u.Use.Plugin)
+		if d == nil || !d.Def.ServiceKnown || brokenFile(d.File) {
+			continue
+		}
+		var methods []string
+		has := false
+		for _, k := range d.Def.ServiceMethods {
+			methods = append(methods, k.Name)
+			if k.Name == u.Use.Method {
+				has = true
+			}
+		}
+		if has {
+			continue
+		}
+		list := "an empty object"
+		if len(methods) > 0 {
+			list = strings.Join(methods, ", ")
+		}
+		f := analysis.Finding{
+			Code:     CodeUnknownPluginMethod,
+			Severity: analysis.SeverityWarning,
+			Location: analysis.Location{Path: u.Path, Range: u.Use.MethodRange},
+			Message: fmt.Sprintf("plugin %q has no service method %q (its service returns %s): ctx.%s.%s.%s is undefined at runtime",
+				u.Use.Plugin, u.Use.Method, list, u.Via, u.Use.Plugin, u.Use.Method),
+			Related: []analysis.Related{{
+				Location: analysis.Location{Path: d.Path, Range: d.Def.ServiceRange},
+				Message:  fmt.Sprintf("the service of plugin %q", u.Use.Plugin),
+			}},
+		}
+		if s := nearest(u.Use.Method, methods); s != "" {
+			f.Message += fmt.Sprintf("; did you mean %q?", s)
+			f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %s", s), u.Path, u.Use.MethodRange, s))
+		}
+		p.Report(f)
+	}
+}
+
+func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) {
+	where := "the route context"
+	if u.Via == "deps" {
+		where = "the plugin's dependencies"
+	}
+	f := analysis.Finding{
+		Code:     CodeUnknownPlugin,
+		Severity: analysis.SeverityError,
+		Location: analysis.Location{Path: u.Path, Range: u.Use.PluginRange},
+		Message: fmt.Sprintf("no plugin is named %q: ctx.%s.%s in %s is undefined at runtime, since %s only holds the plugins the server registers",
+			u.Use.Plugin, u.Via, u.Use.Plugin, u.Parent, where),
+	}
+	if s := nearest(u.Use.Plugin, names); s != "" {
+		f.Message += fmt.Sprintf("; did you mean %q?", s)
+		if d := m.unique(s); d != nil {
+			f.Related = append(f.Related, analysis.Related{Location: d.NameLoc(), Message: fmt.Sprintf("plugin %q is defined here", s)})
+		}
+		f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %s", s), u.Path, u.Use.PluginRange, s))
+	}
+	p.Report(f)
+}
