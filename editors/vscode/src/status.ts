@@ -219,11 +219,11 @@ export function typesItem(m: Model): ItemView {
   const trustNote = m.trusted ? '' : restricted;
   switch (typesView(m)) {
     case 'starting':
-      return { text: '$(loading~spin) donkeyls', tooltip: 'donkeyls: starting the language server', tone: 'normal', actions: [A.showOutput] };
+      return { text: '$(loading~spin) donkeyls', tooltip: `donkeyls: starting the language server.${trustNote}`, tone: 'normal', actions: [A.showOutput] };
     case 'offline':
       return {
         text: '$(circle-slash) donkeyls',
-        tooltip: `donkeyls: the language server is not running${m.phaseDetail ? ` (${m.phaseDetail})` : ''}. Click to restart it.`,
+        tooltip: `donkeyls: the language server is not running${m.phaseDetail ? ` (${m.phaseDetail})` : ''}. Click to restart it.${trustNote}`,
         tone: m.phase === 'crashed' ? 'error' : 'normal',
         actions: [A.restartServer, A.showOutput],
       };

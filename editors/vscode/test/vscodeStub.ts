@@ -57,8 +57,29 @@ export interface Shown {
   actions: string[];
 }
 
+export interface FakeUri {
+  scheme: string;
+  fsPath: string;
+  toString(): string;
+}
+
+export function fileUri(fsPath: string): FakeUri {
+  return { scheme: 'file', fsPath, toString: () => `file://${fsPath}` };
+}
+
 export class VscodeStub {
   statusItems: FakeStatusBarItem[] = [];
+  /** Files the workspace holds, for findFiles (absolute paths). */
+  files: string[] = [];
+  workspaceFolders: string[] = [];
+  /** Settings by full key ("donkeyls.path"). */
+  config: Record<string, unknown> = {};
+  output: string[] = [];
+  commands = new Map<string, (...args: unknown[]) => unknown>();
+  readonly grantTrust = new Emitter<void>();
+  readonly openDocument = new Emitter<{ uri: FakeUri; languageId: string }>();
+  readonly changeConfiguration = new Emitter<{ affectsConfiguration(section: string): boolean }>();
+  readonly configCreated = new Emitter<FakeUri>();
   terminals: FakeTerminal[] = [];
   messages: Shown[] = [];
   executed: { command: string; args: unknown[] }[] = [];
@@ -74,8 +95,10 @@ export class VscodeStub {
       stub.messages.push({ kind, message: msg, actions });
       return Promise.resolve(stub.answers.shift());
     };
-    return {
+    const explicit: Record<string, unknown> = {
       StatusBarAlignment: { Left: 1, Right: 2 },
+      Uri: { file: fileUri, parse: (s: string) => fileUri(s.replace(/^file:\/\//, '')) },
+      ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
       ThemeColor,
       ThemeIcon,
       window: {
@@ -129,19 +152,70 @@ export class VscodeStub {
           return t;
         },
         onDidCloseTerminal: this.closeTerminal.event,
+        createOutputChannel(name: string) {
+          return {
+            name,
+            appendLine: (line: string) => stub.output.push(line),
+            append: (text: string) => stub.output.push(text),
+            show() {},
+            dispose() {},
+          };
+        },
+        activeTextEditor: undefined,
       },
       workspace: {
         get isTrusted() {
           return stub.trusted;
         },
+        get workspaceFolders() {
+          return stub.workspaceFolders.map((f, index) => ({ uri: fileUri(f), name: f.split('/').pop(), index }));
+        },
+        textDocuments: [],
+        findFiles(include: string) {
+          const name = include.split('/').pop() ?? '';
+          return Promise.resolve(stub.files.filter((f) => f.endsWith(`/${name}`) && !f.includes('/node_modules/')).map(fileUri));
+        },
+        createFileSystemWatcher() {
+          const none = new Emitter<FakeUri>();
+          return { onDidCreate: stub.configCreated.event, onDidDelete: none.event, onDidChange: none.event, dispose() {} };
+        },
+        getConfiguration(section: string) {
+          return {
+            get: <T>(key: string, fallback: T): T => {
+              const full = `${section}.${key}`;
+              return (full in stub.config ? stub.config[full] : fallback) as T;
+            },
+          };
+        },
+        onDidGrantWorkspaceTrust: this.grantTrust.event,
+        onDidChangeConfiguration: this.changeConfiguration.event,
+        onDidOpenTextDocument: this.openDocument.event,
       },
       commands: {
+        registerCommand(id: string, fn: (...args: unknown[]) => unknown) {
+          stub.commands.set(id, fn);
+          return { dispose: () => stub.commands.delete(id) };
+        },
         executeCommand(command: string, ...args: unknown[]) {
           stub.executed.push({ command, args });
-          return Promise.resolve(undefined);
+          const own = stub.commands.get(command);
+          return Promise.resolve(own !== undefined ? own(...args) : undefined);
         },
       },
     };
+    // vscode-languageclient subclasses a few vscode classes when it loads;
+    // any other capitalised name is a plain class here.
+    const classes = new Map<string, unknown>();
+    return new Proxy(explicit, {
+      get(target, key) {
+        if (typeof key !== 'string' || key in target) return target[key as string];
+        if (/^[A-Z]/.test(key)) {
+          if (!classes.has(key)) classes.set(key, class {});
+          return classes.get(key);
+        }
+        return undefined;
+      },
+    });
   }
 }
 
@@ -171,6 +245,11 @@ export function resetStub(stub: VscodeStub): void {
   stub.quickPicks = [];
   stub.answers = [];
   stub.trusted = true;
+  stub.files = [];
+  stub.workspaceFolders = [];
+  stub.config = {};
+  stub.output = [];
+  stub.commands.clear();
 }
 
 /** Lets pending promise callbacks run. */
