@@ -139,7 +139,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 			p.files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
 		}
 	}
-	p.gitHead = gitHeadBlobs(ctx, root, p.migrationPaths())
+	p.git = &gitInfo{}
 	return p, nil
 }
 

@@ -28,9 +28,10 @@ type Project struct {
 	// expected are the generated outputs the generator would write, with the
 	// kind each is read as; those that do not exist have Missing facts.
 	expected map[string]facts.Kind
-	// gitHead holds the git blob ids of migration files at HEAD, keyed by
-	// path; nil when the project is not inside a git work tree.
-	gitHead map[string]string
+	// git answers questions about HEAD lazily: only one analyzer needs it,
+	// and running git costs more than analyzing a small project. Snapshots
+	// of one Load share it.
+	git *gitInfo
 	// needsReload is set when a change needs a fresh Load for exact results.
 	needsReload bool
 	// memo caches values derived from the files; every new snapshot gets a
@@ -121,15 +122,31 @@ func (p *Project) Rel(path string) string {
 // GitHeadBlob returns the git blob id of path at HEAD and whether git tracks
 // it there. Only migration files are looked up.
 func (p *Project) GitHeadBlob(path string) (string, bool) {
-	if p.gitHead == nil {
+	blobs := p.gitBlobs()
+	if blobs == nil {
 		return "", false
 	}
-	b, ok := p.gitHead[filepath.Clean(path)]
+	b, ok := blobs[filepath.Clean(path)]
 	return b, ok
 }
 
+type gitInfo struct {
+	once  sync.Once
+	blobs map[string]string
+}
+
+func (p *Project) gitBlobs() map[string]string {
+	if p.git == nil {
+		return nil
+	}
+	p.git.once.Do(func() {
+		p.git.blobs = gitHeadBlobs(context.Background(), p.root, p.migrationPaths())
+	})
+	return p.git.blobs
+}
+
 // InGit reports whether the project is inside a git work tree.
-func (p *Project) InGit() bool { return p.gitHead != nil }
+func (p *Project) InGit() bool { return p.gitBlobs() != nil }
 
 // ctxErr is a tiny helper so long loops can stop early.
 func ctxErr(ctx context.Context) error {
