@@ -13,7 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -352,13 +352,9 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 
 // describe renders the one line a decision prints.
 func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) string {
-	var parts []string
-	for i, r := range d.Reasons {
-		if i == 3 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(d.Reasons)-3))
-			break
-		}
-		parts = append(parts, reasonText(s.opts.Root, r))
+	parts := groupReasons(s.opts.Root, d.Reasons, false)
+	if len(parts) > 3 {
+		parts = append(parts[:3], fmt.Sprintf("and %d more", len(parts)-3))
 	}
 	what := strings.Join(parts, "; ")
 	var do, why string
@@ -376,7 +372,7 @@ func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) st
 	case restart && !running:
 		do, why = "start", "the server is not running"
 	case restart && d.Action.Has(impact.Restart):
-		do, why = "restart", "the running server holds old code"
+		do, why = "restart", "the running server loaded the old version"
 	case restart:
 		do, why = "restart", "route code changed and the dev command does not reload routes itself"
 	case d.Action.Has(impact.RouteReload):
@@ -389,17 +385,40 @@ func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) st
 
 // summary is a short restart reason for the status.
 func summary(root string, d classify.Decision) string {
-	var parts []string
-	for _, r := range d.Reasons {
-		if r.Action != 0 {
-			parts = append(parts, reasonText(root, r))
-		}
-	}
-	sort.Strings(parts)
+	parts := groupReasons(root, d.Reasons, true)
 	if len(parts) > 3 {
 		parts = append(parts[:3], fmt.Sprintf("and %d more", len(parts)-3))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// groupReasons renders reasons one path at a time ("path: what, what"),
+// in order of first appearance, dropping repeats; onlyActive leaves out
+// reasons that require nothing.
+func groupReasons(root string, reasons []impact.Reason, onlyActive bool) []string {
+	var order []string
+	whats := map[string][]string{}
+	for _, r := range reasons {
+		if onlyActive && r.Action == 0 {
+			continue
+		}
+		if _, ok := whats[r.Path]; !ok {
+			order = append(order, r.Path)
+		}
+		if !slices.Contains(whats[r.Path], r.What) {
+			whats[r.Path] = append(whats[r.Path], r.What)
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, path := range order {
+		what := strings.Join(whats[path], ", ")
+		if path == "" {
+			out = append(out, what) // about the project as a whole
+		} else {
+			out = append(out, rel(root, path)+": "+what)
+		}
+	}
+	return out
 }
 
 func (s *Supervisor) runTypegen(ctx context.Context) error {
@@ -567,13 +586,6 @@ func (s *Supervisor) shutdown() {
 		s.stopServer()
 	}
 	s.setState(control.StateStopped)
-}
-
-func reasonText(root string, r impact.Reason) string {
-	if r.Path == "" {
-		return r.What // about the project as a whole
-	}
-	return rel(root, r.Path) + ": " + r.What
 }
 
 func rel(root, path string) string {
