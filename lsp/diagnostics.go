@@ -15,7 +15,9 @@ import (
 // publish sends the findings of one analysis, one notification per file.
 // A file whose diagnostics did not change and whose content did not change
 // is skipped; a file that had diagnostics and has none now gets an empty
-// list, which is how a client learns they are fixed.
+// list, which is how a client learns they are fixed. An open buffer that
+// changed and has nothing to report also gets an empty list for its
+// version, so the client knows it was analyzed.
 func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool) {
 	byPath := map[string][]protocol.Diagnostic{}
 	for _, f := range findings {
@@ -25,12 +27,8 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		}
 		byPath[p] = append(byPath[p], ps.srv.toDiagnostic(f))
 	}
+	out := map[string][]protocol.Diagnostic{}
 	ps.mu.Lock()
-	type send struct {
-		path  string
-		diags []protocol.Diagnostic
-	}
-	var out []send
 	for p, diags := range byPath {
 		fp := fingerprint(diags)
 		_, touched := changed[p]
@@ -38,19 +36,31 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 			continue
 		}
 		ps.published[p] = fp
-		out = append(out, send{p, diags})
+		out[p] = diags
 	}
 	for p := range ps.published {
 		if _, ok := byPath[p]; !ok {
 			delete(ps.published, p)
-			out = append(out, send{p, []protocol.Diagnostic{}})
+			out[p] = []protocol.Diagnostic{}
+		}
+	}
+	for p := range changed {
+		_, open := versions[p]
+		_, has := byPath[p]
+		_, queued := out[p]
+		if open && !has && !queued {
+			out[p] = []protocol.Diagnostic{}
 		}
 	}
 	ps.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
-	for _, o := range out {
-		params := publishParams{URI: ps.srv.uriFor(o.path), Diagnostics: o.diags}
-		if v, ok := versions[o.path]; ok {
+	paths := make([]string, 0, len(out))
+	for p := range out {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		params := publishParams{URI: ps.srv.uriFor(p), Diagnostics: out[p]}
+		if v, ok := versions[p]; ok {
 			params.Version = &v
 		}
 		ps.srv.notify("textDocument/publishDiagnostics", params)

@@ -438,6 +438,12 @@ func (c *Client) Latest(path string) (Diagnostics, bool) {
 	return d, ok
 }
 
+// LatestLocked is Latest by URI inside a Wait condition.
+func (c *Client) LatestLocked(uri string) (Diagnostics, bool) {
+	d, ok := c.diags[uri]
+	return d, ok
+}
+
 // Publishes returns every publishDiagnostics received so far.
 func (c *Client) Publishes() []Diagnostics {
 	c.mu.Lock()

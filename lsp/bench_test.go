@@ -1,0 +1,116 @@
+package lsp_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/donkeyls/donkeyls/internal/synth"
+	"github.com/donkeyls/donkeyls/lsp"
+	"github.com/donkeyls/donkeyls/lsp/lsptest"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// BenchmarkDidChangeToDiagnostics measures, on synthetic projects, the time
+// from a didChange in one plugin file to the publishDiagnostics for that
+// version, without the debounce: each iteration adds a handler key (the
+// registry becomes stale) or removes it again (the finding clears). It
+// reports the median and 90th percentile, and the heap after indexing.
+func BenchmarkDidChangeToDiagnostics(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		opts synth.Options
+	}{
+		{"10plugins", synth.Options{Plugins: 10, Routes: 100, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}},
+		{"1000plugins10000routes", synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}},
+	} {
+		b.Run(size.name, func(b *testing.B) { benchEdit(b, size.opts) })
+	}
+}
+
+func benchEdit(b *testing.B, opts synth.Options) {
+	root := b.TempDir()
+	if err := synth.Write(root, opts); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cr, sw := io.Pipe()
+	sr, cw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		lsp.Serve(ctx, sr, sw, lsp.Options{Debounce: -1})
+		sw.Close()
+		close(done)
+	}()
+	defer func() {
+		cancel()
+		cw.Close()
+		<-done
+	}()
+	c := lsptest.New(b, cr, cw)
+	indexStart := time.Now()
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	c.Wait("indexing to finish", func() bool {
+		for _, p := range c.ProgressEventsLocked() {
+			if p.Value.Kind == "end" {
+				return true
+			}
+		}
+		return false
+	})
+	indexTime := time.Since(indexStart)
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+
+	plugins, _ := filepath.Glob(filepath.Join(root, "src/server/plugins/*/index.ts"))
+	sort.Strings(plugins)
+	plugin := plugins[len(plugins)/2]
+	src := c.Open(plugin)
+	c.WaitDiagnostics(plugin, "the first publish after open", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == 1 })
+	line := -1
+	for i, l := range strings.Split(src, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), `name: "`) {
+			line = i + 1
+			break
+		}
+	}
+	if line < 0 {
+		b.Fatalf("no name: line in %s", plugin)
+	}
+	key := "    handlers: { benchXml: createHandler(async () => new Response(\"\")) },\n"
+	uri := text.FileURI(plugin)
+	latencies := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		added := i%2 == 0
+		edit := lsptest.Edit{StartLine: line, EndLine: line, Text: key}
+		if !added {
+			edit = lsptest.Edit{StartLine: line, EndLine: line + 1}
+		}
+		start := time.Now()
+		v := c.Change(plugin, edit)
+		c.Wait("diagnostics of the edit", func() bool {
+			d, ok := c.LatestLocked(uri)
+			return ok && d.Version != nil && *d.Version == v && lsptest.Has(d, "stale-registry") == added
+		})
+		latencies = append(latencies, time.Since(start))
+	}
+	b.StopTimer()
+	// ResetTimer drops metrics reported before it.
+	b.ReportMetric(float64(indexTime.Milliseconds()), "index-ms")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(latencies[len(latencies)*9/10].Microseconds())/1000, "p90-ms")
+	if os.Getenv("DONKEYLS_BENCH_LOG") != "" {
+		b.Logf("latencies: %v", latencies)
+	}
+}
