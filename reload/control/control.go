@@ -52,6 +52,7 @@ const (
 
 // Status is what the supervisor reports about the server it runs.
 type Status struct {
+	// Pid is the running server's process (and group) id; 0 when none runs.
 	Pid               int       `json:"pid"`
 	StartedAt         time.Time `json:"startedAt,omitzero"`
 	State             string    `json:"state"`

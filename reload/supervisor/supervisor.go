@@ -538,6 +538,9 @@ func (s *Supervisor) onExit() {
 	s.proc = nil
 	s.serverOut.flush()
 	s.serverErr.flush()
+	s.mu.Lock()
+	s.st.Pid = 0 // nobody should signal or trust a dead pid
+	s.mu.Unlock()
 	uptime := time.Since(p.StartedAt())
 	s.logf("server pid %d exited (%s) after %s", p.Pid(), p.ExitDescription(), uptime.Round(time.Millisecond))
 	if last := s.tail.last(); len(last) > 0 {
@@ -585,7 +588,10 @@ func (s *Supervisor) shutdown() {
 		s.logf("stopping the server")
 		s.stopServer()
 	}
-	s.setState(control.StateStopped)
+	s.mu.Lock()
+	s.st.Pid = 0
+	s.st.State = control.StateStopped
+	s.mu.Unlock()
 }
 
 func rel(root, path string) string {
