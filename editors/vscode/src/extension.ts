@@ -135,15 +135,22 @@ export class DonkeyExtension implements vscode.Disposable {
     for (const uri of await vscode.workspace.findFiles(`**/${CONFIG_FILE}`, '**/node_modules/**', 50)) {
       this.projects.add(path.dirname(uri.fsPath));
     }
-    for (const doc of vscode.workspace.textDocuments) this.noticeDocument(doc);
+    for (const doc of vscode.workspace.textDocuments) {
+      const root = this.projectOfDocument(doc);
+      if (root !== undefined) this.projects.add(root);
+    }
     if (this.projects.size > 0) await this.startClient();
   }
 
   // ---- projects -------------------------------------------------------
 
+  private projectOfDocument(doc: vscode.TextDocument): string | undefined {
+    if (doc.uri.scheme !== 'file' || !/^typescript(react)?$/.test(doc.languageId)) return undefined;
+    return projectRootOf(doc.uri.fsPath, nodeProbe.isFile);
+  }
+
   private noticeDocument(doc: vscode.TextDocument): void {
-    if (doc.uri.scheme !== 'file' || !/^typescript(react)?$/.test(doc.languageId)) return;
-    const root = projectRootOf(doc.uri.fsPath, nodeProbe.isFile);
+    const root = this.projectOfDocument(doc);
     if (root !== undefined) this.addProject(root);
   }
 
