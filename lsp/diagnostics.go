@@ -44,11 +44,11 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 			out[p] = []protocol.Diagnostic{}
 		}
 	}
-	for p := range changed {
-		_, open := versions[p]
+	for p := range versions {
+		_, touched := changed[p]
 		_, has := byPath[p]
 		_, queued := out[p]
-		if open && !has && !queued {
+		if (touched || all) && !has && !queued {
 			out[p] = []protocol.Diagnostic{}
 		}
 	}

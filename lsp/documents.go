@@ -214,10 +214,12 @@ func (s *Server) didChangeWatchedFiles(ctx context.Context, req *rpc.Request) (a
 }
 
 // filesChanged handles changes on disk, from the client's watcher or ours.
-// Each affected project records them and analyzes once per batch: a branch
+// Each affected project records the whole batch and is woken once: a branch
 // checkout that touches 500 files costs one analysis.
 func (s *Server) filesChanged(paths []string) {
 	rediscover := false
+	dirty := map[*projectState][]string{}
+	reload := map[*projectState]bool{}
 	for _, path := range paths {
 		path = filepath.Clean(path)
 		s.mu.Lock()
@@ -235,20 +237,24 @@ func (s *Server) filesChanged(paths []string) {
 		}
 		switch {
 		case isProjectConfig(path):
-			ps.requestLoad()
+			reload[ps] = true
 		case ps.concerns(path):
-			ps.markDirty(path)
+			dirty[ps] = append(dirty[ps], path)
 		case looksLikeDir(path):
 			// A directory appeared or vanished (a plugin folder, a
 			// checkout): what it holds is not known file by file.
-			ps.requestLoad()
+			reload[ps] = true
 		}
 	}
+	for ps, list := range dirty {
+		ps.record(list, reload[ps])
+		delete(reload, ps)
+	}
+	for ps := range reload {
+		ps.record(nil, true)
+	}
 	if rediscover {
-		s.mu.Lock()
-		folders := append([]string(nil), s.folders...)
-		s.mu.Unlock()
-		for _, dir := range folders {
+		for _, dir := range s.folders {
 			s.goWork(func() { s.discover(dir) })
 		}
 	}

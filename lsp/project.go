@@ -163,19 +163,23 @@ func (ps *projectState) poke() {
 }
 
 // markDirty records that path's content changed, then wakes the worker.
-func (ps *projectState) markDirty(path string) {
-	ps.mu.Lock()
-	ps.seq++
-	ps.dirty[path] = ps.seq
-	ps.mu.Unlock()
-	ps.poke()
-}
+func (ps *projectState) markDirty(path string) { ps.record([]string{path}, false) }
 
 // requestLoad asks for a full reload (configuration, package.json, a
 // directory that appeared or vanished).
-func (ps *projectState) requestLoad() {
+func (ps *projectState) requestLoad() { ps.record(nil, true) }
+
+// record notes changed paths and whether a full load is needed, then wakes
+// the worker once for the whole batch.
+func (ps *projectState) record(paths []string, load bool) {
 	ps.mu.Lock()
-	ps.wantLoad++
+	for _, p := range paths {
+		ps.seq++
+		ps.dirty[p] = ps.seq
+	}
+	if load {
+		ps.wantLoad++
+	}
 	ps.mu.Unlock()
 	ps.poke()
 }

@@ -1,0 +1,307 @@
+package lsp_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/lsp"
+	"github.com/donkeyls/donkeyls/lsp/lsptest"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// fakeEngine stands in for the analysis so that these tests check the
+// server's own behaviour (ordering, debounce, publishing, actions) and not
+// any analyzer's verdict. Its one rule: a line holding "STALE" is a
+// stale-registry finding at that word.
+type fakeEngine struct {
+	mu       sync.Mutex
+	analyses int // completed Findings calls
+	// gate, when set, is called at the start of Findings with the
+	// snapshot's files; Findings waits for it to return.
+	gate func(ctx context.Context, files map[string]string)
+}
+
+func (e *fakeEngine) Discover(ctx context.Context, dir string) ([]string, error) {
+	return []string{dir}, nil
+}
+
+func (e *fakeEngine) Load(ctx context.Context, root string, src project.Source) (lsp.Snapshot, error) {
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".ts") {
+			return err
+		}
+		b, err := src.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files[path] = string(b)
+		return nil
+	})
+	return &fakeSnap{e: e, root: root, files: files}, err
+}
+
+func (e *fakeEngine) completed() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.analyses
+}
+
+type fakeSnap struct {
+	e     *fakeEngine
+	root  string
+	files map[string]string
+}
+
+func (s *fakeSnap) Root() string { return s.root }
+func (s *fakeSnap) Analyzes(path string) bool {
+	return strings.HasPrefix(path, s.root+string(filepath.Separator)) && strings.HasSuffix(path, ".ts")
+}
+func (s *fakeSnap) IsGenerated(path string) bool { return strings.HasSuffix(path, ".d.ts") }
+func (s *fakeSnap) GeneratedPaths() []string     { return nil }
+func (s *fakeSnap) NeedsReload() bool            { return false }
+func (s *fakeSnap) TypegenCommand() string       { return "true" }
+func (s *fakeSnap) Stale(before lsp.Snapshot, changed []string) (bool, []string) {
+	return false, nil
+}
+
+func (s *fakeSnap) with(path string, content *string) lsp.Snapshot {
+	files := make(map[string]string, len(s.files))
+	for k, v := range s.files {
+		files[k] = v
+	}
+	if content == nil {
+		delete(files, path)
+	} else {
+		files[path] = *content
+	}
+	return &fakeSnap{e: s.e, root: s.root, files: files}
+}
+
+func (s *fakeSnap) WithFile(path string, content []byte) lsp.Snapshot {
+	c := string(content)
+	return s.with(path, &c)
+}
+func (s *fakeSnap) WithoutFile(path string) lsp.Snapshot { return s.with(path, nil) }
+
+func (s *fakeSnap) Findings(ctx context.Context) []analysis.Finding {
+	if gate := s.e.gate; gate != nil {
+		gate(ctx, s.files)
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	var out []analysis.Finding
+	for path, content := range s.files {
+		for i, line := range strings.Split(content, "\n") {
+			col := strings.Index(line, "STALE")
+			if col < 0 {
+				continue
+			}
+			units := len(utf16.Encode([]rune(line[:col])))
+			out = append(out, analysis.Finding{
+				Code:     "stale-registry",
+				Severity: analysis.SeverityWarning,
+				Location: analysis.Location{Path: path, Range: analysis.Range{
+					Start: analysis.Pos{Line: i, Col: units},
+					End:   analysis.Pos{Line: i, Col: units + 5},
+				}},
+				Message:  "stale",
+				Commands: []analysis.CommandRef{{Title: "Regenerate types", Command: analysis.CommandRegenerate, Root: s.root}},
+			})
+		}
+	}
+	s.e.mu.Lock()
+	s.e.analyses++
+	s.e.mu.Unlock()
+	return out
+}
+
+// serve runs an in-process server with the fake engine.
+func serve(t *testing.T, e *fakeEngine, opts lsp.Options) *lsptest.Client {
+	t.Helper()
+	opts.Engine = e
+	ctx, cancel := context.WithCancel(context.Background())
+	cr, sw := io.Pipe()
+	sr, cw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		lsp.Serve(ctx, sr, sw, opts)
+		sw.Close()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		cw.Close()
+		<-done
+	})
+	return lsptest.New(t, cr, cw)
+}
+
+func project1(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// TestBurstOfChangesPublishesOnce: changes arriving while an analysis runs
+// cancel it; the burst ends in one completed analysis of the last version.
+func TestBurstOfChangesPublishesOnce(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "export const a = 1;\n"})
+	path := filepath.Join(root, "a.ts")
+	e := &fakeEngine{}
+	c := serve(t, e, lsp.Options{Debounce: -1})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	c.Open(path)
+	c.WaitDiagnostics(path, "the open buffer's publish", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == 1 })
+	before := e.completed()
+	// From now on an analysis finishes only once it sees the final text;
+	// earlier ones wait until a later change cancels them.
+	e.mu.Lock()
+	e.gate = func(ctx context.Context, files map[string]string) {
+		if strings.Contains(files[path], "final") {
+			return
+		}
+		<-ctx.Done()
+	}
+	e.mu.Unlock()
+	var last int32
+	for i := 0; i < 20; i++ {
+		body := fmt.Sprintf("export const a = %d; // STALE\n", i)
+		if i == 19 {
+			body = "export const a = 19; // STALE final\n"
+		}
+		last = c.Replace(path, body)
+	}
+	d := c.WaitDiagnostics(path, "the last version's diagnostics", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == last })
+	if !lsptest.Has(d, "stale-registry") {
+		t.Errorf("final diagnostics %v lack the finding", lsptest.Codes(d))
+	}
+	if n := e.completed() - before; n != 1 {
+		t.Errorf("a burst of 20 changes completed %d analyses, want 1", n)
+	}
+	for _, p := range c.Publishes() {
+		if p.URI == text.FileURI(path) && p.Version != nil && *p.Version > 1 && *p.Version != last {
+			t.Errorf("published diagnostics for intermediate version %d", *p.Version)
+		}
+	}
+}
+
+// TestWatchedFilesBatchAnalyzesOnce: one didChangeWatchedFiles naming 500
+// files (a checkout) costs one analysis, and closed files get diagnostics
+// without a version.
+func TestWatchedFilesBatchAnalyzesOnce(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "export const a = 1;\n"})
+	e := &fakeEngine{}
+	c := serve(t, e, lsp.Options{Debounce: -1})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	a := filepath.Join(root, "a.ts")
+	c.Open(a)
+	c.WaitDiagnostics(a, "the open buffer's publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })
+	before := e.completed()
+	var changes []any
+	for i := 0; i < 500; i++ {
+		p := filepath.Join(root, "routes", fmt.Sprintf("r%03d.ts", i))
+		content := "export const r = 1;\n"
+		if i == 499 {
+			content = "// STALE\n"
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		changes = append(changes, map[string]any{"uri": text.FileURI(p), "type": 1})
+	}
+	c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": changes})
+	last := filepath.Join(root, "routes", "r499.ts")
+	d := c.WaitDiagnostics(last, "a finding in a file that is not open", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
+	if d.Version != nil {
+		t.Errorf("a closed file's diagnostics carry version %d", *d.Version)
+	}
+	if n := e.completed() - before; n != 1 {
+		t.Errorf("500 watched-file changes completed %d analyses, want 1", n)
+	}
+}
+
+// TestFixedFileIsCleared: a file whose finding disappears gets an empty
+// list; a file that never had one gets nothing.
+func TestFixedFileIsCleared(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "// STALE\n", "b.ts": "// STALE\n", "c.ts": "export {};\n"})
+	e := &fakeEngine{}
+	c := serve(t, e, lsp.Options{})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	a, b := filepath.Join(root, "a.ts"), filepath.Join(root, "b.ts")
+	c.WaitDiagnostics(b, "b's finding from the load", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
+	c.Open(a)
+	v := c.Replace(a, "// fixed\n")
+	c.WaitDiagnostics(a, "a cleared", func(d lsptest.Diagnostics) bool {
+		return d.Version != nil && *d.Version == v && len(d.Diagnostics) == 0
+	})
+	if d, _ := c.Latest(b); !lsptest.Has(d, "stale-registry") {
+		t.Errorf("b lost its finding: %v", lsptest.Codes(d))
+	}
+	if _, ok := c.Latest(filepath.Join(root, "c.ts")); ok {
+		t.Errorf("c.ts, never with a finding and never open, got diagnostics")
+	}
+	// Closing a buffer makes the disk the truth again.
+	c.Close(a)
+	c.WaitDiagnostics(a, "a's disk content again after close", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") && d.Version == nil })
+}
+
+// TestCodeActionsMergeOneCommand: two findings in the range offer one
+// "Regenerate types" that lists both diagnostics; a client without
+// CodeAction literal support gets a bare Command.
+func TestCodeActionsMergeOneCommand(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "const x = 1; // STALE STALE\n"})
+	for _, literal := range []bool{true, false} {
+		e := &fakeEngine{}
+		c := serve(t, e, lsp.Options{})
+		caps := lsptest.Capabilities(true)
+		if !literal {
+			delete(caps["textDocument"].(map[string]any), "codeAction")
+		}
+		c.Initialize(root, caps, nil)
+		a := filepath.Join(root, "a.ts")
+		c.Open(a)
+		c.WaitDiagnostics(a, "two findings", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
+		var actions []map[string]any
+		if err := c.Call("textDocument/codeAction", map[string]any{
+			"textDocument": map[string]any{"uri": text.FileURI(a)},
+			"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 40}},
+			"context":      map[string]any{"diagnostics": []any{}},
+		}, &actions); err != nil {
+			t.Fatal(err)
+		}
+		if len(actions) != 1 {
+			t.Fatalf("literal=%v: %d actions %v, want one", literal, len(actions), actions)
+		}
+		if literal {
+			if diags, _ := actions[0]["diagnostics"].([]any); len(diags) != 1 || actions[0]["kind"] != "quickfix" {
+				t.Errorf("action %v: want a quickfix with its diagnostic", actions[0])
+			}
+		} else if actions[0]["command"] != "donkeyls.regenerate" || actions[0]["kind"] != nil {
+			t.Errorf("action %v: want a bare Command for a client without literal support", actions[0])
+		}
+	}
+}
