@@ -56,6 +56,8 @@ func (a Action) String() string {
 
 // Reason explains one part of a verdict.
 type Reason struct {
+	// Path is the file the reason is about; "" for a project-wide reason
+	// (the generated client's route list, the services, the schemas).
 	Path   string
 	Action Action
 	// What changed, in words a developer reads in a log line: `handler key "xml" added`.
@@ -145,6 +147,20 @@ func Classify(before, after *project.Project, changed []string) Verdict {
 		}
 	}
 	for _, d := range outputDiffs(before.Expected(), after.Expected(), after.Config().ClientPath() != "") {
+		// One reason per change: a file already explained gains the typegen
+		// action instead of a second line saying the same thing.
+		merged := false
+		for i := range v.Reasons {
+			if d.path != "" && v.Reasons[i].Path == d.path {
+				v.Reasons[i].Action |= Typegen
+				merged = true
+				break
+			}
+		}
+		if merged {
+			v.Action |= Typegen
+			continue
+		}
 		v.add(d.path, Typegen, "%s", d.what)
 	}
 	return v
