@@ -84,63 +84,133 @@ func jsLess(a, b string) bool {
 }
 
 // checkOrder reports, for one migrations folder, every numbered migration
-// that runs after one with a higher number, and numbers used twice.
+// the runtime runs before one with a lower number (it sorts names as text,
+// so "10_" comes before "2_"), and numbers used more than once.
 func checkOrder(p *Pass, files []migrationFile) {
 	sort.Slice(files, func(i, j int) bool { return jsLess(files[i].Name, files[j].Name) })
 	var numbered []migrationFile
-	width := 0
 	var maxNum uint64
 	for _, f := range files {
 		if f.Digits == "" {
 			continue
 		}
 		numbered = append(numbered, f)
-		width = max(width, len(f.Digits))
 		maxNum = max(maxNum, f.Num)
 	}
 	for i, f := range numbered {
-		// The highest-numbered migration that the runtime runs before f.
-		var before *migrationFile
-		var same *migrationFile
-		for j := 0; j < i; j++ {
-			o := &numbered[j]
-			if o.Num > f.Num && (before == nil || o.Num > before.Num) {
-				before = o
-			}
-			if o.Num == f.Num && same == nil {
-				same = o
+		var after []migrationFile // lower numbers that run later
+		for _, o := range numbered[i+1:] {
+			if o.Num < f.Num {
+				after = append(after, o)
 			}
 		}
-		loc := analysis.Location{Path: f.Path}
-		switch {
-		case before != nil:
-			fixed := fmt.Sprintf("%0*d", width, f.Num) + f.Name[len(f.Digits):]
-			p.Report(analysis.Finding{
+		if len(after) == 0 {
+			continue
+		}
+		last := after[len(after)-1]
+		fd := analysis.Finding{
+			Code:     CodeMigrationOrder,
+			Severity: analysis.SeverityWarning,
+			Location: analysis.Location{Path: f.Path},
+			Message: fmt.Sprintf("migration %s runs before %s: the server sorts migration file names as text, not as numbers, so a fresh database gets them out of order; rename this one so it sorts after %s, or pad the numbers to one width (%s → %s); %s",
+				f.Name, joinNames(after), last.Name, after[0].Name, padded(after[0], numbered), renameWarning),
+		}
+		for _, o := range after {
+			fd.Related = append(fd.Related, analysis.Related{
+				Location: analysis.Location{Path: o.Path},
+				Message:  fmt.Sprintf("%s has a lower number but runs later", o.Name),
+			})
+		}
+		p.Report(fd)
+	}
+	byNum := map[uint64][]migrationFile{}
+	var nums []uint64
+	for _, f := range numbered {
+		if len(byNum[f.Num]) == 0 {
+			nums = append(nums, f.Num)
+		}
+		byNum[f.Num] = append(byNum[f.Num], f)
+	}
+	for _, n := range nums {
+		group := byNum[n]
+		if len(group) < 2 {
+			continue
+		}
+		// In git, the migrations not committed yet are the ones that are
+		// safe to renumber.
+		var fresh []migrationFile
+		if p.Project.InGit() {
+			for _, f := range group {
+				if _, ok := p.Project.GitHeadBlob(f.Path); !ok {
+					fresh = append(fresh, f)
+				}
+			}
+		}
+		for _, f := range group {
+			advice := "renumber the one no database has run yet; " + renameWarning
+			switch {
+			case len(fresh) > 0 && containsMigration(fresh, f):
+				advice = fmt.Sprintf("this one is not committed yet: give it the next free number (%s)", withNumber(f, maxNum+1))
+			case len(fresh) > 0:
+				advice = fmt.Sprintf("renumber %s, which is not committed yet", joinNames(fresh))
+			}
+			fd := analysis.Finding{
 				Code:     CodeMigrationOrder,
 				Severity: analysis.SeverityWarning,
-				Location: loc,
-				Message: fmt.Sprintf("migration %s runs after %s: the server sorts migration file names as text, not as numbers; pad the numbers to the same width (rename this file to %s, and any others that are shorter)",
-					f.Name, before.Name, fixed),
-				Related: []analysis.Related{{
-					Location: analysis.Location{Path: before.Path},
-					Message:  fmt.Sprintf("%s sorts first", before.Name),
-				}},
-			})
-		case same != nil:
-			next := fmt.Sprintf("%0*d", len(f.Digits), maxNum+1) + f.Name[len(f.Digits):]
-			p.Report(analysis.Finding{
-				Code:     CodeMigrationOrder,
-				Severity: analysis.SeverityWarning,
-				Location: loc,
-				Message: fmt.Sprintf("migrations %s and %s share the number %d: they run in name order, which a rename silently changes; give this one the next free number (%s)",
-					same.Name, f.Name, f.Num, next),
-				Related: []analysis.Related{{
-					Location: analysis.Location{Path: same.Path},
-					Message:  fmt.Sprintf("%s has the same number", same.Name),
-				}},
-			})
+				Location: analysis.Location{Path: f.Path},
+				Message: fmt.Sprintf("%s share the number %d: the server runs them in name order, which a rename silently changes; %s",
+					joinNames(group), n, advice),
+			}
+			for _, o := range group {
+				if o.Path != f.Path {
+					fd.Related = append(fd.Related, analysis.Related{
+						Location: analysis.Location{Path: o.Path},
+						Message:  fmt.Sprintf("%s has the same number", o.Name),
+					})
+				}
+			}
+			p.Report(fd)
 		}
 	}
+}
+
+const renameWarning = "renaming a migration a database already ran makes the server run it again, since it records migrations by file name"
+
+func joinNames(fs []migrationFile) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func containsMigration(fs []migrationFile, f migrationFile) bool {
+	for _, o := range fs {
+		if o.Path == f.Path {
+			return true
+		}
+	}
+	return false
+}
+
+// withNumber renames f to number n, keeping its zero padding width.
+func withNumber(f migrationFile, n uint64) string {
+	return fmt.Sprintf("%0*d", len(f.Digits), n) + f.Name[len(f.Digits):]
+}
+
+// padded is f's name with its number padded to the widest number in use.
+func padded(f migrationFile, all []migrationFile) string {
+	width := 0
+	for _, o := range all {
+		width = max(width, len(o.Digits))
+	}
+	return fmt.Sprintf("%0*d", width, f.Num) + f.Name[len(f.Digits):]
 }
 
 // reportEdited says when a migration differs from the committed one: a

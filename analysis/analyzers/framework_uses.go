@@ -107,16 +107,12 @@ func runPluginUses(p *Pass) {
 }
 
 func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) {
-	where := "the route context"
-	if u.Via == "deps" {
-		where = "the plugin's dependencies"
-	}
 	f := analysis.Finding{
 		Code:     CodeUnknownPlugin,
 		Severity: analysis.SeverityError,
 		Location: analysis.Location{Path: u.Path, Range: u.Use.PluginRange},
-		Message: fmt.Sprintf("no plugin is named %q: ctx.%s.%s in %s is undefined at runtime, since %s only holds the plugins the server registers",
-			u.Use.Plugin, u.Via, u.Use.Plugin, u.Parent, where),
+		Message: fmt.Sprintf("no plugin is named %q: ctx.%s.%s in %s is undefined at runtime",
+			u.Use.Plugin, u.Via, u.Use.Plugin, u.Parent),
 	}
 	if s := nearest(u.Use.Plugin, names); s != "" {
 		f.Message += fmt.Sprintf("; did you mean %q?", s)

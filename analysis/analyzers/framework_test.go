@@ -1,0 +1,291 @@
+package analyzers_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+)
+
+// frameworkCodes are the codes of the framework analyzers (issue 3).
+var frameworkCodes = []string{
+	analyzers.CodeUnknownDependency, analyzers.CodeDependencyCycle, analyzers.CodeUndeclaredDependency,
+	analyzers.CodeDuplicatePlugin, analyzers.CodeUnregisteredPlugin,
+	analyzers.CodeUnknownPlugin, analyzers.CodeUnknownPluginMethod,
+	analyzers.CodeDuplicateRoute, analyzers.CodeRouteDirectDB,
+	analyzers.CodeMigrationOrder, analyzers.CodeMigrationEdited,
+}
+
+func TestFramework(t *testing.T) { runFixtures(t, "framework") }
+
+// Fixtures under testdata/framework/git start from a git repository holding
+// the base project committed; the archive is applied on top afterwards, as
+// the developer's uncommitted edits.
+func TestFrameworkGit(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "framework", "git", "*.txtar"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures in testdata/framework/git")
+	}
+	for _, path := range paths {
+		fx := fixture.Load(t, path)
+		if fx.Codes == nil {
+			t.Fatalf("%s: a git fixture must name its codes", path)
+		}
+		t.Run(strings.TrimSuffix(fx.Name, ".txtar"), func(t *testing.T) {
+			dir := t.TempDir()
+			fixture.Base(t, fx, dir)
+			gitCommitAll(t, dir)
+			fixture.Apply(t, dir, fx.Arch)
+			got := findingsOf(t, dir, fx.Codes)
+			if strings.Join(got, "\n") != strings.Join(fx.Want, "\n") {
+				t.Errorf("findings differ\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(fx.Want, "\n  "))
+			}
+		})
+	}
+}
+
+// gitCommitAll makes dir a repository with everything in it committed. The
+// developer's own git configuration must not matter: no global or system
+// config is read, and identity comes from the environment.
+func gitCommitAll(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is required under CI")
+		}
+		t.Skip("git not installed")
+	}
+	env := append(os.Environ(),
+		"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_AUTHOR_NAME=donkeyls test", "GIT_AUTHOR_EMAIL=test@example.invalid",
+		"GIT_COMMITTER_NAME=donkeyls test", "GIT_COMMITTER_EMAIL=test@example.invalid",
+	)
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "main"},
+		{"add", "-A"},
+		{"-c", "commit.gpgsign=false", "commit", "-q", "-m", "base"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// The example made fresh is a realistic project: none of the framework
+// codes may fire at warning level or above, and route-direct-db hints are
+// exactly where routes query ctx.db directly (examples/bookshop/README.md
+// documents the one route that does, admin.salesReport).
+func TestFrameworkCleanBookshop(t *testing.T) {
+	dir := fixture.Materialize(t, fixture.Fixture{Base: "bookshop", Arch: &txtar.Archive{}})
+	ctx := context.Background()
+	p, err := project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]bool{}
+	for _, c := range frameworkCodes {
+		codes[c] = true
+	}
+	var hints []string
+	for _, f := range analyzers.Run(ctx, p) {
+		if !codes[f.Code] {
+			continue
+		}
+		rel, _ := filepath.Rel(dir, f.Location.Path)
+		where := fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), f.Location.Range.Start.Line+1, f.Location.Range.Start.Col+1)
+		switch {
+		case f.Code == analyzers.CodeRouteDirectDB:
+			hints = append(hints, where)
+			if f.Severity != analysis.SeverityHint {
+				t.Errorf("%s: route-direct-db has severity %s, want hint", where, f.Severity)
+			}
+			if len(f.Commands) != 1 || f.Commands[0].Command != analysis.CommandExtractPlugin {
+				t.Errorf("%s: route-direct-db offers %+v, want the extract-to-plugin command", where, f.Commands)
+			}
+		case f.Severity <= analysis.SeverityWarning:
+			t.Errorf("%s: %s [%s]", where, f.Message, f.Code)
+		}
+	}
+	want := []string{"src/server/routes/admin.ts:20:23"}
+	if strings.Join(hints, "\n") != strings.Join(want, "\n") {
+		t.Errorf("route-direct-db hints at\n  %s\nwant exactly\n  %s", strings.Join(hints, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// loadFixture materializes a fixture archive and loads its one project.
+func loadFixture(t *testing.T, name string) (string, *project.Project) {
+	t.Helper()
+	fx := fixture.Load(t, filepath.Join("testdata", "framework", name))
+	dir := fixture.Materialize(t, fx)
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, p
+}
+
+// findingsWithCode runs the analyzers and keeps one code.
+func findingsWithCode(p *project.Project, code string) []analysis.Finding {
+	var out []analysis.Finding
+	for _, f := range analyzers.Run(context.Background(), p) {
+		if f.Code == code {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// applyEdits applies edits (all relative to the current text, as LSP
+// edits are) to the files on disk, checking that every range agrees with
+// the file: the byte offset and the line/column must name the same place.
+func applyEdits(t *testing.T, edits []analysis.TextEdit) {
+	t.Helper()
+	byPath := map[string][]analysis.TextEdit{}
+	for _, e := range edits {
+		byPath[e.Path] = append(byPath[e.Path], e)
+	}
+	for path, es := range byPath {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			for _, pos := range []analysis.Pos{e.Range.Start, e.Range.End} {
+				if got := offsetOf(string(b), pos.Line, pos.Col); got != pos.Offset {
+					t.Fatalf("%s: edit position %d:%d is byte %d, but the edit says byte %d", path, pos.Line+1, pos.Col+1, got, pos.Offset)
+				}
+			}
+		}
+		sort.SliceStable(es, func(i, j int) bool { return es[i].Range.Start.Offset > es[j].Range.Start.Offset })
+		s := string(b)
+		for _, e := range es {
+			s = s[:e.Range.Start.Offset] + e.NewText + s[e.Range.End.Offset:]
+		}
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// offsetOf converts a 0-based line and UTF-16 column into a byte offset.
+func offsetOf(s string, line, col int) int {
+	off := 0
+	for i := 0; i < line; i++ {
+		nl := strings.IndexByte(s[off:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		off += nl + 1
+	}
+	units := 0
+	for i, r := range s[off:] {
+		if units >= col || r == '\n' {
+			return off + i
+		}
+		if r >= 0x10000 {
+			units += 2
+		} else {
+			units++
+		}
+	}
+	return len(s)
+}
+
+// Each quick fix, applied, must leave a file that parses, clear the finding
+// it was offered for, and produce the text a developer would have typed.
+func TestFrameworkFixes(t *testing.T) {
+	cases := []struct {
+		fixture string
+		code    string
+		// at is the file the finding is in; "" means file.
+		at string
+		// want are snippets the fixed file must contain.
+		file string
+		want []string
+	}{
+		{"undeclared-dependency.txtar", analyzers.CodeUndeclaredDependency, "", "src/server/plugins/orders/index.ts",
+			[]string{`dependencies: ["books", "users"] as const,`}},
+		{"undeclared-dependency-no-key.txtar", analyzers.CodeUndeclaredDependency, "", "src/server/plugins/books/index.ts",
+			[]string{"    name: \"books\",\n    dependencies: [\"audit\"] as const,\n    version: \"2.1.0\","}},
+		{"undeclared-dependency-empty.txtar", analyzers.CodeUndeclaredDependency, "", "src/server/plugins/books/index.ts",
+			[]string{`dependencies: ["audit"] as const,`}},
+		{"unregistered-plugin.txtar", analyzers.CodeUnregisteredPlugin, "src/server/plugins/reviews/index.ts", "src/server/index.ts",
+			[]string{
+				"import { reviewsPlugin } from \"./plugins/reviews\";\n",
+				"server.registerPlugin(auditPlugin({ retentionDays: 90, ignoreActions: [\"admin.ping\"] }));\nserver.registerPlugin(reviewsPlugin);\n",
+			}},
+		{"unregistered-plugin-dependency.txtar", analyzers.CodeUnregisteredPlugin, "src/server/plugins/users/index.ts", "src/server/index.ts",
+			[]string{"ignoreActions: [\"admin.ping\"] }));\nserver.registerPlugin(usersPlugin);\n\nserver.registerService(pricingService);"}},
+		{"unregistered-plugin-factory.txtar", analyzers.CodeUnregisteredPlugin, "src/server/plugins/audit/index.ts", "src/server/index.ts",
+			[]string{"server.registerPlugin(ordersPlugin);\nserver.registerPlugin(auditPlugin({ /* config */ }));\n"}},
+		{"unknown-dependency.txtar", analyzers.CodeUnknownDependency, "", "src/server/plugins/orders/index.ts",
+			[]string{`dependencies: ["users", "books"] as const,`}},
+		{"unknown-plugin.txtar", analyzers.CodeUnknownPlugin, "", "src/server/routes/books.ts",
+			[]string{`ctx.plugins.books.list({ author: input.author, limit: input.limit })`}},
+		{"unknown-plugin-method.txtar", analyzers.CodeUnknownPluginMethod, "", "src/server/routes/books.ts",
+			[]string{`ctx.plugins.books.getById(input.id)`}},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
+			dir, p := loadFixture(t, c.fixture)
+			before := findingsWithCode(p, c.code)
+			if len(before) == 0 {
+				t.Fatalf("the fixture reports no %s", c.code)
+			}
+			path := filepath.Join(dir, filepath.FromSlash(c.file))
+			at := path
+			if c.at != "" {
+				at = filepath.Join(dir, filepath.FromSlash(c.at))
+			}
+			var f analysis.Finding
+			for _, b := range before {
+				if b.Location.Path == at {
+					f = b
+					break
+				}
+			}
+			if f.Code == "" {
+				t.Fatalf("the fixture reports no %s in %s", c.code, p.Rel(at))
+			}
+			if len(f.Fixes) == 0 {
+				t.Fatalf("%s at %s offers no fix", c.code, f.Location.Range)
+			}
+			applyEdits(t, f.Fixes[0].Edit.Edits)
+			after, err := project.Load(context.Background(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pf := after.File(path); pf == nil || pf.SyntaxErrors {
+				t.Errorf("after %q, %s does not parse", f.Fixes[0].Title, c.file)
+			}
+			for _, g := range findingsWithCode(after, c.code) {
+				if g.Location.Path == f.Location.Path && g.Location.Range.Start.Line == f.Location.Range.Start.Line {
+					t.Errorf("after %q, %s is still reported: %s", f.Fixes[0].Title, c.code, g.Message)
+				}
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, c.file, w, b)
+				}
+			}
+		})
+	}
+}
