@@ -128,7 +128,7 @@ func (s *fakeSnap) Findings(ctx context.Context) []analysis.Finding {
 }
 
 // serve runs an in-process server with the fake engine.
-func serve(t *testing.T, e *fakeEngine, opts lsp.Options) *lsptest.Client {
+func serve(t *testing.T, e lsp.Engine, opts lsp.Options) *lsptest.Client {
 	t.Helper()
 	opts.Engine = e
 	ctx, cancel := context.WithCancel(context.Background())
@@ -302,6 +302,103 @@ func TestCodeActionsMergeOneCommand(t *testing.T) {
 			}
 		} else if actions[0]["command"] != "donkeyls.regenerate" || actions[0]["kind"] != nil {
 			t.Errorf("action %v: want a bare Command for a client without literal support", actions[0])
+		}
+	}
+}
+
+// fixEngine reports, for a file holding "UNREGISTERED", a finding whose fix
+// creates a file and edits two others: what "extract to plugin" and
+// "register the plugin" need.
+type fixEngine struct{ fakeEngine }
+
+func (e *fixEngine) Load(ctx context.Context, root string, src project.Source) (lsp.Snapshot, error) {
+	s, err := e.fakeEngine.Load(ctx, root, src)
+	if err != nil {
+		return nil, err
+	}
+	return fixSnap{s.(*fakeSnap)}, nil
+}
+
+type fixSnap struct{ *fakeSnap }
+
+func (s fixSnap) WithFile(path string, content []byte) lsp.Snapshot {
+	return fixSnap{s.fakeSnap.WithFile(path, content).(*fakeSnap)}
+}
+
+func (s fixSnap) Findings(ctx context.Context) []analysis.Finding {
+	var out []analysis.Finding
+	for path, content := range s.files {
+		if !strings.Contains(content, "UNREGISTERED") {
+			continue
+		}
+		entry := filepath.Join(s.root, "index.ts")
+		out = append(out, analysis.Finding{
+			Code: "unregistered-plugin", Severity: analysis.SeverityWarning,
+			Location: analysis.Location{Path: path, Range: analysis.Range{End: analysis.Pos{Col: 12}}},
+			Message:  "not registered",
+			Fixes: []analysis.Fix{{Title: "Register it", Edit: analysis.WorkspaceEdit{
+				Creates: []analysis.FileCreate{{Path: filepath.Join(s.root, "new.ts"), Content: "export {};\n"}},
+				Edits: []analysis.TextEdit{
+					{Path: entry, Range: analysis.Range{}, NewText: "import { x } from \"./a\";\n"},
+					{Path: path, Range: analysis.Range{End: analysis.Pos{Col: 12}}, NewText: "REGISTERED"},
+				},
+			}}},
+		})
+	}
+	return out
+}
+
+// TestFixWithFileCreation: a fix that creates a file is sent as
+// documentChanges (create first, then versioned edits: the open buffer's
+// version, null for a closed file) and left out for a client that cannot
+// create files.
+func TestFixWithFileCreation(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "UNREGISTERED\n", "index.ts": "export {};\n"})
+	a := filepath.Join(root, "a.ts")
+	for _, canCreate := range []bool{true, false} {
+		c := serve(t, &fixEngine{}, lsp.Options{})
+		caps := lsptest.Capabilities(true)
+		if !canCreate {
+			caps["workspace"].(map[string]any)["workspaceEdit"] = map[string]any{"documentChanges": true}
+		}
+		c.Initialize(root, caps, nil)
+		c.Open(a)
+		c.WaitDiagnostics(a, "unregistered-plugin", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "unregistered-plugin") })
+		var actions []struct {
+			Title string `json:"title"`
+			Edit  struct {
+				DocumentChanges []map[string]any `json:"documentChanges"`
+			} `json:"edit"`
+		}
+		if err := c.Call("textDocument/codeAction", map[string]any{
+			"textDocument": map[string]any{"uri": text.FileURI(a)},
+			"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 1}},
+			"context":      map[string]any{"diagnostics": []any{}},
+		}, &actions); err != nil {
+			t.Fatal(err)
+		}
+		if !canCreate {
+			if len(actions) != 0 {
+				t.Errorf("a client that cannot create files was offered %v", actions)
+			}
+			continue
+		}
+		if len(actions) != 1 {
+			t.Fatalf("actions %+v, want the fix", actions)
+		}
+		dc := actions[0].Edit.DocumentChanges
+		if len(dc) != 4 {
+			t.Fatalf("documentChanges %v: want create, its content, the entry edit, the buffer edit", dc)
+		}
+		if dc[0]["kind"] != "create" || dc[0]["uri"] != text.FileURI(filepath.Join(root, "new.ts")) {
+			t.Errorf("first change %v, want the creation", dc[0])
+		}
+		version := func(i int) any { return dc[i]["textDocument"].(map[string]any)["version"] }
+		if version(1) != nil || version(2) != nil {
+			t.Errorf("edits of files that are not open carry versions %v %v, want null", version(1), version(2))
+		}
+		if version(3) != float64(1) {
+			t.Errorf("the open buffer's edit carries version %v, want 1", version(3))
 		}
 	}
 }
