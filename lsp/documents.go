@@ -136,6 +136,8 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	if ps == nil {
 		return nil, nil
 	}
+	// The file on disk now matches the buffer: restart-required may apply.
+	ps.record(nil, false)
 	if mode == settings.OnSaveOff {
 		s.log.Debugf("saved %s: on-save typegen is off (%s)", name, s.offReason())
 		return nil, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/analysis/project"
 )
@@ -40,6 +41,18 @@ type Snapshot interface {
 	// Stale reports whether going from before to this snapshot, over the
 	// changed paths, made the generated outputs stale, with the reasons.
 	Stale(before Snapshot, changed []string) (bool, []string)
+	// Plugins lists the files defining plugins with the fingerprint of
+	// their code: a running server built plugins once, at start.
+	Plugins() []PluginCode
+}
+
+// PluginCode is one plugin file's code as a running server would load it.
+type PluginCode struct {
+	Path     string
+	Name     string
+	CodeHash uint64
+	// Range is where to report on it (the plugin's export).
+	Range analysis.Range
 }
 
 // AnalysisEngine is the Engine of the analysis packages.
@@ -93,6 +106,22 @@ func (s projectSnapshot) TypegenCommand() string {
 
 func (s projectSnapshot) Findings(ctx context.Context) []analysis.Finding {
 	return analyzers.Run(ctx, s.p)
+}
+
+func (s projectSnapshot) Plugins() []PluginCode {
+	var out []PluginCode
+	s.p.EachFile(func(f *facts.File) {
+		if f.Kind != facts.KindSource || len(f.Plugins) == 0 || f.Missing || f.Unreadable {
+			return
+		}
+		pl := f.Plugins[0]
+		rng := pl.ExportRange
+		if rng.IsZero() {
+			rng = pl.DefineRange
+		}
+		out = append(out, PluginCode{Path: f.Path, Name: pl.Name, CodeHash: f.CodeHash, Range: rng})
+	})
+	return out
 }
 
 func (s projectSnapshot) Stale(before Snapshot, changed []string) (bool, []string) {

@@ -15,6 +15,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
+	"github.com/donkeyls/donkeyls/reload/control"
 	"github.com/donkeyls/donkeyls/reload/typegen"
 )
 
@@ -30,9 +31,10 @@ type projectState struct {
 	readyOnce sync.Once
 
 	mu        sync.Mutex
-	snap      Snapshot // last analyzed; nil until the first load
-	findings  []analysis.Finding
-	versions  map[string]int32 // open-document version of each path's content in snap
+	snap      Snapshot           // last analyzed; nil until the first load
+	analyzed  []analysis.Finding // the analyzers' findings on snap
+	findings  []analysis.Finding // analyzed plus restart-required: what was published
+	versions  map[string]int32   // open-document version of each path's content in snap
 	dirty     map[string]uint64
 	seq       uint64
 	wantLoad  uint64 // a full Load is needed while wantLoad != loaded
@@ -44,6 +46,9 @@ type projectState struct {
 	runnerTimeout time.Duration
 	lines         map[*progress]struct{} // progress reports fed by the runner's output
 	lastFailure   string                 // the failed run last shown to the user
+
+	sup    *control.Status // what the supervised dev server loaded; nil without one
+	supKey string
 }
 
 func newProjectState(s *Server, root string) *projectState {
@@ -92,6 +97,7 @@ func (s *Server) addProject(root string) {
 	ps.configureRunner(set)
 	s.log.Infof("project %s", root)
 	s.goWork(func() { ps.loop(s.work) })
+	s.goWork(func() { ps.watchSupervisor(s.work) })
 	ps.poke()
 }
 
@@ -278,6 +284,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	s := ps.srv
 	ps.mu.Lock()
 	base := ps.snap
+	analyzed := ps.analyzed
 	wantLoad := ps.wantLoad
 	load := base == nil || wantLoad != ps.loaded
 	dirty := make(map[string]uint64, len(ps.dirty))
@@ -318,14 +325,26 @@ func (ps *projectState) analyze(ctx context.Context) {
 		ps.readyOnce.Do(func() { close(ps.ready) })
 		return
 	}
-	findings := cur.Findings(ctx)
-	if ctx.Err() != nil {
-		return
+	// Nothing changed in the sources (a save, a supervisor restart): only
+	// restart-required can differ, so the analyzers are not run again.
+	if load || len(dirty) > 0 || base == nil {
+		analyzed = cur.Findings(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+	ps.mu.Lock()
+	sup := ps.sup
+	ps.mu.Unlock()
+	findings := analyzed
+	if extra := restartFindings(cur, sup, src.unsaved, ps.root); len(extra) > 0 {
+		findings = append(append([]analysis.Finding(nil), analyzed...), extra...)
 	}
 	versions := src.versionsWithin(ps.root)
 
 	ps.mu.Lock()
 	ps.snap = cur
+	ps.analyzed = analyzed
 	ps.findings = findings
 	ps.versions = versions
 	ps.loadErr = ""
@@ -469,18 +488,24 @@ func (ps *projectState) waitIdle(log *logger) {
 // consistent state of the editor.
 type overlaySource struct {
 	docs map[string]*text.Document
+	// unsaved are the open buffers whose text differs from the last save.
+	unsaved map[string]bool
 }
 
 func (s *Server) overlay() *overlaySource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	docs := make(map[string]*text.Document, len(s.docs))
-	for _, d := range s.docs {
-		if d.URI.IsFile() {
-			docs[d.URI.Path] = d
+	o := &overlaySource{docs: make(map[string]*text.Document, len(s.docs)), unsaved: map[string]bool{}}
+	for k, d := range s.docs {
+		if !d.URI.IsFile() {
+			continue
+		}
+		o.docs[d.URI.Path] = d
+		if saved, ok := s.saved[k]; !ok || saved != d.Text {
+			o.unsaved[d.URI.Path] = true
 		}
 	}
-	return &overlaySource{docs: docs}
+	return o
 }
 
 // ReadFile implements project.Source.

@@ -1,0 +1,124 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"time"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/reload/control"
+)
+
+// CodeRestartRequired marks a plugin whose code changed since the
+// supervised dev server started: plugins are built once, at start.
+const CodeRestartRequired = "restart-required"
+
+// supervisorPoll is how often the server asks a project's `donkeyls dev`
+// supervisor what code its server loaded. Asking is one local socket
+// round trip; without a supervisor, one failed stat.
+const supervisorPoll = time.Second
+
+// watchSupervisor polls the project's supervisor and re-analyzes when what
+// the running server loaded changes (a restart, a start, a crash).
+func (ps *projectState) watchSupervisor(ctx context.Context) {
+	t := time.NewTicker(supervisorPoll)
+	defer t.Stop()
+	for {
+		st, ok := ps.supervisorStatus(ctx)
+		key := statusKey(st, ok)
+		ps.mu.Lock()
+		changed := key != ps.supKey
+		ps.supKey = key
+		if ok {
+			ps.sup = &st
+		} else {
+			ps.sup = nil
+		}
+		ps.mu.Unlock()
+		if changed {
+			ps.srv.log.Debugf("supervisor of %s: %s", ps.root, key)
+			ps.record(nil, false)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (ps *projectState) supervisorStatus(ctx context.Context) (control.Status, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	c, err := control.Dial(ctx, ps.root)
+	if err != nil {
+		if !errors.Is(err, control.ErrNoSupervisor) {
+			ps.srv.log.Debugf("supervisor of %s: %v", ps.root, err)
+		}
+		return control.Status{}, false
+	}
+	defer c.Close()
+	st, err := c.Status(ctx)
+	if err != nil {
+		ps.srv.log.Debugf("supervisor status of %s: %v", ps.root, err)
+		return control.Status{}, false
+	}
+	return st, true
+}
+
+// statusKey fingerprints what matters of a status: which server runs and
+// what it loaded.
+func statusKey(st control.Status, ok bool) string {
+	if !ok {
+		return "none"
+	}
+	paths := make([]string, 0, len(st.Loaded))
+	for p := range st.Loaded {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	h := fnv.New64a()
+	for _, p := range paths {
+		fmt.Fprintf(h, "%s=%s\n", p, st.Loaded[p])
+	}
+	return fmt.Sprintf("pid %d %s loaded %d files (%016x)", st.Pid, st.State, len(paths), h.Sum64())
+}
+
+// restartFindings compares the plugins of the snapshot with what the
+// running server loaded. Buffers with unsaved changes are left out: the
+// server loads files from disk, and typing must not flash the finding.
+func restartFindings(snap Snapshot, st *control.Status, unsaved map[string]bool, root string) []analysis.Finding {
+	if st == nil || st.State != control.StateRunning {
+		return nil
+	}
+	var out []analysis.Finding
+	for _, pl := range snap.Plugins() {
+		if unsaved[pl.Path] {
+			continue
+		}
+		loaded, ok := st.LoadedHash(pl.Path)
+		if ok && loaded == pl.CodeHash {
+			continue
+		}
+		what := "an older version of"
+		if !ok {
+			what = "no code of"
+		}
+		started := ""
+		if !st.StartedAt.IsZero() {
+			started = ", started " + st.StartedAt.Local().Format("15:04:05")
+		}
+		out = append(out, analysis.Finding{
+			Code:     CodeRestartRequired,
+			Severity: analysis.SeverityInformation,
+			Location: analysis.Location{Path: pl.Path, Range: pl.Range},
+			Message: fmt.Sprintf("the dev server (pid %d%s) runs %s plugin %q: plugins are built once at start, so this code takes effect after a restart",
+				st.Pid, started, what, pl.Name),
+			Commands: []analysis.CommandRef{{Title: "Restart the dev server", Command: analysis.CommandRestart, Root: root}},
+		})
+	}
+	return out
+}
