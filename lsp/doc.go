@@ -43,7 +43,10 @@
 // only if it was not cancelled, and clears only the dirty entries it read,
 // so no change is ever lost. Diagnostics are published per file with the
 // version of the buffer they were computed from; a file whose diagnostics
-// disappeared gets an empty list.
+// disappeared gets an empty list. A second goroutine per project polls the
+// `donkeyls dev` supervisor, when one runs, for the code its server loaded;
+// a change of that, or a save, wakes the worker, which then only recomputes
+// restart-required without running the analyzers again.
 //
 // # Cancellation and shutdown
 //
