@@ -28,6 +28,11 @@ func (s *Server) didOpen(ctx context.Context, req *rpc.Request) (any, error) {
 	s.docs[u.Key()] = doc
 	s.saved[u.Key()] = doc.Text
 	s.mu.Unlock()
+	if u.IsFile() && isProjectConfig(u.Path) {
+		if disk, err := os.ReadFile(u.Path); err == nil && string(disk) == doc.Text {
+			return nil, nil // nothing to reload for a configuration opened as it is
+		}
+	}
 	s.contentChanged(u)
 	return nil, nil
 }

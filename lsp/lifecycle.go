@@ -107,6 +107,11 @@ func folderPath(raw string) string {
 }
 
 func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error) {
+	if s.initializedSeen {
+		s.log.Warnf("initialized received twice: ignored")
+		return nil, nil
+	}
+	s.initializedSeen = true
 	c := s.clientCaps()
 	folders := append([]string(nil), s.folders...)
 	s.goWork(func() {

@@ -43,7 +43,8 @@ func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title
 			return nil
 		}
 		tok := fmt.Sprintf("donkeyls-%d", tokenSeq.Add(1))
-		if err := s.call(ctx, "window/workDoneProgress/create", map[string]any{"token": tok}, nil, clientCallTimeout); err != nil {
+		// Short: the work (the first load of a project) waits for the answer.
+		if err := s.call(ctx, "window/workDoneProgress/create", map[string]any{"token": tok}, nil, 3*time.Second); err != nil {
 			s.log.Debugf("no progress: %v", err)
 			return nil
 		}

@@ -68,9 +68,10 @@ type Server struct {
 	commands  map[string]commandFunc
 
 	// Owned by the ordered goroutine.
-	state       lifecycle
-	initOptions json.RawMessage
-	folders     []string
+	state           lifecycle
+	initializedSeen bool
+	initOptions     json.RawMessage
+	folders         []string
 
 	exitOnce sync.Once
 	exited   chan struct{}
