@@ -21,8 +21,7 @@ var (
 	reIdent      = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 )
 
-// reserved words cannot name a binding; a plugin name is also a variable
-// prefix only, but a method or parameter name must not be one of these.
+// reserved words cannot name a binding, so a parameter is never one.
 var reserved = map[string]bool{
 	"break": true, "case": true, "catch": true, "class": true, "const": true, "continue": true,
 	"debugger": true, "default": true, "delete": true, "do": true, "else": true, "enum": true,
@@ -49,15 +48,14 @@ func validPluginName(name string) error {
 	return nil
 }
 
-// validIdent checks a method name.
+// validIdent checks a method name. Reserved words are fine: a method is a
+// property (`async delete() {}`, `ctx.plugins.x.delete()`), never a binding.
 func validIdent(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("the name is empty")
 	case !reIdent.MatchString(name):
 		return fmt.Errorf("%q is not an identifier", name)
-	case reserved[name]:
-		return fmt.Errorf("%q is a reserved word", name)
 	}
 	return nil
 }
