@@ -26,6 +26,8 @@ export class ThemeIcon {
 }
 
 export interface FakeStatusBarItem {
+  /** Every text the item showed, in order. */
+  history: string[];
   id: string;
   alignment: number;
   priority: number;
@@ -59,12 +61,108 @@ export interface Shown {
 
 export interface FakeUri {
   scheme: string;
+  path: string;
   fsPath: string;
   toString(): string;
+  toJSON(): unknown;
 }
 
 export function fileUri(fsPath: string): FakeUri {
-  return { scheme: 'file', fsPath, toString: () => `file://${fsPath}` };
+  const text = `file://${fsPath.split('/').map(encodeURIComponent).join('/')}`;
+  return { scheme: 'file', path: fsPath, fsPath, toString: () => text, toJSON: () => ({ $mid: 1, scheme: 'file', path: fsPath }) };
+}
+
+function parseUri(value: string): FakeUri {
+  const m = /^([a-z][a-z0-9+.-]*):(?:\/\/[^/]*)?(.*)$/i.exec(value);
+  if (m === null || m[1] !== 'file') {
+    const scheme = m?.[1] ?? 'file';
+    const path = m?.[2] ?? value;
+    return { scheme, path, fsPath: path, toString: () => value, toJSON: () => value };
+  }
+  return fileUri(decodeURIComponent(m[2]));
+}
+
+// The few vscode value classes the language client constructs.
+export class Position {
+  constructor(public readonly line: number, public readonly character: number) {}
+}
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(a: Position | number, b: Position | number, c?: number, d?: number) {
+    this.start = typeof a === 'number' ? new Position(a, b as number) : a;
+    this.end = typeof a === 'number' ? new Position(c as number, d as number) : (b as Position);
+  }
+}
+export class Location {
+  constructor(public readonly uri: FakeUri, public readonly range: Range) {}
+}
+export class Diagnostic {
+  code?: string | number | { value: string | number; target: FakeUri };
+  source?: string;
+  relatedInformation?: unknown[];
+  tags?: number[];
+  constructor(public readonly range: Range, public readonly message: string, public readonly severity = 0) {}
+}
+export class DiagnosticRelatedInformation {
+  constructor(public readonly location: Location, public readonly message: string) {}
+}
+export class Disposable {
+  constructor(private readonly fn: () => void) {}
+  static from(...ds: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => ds.forEach((d) => d.dispose()));
+  }
+  dispose(): void {
+    this.fn();
+  }
+}
+export class EventEmitter<T> extends Emitter<T> {
+  dispose(): void {}
+}
+export class CancellationTokenSource {
+  private readonly cancelled = new Emitter<void>();
+  readonly token = { isCancellationRequested: false, onCancellationRequested: this.cancelled.event };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.cancelled.fire();
+  }
+  dispose(): void {}
+}
+export class CancellationError extends Error {}
+export class CodeActionKind {
+  static readonly Empty = new CodeActionKind('');
+  static readonly QuickFix = new CodeActionKind('quickfix');
+  static readonly Refactor = new CodeActionKind('refactor');
+  static readonly RefactorExtract = new CodeActionKind('refactor.extract');
+  static readonly RefactorInline = new CodeActionKind('refactor.inline');
+  static readonly RefactorRewrite = new CodeActionKind('refactor.rewrite');
+  static readonly Source = new CodeActionKind('source');
+  static readonly SourceOrganizeImports = new CodeActionKind('source.organizeImports');
+  static readonly SourceFixAll = new CodeActionKind('source.fixAll');
+  constructor(public readonly value: string) {}
+  append(part: string): CodeActionKind {
+    return new CodeActionKind(this.value === '' ? part : `${this.value}.${part}`);
+  }
+  contains(other: CodeActionKind): boolean {
+    return this.value === '' || other.value === this.value || other.value.startsWith(`${this.value}.`);
+  }
+  intersects(other: CodeActionKind): boolean {
+    return this.contains(other) || other.contains(this);
+  }
+}
+
+const noopEvent = () => ({ dispose() {} });
+
+/** A namespace whose unknown onXxx are events and registerXxx return disposables. */
+function namespace(explicit: Record<string, unknown>): Record<string, unknown> {
+  return new Proxy(explicit, {
+    get(target, key) {
+      if (typeof key !== 'string' || key in target) return target[key as string];
+      if (/^on[A-Z]/.test(key)) return noopEvent;
+      if (/^register[A-Z]/.test(key)) return () => ({ dispose() {} });
+      return undefined;
+    },
+  });
 }
 
 export class VscodeStub {
@@ -87,6 +185,8 @@ export class VscodeStub {
   /** Answers the next message or quick pick gets (by label), in order. */
   answers: (string | undefined)[] = [];
   trusted = true;
+  progressTitles: string[] = [];
+  diagnosticCollections: { name: string; entries: Map<string, { uri: FakeUri; diagnostics: Diagnostic[] }> }[] = [];
   private readonly closeTerminal = new Emitter<FakeTerminal>();
 
   module(): Record<string, unknown> {
@@ -97,17 +197,66 @@ export class VscodeStub {
     };
     const explicit: Record<string, unknown> = {
       StatusBarAlignment: { Left: 1, Right: 2 },
-      Uri: { file: fileUri, parse: (s: string) => fileUri(s.replace(/^file:\/\//, '')) },
+      Uri: { file: fileUri, parse: parseUri },
+      Position,
+      Range,
+      Location,
+      Diagnostic,
+      DiagnosticRelatedInformation,
+      DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
+      DiagnosticTag: { Unnecessary: 1, Deprecated: 2 },
+      Disposable,
+      CodeActionKind,
+      EventEmitter,
+      CancellationTokenSource,
+      CancellationError,
+      version: '1.82.0',
+      env: { language: 'en', appName: 'vscode-stub', machineId: 'stub', openExternal: () => Promise.resolve(false) },
+      languages: namespace({
+        createDiagnosticCollection(name: string) {
+          const entries = new Map<string, { uri: FakeUri; diagnostics: Diagnostic[] }>();
+          stub.diagnosticCollections.push({ name, entries });
+          return {
+            name,
+            set(uri: FakeUri, diagnostics: Diagnostic[] | undefined) {
+              if (diagnostics === undefined || diagnostics.length === 0) entries.delete(uri.toString());
+              else entries.set(uri.toString(), { uri, diagnostics });
+            },
+            delete: (uri: FakeUri) => entries.delete(uri.toString()),
+            clear: () => entries.clear(),
+            get: (uri: FakeUri) => entries.get(uri.toString())?.diagnostics,
+            has: (uri: FakeUri) => entries.has(uri.toString()),
+            forEach: (fn: (uri: FakeUri, d: Diagnostic[]) => void) => entries.forEach((e) => fn(e.uri, e.diagnostics)),
+            dispose: () => entries.clear(),
+          };
+        },
+        match(selector: { language?: string; scheme?: string }[], doc: { languageId: string; uri: FakeUri }) {
+          return selector.some((s) => (s.language === undefined || s.language === doc.languageId) && (s.scheme === undefined || s.scheme === doc.uri.scheme)) ? 10 : 0;
+        },
+      }),
       ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
       ThemeColor,
       ThemeIcon,
-      window: {
+      window: namespace({
+        withProgress(options: { title?: string }, task: (p: unknown, t: unknown) => Promise<unknown>) {
+          stub.progressTitles.push(options.title ?? '');
+          return task({ report() {} }, new CancellationTokenSource().token);
+        },
+        tabGroups: { all: [], onDidChangeTabs: noopEvent, onDidChangeTabGroups: noopEvent },
         createStatusBarItem(id: string, alignment: number, priority: number): FakeStatusBarItem {
+          let text = '';
           const item: FakeStatusBarItem = {
+            history: [],
             id,
             alignment,
             priority,
-            text: '',
+            get text() {
+              return text;
+            },
+            set text(t: string) {
+              if (t !== text) item.history.push(t);
+              text = t;
+            },
             visible: false,
             show() {
               item.visible = true;
@@ -162,8 +311,8 @@ export class VscodeStub {
           };
         },
         activeTextEditor: undefined,
-      },
-      workspace: {
+      }),
+      workspace: namespace({
         get isTrusted() {
           return stub.trusted;
         },
@@ -179,19 +328,19 @@ export class VscodeStub {
           const none = new Emitter<FakeUri>();
           return { onDidCreate: stub.configCreated.event, onDidDelete: none.event, onDidChange: none.event, dispose() {} };
         },
-        getConfiguration(section: string) {
+        getConfiguration(section: string | undefined) {
+          const full = (key: string) => (section === undefined ? key : `${section}.${key}`);
           return {
-            get: <T>(key: string, fallback: T): T => {
-              const full = `${section}.${key}`;
-              return (full in stub.config ? stub.config[full] : fallback) as T;
-            },
+            get: <T>(key: string, fallback?: T): T => (full(key) in stub.config ? stub.config[full(key)] : fallback) as T,
+            has: (key: string) => full(key) in stub.config,
           };
         },
         onDidGrantWorkspaceTrust: this.grantTrust.event,
         onDidChangeConfiguration: this.changeConfiguration.event,
         onDidOpenTextDocument: this.openDocument.event,
-      },
-      commands: {
+        applyEdit: () => Promise.resolve(false),
+      }),
+      commands: namespace({
         registerCommand(id: string, fn: (...args: unknown[]) => unknown) {
           stub.commands.set(id, fn);
           return { dispose: () => stub.commands.delete(id) };
@@ -201,7 +350,7 @@ export class VscodeStub {
           const own = stub.commands.get(command);
           return Promise.resolve(own !== undefined ? own(...args) : undefined);
         },
-      },
+      }),
     };
     // vscode-languageclient subclasses a few vscode classes when it loads;
     // any other capitalised name is a plain class here.
@@ -250,6 +399,8 @@ export function resetStub(stub: VscodeStub): void {
   stub.config = {};
   stub.output = [];
   stub.commands.clear();
+  stub.progressTitles = [];
+  stub.diagnosticCollections = [];
 }
 
 /** Lets pending promise callbacks run. */
