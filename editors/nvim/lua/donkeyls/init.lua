@@ -1,0 +1,712 @@
+-- donkeyls for Neovim: starts `donkeyls serve` for buffers inside a
+-- donkeylabs project and adds the commands a donkeylabs developer needs
+-- (regenerate types, restart or open the dev server, status). Works with
+-- Neovim's built-in client from 0.7 on; see :h donkeyls.
+local compat = require("donkeyls.compat")
+local config = require("donkeyls.config")
+local rootmod = require("donkeyls.root")
+local dev = require("donkeyls.dev")
+
+local M = {}
+
+M.commands = {
+  regenerate = "donkeyls.regenerate",
+  restart = "donkeyls.restart",
+}
+
+-- The codes that mean "the generated types are out of date".
+M.staleness_codes = {
+  ["stale-registry"] = true,
+  ["stale-context"] = true,
+  ["stale-schema"] = true,
+  ["stale-events"] = true,
+  ["stale-client"] = true,
+  ["types-missing"] = true,
+}
+
+local levels = vim.log.levels
+
+-- Everything the plugin remembers about the projects of this editor.
+local state = {
+  opts = nil, -- resolved setup() options; nil until setup()
+  clients = {}, -- root -> client id
+  info = {}, -- root -> { cmd, settings, server, started }
+  progress = {}, -- root -> token -> { title, message }
+  last = {}, -- root -> name -> { ok, at, ... }
+  stopping = {}, -- client id -> true while we stop it on purpose
+  shown = {}, -- messages shown once
+}
+
+local function notify(msg, level)
+  vim.schedule(function()
+    vim.notify("donkeyls: " .. msg, level or levels.INFO)
+  end)
+end
+
+local function notify_once(key, msg, level)
+  if state.shown[key] then
+    return
+  end
+  state.shown[key] = true
+  notify(msg, level)
+end
+
+local function project_name(root)
+  return vim.fn.fnamemodify(root, ":t")
+end
+
+local function record(root, name, entry)
+  state.last[root] = state.last[root] or {}
+  entry.at = os.time()
+  state.last[root][name] = entry
+end
+
+local function resolve_buf(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    return vim.api.nvim_get_current_buf()
+  end
+  return bufnr
+end
+
+local function buf_path(bufnr)
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.api.nvim_buf_get_option(bufnr, "buftype") ~= "" then
+    return nil
+  end
+  return rootmod.normalize(vim.api.nvim_buf_get_name(bufnr))
+end
+
+--- The resolved setup() options, nil before setup().
+function M.options()
+  return state.opts
+end
+
+--- The project root of a buffer (0 or nil: the current one), or nil.
+function M.root_for(bufnr)
+  local path = buf_path(resolve_buf(bufnr))
+  return path and rootmod.find(path) or nil
+end
+
+--- The running client of a project, or nil.
+function M.client(root)
+  local id = state.clients[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if client and not compat.is_stopped(client) then
+    return client
+  end
+  return nil
+end
+
+--- Every project with a running client, sorted.
+function M.roots()
+  local out = {}
+  for root in pairs(state.clients) do
+    if M.client(root) then
+      table.insert(out, root)
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+-- Open buffers of the project that have no unsaved changes are re-read
+-- after type generation, so generated files shown in a window (and the
+-- server's view of them, which follows open buffers) are the new ones.
+local function reload_unmodified(root)
+  local prefix = root .. "/"
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and not vim.api.nvim_buf_get_option(buf, "modified") then
+      local path = buf_path(buf)
+      if path and path:sub(1, #prefix) == prefix then
+        pcall(vim.cmd, "checktime " .. buf)
+      end
+    end
+  end
+end
+
+local function progress_handler(root)
+  return function(err, result, ctx, cfg)
+    local default = vim.lsp.handlers["$/progress"]
+    local ret
+    if default then
+      ret = default(err, result, ctx, cfg)
+    end
+    local value = type(result) == "table" and result.value or nil
+    if type(value) ~= "table" then
+      return ret
+    end
+    local all = state.progress[root] or {}
+    state.progress[root] = all
+    local key = tostring(result.token)
+    if value.kind == "begin" then
+      all[key] = { title = value.title or "", message = value.message }
+    elseif value.kind == "report" and all[key] then
+      all[key].message = value.message or all[key].message
+    elseif value.kind == "end" then
+      local done = all[key]
+      all[key] = nil
+      if done and done.title:find("regenerating types", 1, true) then
+        local msg = value.message or ""
+        record(root, "typegen", { ok = msg:find("^done") ~= nil, message = msg })
+        vim.schedule(function()
+          reload_unmodified(root)
+          compat.user_event("DonkeylsTypegenDone")
+        end)
+      end
+    end
+    return ret
+  end
+end
+
+local function execute_command_handler(root)
+  return function(err, result, ctx)
+    local params = type(ctx) == "table" and ctx.params or {}
+    local command = type(params) == "table" and params.command or "command"
+    local entry = { ok = err == nil, result = result }
+    if err then
+      entry.error = err.message or vim.inspect(err)
+      -- -32800: cancelled by the user (from the progress), nothing to say.
+      if err.code ~= -32800 then
+        notify(string.format("%s failed: %s", command, entry.error), levels.ERROR)
+      end
+    elseif command == M.commands.regenerate and type(result) == "table" then
+      -- A failed run was already reported by the server (showMessage).
+      entry.ok = result.exitCode == 0
+      if entry.ok then
+        notify(string.format("types regenerated in %s (%d ms)", project_name(root), result.durationMs or 0))
+      end
+    end
+    record(root, command, entry)
+    vim.schedule(function()
+      compat.user_event("DonkeylsCommandDone")
+    end)
+  end
+end
+
+local function client_config(root, cmd, settings)
+  local handlers = {
+    ["$/progress"] = progress_handler(root),
+    ["workspace/executeCommand"] = execute_command_handler(root),
+  }
+  return {
+    name = "donkeyls",
+    cmd = cmd,
+    cmd_cwd = root,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = project_name(root) } },
+    init_options = settings,
+    settings = { donkeyls = settings },
+    capabilities = config.capabilities(state.opts),
+    handlers = vim.tbl_extend("force", handlers, state.opts.handlers or {}),
+    on_attach = state.opts.on_attach,
+    on_init = function(_, result)
+      if state.info[root] and type(result) == "table" then
+        state.info[root].server = result.serverInfo
+      end
+    end,
+    on_exit = function(code, signal, client_id)
+      local on_purpose = state.stopping[client_id]
+      state.stopping[client_id] = nil
+      if state.clients[root] == client_id then
+        state.clients[root] = nil
+        state.progress[root] = nil
+      end
+      if not on_purpose and (code ~= 0 or (signal or 0) ~= 0) then
+        notify(
+          string.format(
+            "the language server for %s exited (code %d, signal %d); :DonkeyLspRestart starts it again",
+            project_name(root),
+            code or -1,
+            signal or 0
+          ),
+          levels.WARN
+        )
+      end
+    end,
+  }
+end
+
+local function start(root, bufnr)
+  local client = M.client(root)
+  if client then
+    if not vim.lsp.buf_is_attached(bufnr, client.id) then
+      vim.lsp.buf_attach_client(bufnr, client.id)
+    end
+    return client.id
+  end
+  local cmd, err = config.server_cmd(state.opts, root)
+  if not cmd then
+    notify_once("cmd:" .. err, err, levels.ERROR)
+    return nil
+  end
+  local settings, serr = config.settings_for(state.opts, root)
+  if serr then
+    notify_once("trusted:" .. root, serr, levels.WARN)
+  end
+  compat.patch_create_file_parents()
+  state.info[root] = { cmd = cmd, settings = settings, started = os.time() }
+  local id = compat.start(client_config(root, cmd, settings), bufnr, function(c)
+    return c.name == "donkeyls" and c.config.root_dir == root
+  end)
+  if not id then
+    notify_once("start:" .. root, "could not start " .. table.concat(cmd, " "), levels.ERROR)
+    return nil
+  end
+  state.clients[root] = id
+  return id
+end
+
+--- Attaches a buffer to its project's server, starting the server first if
+--- needed. Returns the client id, or nil when the buffer is in no project.
+function M.attach(bufnr)
+  if not state.opts then
+    return nil
+  end
+  bufnr = resolve_buf(bufnr)
+  local path = buf_path(bufnr)
+  local root = path and rootmod.find(path)
+  if not root then
+    return nil
+  end
+  return start(root, bufnr)
+end
+
+local function wants_filetype(ft)
+  return vim.tbl_contains(state.opts.filetypes, ft)
+end
+
+--- Sends new settings to every running server (and keeps them for servers
+--- started later). Trust is taken from start-up only, so a change of trust
+--- restarts the servers.
+function M.update_settings(settings)
+  local opts, err = config.resolve(vim.tbl_extend("force", {}, state.opts or {}, { settings = settings }))
+  if not opts then
+    notify(err, levels.ERROR)
+    return false
+  end
+  state.opts = opts
+  for _, root in ipairs(M.roots()) do
+    local client = M.client(root)
+    local new = config.settings_for(opts, root)
+    local old = state.info[root] and state.info[root].settings or {}
+    if (new.trusted ~= false) ~= (old.trusted ~= false) then
+      M.restart_server(root)
+    else
+      state.info[root].settings = new
+      client.config.settings = { donkeyls = new }
+      compat.notify(client, "workspace/didChangeConfiguration", { settings = { donkeyls = new } })
+    end
+  end
+  return true
+end
+
+--- Configures the plugin; see :h donkeyls-setup.
+function M.setup(user)
+  local opts, err = config.resolve(user)
+  if not opts then
+    vim.notify("donkeyls: " .. err, levels.ERROR)
+    return false
+  end
+  local again = state.opts ~= nil
+  state.opts = opts
+  require("donkeyls.commands").define()
+  local group = vim.api.nvim_create_augroup("donkeyls", { clear = true })
+  if opts.autostart then
+    vim.api.nvim_create_autocmd("FileType", {
+      group = group,
+      pattern = opts.filetypes,
+      desc = "donkeyls: start the language server for donkeylabs projects",
+      callback = function(args)
+        M.attach(args.buf)
+      end,
+    })
+    for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(buf) and wants_filetype(vim.api.nvim_buf_get_option(buf, "filetype")) then
+        M.attach(buf)
+      end
+    end
+  end
+  if again then
+    M.update_settings(opts.settings)
+  end
+  return true
+end
+
+-- Runs fn(root) for the project of the current buffer, else the only
+-- running one, else the one the user picks.
+local function with_project(what, fn)
+  local root = M.root_for(0)
+  if root then
+    return fn(root)
+  end
+  local roots = M.roots()
+  for _, r in ipairs(dev.roots()) do
+    if not vim.tbl_contains(roots, r) then
+      table.insert(roots, r)
+    end
+  end
+  if #roots == 1 then
+    return fn(roots[1])
+  end
+  if #roots == 0 then
+    notify(what .. ": the current buffer is in no donkeylabs project (no donkeylabs.config.ts above it)", levels.WARN)
+    return
+  end
+  vim.ui.select(roots, { prompt = "donkeyls: " .. what .. " for which project?" }, function(choice)
+    if choice then
+      fn(choice)
+    end
+  end)
+end
+
+local function running_client(root, what)
+  local client = M.client(root)
+  if not client then
+    notify(
+      string.format("%s: the language server is not running for %s (open one of its TypeScript files)", what, root),
+      levels.WARN
+    )
+  end
+  return client
+end
+
+local function execute(root, command)
+  local client = running_client(root, command)
+  if not client then
+    return false
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  -- No handler: the client's own one records and reports the answer.
+  compat.request(client, "workspace/executeCommand", { command = command, arguments = { root } }, nil, bufnr)
+  return true
+end
+
+--- Regenerates the generated types of a project (the server runs its
+--- typegen command). root: nil for the current project.
+function M.regenerate(root)
+  if root then
+    return execute(root, M.commands.regenerate)
+  end
+  with_project("regenerate types", function(r)
+    execute(r, M.commands.regenerate)
+  end)
+end
+
+-- Trust as the server sees it: a project whose settings say trusted = false
+-- runs none of its own code from the editor.
+local function trusted(root, what)
+  local settings = config.settings_for(state.opts or config.defaults, root)
+  if settings.trusted == false then
+    notify(
+      string.format(
+        "%s runs this project's own code, and %s is not trusted (settings.trusted); nothing was run",
+        what,
+        root
+      ),
+      levels.WARN
+    )
+    return false
+  end
+  return true
+end
+
+local function dev_command(root)
+  local opts = state.opts or config.defaults
+  -- The dev supervisor is the same binary as the server.
+  local cmd, err = config.server_cmd(opts, root)
+  if not cmd then
+    notify(err, levels.ERROR)
+    return nil
+  end
+  return dev.command(cmd[1], opts, config.settings_for(opts, root), root)
+end
+
+--- Opens `donkeyls dev` for a project in a terminal split, or shows the
+--- one already running.
+function M.dev(root)
+  local function open(r)
+    if not trusted(r, ":DonkeyDev") then
+      return
+    end
+    local cmd = dev_command(r)
+    if not cmd then
+      return
+    end
+    local _, err = dev.open(r, cmd, (state.opts or config.defaults).dev.open)
+    if err then
+      notify(err, levels.ERROR)
+    end
+  end
+  if root then
+    return open(root)
+  end
+  with_project("start the dev server", open)
+end
+
+--- Restarts a project's dev server through the `donkeyls dev` supervisor
+--- (wherever it was started). Without a language server, a dev terminal
+--- opened here is restarted instead.
+function M.restart(root)
+  local function run(r)
+    if not trusted(r, ":DonkeyRestart") then
+      return false
+    end
+    if M.client(r) then
+      return execute(r, M.commands.restart)
+    end
+    if dev.get(r) then
+      dev.stop(r)
+      M.dev(r)
+      return true
+    end
+    running_client(r, "restart the dev server")
+    return false
+  end
+  if root then
+    return run(root)
+  end
+  with_project("restart the dev server", run)
+end
+
+--- Stops and starts the language server of a project, re-reading settings.
+function M.restart_server(root)
+  local function run(r)
+    local client = M.client(r)
+    local bufs = {}
+    if client then
+      for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+        if vim.api.nvim_buf_is_loaded(buf) and vim.lsp.buf_is_attached(buf, client.id) then
+          table.insert(bufs, buf)
+        end
+      end
+      state.stopping[client.id] = true
+      compat.stop(client)
+      vim.wait(5000, function()
+        return compat.is_stopped(client)
+      end, 20)
+      if not compat.is_stopped(client) then
+        compat.stop(client, true)
+      end
+      state.clients[r] = nil
+    end
+    if #bufs == 0 then
+      local cur = vim.api.nvim_get_current_buf()
+      if M.root_for(cur) == r then
+        bufs = { cur }
+      end
+    end
+    for _, buf in ipairs(bufs) do
+      start(r, buf)
+    end
+    if #bufs == 0 then
+      notify("the language server of " .. r .. " starts with the next TypeScript file you open there")
+    end
+  end
+  if root then
+    return run(root)
+  end
+  with_project("restart the language server", run)
+end
+
+local function count_diagnostics(root)
+  local client = M.client(root)
+  local out = { stale = 0, restart = 0, total = 0, by_code = {} }
+  if not client then
+    return out
+  end
+  for _, d in ipairs(vim.diagnostic.get(nil, { namespace = compat.diagnostic_namespace(client.id) })) do
+    local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
+    code = code and tostring(code) or "?"
+    out.total = out.total + 1
+    out.by_code[code] = (out.by_code[code] or 0) + 1
+    if M.staleness_codes[code] then
+      out.stale = out.stale + 1
+    elseif code == "restart-required" then
+      out.restart = out.restart + 1
+    end
+  end
+  return out
+end
+
+--- What the plugin knows about a project, as a table (for statuslines and
+--- scripts). root: nil for the current project.
+function M.status(root)
+  root = root or M.root_for(0) or M.roots()[1]
+  if not root then
+    return nil
+  end
+  local client = M.client(root)
+  local info = state.info[root] or {}
+  local busy = {}
+  for _, p in pairs(state.progress[root] or {}) do
+    table.insert(busy, p.message and (p.title .. ": " .. p.message) or p.title)
+  end
+  table.sort(busy)
+  local d = count_diagnostics(root)
+  local types = "unknown"
+  if client then
+    types = "up to date"
+    if d.stale > 0 then
+      types = "stale"
+    end
+    for _, b in ipairs(busy) do
+      if b:find("regenerating types", 1, true) then
+        types = "generating"
+      end
+    end
+  end
+  local t = dev.get(root)
+  return {
+    root = root,
+    running = client ~= nil,
+    client_id = client and client.id or nil,
+    server = info.server,
+    cmd = info.cmd,
+    settings = info.settings,
+    types = types,
+    diagnostics = d,
+    busy = busy,
+    last = state.last[root] or {},
+    dev = t and { buf = t.buf, job = t.job } or nil,
+  }
+end
+
+--- A short text for a statusline: "types: stale (2)", "types: generating".
+function M.statusline(bufnr)
+  local root = M.root_for(bufnr)
+  local s = root and M.status(root)
+  if not s or not s.running then
+    return ""
+  end
+  local text = "types: " .. s.types
+  if s.types == "stale" then
+    text = string.format("types: stale (%d)", s.diagnostics.stale)
+  end
+  if s.diagnostics.restart > 0 then
+    text = text .. " | dev: restart needed"
+  end
+  return text
+end
+
+local function describe_last(entry)
+  if not entry then
+    return nil
+  end
+  local when = os.date("%H:%M:%S", entry.at)
+  if entry.error then
+    return string.format("failed at %s: %s", when, entry.error)
+  end
+  local r = entry.result
+  if type(r) == "table" and r.exitCode ~= nil then
+    return string.format("%s at %s (exit %d, %d ms)", entry.ok and "ok" or "failed", when, r.exitCode, r.durationMs or 0)
+  end
+  if entry.message then
+    return string.format("%s at %s (%s)", entry.ok and "ok" or "failed", when, entry.message)
+  end
+  return string.format("%s at %s", entry.ok and "ok" or "failed", when)
+end
+
+--- The lines :DonkeyStatus shows.
+function M.status_lines(root)
+  local s = M.status(root)
+  if not s then
+    return { "donkeyls: the current buffer is in no donkeylabs project, and no project is open" }
+  end
+  local lines = { string.format("donkeyls: %s (%s)", project_name(s.root), s.root) }
+  if s.running then
+    local version = s.server and s.server.version and (" " .. s.server.version) or ""
+    table.insert(lines, string.format("  server: running (client %d, donkeyls%s)", s.client_id, version))
+  else
+    table.insert(lines, "  server: not running")
+  end
+  if s.cmd then
+    table.insert(lines, "  command: " .. table.concat(s.cmd, " "))
+  end
+  local set = s.settings or {}
+  local tg = type(set.typegen) == "table" and set.typegen or {}
+  table.insert(
+    lines,
+    string.format(
+      "  settings: typegen.command=%s typegen.onSave=%s typegen.timeout=%s trusted=%s",
+      tg.command or "(the project's gen:types)",
+      tg.onSave or "whenStale",
+      tg.timeout or "120s",
+      tostring(set.trusted ~= false)
+    )
+  )
+  local types = "  types: " .. s.types
+  if s.types == "stale" then
+    local codes = {}
+    for code, n in pairs(s.diagnostics.by_code) do
+      if M.staleness_codes[code] then
+        table.insert(codes, string.format("%s %d", code, n))
+      end
+    end
+    table.sort(codes)
+    types = types .. " (" .. table.concat(codes, ", ") .. ")"
+  end
+  table.insert(lines, types)
+  for _, b in ipairs(s.busy) do
+    table.insert(lines, "  working: " .. b)
+  end
+  local last = describe_last(s.last[M.commands.regenerate])
+  if last then
+    table.insert(lines, "  last regenerate: " .. last)
+  end
+  last = describe_last(s.last.typegen)
+  if last then
+    table.insert(lines, "  last typegen run: " .. last)
+  end
+  if s.dev then
+    table.insert(lines, string.format("  dev: running in terminal buffer %d", s.dev.buf))
+  else
+    table.insert(lines, "  dev: no `donkeyls dev` terminal opened here (:DonkeyDev)")
+  end
+  if s.diagnostics.restart > 0 then
+    table.insert(lines, "  dev server has old code loaded: :DonkeyRestart")
+  end
+  if state.opts and state.opts.log_file then
+    table.insert(lines, "  log: " .. vim.fn.expand(state.opts.log_file))
+  end
+  return lines
+end
+
+--- Shows the status of the current project (:DonkeyStatus).
+function M.show_status(root)
+  local chunks = {}
+  for i, line in ipairs(M.status_lines(root)) do
+    table.insert(chunks, { (i > 1 and "\n" or "") .. line })
+  end
+  vim.api.nvim_echo(chunks, true, {})
+end
+
+--- Stops every server and dev terminal this plugin started (used on exit
+--- and by tests); waits up to timeout_ms for them to end.
+function M.stop_all(timeout_ms)
+  timeout_ms = timeout_ms or 5000
+  for _, r in ipairs(dev.roots()) do
+    dev.stop(r, timeout_ms)
+  end
+  local clients = {}
+  for _, r in ipairs(M.roots()) do
+    local c = M.client(r)
+    state.stopping[c.id] = true
+    compat.stop(c)
+    table.insert(clients, c)
+  end
+  local stopped = vim.wait(timeout_ms, function()
+    for _, c in ipairs(clients) do
+      if not compat.is_stopped(c) then
+        return false
+      end
+    end
+    return true
+  end, 20)
+  if not stopped then
+    for _, c in ipairs(clients) do
+      compat.stop(c, true)
+    end
+  end
+  return stopped
+end
+
+return M

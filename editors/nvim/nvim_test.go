@@ -1,0 +1,440 @@
+// Package nvim_test runs the Neovim plugin in a real headless Neovim against
+// the real donkeyls binary and a fixture project: each test materializes a
+// project, starts `nvim --headless -u NONE` with the plugin on the
+// runtimepath and one Lua scenario from test/, and reports the step that
+// failed, what it expected and what came.
+package nvim_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/testenv"
+)
+
+// scenarioTimeout bounds one Neovim run; every wait inside the scenario has
+// its own, shorter, timeout, so this only fires when Neovim itself hangs.
+const scenarioTimeout = 3 * time.Minute
+
+// exitSkip is the exit code a scenario uses to say that what it tests is not
+// available in this server (it prints why).
+const exitSkip = 77
+
+func pluginDir() string { return filepath.Join(testenv.RepoRoot(), "editors", "nvim") }
+
+// syncBuffer collects Neovim's output from two pipes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// run is one finished scenario.
+type run struct {
+	output  string
+	logPath string
+	result  string // the scenario's result file, "" if it wrote none
+}
+
+// scenario runs test/<name>.lua in headless Neovim with the given project
+// and environment. It fails the test with the scenario's own report when
+// Neovim exits non-zero, and kills Neovim (and everything it started) when
+// it outlives scenarioTimeout.
+func scenario(t *testing.T, name, root string, env map[string]string) run {
+	t.Helper()
+	nvim := testenv.Nvim(t)
+	bin := testenv.Binary(t)
+
+	tmp := t.TempDir()
+	logPath := filepath.Join(tmp, "donkeyls.log")
+	resultPath := filepath.Join(tmp, "result.json")
+	script := filepath.Join(pluginDir(), "test", name+".lua")
+
+	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"--cmd", "set rtp^="+pluginDir(),
+		"-c", "luafile "+script)
+	cmd.Dir = root
+	// A home of its own: no user config, shada, swap or LSP log leaks in
+	// or out.
+	home := filepath.Join(tmp, "home")
+	cmd.Env = append(os.Environ(),
+		"HOME="+home,
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_STATE_HOME="+filepath.Join(home, "state"),
+		"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+		"DONKEYLS_TEST_ROOT="+root,
+		"DONKEYLS_TEST_BIN="+bin,
+		"DONKEYLS_TEST_LOG="+logPath,
+		"DONKEYLS_TEST_RESULT="+resultPath,
+	)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	// Its own process group, so a timeout kills the language server and
+	// any dev supervisor with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	cmd.Stderr = out
+
+	err := cmd.Run()
+	pgid := 0
+	if cmd.Process != nil {
+		pgid = cmd.Process.Pid
+	}
+	t.Cleanup(func() {
+		if pgid > 0 {
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+	})
+	r := run{output: out.String(), logPath: logPath}
+	if b, rerr := os.ReadFile(resultPath); rerr == nil {
+		r.result = string(b)
+	}
+
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("scenario %s: Neovim did not finish within %s and was killed; its output (the last STEP is where it hung):\n%s%s",
+			name, scenarioTimeout, indent(r.output), logTail(logPath))
+	case errors.As(err, &ee) && ee.ExitCode() == exitSkip:
+		t.Skipf("scenario %s skipped: %s", name, lastLine(r.output))
+	case err != nil:
+		t.Fatalf("scenario %s failed (%v):\n%s%s", name, err, indent(r.output), logTail(logPath))
+	}
+	if !strings.Contains(r.output, "PASS") {
+		t.Fatalf("scenario %s exited 0 without reporting PASS:\n%s", name, indent(r.output))
+	}
+	t.Logf("scenario %s:\n%s", name, indent(r.output))
+	waitGroupGone(t, pgid)
+	return r
+}
+
+// waitGroupGone checks that quitting Neovim left no process of its group
+// behind (the language server exits when the editor does).
+func waitGroupGone(t *testing.T, pgid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("processes of Neovim's group %d still run 10s after it quit:\n%s", pgid, groupMembers(pgid))
+}
+
+func groupMembers(pgid int) string {
+	out, _ := exec.Command("ps", "-o", "pid,pgid,stat,args", "-g", fmt.Sprint(pgid)).CombinedOutput()
+	return string(out)
+}
+
+func indent(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return "    (no output)\n"
+	}
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ") + "\n"
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func logTail(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 60 {
+		lines = lines[len(lines)-60:]
+	}
+	return "donkeyls log (tail):\n" + indent(strings.Join(lines, "\n"))
+}
+
+// staleBookshop copies examples/bookshop as it is (its registry and one
+// plugin schema are stale) and writes a typegen script that rewrites those
+// outputs with what `donkeylabs generate` writes (the fresh overlay); the
+// real generator cannot run here, the framework is not installable.
+func staleBookshop(t *testing.T) (root, regen string) {
+	t.Helper()
+	root = filepath.Join(t.TempDir(), "bookshop")
+	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "examples", "bookshop"), root)
+	fresh := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, fresh)
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\nset -e\necho 'Generating types...'\n")
+	for _, o := range []string{".@donkeylabs/server/registry.d.ts", "src/server/plugins/orders/schema.ts"} {
+		fmt.Fprintf(&b, "cp %q %q\n", filepath.Join(fresh, o), filepath.Join(root, o))
+	}
+	b.WriteString("echo 'Generated registry.d.ts, context.d.ts and 4 plugin schemas'\n")
+	script := filepath.Join(t.TempDir(), "generate.sh")
+	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return root, "sh " + script
+}
+
+// freshBookshop is the example with its outputs regenerated.
+func freshBookshop(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "bookshop")
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	return root
+}
+
+// TestRegenerateClearsStaleRegistry: the issue's first half. The plugin
+// file shows stale-registry at the ndjson handler key (61:7); "Regenerate
+// types" from Neovim's code action menu runs the typegen command through
+// the server, and the diagnostic clears.
+func TestRegenerateClearsStaleRegistry(t *testing.T) {
+	root, regen := staleBookshop(t)
+	scenario(t, "regenerate", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
+	b, err := os.ReadFile(filepath.Join(root, "src/server/plugins/orders/schema.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "notes: string | null;") {
+		t.Errorf("after regenerating, orders/schema.ts lacks the notes column; the typegen command did not run")
+	}
+}
+
+// extractResult is what the extract scenario reports about the action it
+// applied.
+type extractResult struct {
+	Title   string `json:"title"`
+	Kind    string `json:"kind"`
+	Via     string `json:"via"` // "edit" or "command"
+	Created []string
+	Applied []struct {
+		Applied       bool   `json:"applied"`
+		FailureReason string `json:"failureReason"`
+	} `json:"applyEdits"`
+	CommandOK *bool `json:"commandOk"`
+}
+
+// TestExtractToPlugin: the issue's second half. On route admin.salesReport,
+// which queries ctx.db directly, the refactor.extract action creates a
+// plugin holding the query, makes the route call it and registers the
+// plugin in the server entry; Neovim applies the edit (when the server
+// sends it with workspace/applyEdit, Neovim's own reply must satisfy it).
+func TestExtractToPlugin(t *testing.T) {
+	root := freshBookshop(t)
+	before := pluginDirs(t, root)
+	r := scenario(t, "extract", root, nil)
+
+	var res extractResult
+	if err := json.Unmarshal([]byte(r.result), &res); err != nil {
+		t.Fatalf("the scenario's result %q: %v", r.result, err)
+	}
+	t.Logf("applied %q (%s) via %s", res.Title, res.Kind, res.Via)
+	if res.Via == "command" {
+		if len(res.Applied) == 0 {
+			t.Errorf("the action ran a command, but the server never sent workspace/applyEdit")
+		}
+		for _, a := range res.Applied {
+			if !a.Applied {
+				t.Errorf("Neovim did not apply the server's edit: %s", a.FailureReason)
+			}
+		}
+		if res.CommandOK == nil || !*res.CommandOK {
+			t.Errorf("the extract command failed after Neovim answered workspace/applyEdit (see the scenario output)")
+		}
+	}
+
+	after := pluginDirs(t, root)
+	var added []string
+	for _, d := range after {
+		if !contains(before, d) {
+			added = append(added, d)
+		}
+	}
+	if len(added) != 1 {
+		t.Fatalf("plugin folders before %v, after %v: want exactly one new plugin", before, after)
+	}
+	name := added[0]
+	plugin := read(t, filepath.Join(root, "src/server/plugins", name, "index.ts"))
+	export := regexp.MustCompile(`export\s+const\s+(\w+Plugin)\s*=\s*createPlugin`).FindStringSubmatch(plugin)
+	if export == nil {
+		t.Fatalf("the new plugin %s/index.ts has no `export const xPlugin = createPlugin...` (the generator would not find it):\n%s", name, plugin)
+	}
+	if !strings.Contains(plugin, fmt.Sprintf("name: %q", name)) {
+		t.Errorf("the new plugin does not declare name: %q:\n%s", name, plugin)
+	}
+	for _, moved := range []string{`selectFrom("orders")`, `"total_cents"`, `"cancelled"`} {
+		if !strings.Contains(plugin, moved) {
+			t.Errorf("the new plugin lacks the moved query part %s:\n%s", moved, plugin)
+		}
+	}
+
+	route := read(t, filepath.Join(root, "src/server/routes/admin.ts"))
+	report := routeText(route, "salesReport")
+	if strings.Contains(report, "ctx.db") || strings.Contains(report, "selectFrom") {
+		t.Errorf("route salesReport still queries the database itself:\n%s", report)
+	}
+	if !strings.Contains(report, "ctx.plugins."+name+".") {
+		t.Errorf("route salesReport does not call ctx.plugins.%s:\n%s", name, report)
+	}
+
+	entry := read(t, filepath.Join(root, "src/server/index.ts"))
+	if !regexp.MustCompile(`import\s*\{\s*` + export[1] + `\s*\}\s*from\s*"\./plugins/` + name + `(/index(\.ts)?)?"`).MatchString(entry) {
+		t.Errorf("the server entry does not import %s from ./plugins/%s:\n%s", export[1], name, entry)
+	}
+	if !regexp.MustCompile(`\.registerPlugin\(\s*` + export[1] + `\s*\)`).MatchString(entry) {
+		t.Errorf("the server entry does not register %s:\n%s", export[1], entry)
+	}
+}
+
+// TestOnSaveTypegen: typegen.onSave = "always" reaches the server, so
+// writing the stale plugin buffer runs the typegen command and the
+// diagnostic clears without any command.
+func TestOnSaveTypegen(t *testing.T) {
+	root, regen := staleBookshop(t)
+	scenario(t, "onsave", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
+}
+
+// TestCommands: :DonkeyDev opens `donkeyls dev` in a terminal split,
+// :DonkeyRestart restarts it through the supervisor, :DonkeyStatus reports
+// it, :DonkeyRegenerate in an untrusted project is refused with the server's
+// reason, and a buffer outside any project starts nothing.
+func TestCommands(t *testing.T) {
+	root := freshBookshop(t)
+	untrusted := freshBookshop(t)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "loose.ts"), []byte("export const x = 1;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(t.TempDir(), "dev-starts")
+	scenario(t, "commands", root, map[string]string{
+		"DONKEYLS_TEST_UNTRUSTED": untrusted,
+		"DONKEYLS_TEST_OUTSIDE":   outside,
+		"DONKEYLS_TEST_MARKER":    marker,
+	})
+	// Quitting Neovim ends the dev terminal, and the supervisor takes its
+	// server group with it.
+	pids := strings.Fields(read(t, marker))
+	if len(pids) != 2 {
+		t.Fatalf("dev server starts %v, want 2 (the first and the restart)", pids)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range pids {
+		var pid int
+		if _, err := fmt.Sscan(p, &pid); err != nil {
+			t.Fatalf("marker line %q: %v", p, err)
+		}
+		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("dev server %d still runs after Neovim quit", pid)
+		}
+	}
+}
+
+// TestSetupAndRoots: option validation messages and project root finding
+// (config file, flat layout, node_modules, nested projects).
+func TestSetupAndRoots(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"app/donkeylabs.config.ts":                       "export default {}\n",
+		"app/src/server/plugins/users/index.ts":          "export const usersPlugin = 1;\n",
+		"app/node_modules/@donkeylabs/server/index.ts":   "export {};\n",
+		"app/packages/admin/donkeylabs.config.ts":        "export default {}\n",
+		"app/packages/admin/src/server/index.ts":         "export {};\n",
+		"legacy/plugins/users/index.ts":                  "export const usersPlugin = 1;\n",
+		"legacy/registry.d.ts":                           "// generated\n",
+		"plain/src/index.ts":                             "export {};\n",
+		"plain/plugins/x/index.ts":                       "export {};\n",
+		"app/src/server/plugins/users/migrations/a.ts":   "export {};\n",
+		"legacy/plugins/users/migrations/001_initial.ts": "export {};\n",
+	}
+	for p, content := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scenario(t, "setup", dir, nil)
+}
+
+func pluginDirs(t *testing.T, root string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(root, "src/server/plugins"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	return string(b)
+}
+
+// routeText is the text of route name's call, up to the next route.
+func routeText(src, name string) string {
+	start := strings.Index(src, `.route("`+name+`")`)
+	if start < 0 {
+		return ""
+	}
+	rest := src[start+1:]
+	if end := strings.Index(rest, `.route("`); end >= 0 {
+		return src[start : start+1+end]
+	}
+	return src[start:]
+}
