@@ -8,6 +8,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
@@ -39,6 +40,8 @@ type ActionRequest struct {
 	Snapshot Snapshot
 	Findings []analysis.Finding
 	Doc      *text.Document
+	// Source reads every open buffer (as of the request) over the disk.
+	Source project.Source
 }
 
 // CodeAction is an action in analysis terms; the server turns it into the
@@ -50,6 +53,10 @@ type CodeAction struct {
 	Edit      *analysis.WorkspaceEdit
 	Command   *analysis.CommandRef
 	Preferred bool
+	// Disabled, when set, says why the action cannot run; clients that
+	// support it show the action greyed out with the reason, others never
+	// see it.
+	Disabled string
 }
 
 func (s *Server) actionKinds() []string {
@@ -94,6 +101,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		Diagnostics: p.Context.Diagnostics,
 		Snapshot:    snap,
 		Doc:         doc,
+		Source:      s.overlay(),
 	}
 	for _, k := range p.Context.Only {
 		areq.Only = append(areq.Only, string(k))
@@ -170,6 +178,12 @@ func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]i
 	out := []codeAction{}
 	for _, a := range actions {
 		w := codeAction{Title: a.Title, Kind: a.Kind, IsPreferred: a.Preferred}
+		if a.Disabled != "" {
+			if !c.disabledActions {
+				continue
+			}
+			w.Disabled = &disabledReason{Reason: a.Disabled}
+		}
 		for _, f := range a.Findings {
 			w.Diagnostics = append(w.Diagnostics, s.toDiagnostic(f))
 		}
@@ -261,6 +275,9 @@ func (findingActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 			out = append(out, CodeAction{Title: fix.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Edit: &edit, Preferred: i == 0})
 		}
 		for _, cmd := range f.Commands {
+			if cmd.Command == analysis.CommandExtractPlugin {
+				continue // offered with its whole edit by extractActions
+			}
 			key := cmd.Command + "\x00" + cmd.Root
 			if i, ok := cmdIndex[key]; ok {
 				out[i].Findings = append(out[i].Findings, f)

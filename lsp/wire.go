@@ -45,6 +45,7 @@ type clientCapabilities struct {
 	TextDocument struct {
 		CodeAction *struct {
 			CodeActionLiteralSupport json.RawMessage `json:"codeActionLiteralSupport"`
+			DisabledSupport          bool            `json:"disabledSupport"`
 		} `json:"codeAction"`
 	} `json:"textDocument"`
 }
@@ -73,6 +74,7 @@ type caps struct {
 	dynamicConfig     bool
 	dynamicWatch      bool
 	codeActionLiteral bool
+	disabledActions   bool
 	applyEdit         bool
 }
 
@@ -83,6 +85,7 @@ func (c clientCapabilities) conclude() caps {
 		applyEdit:         c.Workspace.ApplyEdit,
 		codeActionLiteral: c.TextDocument.CodeAction != nil && len(c.TextDocument.CodeAction.CodeActionLiteralSupport) > 0 && string(c.TextDocument.CodeAction.CodeActionLiteralSupport) != "null",
 	}
+	out.disabledActions = out.codeActionLiteral && c.TextDocument.CodeAction.DisabledSupport
 	if we := c.Workspace.WorkspaceEdit; we != nil {
 		out.documentChanges = we.DocumentChanges
 		for _, op := range we.ResourceOperations {
@@ -137,6 +140,11 @@ type codeAction struct {
 	IsPreferred bool                  `json:"isPreferred,omitempty"`
 	Edit        *workspaceEdit        `json:"edit,omitempty"`
 	Command     *protocol.Command     `json:"command,omitempty"`
+	Disabled    *disabledReason       `json:"disabled,omitempty"`
+}
+
+type disabledReason struct {
+	Reason string `json:"reason"`
 }
 
 // applyEditResult is workspace/applyEdit's real reply shape.
