@@ -138,3 +138,40 @@ test('Restart Language Server replaces the process', async (t) => {
   // The old process is gone, not orphaned.
   assert.throws(() => execFileSync('kill', ['-0', String(pid)], { stdio: 'ignore' }));
 });
+
+test('Restricted Mode: the server\'s own commands, as a quick fix runs them, are refused; granting trust restarts the server and they run', async (t) => {
+  if (notBuilt) return t.skip('donkeyls serve is not built yet');
+  stub.trusted = false;
+  stub.config['donkeyls.typegen.command'] = 'touch typegen-trusted';
+  const marker = join(root, 'typegen-trusted');
+  rmSync(marker, { force: true });
+  const { types } = await start();
+  await waitFor(() => staleText.test(types.text), () => `"types: stale (N)"; it showed ${JSON.stringify(types.history)}`);
+  // vscode-languageclient registered the server's commands as VS Code commands.
+  const serverRegenerate = await waitFor(() => stub.commands.get('donkeyls.regenerate'), () => 'the client to register donkeyls.regenerate');
+  await serverRegenerate(root);
+  assert.equal(existsSync(marker), false, 'typegen ran in Restricted Mode');
+  assert.ok(stub.messages.some((m) => m.kind === 'warning' && /Restricted Mode/.test(m.message)), JSON.stringify(stub.messages));
+  const [untrustedPid] = serverPids();
+
+  stub.trusted = true;
+  stub.grantTrust.fire();
+  await waitFor(() => serverPids().length === 1 && serverPids()[0] !== untrustedPid, () => `a new server after trust was granted; found ${serverPids().join(', ')}`);
+  await waitFor(() => staleText.test(types.text), () => `stale again after the restart; it showed ${JSON.stringify(types.history)}`);
+  await waitFor(() => stub.commands.get('donkeyls.regenerate'), () => 'the new client to register donkeyls.regenerate');
+  await stub.commands.get('donkeyls.regenerate')!(root);
+  assert.ok(existsSync(marker), 'typegen did not run once the workspace was trusted');
+});
+
+test('Start Dev Server runs donkeyls dev for the project in a terminal', async (t) => {
+  if (notBuilt) return t.skip('donkeyls serve is not built yet');
+  stub.config['donkeyls.dev.args'] = ['--port', '3000'];
+  const { dev } = await start();
+  await stub.commands.get(COMMANDS.startDev)!();
+  assert.equal(stub.terminals.length, 1);
+  assert.equal(stub.terminals[0].options.shellPath, binary);
+  assert.deepEqual(stub.terminals[0].options.shellArgs, ['dev', '--port', '3000', root]);
+  assert.equal(dev.text, '$(vm-running) dev: running');
+  stub.terminals[0].exit(0);
+  assert.equal(dev.text, '$(debug-start) dev: stopped');
+});
