@@ -73,6 +73,12 @@ function config(scope?: vscode.ConfigurationScope): vscode.WorkspaceConfiguratio
   return vscode.workspace.getConfiguration('donkeyls', scope);
 }
 
+/** A string setting; anything else a hand-edited settings.json holds reads as unset. */
+function stringSetting(key: string): string {
+  const v = config().get<unknown>(key, '');
+  return typeof v === 'string' ? v : '';
+}
+
 // Waiting this long after generation ends lets a failure message, which the
 // server may send just after its progress ends, cancel a TypeScript restart.
 const TS_RESTART_DELAY_MS = 1500;
@@ -85,6 +91,7 @@ export class DonkeyExtension implements vscode.Disposable {
   private readonly trust = new TrustGate((m) => this.log(m));
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly projects = new Set<string>();
+  private readonly reportedProblems = new Set<string>();
   private model: Model;
   private client: LanguageClient | undefined;
   private clientHooks: vscode.Disposable[] = [];
@@ -181,7 +188,12 @@ export class DonkeyExtension implements vscode.Disposable {
     const scope = scopeUri !== undefined ? vscode.Uri.parse(scopeUri) : undefined;
     const c = config(scope);
     const { settings, problems } = serverSettings(<T>(key: string, fallback: T) => c.get<T>(key, fallback), vscode.workspace.isTrusted);
-    for (const p of problems) this.log(`settings: ${p}`);
+    for (const p of problems) {
+      // Asked for on every configuration request: say each problem once.
+      if (this.reportedProblems.has(p)) continue;
+      this.reportedProblems.add(p);
+      this.log(`settings: ${p}`);
+    }
     return settings;
   }
 
@@ -210,7 +222,7 @@ export class DonkeyExtension implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const res = resolveBinary(
       {
-        configured: config().get<string>('path', ''),
+        configured: stringSetting('path'),
         workspaceFolder: folder,
         extensionPath: this.context.extensionPath,
         platform: process.platform,
@@ -241,7 +253,7 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   private createClient(binary: string): LanguageClient {
-    const launch = serverLaunch(binary, config().get<string>('server.logFile', ''));
+    const launch = serverLaunch(binary, stringSetting('server.logFile'));
     const serverOptions: ServerOptions = {
       run: { command: launch.command, args: launch.args },
       debug: { command: launch.command, args: launch.args },

@@ -121,3 +121,11 @@ test('Restricted Mode: project commands explain themselves and run nothing', asy
   // The status items say so too.
   assert.match(stub.statusItems[0].tooltip ?? '', /Restricted Mode/);
 });
+
+test('a hand-edited donkeyls.path that is not a string reads as unset', async () => {
+  stub.workspaceFolders = [dir];
+  stub.files = [join(shop, 'donkeylabs.config.ts')];
+  stub.config['donkeyls.path'] = { not: 'a path' };
+  await activate();
+  assert.match(stub.messages[0]?.message ?? '', /no donkeyls binary for/);
+});
