@@ -1,0 +1,321 @@
+package lsp_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/testenv"
+	"github.com/donkeyls/donkeyls/lsp/lsptest"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// extractAction is the part of a CodeAction the test reads.
+type extractAction struct {
+	Title       string `json:"title"`
+	Kind        string `json:"kind"`
+	IsPreferred bool   `json:"isPreferred"`
+	Diagnostics []struct {
+		Code string `json:"code"`
+	} `json:"diagnostics"`
+	Disabled *struct {
+		Reason string `json:"reason"`
+	} `json:"disabled"`
+	Command *struct {
+		Command string `json:"command"`
+	} `json:"command"`
+	Edit *wireEdit `json:"edit"`
+}
+
+type wireEdit struct {
+	DocumentChanges []json.RawMessage `json:"documentChanges"`
+}
+
+type wireTextEdit struct {
+	Range struct {
+		Start struct{ Line, Character int } `json:"start"`
+		End   struct{ Line, Character int } `json:"end"`
+	} `json:"range"`
+	NewText string `json:"newText"`
+}
+
+// serveBinary starts the real binary on a pipe and returns its client.
+func serveBinary(t *testing.T) *lsptest.Client {
+	t.Helper()
+	cmd := exec.Command(testenv.Binary(t), "serve", "--log", filepath.Join(t.TempDir(), "donkeyls.log"))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting donkeyls: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return lsptest.New(t, stdout, stdin)
+}
+
+// TestExtractToPluginThroughServer is the editor session of issue 6: open
+// the route with the route-direct-db hint, ask for refactor.extract
+// actions, apply the returned edit the way an editor does (creating the
+// new plugin file), save, and see the hint gone and the registry reported
+// stale until typegen runs.
+func TestExtractToPluginThroughServer(t *testing.T) {
+	root := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	c := serveBinary(t)
+	caps := lsptest.Capabilities(true)
+	caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
+	c.Initialize(root, caps, nil)
+
+	admin := filepath.Join(root, "src", "server", "routes", "admin.ts")
+	c.Open(admin)
+	d := c.WaitDiagnostics(admin, "the route-direct-db hint", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "route-direct-db") })
+	var hint any
+	var hintRange any
+	for _, x := range d.Diagnostics {
+		if fmt.Sprint(x.Code) == "route-direct-db" {
+			hint, hintRange = x, x.Range
+		}
+	}
+
+	var actions []extractAction
+	if err := c.Call("textDocument/codeAction", map[string]any{
+		"textDocument": map[string]any{"uri": text.FileURI(admin)},
+		"range":        hintRange,
+		"context":      map[string]any{"diagnostics": []any{hint}, "only": []string{"refactor"}},
+	}, &actions); err != nil {
+		t.Fatalf("codeAction: %v", err)
+	}
+	var titles []string
+	var extract *extractAction
+	for i, a := range actions {
+		titles = append(titles, a.Title)
+		if a.Kind != "refactor.extract" {
+			t.Errorf("action %q has kind %q, want refactor.extract", a.Title, a.Kind)
+		}
+		if a.Title == "Extract into new plugin 'admin'" {
+			extract = &actions[i]
+		}
+	}
+	// The default target, then the plugin that owns the queried table.
+	if strings.Join(titles, " | ") != "Extract into new plugin 'admin' | Move into plugin 'orders'" {
+		t.Errorf("actions %q, want the new plugin 'admin' and a move into 'orders'", titles)
+	}
+	if extract == nil || extract.Edit == nil {
+		t.Fatalf("no extract action with an edit among %q", titles)
+	}
+	if !extract.IsPreferred || len(extract.Diagnostics) != 1 || extract.Diagnostics[0].Code != "route-direct-db" {
+		t.Errorf("the extract action should be preferred and resolve the route-direct-db hint: %+v", extract)
+	}
+
+	written := applyEdit(t, c, *extract.Edit, admin)
+
+	c.WaitDiagnostics(admin, "the route-direct-db hint gone", func(d lsptest.Diagnostics) bool { return !lsptest.Has(d, "route-direct-db") })
+	plugin := filepath.Join(root, "src", "server", "plugins", "admin", "index.ts")
+	c.WaitDiagnostics(plugin, "the new plugin reported missing from the registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
+
+	// The editor's files are exactly what the refactoring's golden says.
+	want := goldenFiles(t, "db-query-input")
+	var got []string
+	for rel := range want {
+		got = append(got, rel)
+	}
+	for _, p := range written {
+		rel, _ := filepath.Rel(root, p)
+		if _, ok := want[filepath.ToSlash(rel)]; !ok {
+			t.Errorf("the edit wrote %s, which the golden does not change", rel)
+		}
+	}
+	sort.Strings(got)
+	for _, rel := range got {
+		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatalf("after the edit: %v", err)
+		}
+		if string(b) != want[rel] {
+			t.Errorf("%s after the editor applied the edit differs from the golden:\n%s", rel, b)
+		}
+	}
+
+	// A move the refactoring refuses is shown disabled, with the reason.
+	b, err := os.ReadFile(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := text.NewLines(string(b)).Position(strings.Index(string(b), `route("ping")`))
+	pos := map[string]any{"line": at.Line, "character": at.Character}
+	var ping []extractAction
+	if err := c.Call("textDocument/codeAction", map[string]any{
+		"textDocument": map[string]any{"uri": text.FileURI(admin)},
+		"range":        map[string]any{"start": pos, "end": pos},
+		"context":      map[string]any{"diagnostics": []any{}},
+	}, &ping); err != nil {
+		t.Fatalf("codeAction on ping: %v", err)
+	}
+	var disabled []string
+	for _, a := range ping {
+		if a.Kind == "refactor.extract" {
+			if a.Disabled == nil || a.Edit != nil {
+				t.Errorf("the raw ping route offers %q enabled", a.Title)
+				continue
+			}
+			disabled = append(disabled, a.Disabled.Reason)
+		}
+	}
+	if len(disabled) != 1 || !strings.Contains(disabled[0], "Response") {
+		t.Errorf("ping route: disabled reasons %q, want one saying it builds a Response", disabled)
+	}
+	c.Shutdown()
+}
+
+// applyEdit applies a workspace edit as an editor does: it creates files,
+// edits the open document in its buffer (then saves it) and the others on
+// disk, telling the server through didChangeWatchedFiles. It returns the
+// paths written.
+func applyEdit(t *testing.T, c *lsptest.Client, we wireEdit, open string) []string {
+	t.Helper()
+	contents := map[string]string{}
+	var order []string
+	created := map[string]bool{}
+	for _, raw := range we.DocumentChanges {
+		var op struct {
+			Kind         string `json:"kind"`
+			URI          string `json:"uri"`
+			TextDocument struct {
+				URI     string `json:"uri"`
+				Version *int32 `json:"version"`
+			} `json:"textDocument"`
+			Edits []wireTextEdit `json:"edits"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatalf("document change %s: %v", raw, err)
+		}
+		if op.Kind == "create" {
+			u, err := text.ParseURI(op.URI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(u.Path); err == nil {
+				t.Fatalf("the edit creates %s, which exists", u.Path)
+			}
+			created[u.Path] = true
+			contents[u.Path] = ""
+			order = append(order, u.Path)
+			continue
+		}
+		if op.Kind != "" {
+			t.Fatalf("unexpected resource operation %q", op.Kind)
+		}
+		u, err := text.ParseURI(op.TextDocument.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, ok := contents[u.Path]
+		if !ok {
+			b, err := os.ReadFile(u.Path)
+			if err != nil {
+				t.Fatalf("edit of %s: %v", u.Path, err)
+			}
+			cur = string(b)
+			order = append(order, u.Path)
+		}
+		if u.Path == open && (op.TextDocument.Version == nil || *op.TextDocument.Version != 1) {
+			t.Errorf("the edit of the open document carries version %v, want 1", op.TextDocument.Version)
+		}
+		contents[u.Path] = applyTextEdits(t, cur, op.Edits)
+	}
+	var events []map[string]any
+	for _, p := range order {
+		if p == open {
+			c.Replace(p, contents[p])
+			c.Save(p, contents[p])
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(contents[p]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		typ := 2 // changed
+		if created[p] {
+			typ = 1
+		}
+		events = append(events, map[string]any{"uri": text.FileURI(p), "type": typ})
+	}
+	if len(events) > 0 {
+		c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": events})
+	}
+	return order
+}
+
+// applyTextEdits applies edits made against one text (LSP semantics: all
+// ranges refer to the original; inserts at one place keep their order).
+func applyTextEdits(t *testing.T, s string, edits []wireTextEdit) string {
+	t.Helper()
+	lines := text.NewLines(s)
+	type span struct {
+		start, end int
+		text       string
+	}
+	spans := make([]span, len(edits))
+	for i, e := range edits {
+		spans[i] = span{
+			start: lines.Offset(text.Position{Line: e.Range.Start.Line, Character: e.Range.Start.Character}),
+			end:   lines.Offset(text.Position{Line: e.Range.End.Line, Character: e.Range.End.Character}),
+			text:  e.NewText,
+		}
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	var b strings.Builder
+	pos := 0
+	for _, sp := range spans {
+		if sp.start < pos {
+			t.Fatalf("overlapping edits at offset %d", sp.start)
+		}
+		b.WriteString(s[pos:sp.start])
+		b.WriteString(sp.text)
+		pos = sp.end
+	}
+	b.WriteString(s[pos:])
+	return b.String()
+}
+
+// goldenFiles reads the want/ files of a refactoring golden archive.
+func goldenFiles(t *testing.T, name string) map[string]string {
+	t.Helper()
+	arch, err := txtar.ParseFile(filepath.Join(testenv.RepoRoot(), "analysis", "refactor", "testdata", name+".txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range arch.Files {
+		if rel, ok := strings.CutPrefix(f.Name, "want/"); ok {
+			out[rel] = string(f.Data)
+		}
+	}
+	return out
+}
