@@ -438,3 +438,45 @@ func routeText(src, name string) string {
 	}
 	return src[start:]
 }
+
+// TestHelpFile: :helptags accepts doc/donkeyls.txt (no duplicate or
+// malformed tags) and :help finds every command and setup().
+func TestHelpFile(t *testing.T) {
+	nvim := testenv.Nvim(t)
+	dir := t.TempDir()
+	fixture.CopyTree(t, filepath.Join(pluginDir(), "doc"), filepath.Join(dir, "doc"))
+	lua := `
+local ok, err = pcall(vim.cmd, "helptags " .. vim.fn.fnameescape(DIR .. "/doc"))
+if not ok or vim.v.errmsg ~= "" then
+  io.stderr:write("helptags: " .. tostring(err) .. " " .. vim.v.errmsg .. "\n")
+  vim.cmd("cquit 1")
+end
+for _, tag in ipairs({ ":DonkeyRegenerate", ":DonkeyRestart", ":DonkeyDev", ":DonkeyStatus",
+    ":DonkeyLspRestart", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
+  local found, herr = pcall(vim.cmd, "help " .. tag)
+  if not found or vim.fn.expand("%:t") ~= "donkeyls.txt" then
+    io.stderr:write(":help " .. tag .. " did not open donkeyls.txt: " .. tostring(herr) .. "\n")
+    vim.cmd("cquit 1")
+  end
+  vim.cmd("helpclose")
+end
+vim.cmd("qall!")
+`
+	script := filepath.Join(dir, "help.lua")
+	if err := os.WriteFile(script, []byte("local DIR = "+luaString(dir)+"\n"+lua), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"--cmd", "set rtp^="+dir, "-c", "luafile "+script)
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_STATE_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("checking the help file: %v\n%s", err, indent(string(out)))
+	}
+}
+
+// luaString quotes s as a Lua string literal.
+func luaString(s string) string {
+	return "[==[" + s + "]==]"
+}

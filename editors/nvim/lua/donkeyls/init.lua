@@ -82,7 +82,13 @@ end
 
 --- The project root of a buffer (0 or nil: the current one), or nil.
 function M.root_for(bufnr)
-  local path = buf_path(resolve_buf(bufnr))
+  bufnr = resolve_buf(bufnr)
+  -- The dev terminal belongs to the project it runs.
+  local ok, dev_root = pcall(vim.api.nvim_buf_get_var, bufnr, "donkeyls_dev_root")
+  if ok and type(dev_root) == "string" then
+    return dev_root
+  end
+  local path = buf_path(bufnr)
   return path and rootmod.find(path) or nil
 end
 
@@ -93,6 +99,13 @@ function M.client(root)
   if client and not compat.is_stopped(client) then
     return client
   end
+  -- A server started some other way (nvim-lspconfig, vim.lsp.enable) for
+  -- the same project serves the commands too, and is not started twice.
+  for _, c in ipairs(compat.get_clients({ name = "donkeyls" })) do
+    if c.config and c.config.root_dir == root and not compat.is_stopped(c) then
+      return c
+    end
+  end
   return nil
 end
 
@@ -102,6 +115,12 @@ function M.roots()
   for root in pairs(state.clients) do
     if M.client(root) then
       table.insert(out, root)
+    end
+  end
+  for _, c in ipairs(compat.get_clients({ name = "donkeyls" })) do
+    local r = c.config and c.config.root_dir
+    if r and not vim.tbl_contains(out, r) and not compat.is_stopped(c) then
+      table.insert(out, r)
     end
   end
   table.sort(out)
