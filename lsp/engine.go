@@ -33,6 +33,10 @@ type Snapshot interface {
 	// only that file's facts are extracted again.
 	WithFile(path string, content []byte) Snapshot
 	WithoutFile(path string) Snapshot
+	// Holds reports whether the snapshot already read exactly content for
+	// path: opening a file, closing a saved one, or the generator rewriting
+	// an output with the same bytes then costs no analysis.
+	Holds(path string, content []byte) bool
 	NeedsReload() bool
 	// TypegenCommand is the project's own typegen command.
 	TypegenCommand() string
@@ -91,6 +95,11 @@ func (s projectSnapshot) NeedsReload() bool            { return s.p.NeedsReload(
 
 func (s projectSnapshot) WithFile(path string, content []byte) Snapshot {
 	return projectSnapshot{s.p.WithFile(path, content)}
+}
+
+func (s projectSnapshot) Holds(path string, content []byte) bool {
+	f := s.p.File(path)
+	return f != nil && !f.Missing && !f.StaleFacts && f.Size == len(content) && f.Hash == facts.HashBytes(content)
 }
 
 func (s projectSnapshot) WithoutFile(path string) Snapshot {

@@ -296,6 +296,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	src := s.overlay()
 	var cur Snapshot
 	var err error
+	changed := false // whether any content really differs from the snapshot's
 	started := time.Now()
 	if load {
 		cur, err = ps.load(ctx, src)
@@ -304,10 +305,13 @@ func (ps *projectState) analyze(ctx context.Context) {
 		for path := range dirty {
 			data, rerr := src.ReadFile(path)
 			switch {
+			case rerr == nil && cur.Holds(path, data):
 			case rerr == nil:
 				cur = cur.WithFile(path, data)
+				changed = true
 			case errors.Is(rerr, fs.ErrNotExist):
 				cur = cur.WithoutFile(path)
+				changed = true
 			default:
 				s.log.Warnf("reading %s: %v", path, rerr)
 			}
@@ -325,9 +329,10 @@ func (ps *projectState) analyze(ctx context.Context) {
 		ps.readyOnce.Do(func() { close(ps.ready) })
 		return
 	}
-	// Nothing changed in the sources (a save, a supervisor restart): only
-	// restart-required can differ, so the analyzers are not run again.
-	if load || len(dirty) > 0 || base == nil {
+	// Nothing changed in the sources (a save, a supervisor restart, a file
+	// opened as it is on disk): only restart-required can differ, so the
+	// analyzers are not run again.
+	if load || changed {
 		analyzed = cur.Findings(ctx)
 		if ctx.Err() != nil {
 			return

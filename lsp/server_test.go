@@ -94,6 +94,10 @@ func (s *fakeSnap) WithFile(path string, content []byte) lsp.Snapshot {
 	return s.with(path, &c)
 }
 func (s *fakeSnap) WithoutFile(path string) lsp.Snapshot { return s.with(path, nil) }
+func (s *fakeSnap) Holds(path string, content []byte) bool {
+	c, ok := s.files[path]
+	return ok && c == string(content)
+}
 
 func (s *fakeSnap) Findings(ctx context.Context) []analysis.Finding {
 	if gate := s.e.gate; gate != nil {
