@@ -56,7 +56,6 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 	s.initSet = set
 	s.state = stateRunning
 	s.mu.Unlock()
-	s.initOptions = p.InitializationOptions
 	s.folders = folders
 	if p.ClientInfo != nil {
 		s.log.Debugf("client %s %s, folders %v", p.ClientInfo.Name, p.ClientInfo.Version, folders)

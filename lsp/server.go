@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,7 +69,6 @@ type Server struct {
 	// Owned by the ordered goroutine.
 	state           lifecycle
 	initializedSeen bool
-	initOptions     json.RawMessage
 	folders         []string
 
 	exitOnce sync.Once
