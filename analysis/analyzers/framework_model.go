@@ -41,7 +41,7 @@ func (d *pluginDef) NameLoc() analysis.Location {
 // registration is one registerPlugin call and the definition it registers.
 type registration struct {
 	Path string
-	Reg  facts.Registration
+	Reg  *facts.Registration // into the file's facts, which never change
 	Def  *pluginDef // nil when it could not be followed
 }
 
@@ -53,6 +53,10 @@ type pluginModel struct {
 	byName map[string][]*pluginDef
 	// byDef finds the pluginDef of a facts.Plugin.
 	byDef map[*facts.Plugin]*pluginDef
+	// byExport lists the exported definitions of each export name.
+	byExport map[string][]*pluginDef
+	// genNames are the names the generator gives the plugins it finds.
+	genNames map[string]bool
 	// discovered are the plugins the generator puts in the registry.
 	discovered []*pluginDef
 	regs       []registration
@@ -74,25 +78,21 @@ func isTestFile(path string) bool {
 	if strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") {
 		return true
 	}
-	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
-		if part == "__tests__" || part == "__mocks__" {
-			return true
-		}
-	}
-	return false
+	sep := string(filepath.Separator)
+	return strings.Contains(path, sep+"__tests__"+sep) || strings.Contains(path, sep+"__mocks__"+sep)
 }
 
 // sourceFiles lists the project's own source files that contribute to the
 // app: not generated, not tests, readable.
 func sourceFiles(proj *project.Project) []*facts.File {
 	var out []*facts.File
-	for _, path := range proj.Files() {
-		f := proj.File(path)
-		if f == nil || f.Kind != facts.KindSource || f.Missing || f.Unreadable || isTestFile(path) || proj.IsGenerated(path) {
-			continue
+	proj.EachFile(func(f *facts.File) {
+		// Generated outputs have their own kinds, so KindSource excludes them.
+		if f.Kind != facts.KindSource || f.Missing || f.Unreadable || isTestFile(f.Path) {
+			return
 		}
 		out = append(out, f)
-	}
+	})
 	return out
 }
 
@@ -105,6 +105,8 @@ func newPluginModel(proj *project.Project) *pluginModel {
 		proj:       proj,
 		byName:     map[string][]*pluginDef{},
 		byDef:      map[*facts.Plugin]*pluginDef{},
+		byExport:   map[string][]*pluginDef{},
+		genNames:   map[string]bool{},
 		registered: map[*pluginDef][]registration{},
 		regsKnown:  true,
 	}
@@ -114,6 +116,9 @@ func newPluginModel(proj *project.Project) *pluginModel {
 			d := &pluginDef{Path: f.Path, File: f, Def: &f.Plugins[i]}
 			m.defs = append(m.defs, d)
 			m.byDef[d.Def] = d
+			if d.Def.Exported && d.Def.ExportName != "" {
+				m.byExport[d.Def.ExportName] = append(m.byExport[d.Def.ExportName], d)
+			}
 			if name := d.Name(); name != "" {
 				m.byName[name] = append(m.byName[name], d)
 			} else {
@@ -122,6 +127,7 @@ func newPluginModel(proj *project.Project) *pluginModel {
 		}
 	}
 	for _, gp := range proj.Expected().Plugins {
+		m.genNames[gp.Name] = true
 		if gp.Def != nil {
 			if d := m.byDef[gp.Def]; d != nil {
 				m.discovered = append(m.discovered, d)
@@ -144,8 +150,13 @@ func newPluginModel(proj *project.Project) *pluginModel {
 		if len(f.Registrations) > 0 && brokenFile(f) {
 			m.regsKnown = false
 		}
-		for _, reg := range f.Registrations {
-			r := registration{Path: f.Path, Reg: reg, Def: m.resolve(f, reg)}
+		var imports map[string]importedName
+		if len(f.Registrations) > 0 {
+			imports = importedNames(f)
+		}
+		for i := range f.Registrations {
+			reg := &f.Registrations[i]
+			r := registration{Path: f.Path, Reg: reg, Def: m.resolve(f, imports, reg)}
 			if r.Def == nil {
 				m.open = true
 				m.regsKnown = false
@@ -163,10 +174,37 @@ func newPluginModel(proj *project.Project) *pluginModel {
 	return m
 }
 
+// importedName is what one local name of a file is imported as.
+type importedName struct {
+	Spec      string
+	Name      string // the exported name; "" for a default import
+	IsDefault bool
+}
+
+// importedNames maps a file's local value bindings to their imports, so
+// following a thousand registrations costs a thousand lookups.
+func importedNames(f *facts.File) map[string]importedName {
+	out := map[string]importedName{}
+	for _, imp := range f.Imports {
+		if imp.TypeOnly {
+			continue
+		}
+		if imp.Default != "" {
+			out[imp.Default] = importedName{Spec: imp.Spec, IsDefault: true}
+		}
+		for _, n := range imp.Names {
+			if !n.TypeOnly {
+				out[n.Alias] = importedName{Spec: imp.Spec, Name: n.Name}
+			}
+		}
+	}
+	return out
+}
+
 // resolve follows a registration's argument to the plugin it registers:
 // a definition in the same file, then the import's target file, then the
 // one definition anywhere exported under that name (barrels, path aliases).
-func (m *pluginModel) resolve(f *facts.File, reg facts.Registration) *pluginDef {
+func (m *pluginModel) resolve(f *facts.File, imports map[string]importedName, reg *facts.Registration) *pluginDef {
 	if reg.Ident == "" {
 		return nil
 	}
@@ -175,45 +213,25 @@ func (m *pluginModel) resolve(f *facts.File, reg facts.Registration) *pluginDef 
 			return m.byDef[&f.Plugins[i]]
 		}
 	}
-	for _, imp := range f.Imports {
-		if imp.TypeOnly {
-			continue
-		}
-		name, isDefault := "", false
-		if imp.Default == reg.Ident {
-			isDefault = true
-		}
-		for _, n := range imp.Names {
-			if n.Alias == reg.Ident && !n.TypeOnly {
-				name = n.Name
-			}
-		}
-		if name == "" && !isDefault {
-			continue
-		}
-		if target := m.importTarget(f.Path, imp.Spec); target != nil {
-			for i := range target.Plugins {
-				pl := &target.Plugins[i]
-				if (isDefault && pl.ExportName == "") || (!isDefault && pl.ExportName == name) {
-					return m.byDef[pl]
-				}
-			}
-		}
-		if isDefault {
-			return nil
-		}
-		var found *pluginDef
-		for _, d := range m.defs {
-			if d.Def.ExportName == name && d.Def.Exported {
-				if found != nil {
-					return nil // ambiguous
-				}
-				found = d
-			}
-		}
-		return found
+	imp, ok := imports[reg.Ident]
+	if !ok {
+		return nil
 	}
-	return nil
+	if target := m.importTarget(f.Path, imp.Spec); target != nil {
+		for i := range target.Plugins {
+			pl := &target.Plugins[i]
+			if (imp.IsDefault && pl.ExportName == "") || (!imp.IsDefault && pl.ExportName == imp.Name) {
+				return m.byDef[pl]
+			}
+		}
+	}
+	if imp.IsDefault {
+		return nil
+	}
+	if ds := m.byExport[imp.Name]; len(ds) == 1 {
+		return ds[0]
+	}
+	return nil // no such export, or ambiguous
 }
 
 // importTarget finds the project file a relative import names, trying the
@@ -230,7 +248,7 @@ func (m *pluginModel) importTarget(from, spec string) *facts.File {
 			break
 		}
 	}
-	for _, cand := range []string{base, stem + ".ts", stem + ".tsx", stem + ".mts", filepath.Join(stem, "index.ts"), filepath.Join(stem, "index.tsx")} {
+	for _, cand := range []string{stem + ".ts", filepath.Join(stem, "index.ts"), base, stem + ".tsx", stem + ".mts", filepath.Join(stem, "index.tsx")} {
 		if f := m.proj.File(cand); f != nil && !f.Missing && f.Kind == facts.KindSource {
 			return f
 		}
@@ -240,15 +258,7 @@ func (m *pluginModel) importTarget(from, spec string) *facts.File {
 
 // known reports whether some plugin is named name.
 func (m *pluginModel) known(name string) bool {
-	if len(m.byName[name]) > 0 {
-		return true
-	}
-	for _, gp := range m.proj.Expected().Plugins {
-		if gp.Name == name {
-			return true
-		}
-	}
-	return false
+	return len(m.byName[name]) > 0 || m.genNames[name]
 }
 
 // unique returns the single definition named name, nil when there is none
