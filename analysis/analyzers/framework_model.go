@@ -42,7 +42,7 @@ func (d *pluginDef) NameLoc() analysis.Location {
 type registration struct {
 	Path string
 	Reg  *facts.Registration // into the file's facts, which never change
-	Def  *pluginDef // nil when it could not be followed
+	Def  *pluginDef          // nil when it could not be followed
 }
 
 // pluginModel is what the framework analyzers know about plugins.
