@@ -90,7 +90,7 @@ func TestOnSaveWhenStale(t *testing.T) {
 // TestOnSaveAlwaysCoalesces: with onSave "always", five saves during a run
 // cause exactly one more run.
 func TestOnSaveAlwaysCoalesces(t *testing.T) {
-	root, command, counter := freshBookshop(t, "1")
+	root, command, counter := freshBookshop(t, "2")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": command, "onSave": "always"}})
