@@ -80,18 +80,20 @@ func serveBinary(t *testing.T) *lsptest.Client {
 // TestExtractToPluginThroughServer is the editor session of issue 6: open
 // the route with the route-direct-db hint, ask for refactor.extract
 // actions, apply the returned edit the way an editor does (creating the
-// new plugin file), save, and see the hint gone and the registry reported
-// stale until typegen runs.
+// new plugin file) and save: the hint is gone, and saving the new plugin
+// runs typegen (on-save typegen is on by default when an edit makes the
+// outputs stale), after which the registry is fresh again.
 func TestExtractToPluginThroughServer(t *testing.T) {
 	root := t.TempDir()
 	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	regen, ran := typegenScript(t, "admin")
 	c := serveBinary(t)
 	caps := lsptest.Capabilities(true)
 	caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
-	c.Initialize(root, caps, nil)
+	c.Initialize(root, caps, map[string]any{"typegen": map[string]any{"command": regen}})
 
 	admin := filepath.Join(root, "src", "server", "routes", "admin.ts")
-	c.Open(admin)
+	open := map[string]string{admin: c.Open(admin)}
 	d := c.WaitDiagnostics(admin, "the route-direct-db hint", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "route-direct-db") })
 	var hint any
 	var hintRange any
@@ -131,11 +133,19 @@ func TestExtractToPluginThroughServer(t *testing.T) {
 		t.Errorf("the extract action should be preferred and resolve the route-direct-db hint: %+v", extract)
 	}
 
-	written := applyEdit(t, c, *extract.Edit, admin)
+	plugin := filepath.Join(root, "src", "server", "plugins", "admin", "index.ts")
+	written := applyEdit(t, c, *extract.Edit, open, func() {
+		// Applied but not saved yet: the new plugin is not in the registry.
+		c.WaitDiagnostics(plugin, "the new plugin reported missing from the registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
+	})
 
 	c.WaitDiagnostics(admin, "the route-direct-db hint gone", func(d lsptest.Diagnostics) bool { return !lsptest.Has(d, "route-direct-db") })
-	plugin := filepath.Join(root, "src", "server", "plugins", "admin", "index.ts")
-	c.WaitDiagnostics(plugin, "the new plugin reported missing from the registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
+	c.WaitDiagnostics(plugin, "the registry fresh after on-save typegen", func(d lsptest.Diagnostics) bool {
+		return len(d.Diagnostics) == 0
+	})
+	if _, err := os.Stat(ran); err != nil {
+		t.Errorf("typegen did not run after the new plugin was saved: %v", err)
+	}
 
 	// The editor's files are exactly what the refactoring's golden says.
 	want := goldenFiles(t, "db-query-input")
@@ -191,22 +201,21 @@ func TestExtractToPluginThroughServer(t *testing.T) {
 	c.Shutdown()
 }
 
-// applyEdit applies a workspace edit as an editor does: it creates files,
-// edits the open document in its buffer (then saves it) and the others on
-// disk, telling the server through didChangeWatchedFiles. It returns the
-// paths written.
-func applyEdit(t *testing.T, c *lsptest.Client, we wireEdit, open string) []string {
+// applyEdit applies a workspace edit as VS Code does: a created file
+// exists empty on disk and opens in a buffer, every edit lands in an open
+// buffer (files not open yet are opened first), and nothing is saved until
+// the user saves; then every changed buffer is saved. beforeSave runs
+// between the two. It returns the paths written.
+func applyEdit(t *testing.T, c *lsptest.Client, we wireEdit, open map[string]string, beforeSave func()) []string {
 	t.Helper()
 	contents := map[string]string{}
 	var order []string
-	created := map[string]bool{}
 	for _, raw := range we.DocumentChanges {
 		var op struct {
 			Kind         string `json:"kind"`
 			URI          string `json:"uri"`
 			TextDocument struct {
-				URI     string `json:"uri"`
-				Version *int32 `json:"version"`
+				URI string `json:"uri"`
 			} `json:"textDocument"`
 			Edits []wireTextEdit `json:"edits"`
 		}
@@ -221,9 +230,13 @@ func applyEdit(t *testing.T, c *lsptest.Client, we wireEdit, open string) []stri
 			if _, err := os.Stat(u.Path); err == nil {
 				t.Fatalf("the edit creates %s, which exists", u.Path)
 			}
-			created[u.Path] = true
-			contents[u.Path] = ""
-			order = append(order, u.Path)
+			if err := os.MkdirAll(filepath.Dir(u.Path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(u.Path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{map[string]any{"uri": text.FileURI(u.Path), "type": 1}}})
 			continue
 		}
 		if op.Kind != "" {
@@ -235,39 +248,17 @@ func applyEdit(t *testing.T, c *lsptest.Client, we wireEdit, open string) []stri
 		}
 		cur, ok := contents[u.Path]
 		if !ok {
-			b, err := os.ReadFile(u.Path)
-			if err != nil {
-				t.Fatalf("edit of %s: %v", u.Path, err)
+			if cur, ok = open[u.Path]; !ok {
+				cur = c.Open(u.Path)
 			}
-			cur = string(b)
 			order = append(order, u.Path)
 		}
-		if u.Path == open && (op.TextDocument.Version == nil || *op.TextDocument.Version != 1) {
-			t.Errorf("the edit of the open document carries version %v, want 1", op.TextDocument.Version)
-		}
 		contents[u.Path] = applyTextEdits(t, cur, op.Edits)
+		c.Replace(u.Path, contents[u.Path])
 	}
-	var events []map[string]any
+	beforeSave()
 	for _, p := range order {
-		if p == open {
-			c.Replace(p, contents[p])
-			c.Save(p, contents[p])
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(contents[p]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		typ := 2 // changed
-		if created[p] {
-			typ = 1
-		}
-		events = append(events, map[string]any{"uri": text.FileURI(p), "type": typ})
-	}
-	if len(events) > 0 {
-		c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": events})
+		c.Save(p, contents[p])
 	}
 	return order
 }
@@ -318,4 +309,52 @@ func goldenFiles(t *testing.T, name string) map[string]string {
 		}
 	}
 	return out
+}
+
+// typegenScript writes a typegen command that does what `donkeylabs
+// generate` does after an extraction into a new plugin: the
+// project's registry.d.ts and context.d.ts gain the new plugin, in the
+// generator's own format. It returns the command and a file it creates
+// when it runs.
+func typegenScript(t *testing.T, plugin string) (cmd, ran string) {
+	t.Helper()
+	staging := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, staging)
+	out := filepath.Join(staging, ".@donkeylabs", "server")
+	export := plugin + "Plugin"
+	edit := func(file, after, before, insert string) {
+		path := filepath.Join(out, file)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		i := strings.Index(s, after)
+		j := strings.Index(s[i+1:], before)
+		if i < 0 || j < 0 {
+			t.Fatalf("%s: cannot find %q then %q", file, after, before)
+		}
+		s = s[:i+1+j] + insert + s[i+1+j:]
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("registry.d.ts", "import { usersPlugin }", "\n", fmt.Sprintf("\nimport { %s } from \"../../src/server/plugins/%s/index\";", export, plugin))
+	edit("registry.d.ts", "export interface PluginRegistry {", "  }\n", fmt.Sprintf("    %s: Register<InferService<typeof %[2]s>, InferSchema<typeof %[2]s>, InferHandlers<typeof %[2]s>, InferDependencies<typeof %[2]s>, InferMiddleware<typeof %[2]s>>;\n", plugin, export))
+	edit("registry.d.ts", "export interface PluginHandlerRegistry extends", "\n  {}", fmt.Sprintf(",\n    InferHandlers<typeof %s>", export))
+	edit("registry.d.ts", "export interface PluginMiddlewareRegistry extends", "\n  {}", fmt.Sprintf(",\n    InferMiddleware<typeof %s>", export))
+	edit("context.d.ts", "export type DatabaseSchema =", ";", fmt.Sprintf(" & PluginRegistry[%q][\"schema\"]", plugin))
+	dir := t.TempDir()
+	ran = filepath.Join(dir, "ran")
+	script := filepath.Join(dir, "generate.sh")
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\nset -e\necho 'Generating types...'\n")
+	for _, f := range []string{"registry.d.ts", "context.d.ts"} {
+		fmt.Fprintf(&b, "cp %q \"$PWD/.@donkeylabs/server/%s\"\n", filepath.Join(out, f), f)
+	}
+	fmt.Fprintf(&b, "touch %q\n", ran)
+	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return "sh " + script, ran
 }
