@@ -2,7 +2,7 @@
 // builds the donkeyls binary for this machine into bin/<platform>-<arch>/, and
 // compiles the tests into out/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -40,7 +40,7 @@ const exe = process.platform === 'win32' ? 'donkeyls.exe' : 'donkeyls';
 const binDir = join(here, 'bin', `${process.platform}-${process.arch}`);
 mkdirSync(binDir, { recursive: true });
 const tmp = join(binDir, `.${exe}.tmp`);
-const version = process.env.DONKEYLS_VERSION ?? JSON.parse((await import('node:fs')).readFileSync(join(here, 'package.json'), 'utf8')).version;
+const version = process.env.DONKEYLS_VERSION ?? JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).version;
 run('go', ['build', '-trimpath', '-ldflags', `-s -w -X main.version=${version}`, '-o', tmp, './cmd/donkeyls'], {
   cwd: repo,
   env: { ...process.env, CGO_ENABLED: '1' },
