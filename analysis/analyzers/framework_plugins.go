@@ -175,8 +175,17 @@ func registerFix(p *Pass, m *pluginModel, d *pluginDef) (analysis.Fix, bool) {
 		return analysis.Fix{}, false
 	}
 	call := "registerPlugin(" + registerArg(d) + ");"
-	if last.Reg.Receiver != "" {
-		call = last.Reg.Receiver + "." + call
+	if recv := last.Reg.Receiver; recv != "" {
+		// registerPlugin returns the server, so registrations chain:
+		// `server.registerPlugin(a).registerPlugin(b)`; the new one goes on
+		// the chain's root, never after a call that registers a again.
+		if i := strings.Index(recv, ".registerPlugin("); i >= 0 {
+			recv = strings.TrimSpace(recv[:i])
+		}
+		if strings.ContainsAny(recv, "()") {
+			return analysis.Fix{}, false
+		}
+		call = recv + "." + call
 	}
 	edits := []analysis.TextEdit{{
 		Path:    last.Path,

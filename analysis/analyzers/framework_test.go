@@ -16,6 +16,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
 // frameworkCodes are the codes of the framework analyzers (issue 3).
@@ -232,6 +233,8 @@ func TestFrameworkFixes(t *testing.T) {
 			[]string{"ignoreActions: [\"admin.ping\"] }));\nserver.registerPlugin(usersPlugin);\n\nserver.registerService(pricingService);"}},
 		{"unregistered-plugin-factory.txtar", analyzers.CodeUnregisteredPlugin, "src/server/plugins/audit/index.ts", "src/server/index.ts",
 			[]string{"server.registerPlugin(ordersPlugin);\nserver.registerPlugin(auditPlugin({ /* config */ }));\n"}},
+		{"unregistered-plugin-chained.txtar", analyzers.CodeUnregisteredPlugin, "src/server/plugins/reviews/index.ts", "src/server/index.ts",
+			[]string{"ignoreActions: [\"admin.ping\"] }));\nserver.registerPlugin(reviewsPlugin);\n", "import { reviewsPlugin } from \"./plugins/reviews\";"}},
 		{"unknown-dependency.txtar", analyzers.CodeUnknownDependency, "", "src/server/plugins/orders/index.ts",
 			[]string{`dependencies: ["users", "books"] as const,`}},
 		{"unknown-plugin.txtar", analyzers.CodeUnknownPlugin, "", "src/server/routes/books.ts",
@@ -287,5 +290,67 @@ func TestFrameworkFixes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// docSeverities reads the code tables of docs/diagnostics.md: code → the
+// severity cell.
+func docSeverities(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "diagnostics.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		code := strings.TrimSpace(cells[1])
+		if !strings.HasPrefix(code, "`") || !strings.HasSuffix(code, "`") {
+			continue
+		}
+		out[strings.Trim(code, "`")] = strings.TrimSpace(cells[2])
+	}
+	return out
+}
+
+// Every code an analyzer can report is documented, and the framework
+// codes' findings have the severity the documentation promises.
+func TestDiagnosticsDoc(t *testing.T) {
+	doc := docSeverities(t)
+	for _, a := range analyzers.All() {
+		for _, c := range a.Codes {
+			if _, ok := doc[c]; !ok {
+				t.Errorf("code %s (analyzer %s) is missing from docs/diagnostics.md", c, a.Name)
+			}
+		}
+	}
+	paths, err := filepath.Glob(filepath.Join("testdata", "framework", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, path := range paths {
+		fx := fixture.Load(t, path)
+		if len(fx.Want) == 0 {
+			continue
+		}
+		_, p := loadFixture(t, filepath.Base(path))
+		for _, f := range analyzers.Run(context.Background(), p) {
+			if !fx.Codes[f.Code] {
+				continue
+			}
+			seen[f.Code] = true
+			if cell := doc[f.Code]; !strings.Contains(cell, f.Severity.String()) {
+				t.Errorf("%s: %s reported as %s, but docs/diagnostics.md says %q", fx.Name, f.Code, f.Severity, cell)
+			}
+		}
+	}
+	for _, c := range frameworkCodes {
+		if !seen[c] && c != analyzers.CodeMigrationEdited {
+			t.Errorf("no positive fixture under testdata/framework reports %s", c)
+		}
 	}
 }
