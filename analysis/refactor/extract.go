@@ -148,6 +148,11 @@ func (x *extraction) loadRoute() error {
 	if f == nil || f.Kind != facts.KindSource {
 		return refuse(nil, "%s is not a source file of the project", x.p.Rel(x.routePath))
 	}
+	if f.SyntaxErrors {
+		// Facts of a file mid-edit may be those of its last good version,
+		// whose offsets no longer match the text.
+		return refuse(nil, "%s has syntax errors; fix them first", x.p.Rel(x.routePath))
+	}
 	r, ok := RouteAt(f, x.offsetIn(b))
 	if !ok {
 		return refuse(nil, "the cursor is not on a route")
@@ -155,9 +160,6 @@ func (x *extraction) loadRoute() error {
 	x.route = r
 	if r.Handle == nil {
 		return refuse(r, "its handler is not an inline function (a class or a value defined elsewhere), so there is no body to move")
-	}
-	if f.SyntaxErrors {
-		return refuse(r, "%s has syntax errors; fix them first", x.p.Rel(x.routePath))
 	}
 	x.rm, err = parseModule(x.ctx, x.parser, x.routePath, b)
 	if err != nil {
@@ -395,6 +397,9 @@ func (x *extraction) ctxUse(id syntax.Node, deps map[string]bool, memberParam ma
 	if !prop.Is("property_identifier") {
 		return refuse(r, "the handler reads the context dynamically (%s)", clip(mem.Text()))
 	}
+	if writes(mem) {
+		return refuse(r, "the handler changes ctx.%s (%s); a service method would change only its own copy", prop.Text(), lineCol(x.rm, mem))
+	}
 	switch name := prop.Text(); name {
 	case "db", "core":
 		if x.svcCtx != x.ctxName {
@@ -546,4 +551,18 @@ func clip(s string) string {
 		return s[:57] + "..."
 	}
 	return s
+}
+
+// writes reports whether an expression is assigned, updated or deleted.
+func writes(n syntax.Node) bool {
+	p := n.Parent()
+	switch p.Kind() {
+	case "assignment_expression", "augmented_assignment_expression":
+		return p.Field("left") == n
+	case "update_expression":
+		return true
+	case "unary_expression":
+		return p.FirstChild().Text() == "delete"
+	}
+	return false
 }
