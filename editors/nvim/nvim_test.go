@@ -317,9 +317,9 @@ func TestExtractToPlugin(t *testing.T) {
 	}
 }
 
-// TestOnSaveTypegen: typegen.onSave = "always" reaches the server, so
-// writing the stale plugin buffer runs the typegen command and the
-// diagnostic clears without any command.
+// TestOnSaveTypegen: typegen.onSave, changed from "off" to "always" while
+// the server runs, reaches it, so writing the stale plugin buffer runs the
+// typegen command and the diagnostic clears without any command.
 func TestOnSaveTypegen(t *testing.T) {
 	root, regen := staleBookshop(t)
 	scenario(t, "onsave", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})

@@ -83,9 +83,9 @@ H.run(function()
   vim.cmd("DonkeyDev")
   local term = vim.api.nvim_get_current_buf()
   H.check(
-    vim.api.nvim_buf_get_option(term, "buftype") == "terminal",
+    vim.bo[term].buftype == "terminal",
     "the current buffer to be the dev terminal",
-    "buftype " .. vim.api.nvim_buf_get_option(term, "buftype") .. "; " .. H.describe_notifications()
+    "buftype " .. vim.bo[term].buftype .. "; " .. H.describe_notifications()
   )
   H.check(#vim.api.nvim_list_wins() == 2, "a split (two windows)", #vim.api.nvim_list_wins() .. " windows")
   H.wait(20000, "the dev server to start once", function()

@@ -118,7 +118,7 @@ H.run(function()
   vim.cmd("silent wall")
   local modified = {}
   for _, b in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(b) and vim.api.nvim_buf_get_option(b, "modified") then
+    if vim.api.nvim_buf_is_loaded(b) and vim.bo[b].modified then
       table.insert(modified, vim.api.nvim_buf_get_name(b))
     end
   end

@@ -1,6 +1,8 @@
--- Scenario: typegen.onSave = "always" reaches the server through the
--- plugin, so writing the stale plugin buffer runs the typegen command by
--- itself and stale-registry clears without any command.
+-- Scenario: typegen.onSave reaches the server through the plugin. The
+-- server starts with "off"; update_settings() switches it to "always" in
+-- the running server (workspace/didChangeConfiguration and
+-- workspace/configuration), so writing the stale plugin buffer runs the
+-- typegen command by itself and stale-registry clears without any command.
 local here = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h")
 package.path = here .. "/?.lua;" .. package.path
 local H = require("helpers")
@@ -11,7 +13,7 @@ local regen = H.env("DONKEYLS_TEST_REGEN")
 local log = H.env("DONKEYLS_TEST_LOG")
 
 H.run(function()
-  H.step("setup with typegen.onSave = always")
+  H.step("setup with typegen.onSave = off")
   H.record_messages()
   vim.cmd("filetype on")
   local donkeyls = require("donkeyls")
@@ -19,7 +21,7 @@ H.run(function()
     donkeyls.setup({
       cmd = { bin, "serve" },
       log_file = log,
-      settings = { typegen = { command = regen, onSave = "always", timeout = "30s" } },
+      settings = { typegen = { command = regen, onSave = "off", timeout = "30s" } },
     }),
     "setup() to accept the options",
     "it refused them"
@@ -38,6 +40,15 @@ H.run(function()
     "no typegen run before the first save",
     vim.inspect(donkeyls.status(root).last.typegen)
   )
+
+  H.step("update_settings: typegen.onSave = always")
+  H.check(
+    donkeyls.update_settings({ typegen = { command = regen, onSave = "always", timeout = "30s" } }),
+    "update_settings() to accept the settings",
+    "it refused them"
+  )
+  local lines = table.concat(donkeyls.status_lines(root), "\n")
+  H.check(lines:find("typegen.onSave=always", 1, true) ~= nil, ":DonkeyStatus to show onSave=always", lines)
 
   H.step(":write runs typegen")
   vim.cmd("write")

@@ -71,8 +71,9 @@ end
 ---@param reuse fun(client: table): boolean|nil which running client to reuse
 ---@return integer|nil client id
 function M.start(config, bufnr, reuse)
-  if vim.lsp.start then
-    -- 0.8+: start reuses a matching client and attaches the buffer itself.
+  -- vim.lsp.start exists since 0.8, but 0.8 attaches the current buffer
+  -- whatever opts.bufnr says; start_client is deprecated from 0.11 on.
+  if M.has("0.10") then
     return vim.lsp.start(config, {
       bufnr = bufnr,
       reuse_client = function(client, _)

@@ -69,7 +69,7 @@ local function resolve_buf(bufnr)
 end
 
 local function buf_path(bufnr)
-  if not vim.api.nvim_buf_is_valid(bufnr) or vim.api.nvim_buf_get_option(bufnr, "buftype") ~= "" then
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= "" then
     return nil
   end
   return rootmod.normalize(vim.api.nvim_buf_get_name(bufnr))
@@ -133,7 +133,7 @@ end
 local function reload_unmodified(root)
   local prefix = root .. "/"
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(buf) and not vim.api.nvim_buf_get_option(buf, "modified") then
+    if vim.api.nvim_buf_is_loaded(buf) and not vim.bo[buf].modified then
       local path = buf_path(buf)
       if path and path:sub(1, #prefix) == prefix then
         pcall(vim.cmd, "checktime " .. buf)
@@ -310,9 +310,16 @@ function M.update_settings(settings)
     if (new.trusted ~= false) ~= (old.trusted ~= false) then
       M.restart_server(root)
     else
+      local section = { donkeyls = new }
+      state.info[root] = state.info[root] or {}
       state.info[root].settings = new
-      client.config.settings = { donkeyls = new }
-      compat.notify(client, "workspace/didChangeConfiguration", { settings = { donkeyls = new } })
+      -- workspace/configuration answers from config.settings up to 0.10 and
+      -- from client.settings later.
+      client.config.settings = section
+      if client.settings ~= nil then
+        client.settings = section
+      end
+      compat.notify(client, "workspace/didChangeConfiguration", { settings = section })
     end
   end
   return true
@@ -339,7 +346,7 @@ function M.setup(user)
       end,
     })
     for _, buf in ipairs(vim.api.nvim_list_bufs()) do
-      if vim.api.nvim_buf_is_loaded(buf) and wants_filetype(vim.api.nvim_buf_get_option(buf, "filetype")) then
+      if vim.api.nvim_buf_is_loaded(buf) and wants_filetype(vim.bo[buf].filetype) then
         M.attach(buf)
       end
     end
