@@ -221,8 +221,8 @@ func reportEdited(p *Pass, f *facts.File) {
 		return
 	}
 	head, ok := p.Project.GitHeadBlob(f.Path)
-	if !ok || head == f.GitBlob {
-		return // new since HEAD, or unchanged
+	if !ok || head == f.GitBlob || head == f.GitBlobLF {
+		return // new since HEAD, or unchanged (perhaps up to CRLF line ends)
 	}
 	p.Report(analysis.Finding{
 		Code:     CodeMigrationEdited,

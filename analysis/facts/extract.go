@@ -19,6 +19,9 @@ func Extract(ctx context.Context, p *syntax.Parser, path string, src []byte, kin
 	f := &File{Path: path, Kind: kind, Size: len(src), Hash: HashBytes(src)}
 	if kind == KindMigration {
 		f.GitBlob = gitBlobID(src)
+		if bytes.Contains(src, []byte("\r\n")) {
+			f.GitBlobLF = gitBlobID(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")))
+		}
 	}
 	if isBinary(src) {
 		f.Unreadable = true

@@ -85,6 +85,9 @@ type File struct {
 	// GitBlob is git's blob id of the content, for migrations only: an
 	// applied migration that changed since HEAD is never re-run.
 	GitBlob string
+	// GitBlobLF is the blob id of the content with CRLF line ends made LF,
+	// set only when it differs: with core.autocrlf git stores that one.
+	GitBlobLF string
 
 	Imports  []Import
 	TopLevel []Decl

@@ -153,6 +153,13 @@ func TestMigrationGitBlob(t *testing.T) {
 	if f.GitBlob != "ce013625030ba8dba906f756967f9e9ca394464a" {
 		t.Errorf("git blob id %q", f.GitBlob)
 	}
+	if f.GitBlobLF != "" {
+		t.Errorf("LF content got a second, CRLF-normalized blob id")
+	}
+	// With core.autocrlf the work tree has CRLF and git stores LF.
+	if crlf := extract(t, "m/migrations/001_x.ts", []byte("hello\r\n"), facts.KindMigration); crlf.GitBlobLF != f.GitBlob {
+		t.Errorf("CRLF content normalizes to %q, want the LF blob %q", crlf.GitBlobLF, f.GitBlob)
+	}
 	if g := extract(t, "src/x.ts", []byte("hello\n"), facts.KindSource); g.GitBlob != "" {
 		t.Errorf("a source file got a git blob id; only migrations are compared with HEAD")
 	}

@@ -449,6 +449,7 @@ func keepLastGood(now, last *facts.File) *facts.File {
 	f.Hash = now.Hash
 	f.Size = now.Size
 	f.GitBlob = now.GitBlob
+	f.GitBlobLF = now.GitBlobLF
 	f.SyntaxErrors = true
 	f.FirstError = now.FirstError
 	f.StaleFacts = true
