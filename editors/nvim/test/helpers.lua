@@ -164,7 +164,12 @@ function H.code_action(bufnr, line, col, context, choose, timeout)
     end
     on_choice(pick)
   end
-  local ok, err = pcall(vim.lsp.buf.code_action, context)
+  -- 0.7 takes the context itself, later releases an options table.
+  local arg = context
+  if vim.fn.has("nvim-0.8") == 1 then
+    arg = { context = context }
+  end
+  local ok, err = pcall(vim.lsp.buf.code_action, arg)
   if not ok then
     vim.ui.select = original
     H.fail("vim.lsp.buf.code_action() to run", tostring(err))
