@@ -24,8 +24,9 @@ import (
 // any analyzer's verdict. Its one rule: a line holding "STALE" is a
 // stale-registry finding at that word.
 type fakeEngine struct {
-	mu       sync.Mutex
-	analyses int // completed Findings calls
+	mu        sync.Mutex
+	analyses  int      // completed Findings calls
+	extracted []string // paths passed to WithFile, in order
 	// gate, when set, is called at the start of Findings with the
 	// snapshot's files; Findings waits for it to return.
 	gate func(ctx context.Context, files map[string]string)
@@ -90,6 +91,9 @@ func (s *fakeSnap) with(path string, content *string) lsp.Snapshot {
 }
 
 func (s *fakeSnap) WithFile(path string, content []byte) lsp.Snapshot {
+	s.e.mu.Lock()
+	s.e.extracted = append(s.e.extracted, path)
+	s.e.mu.Unlock()
 	c := string(content)
 	return s.with(path, &c)
 }
@@ -208,6 +212,29 @@ func TestBurstOfChangesPublishesOnce(t *testing.T) {
 		if p.URI == text.FileURI(path) && p.Version != nil && *p.Version > 1 && *p.Version != last {
 			t.Errorf("published diagnostics for intermediate version %d", *p.Version)
 		}
+	}
+}
+
+// TestChangeReadsOnlyThatFile: an edit re-extracts the edited file and no
+// other, with other files open and on disk.
+func TestChangeReadsOnlyThatFile(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "export const a = 1;\n", "b.ts": "export const b = 1;\n", "c.ts": "export {};\n"})
+	a, b := filepath.Join(root, "a.ts"), filepath.Join(root, "b.ts")
+	e := &fakeEngine{}
+	c := serve(t, e, lsp.Options{Debounce: -1})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	c.Open(a)
+	c.Open(b)
+	c.WaitDiagnostics(b, "b analyzed", func(d lsptest.Diagnostics) bool { return d.Version != nil })
+	e.mu.Lock()
+	e.extracted = nil
+	e.mu.Unlock()
+	v := c.Change(a, lsptest.Edit{StartLine: 0, StartChar: 16, EndLine: 0, EndChar: 17, Text: "2"})
+	c.WaitDiagnostics(a, "the edit analyzed", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == v })
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if fmt.Sprint(e.extracted) != fmt.Sprint([]string{a}) {
+		t.Errorf("an edit of a.ts extracted %v, want only a.ts", e.extracted)
 	}
 }
 

@@ -68,6 +68,9 @@ func startEnv(t *testing.T, env []string) *server {
 			_ = cmd.Process.Kill()
 			<-s.exited
 		}
+		if g := s.client.Garbage(); len(g) > 0 {
+			t.Errorf("the server wrote something other than protocol to stdout: %q", g)
+		}
 		if t.Failed() {
 			s.dumpLog()
 		}

@@ -66,6 +66,7 @@ type Client struct {
 	applied       []json.RawMessage
 	versions      map[string]int32
 	raw           map[string]chan Response // hand-made requests waiting for replies, by id JSON
+	garbage       []string                 // what the server wrote that was not a message
 }
 
 // Response is the reply to a hand-made request.
@@ -114,6 +115,14 @@ func New(t testing.TB, r io.Reader, w io.WriteCloser) *Client {
 		raw:      map[string]chan Response{},
 	}
 	c.stream = rpc.NewStream(r, w, w)
+	c.stream.OnSkip = func(err error) {
+		if errors.Is(err, rpc.ErrUnattributed) {
+			return // the server's answer to garbage a test sent
+		}
+		c.mu.Lock()
+		c.garbage = append(c.garbage, err.Error())
+		c.mu.Unlock()
+	}
 	c.conn = jsonrpc2.NewConn(tap{c.stream, c})
 	c.conn.Go(context.Background(), c.handle)
 	return c
@@ -513,6 +522,14 @@ func Has(d Diagnostics, code string) bool {
 		}
 	}
 	return false
+}
+
+// Garbage lists what the server wrote that was not a protocol message;
+// a server must write nothing else to stdout.
+func (c *Client) Garbage() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.garbage...)
 }
 
 // Dump describes what the client received, for failure messages.

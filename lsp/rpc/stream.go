@@ -55,6 +55,11 @@ var _ jsonrpc2.Stream = (*Stream)(nil)
 // errSkip marks input that was dropped without ending the stream.
 var errSkip = errors.New("skipped")
 
+// ErrUnattributed marks a well-formed error response with a null id: the
+// peer's answer to something it could not read. jsonrpc2 cannot represent
+// it, so it is reported through OnSkip, but it is protocol, not garbage.
+var ErrUnattributed = errors.New("error response without an id")
+
 // Read returns the next well-formed message. Only an error of the
 // underlying reader (EOF, closed pipe) ends the stream.
 func (s *Stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
@@ -137,12 +142,17 @@ func (s *Stream) rejectBody(body []byte, cause error) {
 	var probe struct {
 		ID     json.RawMessage `json:"id"`
 		Method *string         `json:"method"`
+		Error  json.RawMessage `json:"error"`
 	}
 	code, msg := jsonrpc2.ParseError, "parse error: "+cause.Error()
 	id := json.RawMessage("null")
 	if json.Valid(body) {
 		code, msg = jsonrpc2.InvalidRequest, "invalid request: "+cause.Error()
 		if json.Unmarshal(body, &probe) == nil {
+			if probe.Method == nil && len(probe.Error) > 0 && string(probe.ID) == "null" {
+				s.skipped(fmt.Errorf("%w: %s", ErrUnattributed, probe.Error))
+				return
+			}
 			if probe.Method == nil && len(probe.ID) > 0 {
 				// A response we cannot read (a bad id): nothing to answer.
 				s.skipped(fmt.Errorf("%w: unreadable response: %v", errSkip, cause))
