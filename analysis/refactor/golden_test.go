@@ -19,6 +19,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/refactor"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 )
 
@@ -144,6 +145,13 @@ func runGolden(t *testing.T, g golden) (result, error) {
 	for _, c := range edit.Creates {
 		if _, err := os.Stat(c.Path); err == nil {
 			t.Fatalf("the edit creates %s, which exists", c.Path)
+		}
+	}
+	// Every range's line and UTF-16 column agree with its byte offset.
+	for _, e := range edit.Edits {
+		lt := textpos.New(files[e.Path])
+		if got := lt.Range(e.Range.Start.Offset, e.Range.End.Offset); got != e.Range {
+			t.Errorf("edit of %s: range %+v, but its offsets are at %+v", e.Path, e.Range, got)
 		}
 	}
 	out, err := refactor.ApplyEdit(files, edit)

@@ -238,10 +238,31 @@ func (x *extraction) addImports(m *module, needs []importNeed, skip map[syntax.N
 			}
 		}
 	}
-	if len(fresh.list) == 0 {
+	// Packages go after the file's last package import, project files
+	// after its last import, as people group them.
+	var pkgs, files importNeeds
+	for _, n := range fresh.list {
+		if n.relative {
+			files.list = append(files.list, n)
+		} else {
+			pkgs.list = append(pkgs.list, n)
+		}
+	}
+	var lastPkg syntax.Node
+	for _, st := range m.importStmts {
+		if _, rel := resolveSpec(m.path, unquote(st.Field("source").Text())); !rel {
+			lastPkg = st
+		}
+	}
+	if !lastPkg.IsNull() && len(pkgs.list) > 0 {
+		x.edits.insert(m, m.lineEnd(lastPkg.End()), pkgs.statements(m.path, x.st))
+		pkgs.list = nil
+	}
+	rest := append(pkgs.list, files.list...)
+	if len(rest) == 0 {
 		return nil
 	}
-	text := fresh.statements(m.path, x.st)
+	text := (&importNeeds{list: rest}).statements(m.path, x.st)
 	at := 0
 	if k := len(m.importStmts); k > 0 {
 		at = m.lineEnd(m.importStmts[k-1].End())

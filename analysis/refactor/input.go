@@ -16,19 +16,18 @@ var schemaKinds = map[string]bool{"typed": true, "stream": true, "sse": true, "h
 func (x *extraction) analyzeInput() error {
 	x.needs = &importNeeds{}
 	r := x.route
-	for _, b := range x.movedImports {
-		if err := x.needs.add(needFromBinding(x.routePath, b)); err != nil {
-			return refuse(r, "%v", err)
+	// In order of first use, so the plugin's imports read like the code.
+	for _, rf := range x.sc.refs(x.body) {
+		if !x.sc.resolve(rf).IsNull() {
+			continue
 		}
-	}
-	if x.importsRoute {
-		for _, rf := range x.sc.refs(x.body) {
-			if x.sc.resolve(rf).IsNull() && x.rm.imports[rf.Name] == nil {
-				if d := x.rm.top[rf.Name]; d != nil {
-					if err := x.needs.add(needFromFile(x.routePath, rf.Name, isTypeDecl(d))); err != nil {
-						return refuse(r, "%v", err)
-					}
-				}
+		if b := x.movedImports[rf.Name]; b != nil {
+			if err := x.needs.add(needFromBinding(x.routePath, b)); err != nil {
+				return refuse(r, "%v", err)
+			}
+		} else if d := x.rm.top[rf.Name]; d != nil && x.rm.imports[rf.Name] == nil {
+			if err := x.needs.add(needFromFile(x.routePath, rf.Name, isTypeDecl(d))); err != nil {
+				return refuse(r, "%v", err)
 			}
 		}
 	}
@@ -203,10 +202,16 @@ func (x *extraction) uniqueName(base string) string {
 // zodNamespace is the name z.infer is reached through: the route file's
 // own import of zod's z when it has one, else a new `import { z } from "zod"`.
 func (x *extraction) zodNamespace() (string, error) {
+	var best *binding
 	for _, b := range x.rm.imports {
 		if b.Spec == "zod" && (b.Imported == "z" || b.Imported == "*" || b.Imported == "default") && !b.TypeOnly {
-			return b.Local, x.addNeed(needFromBinding(x.routePath, b))
+			if best == nil || b.Stmt.Start() < best.Stmt.Start() {
+				best = b
+			}
 		}
+	}
+	if best != nil {
+		return best.Local, x.addNeed(needFromBinding(x.routePath, best))
 	}
 	return "z", x.addNeed(needFromPackage("zod", "z", false))
 }
