@@ -231,6 +231,14 @@ func TestRegenerateClearsStaleRegistry(t *testing.T) {
 	}
 }
 
+// TestClientStartedElsewhere: with a server started as the README's
+// nvim-lspconfig configuration does and setup({ autostart = false }), the
+// commands use that server and no second one starts.
+func TestClientStartedElsewhere(t *testing.T) {
+	root, regen := staleBookshop(t)
+	scenario(t, "foreign", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
+}
+
 // extractResult is what the extract scenario reports about the action it
 // applied.
 type extractResult struct {

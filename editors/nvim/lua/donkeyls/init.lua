@@ -401,8 +401,10 @@ local function execute(root, command)
     return false
   end
   local bufnr = vim.api.nvim_get_current_buf()
-  -- No handler: the client's own one records and reports the answer.
-  compat.request(client, "workspace/executeCommand", { command = command, arguments = { root } }, nil, bufnr)
+  -- Our handler even for a client started elsewhere (nvim-lspconfig),
+  -- whose default one would swallow errors.
+  local handler = execute_command_handler(root)
+  compat.request(client, "workspace/executeCommand", { command = command, arguments = { root } }, handler, bufnr)
   return true
 end
 
