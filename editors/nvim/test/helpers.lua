@@ -44,10 +44,13 @@ end
 
 -- Waits up to ms for pred(); on timeout fails with what and describe().
 function H.wait(ms, what, pred, describe)
+  local uv = vim.uv or vim.loop
+  local start = uv.hrtime()
   local ok = vim.wait(ms, function()
     local good, res = pcall(pred)
     return good and res
-  end, 25)
+  end, 10)
+  H.log("  %s: %d ms", what, math.floor((uv.hrtime() - start) / 1e6))
   if not ok then
     H.fail(string.format("%s within %d ms", what, ms), describe and describe() or "it did not happen")
   end
