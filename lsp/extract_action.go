@@ -52,10 +52,16 @@ func (extractActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 		// The buffer moved on since the last analysis: read this version.
 		p = p.WithFile(req.Path, content)
 	}
-	offset := text.NewLines(string(content)).Offset(text.Position{Line: int(req.Range.Start.Line), Character: int(req.Range.Start.Character)})
+	lines := text.NewLines(string(content))
+	offset := lines.Offset(text.Position{Line: int(req.Range.Start.Line), Character: int(req.Range.Start.Character)})
 	cands := refactor.Candidates(p, req.Path, offset)
 	if len(cands) == 0 {
-		return nil, nil
+		// A selection that starts before the route (at its router) and
+		// ends inside it still means that route.
+		offset = lines.Offset(text.Position{Line: int(req.Range.End.Line), Character: int(req.Range.End.Character)})
+		if cands = refactor.Candidates(p, req.Path, offset); len(cands) == 0 {
+			return nil, nil
+		}
 	}
 	// The direct-db hints of this route are what the move resolves.
 	var hints []analysis.Finding
