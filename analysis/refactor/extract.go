@@ -83,12 +83,11 @@ func refuse(r *facts.Route, format string, args ...any) error {
 	return &RefusalError{Route: name, Reason: fmt.Sprintf(format, args...)}
 }
 
-func newExtraction(ctx context.Context, p *project.Project, src project.Source, path string, offset int, opts Options) (*extraction, error) {
+func newExtraction(ctx context.Context, p *project.Project, src project.Source, path string, offset int, opts Options) *extraction {
 	if src == nil {
 		src = diskSource{}
 	}
-	x := &extraction{ctx: ctx, p: p, src: src, opts: opts, routePath: path, offset: offset, edits: newEditSet(), movedImports: map[string]*binding{}}
-	return x, nil
+	return &extraction{ctx: ctx, p: p, src: src, opts: opts, routePath: path, offset: offset, edits: newEditSet(), movedImports: map[string]*binding{}}
 }
 
 // read returns a file's content and a snapshot whose facts describe it.

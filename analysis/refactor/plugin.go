@@ -249,7 +249,7 @@ func (x *extraction) depsList(deps []string) string {
 
 // extendPlugin adds the method (and what it needs) to an existing plugin.
 func (x *extraction) extendPlugin() error {
-	pm, def := x.pm, x.target.Def
+	pm := x.pm
 	if len(x.params) > 0 {
 		if err := x.addNeed(needFromPackage("@donkeylabs/server", "ServerContext", true)); err != nil {
 			return err
@@ -304,7 +304,6 @@ func (x *extraction) extendPlugin() error {
 	if err := x.addImports(pm, x.needs.list, nil); err != nil {
 		return refuse(x.route, "%v", err)
 	}
-	_ = def
 	return nil
 }
 

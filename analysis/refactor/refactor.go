@@ -151,12 +151,15 @@ func Candidates(p *project.Project, path string, offset int) []Candidate {
 // disk. When a file's content differs from the snapshot's facts, the facts
 // are recomputed from the content, so the edit always matches the text it
 // applies to.
-func Extract(ctx context.Context, p *project.Project, src project.Source, path string, offset int, opts Options) (analysis.WorkspaceEdit, error) {
-	x, err := newExtraction(ctx, p, src, filepath.Clean(path), offset, opts)
-	if err != nil {
-		return analysis.WorkspaceEdit{}, err
-	}
-	return x.run()
+func Extract(ctx context.Context, p *project.Project, src project.Source, path string, offset int, opts Options) (we analysis.WorkspaceEdit, err error) {
+	// The language server calls this on every code action request over
+	// whatever the buffers hold: a bug must cost one action, not the server.
+	defer func() {
+		if r := recover(); r != nil {
+			we, err = analysis.WorkspaceEdit{}, fmt.Errorf("internal error extracting the route at %s:%d: %v", filepath.Base(path), offset, r)
+		}
+	}()
+	return newExtraction(ctx, p, src, filepath.Clean(path), offset, opts).run()
 }
 
 // findPlugin returns the plugin the generator knows by name.
