@@ -46,7 +46,9 @@ func runDependencies(p *Pass) {
 				if sd := m.unique(s); sd != nil {
 					f.Related = append(f.Related, analysis.Related{Location: sd.NameLoc(), Message: fmt.Sprintf("plugin %q is defined here", s)})
 				}
-				f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %q", s), d.Path, dep.Range, quote(s)))
+				if editable(d.File) {
+					f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %q", s), d.Path, dep.Range, quote(s)))
+				}
 			}
 			p.Report(f)
 		}
@@ -268,7 +270,7 @@ func reportUndeclared(p *Pass, m *pluginModel, d *pluginDef) {
 		if other := m.unique(use.Plugin); other != nil {
 			f.Related = append(f.Related, analysis.Related{Location: other.NameLoc(), Message: fmt.Sprintf("plugin %q is defined here", use.Plugin)})
 		}
-		if edit, ok := addDependencyEdit(d.Path, pl, use.Plugin); ok {
+		if edit, ok := addDependencyEdit(d.Path, pl, use.Plugin); ok && editable(d.File) {
 			f.Fixes = append(f.Fixes, analysis.Fix{
 				Title: fmt.Sprintf("Add %q to the dependencies of %s", use.Plugin, pluginLabel(d)),
 				Edit:  analysis.WorkspaceEdit{Edits: []analysis.TextEdit{edit}},

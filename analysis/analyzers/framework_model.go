@@ -96,6 +96,11 @@ func sourceFiles(proj *project.Project) []*facts.File {
 	return out
 }
 
+// editable reports whether a fix may edit f: its facts must be those of
+// its current text, or the fix's positions would land in the wrong place
+// of a buffer that is mid-edit.
+func editable(f *facts.File) bool { return f != nil && !f.SyntaxErrors && !f.StaleFacts && !f.Missing }
+
 // brokenFile reports a file whose facts may be missing things: it does not
 // parse and there is no earlier version that did.
 func brokenFile(f *facts.File) bool { return f.SyntaxErrors && !f.StaleFacts }

@@ -174,6 +174,10 @@ func registerFix(p *Pass, m *pluginModel, d *pluginDef) (analysis.Fix, bool) {
 	if last == nil {
 		return analysis.Fix{}, false
 	}
+	file := p.Project.File(last.Path)
+	if !editable(file) {
+		return analysis.Fix{}, false
+	}
 	call := "registerPlugin(" + registerArg(d) + ");"
 	if recv := last.Reg.Receiver; recv != "" {
 		// registerPlugin returns the server, so registrations chain:
@@ -192,8 +196,7 @@ func registerFix(p *Pass, m *pluginModel, d *pluginDef) (analysis.Fix, bool) {
 		Range:   at(last.Reg.Stmt.End),
 		NewText: "\n" + indent(last.Reg.Stmt.Start.Col) + call,
 	}}
-	file := p.Project.File(last.Path)
-	if file != nil && d.Path != last.Path && !importsName(file.Imports, d.Def.ExportName) {
+	if d.Path != last.Path && !importsName(file.Imports, d.Def.ExportName) {
 		spec := importSpec(last.Path, d.Path)
 		stmt := fmt.Sprintf("import { %s } from %s;", d.Def.ExportName, quote(spec))
 		if n := len(file.Imports); n > 0 {

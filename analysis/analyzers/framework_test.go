@@ -354,3 +354,43 @@ func TestDiagnosticsDoc(t *testing.T) {
 		}
 	}
 }
+
+// While a buffer does not parse, its findings stay (from its last good
+// facts) but no fix is offered for it: the fix's positions belong to the
+// last good text, not the one in the editor.
+func TestFrameworkNoFixWhileMidEdit(t *testing.T) {
+	dir, p := loadFixture(t, "unknown-plugin.txtar")
+	path := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	before := findingsWithCode(p, analyzers.CodeUnknownPlugin)
+	hasFix := false
+	for _, f := range before {
+		if f.Location.Path == path && len(f.Fixes) > 0 {
+			hasFix = true
+		}
+	}
+	if !hasFix {
+		t.Fatal("the fixture offers no fix in books.ts to begin with")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	midEdit := strings.Replace(string(src), "export const BookSchema", "\nexport const = \nexport const BookSchema", 1)
+	q := p.WithFile(path, []byte(midEdit))
+	if f := q.File(path); f == nil || !f.StaleFacts {
+		t.Fatal("the edited buffer was expected to parse with errors and keep its last good facts")
+	}
+	found := false
+	for _, f := range findingsWithCode(q, analyzers.CodeUnknownPlugin) {
+		if f.Location.Path != path {
+			continue
+		}
+		found = true
+		if len(f.Fixes) > 0 {
+			t.Errorf("fix %q offered for a buffer that does not parse", f.Fixes[0].Title)
+		}
+	}
+	if !found {
+		t.Error("the finding disappeared while the buffer was mid-edit")
+	}
+}

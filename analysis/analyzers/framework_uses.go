@@ -28,6 +28,7 @@ func init() {
 // it is in.
 type pluginUse struct {
 	Path string
+	File *facts.File
 	Via  string // "plugins" or "deps"
 	Use  facts.MemberUse
 	// Route or Plugin is the code the use is in.
@@ -55,6 +56,7 @@ func runPluginUses(p *Pass) {
 				}
 				c.check(pluginUse{
 					Path:  f.Path,
+					File:  f,
 					Via:   "plugins",
 					Use:   facts.MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange},
 					Route: r,
@@ -64,7 +66,7 @@ func runPluginUses(p *Pass) {
 		for i := range f.Plugins {
 			d := m.byDef[&f.Plugins[i]]
 			for _, u := range f.Plugins[i].DepUses {
-				c.check(pluginUse{Path: f.Path, Via: "deps", Use: u, Plugin: d})
+				c.check(pluginUse{Path: f.Path, File: f, Via: "deps", Use: u, Plugin: d})
 			}
 		}
 	}
@@ -127,7 +129,9 @@ func (c *useChecker) check(u pluginUse) {
 	}
 	if s := nearest(u.Use.Method, methods); s != "" {
 		f.Message += fmt.Sprintf("; did you mean %q?", s)
-		f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %s", s), u.Path, u.Use.MethodRange, s))
+		if editable(u.File) {
+			f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %s", s), u.Path, u.Use.MethodRange, s))
+		}
 	}
 	c.p.Report(f)
 }
@@ -145,7 +149,9 @@ func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) {
 		if d := m.unique(s); d != nil {
 			f.Related = append(f.Related, analysis.Related{Location: d.NameLoc(), Message: fmt.Sprintf("plugin %q is defined here", s)})
 		}
-		f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %s", s), u.Path, u.Use.PluginRange, s))
+		if editable(u.File) {
+			f.Fixes = append(f.Fixes, replaceFix(fmt.Sprintf("Change to %s", s), u.Path, u.Use.PluginRange, s))
+		}
 	}
 	p.Report(f)
 }
