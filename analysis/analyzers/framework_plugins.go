@@ -97,8 +97,8 @@ func reportUnregistered(p *Pass, m *pluginModel) {
 			Code:     CodeUnregisteredPlugin,
 			Severity: analysis.SeverityWarning,
 			Location: analysis.Location{Path: d.Path, Range: d.Def.ExportRange},
-			Message: fmt.Sprintf("plugin %s is never registered: the generated types offer ctx.plugins.%s, but at runtime it is undefined and its migrations never run; add server.registerPlugin(%s) to %s",
-				label, displayName(d), registerArg(d), p.Project.Rel(p.Project.Config().EntryPath())),
+			Message: fmt.Sprintf("plugin %s is never registered: the generated types offer ctx.plugins.%s, but at runtime it is undefined and its migrations never run; add %s to %s",
+				label, displayName(d), registerCall(m, d), p.Project.Rel(p.Project.Config().EntryPath())),
 		}
 		// A registered plugin that depends on it makes start-up fail.
 		if name != "" {
@@ -116,8 +116,8 @@ func reportUnregistered(p *Pass, m *pluginModel) {
 				sort.Strings(dependents)
 				sortRelated(f.Related)
 				f.Severity = analysis.SeverityError
-				f.Message = fmt.Sprintf("plugin %s is never registered, but %s depends on it: the server will refuse to start (\"depends on '%s', but it is not registered\"); add server.registerPlugin(%s) to %s",
-					label, strings.Join(dependents, " and "), name, registerArg(d), p.Project.Rel(p.Project.Config().EntryPath()))
+				f.Message = fmt.Sprintf("plugin %s is never registered, but %s depends on it: the server will refuse to start (\"depends on '%s', but it is not registered\"); add %s to %s",
+					label, strings.Join(dependents, " and "), name, registerCall(m, d), p.Project.Rel(p.Project.Config().EntryPath()))
 			}
 		}
 		if fix, ok := registerFix(p, m, d); ok {
@@ -141,6 +141,28 @@ func registerArg(d *pluginDef) string {
 		return d.Def.ExportName + "({ /* config */ })"
 	}
 	return d.Def.ExportName
+}
+
+// receiver is what the project calls registerPlugin on: the root of the
+// last registration's receiver (registrations may chain), "" for a bare
+// registerPlugin(...) call, and ok false when it is not a plain name.
+func receiver(r *registration) (recv string, ok bool) {
+	recv = r.Reg.Receiver
+	if i := strings.Index(recv, ".registerPlugin("); i >= 0 {
+		recv = strings.TrimSpace(recv[:i])
+	}
+	return recv, !strings.ContainsAny(recv, "()")
+}
+
+// registerCall is the statement that registers d, for messages.
+func registerCall(m *pluginModel, d *pluginDef) string {
+	recv := "server"
+	if n := len(m.regs); n > 0 {
+		if r, ok := receiver(&m.regs[n-1]); ok && r != "" {
+			recv = r
+		}
+	}
+	return recv + ".registerPlugin(" + registerArg(d) + ")"
 }
 
 func sortRelated(rs []analysis.Related) {
@@ -179,16 +201,14 @@ func registerFix(p *Pass, m *pluginModel, d *pluginDef) (analysis.Fix, bool) {
 		return analysis.Fix{}, false
 	}
 	call := "registerPlugin(" + registerArg(d) + ");"
-	if recv := last.Reg.Receiver; recv != "" {
-		// registerPlugin returns the server, so registrations chain:
-		// `server.registerPlugin(a).registerPlugin(b)`; the new one goes on
-		// the chain's root, never after a call that registers a again.
-		if i := strings.Index(recv, ".registerPlugin("); i >= 0 {
-			recv = strings.TrimSpace(recv[:i])
-		}
-		if strings.ContainsAny(recv, "()") {
-			return analysis.Fix{}, false
-		}
+	// registerPlugin returns the server, so registrations chain:
+	// `server.registerPlugin(a).registerPlugin(b)`; the new one goes on the
+	// chain's root, never after a call that registers a again.
+	recv, ok := receiver(last)
+	if !ok {
+		return analysis.Fix{}, false
+	}
+	if recv != "" {
 		call = recv + "." + call
 	}
 	edits := []analysis.TextEdit{{
