@@ -161,8 +161,10 @@ func (p *Pass) compareKeys(regPath string, union analysis.Range, what string, ex
 		if haveSet[k.Name] {
 			continue
 		}
-		if k.Plugin.File.StaleFacts || k.Plugin.File.SyntaxErrors {
-			continue // keys read from a broken file are guesses
+		if k.Plugin.File.SyntaxErrors && !k.Plugin.File.StaleFacts {
+			// Keys read from a file that never parsed are guesses; a buffer
+			// mid-edit keeps its last good keys (StaleFacts) instead.
+			continue
 		}
 		unionName := "AvailableHandlers"
 		hint := fmt.Sprintf("routes cannot use .%s(...) until you regenerate types", k.Name)
@@ -310,11 +312,6 @@ func runStaleEvents(p *Pass) {
 		return
 	}
 	file, expected := proj.Expected().EventsFile, proj.Expected().Events
-	if file != "" {
-		if f := proj.File(file); f != nil && f.StaleFacts {
-			return
-		}
-	}
 	have := map[string]facts.GeneratedEvent{}
 	for _, e := range ef.Generated.Events {
 		have[e.Name] = e
@@ -366,9 +363,6 @@ func runStaleClient(p *Pass) {
 	for _, gr := range exp.Routes {
 		r := gr.Route
 		expNames[r.FullName] = true
-		if f := proj.File(gr.Path); f != nil && f.StaleFacts {
-			continue
-		}
 		h, ok := have[r.FullName]
 		if !ok {
 			p.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},

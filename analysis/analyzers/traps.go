@@ -53,7 +53,7 @@ func runTraps(p *Pass) {
 	}
 	for _, path := range proj.Files() {
 		f := proj.File(path)
-		if f.Kind != facts.KindSource || len(f.Plugins) == 0 || f.StaleFacts {
+		if f.Kind != facts.KindSource || len(f.Plugins) == 0 {
 			continue
 		}
 		inPluginDir := false

@@ -429,7 +429,9 @@ func (p *Project) WithFile(path string, content []byte) *Project {
 	parser := syntax.NewParser()
 	defer parser.Close()
 	f := facts.Extract(context.Background(), parser, path, content, kind)
-	if f.SyntaxErrors && old != nil && !old.SyntaxErrors && !old.Missing && !old.Unreadable {
+	// old is the last good version when it parsed, or when it already
+	// carries the last good facts forward (several broken keystrokes in a row).
+	if f.SyntaxErrors && old != nil && (!old.SyntaxErrors || old.StaleFacts) && !old.Missing && !old.Unreadable {
 		f = keepLastGood(f, old)
 	}
 	q := p.clone()

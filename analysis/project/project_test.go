@@ -118,6 +118,11 @@ func TestWithFileReplacesOneFileAndKeepsLastGoodFacts(t *testing.T) {
 	if p.File(path) != before {
 		t.Error("the old snapshot changed: snapshots must be immutable")
 	}
+	// More broken keystrokes keep carrying the same last good facts.
+	q2 := q.WithFile(path, append(broken, []byte("if (")...))
+	if f2 := q2.File(path); !f2.StaleFacts || len(f2.Plugins) != 1 || len(f2.Plugins[0].HandlerKeys) != len(before.Plugins[0].HandlerKeys) {
+		t.Errorf("second broken keystroke lost the last good facts: %+v", f2)
+	}
 	other := filepath.Join(dir, "src", "server", "routes", "books.ts")
 	if q.File(other) != p.File(other) {
 		t.Error("other files' facts must be shared, not re-extracted")

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,15 +12,6 @@ import (
 // leaves a brace open), its stale-registry finding stays; it must neither
 // disappear nor multiply at every keystroke.
 func TestNoFlickerWhileTyping(t *testing.T) {
-	if os.Getenv("DONKEYLS_FLICKER_TEST") == "" {
-		// The project keeps a broken buffer's last good facts (StaleFacts),
-		// but analyzers.compareKeys still skips keys of a file with
-		// StaleFacts, so the finding disappears at the first keystroke that
-		// breaks the parse. Reported to the analysis owner; set
-		// DONKEYLS_FLICKER_TEST=1 to run this check, and remove this skip
-		// once the analyzer trusts last good facts.
-		t.Skip("known flicker in the analyzers (StaleFacts keys are skipped); DONKEYLS_FLICKER_TEST=1 runs it")
-	}
 	root, _ := staleBookshop(t)
 	srv := start(t)
 	c := srv.client
