@@ -2,16 +2,34 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/refactor"
+	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
+
+// CommandExtractPlugin runs the extraction with names the user chose (an
+// editor prompts for them): one argument {uri, position, plugin?, method?}.
+// It applies the edit through workspace/applyEdit, or shows why the move
+// was refused, and answers {applied, reason, created} (created lists the
+// URIs of new files: the plugin, for an editor to open).
+const CommandExtractPlugin = analysis.CommandExtractPlugin
+
+// applyEditTimeout bounds the wait for the client to apply an edit; an
+// editor may ask the user first.
+const applyEditTimeout = 2 * time.Minute
 
 // codeRouteDirectDB is the hint the extraction resolves.
 const codeRouteDirectDB = "route-direct-db"
@@ -109,3 +127,65 @@ func (d docSource) ReadFile(path string) ([]byte, error) {
 }
 
 var _ project.Source = docSource{}
+
+// extractArgs is the argument of donkeyls.extractToPlugin.
+type extractArgs struct {
+	URI      string            `json:"uri"`
+	Position protocol.Position `json:"position"`
+	Plugin   string            `json:"plugin"`
+	Method   string            `json:"method"`
+}
+
+func (s *Server) cmdExtract(ctx context.Context, args []json.RawMessage, _ json.RawMessage) (any, error) {
+	var a extractArgs
+	if len(args) != 1 || json.Unmarshal(args[0], &a) != nil || a.URI == "" {
+		return nil, rpc.Errorf(jsonrpc2.InvalidParams, "%s takes one argument {uri, position, plugin?, method?}", CommandExtractPlugin)
+	}
+	u, err := text.ParseURI(a.URI)
+	if err != nil || !u.IsFile() {
+		return nil, rpc.Errorf(jsonrpc2.InvalidParams, "not a local file: %s", a.URI)
+	}
+	ps := s.projectFor(u.Path)
+	if ps == nil {
+		return nil, rpc.Errorf(jsonrpc2.InvalidParams, "%s is in no donkeylabs project", u.Path)
+	}
+	snap, _, _ := ps.current()
+	cur, ok := snap.(projectSnapshot)
+	if !ok {
+		return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "the project at %s is not analyzed yet", ps.root)
+	}
+	src := s.overlay()
+	content, err := src.ReadFile(u.Path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", u.Path, err)
+	}
+	p := cur.p
+	if f := p.File(u.Path); f == nil || f.Hash != facts.HashBytes(content) {
+		p = p.WithFile(u.Path, content)
+	}
+	offset := text.NewLines(string(content)).Offset(text.Position{Line: int(a.Position.Line), Character: int(a.Position.Character)})
+	edit, err := refactor.Extract(ctx, p, src, u.Path, offset, refactor.Options{PluginName: a.Plugin, MethodName: a.Method})
+	var refusal *refactor.RefusalError
+	if errors.As(err, &refusal) {
+		s.showMessage(protocol.MessageTypeWarning, "%s", refusal.Error())
+		return map[string]any{"applied": false, "reason": refusal.Reason}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := s.clientCaps()
+	we, ok := s.wireEdit(edit, c, src.versionsWithin(ps.root))
+	if !c.applyEdit || !ok {
+		return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "the editor cannot apply this edit (it needs workspace/applyEdit with file creation)")
+	}
+	var res applyEditResult
+	if err := s.call(ctx, "workspace/applyEdit", map[string]any{"label": "Extract route into plugin", "edit": we}, &res, applyEditTimeout); err != nil {
+		return nil, err
+	}
+	// The new plugin file, so an editor can open it next.
+	created := []string{}
+	for _, cr := range edit.Creates {
+		created = append(created, text.FileURI(cr.Path))
+	}
+	return map[string]any{"applied": res.Applied, "reason": res.FailureReason, "created": created}, nil
+}

@@ -358,3 +358,52 @@ func typegenScript(t *testing.T, plugin string) (cmd, ran string) {
 	}
 	return "sh " + script, ran
 }
+
+// TestExtractCommandWithChosenNames runs donkeyls.extractToPlugin with names
+// the user typed: a valid one is applied through workspace/applyEdit, an
+// unsafe one is refused with the reason shown and nothing applied.
+func TestExtractCommandWithChosenNames(t *testing.T) {
+	root := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	c := serveBinary(t)
+	initResult := c.Initialize(root, lsptest.Capabilities(true), nil)
+	if !strings.Contains(string(initResult), `"donkeyls.extractToPlugin"`) {
+		t.Errorf("initialize does not list donkeyls.extractToPlugin among the commands: %s", initResult)
+	}
+	admin := filepath.Join(root, "src", "server", "routes", "admin.ts")
+	content := c.Open(admin)
+	c.WaitDiagnostics(admin, "the route-direct-db hint", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "route-direct-db") })
+	at := text.NewLines(content).Position(strings.Index(content, "ctx.db"))
+	run := func(plugin, method string) (result struct {
+		Applied bool     `json:"applied"`
+		Reason  string   `json:"reason"`
+		Created []string `json:"created"`
+	}) {
+		t.Helper()
+		if err := c.Call("workspace/executeCommand", map[string]any{
+			"command": "donkeyls.extractToPlugin",
+			"arguments": []any{map[string]any{
+				"uri":      text.FileURI(admin),
+				"position": map[string]any{"line": at.Line, "character": at.Character},
+				"plugin":   plugin,
+				"method":   method,
+			}},
+		}, &result); err != nil {
+			t.Fatalf("executeCommand: %v", err)
+		}
+		return result
+	}
+
+	bad := run("../reports", "")
+	if bad.Applied || !strings.Contains(bad.Reason, "path separator") {
+		t.Errorf("plugin name ../reports: %+v, want a refusal about the path separator", bad)
+	}
+	c.WaitMessage("path separator")
+
+	good := run("reports", "sales")
+	want := text.FileURI(filepath.Join(root, "src", "server", "plugins", "reports", "index.ts"))
+	if !good.Applied || len(good.Created) != 1 || good.Created[0] != want {
+		t.Errorf("plugin name reports: %+v, want the edit applied and %s created", good, want)
+	}
+	c.Shutdown()
+}
