@@ -149,8 +149,9 @@ func newServer(ctx context.Context, opts Options) *Server {
 	}
 	s.providers = append([]ActionProvider{findingActions{}, extractActions{}}, opts.Providers...)
 	s.commands = map[string]commandFunc{
-		CommandRegenerate: s.cmdRegenerate,
-		CommandRestart:    s.cmdRestart,
+		CommandRegenerate:    s.cmdRegenerate,
+		CommandRestart:       s.cmdRestart,
+		CommandExtractPlugin: s.cmdExtract,
 	}
 	return s
 }
