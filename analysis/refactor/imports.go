@@ -149,9 +149,8 @@ func typeKw(b bool) string {
 	return ""
 }
 
-// importStmtFacts describes an import statement for merging.
+// importStmt describes an import statement for merging.
 type importStmt struct {
-	node     syntax.Node
 	target   string
 	typeOnly bool
 	named    syntax.Node // the named_imports clause, null when none
@@ -161,7 +160,7 @@ type importStmt struct {
 func (m *module) importStmtInfo(n syntax.Node) importStmt {
 	spec := unquote(n.Field("source").Text())
 	target, _ := resolveSpec(m.path, spec)
-	is := importStmt{node: n, target: target}
+	is := importStmt{target: target}
 	for c := n.FirstChild(); !c.IsNull(); c = c.NextSibling() {
 		if c.Kind() == "type" {
 			is.typeOnly = true

@@ -34,8 +34,6 @@ type binding struct {
 	Spec     string // the module specifier as written
 	TypeOnly bool
 	Stmt     syntax.Node
-	// Spec node, for the quote style.
-	SpecNode syntax.Node
 }
 
 // topDecl is a top-level declaration.
@@ -138,11 +136,11 @@ func (m *module) addImport(n syntax.Node) {
 		for _, part := range c.NamedChildren() {
 			switch part.Kind() {
 			case "identifier":
-				m.imports[part.Text()] = &binding{Local: part.Text(), Imported: "default", Spec: spec, TypeOnly: stmtType, Stmt: n, SpecNode: srcNode}
+				m.imports[part.Text()] = &binding{Local: part.Text(), Imported: "default", Spec: spec, TypeOnly: stmtType, Stmt: n}
 			case "namespace_import":
 				for _, id := range part.NamedChildren() {
 					if id.Is("identifier") {
-						m.imports[id.Text()] = &binding{Local: id.Text(), Imported: "*", Spec: spec, TypeOnly: stmtType, Stmt: n, SpecNode: srcNode}
+						m.imports[id.Text()] = &binding{Local: id.Text(), Imported: "*", Spec: spec, TypeOnly: stmtType, Stmt: n}
 					}
 				}
 			case "named_imports":
@@ -156,7 +154,7 @@ func (m *module) addImport(n syntax.Node) {
 						alias = name
 					}
 					typeOnly := stmtType || sp.FirstChild().Kind() == "type"
-					m.imports[alias] = &binding{Local: alias, Imported: name, Spec: spec, TypeOnly: typeOnly, Stmt: n, SpecNode: srcNode}
+					m.imports[alias] = &binding{Local: alias, Imported: name, Spec: spec, TypeOnly: typeOnly, Stmt: n}
 				}
 			}
 		}

@@ -137,9 +137,8 @@ func pluginsDir(p *project.Project) string {
 		return first
 	}
 	cfg := p.Config()
-	for _, g := range cfg.Plugins {
-		base := globBase(g)
-		return filepath.Join(cfg.Root, filepath.FromSlash(base))
+	if len(cfg.Plugins) > 0 {
+		return filepath.Join(cfg.Root, filepath.FromSlash(globBase(cfg.Plugins[0])))
 	}
 	return filepath.Join(cfg.Root, "src", "server", "plugins")
 }

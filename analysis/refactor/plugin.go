@@ -164,7 +164,7 @@ func (x *extraction) transform(start, end int, from, to, fromUnit, toUnit string
 				}
 				ws := string(src[i:j])
 				if strings.HasPrefix(ws, from) {
-					ws = to + convertIndent("\n"+ws[len(from):], fromUnit, toUnit, func(int) bool { return false })[1:]
+					ws = to + convertLeading(ws[len(from):], fromUnit, toUnit)
 				}
 				b.WriteString(ws)
 				i = j

@@ -90,59 +90,17 @@ func (st style) end() string {
 	return ""
 }
 
-// reindent moves text that sat at indentation from to indentation to: every
-// line after the first that starts with from gets to instead. Lines whose
-// start lies inside a multi-line string (keep reports them) are left alone,
-// since their whitespace is content.
-func reindent(text, from, to string, keep func(lineOffset int) bool) string {
-	if from == to {
-		return text
-	}
-	lines := strings.SplitAfter(text, "\n")
-	var b strings.Builder
-	off := 0
-	for i, line := range lines {
-		if i > 0 && !keep(off) {
-			switch {
-			case strings.HasPrefix(line, from):
-				line = to + line[len(from):]
-			case strings.TrimSpace(line) == "":
-				// A blank line keeps no trailing indentation.
-				if strings.HasSuffix(line, "\n") {
-					line = "\n"
-				} else {
-					line = ""
-				}
-			}
-		}
-		b.WriteString(line)
-		off += len(lines[i])
-	}
-	return b.String()
-}
-
-// convertIndent rewrites the leading indentation of each line (after the
-// first) from one unit to another, level by level, for files that indent
-// differently from the one the code came from.
-func convertIndent(text, fromUnit, toUnit string, keep func(lineOffset int) bool) string {
+// convertLeading rewrites leading indentation from one unit to another,
+// level by level (a remainder narrower than a unit is kept), for code
+// moving between files that indent differently.
+func convertLeading(ws, fromUnit, toUnit string) string {
 	if fromUnit == toUnit || fromUnit == "" {
-		return text
+		return ws
 	}
-	lines := strings.SplitAfter(text, "\n")
-	var b strings.Builder
-	off := 0
-	for i, line := range lines {
-		if i > 0 && !keep(off) {
-			levels := 0
-			rest := line
-			for strings.HasPrefix(rest, fromUnit) {
-				levels++
-				rest = rest[len(fromUnit):]
-			}
-			line = strings.Repeat(toUnit, levels) + rest
-		}
-		b.WriteString(line)
-		off += len(lines[i])
+	levels := 0
+	for strings.HasPrefix(ws, fromUnit) {
+		levels++
+		ws = ws[len(fromUnit):]
 	}
-	return b.String()
+	return strings.Repeat(toUnit, levels) + ws
 }
