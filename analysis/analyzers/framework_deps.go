@@ -27,7 +27,7 @@ func init() {
 }
 
 func runDependencies(p *Pass) {
-	m := newPluginModel(p.Project)
+	m := pluginModelOf(p.Project)
 	names := m.names()
 	for _, d := range m.defs {
 		for _, dep := range d.Def.Dependencies {

@@ -82,9 +82,23 @@ func isTestFile(path string) bool {
 	return strings.Contains(path, sep+"__tests__"+sep) || strings.Contains(path, sep+"__mocks__"+sep)
 }
 
+type pluginModelKey struct{}
+
+// pluginModelOf builds the plugin model once per snapshot; several
+// analyzers read it and none modifies it.
+func pluginModelOf(proj *project.Project) *pluginModel {
+	return proj.Memo(pluginModelKey{}, func() any { return newPluginModel(proj) }).(*pluginModel)
+}
+
 // sourceFiles lists the project's own source files that contribute to the
 // app: not generated, not tests, readable.
 func sourceFiles(proj *project.Project) []*facts.File {
+	return proj.Memo(sourceFilesKey{}, func() any { return collectSourceFiles(proj) }).([]*facts.File)
+}
+
+type sourceFilesKey struct{}
+
+func collectSourceFiles(proj *project.Project) []*facts.File {
 	var out []*facts.File
 	proj.EachFile(func(f *facts.File) {
 		// Generated outputs have their own kinds, so KindSource excludes them.

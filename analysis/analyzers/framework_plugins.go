@@ -26,7 +26,7 @@ func init() {
 }
 
 func runPlugins(p *Pass) {
-	m := newPluginModel(p.Project)
+	m := pluginModelOf(p.Project)
 	reportDuplicatePlugins(p, m)
 	reportUnregistered(p, m)
 }

@@ -45,7 +45,7 @@ func (u pluginUse) parent() string {
 }
 
 func runPluginUses(p *Pass) {
-	m := newPluginModel(p.Project)
+	m := pluginModelOf(p.Project)
 	c := &useChecker{p: p, m: m, names: m.names(), methods: map[*pluginDef]map[string]bool{}}
 	for _, f := range sourceFiles(p.Project) {
 		for ri := range f.Routes {

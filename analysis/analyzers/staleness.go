@@ -355,11 +355,11 @@ func runStaleClient(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
-	have := map[string]facts.ClientRoute{}
-	for _, r := range cf.Generated.ClientRoutes {
-		have[r.Name] = r
+	have := make(map[string]*facts.ClientRoute, len(cf.Generated.ClientRoutes))
+	for i := range cf.Generated.ClientRoutes {
+		have[cf.Generated.ClientRoutes[i].Name] = &cf.Generated.ClientRoutes[i]
 	}
-	expNames := map[string]bool{}
+	expNames := make(map[string]bool, len(exp.Routes))
 	for _, gr := range exp.Routes {
 		r := gr.Route
 		expNames[r.FullName] = true
@@ -401,6 +401,15 @@ func runStaleClient(p *Pass) {
 	}
 }
 
+func findField(fs []facts.Field, name string) (facts.Field, bool) {
+	for _, f := range fs {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return facts.Field{}, false
+}
+
 // kindOfRoute maps a route's handler kind to the client's method family;
 // custom plugin handlers are called like typed routes.
 func kindOfRoute(k string) string {
@@ -434,15 +443,11 @@ func schemaDiff(s *facts.Schema, have []facts.Field, haveKnown, havePlaceholder 
 	case !s.FieldsKnown || !haveKnown:
 		return ""
 	}
-	hm := map[string]facts.Field{}
-	for _, f := range have {
-		hm[f.Name] = f
-	}
+	// Schemas have a handful of fields: linear scans beat building maps for
+	// each of ten thousand routes on every keystroke.
 	var diffs []string
-	sm := map[string]bool{}
 	for _, f := range s.Fields {
-		sm[f.Name] = true
-		h, ok := hm[f.Name]
+		h, ok := findField(have, f.Name)
 		switch {
 		case !ok:
 			diffs = append(diffs, "new field "+f.Name)
@@ -453,7 +458,7 @@ func schemaDiff(s *facts.Schema, have []facts.Field, haveKnown, havePlaceholder 
 		}
 	}
 	for _, f := range have {
-		if !sm[f.Name] {
+		if _, ok := findField(s.Fields, f.Name); !ok {
 			diffs = append(diffs, "field "+f.Name+" removed")
 		}
 	}

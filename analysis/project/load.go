@@ -436,6 +436,11 @@ func (p *Project) WithFile(path string, content []byte) *Project {
 	}
 	q := p.clone()
 	q.files[path] = f
+	if old != nil {
+		// The same paths: the sorted list is shared instead of re-sorted.
+		paths := p.Files()
+		q.memo.pathsOnce.Do(func() { q.memo.paths = paths })
+	}
 	if old == nil && (filepath.Base(path) == "index.ts" || kind == facts.KindMigration) {
 		// A new plugin folder or its first migration changes the expected outputs.
 		q.needsReload = true

@@ -44,6 +44,34 @@ type memo struct {
 	paths        []string
 	expectedOnce sync.Once
 	expected     *Expected
+	mu           sync.Mutex
+	values       map[any]*memoValue
+}
+
+type memoValue struct {
+	once sync.Once
+	v    any
+}
+
+// Memo returns what build computes for key on this snapshot, computing it at
+// most once. Analyzers use it to share a model derived from the facts (the
+// plugin graph, say) between passes over the same snapshot; a new snapshot
+// starts empty, so nothing outlives the facts it came from. key should be a
+// value of an unexported type of the caller's package.
+func (p *Project) Memo(key any, build func() any) any {
+	m := p.m()
+	m.mu.Lock()
+	if m.values == nil {
+		m.values = map[any]*memoValue{}
+	}
+	e, ok := m.values[key]
+	if !ok {
+		e = &memoValue{}
+		m.values[key] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.v = build() })
+	return e.v
 }
 
 func (p *Project) m() *memo {
