@@ -262,10 +262,31 @@ func TestExtractToPlugin(t *testing.T) {
 	root := freshBookshop(t)
 	before := pluginDirs(t, root)
 	r := scenario(t, "extract", root, nil)
+	checkExtraction(t, root, before, r.result, "")
+}
 
+// TestExtractThroughApplyEdit: the command form of the refactoring. The
+// server computes the edit and sends it with workspace/applyEdit; Neovim's
+// own handler applies it and answers in its own way ({applied = true}), and
+// the server must read that answer as success and report it.
+func TestExtractThroughApplyEdit(t *testing.T) {
+	root := freshBookshop(t)
+	before := pluginDirs(t, root)
+	r := scenario(t, "extract", root, map[string]string{"DONKEYLS_TEST_EXTRACT_VIA": "command"})
+	checkExtraction(t, root, before, r.result, "reports")
+}
+
+// checkExtraction checks what the extract scenario reported and the files it
+// left: one new plugin (named wantName when given) holding the moved query,
+// the route calling it, the entry registering it.
+func checkExtraction(t *testing.T, root string, before []string, result, wantName string) {
+	t.Helper()
 	var res extractResult
-	if err := json.Unmarshal([]byte(r.result), &res); err != nil {
-		t.Fatalf("the scenario's result %q: %v", r.result, err)
+	if err := json.Unmarshal([]byte(result), &res); err != nil {
+		t.Fatalf("the scenario's result %q: %v", result, err)
+	}
+	if wantName != "" && (res.Via != "command" || len(res.Applied) != 1) {
+		t.Errorf("want the edit to arrive through one workspace/applyEdit, got via %q with %d applyEdit requests", res.Via, len(res.Applied))
 	}
 	t.Logf("applied %q (%s) via %s", res.Title, res.Kind, res.Via)
 	if res.Via == "command" {
@@ -293,6 +314,9 @@ func TestExtractToPlugin(t *testing.T) {
 		t.Fatalf("plugin folders before %v, after %v: want exactly one new plugin", before, after)
 	}
 	name := added[0]
+	if wantName != "" && name != wantName {
+		t.Errorf("new plugin folder %q, want %q (the name passed to the command)", name, wantName)
+	}
 	plugin := read(t, filepath.Join(root, "src/server/plugins", name, "index.ts"))
 	export := regexp.MustCompile(`export\s+const\s+(\w+Plugin)\s*=\s*createPlugin`).FindStringSubmatch(plugin)
 	if export == nil {

@@ -74,36 +74,66 @@ H.run(function()
     string.format("at %d:%d", d.lnum + 1, d.col + 1)
   )
 
-  H.step("apply Extract into new plugin")
-  local action, offered, asked = H.code_action(buf, 20, 22, { only = { "refactor.extract" } }, function(a)
-    return a.kind == "refactor.extract" and a.title:find("new plugin", 1, true) ~= nil
-  end)
-  H.check(asked, "a code action menu for refactor.extract", "none; " .. H.describe_messages())
-  H.check(
-    action ~= nil,
-    'an "Extract into new plugin ..." refactor.extract action',
-    table.concat(offered or {}, "; ")
-  )
-  local via = action.edit and "edit" or "command"
-  local command = type(action.command) == "table" and action.command.command or action.command
-  H.log("  chose %q (%s) via %s", action.title, action.kind, via)
-
-  local command_ok
-  if action.command then
-    H.wait(30000, "the command " .. tostring(command) .. " to answer", function()
-      return donkeyls.status(root).last[command] ~= nil
+  local action, via, command_ok
+  if os.getenv("DONKEYLS_TEST_EXTRACT_VIA") == "command" then
+    -- The command form: the server computes the edit and sends it with
+    -- workspace/applyEdit; Neovim's own handler applies it and answers, and
+    -- the server must read that answer as success.
+    H.step("run donkeyls.extractToPlugin through workspace/executeCommand")
+    local done, answer, answer_err
+    client.request("workspace/executeCommand", {
+      command = "donkeyls.extractToPlugin",
+      arguments = { { uri = vim.uri_from_bufnr(buf), position = { line = 19, character = 22 }, plugin = "reports" } },
+    }, function(err, result)
+      done, answer, answer_err = true, result, err
+    end, buf)
+    H.wait(30000, "donkeyls.extractToPlugin to answer", function()
+      return done
     end, function()
       return "no answer; applyEdits: " .. vim.inspect(apply_edits) .. "; " .. H.describe_messages()
     end)
-    local last = donkeyls.status(root).last[command]
-    command_ok = last.ok
     H.check(
-      last.ok,
-      "the extract command to succeed after Neovim answered workspace/applyEdit",
-      vim.inspect(last) .. "; applyEdit replies: " .. vim.inspect(vim.tbl_map(function(a)
+      answer_err == nil and type(answer) == "table" and answer.applied == true,
+      "the command to report applied = true once Neovim answered workspace/applyEdit",
+      vim.inspect(answer_err or answer) .. "; applyEdit replies: " .. vim.inspect(vim.tbl_map(function(a)
         return a.reply
-      end, apply_edits)) .. "; " .. H.describe_messages()
+      end, apply_edits))
     )
+    H.check(#apply_edits == 1, "exactly one workspace/applyEdit from the server", tostring(#apply_edits))
+    action = { title = "donkeyls.extractToPlugin", kind = "command" }
+    via, command_ok = "command", true
+  else
+    H.step("apply Extract into new plugin")
+    local offered, asked
+    action, offered, asked = H.code_action(buf, 20, 22, { only = { "refactor.extract" } }, function(a)
+      return a.kind == "refactor.extract" and a.title:find("new plugin", 1, true) ~= nil
+    end)
+    H.check(asked, "a code action menu for refactor.extract", "none; " .. H.describe_messages())
+    H.check(
+      action ~= nil,
+      'an "Extract into new plugin ..." refactor.extract action',
+      table.concat(offered or {}, "; ")
+    )
+    via = action.edit and "edit" or "command"
+    local command = type(action.command) == "table" and action.command.command or action.command
+    H.log("  chose %q (%s) via %s", action.title, action.kind, via)
+
+    if action.command then
+      H.wait(30000, "the command " .. tostring(command) .. " to answer", function()
+        return donkeyls.status(root).last[command] ~= nil
+      end, function()
+        return "no answer; applyEdits: " .. vim.inspect(apply_edits) .. "; " .. H.describe_messages()
+      end)
+      local last = donkeyls.status(root).last[command]
+      command_ok = last.ok
+      H.check(
+        last.ok,
+        "the extract command to succeed after Neovim answered workspace/applyEdit",
+        vim.inspect(last) .. "; applyEdit replies: " .. vim.inspect(vim.tbl_map(function(a)
+          return a.reply
+        end, apply_edits)) .. "; " .. H.describe_messages()
+      )
+    end
   end
 
   H.step("the route calls the plugin")
