@@ -25,8 +25,10 @@ import (
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
 
-// Timeout bounds every wait of a test client.
-const Timeout = 20 * time.Second
+// Timeout bounds every wait of a test client. It is generous on purpose:
+// the whole suite runs with -race, several packages at once, on two shared
+// cores, and a wait that passes never costs its bound.
+const Timeout = 60 * time.Second
 
 // Diagnostics is one publishDiagnostics notification.
 type Diagnostics struct {
