@@ -363,7 +363,15 @@ func TestCrashOnStartBacksOffAndRecovers(t *testing.T) {
 	if fixed.Pid == first.Pid {
 		t.Errorf("the fixed server has the first server's pid %d", first.Pid)
 	}
-	if st := a.sup.Status(); st.State != control.StateRunning || st.Pid != fixed.Pid {
+	// The supervisor marks the server running once it has seen it up, which
+	// may come a moment after the first HTTP answer the test sees.
+	deadline := time.Now().Add(waitLimit)
+	st := a.sup.Status()
+	for (st.State != control.StateRunning || st.Pid != fixed.Pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		st = a.sup.Status()
+	}
+	if st.State != control.StateRunning || st.Pid != fixed.Pid {
 		t.Errorf("status after recovery = %+v, want running pid %d", st, fixed.Pid)
 	}
 	out := a.out.String()
