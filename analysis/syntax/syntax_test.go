@@ -1,0 +1,113 @@
+package syntax
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func exampleSource(tb testing.TB, rel string) []byte {
+	tb.Helper()
+	_, here, _, _ := runtimeCaller()
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "examples", "bookshop", filepath.FromSlash(rel)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func TestTreeShape(t *testing.T) {
+	p := NewParser()
+	defer p.Close()
+	tree, err := p.Parse(context.Background(), []byte(`export const a = f(1, "x");`), TypeScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	tree.Root().Walk(func(n Node) bool {
+		if n.IsNamed() {
+			kinds = append(kinds, n.Kind())
+		}
+		return true
+	})
+	want := "program export_statement lexical_declaration variable_declarator identifier call_expression identifier arguments number string string_fragment"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("named kinds\n got %s\nwant %s", got, want)
+	}
+	var call Node
+	tree.Root().Walk(func(n Node) bool {
+		if n.Is("call_expression") {
+			call = n
+		}
+		return true
+	})
+	if call.Field("function").Text() != "f" || call.Field("arguments").Parent() != call || call.Text() != `f(1, "x")` {
+		t.Errorf("fields and text of the call: %q %q", call.Field("function").Text(), call.Text())
+	}
+	if tree.HasErrors() {
+		t.Error("valid code reported as broken")
+	}
+}
+
+func TestErrorsAndHostileInput(t *testing.T) {
+	p := NewParser()
+	defer p.Close()
+	tree, err := p.Parse(context.Background(), []byte("const a = {{ b: ;"), TypeScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tree.HasErrors() {
+		t.Error("broken code not reported")
+	}
+	if e, ok := tree.FirstError(); !ok || !e.IsError() {
+		t.Errorf("first error: %v %v", e.Kind(), ok)
+	}
+	// Deep nesting is cut off, never a crash.
+	deep := append(bytes.Repeat([]byte("["), 100000), bytes.Repeat([]byte("]"), 100000)...)
+	if _, err := p.Parse(context.Background(), deep, TypeScript); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Parse(context.Background(), make([]byte, MaxSize+1), TypeScript); err == nil {
+		t.Error("oversized input accepted")
+	}
+	// The zero Node answers every question without panicking.
+	var zero Node
+	if zero.Kind() != "" || zero.Field("x").IsNull() != true || zero.Text() != "" || len(zero.Children()) != 0 {
+		t.Error("zero node misbehaves")
+	}
+}
+
+func TestParseHonoursCancellation(t *testing.T) {
+	p := NewParser()
+	defer p.Close()
+	big := bytes.Repeat([]byte("export const a = { b: [1, 2, 3], c: f(x => x + 1) };\n"), 100000)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if _, err := p.Parse(ctx, big, TypeScript); err == nil {
+		t.Skip("the parse finished within a millisecond; nothing to cancel")
+	}
+	// The parser is still usable afterwards.
+	if _, err := p.Parse(context.Background(), []byte("const x = 1;"), TypeScript); err != nil {
+		t.Errorf("parser unusable after a cancelled parse: %v", err)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	src := exampleSource(b, "src/server/plugins/books/index.ts")
+	p := NewParser()
+	defer p.Close()
+	b.SetBytes(int64(len(src)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Parse(context.Background(), src, TypeScript); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func runtimeCaller() (uintptr, string, int, bool) { return runtime.Caller(0) }
