@@ -355,20 +355,24 @@ func runStaleClient(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
-	have := make(map[string]*facts.ClientRoute, len(cf.Generated.ClientRoutes))
-	for i := range cf.Generated.ClientRoutes {
-		have[cf.Generated.ClientRoutes[i].Name] = &cf.Generated.ClientRoutes[i]
+	routes := cf.Generated.ClientRoutes
+	have := make(map[string]int, len(routes))
+	for i := range routes {
+		have[routes[i].Name] = i
 	}
-	expNames := make(map[string]bool, len(exp.Routes))
+	// matched marks the client routes some source route still defines; the
+	// others are gone. (No second map of ten thousand names per keystroke.)
+	matched := make([]bool, len(routes))
 	for _, gr := range exp.Routes {
 		r := gr.Route
-		expNames[r.FullName] = true
-		h, ok := have[r.FullName]
+		idx, ok := have[r.FullName]
 		if !ok {
 			p.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},
 				"route %q is not in the generated client (%s): regenerate types", r.FullName, proj.Rel(clientPath))
 			continue
 		}
+		matched[idx] = true
+		h := &routes[idx]
 		if kindOfRoute(r.Kind) != h.Kind && h.Kind != "" {
 			p.stale(CodeStaleClient, gr.Path, r.KindRange, clientPath, h.Range,
 				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
@@ -389,8 +393,8 @@ func runStaleClient(p *Pass) {
 		return
 	}
 	var gone []facts.ClientRoute
-	for _, r := range cf.Generated.ClientRoutes {
-		if !expNames[r.Name] {
+	for i, r := range routes {
+		if !matched[i] {
 			gone = append(gone, r)
 		}
 	}
