@@ -151,18 +151,30 @@ func (x *extractor) topLevel(root syntax.Node) {
 					x.consts[name.Text()] = v
 				}
 			}
-		case "function_declaration", "generator_function_declaration":
-			x.addDecl(decl, "function", exported, st)
-		case "class_declaration", "abstract_class_declaration":
-			x.addDecl(decl, "class", exported, st)
-		case "type_alias_declaration":
-			x.addDecl(decl, "type", exported, st)
-		case "interface_declaration":
-			x.addDecl(decl, "interface", exported, st)
-		case "enum_declaration":
-			x.addDecl(decl, "enum", exported, st)
+		default:
+			if kind := DeclKind(decl.Kind()); kind != "" {
+				x.addDecl(decl, kind, exported, st)
+			}
 		}
 	}
+}
+
+// DeclKind names the declaration a named top-level node introduces
+// ("function", "class", "type", "interface", "enum"), "" for other nodes.
+func DeclKind(nodeKind string) string {
+	switch nodeKind {
+	case "function_declaration", "generator_function_declaration":
+		return "function"
+	case "class_declaration", "abstract_class_declaration":
+		return "class"
+	case "type_alias_declaration":
+		return "type"
+	case "interface_declaration":
+		return "interface"
+	case "enum_declaration":
+		return "enum"
+	}
+	return ""
 }
 
 func (x *extractor) addDecl(decl syntax.Node, kind string, exported bool, stmt syntax.Node) {

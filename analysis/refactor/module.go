@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
@@ -94,16 +95,10 @@ func (m *module) index() {
 					m.top[id.Text()] = &topDecl{Name: id.Text(), Kind: kind, Exported: exported, Stmt: st}
 				}
 			}
-		case "function_declaration", "generator_function_declaration":
-			m.addTop(decl, "function", exported, st)
-		case "class_declaration", "abstract_class_declaration":
-			m.addTop(decl, "class", exported, st)
-		case "type_alias_declaration":
-			m.addTop(decl, "type", exported, st)
-		case "interface_declaration":
-			m.addTop(decl, "interface", exported, st)
-		case "enum_declaration":
-			m.addTop(decl, "enum", exported, st)
+		default:
+			if kind := facts.DeclKind(decl.Kind()); kind != "" {
+				m.addTop(decl, kind, exported, st)
+			}
 		}
 	}
 	for name := range m.exportedNames {
