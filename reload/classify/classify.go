@@ -92,7 +92,23 @@ func (c *Classifier) Loaded() map[string]uint64 {
 	if c.snap == nil {
 		return out
 	}
+	// A server starts with what is on disk now, which may be ahead of the
+	// snapshot: a restart asked for from the editor can come while a burst
+	// of saves is still being debounced. Fingerprint the disk, through a
+	// throwaway snapshot, so the pending burst is still classified later
+	// against what was decided last.
+	now := c.snap
 	c.snap.EachFile(func(f *facts.File) {
+		if f.Kind.IsGenerated() || f.Missing {
+			return
+		}
+		b, err := os.ReadFile(f.Path)
+		if err != nil || facts.HashBytes(b) == f.Hash {
+			return
+		}
+		now = now.WithFile(f.Path, b)
+	})
+	now.EachFile(func(f *facts.File) {
 		if f.Kind.IsGenerated() || f.Missing || f.Unreadable {
 			return
 		}

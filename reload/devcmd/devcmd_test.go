@@ -117,12 +117,19 @@ type devRun struct {
 // runner and the server below it, as in real projects.
 func startDev(t *testing.T, devArgs ...string) *devRun {
 	t.Helper()
+	return startDevWith(t, nil, devArgs...)
+}
+
+// startDevWith is startDev with extra flags for `donkeyls dev` itself.
+func startDevWith(t *testing.T, flags []string, devArgs ...string) *devRun {
+	t.Helper()
 	bin := testenv.Binary(t)
 	bun := testenv.Bun(t)
 	root := t.TempDir()
 	copyTree(t, filepath.Join("..", "testdata", "app"), root)
 	port := freePort(t)
-	args := append([]string{"dev", "--port", strconv.Itoa(port), "--typegen", "bun scripts/generate.ts", root, "--"}, devArgs...)
+	args := append([]string{"dev", "--port", strconv.Itoa(port), "--typegen", "bun scripts/generate.ts"}, flags...)
+	args = append(append(args, root, "--"), devArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Dir(bun)+string(os.PathListSeparator)+os.Getenv("PATH"),
