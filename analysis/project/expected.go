@@ -271,6 +271,7 @@ func (p *Project) expectedEvents() (string, []GenEvent) {
 
 func (p *Project) expectedSchemas(plugins []GenPlugin) []GenSchema {
 	var out []GenSchema
+	paths := p.Files()
 	for i := range plugins {
 		gp := &plugins[i]
 		dir := filepath.Dir(gp.Path)
@@ -278,98 +279,110 @@ func (p *Project) expectedSchemas(plugins []GenPlugin) []GenSchema {
 		if _, ok := p.expected[schemaPath]; !ok {
 			continue
 		}
-		gs := GenSchema{Plugin: gp, Dir: dir, SchemaPath: schemaPath}
+		var migrations []string
 		migDir := filepath.Join(dir, "migrations") + string(filepath.Separator)
-		paths := p.Files()
 		for i := sort.SearchStrings(paths, migDir); i < len(paths) && strings.HasPrefix(paths[i], migDir); i++ {
 			path := paths[i]
 			if filepath.Dir(path)+string(filepath.Separator) == migDir && p.files[path].Kind == facts.KindMigration && !p.files[path].Missing {
-				gs.Migrations = append(gs.Migrations, path)
+				migrations = append(migrations, path)
 			}
 		}
 		// The runtime sorts migration names as strings.
-		sort.Slice(gs.Migrations, func(a, b int) bool {
-			return filepath.Base(gs.Migrations[a]) < filepath.Base(gs.Migrations[b])
+		sort.Slice(migrations, func(a, b int) bool {
+			return filepath.Base(migrations[a]) < filepath.Base(migrations[b])
 		})
-		type table struct {
-			GenTable
-			cols map[string]int
+		inputs := make([]*facts.File, len(migrations))
+		for i, m := range migrations {
+			inputs[i] = p.files[m]
 		}
-		var tables []*table
-		find := func(name string) int {
-			for i, t := range tables {
-				if t.Name == name {
-					return i
-				}
-			}
-			return -1
-		}
-		for _, mpath := range gs.Migrations {
-			f := p.files[mpath]
-			m := f.Migration
-			if f.Unreadable || m == nil {
-				gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Reason: "file could not be read"})
-				continue
-			}
-			if f.SyntaxErrors && !f.StaleFacts {
-				gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: f.FirstError, Reason: "syntax error"})
-			}
-			for _, u := range m.Unknown {
-				gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: u.Range, Reason: u.Reason})
-			}
-			for _, op := range m.Ops {
-				idx := find(op.Table)
-				switch op.Kind {
-				case facts.OpCreateTable:
-					if idx < 0 {
-						tables = append(tables, &table{GenTable: GenTable{Name: op.Table, Path: mpath, Range: op.Range}})
-						idx = len(tables) - 1
-					}
-				case facts.OpDropTable:
-					if idx >= 0 {
-						tables = append(tables[:idx], tables[idx+1:]...)
-					}
-					continue
-				case facts.OpRenameTable:
-					if idx >= 0 {
-						tables[idx].Name = op.NewName
-						tables[idx].Path, tables[idx].Range = mpath, op.Range
-					}
-					continue
-				case facts.OpAlterTable:
-					if idx < 0 {
-						// Altering a table another plugin or an earlier,
-						// unanalyzed step created: we cannot know its columns.
-						gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: op.Range, Reason: "alters table " + op.Table + " that no earlier migration of this plugin creates"})
-						continue
-					}
-				}
-				t := tables[idx]
-				for _, c := range op.Add {
-					if j := colIndex(t.Columns, c.Name); j >= 0 {
-						t.Columns[j] = GenColumn{Name: c.Name, Path: mpath, Range: c.Range}
-						continue
-					}
-					t.Columns = append(t.Columns, GenColumn{Name: c.Name, Path: mpath, Range: c.Range})
-				}
-				for _, d := range op.Drop {
-					if j := colIndex(t.Columns, d); j >= 0 {
-						t.Columns = append(t.Columns[:j], t.Columns[j+1:]...)
-					}
-				}
-				for _, r := range op.Rename {
-					if j := colIndex(t.Columns, r[0]); j >= 0 {
-						t.Columns[j] = GenColumn{Name: r[1], Path: mpath, Range: op.Range}
-					}
-				}
-			}
-		}
-		for _, t := range tables {
-			gs.Tables = append(gs.Tables, t.GenTable)
-		}
-		out = append(out, gs)
+		built := p.Reuse(schemaKey{dir}, inputs, func() any { return buildSchema(migrations, inputs) }).(GenSchema)
+		built.Plugin, built.Dir, built.SchemaPath = gp, dir, schemaPath
+		out = append(out, built)
 	}
 	return out
+}
+
+type schemaKey struct{ dir string }
+
+// buildSchema replays one plugin's migrations, in order, into tables.
+func buildSchema(migrations []string, files []*facts.File) GenSchema {
+	gs := GenSchema{Migrations: migrations}
+	type table struct {
+		GenTable
+	}
+	var tables []*table
+	find := func(name string) int {
+		for i, t := range tables {
+			if t.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	for mi, mpath := range migrations {
+		f := files[mi]
+		m := f.Migration
+		if f.Unreadable || m == nil {
+			gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Reason: "file could not be read"})
+			continue
+		}
+		if f.SyntaxErrors && !f.StaleFacts {
+			gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: f.FirstError, Reason: "syntax error"})
+		}
+		for _, u := range m.Unknown {
+			gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: u.Range, Reason: u.Reason})
+		}
+		for _, op := range m.Ops {
+			idx := find(op.Table)
+			switch op.Kind {
+			case facts.OpCreateTable:
+				if idx < 0 {
+					tables = append(tables, &table{GenTable: GenTable{Name: op.Table, Path: mpath, Range: op.Range}})
+					idx = len(tables) - 1
+				}
+			case facts.OpDropTable:
+				if idx >= 0 {
+					tables = append(tables[:idx], tables[idx+1:]...)
+				}
+				continue
+			case facts.OpRenameTable:
+				if idx >= 0 {
+					tables[idx].Name = op.NewName
+					tables[idx].Path, tables[idx].Range = mpath, op.Range
+				}
+				continue
+			case facts.OpAlterTable:
+				if idx < 0 {
+					// Altering a table another plugin or an earlier,
+					// unanalyzed step created: we cannot know its columns.
+					gs.Unknown = append(gs.Unknown, GenUnknown{Path: mpath, Range: op.Range, Reason: "alters table " + op.Table + " that no earlier migration of this plugin creates"})
+					continue
+				}
+			}
+			t := tables[idx]
+			for _, c := range op.Add {
+				if j := colIndex(t.Columns, c.Name); j >= 0 {
+					t.Columns[j] = GenColumn{Name: c.Name, Path: mpath, Range: c.Range}
+					continue
+				}
+				t.Columns = append(t.Columns, GenColumn{Name: c.Name, Path: mpath, Range: c.Range})
+			}
+			for _, d := range op.Drop {
+				if j := colIndex(t.Columns, d); j >= 0 {
+					t.Columns = append(t.Columns[:j], t.Columns[j+1:]...)
+				}
+			}
+			for _, r := range op.Rename {
+				if j := colIndex(t.Columns, r[0]); j >= 0 {
+					t.Columns[j] = GenColumn{Name: r[1], Path: mpath, Range: op.Range}
+				}
+			}
+		}
+	}
+	for _, t := range tables {
+		gs.Tables = append(gs.Tables, t.GenTable)
+	}
+	return gs
 }
 
 func colIndex(cols []GenColumn, name string) int {

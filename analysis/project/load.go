@@ -140,6 +140,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 		}
 	}
 	p.git = &gitInfo{}
+	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
 	return p, nil
 }
 

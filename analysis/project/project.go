@@ -32,6 +32,10 @@ type Project struct {
 	// and running git costs more than analyzing a small project. Snapshots
 	// of one Load share it.
 	git *gitInfo
+	// reuse keeps results computed from some files' facts across the
+	// snapshots of one Load; unchanged files share their facts, so a result
+	// whose inputs are the very same facts is still right.
+	reuse *reuseCache
 	// needsReload is set when a change needs a fresh Load for exact results.
 	needsReload bool
 	// memo caches values derived from the files; every new snapshot gets a
@@ -156,6 +160,53 @@ func (p *Project) GitHeadBlob(path string) (string, bool) {
 	}
 	b, ok := blobs[filepath.Clean(path)]
 	return b, ok
+}
+
+type reuseCache struct {
+	mu sync.Mutex
+	m  map[any]reuseEntry
+}
+
+type reuseEntry struct {
+	inputs []*facts.File
+	value  any
+}
+
+// Reuse returns what build computed for key the last time it was asked with
+// the very same input facts (by identity), on this snapshot or an earlier one
+// of the same Load; otherwise it builds and remembers. The keystroke path uses
+// it for work that depends on a few files, such as one plugin's schema from
+// its migrations. key must identify the computation and the files it reads;
+// build must read nothing but inputs (and values fixed for the Load, such as
+// the config).
+func (p *Project) Reuse(key any, inputs []*facts.File, build func() any) any {
+	c := p.reuse
+	if c == nil {
+		return build()
+	}
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && sameFiles(e.inputs, inputs) {
+		return e.value
+	}
+	v := build()
+	c.mu.Lock()
+	c.m[key] = reuseEntry{inputs: append([]*facts.File(nil), inputs...), value: v}
+	c.mu.Unlock()
+	return v
+}
+
+func sameFiles(a, b []*facts.File) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 type gitInfo struct {
