@@ -233,8 +233,16 @@ func TestChangeReadsOnlyThatFile(t *testing.T) {
 	c.WaitDiagnostics(a, "the edit analyzed", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == v })
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if fmt.Sprint(e.extracted) != fmt.Sprint([]string{a}) {
-		t.Errorf("an edit of a.ts extracted %v, want only a.ts", e.extracted)
+	// An analysis cancelled by the next change may still finish extracting
+	// a.ts in the background, so a.ts may appear twice; nothing else may.
+	if len(e.extracted) == 0 {
+		t.Errorf("the edit of a.ts extracted nothing")
+	}
+	for _, p := range e.extracted {
+		if p != a {
+			t.Errorf("an edit of a.ts extracted %v, want only a.ts", e.extracted)
+			break
+		}
 	}
 }
 
