@@ -220,6 +220,14 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 			continue
 		}
 		r := impact.Reason{Path: path}
+		if bf, af := before.File(path), after.File(path); analyzedSet[path] && bf != nil && af != nil &&
+			!bf.Missing && !af.Missing && bf.CodeHash == af.CodeHash {
+			// The same code with other comments or layout: nothing that
+			// imports it behaves differently.
+			r.What = "comments or formatting only"
+			d.Reasons = append(d.Reasons, r)
+			continue
+		}
 		switch {
 		case isStartInput(c.root, path):
 			r.Action = impact.Restart

@@ -451,9 +451,18 @@ func TestControlSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	st, err := c.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// The supervisor marks the server running once it has seen it up, which
+	// may come a moment after the first HTTP answer the test sees.
+	var st control.Status
+	for deadline := time.Now().Add(waitLimit); ; {
+		st, err = c.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State == control.StateRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if st.Pid != first.Pid || st.State != control.StateRunning || st.StartedAt.IsZero() || st.LastRestartReason != "initial start" {
 		t.Errorf("status = %+v, want running pid %d after the initial start", st, first.Pid)
@@ -489,6 +498,9 @@ func TestControlSocket(t *testing.T) {
 	st, _ = c.Status(ctx)
 	if got, _ := st.LoadedHash(plugin); got != loadedHash {
 		t.Errorf("a comment-only edit changed the loaded code hash (%x -> %x)", loadedHash, got)
+	}
+	if st.Pid != h.Pid {
+		t.Errorf("a comment-only edit restarted the server (pid %d -> %d)", h.Pid, st.Pid)
 	}
 
 	if err := c.Regenerate(ctx); err != nil {
