@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis/syntax"
@@ -280,13 +279,3 @@ func isIdentStart(c byte) bool {
 }
 func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
 func isSpace(c byte) bool     { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-// sortedCopy returns a sorted copy of keys' names.
-func sortedNames(keys []Key) []string {
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, k.Name)
-	}
-	sort.Strings(out)
-	return out
-}

@@ -30,7 +30,7 @@ func (x *extractor) calls(root syntax.Node) {
 				// `const r = createRouter("p").route(...).typed(...)` still
 				// assigns the router: chained calls return it.
 				d := n.Parent()
-				for i := 0; i < 4096 && (d.Is("member_expression") || d.Is("call_expression") || d.Is("arguments") == false && isWrapper(d)); i++ {
+				for i := 0; i < 4096 && (d.Is("member_expression") || d.Is("call_expression") || isWrapper(d)); i++ {
 					d = d.Parent()
 				}
 				if d.Is("variable_declarator") {

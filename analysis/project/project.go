@@ -226,11 +226,3 @@ func (p *Project) gitBlobs() map[string]string {
 
 // InGit reports whether the project is inside a git work tree.
 func (p *Project) InGit() bool { return p.gitBlobs() != nil }
-
-// ctxErr is a tiny helper so long loops can stop early.
-func ctxErr(ctx context.Context) error {
-	if ctx == nil {
-		return nil
-	}
-	return ctx.Err()
-}
