@@ -356,38 +356,37 @@ func runStaleClient(p *Pass) {
 	}
 	exp := proj.Expected()
 	routes := cf.Generated.ClientRoutes
-	have := make(map[string]int, len(routes))
-	for i := range routes {
-		have[routes[i].Name] = i
-	}
-	// matched marks the client routes some source route still defines; the
-	// others are gone. (No second map of ten thousand names per keystroke.)
-	matched := make([]bool, len(routes))
-	for _, gr := range exp.Routes {
-		r := gr.Route
-		idx, ok := have[r.FullName]
-		if !ok {
-			p.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},
-				"route %q is not in the generated client (%s): regenerate types", r.FullName, proj.Rel(clientPath))
-			continue
-		}
-		matched[idx] = true
-		h := &routes[idx]
-		if kindOfRoute(r.Kind) != h.Kind && h.Kind != "" {
-			p.stale(CodeStaleClient, gr.Path, r.KindRange, clientPath, h.Range,
-				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
-			continue
-		}
-		if diff := schemaDiff(r.Input, h.Input, h.InputKnown, h.InputRecord); diff != "" {
-			p.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
-				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
-		}
-		if r.Kind == "typed" || r.Kind == "formData" {
-			if diff := schemaDiff(r.Output, h.Output, h.OutputKnown, h.OutputNone); diff != "" {
-				p.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
-					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+	// The index of client routes by name is only needed when some route
+	// file changed since the last pass; on a keystroke elsewhere every file's
+	// comparison is reused as it was.
+	var have map[string]int
+	index := func() map[string]int {
+		if have == nil {
+			have = make(map[string]int, len(routes))
+			for i := range routes {
+				have[routes[i].Name] = i
 			}
 		}
+		return have
+	}
+	// matched marks the client routes some source route still defines; the
+	// others are gone.
+	matched := make([]bool, len(routes))
+	for start := 0; start < len(exp.Routes); {
+		end := start + 1
+		for end < len(exp.Routes) && exp.Routes[end].Path == exp.Routes[start].Path {
+			end++
+		}
+		group := exp.Routes[start:end]
+		start = end
+		file := proj.File(group[0].Path)
+		res := proj.Reuse(clientCompareKey{group[0].Path}, []*facts.File{file, cf}, func() any {
+			return compareClientRoutes(p, group, routes, index(), clientPath)
+		}).(clientComparison)
+		for _, i := range res.matched {
+			matched[i] = true
+		}
+		p.findings = append(p.findings, res.findings...)
 	}
 	if exp.RoutesUncertain {
 		return
@@ -403,6 +402,51 @@ func runStaleClient(p *Pass) {
 		p.stale(CodeStaleClient, clientPath, r.Range, "", analysis.Range{},
 			"the generated client still calls route %q, which no router defines any more: regenerate types", r.Name)
 	}
+}
+
+type clientCompareKey struct{ path string }
+
+// clientComparison is one route file compared with the client: its findings
+// and the client routes it defines.
+type clientComparison struct {
+	findings []analysis.Finding
+	matched  []int
+}
+
+// compareClientRoutes compares the routes of one file with the client. It
+// reads only that file's routes and the client, so its result can be reused
+// while neither changes.
+func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) clientComparison {
+	proj := p.Project
+	local := &Pass{Context: p.Context, Project: proj}
+	var matched []int
+	for _, gr := range group {
+		r := gr.Route
+		idx, ok := have[r.FullName]
+		if !ok {
+			local.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},
+				"route %q is not in the generated client (%s): regenerate types", r.FullName, proj.Rel(clientPath))
+			continue
+		}
+		matched = append(matched, idx)
+		h := &routes[idx]
+		if kindOfRoute(r.Kind) != h.Kind && h.Kind != "" {
+			local.stale(CodeStaleClient, gr.Path, r.KindRange, clientPath, h.Range,
+				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
+			continue
+		}
+		if diff := schemaDiff(r.Input, h.Input, h.InputKnown, h.InputRecord); diff != "" {
+			local.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
+				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+		}
+		if r.Kind == "typed" || r.Kind == "formData" {
+			if diff := schemaDiff(r.Output, h.Output, h.OutputKnown, h.OutputNone); diff != "" {
+				local.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
+					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+			}
+		}
+	}
+	return clientComparison{findings: local.findings, matched: matched}
 }
 
 func findField(fs []facts.Field, name string) (facts.Field, bool) {
