@@ -1,6 +1,7 @@
 package lsp_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,7 +53,14 @@ type wireTextEdit struct {
 // serveBinary starts the real binary on a pipe and returns its client.
 func serveBinary(t *testing.T) *lsptest.Client {
 	t.Helper()
-	cmd := exec.Command(testenv.Binary(t), "serve", "--log", filepath.Join(t.TempDir(), "donkeyls.log"))
+	logPath := filepath.Join(t.TempDir(), "donkeyls.log")
+	cmd := exec.Command(testenv.Binary(t), "serve", "--log", logPath)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("donkeyls log:\n%s", b)
+		}
+	})
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -60,11 +69,27 @@ func serveBinary(t *testing.T) *lsptest.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting donkeyls: %v", err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		// A server that stopped answering shows where it is stuck: Go
+		// prints every goroutine on SIGQUIT. stderr is read once the
+		// process is gone and cmd.Wait has copied all of it.
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-exited:
+			t.Logf("donkeyls stderr:\n%s", stderr.String())
+		case <-time.After(10 * time.Second):
+		}
+	})
 	t.Cleanup(func() {
 		_ = stdin.Close()
 		select {

@@ -126,6 +126,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -169,20 +170,29 @@ func (c *cparser) parse(ctx context.Context, src []byte, t *Tree) error {
 	// The cancellation flag lives in C memory: tree-sitter reads it while
 	// parsing, and a Go pointer must not be retained by C.
 	flag := (*C.size_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.size_t(0)))))
-	defer C.free(unsafe.Pointer(flag))
 	C.ts_parser_set_cancellation_flag(c.p, flag)
-	defer C.ts_parser_set_cancellation_flag(c.p, nil)
-	done := make(chan struct{})
-	defer close(done)
+	stop := make(chan struct{})
+	var watcher sync.WaitGroup
 	if ctx.Done() != nil {
+		watcher.Add(1)
 		go func() {
+			defer watcher.Done()
 			select {
 			case <-ctx.Done():
 				atomic.StoreUintptr((*uintptr)(unsafe.Pointer(flag)), 1)
-			case <-done:
+			case <-stop:
 			}
 		}()
 	}
+	// The watcher may have chosen ctx.Done() just as the parse ended: wait
+	// for it to be gone before the flag's memory is freed, or its store
+	// lands in freed C memory (that corrupted the heap once, in testing).
+	defer func() {
+		close(stop)
+		watcher.Wait()
+		C.ts_parser_set_cancellation_flag(c.p, nil)
+		C.free(unsafe.Pointer(flag))
+	}()
 	var cs *C.char
 	if len(src) > 0 {
 		cs = (*C.char)(unsafe.Pointer(&src[0]))
