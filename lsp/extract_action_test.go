@@ -77,6 +77,16 @@ func serveBinary(t *testing.T) *lsptest.Client {
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
+		_ = stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	// Registered last, so it runs first: before stdin is closed.
+	t.Cleanup(func() {
 		if !t.Failed() {
 			return
 		}
@@ -88,15 +98,6 @@ func serveBinary(t *testing.T) *lsptest.Client {
 		case <-exited:
 			t.Logf("donkeyls stderr:\n%s", stderr.String())
 		case <-time.After(10 * time.Second):
-		}
-	})
-	t.Cleanup(func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
 		}
 	})
 	return lsptest.New(t, stdout, stdin)
