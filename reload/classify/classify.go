@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -75,14 +74,8 @@ func (c *Classifier) Project() *project.Project { return c.snap }
 
 func (c *Classifier) remember(path string) {
 	if b, err := os.ReadFile(path); err == nil {
-		c.other[path] = hash(b)
+		c.other[path] = facts.HashBytes(b)
 	}
-}
-
-func hash(b []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
 }
 
 // Loaded fingerprints the code of every project source file in the current
@@ -131,7 +124,7 @@ func (c *Classifier) TypegenWrote() {
 			next = next.WithoutFile(path)
 			continue
 		}
-		c.wrote[path] = hash(b)
+		c.wrote[path] = facts.HashBytes(b)
 		next = next.WithFile(path, b)
 	}
 	c.snap = next
@@ -164,7 +157,7 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 			continue
 		}
 		if _, ok := before.KindOf(path); !ok || isConfigInput(c.root, path) {
-			h := hash(b)
+			h := facts.HashBytes(b)
 			if old, ok := c.other[path]; ok && old == h {
 				continue
 			}
@@ -176,7 +169,7 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 			continue
 		}
 		if before.IsGenerated(path) {
-			if h, ok := c.wrote[path]; ok && h == hash(b) {
+			if h, ok := c.wrote[path]; ok && h == facts.HashBytes(b) {
 				continue // the generator's own output, as it just wrote it
 			}
 		}
@@ -261,7 +254,7 @@ func (c *Classifier) classifyBlind(changed []string) Decision {
 		}
 		b, err := readSmall(path)
 		if err == nil {
-			h := hash(b)
+			h := facts.HashBytes(b)
 			if old, ok := c.other[path]; ok && old == h {
 				continue
 			}
