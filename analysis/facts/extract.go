@@ -36,7 +36,7 @@ func Extract(ctx context.Context, p *syntax.Parser, path string, src []byte, kin
 	if strings.EqualFold(filepath.Ext(path), ".tsx") {
 		dialect = syntax.TSX
 	}
-	tree, err := p.Parse(ctx, src, dialect)
+	tree, err := p.ParseTransient(ctx, src, dialect)
 	if err != nil {
 		f.Unreadable = true
 		return f

@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,9 @@ import (
 // installed: callers then skip git-based findings quietly.
 func gitHeadBlobs(ctx context.Context, root string, paths []string) map[string]string {
 	if len(paths) == 0 {
+		return nil
+	}
+	if !mayBeInGit(root) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -76,6 +80,36 @@ func gitHeadBlobs(ctx context.Context, root string, paths []string) map[string]s
 		blobs[abs] = fields[2]
 	}
 	return blobs
+}
+
+// mayBeInGit looks for a .git entry in dir and its parents, so a project
+// outside any repository costs a few stats instead of starting git. With
+// GIT_DIR set, git may find a repository anywhere: ask it.
+func mayBeInGit(dir string) bool {
+	if os.Getenv("GIT_DIR") != "" {
+		return true
+	}
+	for {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
+	}
+}
+
+// startGit asks git for the migrations' blob ids at HEAD in the background,
+// so the subprocess runs while the files are parsed rather than after.
+func startGit(root string, migrations []string) *gitInfo {
+	g := &gitInfo{done: make(chan struct{})}
+	go func() {
+		defer close(g.done)
+		g.blobs = gitHeadBlobs(context.Background(), root, migrations)
+	}()
+	return g
 }
 
 func resolveDir(d string) string {

@@ -100,7 +100,7 @@ func isFlatLayout(dir string) bool {
 
 type diskSource struct{}
 
-func (diskSource) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func (diskSource) ReadFile(path string) ([]byte, error) { return readFile(path) }
 
 // Load reads and analyzes the project rooted at root. src may be nil (disk).
 func Load(ctx context.Context, root string, src Source) (*Project, error) {
@@ -128,6 +128,14 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 			kinds[path] = k
 		}
 	}
+	var migrations []string
+	for path, kind := range kinds {
+		if kind == facts.KindMigration {
+			migrations = append(migrations, path)
+		}
+	}
+	sort.Strings(migrations)
+	p.git = startGit(root, migrations)
 	if err := p.extractAll(ctx, src, kinds); err != nil {
 		return nil, err
 	}
@@ -139,7 +147,6 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 			p.files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
 		}
 	}
-	p.git = &gitInfo{}
 	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
 	return p, nil
 }
@@ -193,7 +200,7 @@ func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.F
 
 // scan lists every TypeScript file of the project.
 func (p *Project) scan(ctx context.Context) ([]string, error) {
-	var paths []string
+	var paths, nested []string
 	outDir := p.config.OutPath()
 	err := filepath.WalkDir(p.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -215,11 +222,13 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 			if d.Name() == "node_modules" {
 				return filepath.SkipDir
 			}
-			// A nested project is analyzed on its own.
-			if _, err := os.Stat(filepath.Join(path, ConfigFile)); err == nil {
-				return filepath.SkipDir
-			}
 			return nil
+		}
+		// A nested project is analyzed on its own. Its files are dropped
+		// after the walk: a stat per directory to find it earlier costs more
+		// than walking the few monorepos that have one.
+		if d.Name() == ConfigFile && filepath.Dir(path) != p.root {
+			nested = append(nested, filepath.Dir(path))
 		}
 		if isTypeScript(d.Name()) {
 			paths = append(paths, path)
@@ -232,7 +241,25 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", p.root, err)
 	}
+	if len(nested) > 0 {
+		kept := paths[:0]
+		for _, path := range paths {
+			if !withinAny(nested, path) {
+				kept = append(kept, path)
+			}
+		}
+		paths = kept
+	}
 	return paths, nil
+}
+
+func withinAny(dirs []string, path string) bool {
+	for _, dir := range dirs {
+		if isWithin(dir, path) {
+			return true
+		}
+	}
+	return false
 }
 
 func isTypeScript(name string) bool {
@@ -363,14 +390,26 @@ func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]f
 			}
 		}()
 	}
+	// Large files first, so the last job on each core is a small one: the
+	// generated client alone can be a tenth of a project's bytes.
+	ordered := make([]job, 0, len(kinds))
+	for path, kind := range kinds {
+		if kind != facts.KindConfig {
+			ordered = append(ordered, job{path, kind})
+		}
+	}
+	sort.Slice(ordered, func(i, j int) bool {
+		a, b := extractOrder(ordered[i].kind), extractOrder(ordered[j].kind)
+		if a != b {
+			return a < b
+		}
+		return ordered[i].path < ordered[j].path
+	})
 	go func() {
 		defer close(jobs)
-		for path, kind := range kinds {
-			if kind == facts.KindConfig {
-				continue
-			}
+		for _, j := range ordered {
 			select {
-			case jobs <- job{path, kind}:
+			case jobs <- j:
 			case <-ctx.Done():
 				return
 			}
@@ -386,15 +425,17 @@ func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]f
 	return ctx.Err()
 }
 
-func (p *Project) migrationPaths() []string {
-	var out []string
-	for path, f := range p.files {
-		if f.Kind == facts.KindMigration {
-			out = append(out, path)
-		}
+// extractOrder ranks kinds by their usual size, largest first.
+func extractOrder(k facts.Kind) int {
+	switch k {
+	case facts.KindClient:
+		return 0
+	case facts.KindSource:
+		return 2
+	case facts.KindMigration:
+		return 3
 	}
-	sort.Strings(out)
-	return out
+	return 1 // the other generated outputs
 }
 
 // clone copies the snapshot's maps so a new version can differ in one file.

@@ -5,7 +5,6 @@
 package project
 
 import (
-	"context"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -209,8 +208,10 @@ func sameFiles(a, b []*facts.File) bool {
 	return true
 }
 
+// gitInfo holds the migrations' blob ids at HEAD, fetched once per Load and
+// shared by its snapshots; blobs is written before done is closed.
 type gitInfo struct {
-	once  sync.Once
+	done  chan struct{}
 	blobs map[string]string
 }
 
@@ -218,9 +219,7 @@ func (p *Project) gitBlobs() map[string]string {
 	if p.git == nil {
 		return nil
 	}
-	p.git.once.Do(func() {
-		p.git.blobs = gitHeadBlobs(context.Background(), p.root, p.migrationPaths())
-	})
+	<-p.git.done
 	return p.git.blobs
 }
 

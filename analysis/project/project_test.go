@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -171,5 +172,36 @@ func TestKinds(t *testing.T) {
 		if !ok || got != want {
 			t.Errorf("%s: %v %v, want %v", rel, got, ok, want)
 		}
+	}
+}
+
+// A project nested in another (a template or a second app kept inside the
+// first) is analyzed on its own: the outer project must not read its files.
+func TestLoadLeavesNestedProjectsOut(t *testing.T) {
+	dir, _ := bookshop(t)
+	nested := filepath.Join(dir, "templates", "starter")
+	write(t, filepath.Join(nested, "donkeylabs.config.ts"), `export default { plugins: ["./src/server/plugins/**/index.ts"] };`)
+	nestedPlugin := filepath.Join(nested, "src", "server", "plugins", "greeter", "index.ts")
+	write(t, nestedPlugin, `import { createPlugin } from "@donkeylabs/server";
+export const greeterPlugin = createPlugin.define({ name: "greeter", service: async () => ({}) });
+`)
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range p.Files() {
+		if strings.HasPrefix(path, nested+string(filepath.Separator)) {
+			t.Errorf("outer project read %s from the nested project", path)
+		}
+	}
+	if p.File(filepath.Join(dir, "src", "server", "plugins", "books", "index.ts")) == nil {
+		t.Error("outer project lost its own plugin")
+	}
+	inner, err := project.Load(context.Background(), nested, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inner.File(nestedPlugin) == nil {
+		t.Errorf("nested project does not read its own plugin; files: %v", inner.Files())
 	}
 }

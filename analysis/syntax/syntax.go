@@ -120,7 +120,19 @@ func (p *Parser) Close() {
 
 // Parse parses src. It honours ctx, refuses inputs over MaxSize, and never
 // panics: a panic inside the binding is returned as an error.
-func (p *Parser) Parse(ctx context.Context, src []byte, d Dialect) (tree *Tree, err error) {
+func (p *Parser) Parse(ctx context.Context, src []byte, d Dialect) (*Tree, error) {
+	return p.parse(ctx, src, d, false)
+}
+
+// ParseTransient is Parse for a tree that is read at once and dropped: its
+// nodes share the parser's buffer, so the tree is valid only until the next
+// call on p. Fact extraction, which parses every file of a project and keeps
+// only the facts, uses it to avoid allocating a tree per file.
+func (p *Parser) ParseTransient(ctx context.Context, src []byte, d Dialect) (*Tree, error) {
+	return p.parse(ctx, src, d, true)
+}
+
+func (p *Parser) parse(ctx context.Context, src []byte, d Dialect, transient bool) (tree *Tree, err error) {
 	if len(src) > MaxSize {
 		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(src), MaxSize)
 	}
@@ -141,7 +153,7 @@ func (p *Parser) Parse(ctx context.Context, src []byte, d Dialect) (tree *Tree, 
 		p.c[d] = c
 	}
 	t := &Tree{Src: src, lang: p.tables.get(d)}
-	if err := p.c[d].parse(ctx, src, t); err != nil {
+	if err := p.c[d].parse(ctx, src, t, transient); err != nil {
 		return nil, err
 	}
 	return t, nil

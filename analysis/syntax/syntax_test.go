@@ -111,3 +111,45 @@ func BenchmarkParse(b *testing.B) {
 }
 
 func runtimeCaller() (uintptr, string, int, bool) { return runtime.Caller(0) }
+
+// The parser reuses its flattening buffer. A tree from Parse must survive
+// later parses untouched; a transient tree must read the same as a kept one
+// while it is valid.
+func TestParseKeepsTreesAcrossReuse(t *testing.T) {
+	ctx := context.Background()
+	p := NewParser()
+	defer p.Close()
+	plugin := exampleSource(t, "src/server/plugins/books/index.ts")
+	kept, err := p.Parse(ctx, plugin, TypeScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := func(tree *Tree) string {
+		var b strings.Builder
+		tree.Root().Walk(func(n Node) bool {
+			b.WriteString(n.Kind())
+			b.WriteByte(' ')
+			return true
+		})
+		return b.String()
+	}
+	before := shape(kept)
+	transient, err := p.ParseTransient(ctx, plugin, TypeScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := shape(transient); got != before {
+		t.Errorf("a transient tree reads differently from a kept tree of the same source")
+	}
+	// Overwrite the shared buffer with a different file, twice as large.
+	other := bytes.Repeat([]byte("export const x = { a: [1, 2, 3], b: f(g(h)) };\n"), 400)
+	if _, err := p.ParseTransient(ctx, other, TypeScript); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Parse(ctx, other, TypeScript); err != nil {
+		t.Fatal(err)
+	}
+	if got := shape(kept); got != before {
+		t.Errorf("a tree from Parse changed when the parser was reused")
+	}
+}
