@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
@@ -31,6 +32,20 @@ type Pass struct {
 
 // Report records a finding.
 func (p *Pass) Report(f analysis.Finding) { p.findings = append(p.findings, f) }
+
+// reportReused reports what analyze reports, running it only when inputs are
+// not the very files (by identity) it last ran on in this Load: a keystroke
+// in one plugin then leaves the analyses of routes or migrations untouched.
+// analyze must read nothing but inputs and what is fixed for the Load (the
+// config, git's HEAD); the findings it returns are shared, never modified.
+func (p *Pass) reportReused(key any, inputs []*facts.File, analyze func(*Pass)) {
+	found := p.Project.Reuse(key, inputs, func() any {
+		sub := &Pass{Context: p.Context, Project: p.Project}
+		analyze(sub)
+		return sub.findings
+	}).([]analysis.Finding)
+	p.findings = append(p.findings, found...)
+}
 
 // All is every analyzer, in the order they run.
 func All() []*Analyzer {

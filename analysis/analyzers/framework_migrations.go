@@ -35,13 +35,22 @@ type migrationFile struct {
 	Num    uint64
 }
 
+type migrationsKey struct{}
+
 func runMigrations(p *Pass) {
-	dirs := map[string][]migrationFile{}
+	var migrations []*facts.File
 	for _, path := range p.Project.Files() {
-		f := p.Project.File(path)
-		if f == nil || f.Kind != facts.KindMigration || f.Missing {
-			continue
+		if f := p.Project.File(path); f != nil && f.Kind == facts.KindMigration && !f.Missing {
+			migrations = append(migrations, f)
 		}
+	}
+	p.reportReused(migrationsKey{}, migrations, func(p *Pass) { checkMigrations(p, migrations) })
+}
+
+func checkMigrations(p *Pass, migrations []*facts.File) {
+	dirs := map[string][]migrationFile{}
+	for _, f := range migrations {
+		path := f.Path
 		reportEdited(p, f)
 		// The runtime only runs .ts files of the migrations folder.
 		name := filepath.Base(path)

@@ -29,14 +29,27 @@ type routeAt struct {
 	Route *facts.Route
 }
 
+type routesKey struct{}
+
 func runRoutes(p *Pass) {
+	// Files without routes add nothing, so the analysis is reused until a
+	// file with routes changes (or one gains or loses its routes).
+	var routeFiles []*facts.File
+	for _, f := range sourceFiles(p.Project) {
+		if len(f.Routes) > 0 {
+			routeFiles = append(routeFiles, f)
+		}
+	}
+	p.reportReused(routesKey{}, routeFiles, func(p *Pass) { checkRoutes(p, routeFiles) })
+}
+
+func checkRoutes(p *Pass, routeFiles []*facts.File) {
 	// Most names are unique: remember the first definition of each and build
-	// groups only for the names seen twice, so a keystroke on a project with
-	// ten thousand routes allocates and sorts almost nothing.
+	// groups only for the names seen twice.
 	first := map[string]routeAt{}
 	byName := map[string][]routeAt{}
 	var names []string
-	for _, f := range sourceFiles(p.Project) {
+	for _, f := range routeFiles {
 		for i := range f.Routes {
 			r := &f.Routes[i]
 			reportDirectDB(p, f.Path, r)

@@ -51,47 +51,56 @@ func runTraps(p *Pass) {
 	for i := range exp.Plugins {
 		discovered[exp.Plugins[i].Path] = &exp.Plugins[i]
 	}
-	for _, path := range proj.Files() {
-		f := proj.File(path)
-		if f.Kind != facts.KindSource || len(f.Plugins) == 0 {
+	for _, f := range sourceFiles(proj) {
+		if len(f.Plugins) == 0 {
 			continue
 		}
-		inPluginDir := false
-		for _, base := range cfg.PluginScanDirs() {
-			if rel, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(rel, "..") {
-				inPluginDir = true
-			}
+		// What the generator makes of a plugin file depends on that file
+		// alone (and the config), so its traps are reused while it is
+		// unchanged.
+		gp := discovered[f.Path]
+		p.reportReused(trapsKey{f.Path}, []*facts.File{f}, func(p *Pass) { checkPluginTraps(p, f, gp) })
+	}
+}
+
+type trapsKey struct{ path string }
+
+func checkPluginTraps(p *Pass, f *facts.File, gp *project.GenPlugin) {
+	path := f.Path
+	inPluginDir := false
+	for _, base := range p.Project.Config().PluginScanDirs() {
+		if rel, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(rel, "..") {
+			inPluginDir = true
 		}
-		for _, pl := range f.Plugins {
-			if !pl.Exported || pl.ExportName == "" {
-				continue
-			}
-			gp := discovered[path]
-			if inPluginDir && filepath.Base(path) == "index.ts" && (gp == nil || gp.ExportName != pl.ExportName) && !strings.HasSuffix(pl.ExportName, "Plugin") {
-				p.Report(analysis.Finding{
-					Code:     CodePluginExportSkipped,
-					Severity: analysis.SeverityWarning,
-					Location: analysis.Location{Path: path, Range: pl.ExportRange},
-					Message: fmt.Sprintf("the generator only picks up plugins exported as `export const <name>Plugin = ...`; %s will be left out of the registry (rename it to %sPlugin)",
-						pl.ExportName, strings.TrimSuffix(pl.ExportName, "plugin")),
-				})
-				continue
-			}
-			if gp == nil || gp.ExportName != pl.ExportName || !pl.NameKnown || gp.Name == pl.Name {
-				continue
-			}
-			why := "its regular expression stops at the first \"}\" inside define({...}), before `name:`"
-			if !project.IsIdentWord(pl.Name) {
-				why = "its regular expression only reads names made of letters, digits and underscores"
-			}
+	}
+	for _, pl := range f.Plugins {
+		if !pl.Exported || pl.ExportName == "" {
+			continue
+		}
+		if inPluginDir && filepath.Base(path) == "index.ts" && (gp == nil || gp.ExportName != pl.ExportName) && !strings.HasSuffix(pl.ExportName, "Plugin") {
 			p.Report(analysis.Finding{
-				Code:     CodePluginNameMisread,
+				Code:     CodePluginExportSkipped,
 				Severity: analysis.SeverityWarning,
-				Location: analysis.Location{Path: path, Range: pl.NameRange},
-				Message: fmt.Sprintf("the generator will register this plugin as %q, not %q: %s; move `name` to the top of define({...})",
-					gp.Name, pl.Name, why),
+				Location: analysis.Location{Path: path, Range: pl.ExportRange},
+				Message: fmt.Sprintf("the generator only picks up plugins exported as `export const <name>Plugin = ...`; %s will be left out of the registry (rename it to %sPlugin)",
+					pl.ExportName, strings.TrimSuffix(pl.ExportName, "plugin")),
 			})
+			continue
 		}
+		if gp == nil || gp.ExportName != pl.ExportName || !pl.NameKnown || gp.Name == pl.Name {
+			continue
+		}
+		why := "its regular expression stops at the first \"}\" inside define({...}), before `name:`"
+		if !project.IsIdentWord(pl.Name) {
+			why = "its regular expression only reads names made of letters, digits and underscores"
+		}
+		p.Report(analysis.Finding{
+			Code:     CodePluginNameMisread,
+			Severity: analysis.SeverityWarning,
+			Location: analysis.Location{Path: path, Range: pl.NameRange},
+			Message: fmt.Sprintf("the generator will register this plugin as %q, not %q: %s; move `name` to the top of define({...})",
+				gp.Name, pl.Name, why),
+		})
 	}
 }
 

@@ -142,8 +142,11 @@ func (p *Project) computeExpected() *Expected {
 	// Plugins: index.ts files under each scan dir, in scan order.
 	for _, base := range p.config.PluginScanDirs() {
 		for _, path := range paths {
+			if !strings.HasSuffix(path, string(filepath.Separator)+"index.ts") {
+				continue
+			}
 			f := p.files[path]
-			if f.Missing || filepath.Base(path) != "index.ts" || !isWithin(base, path) || f.Kind != facts.KindSource {
+			if f.Missing || f.Kind != facts.KindSource || !isWithin(base, path) {
 				continue
 			}
 			export := f.Generator.PluginExport
@@ -260,17 +263,22 @@ func (p *Project) expectedEvents() (string, []GenEvent) {
 		if f == nil || f.Missing || len(f.Events) == 0 {
 			continue
 		}
-		var out []GenEvent
-		for _, ev := range f.Events {
-			out = append(out, GenEvent{Name: ev.Name, Type: ZodSourceToType(ev.Schema), Path: path, Range: ev.Range})
-		}
-		return path, out
+		events := p.Reuse(eventsKey{path}, []*facts.File{f}, func() any {
+			var out []GenEvent
+			for _, ev := range f.Events {
+				out = append(out, GenEvent{Name: ev.Name, Type: ZodSourceToType(ev.Schema), Path: path, Range: ev.Range})
+			}
+			return out
+		}).([]GenEvent)
+		return path, events
 	}
 	return "", nil
 }
 
+type eventsKey struct{ path string }
+
 func (p *Project) expectedSchemas(plugins []GenPlugin) []GenSchema {
-	var out []GenSchema
+	out := make([]GenSchema, 0, len(plugins))
 	paths := p.Files()
 	for i := range plugins {
 		gp := &plugins[i]
@@ -283,7 +291,7 @@ func (p *Project) expectedSchemas(plugins []GenPlugin) []GenSchema {
 		migDir := filepath.Join(dir, "migrations") + string(filepath.Separator)
 		for i := sort.SearchStrings(paths, migDir); i < len(paths) && strings.HasPrefix(paths[i], migDir); i++ {
 			path := paths[i]
-			if filepath.Dir(path)+string(filepath.Separator) == migDir && p.files[path].Kind == facts.KindMigration && !p.files[path].Missing {
+			if f := p.files[path]; !strings.ContainsRune(path[len(migDir):], filepath.Separator) && f.Kind == facts.KindMigration && !f.Missing {
 				migrations = append(migrations, path)
 			}
 		}

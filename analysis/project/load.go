@@ -272,6 +272,11 @@ func isTypeScript(name string) bool {
 
 // isWithin reports whether path is dir or below it.
 func isWithin(dir, path string) bool {
+	// Clean paths under dir share its prefix; that answers most calls
+	// without filepath.Rel, which the keystroke path makes thousands of.
+	if strings.HasPrefix(path, dir) && (len(path) == len(dir) || path[len(dir)] == filepath.Separator || strings.HasSuffix(dir, string(filepath.Separator))) {
+		return true
+	}
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

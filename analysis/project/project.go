@@ -88,7 +88,14 @@ func (p *Project) Root() string { return p.root }
 func (p *Project) Config() *Config { return p.config }
 
 // File returns the facts of path, or nil when the project does not analyze it.
-func (p *Project) File(path string) *facts.File { return p.files[filepath.Clean(path)] }
+func (p *Project) File(path string) *facts.File {
+	// Analyzers look up clean paths thousands of times per keystroke;
+	// cleaning each first was a tenth of their time.
+	if f, ok := p.files[path]; ok {
+		return f
+	}
+	return p.files[filepath.Clean(path)]
+}
 
 // Files lists every analyzed path, sorted. The slice is shared: do not modify it.
 func (p *Project) Files() []string {
