@@ -44,7 +44,7 @@ func benchEdit(b *testing.B, opts synth.Options) {
 	sr, cw := io.Pipe()
 	done := make(chan struct{})
 	go func() {
-		lsp.Serve(ctx, sr, sw, lsp.Options{Debounce: -1})
+		lsp.Serve(ctx, sr, sw, lsp.Options{Debounce: -1, Log: benchLog(b)})
 		sw.Close()
 		close(done)
 	}()
@@ -107,10 +107,25 @@ func benchEdit(b *testing.B, opts synth.Options) {
 	// ResetTimer drops metrics reported before it.
 	b.ReportMetric(float64(indexTime.Milliseconds()), "index-ms")
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	if os.Getenv("DONKEYLS_BENCH_LOG") != "" {
+		b.Logf("latencies in edit order: %v", latencies)
+	}
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
 	b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(latencies[len(latencies)*9/10].Microseconds())/1000, "p90-ms")
-	if os.Getenv("DONKEYLS_BENCH_LOG") != "" {
-		b.Logf("latencies: %v", latencies)
+}
+
+// benchLog returns the server log for DONKEYLS_BENCH_SERVER_LOG, so a slow
+// edit can be matched with what the server did.
+func benchLog(b *testing.B) io.Writer {
+	path := os.Getenv("DONKEYLS_BENCH_SERVER_LOG")
+	if path == "" {
+		return nil
 	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	return f
 }

@@ -120,16 +120,23 @@ func editable(f *facts.File) bool { return f != nil && !f.SyntaxErrors && !f.Sta
 func brokenFile(f *facts.File) bool { return f.SyntaxErrors && !f.StaleFacts }
 
 func newPluginModel(proj *project.Project) *pluginModel {
+	files := sourceFiles(proj)
+	// Sized up front: the model is rebuilt at every keystroke, and growing
+	// maps of a thousand plugins was most of its garbage.
+	n := 0
+	for _, f := range files {
+		n += len(f.Plugins)
+	}
 	m := &pluginModel{
 		proj:       proj,
-		byName:     map[string][]*pluginDef{},
-		byDef:      map[*facts.Plugin]*pluginDef{},
-		byExport:   map[string][]*pluginDef{},
-		genNames:   map[string]bool{},
-		registered: map[*pluginDef][]registration{},
+		defs:       make([]*pluginDef, 0, n),
+		byName:     make(map[string][]*pluginDef, n),
+		byDef:      make(map[*facts.Plugin]*pluginDef, n),
+		byExport:   make(map[string][]*pluginDef, n),
+		genNames:   make(map[string]bool, n),
+		registered: make(map[*pluginDef][]registration, n),
 		regsKnown:  true,
 	}
-	files := sourceFiles(proj)
 	for _, f := range files {
 		for i := range f.Plugins {
 			d := &pluginDef{Path: f.Path, File: f, Def: &f.Plugins[i]}
@@ -171,7 +178,7 @@ func newPluginModel(proj *project.Project) *pluginModel {
 		}
 		var imports map[string]importedName
 		if len(f.Registrations) > 0 {
-			imports = importedNames(f)
+			imports = proj.Reuse(importsKey{f.Path}, []*facts.File{f}, func() any { return importedNames(f) }).(map[string]importedName)
 		}
 		for i := range f.Registrations {
 			reg := &f.Registrations[i]
@@ -192,6 +199,8 @@ func newPluginModel(proj *project.Project) *pluginModel {
 	}
 	return m
 }
+
+type importsKey struct{ path string }
 
 // importedName is what one local name of a file is imported as.
 type importedName struct {

@@ -114,13 +114,9 @@ func runStaleRegistry(p *Pass) {
 	}
 	exp := proj.Expected()
 	g := reg.Generated
-	byName := map[string]facts.RegistryEntry{}
-	byExport := map[string]facts.RegistryEntry{}
-	for _, e := range g.RegistryPlugins {
-		byName[e.Name] = e
-		byExport[e.ExportName] = e
-	}
-	expectedNames := map[string]bool{}
+	idx := proj.Reuse(registryIndexKey{}, []*facts.File{reg}, func() any { return newRegistryIndex(g) }).(*registryIndex)
+	byName, byExport := idx.byName, idx.byExport
+	expectedNames := make(map[string]bool, len(exp.Plugins))
 	for _, gp := range exp.Plugins {
 		expectedNames[gp.Name] = true
 		e, ok := byName[gp.Name]
@@ -138,7 +134,7 @@ func runStaleRegistry(p *Pass) {
 				"plugin %q is not in the generated registry: ctx.plugins.%s is untyped until you regenerate types", gp.Name, gp.Name)
 		}
 	}
-	exports := map[string]bool{}
+	exports := make(map[string]bool, len(exp.Plugins))
 	for _, gp := range exp.Plugins {
 		exports[gp.ExportName] = true
 	}
@@ -149,13 +145,36 @@ func runStaleRegistry(p *Pass) {
 		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
 			"the generated registry lists plugin %q (%s), which no longer exists in the sources: regenerate types", e.Name, e.ExportName)
 	}
-	p.compareKeys(regPath, g.HandlersRange, "handler", exp.Handlers, g.Handlers, exp.KeysUncertain)
-	p.compareKeys(regPath, g.MiddlewareRange, "middleware", exp.Middleware, g.Middleware, exp.KeysUncertain)
+	p.compareKeys(regPath, g.HandlersRange, "handler", exp.Handlers, g.Handlers, idx.handlers, exp.KeysUncertain)
+	p.compareKeys(regPath, g.MiddlewareRange, "middleware", exp.Middleware, g.Middleware, idx.middleware, exp.KeysUncertain)
 }
 
-func (p *Pass) compareKeys(regPath string, union analysis.Range, what string, expected []project.GenKey, have []string, uncertain bool) {
-	haveSet := toSet(have)
-	expSet := map[string]bool{}
+// registryIndex is the generated registry's entries by name and by export,
+// kept while registry.d.ts is unchanged (it changes only when the generator
+// runs, not at each keystroke).
+type registryIndex struct {
+	byName, byExport     map[string]facts.RegistryEntry
+	handlers, middleware map[string]bool
+}
+
+type registryIndexKey struct{}
+
+func newRegistryIndex(g *facts.Generated) *registryIndex {
+	idx := &registryIndex{
+		byName:     make(map[string]facts.RegistryEntry, len(g.RegistryPlugins)),
+		byExport:   make(map[string]facts.RegistryEntry, len(g.RegistryPlugins)),
+		handlers:   toSet(g.Handlers),
+		middleware: toSet(g.Middleware),
+	}
+	for _, e := range g.RegistryPlugins {
+		idx.byName[e.Name] = e
+		idx.byExport[e.ExportName] = e
+	}
+	return idx
+}
+
+func (p *Pass) compareKeys(regPath string, union analysis.Range, what string, expected []project.GenKey, have []string, haveSet map[string]bool, uncertain bool) {
+	expSet := make(map[string]bool, len(expected))
 	for _, k := range expected {
 		expSet[k.Name] = true
 		if haveSet[k.Name] {
