@@ -70,7 +70,11 @@ static TSParser *dl_parser_new(int tsx) {
 // -(count needed so far) when cap was too small, so the caller can retry.
 // depth_stack holds the last child index per depth, cap_depth entries.
 static int64_t dl_flatten(TSTree *tree, dl_node *out, int64_t cap, int32_t *last, int64_t cap_depth) {
-	TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(tree));
+	TSNode root = ts_tree_root_node(tree);
+	TSTreeCursor cur = ts_tree_cursor_new(root);
+	// Without an error at the root there is none below it, nor a MISSING
+	// node (only error recovery inserts those): skip two calls per node.
+	bool errors = ts_node_has_error(root);
 	int64_t n = 0;
 	int64_t depth = 0;
 	int32_t parent = -1;
@@ -86,8 +90,10 @@ static int64_t dl_flatten(TSTree *tree, dl_node *out, int64_t cap, int32_t *last
 		uint8_t flags = 0;
 		if (ts_node_is_named(node)) flags |= DL_NAMED;
 		if (sym == (TSSymbol)-1) flags |= DL_ERROR;
-		if (ts_node_is_missing(node)) flags |= DL_MISSING;
-		if (ts_node_has_error(node)) flags |= DL_HAS_ERROR;
+		if (errors) {
+			if (ts_node_is_missing(node)) flags |= DL_MISSING;
+			if (ts_node_has_error(node)) flags |= DL_HAS_ERROR;
+		}
 		d->kind = sym;
 		d->field = ts_tree_cursor_current_field_id(&cur);
 		d->flags = flags;
