@@ -101,6 +101,17 @@ var (
 	buildOut  []byte
 )
 
+// Main runs a package's tests, then removes the binary Binary built: every
+// package that calls Binary has a TestMain calling Main, so test runs leave
+// no fifteen-megabyte binaries behind in the temporary directory.
+func Main(m *testing.M) {
+	code := m.Run()
+	if buildPath != "" {
+		os.RemoveAll(filepath.Dir(buildPath))
+	}
+	os.Exit(code)
+}
+
 // Binary builds cmd/donkeyls once per test process and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()

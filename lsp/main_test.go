@@ -1,0 +1,9 @@
+package lsp_test
+
+import (
+	"testing"
+
+	"github.com/donkeyls/donkeyls/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
