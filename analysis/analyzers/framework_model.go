@@ -1,8 +1,10 @@
 package analyzers
 
 import (
+	"hash/fnv"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -306,6 +308,32 @@ func (m *pluginModel) names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// universe fingerprints what "is there a plugin named x, and only one?"
+// answers from: every name with its number of definitions, the names the
+// generator gives, and whether the set is open. names is m.names().
+func (m *pluginModel) universe(names []string) uint64 {
+	h := fnv.New64a()
+	var buf []byte
+	for _, n := range names {
+		buf = append(buf[:0], n...)
+		buf = strconv.AppendInt(append(buf, 0), int64(len(m.byName[n])), 10)
+		h.Write(append(buf, 0))
+	}
+	gen := make([]string, 0, len(m.genNames))
+	for n := range m.genNames {
+		gen = append(gen, n)
+	}
+	sort.Strings(gen)
+	h.Write([]byte{1})
+	for _, n := range gen {
+		h.Write(append([]byte(n), 0))
+	}
+	if m.open {
+		h.Write([]byte{2})
+	}
+	return h.Sum64()
 }
 
 // nearest returns the candidate closest to s by edit distance when it is

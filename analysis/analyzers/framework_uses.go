@@ -44,30 +44,81 @@ func (u pluginUse) parent() string {
 	return "plugin " + pluginLabel(u.Plugin)
 }
 
+// usesKey and usesResult keep each file's findings across snapshots, with
+// what they were computed from: the plugin universe (names, how many
+// definitions each has, whether the set is open), the file itself and the
+// plugin files its uses consulted. A keystroke in one plugin then rechecks
+// only the files that use that plugin.
+type usesKey struct{ path string }
+
+type usesResult struct {
+	universe uint64
+	read     []*facts.File // the file itself, then the plugin files consulted
+	findings []analysis.Finding
+}
+
 func runPluginUses(p *Pass) {
-	m := pluginModelOf(p.Project)
-	c := &useChecker{p: p, m: m, names: m.names(), methods: map[*pluginDef]map[string]bool{}}
-	for _, f := range sourceFiles(p.Project) {
-		for ri := range f.Routes {
-			r := &f.Routes[ri]
-			for _, u := range r.CtxUses {
-				if u.Member != "plugins" || u.Plugin == "" {
-					continue
-				}
-				c.check(pluginUse{
-					Path:  f.Path,
-					File:  f,
-					Via:   "plugins",
-					Use:   facts.MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange},
-					Route: r,
-				})
+	proj := p.Project
+	m := pluginModelOf(proj)
+	names := m.names()
+	universe := m.universe(names)
+	c := &useChecker{m: m, names: names, methods: map[*pluginDef]map[string]bool{}}
+	for _, f := range sourceFiles(proj) {
+		if !hasPluginUses(f) {
+			continue
+		}
+		key := usesKey{f.Path}
+		if v, ok := proj.Recall(key); ok {
+			if r := v.(*usesResult); r.universe == universe && r.read[0] == f && proj.Current(r.read[1:]) {
+				p.findings = append(p.findings, r.findings...)
+				continue
 			}
 		}
-		for i := range f.Plugins {
-			d := m.byDef[&f.Plugins[i]]
-			for _, u := range f.Plugins[i].DepUses {
-				c.check(pluginUse{Path: f.Path, File: f, Via: "deps", Use: u, Plugin: d})
+		c.p = &Pass{Context: p.Context, Project: proj}
+		c.read = []*facts.File{f}
+		c.checkFile(f)
+		proj.Remember(key, &usesResult{universe: universe, read: c.read, findings: c.p.findings})
+		p.findings = append(p.findings, c.p.findings...)
+	}
+}
+
+func hasPluginUses(f *facts.File) bool {
+	for ri := range f.Routes {
+		for _, u := range f.Routes[ri].CtxUses {
+			if u.Member == "plugins" && u.Plugin != "" {
+				return true
 			}
+		}
+	}
+	for i := range f.Plugins {
+		if len(f.Plugins[i].DepUses) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *useChecker) checkFile(f *facts.File) {
+	m := c.m
+	for ri := range f.Routes {
+		r := &f.Routes[ri]
+		for _, u := range r.CtxUses {
+			if u.Member != "plugins" || u.Plugin == "" {
+				continue
+			}
+			c.check(pluginUse{
+				Path:  f.Path,
+				File:  f,
+				Via:   "plugins",
+				Use:   facts.MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange},
+				Route: r,
+			})
+		}
+	}
+	for i := range f.Plugins {
+		d := m.byDef[&f.Plugins[i]]
+		for _, u := range f.Plugins[i].DepUses {
+			c.check(pluginUse{Path: f.Path, File: f, Via: "deps", Use: u, Plugin: d})
 		}
 	}
 }
@@ -80,13 +131,28 @@ type useChecker struct {
 	m       *pluginModel
 	names   []string
 	methods map[*pluginDef]map[string]bool
+	// read collects the files the current file's findings depend on.
+	read []*facts.File
+}
+
+// consult records that the findings being computed read d's file.
+func (c *useChecker) consult(d *pluginDef) {
+	if d == nil {
+		return
+	}
+	for _, f := range c.read {
+		if f == d.File {
+			return
+		}
+	}
+	c.read = append(c.read, d.File)
 }
 
 func (c *useChecker) check(u pluginUse) {
 	m := c.m
 	if !m.known(u.Use.Plugin) {
 		if !m.open {
-			reportUnknownPlugin(c.p, m, u, c.names)
+			c.consult(reportUnknownPlugin(c.p, m, u, c.names))
 		}
 		return
 	}
@@ -94,6 +160,7 @@ func (c *useChecker) check(u pluginUse) {
 		return
 	}
 	d := m.unique(u.Use.Plugin)
+	c.consult(d)
 	if d == nil || !d.Def.ServiceKnown || brokenFile(d.File) {
 		return
 	}
@@ -136,7 +203,8 @@ func (c *useChecker) check(u pluginUse) {
 	c.p.Report(f)
 }
 
-func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) {
+// reportUnknownPlugin returns the definition it suggests instead, if any.
+func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) (suggested *pluginDef) {
 	f := analysis.Finding{
 		Code:     CodeUnknownPlugin,
 		Severity: analysis.SeverityError,
@@ -147,6 +215,7 @@ func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) {
 	if s := nearest(u.Use.Plugin, names); s != "" {
 		f.Message += fmt.Sprintf("; did you mean %q?", s)
 		if d := m.unique(s); d != nil {
+			suggested = d
 			f.Related = append(f.Related, analysis.Related{Location: d.NameLoc(), Message: fmt.Sprintf("plugin %q is defined here", s)})
 		}
 		if editable(u.File) {
@@ -154,4 +223,5 @@ func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) {
 		}
 	}
 	p.Report(f)
+	return suggested
 }

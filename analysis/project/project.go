@@ -203,6 +203,43 @@ func (p *Project) Reuse(key any, inputs []*facts.File, build func() any) any {
 	return v
 }
 
+// Recall returns what Remember last stored under key in this Load. It is for
+// results whose inputs are only known once they are computed (the plugins a
+// file's code happens to use): the caller stores the files it read with the
+// value and checks them against the snapshot before trusting it.
+func (p *Project) Recall(key any) (any, bool) {
+	c := p.reuse
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	return e.value, ok
+}
+
+// Remember stores v under key for Recall.
+func (p *Project) Remember(key, v any) {
+	c := p.reuse
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.m[key] = reuseEntry{value: v}
+	c.mu.Unlock()
+}
+
+// Current reports whether every file in files is still this snapshot's
+// version of its path.
+func (p *Project) Current(files []*facts.File) bool {
+	for _, f := range files {
+		if p.File(f.Path) != f {
+			return false
+		}
+	}
+	return true
+}
+
 func sameFiles(a, b []*facts.File) bool {
 	if len(a) != len(b) {
 		return false
