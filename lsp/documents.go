@@ -9,6 +9,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -29,7 +30,7 @@ func (s *Server) didOpen(ctx context.Context, req *rpc.Request) (any, error) {
 	s.saved[u.Key()] = doc.Text
 	s.mu.Unlock()
 	if u.IsFile() && isProjectConfig(u.Path) {
-		if disk, err := os.ReadFile(u.Path); err == nil && string(disk) == doc.Text {
+		if disk, err := srcfile.Read(u.Path); err == nil && string(disk) == doc.Text {
 			return nil, nil // nothing to reload for a configuration opened as it is
 		}
 	}

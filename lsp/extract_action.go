@@ -16,6 +16,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/refactor"
+	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
@@ -123,7 +124,7 @@ func (d docSource) ReadFile(path string) ([]byte, error) {
 	if d.doc != nil && d.doc.URI.IsFile() && filepath.Clean(d.doc.URI.Path) == filepath.Clean(path) {
 		return []byte(d.doc.Text), nil
 	}
-	return os.ReadFile(path)
+	return srcfile.Read(path)
 }
 
 var _ project.Source = docSource{}

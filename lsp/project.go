@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
 	"github.com/donkeyls/donkeyls/reload/control"
@@ -518,7 +518,7 @@ func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 	if d, ok := o.docs[filepath.Clean(path)]; ok {
 		return []byte(d.Text), nil
 	}
-	return os.ReadFile(path)
+	return srcfile.Read(path)
 }
 
 // versionsWithin are the versions of the open documents under root.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
+	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
 // ErrNoProject is returned when a directory holds no donkeylabs project.
@@ -100,7 +101,7 @@ func isFlatLayout(dir string) bool {
 
 type diskSource struct{}
 
-func (diskSource) ReadFile(path string) ([]byte, error) { return readFile(path) }
+func (diskSource) ReadFile(path string) ([]byte, error) { return srcfile.Read(path) }
 
 // Load reads and analyzes the project rooted at root. src may be nil (disk).
 func Load(ctx context.Context, root string, src Source) (*Project, error) {
@@ -229,6 +230,11 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 		// than walking the few monorepos that have one.
 		if d.Name() == ConfigFile && filepath.Dir(path) != p.root {
 			nested = append(nested, filepath.Dir(path))
+		}
+		// A named pipe or a device called x.ts is not source; reading it
+		// could block forever.
+		if d.Type()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice|fs.ModeIrregular) != 0 {
+			return nil
 		}
 		if isTypeScript(d.Name()) {
 			paths = append(paths, path)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,11 +13,12 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
+	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
 type diskSource struct{}
 
-func (diskSource) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func (diskSource) ReadFile(path string) ([]byte, error) { return srcfile.Read(path) }
 
 // extraction is one run of Extract.
 type extraction struct {

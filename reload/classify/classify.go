@@ -20,6 +20,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
 // maxRead bounds the files read for classification; bigger ones are treated
@@ -73,7 +74,7 @@ func (c *Classifier) Err() error { return c.loadErr }
 func (c *Classifier) Project() *project.Project { return c.snap }
 
 func (c *Classifier) remember(path string) {
-	if b, err := os.ReadFile(path); err == nil {
+	if b, err := srcfile.Read(path); err == nil {
 		c.other[path] = facts.HashBytes(b)
 	}
 }
@@ -95,7 +96,7 @@ func (c *Classifier) Loaded() map[string]uint64 {
 		if f.Kind.IsGenerated() || f.Missing {
 			return
 		}
-		b, err := os.ReadFile(f.Path)
+		b, err := srcfile.Read(f.Path)
 		if err != nil || facts.HashBytes(b) == f.Hash {
 			return
 		}
@@ -118,7 +119,7 @@ func (c *Classifier) TypegenWrote() {
 	}
 	next := c.snap
 	for _, path := range c.snap.GeneratedPaths() {
-		b, err := os.ReadFile(path)
+		b, err := srcfile.Read(path)
 		if err != nil {
 			delete(c.wrote, path)
 			next = next.WithoutFile(path)
@@ -315,7 +316,7 @@ func readSmall(path string) ([]byte, error) {
 	if st.Size() > maxRead {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxRead)
 	}
-	return os.ReadFile(path)
+	return srcfile.Read(path)
 }
 
 // isConfigInput: files whose change makes the project reload its config.
