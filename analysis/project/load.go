@@ -280,7 +280,7 @@ func isTypeScript(name string) bool {
 func isWithin(dir, path string) bool {
 	// Clean paths under dir share its prefix; that answers most calls
 	// without filepath.Rel, which the keystroke path makes thousands of.
-	if strings.HasPrefix(path, dir) && (len(path) == len(dir) || path[len(dir)] == filepath.Separator || strings.HasSuffix(dir, string(filepath.Separator))) {
+	if dir != "" && strings.HasPrefix(path, dir) && (len(path) == len(dir) || path[len(dir)] == filepath.Separator || strings.HasSuffix(dir, string(filepath.Separator))) {
 		return true
 	}
 	rel, err := filepath.Rel(dir, path)
