@@ -45,7 +45,8 @@ func runRoutes(p *Pass) {
 
 func checkRoutes(p *Pass, routeFiles []*facts.File) {
 	// Most names are unique: remember the first definition of each and build
-	// groups only for the names seen twice.
+	// groups only for the names seen twice, so ten thousand routes allocate
+	// and sort almost nothing.
 	first := map[string]routeAt{}
 	byName := map[string][]routeAt{}
 	var names []string

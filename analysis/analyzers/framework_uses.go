@@ -48,7 +48,8 @@ func (u pluginUse) parent() string {
 // what they were computed from: the plugin universe (names, how many
 // definitions each has, whether the set is open), the file itself and the
 // plugin files its uses consulted. A keystroke in one plugin then rechecks
-// only the files that use that plugin.
+// only the files that use that plugin, unless it changes the universe (a
+// plugin renamed, added or removed), which rechecks every file.
 type usesKey struct{ path string }
 
 type usesResult struct {

@@ -51,8 +51,11 @@ func runTraps(p *Pass) {
 	for i := range exp.Plugins {
 		discovered[exp.Plugins[i].Path] = &exp.Plugins[i]
 	}
-	for _, f := range sourceFiles(proj) {
-		if len(f.Plugins) == 0 {
+	// Every source file, tests included: the generator's glob also picks up
+	// a plugin under __mocks__ or __tests__.
+	for _, path := range proj.Files() {
+		f := proj.File(path)
+		if f.Kind != facts.KindSource || f.Missing || len(f.Plugins) == 0 {
 			continue
 		}
 		// What the generator makes of a plugin file depends on that file

@@ -241,8 +241,6 @@ var clientKinds = map[string]string{
 	"streamGet": "stream", "htmlRequest": "html", "sseConnect": "sse", "formDataRequest": "formData",
 }
 
-// scanClient reads the route methods of a generated client and the Input and
-// Output types of the Routes namespace they refer to.
 // matchIf runs re only on a line holding literal, which every match of re
 // contains.
 func matchIf(line, literal string, re *regexp.Regexp) []string {
@@ -252,6 +250,8 @@ func matchIf(line, literal string, re *regexp.Regexp) []string {
 	return re.FindStringSubmatch(line)
 }
 
+// scanClient reads the route methods of a generated client and the Input and
+// Output types of the Routes namespace they refer to.
 func scanClient(g *Generated, src []byte, lines *textpos.Table) {
 	type typeInfo struct{ input, output string }
 	types := map[string]*typeInfo{}

@@ -89,6 +89,16 @@ func mayBeInGit(dir string) bool {
 	if os.Getenv("GIT_DIR") != "" {
 		return true
 	}
+	if hasGitAbove(dir) {
+		return true
+	}
+	// git follows symlinks: a root reached through one may sit in a
+	// repository its written path does not show.
+	resolved, err := filepath.EvalSymlinks(dir)
+	return err == nil && resolved != dir && hasGitAbove(resolved)
+}
+
+func hasGitAbove(dir string) bool {
 	for {
 		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
 			return true
@@ -104,10 +114,12 @@ func mayBeInGit(dir string) bool {
 // startGit asks git for the migrations' blob ids at HEAD in the background,
 // so the subprocess runs while the files are parsed rather than after.
 func startGit(root string, migrations []string) *gitInfo {
-	g := &gitInfo{done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &gitInfo{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(g.done)
-		g.blobs = gitHeadBlobs(context.Background(), root, migrations)
+		defer cancel()
+		g.blobs = gitHeadBlobs(ctx, root, migrations)
 	}()
 	return g
 }

@@ -138,6 +138,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 	sort.Strings(migrations)
 	p.git = startGit(root, migrations)
 	if err := p.extractAll(ctx, src, kinds); err != nil {
+		p.git.cancel() // nobody will ask
 		return nil, err
 	}
 	if cfgFacts != nil {
@@ -238,8 +239,10 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 		}
 		if isTypeScript(d.Name()) {
 			paths = append(paths, path)
-			if len(paths) > MaxFiles {
-				return fmt.Errorf("more than %d TypeScript files under %s: is this the right directory?", MaxFiles, p.root)
+			// Files of nested projects are dropped after the walk, so
+			// only a tree far over the limit is cut short here.
+			if len(paths) > 2*MaxFiles {
+				return errTooManyFiles(p.root)
 			}
 		}
 		return nil
@@ -250,18 +253,27 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 	if len(nested) > 0 {
 		kept := paths[:0]
 		for _, path := range paths {
-			if !withinAny(nested, path) {
+			if !underAny(nested, path) {
 				kept = append(kept, path)
 			}
 		}
 		paths = kept
 	}
+	if len(paths) > MaxFiles {
+		return nil, errTooManyFiles(p.root)
+	}
 	return paths, nil
 }
 
-func withinAny(dirs []string, path string) bool {
+func errTooManyFiles(root string) error {
+	return fmt.Errorf("more than %d TypeScript files under %s: is this the right directory?", MaxFiles, root)
+}
+
+// underAny reports whether path lies under one of dirs. Both come from the
+// same walk of a clean root, so a prefix check is exact.
+func underAny(dirs []string, path string) bool {
 	for _, dir := range dirs {
-		if isWithin(dir, path) {
+		if strings.HasPrefix(path, dir+string(filepath.Separator)) {
 			return true
 		}
 	}
@@ -280,6 +292,7 @@ func isTypeScript(name string) bool {
 func isWithin(dir, path string) bool {
 	// Clean paths under dir share its prefix; that answers most calls
 	// without filepath.Rel, which the keystroke path makes thousands of.
+	// Callers pass clean paths: "/a/b/../x" would count as under "/a/b".
 	if dir != "" && strings.HasPrefix(path, dir) && (len(path) == len(dir) || path[len(dir)] == filepath.Separator || strings.HasSuffix(dir, string(filepath.Separator))) {
 		return true
 	}

@@ -5,6 +5,7 @@
 package project
 
 import (
+	"context"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -27,9 +28,9 @@ type Project struct {
 	// expected are the generated outputs the generator would write, with the
 	// kind each is read as; those that do not exist have Missing facts.
 	expected map[string]facts.Kind
-	// git answers questions about HEAD lazily: only one analyzer needs it,
-	// and running git costs more than analyzing a small project. Snapshots
-	// of one Load share it.
+	// git holds the migrations' blob ids at HEAD. Load starts git in the
+	// background, so it runs while files are parsed instead of after;
+	// snapshots of one Load share the answer.
 	git *gitInfo
 	// reuse keeps results computed from some files' facts across the
 	// snapshots of one Load; unchanged files share their facts, so a result
@@ -255,8 +256,9 @@ func sameFiles(a, b []*facts.File) bool {
 // gitInfo holds the migrations' blob ids at HEAD, fetched once per Load and
 // shared by its snapshots; blobs is written before done is closed.
 type gitInfo struct {
-	done  chan struct{}
-	blobs map[string]string
+	done   chan struct{}
+	blobs  map[string]string
+	cancel context.CancelFunc // stops git when the Load fails
 }
 
 func (p *Project) gitBlobs() map[string]string {

@@ -33,6 +33,9 @@ func Read(path string) ([]byte, error) {
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrNotRegular}
 	}
+	if st.Size > MaxSize {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
+	}
 	// One byte more than the size, so a file read whole ends with a read
 	// returning 0 rather than a second allocation; a file that grows while
 	// it is read takes the slow path.
@@ -49,6 +52,9 @@ func Read(path string) ([]byte, error) {
 			return buf, nil
 		}
 		buf = buf[:len(buf)+n]
+		if len(buf) > MaxSize {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
+		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
@@ -56,10 +62,10 @@ func Read(path string) ([]byte, error) {
 }
 
 // open opens path for reading without blocking on a named pipe (regular
-// files ignore O_NONBLOCK).
+// files ignore O_NONBLOCK) and without ever making a terminal ours.
 func open(path string) (int, error) {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 		if err != syscall.EINTR {
 			return fd, err
 		}

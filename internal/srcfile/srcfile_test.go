@@ -52,4 +52,15 @@ func TestReadRegularFiles(t *testing.T) {
 	if _, err := readWithin(t, dir); err == nil {
 		t.Error("reading a directory succeeded")
 	}
+	// A sparse file over the limit is refused before anything is allocated.
+	huge := filepath.Join(dir, "huge.ts")
+	if err := os.WriteFile(huge, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, srcfile.MaxSize+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readWithin(t, huge); !errors.Is(err, srcfile.ErrTooLarge) {
+		t.Errorf("file over MaxSize: %v, want ErrTooLarge", err)
+	}
 }
