@@ -186,10 +186,21 @@ func (x *extractor) addDecl(decl syntax.Node, kind string, exported bool, stmt s
 }
 
 func (x *extractor) importDecl(n syntax.Node) Import {
-	imp := Import{Range: x.rng(n)}
+	imp := ReadImport(n)
+	imp.Range = x.rng(n)
+	if src := n.Field("source"); !src.IsNull() {
+		imp.SpecRange = x.rng(src)
+	}
+	return imp
+}
+
+// ReadImport reads what an import_statement binds: its specifier, the
+// default, namespace and named bindings, and which are type-only. Ranges are
+// left zero; the refactorings, which hold the tree, read them from nodes.
+func ReadImport(n syntax.Node) Import {
+	var imp Import
 	if src := n.Field("source"); !src.IsNull() {
 		imp.Spec = stringValue(src)
-		imp.SpecRange = x.rng(src)
 	}
 	for c := n.FirstChild(); !c.IsNull(); c = c.NextSibling() {
 		if c.Kind() == "type" {

@@ -118,41 +118,16 @@ func (m *module) addTop(decl syntax.Node, kind string, exported bool, st syntax.
 
 func (m *module) addImport(n syntax.Node) {
 	m.importStmts = append(m.importStmts, n)
-	srcNode := n.Field("source")
-	spec := unquote(srcNode.Text())
-	stmtType := false
-	for c := n.FirstChild(); !c.IsNull(); c = c.NextSibling() {
-		if c.Kind() == "type" {
-			stmtType = true
-		}
-		if !c.Is("import_clause") {
-			continue
-		}
-		for _, part := range c.NamedChildren() {
-			switch part.Kind() {
-			case "identifier":
-				m.imports[part.Text()] = &binding{Local: part.Text(), Imported: "default", Spec: spec, TypeOnly: stmtType, Stmt: n}
-			case "namespace_import":
-				for _, id := range part.NamedChildren() {
-					if id.Is("identifier") {
-						m.imports[id.Text()] = &binding{Local: id.Text(), Imported: "*", Spec: spec, TypeOnly: stmtType, Stmt: n}
-					}
-				}
-			case "named_imports":
-				for _, sp := range part.NamedChildren() {
-					if !sp.Is("import_specifier") {
-						continue
-					}
-					name := sp.Field("name").Text()
-					alias := sp.Field("alias").Text()
-					if alias == "" {
-						alias = name
-					}
-					typeOnly := stmtType || sp.FirstChild().Kind() == "type"
-					m.imports[alias] = &binding{Local: alias, Imported: name, Spec: spec, TypeOnly: typeOnly, Stmt: n}
-				}
-			}
-		}
+	spec := unquote(n.Field("source").Text())
+	imp := facts.ReadImport(n)
+	if imp.Default != "" {
+		m.imports[imp.Default] = &binding{Local: imp.Default, Imported: "default", Spec: spec, TypeOnly: imp.TypeOnly, Stmt: n}
+	}
+	if imp.Namespace != "" {
+		m.imports[imp.Namespace] = &binding{Local: imp.Namespace, Imported: "*", Spec: spec, TypeOnly: imp.TypeOnly, Stmt: n}
+	}
+	for _, name := range imp.Names {
+		m.imports[name.Alias] = &binding{Local: name.Alias, Imported: name.Name, Spec: spec, TypeOnly: imp.TypeOnly || name.TypeOnly, Stmt: n}
 	}
 }
 
