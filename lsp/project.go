@@ -521,6 +521,16 @@ func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 	return srcfile.Read(path)
 }
 
+// BufferPaths implements project.Buffers: a buffer opened on a path that
+// does not exist on disk yet (a new migration) is analyzed like a file.
+func (o *overlaySource) BufferPaths() []string {
+	out := make([]string, 0, len(o.docs))
+	for p := range o.docs {
+		out = append(out, p)
+	}
+	return out
+}
+
 // versionsWithin are the versions of the open documents under root.
 func (o *overlaySource) versionsWithin(root string) map[string]int32 {
 	out := map[string]int32{}

@@ -118,7 +118,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 		return nil, err
 	}
 	p := &Project{root: root, config: cfg, files: map[string]*facts.File{}, memo: &memo{}}
-	paths, err := p.scan(ctx)
+	paths, err := p.scan(ctx, bufferPaths(src))
 	if err != nil {
 		return nil, err
 	}
@@ -200,10 +200,19 @@ func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.F
 	return cfg, f, nil
 }
 
-// scan lists every TypeScript file of the project.
-func (p *Project) scan(ctx context.Context) ([]string, error) {
+func bufferPaths(src Source) []string {
+	if b, ok := src.(Buffers); ok {
+		return b.BufferPaths()
+	}
+	return nil
+}
+
+// scan lists every TypeScript file of the project: those on disk, and the
+// buffers not saved yet that the walk would have found there.
+func (p *Project) scan(ctx context.Context, buffers []string) ([]string, error) {
 	var paths, nested []string
 	outDir := p.config.OutPath()
+	seen := map[string]bool{}
 	err := filepath.WalkDir(p.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == p.root {
@@ -239,6 +248,7 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 		}
 		if isTypeScript(d.Name()) {
 			paths = append(paths, path)
+			seen[path] = true
 			// Files of nested projects are dropped after the walk, so
 			// only a tree far over the limit is cut short here.
 			if len(paths) > 2*MaxFiles {
@@ -249,6 +259,12 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", p.root, err)
+	}
+	for _, path := range buffers {
+		if !seen[path] && p.wouldScan(path, outDir) {
+			paths = append(paths, path)
+			seen[path] = true
+		}
 	}
 	if len(nested) > 0 {
 		kept := paths[:0]
@@ -263,6 +279,31 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 		return nil, errTooManyFiles(p.root)
 	}
 	return paths, nil
+}
+
+// wouldScan reports whether the walk of scan would list path were it on
+// disk: TypeScript, inside the root, under no directory the walk skips.
+func (p *Project) wouldScan(path, outDir string) bool {
+	path = filepath.Clean(path)
+	if !isTypeScript(filepath.Base(path)) || path == p.root || !isWithin(p.root, path) {
+		return false
+	}
+	rel, err := filepath.Rel(p.root, path)
+	if err != nil {
+		return false
+	}
+	dir := p.root
+	parts := strings.Split(rel, string(filepath.Separator))
+	for _, part := range parts[:len(parts)-1] {
+		dir = filepath.Join(dir, part)
+		if part == "node_modules" {
+			return false
+		}
+		if skipDir(part) && !isWithin(outDir, dir) && !isWithin(dir, outDir) {
+			return false
+		}
+	}
+	return true
 }
 
 func errTooManyFiles(root string) error {

@@ -205,3 +205,51 @@ export const greeterPlugin = createPlugin.define({ name: "greeter", service: asy
 		t.Errorf("nested project does not read its own plugin; files: %v", inner.Files())
 	}
 }
+
+// buffers serves editor buffers over the disk, some on paths not on disk.
+type buffers map[string]string
+
+func (b buffers) ReadFile(path string) ([]byte, error) {
+	if s, ok := b[path]; ok {
+		return []byte(s), nil
+	}
+	return os.ReadFile(path)
+}
+
+func (b buffers) BufferPaths() []string {
+	var out []string
+	for p := range b {
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestLoadReadsBuffersNotOnDisk: a file made in the editor and not saved
+// yet is analyzed when the scan would find it on disk, and only then.
+func TestLoadReadsBuffersNotOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
+	migration := filepath.Join(dir, "src/server/plugins/users/migrations/002_add_phone.ts")
+	ignored := []string{
+		filepath.Join(dir, "node_modules/x/index.ts"),
+		filepath.Join(dir, ".cache/x.ts"),
+		filepath.Join(dir, "src/notes.md"),
+		filepath.Join(filepath.Dir(dir), "outside.ts"),
+	}
+	src := buffers{migration: "export async function up() {}\n"}
+	for _, p := range ignored {
+		src[p] = "export const x = 1;\n"
+	}
+	p, err := project.Load(context.Background(), dir, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := p.File(migration); f == nil || f.Kind != facts.KindMigration {
+		t.Errorf("the new migration buffer is not analyzed as a migration: %+v", f)
+	}
+	for _, path := range ignored {
+		if p.File(path) != nil {
+			t.Errorf("%s was analyzed though the scan skips it", path)
+		}
+	}
+}
