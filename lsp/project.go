@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type projectState struct {
 	// ready is closed after the first load, successful or not.
 	ready     chan struct{}
 	readyOnce sync.Once
+	// ctx ends the project's goroutines: at shutdown, or when it is retired.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu        sync.Mutex
 	snap      Snapshot           // last analyzed; nil until the first load
@@ -39,7 +43,10 @@ type projectState struct {
 	seq       uint64
 	wantLoad  uint64 // a full Load is needed while wantLoad != loaded
 	loaded    uint64
-	published map[string]string // path -> fingerprint of what was last published
+	published map[string]publishedEntry // canonical path -> what was last published
+	// retired is set once the project left the workspace: it publishes
+	// nothing more.
+	retired bool
 	loadErr   string
 
 	runner        *typegen.Runner
@@ -61,7 +68,7 @@ func newProjectState(s *Server, root string) *projectState {
 		versions:  map[string]int32{},
 		dirty:     map[string]uint64{},
 		wantLoad:  1,
-		published: map[string]string{},
+		published: map[string]publishedEntry{},
 		lines:     map[*progress]struct{}{},
 	}
 }
@@ -91,13 +98,14 @@ func (s *Server) addProject(root string) {
 		}
 	}
 	ps := newProjectState(s, root)
+	ps.ctx, ps.cancel = context.WithCancel(s.work)
 	s.projects = append(s.projects, ps)
 	set := s.settings
 	s.mu.Unlock()
 	ps.configureRunner(set)
 	s.log.Infof("project %s", root)
-	s.goWork(func() { ps.loop(s.work) })
-	s.goWork(func() { ps.watchSupervisor(s.work) })
+	s.goWork(func() { ps.loop(ps.ctx) })
+	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
 	ps.poke()
 }
 
@@ -326,6 +334,13 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	if err != nil {
 		ps.loadFailed(err)
+		// What was published came from a project that no longer reads
+		// (its config was deleted, say): clear it. The next change that
+		// makes it a project again loads it afresh.
+		ps.mu.Lock()
+		ps.snap, ps.analyzed, ps.findings = nil, nil, nil
+		ps.mu.Unlock()
+		ps.clearPublished()
 		ps.readyOnce.Do(func() { close(ps.ready) })
 		return
 	}
@@ -413,18 +428,45 @@ func (ps *projectState) loadFailed(err error) {
 	}
 }
 
-// retire clears everything the project published; its worker stops with
-// the session.
+// retireGrace bounds how long retiring a project waits for its analysis to
+// notice the cancellation. An analysis checks its context between files, so
+// this is only reached by a stuck read; the retired flag still keeps any
+// late result from being published.
+const retireGrace = 5 * time.Second
+
+// retire stops the project's work, waits (bounded) for its worker to end,
+// then clears every URI it published, under the spelling it published it.
+// Clearing before the worker ended would let a pending analysis publish
+// again afterwards, and nothing would ever clear that.
 func (ps *projectState) retire() {
-	ps.mu.Lock()
-	paths := make([]string, 0, len(ps.published))
-	for p := range ps.published {
-		paths = append(paths, p)
+	if ps.cancel != nil {
+		ps.cancel()
 	}
-	ps.published = map[string]string{}
+	select {
+	case <-ps.done:
+	case <-time.After(retireGrace):
+		ps.srv.log.Errorf("project %s: its analysis did not stop within %s", ps.root, retireGrace)
+	}
+	ps.mu.Lock()
+	ps.retired = true
 	ps.mu.Unlock()
-	for _, p := range paths {
-		ps.srv.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(ps.srv.uriFor(p)), Diagnostics: []protocol.Diagnostic{}})
+	ps.clearPublished()
+	ps.srv.log.Infof("project %s retired", ps.root)
+}
+
+// clearPublished sends an empty list for every URI the project published
+// and forgets them.
+func (ps *projectState) clearPublished() {
+	ps.mu.Lock()
+	uris := make([]string, 0, len(ps.published))
+	for _, e := range ps.published {
+		uris = append(uris, e.uri)
+	}
+	ps.published = map[string]publishedEntry{}
+	ps.mu.Unlock()
+	sort.Strings(uris)
+	for _, u := range uris {
+		ps.srv.notify("textDocument/publishDiagnostics", publishParams{URI: u, Diagnostics: []protocol.Diagnostic{}})
 	}
 }
 
