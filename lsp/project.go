@@ -47,7 +47,7 @@ type projectState struct {
 	// retired is set once the project left the workspace: it publishes
 	// nothing more.
 	retired bool
-	loadErr   string
+	loadErr string
 
 	runner        *typegen.Runner
 	runnerTimeout time.Duration
@@ -548,7 +548,7 @@ func (s *Server) overlay() *overlaySource {
 			continue
 		}
 		o.docs[d.URI.Path] = d
-		if saved, ok := s.saved[k]; !ok || saved != d.Text {
+		if saved, ok := s.saved[k]; !ok || saved != d.Text() {
 			o.unsaved[d.URI.Path] = true
 		}
 	}
@@ -558,7 +558,7 @@ func (s *Server) overlay() *overlaySource {
 // ReadFile implements project.Source.
 func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 	if d, ok := o.docs[filepath.Clean(path)]; ok {
-		return []byte(d.Text), nil
+		return []byte(d.Text()), nil
 	}
 	return srcfile.Read(path)
 }
