@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -56,6 +58,8 @@ type projectState struct {
 
 	sup    *control.Status // what the supervised dev server loaded; nil without one
 	supKey string
+
+	watcher io.Closer // our own watcher on the root, when the client has none
 }
 
 func newProjectState(s *Server, root string) *projectState {
@@ -76,7 +80,14 @@ func newProjectState(s *Server, root string) *projectState {
 // discover finds the projects under a workspace folder and starts each.
 func (s *Server) discover(dir string) {
 	roots, err := s.engine.Discover(s.work, dir)
-	if err != nil {
+	var limit *project.LimitError
+	switch {
+	case errors.As(err, &limit):
+		// The folder is far too big (`/`, a home directory): say so once,
+		// and still serve what was found.
+		s.log.Warnf("%v", err)
+		s.showOnce("discover-limit:"+dir, protocol.MessageTypeWarning, "donkeyls %v", err)
+	case err != nil:
 		s.log.Infof("no donkeylabs project under %s: %v", dir, err)
 		return
 	}
@@ -101,8 +112,12 @@ func (s *Server) addProject(root string) {
 	ps.ctx, ps.cancel = context.WithCancel(s.work)
 	s.projects = append(s.projects, ps)
 	set := s.settings
+	selfWatch := s.selfWatch
 	s.mu.Unlock()
 	ps.configureRunner(set)
+	if selfWatch {
+		s.watchProject(ps)
+	}
 	s.log.Infof("project %s", root)
 	s.goWork(func() { ps.loop(ps.ctx) })
 	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
@@ -449,7 +464,11 @@ func (ps *projectState) retire() {
 	}
 	ps.mu.Lock()
 	ps.retired = true
+	w := ps.watcher
 	ps.mu.Unlock()
+	if w != nil {
+		_ = w.Close()
+	}
 	ps.clearPublished()
 	ps.srv.log.Infof("project %s retired", ps.root)
 }

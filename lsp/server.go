@@ -88,6 +88,7 @@ type Server struct {
 	progress  map[string]context.CancelFunc
 	shownOnce map[string]bool
 	watchers  []io.Closer
+	selfWatch bool // the client cannot watch files: we watch each project
 	workers   sync.WaitGroup
 }
 

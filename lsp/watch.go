@@ -21,11 +21,22 @@ func watchGlobs() []map[string]any {
 	}
 }
 
-// watchFolder watches dir with our own watcher, for clients that cannot
-// watch files for us. Batches are handled on the ordered goroutine, in
-// their place among the client's edits.
+// watchFolder records that the client cannot watch files for us, so that
+// the projects discovered under dir are watched by our own watcher. Only
+// project roots are watched: a folder of `/` or a home directory would
+// otherwise cost an inotify watch per directory of the whole tree.
 func (s *Server) watchFolder(dir string) {
-	w, err := watch.New(s.work, dir, watch.Options{Ignore: ignoreWatch})
+	s.mu.Lock()
+	s.selfWatch = true
+	s.mu.Unlock()
+	s.log.Debugf("watching the projects under %s ourselves", dir)
+}
+
+// watchProject starts our watcher on a project's root. Batches are handled
+// on the ordered goroutine, in their place among the client's edits.
+func (s *Server) watchProject(ps *projectState) {
+	dir := ps.root
+	w, err := watch.New(ps.ctx, dir, watch.Options{Ignore: ignoreWatch})
 	if err != nil {
 		s.log.Warnf("cannot watch %s: %v", dir, err)
 		s.showOnce("watch:"+dir, protocol.MessageTypeWarning,
@@ -35,6 +46,9 @@ func (s *Server) watchFolder(dir string) {
 	s.mu.Lock()
 	s.watchers = append(s.watchers, w)
 	s.mu.Unlock()
+	ps.mu.Lock()
+	ps.watcher = w
+	ps.mu.Unlock()
 	s.log.Debugf("watching %s", dir)
 	s.goWork(func() {
 		for batch := range w.Batches() {
@@ -45,7 +59,7 @@ func (s *Server) watchFolder(dir string) {
 	s.goWork(func() {
 		for err := range w.Errors() {
 			s.log.Warnf("file watcher: %v", err)
-			// The first problem per folder is shown; an inotify limit
+			// The first problem per project is shown; an inotify limit
 			// otherwise repeats for every directory.
 			s.showOnce("watch-error:"+dir, protocol.MessageTypeWarning, "donkeyls file watcher: %v", err)
 		}

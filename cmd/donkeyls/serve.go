@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/lsp"
 )
 
@@ -18,6 +19,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	logPath := fs.String("log", "", "append the server's log to `FILE`")
 	// Editors commonly pass --stdio; it is the only transport, so accept it.
 	_ = fs.Bool("stdio", true, "talk LSP over stdin/stdout (the default and only transport)")
+	bounds := project.DefaultDiscoverOptions()
+	fs.IntVar(&bounds.MaxDirs, "max-dirs", bounds.MaxDirs, "stop searching a workspace folder for projects after `N` directories")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -25,7 +28,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	opts := lsp.Options{Version: version}
+	opts := lsp.Options{Version: version, Engine: lsp.AnalysisEngine{Bounds: bounds}}
 	if *logPath != "" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {

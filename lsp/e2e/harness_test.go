@@ -37,9 +37,15 @@ func start(t *testing.T) *server {
 // startEnv is start with extra environment variables.
 func startEnv(t *testing.T, env []string) *server {
 	t.Helper()
+	return startWith(t, env)
+}
+
+// startWith is start with extra environment variables and arguments.
+func startWith(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
 	bin := testenv.Binary(t)
 	logPath := filepath.Join(t.TempDir(), "donkeyls.log")
-	cmd := exec.Command(bin, "serve", "--log", logPath)
+	cmd := exec.Command(bin, append([]string{"serve", "--log", logPath}, args...)...)
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/donkeyls/donkeyls/internal/pseudofs"
 )
 
 // DefaultDebounce is the quiet time that ends a burst when Options.Debounce is 0.
@@ -156,7 +158,7 @@ func (w *Watcher) addTree(dir string, found map[string]struct{}) {
 			}
 			return nil
 		}
-		if w.ignored(path, d.IsDir()) {
+		if w.ignored(path, d.IsDir()) || d.IsDir() && pseudofs.Skip(path) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
