@@ -26,7 +26,9 @@
 // messages proceed; it answers the state as of its arrival. Long commands
 // (executeCommand: typegen) run the same way. Documents are immutable too
 // (text.Document): a change produces a new value, so an analysis reading a
-// buffer never sees it half-edited.
+// buffer never sees it half-edited. Versions share the chunks of their text
+// that an edit did not touch, so a keystroke costs the same in a 10 MB
+// buffer as in a small one.
 //
 // # Debounce and analysis
 //
@@ -43,7 +45,15 @@
 // only if it was not cancelled, and clears only the dirty entries it read,
 // so no change is ever lost. Diagnostics are published per file with the
 // version of the buffer they were computed from; a file whose diagnostics
-// disappeared gets an empty list. A second goroutine per project polls the
+// disappeared gets an empty list. Paths are canonical (text.Key); a
+// diagnostic goes out under the URI the client opened the buffer with, or
+// ours for a closed file, and when that spelling changes the old one is
+// cleared, since clients key diagnostics by the URI string. A project
+// removed with its workspace folder, or whose load fails (its config was
+// deleted), clears everything it published; a removed one is first
+// cancelled and waited for, so a pending analysis cannot publish after the
+// clear. Buffers not on disk yet (a new migration) are part of every load.
+// A second goroutine per project polls the
 // `donkeyls dev` supervisor, when one runs, for the code its server loaded;
 // a change of that, or a save, wakes the worker, which then only recomputes
 // restart-required without running the analyzers again.
