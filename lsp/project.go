@@ -437,7 +437,13 @@ func (ps *projectState) loadFailed(err error) {
 	repeat := ps.loadErr == msg
 	ps.loadErr = msg
 	ps.mu.Unlock()
-	if !repeat {
+	switch {
+	case repeat:
+	case errors.Is(err, project.ErrNoProject):
+		// Its config was deleted or moved: not a failure to shout about.
+		ps.srv.log.Infof("%s is no longer a project: %v", ps.root, err)
+		ps.srv.showMessage(protocol.MessageTypeInfo, "donkeyls: %s is no longer a donkeylabs project (no %s); its diagnostics are cleared until it is one again", ps.root, project.ConfigFile)
+	default:
 		ps.srv.log.Errorf("loading project %s: %v", ps.root, err)
 		ps.srv.showMessage(protocol.MessageTypeError, "donkeyls could not read the project in %s: %v", ps.root, err)
 	}

@@ -110,6 +110,7 @@ func TestConfigDeletedClearsDiagnostics(t *testing.T) {
 	}
 	watched(3) // deleted
 	c.WaitDiagnostics(admin, "cleared once the config is gone", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 0 })
+	c.WaitMessage("is no longer a donkeylabs project")
 
 	if err := os.WriteFile(config, saved, 0o644); err != nil {
 		t.Fatal(err)
