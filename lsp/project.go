@@ -112,7 +112,7 @@ func (s *Server) addProject(root string) {
 	ps.ctx, ps.cancel = context.WithCancel(s.work)
 	s.projects = append(s.projects, ps)
 	set := s.settings
-	selfWatch := s.selfWatch
+	selfWatch := s.selfWatch && !s.watchedByAncestor(root)
 	s.mu.Unlock()
 	ps.configureRunner(set)
 	if selfWatch {
@@ -122,6 +122,24 @@ func (s *Server) addProject(root string) {
 	s.goWork(func() { ps.loop(ps.ctx) })
 	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
 	ps.poke()
+}
+
+// watchedByAncestor reports whether a project enclosing root already has
+// our watcher, which sees root's files too (a nested project). Discovery
+// lists roots sorted, so an enclosing project comes first. s.mu is held.
+func (s *Server) watchedByAncestor(root string) bool {
+	for _, ps := range s.projects {
+		if ps.root == root || !within(ps.root, root) {
+			continue
+		}
+		ps.mu.Lock()
+		w := ps.watcher
+		ps.mu.Unlock()
+		if w != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // removeFolder forgets the projects under dir and clears their diagnostics.
