@@ -42,6 +42,13 @@ function M.check()
 
   if root then
     r.ok("project of the current buffer: " .. root)
+    local line = donkeyls.trust_line(root)
+    if line:find("^trusted") then
+      r.ok("trust: " .. line)
+    else
+      r.info("trust: " .. line)
+    end
+    r.info("trust answers are kept in " .. require("donkeyls.trust").path())
   else
     r.info("the current buffer is in no donkeylabs project (no donkeylabs.config.ts above it)")
   end
