@@ -51,6 +51,9 @@ func untrustedMessage(root, action, command string) string {
 		`in other editors, send initializationOptions {"trusted": true} for it.`, action, filepath.Base(root), command)
 }
 
+// untrustedTitle ends the title of an action that would be refused.
+const untrustedTitle = ": needs a trusted project"
+
 // restartCommand is what a restart runs, as the refusal names it.
 const restartCommand = "the dev server, through donkeyls dev"
 
@@ -69,9 +72,9 @@ func markUntrusted(actions []CodeAction, c caps) []CodeAction {
 			continue
 		}
 		cmd := *a.Command
-		cmd.Title = a.Title + " (project not trusted)"
+		cmd.Title = a.Title + untrustedTitle
 		if a.Command.Title != "" {
-			cmd.Title = a.Command.Title + " (project not trusted)"
+			cmd.Title = a.Command.Title + untrustedTitle
 		}
 		actions[i].Title = cmd.Title
 		actions[i].Command = &cmd

@@ -484,7 +484,7 @@ if not ok or vim.v.errmsg ~= "" then
   vim.cmd("cquit 1")
 end
 for _, tag in ipairs({ ":DonkeyRegenerate", ":DonkeyRestart", ":DonkeyDev", ":DonkeyStatus",
-    ":DonkeyLspRestart", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
+    ":DonkeyLspRestart", ":DonkeyTrust", ":DonkeyUntrust", "donkeyls-trust", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
   local found, herr = pcall(vim.cmd, "help " .. tag)
   if not found or vim.fn.expand("%:t") ~= "donkeyls.txt" then
     io.stderr:write(":help " .. tag .. " did not open donkeyls.txt: " .. tostring(herr) .. "\n")

@@ -140,3 +140,80 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 	c.Shutdown()
 	srv.wait("exit")
 }
+
+// TestUntrustedQuickFixSaysSo: in an untrusted project the Regenerate types
+// quick fix is still offered, so the user learns what the finding needs, but
+// never looks as if it would just run: disabled with the reason for clients
+// that show disabled actions, titled so for the others; trusted, it is the
+// plain action.
+func TestUntrustedQuickFixSaysSo(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		trusted  bool
+		disabled bool
+		title    string
+		reason   string
+	}{
+		{name: "untrusted", title: "Regenerate types (bun run gen:types): needs a trusted project"},
+		{name: "untrusted-disabledSupport", disabled: true, title: "Regenerate types (bun run gen:types)", reason: "not trusted"},
+		{name: "trusted", trusted: true, title: "Regenerate types (bun run gen:types)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, _ := staleBookshop(t)
+			srv := start(t)
+			c := srv.client
+			caps := lsptest.Capabilities(true)
+			if tc.disabled {
+				caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
+			}
+			c.Initialize(root, caps, map[string]any{"trusted": tc.trusted})
+			plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
+			c.Open(plugin)
+			d := c.WaitDiagnostics(plugin, "stale-registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
+			var diags []any
+			for _, x := range d.Diagnostics {
+				if x.Code == "stale-registry" {
+					diags = append(diags, x)
+				}
+			}
+			var actions []struct {
+				Title    string `json:"title"`
+				Disabled *struct {
+					Reason string `json:"reason"`
+				} `json:"disabled"`
+				Command *struct {
+					Title   string `json:"title"`
+					Command string `json:"command"`
+				} `json:"command"`
+			}
+			if err := c.Call("textDocument/codeAction", map[string]any{
+				"textDocument": map[string]any{"uri": "file://" + plugin},
+				"range":        d.Diagnostics[0].Range,
+				"context":      map[string]any{"diagnostics": diags},
+			}, &actions); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, a := range actions {
+				if a.Command == nil || a.Command.Command != "donkeyls.regenerate" {
+					continue
+				}
+				found = true
+				if a.Title != tc.title {
+					t.Errorf("title %q, want %q", a.Title, tc.title)
+				}
+				switch {
+				case tc.reason == "" && a.Disabled != nil:
+					t.Errorf("disabled (%s), want enabled", a.Disabled.Reason)
+				case tc.reason != "" && (a.Disabled == nil || !strings.Contains(a.Disabled.Reason, tc.reason)):
+					t.Errorf("disabled = %+v, want a reason saying %q", a.Disabled, tc.reason)
+				}
+			}
+			if !found {
+				t.Errorf("no Regenerate types action in %+v", actions)
+			}
+			c.Shutdown()
+			srv.wait("exit")
+		})
+	}
+}
