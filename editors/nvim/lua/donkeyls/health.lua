@@ -48,10 +48,10 @@ function M.check()
     else
       r.info("trust: " .. line)
     end
-    r.info("trust answers are kept in " .. require("donkeyls.trust").path())
   else
     r.info("the current buffer is in no donkeylabs project (no donkeylabs.config.ts above it)")
   end
+  r.info("trust answers (:DonkeyTrust, :DonkeyUntrust) are kept in " .. require("donkeyls.trust").path())
   local roots = donkeyls.roots()
   if #roots == 0 then
     r.info("no language server running (they start with the first TypeScript buffer of a project, after setup())")
