@@ -160,7 +160,12 @@ func (s *Server) removeFolder(dir string) {
 			break
 		}
 	}
+	fw := s.folderWatch[dir]
+	delete(s.folderWatch, dir)
 	s.mu.Unlock()
+	if fw != nil {
+		_ = fw.Close()
+	}
 	for _, ps := range gone {
 		ps.retire()
 	}

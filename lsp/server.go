@@ -89,7 +89,9 @@ type Server struct {
 	shownOnce map[string]bool
 	watchers  []io.Closer
 	selfWatch bool // the client cannot watch files: we watch each project
-	workers   sync.WaitGroup
+	// folderWatch holds the shallow watcher of each workspace folder.
+	folderWatch map[string]io.Closer
+	workers     sync.WaitGroup
 }
 
 // Serve runs a session over in/out until the client sends exit, the input

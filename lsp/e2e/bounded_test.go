@@ -85,3 +85,31 @@ func statusKB(t *testing.T, pid int, field string) int {
 	t.Fatalf("no %s in the process status", field)
 	return 0
 }
+
+// TestProjectCreatedInFolderLater: the client cannot watch files and the
+// folder holds no project yet; writing donkeylabs.config.ts into it (as a
+// project generator does) makes it one, though only projects are watched
+// deeply.
+func TestProjectCreatedInFolderLater(t *testing.T) {
+	root, _, _ := freshBookshop(t, "")
+	config := filepath.Join(root, "donkeylabs.config.ts")
+	saved, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(config); err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t)
+	c := srv.client
+	c.Initialize(root, lsptest.Capabilities(false), nil)
+	admin := filepath.Join(root, "src/server/routes/admin.ts")
+	c.Open(admin)
+	waitLog(t, srv, "no donkeylabs project under", 1)
+	if err := os.WriteFile(config, saved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitDiagnostics(admin, "route-direct-db once the folder became a project", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "route-direct-db") })
+	c.Shutdown()
+	srv.wait("exit")
+}
