@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -70,9 +71,16 @@ type Server struct {
 	state           lifecycle
 	initializedSeen bool
 	folders         []string
+	configApplied   uint64 // the latest workspace/configuration pull applied
+
+	configSeq atomic.Uint64 // numbers workspace/configuration pulls
 
 	exitOnce sync.Once
 	exited   chan struct{}
+	// outClosed is closed when a write to the client failed: it stopped
+	// reading, and the session is over.
+	outOnce   sync.Once
+	outClosed chan struct{}
 	// discovered is closed once the workspace folders given at start-up
 	// were searched for projects; commands wait for it.
 	discovered chan struct{}
@@ -98,6 +106,14 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 	s := newServer(ctx, opts)
 	stream := rpc.NewStream(in, out, nil)
 	stream.OnSkip = func(err error) { s.log.Warnf("ignored malformed input: %v", err) }
+	var outErr error
+	// Called inside a write, under jsonrpc2's write lock: it must not write.
+	stream.OnWriteError = func(err error) {
+		s.outOnce.Do(func() {
+			outErr = err
+			close(s.outClosed)
+		})
+	}
 	s.conn = jsonrpc2.NewConn(stream)
 	s.disp = rpc.NewDispatcher(s.life, s.handle, s.log.Errorf)
 	s.log.setClient(func(t protocol.MessageType, msg string) {
@@ -109,6 +125,8 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 
 	select {
 	case <-s.exited:
+	case <-s.outClosed:
+		s.log.Errorf("the client's end of the output closed (%v): ending the session", outErr)
 	case <-s.conn.Done():
 		s.log.Debugf("input closed: %v", s.conn.Err())
 	case <-ctx.Done():
@@ -135,6 +153,7 @@ func newServer(ctx context.Context, opts Options) *Server {
 		work:       work,
 		stopWork:   stopWork,
 		exited:     make(chan struct{}),
+		outClosed:  make(chan struct{}),
 		discovered: make(chan struct{}),
 		docs:       map[text.Key]*text.Document{},
 		saved:      map[text.Key]string{},
@@ -284,10 +303,14 @@ func (s *Server) notify(method string, params any) {
 	}
 }
 
-// call sends a request to the client and waits, at most timeout, for the reply.
+// call sends a request to the client and waits, at most timeout (0: as long
+// as ctx lasts), for the reply.
 func (s *Server) call(ctx context.Context, method string, params, result any, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	if _, err := s.conn.Call(ctx, method, params, result); err != nil {
 		return fmt.Errorf("%s: %w", method, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/donkeyls/donkeyls/lsp"
 )
@@ -35,5 +37,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		defer f.Close()
 		opts.Log = f
 	}
+	// A client that closes our stdout must end the session through the
+	// write error (EPIPE) and the usual teardown, which reaps typegen
+	// children; by default the runtime kills the process by SIGPIPE first.
+	signal.Ignore(syscall.SIGPIPE)
 	return lsp.Serve(ctx, stdin, stdout, opts)
 }

@@ -4,6 +4,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ type server struct {
 	client  *lsptest.Client
 	logPath string
 	stderr  *bytes.Buffer
+	stdout  io.ReadCloser // the read end of the server's stdout
 	exited  chan struct{}
 	err     error
 }
@@ -36,6 +38,13 @@ func start(t *testing.T) *server {
 
 // startEnv is start with extra environment variables.
 func startEnv(t *testing.T, env []string) *server {
+	t.Helper()
+	return startWith(t, env, false)
+}
+
+// startWith is startEnv; keepStdin leaves the server's stdin open when the
+// client stops reading (the client normally closes both ends).
+func startWith(t *testing.T, env []string, keepStdin bool) *server {
 	t.Helper()
 	bin := testenv.Binary(t)
 	logPath := filepath.Join(t.TempDir(), "donkeyls.log")
@@ -51,7 +60,7 @@ func startEnv(t *testing.T, env []string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: cmd, logPath: logPath, stderr: &bytes.Buffer{}, exited: make(chan struct{})}
+	s := &server{t: t, cmd: cmd, logPath: logPath, stderr: &bytes.Buffer{}, stdout: stdout, exited: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting donkeyls: %v", err)
@@ -60,7 +69,11 @@ func startEnv(t *testing.T, env []string) *server {
 		s.err = cmd.Wait()
 		close(s.exited)
 	}()
-	s.client = lsptest.New(t, stdout, stdin)
+	var w io.WriteCloser = stdin
+	if keepStdin {
+		w = nopCloser{stdin}
+	}
+	s.client = lsptest.New(t, stdout, w)
 	t.Cleanup(func() {
 		select {
 		case <-s.exited:
@@ -153,6 +166,10 @@ func readLog(t *testing.T, s *server) string {
 	}
 	return string(b)
 }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // rawJSON embeds JSON bytes as they are.
 type rawJSON []byte
