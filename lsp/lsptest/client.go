@@ -474,6 +474,30 @@ func (c *Client) Wait(what string, cond func() bool) {
 	}
 }
 
+// TryWait is Wait that reports whether cond came to hold within d instead
+// of failing the test, for callers that explain a failure themselves.
+func (c *Client) TryWait(d time.Duration, cond func() bool) bool {
+	deadline := time.After(d)
+	for {
+		c.mu.Lock()
+		ok := cond()
+		ch := c.changed
+		c.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// LatestAllLocked is the latest diagnostics of every URI, inside a Wait
+// condition.
+func (c *Client) LatestAllLocked() map[string]Diagnostics { return c.diags }
+
 // WaitDiagnostics waits until the latest diagnostics of path satisfy cond.
 func (c *Client) WaitDiagnostics(path, what string, cond func(Diagnostics) bool) Diagnostics {
 	c.t.Helper()

@@ -158,6 +158,25 @@ func (s *Stream) skipPadding() {
 	}
 }
 
+// hasMarker reports whether b holds "Content-Length:" in any case.
+func hasMarker(b []byte) bool {
+	m := 0
+	for _, c := range b {
+		switch lc := lower(c); {
+		case lc == marker[m]:
+			m++
+			if m == len(marker) {
+				return true
+			}
+		case lc == marker[0]:
+			m = 1
+		default:
+			m = 0
+		}
+	}
+	return false
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func lower(c byte) byte {
@@ -258,6 +277,11 @@ func (s *Stream) readHeader(resync bool) (int, error) {
 					continue
 				}
 				if strings.EqualFold(name, "Content-Length") {
+					if length >= 0 || bad != "" {
+						// A second one: the block before it was cut short.
+						s.inc.note("a header block cut short by another Content-Length")
+						lines, length, bad = 1, -1, ""
+					}
 					n, ok := parseLength(value)
 					if !ok {
 						bad = "an unusable Content-Length " + excerpt.Quote([]byte(strings.TrimSpace(value)), 40)
@@ -326,6 +350,13 @@ func (s *Stream) readBody(length int) ([]byte, bodyScan, error) {
 // decode turns a body into a message, or answers it and returns nil; with
 // pushBack when the body is not JSON and must be read again as input.
 func (s *Stream) decode(body []byte, sc *bodyScan) (msg jsonrpc2.Message, pushBack bool) {
+	if sc.tooDeep && (!sc.complete || hasMarker(body)) {
+		// Not one message: the declared length ran past it, or it swallowed
+		// a frame. Read it again as input.
+		s.refuse(jsonrpc2.ParseError, nil, fmt.Sprintf("parse error: JSON nested deeper than %d levels", MaxDepth))
+		s.trailing = 0
+		return nil, true
+	}
 	if sc.tooDeep {
 		id := sc.id(body)
 		if !validID(id) {
