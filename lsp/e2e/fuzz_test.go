@@ -61,7 +61,9 @@ func TestMessageFuzz(t *testing.T) {
 	inWorkspace := true
 	n := 0
 	broken := []func() string{
-		func() string { return "Content-Length: abc\r\n\r\n" + `{"jsonrpc":"2.0","id":"orphan","method":"shutdown"}` },
+		func() string {
+			return "Content-Length: abc\r\n\r\n" + `{"jsonrpc":"2.0","id":"orphan","method":"shutdown"}`
+		},
 		func() string {
 			return "Content-Type: application/vscode-jsonrpc\r\n\r\n" + `{"jsonrpc":"2.0","method":"exit"}`
 		},
@@ -86,7 +88,9 @@ func TestMessageFuzz(t *testing.T) {
 		func() string { return string(frameOf(`{"jsonrpc":"2.0","id":{"x":1},"method":"initialize"}`)) },
 		func() string { return string(frameOf(`{"jsonrpc":"2.0","id":777777,"result":null}`)) },
 		func() string { return string([]byte{0xff, 0xfe, 0, 1, '\n'}) },
-		func() string { return string(frameOf(`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":""}}`)) },
+		func() string {
+			return string(frameOf(`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":""}}`))
+		},
 		func() string {
 			return string(frameOf(fmt.Sprintf(`{"jsonrpc":"2.0","id":"","method":"fuzz/unknown-%d"}`, n)))
 		},
