@@ -12,6 +12,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/donkeyls/donkeyls/internal/excerpt"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -227,25 +228,29 @@ func (s *Server) handle(ctx context.Context, req *rpc.Request) (any, error) {
 			return s.initialize(ctx, req)
 		}
 		if req.IsCall {
-			return nil, rpc.Errorf(rpc.CodeServerNotInitialized, "%s before initialize: the server is not initialized yet", req.Method)
+			return nil, rpc.Errorf(rpc.CodeServerNotInitialized, "%s before initialize: the server is not initialized yet", methodName(req))
 		}
 		return nil, nil
 	case stateShutdown:
 		if req.IsCall {
-			return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "%s after shutdown: only exit is accepted now", req.Method)
+			return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "%s after shutdown: only exit is accepted now", methodName(req))
 		}
 		return nil, nil
 	}
 	h := s.method(req.Method)
 	if h == nil {
 		if req.IsCall {
-			return nil, rpc.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", req.Method)
+			return nil, rpc.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", methodName(req))
 		}
-		s.log.Debugf("ignored notification %s", req.Method)
+		s.log.Debugf("ignored notification %s", methodName(req))
 		return nil, nil
 	}
 	return h(ctx, req)
 }
+
+// methodName is a client's method name fit to repeat: any string may
+// arrive there.
+func methodName(req *rpc.Request) string { return excerpt.Of(req.Method, excerpt.Short) }
 
 type methodFunc func(context.Context, *rpc.Request) (any, error)
 
