@@ -185,6 +185,11 @@ func TestHugeHeaderLineIsNotKept(t *testing.T) {
 	}
 	t.Logf("RSS before %.1f MB, after the 50 MB line %.1f MB (peak %.1f MB)", float64(before)/(1<<20), float64(srv.memory("VmRSS"))/(1<<20), float64(srv.memory("VmHWM"))/(1<<20))
 	c.Initialize(root, lsptest.Capabilities(true), nil)
+	// A megabyte method name is not repeated in the error either.
+	r = srv.await(c.Send("long-method", strings.Repeat("m", 1<<20), map[string]any{}), "a request with a 1 MB method name")
+	if lsptest.ErrCode(r.Err) != int(jsonrpc2.MethodNotFound) || len(r.Err.Error()) > 1<<10 {
+		t.Errorf("a 1 MB method name: code %d, a %d-byte error, want MethodNotFound in under 1 KiB", lsptest.ErrCode(r.Err), len(r.Err.Error()))
+	}
 	srv.finishHostile()
 	for _, m := range c.Logs() {
 		if len(m.Message) > 4<<10 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -79,5 +80,28 @@ func TestIDsAreWrittenBackExactly(t *testing.T) {
 		if err := json.Unmarshal([]byte(written), &got); err != nil || string(got.ID) != id || got.Result != "ok" {
 			t.Errorf("id %s: wrote %s (%v)", id, written, err)
 		}
+	}
+}
+
+// TestNestedHeadersAreNotReadQuadratically sends thousands of headers, each
+// declaring a body that holds all the ones after it: every body fails and
+// is read again as input, and without a bound each byte would be read once
+// per header before it. The bytes read again stay a small multiple of the
+// input.
+func TestNestedHeadersAreNotReadQuadratically(t *testing.T) {
+	const n = 5000
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteString("Content-Length: 9999999\r\n\r\n")
+	}
+	input := b.String()
+	s := NewStream(strings.NewReader(input), io.Discard, nil)
+	for {
+		if _, _, err := s.Read(t.Context()); err != nil {
+			break
+		}
+	}
+	if limit := int64(rereadFactor*len(input) + rereadSlack); s.in.reread > limit {
+		t.Errorf("read %d bytes again for %d bytes of input, want at most %d", s.in.reread, len(input), limit)
 	}
 }

@@ -32,6 +32,15 @@ import (
 // garbage rather than allocated.
 const MaxMessage = 256 << 20
 
+// Bytes read again (bodies given back) are bounded by rereadFactor times
+// the input plus rereadSlack: headers nested in each other's bodies would
+// otherwise cost time quadratic in the input. Past the bound a failed body
+// is skipped, not read again.
+const (
+	rereadFactor = 4
+	rereadSlack  = 1 << 20
+)
+
 // MaxHeaderLine bounds one header line. Real headers are a few dozen
 // bytes; the rest of a longer line is skipped without being kept.
 const MaxHeaderLine = 4 << 10
@@ -120,7 +129,7 @@ func (s *Stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 			// The input ended inside the body: what came may still hold
 			// whole frames (a Content-Length far too long swallowed them).
 			s.inc.note("the input ended %d bytes into a %d-byte body", len(body), length)
-			s.in.giveBack(body)
+			s.readAgain(body)
 			resync = true
 			continue
 		}
@@ -131,9 +140,21 @@ func (s *Stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 		}
 		resync = pushBack
 		if pushBack {
-			s.in.giveBack(body)
+			s.readAgain(body)
 		}
 	}
+}
+
+// readAgain gives a failed body back to be read as input, while the bytes
+// read again stay within rereadFactor times the input plus rereadSlack;
+// past that, the body is skipped.
+func (s *Stream) readAgain(body []byte) {
+	if s.in.reread+int64(len(body)) > s.in.fresh*rereadFactor+rereadSlack {
+		s.inc.skip(body, len(body))
+		s.inc.note("bodies nested in bodies: skipped, not read again")
+		return
+	}
+	s.in.giveBack(body)
 }
 
 // skipPadding consumes what remains of a too-long Content-Length while it
@@ -603,6 +624,8 @@ func (s *Stream) Close() error {
 type input struct {
 	pending []byte
 	br      *bufio.Reader
+	reread  int64 // bytes given back so far
+	fresh   int64 // bytes consumed from br so far
 }
 
 // peek returns the bytes available now, waiting for at least one.
@@ -624,7 +647,8 @@ func (in *input) discard(n int) {
 		in.pending = in.pending[n:]
 		return
 	}
-	_, _ = in.br.Discard(n)
+	k, _ := in.br.Discard(n)
+	in.fresh += int64(k)
 }
 
 // giveBack makes b the next bytes read.
@@ -632,6 +656,7 @@ func (in *input) giveBack(b []byte) {
 	if len(b) == 0 {
 		return
 	}
+	in.reread += int64(len(b))
 	in.pending = append(append(make([]byte, 0, len(b)+len(in.pending)), b...), in.pending...)
 }
 
