@@ -19,6 +19,13 @@ import (
 // changed and has nothing to report also gets an empty list for its
 // version, so the client knows it was analyzed.
 func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool) {
+	// Held across the notifications: retire must not clear a file that an
+	// analysis still running then publishes again.
+	ps.pubMu.Lock()
+	defer ps.pubMu.Unlock()
+	if ps.retired {
+		return
+	}
 	byPath := map[string][]protocol.Diagnostic{}
 	for _, f := range findings {
 		p := f.Location.Path

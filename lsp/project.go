@@ -49,6 +49,9 @@ type projectState struct {
 
 	sup    *control.Status // what the supervised dev server loaded; nil without one
 	supKey string
+
+	pubMu   sync.Mutex // one publish or retire at a time
+	retired bool       // guarded by pubMu: removed from the workspace, publishes nothing more
 }
 
 func newProjectState(s *Server, root string) *projectState {
@@ -416,6 +419,9 @@ func (ps *projectState) loadFailed(err error) {
 // retire clears everything the project published; its worker stops with
 // the session.
 func (ps *projectState) retire() {
+	ps.pubMu.Lock()
+	defer ps.pubMu.Unlock()
+	ps.retired = true
 	ps.mu.Lock()
 	paths := make([]string, 0, len(ps.published))
 	for p := range ps.published {
