@@ -387,24 +387,22 @@ func (s *Stream) decode(body []byte, sc *bodyScan) (msg jsonrpc2.Message, pushBa
 		s.refuse(jsonrpc2.InvalidRequest, id, fmt.Sprintf("invalid request: JSON nested deeper than %d levels", MaxDepth))
 		return nil, false
 	}
-	if !json.Valid(body) {
-		var v json.RawMessage
-		err := json.Unmarshal(body, &v)
-		s.refuse(jsonrpc2.ParseError, nil, "parse error: "+errText(err))
-		s.trailing = 0
-		return nil, true
-	}
+	var err error
 	if id := sc.id(body); id != nil && needsAlias(id) {
-		msg, err := decodeAliased(body, id)
-		if err == nil {
-			return msg, false
-		}
-		s.rejectBody(body, err)
-		return nil, false
+		msg, err = decodeAliased(body, id)
+	} else {
+		msg, err = jsonrpc2.DecodeMessage(body)
 	}
-	msg, err := jsonrpc2.DecodeMessage(body)
 	if err == nil {
 		return msg, false
+	}
+	// Only now the second pass that tells garbage from a bad message: a
+	// valid body, the common case, is scanned once and decoded once.
+	if !json.Valid(body) {
+		var v json.RawMessage
+		s.refuse(jsonrpc2.ParseError, nil, "parse error: "+errText(json.Unmarshal(body, &v)))
+		s.trailing = 0
+		return nil, true
 	}
 	s.rejectBody(body, err)
 	return nil, false
