@@ -179,20 +179,34 @@ func (s *Stream) skipPadding() {
 	}
 }
 
+// markerMatch finds marker in a byte stream, in any case, one byte at a
+// time (no byte of marker but the first is a 'c', so a mismatch restarts
+// the match at that byte or at nothing).
+type markerMatch int
+
+// step feeds c and reports whether it completed marker.
+func (m *markerMatch) step(c byte) bool {
+	switch lc := lower(c); {
+	case lc == marker[*m]:
+		*m++
+	case lc == marker[0]:
+		*m = 1
+	default:
+		*m = 0
+	}
+	if int(*m) == len(marker) {
+		*m = 0
+		return true
+	}
+	return false
+}
+
 // hasMarker reports whether b holds "Content-Length:" in any case.
 func hasMarker(b []byte) bool {
-	m := 0
+	var m markerMatch
 	for _, c := range b {
-		switch lc := lower(c); {
-		case lc == marker[m]:
-			m++
-			if m == len(marker) {
-				return true
-			}
-		case lc == marker[0]:
-			m = 1
-		default:
-			m = 0
+		if m.step(c) {
+			return true
 		}
 	}
 	return false
@@ -214,8 +228,8 @@ func (s *Stream) readHeader(resync bool) (int, error) {
 	var (
 		line    []byte // the current line, up to MaxHeaderLine bytes
 		lineLen int    // its real length
-		m       int    // bytes of marker matched so far
-		lines   int    // non-empty lines of this block
+		m       markerMatch
+		lines   int // non-empty lines of this block
 		length  = -1
 		bad     string // why this block is unusable
 	)
@@ -231,16 +245,7 @@ func (s *Stream) readHeader(resync bool) (int, error) {
 			return 0, fmt.Errorf("reading message header: %w", err)
 		}
 		for i, c := range p {
-			switch lc := lower(c); {
-			case lc == marker[m]:
-				m++
-			case lc == marker[0]:
-				m = 1
-			default:
-				m = 0
-			}
-			if m == len(marker) {
-				m = 0
+			if m.step(c) {
 				before := lineLen + 1 - len(marker)
 				switch {
 				case garbage:
