@@ -163,10 +163,8 @@ func (s *Server) register(id, method string, options any) bool {
 // pullConfiguration asks the client for the donkeyls section and applies it
 // on the ordered goroutine, after the edits that came before the answer. It
 // waits as long as the session's work lasts: an answer that comes late is
-// still the user's setting. Of overlapping pulls, only the latest answer
-// applies.
+// still the user's setting, and nothing else waits for it.
 func (s *Server) pullConfiguration() {
-	seq := s.configSeq.Add(1)
 	var result []json.RawMessage
 	params := protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: "donkeyls"}}}
 	if err := s.call(s.work, "workspace/configuration", params, &result, 0); err != nil {
@@ -178,13 +176,7 @@ func (s *Server) pullConfiguration() {
 	if len(result) == 0 {
 		return
 	}
-	s.disp.Enqueue(func(context.Context) {
-		if seq < s.configApplied {
-			return // a later pull was answered first
-		}
-		s.configApplied = seq
-		s.applySettings(result[0])
-	})
+	s.disp.Enqueue(func(context.Context) { s.applySettings(result[0]) })
 }
 
 func (s *Server) didChangeConfiguration(ctx context.Context, req *rpc.Request) (any, error) {
@@ -197,7 +189,6 @@ func (s *Server) didChangeConfiguration(ctx context.Context, req *rpc.Request) (
 		section = obj["donkeyls"]
 	}
 	if len(section) > 0 {
-		s.configApplied = s.configSeq.Load() // newer than any pull still unanswered
 		s.applySettings(section)
 		return nil, nil
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -72,9 +71,6 @@ type Server struct {
 	state           lifecycle
 	initializedSeen bool
 	folders         []string
-	configApplied   uint64 // the latest workspace/configuration pull applied
-
-	configSeq atomic.Uint64 // numbers workspace/configuration pulls
 
 	exitOnce sync.Once
 	exited   chan struct{}
