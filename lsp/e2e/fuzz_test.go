@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,8 +54,17 @@ func TestMessageFuzz(t *testing.T) {
 	c := srv.client
 	// onSave off: saving must not run the project's gen:types here.
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
-	rng := rand.New(rand.NewPCG(fuzzSeed, fuzzSeed))
-	t.Logf("seed %d, %d steps", fuzzSeed, fuzzSteps)
+	seed := uint64(fuzzSeed)
+	if v := os.Getenv("DONKEYLS_FUZZ_SEED"); v != "" {
+		// Another sequence, to explore: DONKEYLS_FUZZ_SEED=7 go test -run TestMessageFuzz ./lsp/e2e
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("DONKEYLS_FUZZ_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	rng := rand.New(rand.NewPCG(seed, seed))
+	t.Logf("seed %d, %d steps", seed, fuzzSteps)
 
 	open := map[string]string{} // path -> buffer text
 	folder := map[string]any{"uri": text.FileURI(root), "name": "bookshop"}
