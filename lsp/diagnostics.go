@@ -24,6 +24,13 @@ import (
 // closed, or reopened under another spelling), the old one is cleared
 // first: a client keys diagnostics by the URI string, so they would stay.
 func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool) {
+	// Held across the notifications: retire must not clear a file that an
+	// analysis still running then publishes again.
+	ps.pubMu.Lock()
+	defer ps.pubMu.Unlock()
+	if ps.retired {
+		return
+	}
 	byPath := map[string][]protocol.Diagnostic{}
 	for _, f := range findings {
 		p := f.Location.Path

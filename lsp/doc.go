@@ -65,7 +65,9 @@
 // the session; a cancelled request answers RequestCancelled. Replies and
 // notifications are written with the connection's lifetime context, never a
 // request's. shutdown cancels background work (analysis, typegen, watchers);
-// exit, or the input closing, ends the session, and Serve waits (bounded)
-// until every typegen process group has been killed, so no child outlives
-// the server.
+// exit, the input closing, or a write to the client failing (it closed our
+// stdout: EPIPE, since serve ignores SIGPIPE) ends the session, and Serve
+// waits (bounded) until every typegen process group has been killed, so no
+// child outlives the server. Nothing waits for the client's answer to a
+// server request before the first analysis.
 package lsp

@@ -47,7 +47,7 @@ type projectState struct {
 	loaded    uint64
 	published map[string]publishedEntry // canonical path -> what was last published
 	// retired is set once the project left the workspace: it publishes
-	// nothing more.
+	// nothing more. Written holding both pubMu and mu, so either guards a read.
 	retired bool
 	loadErr string
 
@@ -60,6 +60,10 @@ type projectState struct {
 	supKey string
 
 	watcher io.Closer // our own watcher on the root, when the client has none
+
+	// pubMu is held across one publish, and across retire's clearing, so
+	// retire never clears a file that a publish then sends again.
+	pubMu sync.Mutex
 }
 
 func newProjectState(s *Server, root string) *projectState {
@@ -491,6 +495,8 @@ func (ps *projectState) retire() {
 	case <-time.After(retireGrace):
 		ps.srv.log.Errorf("project %s: its analysis did not stop within %s", ps.root, retireGrace)
 	}
+	ps.pubMu.Lock()
+	defer ps.pubMu.Unlock()
 	ps.mu.Lock()
 	ps.retired = true
 	w := ps.watcher

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/lsp"
@@ -37,6 +39,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		defer f.Close()
 		opts.Log = f
 	}
+	// A client that closes our stdout must end the session through the
+	// write error (EPIPE) and the usual teardown, which reaps typegen
+	// children; by default the runtime kills the process by SIGPIPE first.
+	signal.Ignore(syscall.SIGPIPE)
 	noteInteractive(stdin, stderr)
 	return lsp.Serve(ctx, stdin, stdout, opts)
 }

@@ -18,7 +18,7 @@ import (
 // search and what to open instead. Only projects are watched, so the server
 // holds few inotify watches and little memory.
 func TestRootOfWholeFilesystem(t *testing.T) {
-	srv := startWith(t, nil, "--max-dirs", "3000")
+	srv := startWith(t, startOptions{args: []string{"--max-dirs", "3000"}})
 	c := srv.client
 	c.Initialize("/", lsptest.Capabilities(false), nil)
 	msg := c.WaitMessage("stopped searching / for projects at its limit of 3000 directories")
