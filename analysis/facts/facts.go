@@ -104,6 +104,11 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// MiddlewareUses are the `.middleware.<name>()` calls; RouteStacks the
+	// middleware routes really run where this file alone decides it.
+	MiddlewareUses []MiddlewareUse
+	RouteStacks    []RouteStack
+
 	Migration *Migration
 	Config    *Config
 	Generated *Generated
@@ -187,7 +192,10 @@ type Plugin struct {
 	HandlersKnown   bool
 	MiddlewareKeys  []Key
 	MiddlewareKnown bool
-	EventKeys       []Key
+	// MiddlewareObject is the object literal of an object-form
+	// `middleware: {...}`, which the runtime never applies; zero otherwise.
+	MiddlewareObject analysis.Range
+	EventKeys        []Key
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key

@@ -189,6 +189,9 @@ func (x *extractor) plugin(call syntax.Node) {
 	}
 	if m, ok := member(members, "middleware"); ok {
 		pl.MiddlewareKeys, pl.MiddlewareKnown = x.keysOf(m)
+		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
+			pl.MiddlewareObject = x.rng(v)
+		}
 	} else {
 		pl.MiddlewareKnown = !obj.HasError()
 	}
