@@ -63,10 +63,10 @@ const (
 type routerOp struct {
 	pos    int
 	kind   routerOpKind
-	router string // the router operated on
-	use    int    // opPush: index into MiddlewareUses
-	route  int    // opRoute: index into Routes
-	other  string // opChild: the child; opMerge: the merged router
+	router string      // the router operated on
+	use    int         // opPush: index into MiddlewareUses
+	route  int         // opRoute: index into Routes
+	other  string      // opChild: the child; opMerge: the merged router
 	chain  syntax.Node // opRoute: the route call's receiver, whose pushes it shows
 	arg    analysis.Range
 }
