@@ -1,0 +1,71 @@
+package analyzers_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+)
+
+// The request-time traps' quick fixes, applied, leave a file that parses,
+// clear the finding, and hold what a developer would have typed.
+func TestRequestFixes(t *testing.T) {
+	cases := []struct {
+		fixture, code, file string
+		want                []string
+	}{
+		{"unknown-middleware.txtar", analyzers.CodeUnknownMiddleware, "src/server/routes/api.ts",
+			[]string{`typo.middleware.authRequired().route("secret")`}},
+		{"unknown-middleware.txtar", analyzers.CodeMiddlewareObjectIgnored, "src/server/plugins/objmw/index.ts",
+			[]string{"  middleware: () => ({\n    objGuard: createMiddleware(", "{ status: 418 })),\n  }),\n  service"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
+			fx := fixture.Load(t, filepath.Join("testdata", "request", c.fixture))
+			dir := fixture.Materialize(t, fx)
+			p, err := project.Load(context.Background(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, filepath.FromSlash(c.file))
+			var f analysis.Finding
+			for _, g := range findingsWithCode(p, c.code) {
+				if g.Location.Path == path && len(g.Fixes) > 0 {
+					f = g
+					break
+				}
+			}
+			if f.Code == "" {
+				t.Fatalf("no %s with a fix in %s", c.code, c.file)
+			}
+			applyEdits(t, f.Fixes[0].Edit.Edits)
+			after, err := project.Load(context.Background(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pf := after.File(path); pf == nil || pf.SyntaxErrors {
+				t.Errorf("after %q, %s does not parse", f.Fixes[0].Title, c.file)
+			}
+			for _, g := range findingsWithCode(after, c.code) {
+				if g.Location.Path == path && g.Location.Range.Start.Line == f.Location.Range.Start.Line {
+					t.Errorf("after %q, still reported: %s", f.Fixes[0].Title, g.Message)
+				}
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, c.file, w, b)
+				}
+			}
+		})
+	}
+}
