@@ -58,6 +58,7 @@ func All() []*Analyzer {
 		routesAnalyzer(),
 		pluginUsesAnalyzer(),
 		middlewareAnalyzer(),
+		migrationsReachAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

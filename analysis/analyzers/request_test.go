@@ -69,3 +69,29 @@ func TestRequestFixes(t *testing.T) {
 		})
 	}
 }
+
+// A plugin folder reached through a symlink is where the server looks:
+// silent with the symlink, reported without it.
+func TestMigrationsThroughSymlink(t *testing.T) {
+	fx := fixture.Load(t, filepath.Join("testdata", "request-symlink", "migrations-symlink.txtar"))
+	dir := fixture.Materialize(t, fx)
+	load := func() []analysis.Finding {
+		p, err := project.Load(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return findingsWithCode(p, analyzers.CodeMigrationsUnreachable)
+	}
+	if got := load(); len(got) != 1 {
+		t.Fatalf("without the symlink: %d findings, want 1 (%v)", len(got), got)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "src", "server", "plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "..", "..", "modules", "notes"), filepath.Join(dir, "src", "server", "plugins", "notes")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	for _, f := range load() {
+		t.Errorf("with the symlink: %s", f.Message)
+	}
+}
