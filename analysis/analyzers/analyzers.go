@@ -59,6 +59,7 @@ func All() []*Analyzer {
 		pluginUsesAnalyzer(),
 		middlewareAnalyzer(),
 		migrationsReachAnalyzer(),
+		cronAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

@@ -108,6 +108,8 @@ type File struct {
 	// middleware routes really run where this file alone decides it.
 	MiddlewareUses []MiddlewareUse
 	RouteStacks    []RouteStack
+	// CronSchedules are the literal cron expressions scheduled.
+	CronSchedules []CronSchedule
 
 	Migration *Migration
 	Config    *Config
