@@ -60,6 +60,7 @@ func All() []*Analyzer {
 		middlewareAnalyzer(),
 		migrationsReachAnalyzer(),
 		cronAnalyzer(),
+		eventsAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

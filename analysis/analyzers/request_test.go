@@ -95,3 +95,27 @@ func TestMigrationsThroughSymlink(t *testing.T) {
 		t.Errorf("with the symlink: %s", f.Message)
 	}
 }
+
+func TestUnknownEventFix(t *testing.T) {
+	fx := fixture.Load(t, filepath.Join("testdata", "request", "unknown-event.txtar"))
+	dir := fixture.Materialize(t, fx)
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixes []analysis.Fix
+	for _, f := range findingsWithCode(p, analyzers.CodeUnknownEvent) {
+		fixes = append(fixes, f.Fixes...)
+	}
+	if len(fixes) != 1 {
+		t.Fatalf("%d fixes, want 1 (order.creatd -> order.created; order.shipped has no near name)", len(fixes))
+	}
+	applyEdits(t, fixes[0].Edit.Edits)
+	b, err := os.ReadFile(filepath.Join(dir, "src", "server", "plugins", "orders", "index.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `ctx.core.events.emit("order.created", { id });`) {
+		t.Errorf("after the fix:\n%s", b)
+	}
+}

@@ -99,6 +99,7 @@ func (x *extractor) run(kind Kind) {
 	x.calls(root)
 	x.middlewareStacks(root)
 	x.cronSchedules(root)
+	x.eventUses(root)
 }
 
 // codeHash hashes every token but comments, separated so that adjacent

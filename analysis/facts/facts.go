@@ -110,6 +110,11 @@ type File struct {
 	RouteStacks    []RouteStack
 	// CronSchedules are the literal cron expressions scheduled.
 	CronSchedules []CronSchedule
+	// EventUses are emit/on/once/off calls on an events service with a
+	// literal name; EventsUnknown is set when a defineEvents here cannot
+	// be read, so any name may be declared.
+	EventUses     []EventUse
+	EventsUnknown bool
 
 	Migration *Migration
 	Config    *Config
@@ -198,6 +203,9 @@ type Plugin struct {
 	// `middleware: {...}`, which the runtime never applies; zero otherwise.
 	MiddlewareObject analysis.Range
 	EventKeys        []Key
+	// EventsUnknown is set when `events:` is not an object literal we can
+	// read in full.
+	EventsUnknown bool
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key

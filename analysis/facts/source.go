@@ -196,7 +196,9 @@ func (x *extractor) plugin(call syntax.Node) {
 		pl.MiddlewareKnown = !obj.HasError()
 	}
 	if m, ok := member(members, "events"); ok {
-		pl.EventKeys, _ = x.keysOf(m)
+		var known bool
+		pl.EventKeys, known = x.keysOf(m)
+		pl.EventsUnknown = !known
 	}
 	h := fnv.New64a()
 	for _, name := range []string{"service", "init"} {
