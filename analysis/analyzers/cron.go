@@ -28,6 +28,9 @@ func runCron(p *Pass) {
 			if msg == "" {
 				continue
 			}
+			if c.Second != "" && cronProblem(c.Second) == "" {
+				msg += fmt.Sprintf("; the expression comes first: schedule(%s, handler, { name: %s })", quote(c.Second), quote(c.Expr))
+			}
 			p.Report(analysis.Finding{
 				Code:     CodeCronInvalid,
 				Severity: analysis.SeverityError,

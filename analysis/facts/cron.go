@@ -12,6 +12,9 @@ import (
 type CronSchedule struct {
 	Expr  string
 	Range analysis.Range // the string literal
+	// Second is the second argument when it is a string literal too: the
+	// framework's own images plugin passes (name, expression, handler).
+	Second string
 }
 
 // cronSchedules fills CronSchedules; files that never call schedule( are
@@ -33,7 +36,11 @@ func (x *extractor) cronSchedules(root syntax.Node) {
 			return true
 		}
 		if a := args(n); len(a) > 0 && isStringLit(a[0]) {
-			x.f.CronSchedules = append(x.f.CronSchedules, CronSchedule{Expr: stringValue(a[0]), Range: x.rng(a[0])})
+			cs := CronSchedule{Expr: stringValue(a[0]), Range: x.rng(a[0])}
+			if len(a) > 1 && isStringLit(a[1]) {
+				cs.Second = stringValue(a[1])
+			}
+			x.f.CronSchedules = append(x.f.CronSchedules, cs)
 		}
 		return true
 	})
