@@ -30,8 +30,27 @@ func eventsAnalyzer() *Analyzer {
 	}
 }
 
+type eventsKey struct{}
+
+// runEvents is reused until a file that declares, uses or registers
+// changes: the declared set of a thousand plugins is not rebuilt at every
+// keystroke in a route.
 func runEvents(p *Pass) {
-	files := sourceFiles(p.Project)
+	var inputs []*facts.File
+	uses := false
+	for _, f := range sourceFiles(p.Project) {
+		if len(f.Plugins) > 0 || len(f.Events) > 0 || len(f.EventUses) > 0 || f.EventsUnknown || len(f.Registrations) > 0 {
+			inputs = append(inputs, f)
+			uses = uses || len(f.EventUses) > 0
+		}
+	}
+	if !uses {
+		return
+	}
+	p.reportReused(eventsKey{}, inputs, func(p *Pass) { checkEvents(p, inputs) })
+}
+
+func checkEvents(p *Pass, files []*facts.File) {
 	var useFiles []*facts.File
 	declared := map[string]bool{}
 	for _, f := range files {

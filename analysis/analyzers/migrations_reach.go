@@ -33,8 +33,9 @@ func migrationsReachAnalyzer() *Analyzer {
 
 type migrationDirsKey struct{}
 
-// migrationDirsOf maps each directory holding .ts files the server would
-// run as migrations to how many it holds.
+// migrationDirsOf maps each plugin folder whose migrations/ holds .ts files
+// the server would run to how many it holds (keyed by the plugin folder so
+// the keystroke path looks plugins up without building paths).
 func migrationDirsOf(p *Pass) map[string]int {
 	return p.Project.Memo(migrationDirsKey{}, func() any {
 		out := map[string]int{}
@@ -45,7 +46,7 @@ func migrationDirsOf(p *Pass) map[string]int {
 			if f := p.Project.File(path); f == nil || f.Missing {
 				continue
 			}
-			out[filepath.Dir(path)]++
+			out[filepath.Dir(filepath.Dir(path))]++
 		}
 		return out
 	}).(map[string]int)
@@ -58,23 +59,31 @@ func runMigrationsReach(p *Pass) {
 	}
 	m := pluginModelOf(p.Project)
 	root := p.Project.Root()
+	// The first folder the server tries, as a prefix of plugin folders:
+	// the usual layout is decided with no allocation and no system call.
+	first := filepath.Join(root, "src", "server", "plugins") + string(filepath.Separator)
 	for _, d := range m.defs {
 		name := d.Name()
 		if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
 			continue
 		}
-		own := filepath.Join(filepath.Dir(d.Path), "migrations")
-		if dirs[own] == 0 {
+		pluginDir := filepath.Dir(d.Path)
+		n := dirs[pluginDir]
+		if n == 0 {
+			continue
+		}
+		if strings.HasPrefix(pluginDir, first) && pluginDir[len(first):] == name {
 			continue
 		}
 		if m.regsKnown && len(m.registered[d]) == 0 {
 			continue // never registered: unregistered-plugin says its migrations never run
 		}
+		own := filepath.Join(pluginDir, "migrations")
 		tried := make([]string, len(migrationDirs))
 		for i, pat := range migrationDirs {
 			tried[i] = filepath.Join(root, filepath.FromSlash(fmt.Sprintf(pat, name)))
 		}
-		if tried[0] == own || reaches(tried, own) {
+		if reaches(tried, own) {
 			continue
 		}
 		rel := make([]string, len(tried))
@@ -89,7 +98,7 @@ func runMigrationsReach(p *Pass) {
 				name, p.Project.Rel(own), strings.Join(rel, ", "), name),
 			Related: []analysis.Related{{
 				Location: analysis.Location{Path: d.Path, Range: d.Def.DefineRange},
-				Message:  fmt.Sprintf("its %d migration file(s) are in %s", migrationDirsOf(p)[own], p.Project.Rel(own)),
+				Message:  fmt.Sprintf("its %d migration file(s) are in %s", n, p.Project.Rel(own)),
 			}},
 		})
 	}

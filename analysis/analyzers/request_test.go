@@ -13,6 +13,12 @@ import (
 	"github.com/donkeyls/donkeyls/internal/fixture"
 )
 
+// requestCodes are the request-time trap codes (issue 13).
+var requestCodes = []string{
+	analyzers.CodeMiddlewareShared, analyzers.CodeUnknownMiddleware, analyzers.CodeMiddlewareObjectIgnored,
+	analyzers.CodeMigrationsUnreachable, analyzers.CodeCronInvalid, analyzers.CodeUnknownEvent,
+}
+
 // The request-time traps' quick fixes, applied, leave a file that parses,
 // clear the finding, and hold what a developer would have typed.
 func TestRequestFixes(t *testing.T) {
