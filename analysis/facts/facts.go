@@ -104,6 +104,16 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
+	// statements that forward other modules' bindings; Servers the
+	// `new AppServer(...)` expressions; StdoutWrites the console calls that
+	// write to stdout when the file is imported. Together they model what
+	// running the entry in generate mode serves and prints.
+	Mounts       []Mount
+	ReExports    []ReExport
+	Servers      []Key
+	StdoutWrites []StdoutWrite
+
 	Migration *Migration
 	Config    *Config
 	Generated *Generated
@@ -229,6 +239,9 @@ type Router struct {
 	// Versioned is set when the options argument gives (or may give) the
 	// router a version: versioned routers may repeat route names.
 	Versioned bool
+	// Parent is set for `const c = parent.router("seg")`: the parent
+	// router's variable; its routes reach the client with the parent's.
+	Parent string
 }
 
 // Route is one `.route("name").<kind>({...})`.

@@ -13,10 +13,22 @@ func (x *extractor) calls(root syntax.Node) {
 	var routeCalls []syntax.Node
 	root.Walk(func(n syntax.Node) bool {
 		if !n.Is("call_expression") {
+			if n.Is("new_expression") {
+				x.newServer(n)
+			}
 			return true
 		}
 		fn, name := callee(n)
 		switch name {
+		case "use":
+			if fn.Is("member_expression") {
+				x.mount(n, fn, "use")
+			}
+		case "router":
+			if fn.Is("member_expression") {
+				x.childRouter(n, fn, routers)
+				x.mount(n, fn, "router")
+			}
 		case "define":
 			if chainRoot(fn.Field("object")) == "createPlugin" {
 				x.plugin(n)
@@ -83,6 +95,9 @@ func (x *extractor) calls(root syntax.Node) {
 		default:
 			if fn.Is("member_expression") && isRouteCall(fn.Field("object")) {
 				routeCalls = append(routeCalls, n)
+			}
+			if stdoutMethods[name] {
+				x.stdoutWrite(n, fn)
 			}
 		}
 		return true
