@@ -440,6 +440,14 @@ func (x *extractor) route(call syntax.Node, routers map[string]string) {
 				if a := args(n); len(a) > 0 {
 					r.Prefix = stringValue(a[0])
 				}
+				// `const r = createRouter("p").route(...)`: the route
+				// belongs to r, which is what gets mounted.
+				at := x.rng(n)
+				for _, rt := range x.f.Routers {
+					if rt.Range == at {
+						r.RouterVar = rt.Var
+					}
+				}
 				n = syntax.Node{}
 				continue
 			}
