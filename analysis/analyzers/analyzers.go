@@ -57,6 +57,7 @@ func All() []*Analyzer {
 		pluginsAnalyzer(),
 		routesAnalyzer(),
 		pluginUsesAnalyzer(),
+		entryAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

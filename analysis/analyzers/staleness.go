@@ -376,6 +376,12 @@ func runStaleClient(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
+	if st := exp.Entry.Status; st == project.EntryMissing || st == project.EntryEmpty {
+		// The run gives the generator no routes: regenerating writes a
+		// client without any, so no route difference is the user's to fix
+		// by regenerating. entry-missing or entry-run-empty says why.
+		return
+	}
 	routes := cf.Generated.ClientRoutes
 	// The index of client routes by name is only needed when some route
 	// file changed since the last pass; on a keystroke elsewhere every file's
