@@ -61,3 +61,75 @@ func TestEntryMissingFixThenGenerate(t *testing.T) {
 		}
 	}
 }
+
+func loadEntryFixture(t *testing.T, name string) (string, *project.Project) {
+	t.Helper()
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", name+".txtar")))
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, p
+}
+
+// The twin is quiet because the model follows the renaming barrel, the
+// star re-export and the child router, not because it gave up.
+func TestEntryRunFollowsReexportsAndChildRouters(t *testing.T) {
+	dir, p := loadEntryFixture(t, "unmounted-router-none-reexport")
+	run := p.Entry()
+	if run.Status != project.EntryRuns || run.Uncertain {
+		t.Fatalf("status %v uncertain %v", run.Status, run.Uncertain)
+	}
+	routes := filepath.Join(dir, "src", "server", "routes")
+	for _, ref := range []project.RouterRef{
+		{Path: filepath.Join(routes, "admin.ts"), Var: "adminRouter"},
+		{Path: filepath.Join(routes, "admin.ts"), Var: "users"},
+		{Path: filepath.Join(routes, "api.ts"), Var: "apiRouter"},
+	} {
+		if !run.Mounted[ref] {
+			t.Errorf("%s %s not mounted", p.Rel(ref.Path), ref.Var)
+		}
+	}
+	var names []string
+	for _, r := range p.Expected().Routes {
+		names = append(names, r.Route.FullName)
+	}
+	if got := strings.Join(names, " "); got != "admin.ping admin.users.count api.health api.users.list" {
+		t.Errorf("client routes %q", got)
+	}
+}
+
+// The unmounted-router fix mounts the router: afterwards the model serves
+// it and the finding is gone.
+func TestUnmountedRouterFix(t *testing.T) {
+	ctx := context.Background()
+	dir, p := loadEntryFixture(t, "unmounted-router")
+	var fix *analysis.Fix
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code == analyzers.CodeUnmountedRouter && len(f.Fixes) == 1 {
+			fix = &f.Fixes[0]
+		}
+	}
+	if fix == nil {
+		t.Fatal("unmounted-router with a fix not reported")
+	}
+	applyEdits(t, fix.Edit.Edits)
+	entry, _ := os.ReadFile(filepath.Join(dir, "src", "server", "index.ts"))
+	if !strings.Contains(string(entry), "server.use(apiRouter);\nserver.use(adminRouter);\n") {
+		t.Fatalf("entry after the fix:\n%s", entry)
+	}
+	p, err := project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code == analyzers.CodeUnmountedRouter {
+			t.Errorf("still reported: %s", f.Message)
+		}
+		// The client lacks admin.ping until the user regenerates: now
+		// regenerating does fix it.
+		if f.Code == analyzers.CodeStaleClient && !strings.Contains(f.Message, "admin.ping") {
+			t.Errorf("unexpected: %s", f.Message)
+		}
+	}
+}
