@@ -80,3 +80,37 @@ console.debug("still import time");
 		t.Errorf("local export: %+v", re)
 	}
 }
+
+// Optionality as the server's zod-to-ts gives it: only an outermost
+// ZodOptional makes the property optional. Verified for the first row with
+// the real generator (cli 2.3.0, zod 3.25): `limit: number;` in the client.
+func TestZodFieldOptionalityFollowsTheOutermostSchema(t *testing.T) {
+	cases := []struct {
+		schema   string
+		optional bool
+		typ      string
+	}{
+		{`z.number().optional().default(10)`, false, "number"},
+		{`z.number().default(10).optional()`, true, "number"},
+		{`z.string().optional()`, true, "string"},
+		{`z.string().optional().describe("q")`, true, "string"},
+		{`z.optional(z.string())`, true, ""},
+		{`z.string().nullish()`, true, ""},
+		{`z.string().optional().nullable()`, false, ""},
+		{`z.string().optional().transform((s) => s)`, false, "string"},
+		{`z.string().optional().refine((s) => true)`, false, "string"},
+		{`z.string().min(1)`, false, "string"},
+		{`z.string().optional().catch("x")`, false, ""},
+	}
+	for _, c := range cases {
+		src := "r.route(\"x\").typed({ input: z.object({ f: " + c.schema + " }), handle: async () => 1 });\n"
+		f := extract(t, "src/server/routes/x.ts", []byte(src), facts.KindSource)
+		if len(f.Routes) != 1 || f.Routes[0].Input == nil || len(f.Routes[0].Input.Fields) != 1 {
+			t.Fatalf("%s: no field read", c.schema)
+		}
+		got := f.Routes[0].Input.Fields[0]
+		if got.Optional != c.optional || got.Type != c.typ {
+			t.Errorf("%s: optional=%v type=%q, want optional=%v type=%q", c.schema, got.Optional, got.Type, c.optional, c.typ)
+		}
+	}
+}

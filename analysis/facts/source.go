@@ -570,12 +570,23 @@ func zodObjectFields(n syntax.Node) ([]Field, bool) {
 	return fields, known
 }
 
-// zodField reads the base type and optionality of one zod chain.
+// zodField reads the base type and optionality of one zod chain as the
+// server's generator (generator/zod-to-ts.ts) translates it: a property is
+// optional only when its outermost schema is a ZodOptional, so
+// `.optional().default(10)` is required (`limit: number`, verified against
+// the real generator) and `.default(10).optional()` is optional.
 func zodField(name string, v syntax.Node) Field {
 	f := Field{Name: name}
 	nonPrimitive := false
 	n := v.Unwrap()
+	outer := true
 	for i := 0; i < 32 && n.Is("call_expression"); i++ {
+		if fn, method := callee(n); outer && fn.Is("member_expression") && method != "describe" {
+			// .describe() clones the schema with its class; any other
+			// method decides the outermost class.
+			outer = false
+			f.Optional = method == "optional" || method == "nullish"
+		}
 		fn, method := callee(n)
 		if !fn.Is("member_expression") {
 			break
@@ -591,13 +602,9 @@ func zodField(name string, v syntax.Node) Field {
 			break
 		}
 		switch method {
-		case "optional":
-			f.Optional = true
-		case "nullish":
-			// optional, and `T | null` is no longer a primitive type.
-			f.Optional = true
-			nonPrimitive = true
-		case "nullable", "array", "or", "and", "catch", "pipe", "brand":
+		case "nullish", "nullable", "array", "or", "and", "catch", "pipe", "brand", "readonly":
+			// `T | null`, `T[]`, unions and the classes the generator
+			// turns into unknown are no longer the primitive type.
 			nonPrimitive = true
 		}
 		n = obj
