@@ -103,18 +103,16 @@ func (p *Project) computeEntry() *EntryRun {
 			e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: w.Range,
 				Message: w.Call + " writes to stdout when the entry is imported, so the generator cannot parse the routes the run prints"})
 		}
-		visit := func(spec string, rng analysis.Range, typeOnly, surelyKept bool) {
-			if typeOnly || !isRelative(spec) {
-				return
-			}
-			t, ok := p.resolveRelative(f.Path, spec)
-			// Bun drops imports whose bindings are used only as types, so
-			// a missing target breaks the run only when the import is kept
-			// for sure: a side-effect import, or a binding the file mounts
-			// or registers.
-			if !ok && surelyKept {
-				e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: rng,
-					Message: "import \"" + spec + "\" does not resolve to a file, so the entry run fails before it prints any route"})
+		// visit follows one resolved import; a missing target breaks the
+		// run only when the import is kept for sure: Bun drops imports
+		// whose bindings are used only as types or not at all (verified:
+		// an unused `import { x } from "./gone"` runs fine).
+		visit := func(spec string, rng analysis.Range, t *facts.File, ok, surelyKept bool) {
+			if !ok {
+				if surelyKept {
+					e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: rng,
+						Message: "import \"" + spec + "\" does not resolve to a file, so the entry run fails before it prints any route"})
+				}
 				return
 			}
 			if t != nil && !e.Reached[t.Path] {
@@ -122,12 +120,21 @@ func (p *Project) computeEntry() *EntryRun {
 				queue = append(queue, t)
 			}
 		}
+		var used map[string]bool // built only when an import does not resolve
 		for _, imp := range f.Imports {
-			visit(imp.Spec, imp.SpecRange, imp.TypeOnly || allTypeOnly(imp), keptForSure(f, imp))
+			if imp.TypeOnly || allTypeOnly(imp) || !isRelative(imp.Spec) {
+				continue
+			}
+			t, ok := p.resolveRelative(f.Path, imp.Spec)
+			if !ok && used == nil {
+				used = boundByServer(f)
+			}
+			visit(imp.Spec, imp.SpecRange, t, ok, !ok && keptForSure(used, imp))
 		}
 		for _, re := range f.ReExports {
-			if re.Spec != "" {
-				visit(re.Spec, re.Range, false, false)
+			if isRelative(re.Spec) {
+				t, ok := p.resolveRelative(f.Path, re.Spec)
+				visit(re.Spec, re.Range, t, ok, false)
 			}
 		}
 	}
@@ -250,12 +257,8 @@ func (p *Project) followBinding(f *facts.File, name string, depth int) (RouterRe
 	return RouterRef{}, false
 }
 
-// keptForSure reports whether the transpiler keeps an import whatever the
-// rest of the file does with it.
-func keptForSure(f *facts.File, imp facts.Import) bool {
-	if imp.Default == "" && imp.Namespace == "" && len(imp.Names) == 0 {
-		return true // import "./x"
-	}
+// boundByServer lists the names a file mounts or registers.
+func boundByServer(f *facts.File) map[string]bool {
 	used := map[string]bool{}
 	for _, m := range f.Mounts {
 		used[m.Ident] = true
@@ -264,6 +267,16 @@ func keptForSure(f *facts.File, imp facts.Import) bool {
 		used[r.Ident] = true
 	}
 	delete(used, "")
+	return used
+}
+
+// keptForSure reports whether the transpiler keeps an import whatever the
+// rest of the file does with it: a side-effect import, or one binding a
+// name the file mounts or registers (used).
+func keptForSure(used map[string]bool, imp facts.Import) bool {
+	if imp.Default == "" && imp.Namespace == "" && len(imp.Names) == 0 {
+		return true // import "./x"
+	}
 	if used[imp.Default] || used[imp.Namespace] {
 		return true
 	}
