@@ -20,7 +20,8 @@ import (
 var defaultCodes = append(append([]string{}, analyzers.StalenessCodes...),
 	analyzers.CodeSchemaUnknown, analyzers.CodePluginsGlobUnsupported,
 	analyzers.CodePluginExportSkipped, analyzers.CodePluginNameMisread,
-	analyzers.CodeEntryMissing, analyzers.CodeEntryRunEmpty, analyzers.CodeUnmountedRouter)
+	analyzers.CodeEntryMissing, analyzers.CodeEntryRunEmpty, analyzers.CodeUnmountedRouter,
+	analyzers.CodeConfigInvalid)
 
 // findingsOf runs every analyzer over every project under dir and renders
 // the findings whose codes the fixture compares.
