@@ -59,6 +59,7 @@ func All() []*Analyzer {
 		pluginUsesAnalyzer(),
 		entryAnalyzer(),
 		configAnalyzer(),
+		factoriesAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())
