@@ -2,6 +2,8 @@ package analyzers
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sort"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -50,6 +52,70 @@ func runEntry(p *Pass) {
 	if run.Status == project.EntryRuns || run.Status == project.EntryEmpty {
 		reportUnmounted(p, run)
 	}
+	if run.Status == project.EntryRuns {
+		reportLastRunEmpty(p)
+		reportCoreEventsMissing(p)
+	}
+}
+
+// reportCoreEventsMissing: the generator writes the framework's core events
+// (workflow.*, job.*, ...) into events.ts from what the entry run prints
+// (coreEvents), so an events.ts without any is the trace of a run that
+// printed nothing (verified: the init project's events.ts had none until
+// entry was set, then 4 workflow.* entries among the rest).
+func reportCoreEventsMissing(p *Pass) {
+	proj := p.Project
+	evPath := filepath.Join(proj.Config().OutPath(), "events.ts")
+	ef := generated(proj, evPath)
+	if ef == nil {
+		return
+	}
+	for _, e := range ef.Generated.Events {
+		ns, _, _ := strings.Cut(e.Name, ".")
+		if coreEventNamespaces[ns] {
+			return
+		}
+	}
+	p.Report(analysis.Finding{
+		Code:     CodeEntryRunEmpty,
+		Severity: analysis.SeverityWarning,
+		Location: analysis.Location{Path: evPath},
+		Message: fmt.Sprintf("the generated events.ts has none of the framework's core events (workflow.*, job.*, cron.*, ...): the last generate run of the entry %s printed nothing usable; donkeyls sees no such cause now, so regenerating should bring them back",
+			proj.Rel(proj.Config().EntryPath())),
+		Commands: []analysis.CommandRef{p.regenerate()},
+	})
+}
+
+// lastRunEmpty reports whether the outputs show that the last generate run
+// of the entry gave nothing although it serves routes now: a client with no
+// route at all. One finding says so instead of one stale-client per route.
+func lastRunEmpty(proj *project.Project) (clientPath string, mounted int, ok bool) {
+	clientPath = proj.Config().ClientPath()
+	if clientPath == "" {
+		return "", 0, false
+	}
+	cf := generated(proj, clientPath)
+	exp := proj.Expected()
+	if cf == nil || len(cf.Generated.ClientRoutes) > 0 || len(exp.Routes) == 0 || exp.RoutesUncertain {
+		return "", 0, false
+	}
+	return clientPath, len(exp.Routes), true
+}
+
+func reportLastRunEmpty(p *Pass) {
+	proj := p.Project
+	clientPath, n, ok := lastRunEmpty(proj)
+	if !ok {
+		return
+	}
+	p.Report(analysis.Finding{
+		Code:     CodeEntryRunEmpty,
+		Severity: analysis.SeverityWarning,
+		Location: analysis.Location{Path: clientPath},
+		Message: fmt.Sprintf("the generated client has no routes although the entry %s mounts %d: the last generate run of the entry printed nothing usable (an import-time console.log, a failed import, a crash or a run over 10 s then); donkeyls sees no such cause now, so regenerating should bring them back",
+			proj.Rel(proj.Config().EntryPath()), n),
+		Commands: []analysis.CommandRef{p.regenerate()},
+	})
 }
 
 // lastRunMessage says what the generator does when the entry run gives it

@@ -15,8 +15,8 @@ import (
 
 // The init-shaped project: its only entry finding is entry-missing, whose
 // quick fix sets entry; after it, and the client the real generator wrote
-// for that config (testdata/entry/generated-client-init.ts.txt, reduced by
-// hand from its output), nothing at warning level but the true glob trap.
+// for that config (testdata/entry/generated-*-init.ts.txt, reduced by hand
+// from its output), nothing at warning level but the true glob trap.
 func TestEntryMissingFixThenGenerate(t *testing.T) {
 	ctx := context.Background()
 	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", "init-shape.txtar")))
@@ -46,6 +46,15 @@ func TestEntryMissingFixThenGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "src", "lib", "api.ts"), client, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The same run put the core events into events.ts (221 lines added in
+	// the real one; reduced here to one).
+	events, err := os.ReadFile(filepath.Join("testdata", "entry", "generated-events-init.ts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".@donkeylabs", "server", "events.ts"), events, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p, err = project.Load(ctx, dir, nil)

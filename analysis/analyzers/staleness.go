@@ -403,6 +403,9 @@ func runStaleClient(p *Pass) {
 		// by regenerating. entry-missing or entry-run-empty says why.
 		return
 	}
+	if _, _, empty := lastRunEmpty(proj); empty {
+		return // entry-run-empty says it once, for the whole client
+	}
 	routes := cf.Generated.ClientRoutes
 	// The index of client routes by name is only needed when some route
 	// file changed since the last pass; on a keystroke elsewhere every file's
