@@ -3,8 +3,8 @@ package analyzers
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sort"
+	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"

@@ -114,3 +114,24 @@ func TestZodFieldOptionalityFollowsTheOutermostSchema(t *testing.T) {
 		}
 	}
 }
+
+// Which part of the generator's name regex fails decides what the trap
+// says and which fix it offers.
+func TestPluginNameMiss(t *testing.T) {
+	cases := []struct {
+		src  string
+		want facts.NameMiss
+	}{
+		{"export const booksPlugin = createPlugin\n  .withSchema<DB>()\n  .define({\n    name: \"books\",\n  });\n", facts.MissNoDot},
+		{"export const booksPlugin = createPlugin.withConfig<{ a: string }>().define({ name: \"books\" });\n", facts.MissChain},
+		{"export const booksPlugin = createPlugin.define({ events: { x: 1 }, name: \"books\" });\n", facts.MissBrace},
+		{"export const booksPlugin = createPlugin.define({ name: \"book-shop\" });\n", facts.MissNotWord},
+		{"export const booksPlugin = createPlugin.withSchema<DB>().define({ name: \"books\" });\n", facts.MissNone},
+	}
+	for _, c := range cases {
+		f := extract(t, "src/server/plugins/shop/index.ts", []byte(c.src), facts.KindSource)
+		if got := f.Generator.PluginNameMiss; got != c.want {
+			t.Errorf("%q: miss %d, want %d", c.src, got, c.want)
+		}
+	}
+}

@@ -154,6 +154,8 @@ type GeneratorView struct {
 	// PluginName is the `name: "..."` the generator's regex reads; "" when
 	// its regex fails and it falls back to the folder name.
 	PluginName string
+	// PluginNameMiss says why the regex missed the name, when it did.
+	PluginNameMiss NameMiss
 	// HandlerKeys and MiddlewareKeys are the keys the generator collects
 	// from every `handlers:` / `middleware:` property in the file.
 	HandlerKeys    []string
@@ -161,6 +163,25 @@ type GeneratorView struct {
 	// Services are `export const x = defineService("name", ...)` matches.
 	Services []GeneratorService
 }
+
+// NameMiss is the part of the generator's plugin-name regex
+// (createPlugin(?:\.[\w<>(),\s]+)*\.define\s*\(\s*\{[^}]*name:\s*["'](\w+)["'])
+// that fails on a file.
+type NameMiss uint8
+
+const (
+	MissNone NameMiss = iota
+	// MissNoDot: no "." right after createPlugin (the multi-line style
+	// `createPlugin\n  .withSchema<DB>()`), so nothing matches.
+	MissNoDot
+	// MissChain: the chain before .define holds characters the regex does
+	// not allow (an inline type with "{", ":", ";", quotes).
+	MissChain
+	// MissBrace: a "}" comes before `name:` inside define({...}).
+	MissBrace
+	// MissNotWord: the name is not made of letters, digits and "_".
+	MissNotWord
+)
 
 // GeneratorService is one defineService the generator finds.
 type GeneratorService struct {
