@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"bytes"
 	"hash/fnv"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -11,9 +12,13 @@ import (
 func (x *extractor) calls(root syntax.Node) {
 	routers := map[string]string{} // variable -> prefix
 	var routeCalls []syntax.Node
+	// Most files construct no server and log nothing: the checks for those
+	// run only where the words occur, not at every node of every file.
+	hasServer := bytes.Contains(x.src, []byte("AppServer"))
+	hasConsole := bytes.Contains(x.src, []byte("console"))
 	root.Walk(func(n syntax.Node) bool {
 		if !n.Is("call_expression") {
-			if n.Is("new_expression") {
+			if hasServer && n.Is("new_expression") {
 				x.newServer(n)
 			}
 			return true
@@ -96,7 +101,7 @@ func (x *extractor) calls(root syntax.Node) {
 			if fn.Is("member_expression") && isRouteCall(fn.Field("object")) {
 				routeCalls = append(routeCalls, n)
 			}
-			if stdoutMethods[name] {
+			if hasConsole && stdoutMethods[name] {
 				x.stdoutWrite(n, fn)
 			}
 		}
