@@ -317,7 +317,27 @@ func (p *Project) resolveRelative(from, spec string) (*facts.File, bool) {
 			break
 		}
 	}
-	for _, cand := range []string{base, stem + ".ts", stem + ".tsx", stem + ".mts", filepath.Join(stem, "index.ts"), filepath.Join(stem, "index.tsx")} {
+	// Candidates are built one at a time: nearly every import is found at
+	// the first or second, and the entry of a large project has thousands.
+	for i := 0; i < 6; i++ {
+		var cand string
+		switch i {
+		case 0:
+			if stem == base {
+				continue // no extension: base itself is a directory or nothing
+			}
+			cand = base
+		case 1:
+			cand = stem + ".ts"
+		case 2:
+			cand = stem + string(filepath.Separator) + "index.ts"
+		case 3:
+			cand = stem + ".tsx"
+		case 4:
+			cand = stem + ".mts"
+		case 5:
+			cand = stem + string(filepath.Separator) + "index.tsx"
+		}
 		if f := p.File(cand); f != nil && !f.Missing && f.Kind != facts.KindConfig {
 			return f, true
 		}
