@@ -142,3 +142,27 @@ func TestUnmountedRouterFix(t *testing.T) {
 		}
 	}
 }
+
+// A copy of a registered plugin is unused, not a start-up failure: the
+// server resolves loans' dependency on "books" by name.
+func TestCopiedPluginIsNotAStartupError(t *testing.T) {
+	ctx := context.Background()
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "framework", "unregistered-plugin-copied-folder.txtar")))
+	p, err := project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code != analyzers.CodeUnregisteredPlugin {
+			continue
+		}
+		n++
+		if f.Severity != analysis.SeverityWarning || strings.Contains(f.Message, "refuse to start") || !strings.Contains(p.Rel(f.Location.Path), "books-old") {
+			t.Errorf("%s: %s (severity %v)", p.Rel(f.Location.Path), f.Message, f.Severity)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d unregistered-plugin findings, want 1 (the copy)", n)
+	}
+}
