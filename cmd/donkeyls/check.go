@@ -13,6 +13,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/factcache"
 )
 
 // runCheck analyzes every project under DIR and prints its findings.
@@ -22,8 +23,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json")
+	cacheDir := fs.String("cache-dir", "", "keep parsed facts in `DIR` (default $"+factcache.EnvDir+", else donkeyls in the user cache directory)")
+	noCache := fs.Bool("no-cache", false, "parse every file; read and write no cache")
+	stats := fs.Bool("stats", false, "say on stderr how many files were parsed and how many came from the cache")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: donkeyls check [--format text|json] [DIR]")
+		fmt.Fprintln(stderr, "usage: donkeyls check [--format text|json] [--cache-dir DIR] [--no-cache] [--stats] [DIR]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -46,7 +50,23 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "donkeyls check: %v\n", err)
 		return exitUsage
 	}
-	findings, err := checkDir(ctx, abs)
+	var cache *factcache.Cache
+	if !*noCache {
+		cache, err = factcache.Open(factcache.Options{Dir: *cacheDir})
+		if err != nil && *stats {
+			fmt.Fprintf(stderr, "donkeyls check: no facts cache: %v\n", err)
+		}
+	}
+	findings, loaded, err := checkDir(ctx, abs, cache)
+	if cache != nil {
+		// Entries still queued are written now, within a bounded wait.
+		if cerr := cache.Close(); cerr != nil && *stats {
+			fmt.Fprintf(stderr, "donkeyls check: %v\n", cerr)
+		}
+	}
+	if *stats {
+		fmt.Fprintf(stderr, "donkeyls check: %d files: %d parsed, %d from the cache\n", loaded.Parsed+loaded.Cached, loaded.Parsed, loaded.Cached)
+	}
 	if err != nil {
 		if errors.Is(err, project.ErrNoProject) {
 			fmt.Fprintf(stderr, "donkeyls check: %s holds no donkeylabs project: no donkeylabs.config.ts was found below it (node_modules and .git are skipped)\n", dir)
@@ -73,24 +93,33 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-func checkDir(ctx context.Context, dir string) ([]analysis.Finding, error) {
+// checkDir analyzes every project under dir; cache may be nil.
+func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analysis.Finding, project.LoadStats, error) {
+	var stats project.LoadStats
 	roots, err := project.Discover(ctx, dir)
 	if err != nil {
-		return nil, err
+		return nil, stats, err
+	}
+	opts := project.LoadOptions{}
+	if cache != nil {
+		opts.Cache = cache
 	}
 	var all []analysis.Finding
 	for _, root := range roots {
-		p, err := project.Load(ctx, root, nil)
+		p, err := project.LoadWith(ctx, root, opts)
 		if err != nil {
-			return nil, fmt.Errorf("loading %s: %w", root, err)
+			return nil, stats, fmt.Errorf("loading %s: %w", root, err)
 		}
+		s := p.LoadStats()
+		stats.Parsed += s.Parsed
+		stats.Cached += s.Cached
 		all = append(all, analyzers.Run(ctx, p)...)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, stats, err
 	}
 	analyzers.Sort(all)
-	return all, nil
+	return all, stats, nil
 }
 
 func relPath(base, path string) string {
