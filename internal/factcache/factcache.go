@@ -50,6 +50,8 @@ var magic = [4]byte{'D', 'L', 'F', 1}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+func crcOf(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
 // Options configure Open.
 type Options struct {
 	// Dir is the cache root; "" means DefaultDir.
@@ -178,7 +180,7 @@ func (c *Cache) decode(key [32]byte, b []byte) (*facts.File, error) {
 		return nil, errCorrupt
 	}
 	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
+	if crcOf(body) != sum {
 		return nil, errCorrupt
 	}
 	if !bytes.Equal(body[:4], magic[:]) || !bytes.Equal(body[4:36], c.version[:]) || !bytes.Equal(body[36:68], key[:]) {
@@ -196,7 +198,7 @@ func (c *Cache) encode(key [32]byte, f *facts.File) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), nil
+	return binary.LittleEndian.AppendUint32(b, crcOf(b)), nil
 }
 
 // Put stores f under key in the background. f must not be modified after.
