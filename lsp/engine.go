@@ -60,7 +60,10 @@ type PluginCode struct {
 }
 
 // AnalysisEngine is the Engine of the analysis packages.
-type AnalysisEngine struct{}
+type AnalysisEngine struct {
+	// Cache supplies facts of files parsed before; nil parses everything.
+	Cache project.FactsCache
+}
 
 // Discover implements Engine.
 func (AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
@@ -68,8 +71,8 @@ func (AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error
 }
 
 // Load implements Engine.
-func (AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
-	p, err := project.Load(ctx, root, src)
+func (e AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
+	p, err := project.LoadWith(ctx, root, project.LoadOptions{Source: src, Cache: e.Cache})
 	if err != nil {
 		return nil, err
 	}

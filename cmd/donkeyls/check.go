@@ -23,8 +23,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json")
-	cacheDir := fs.String("cache-dir", "", "keep parsed facts in `DIR` (default $"+factcache.EnvDir+", else donkeyls in the user cache directory)")
-	noCache := fs.Bool("no-cache", false, "parse every file; read and write no cache")
+	cacheOpts := addCacheFlags(fs)
 	stats := fs.Bool("stats", false, "say on stderr how many files were parsed and how many came from the cache")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: donkeyls check [--format text|json] [--cache-dir DIR] [--no-cache] [--stats] [DIR]")
@@ -50,12 +49,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "donkeyls check: %v\n", err)
 		return exitUsage
 	}
-	var cache *factcache.Cache
-	if !*noCache {
-		cache, err = factcache.Open(factcache.Options{Dir: *cacheDir})
-		if err != nil && *stats {
-			fmt.Fprintf(stderr, "donkeyls check: no facts cache: %v\n", err)
-		}
+	cache, err := cacheOpts.open()
+	if err != nil && *stats {
+		fmt.Fprintf(stderr, "donkeyls check: no facts cache: %v\n", err)
 	}
 	findings, loaded, err := checkDir(ctx, abs, cache)
 	if cache != nil {

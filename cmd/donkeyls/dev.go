@@ -49,6 +49,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "watches the project and restarts or regenerates types only when an edit needs it.")
 		fs.PrintDefaults()
 	}
+	cacheOpts := addCacheFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -74,7 +75,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
 
-	cls := classify.New(ctx, root)
+	var cache project.FactsCache
+	if c, err := cacheOpts.open(); err == nil && c != nil {
+		defer c.Close()
+		cache = c
+	}
+	cls := classify.New(ctx, root, cache)
 	var cfg *project.Config
 	if p := cls.Project(); p != nil {
 		cfg = p.Config()

@@ -18,6 +18,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	logPath := fs.String("log", "", "append the server's log to `FILE`")
 	// Editors commonly pass --stdio; it is the only transport, so accept it.
 	_ = fs.Bool("stdio", true, "talk LSP over stdin/stdout (the default and only transport)")
+	cacheOpts := addCacheFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -26,6 +27,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitUsage
 	}
 	opts := lsp.Options{Version: version}
+	if cache, err := cacheOpts.open(); err == nil && cache != nil {
+		defer cache.Close()
+		opts.Engine = lsp.AnalysisEngine{Cache: cache}
+	}
 	if *logPath != "" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
