@@ -73,11 +73,16 @@ type Stats struct {
 // Cache is a facts cache rooted in one directory. Its methods are safe for
 // concurrent use.
 type Cache struct {
-	dir      string // the entries directory
-	max      int64
-	wait     time.Duration
-	version  [32]byte
-	queue    chan put
+	dir     string // the entries directory
+	max     int64
+	wait    time.Duration
+	version [32]byte
+	// pending are the entries Put queued for the writer, which wake
+	// signals; closed is set by Close.
+	mu       sync.Mutex
+	pending  []put
+	closed   bool
+	wake     chan struct{}
 	done     chan struct{}
 	closeOne sync.Once
 
@@ -125,7 +130,7 @@ func Open(opts Options) (*Cache, error) {
 		max:     opts.MaxBytes,
 		wait:    opts.FlushWait,
 		version: versionKey(opts.Version),
-		queue:   make(chan put, 1024),
+		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
 	if c.max <= 0 {
@@ -201,18 +206,37 @@ func (c *Cache) encode(key [32]byte, f *facts.File) ([]byte, error) {
 	return binary.LittleEndian.AppendUint32(b, crcOf(b)), nil
 }
 
-// Put stores f under key in the background. f must not be modified after.
-// When the writer falls behind, the entry is dropped rather than making the
-// caller wait: a missing entry costs one parse later.
+// Put stores f under key in the background, so a cold run's parsing never
+// waits for the disk. f must not be modified after.
 func (c *Cache) Put(key [32]byte, f *facts.File) {
-	select {
-	case <-c.done:
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
 		return
+	}
+	c.pending = append(c.pending, put{key, f})
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case c.queue <- put{key, f}:
-	default:
+}
+
+// next waits for queued entries and takes them all; false once closed and
+// drained.
+func (c *Cache) next() ([]put, bool) {
+	for {
+		c.mu.Lock()
+		batch, closed := c.pending, c.closed
+		c.pending = nil
+		c.mu.Unlock()
+		if len(batch) > 0 {
+			return batch, true
+		}
+		if closed {
+			return nil, false
+		}
+		<-c.wake
 	}
 }
 
@@ -221,7 +245,13 @@ func (c *Cache) Put(key [32]byte, f *facts.File) {
 func (c *Cache) Close() error {
 	var err error
 	c.closeOne.Do(func() {
-		close(c.queue)
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
 		select {
 		case <-c.done:
 		case <-time.After(c.wait):
@@ -235,18 +265,24 @@ func (c *Cache) writer() {
 	defer close(c.done)
 	made := map[string]bool{}
 	var written int64
-	for p := range c.queue {
-		n, err := c.write(p, made)
-		if err != nil {
-			c.writeErrs.Add(1)
-			continue
+	for {
+		batch, ok := c.next()
+		if !ok {
+			break
 		}
-		c.writes.Add(1)
-		written += n
-		// A long-lived server trims as it goes; a short run at the end.
-		if written > c.max/4 {
-			c.trim()
-			written = 0
+		for _, p := range batch {
+			n, err := c.write(p, made)
+			if err != nil {
+				c.writeErrs.Add(1)
+				continue
+			}
+			c.writes.Add(1)
+			written += n
+			// A long-lived server trims as it goes; a short run at the end.
+			if written > c.max/4 {
+				c.trim()
+				written = 0
+			}
 		}
 	}
 	if written > 0 {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
@@ -114,7 +115,7 @@ func TestOpenCreatesNothingUntilAPut(t *testing.T) {
 func TestGetReturnsWhatPutStored(t *testing.T) {
 	dir := t.TempDir()
 	files := corpus(t)[:50]
-	c, _ := Open(Options{Dir: dir})
+	c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
 	for i, f := range files {
 		c.Put(key(i), f)
 	}
@@ -155,7 +156,7 @@ func TestCacheStaysUnderItsBound(t *testing.T) {
 	files := corpus(t)
 	const max = 64 << 10
 	for round := 0; round < 4; round++ {
-		c, _ := Open(Options{Dir: dir, MaxBytes: max})
+		c, _ := Open(Options{Dir: dir, MaxBytes: max, FlushWait: time.Minute})
 		for i := 0; i < 500; i++ {
 			c.Put(key(round*1000+i), files[i%len(files)])
 		}
