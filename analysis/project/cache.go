@@ -10,15 +10,18 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 )
 
-// FactsCache keeps per-file facts across processes. Load asks it before
-// parsing a file and offers it every file it did parse. Keys are FactsKey
-// values; an implementation adds whatever tells its own builds apart.
-// A cache may forget anything at any time; it must never return facts put
-// under another key.
+// FactsCache keeps per-file facts across processes. Load of a root asks it
+// before parsing a file, offers it every file it did parse, and says Done
+// when it has read every file, so the cache may keep exactly what this
+// version of the project uses. Keys are FactsKey values; an implementation
+// adds whatever tells its own builds apart. A cache may forget anything at
+// any time; it must never return facts put under another key.
 type FactsCache interface {
-	Get(key [32]byte) (*facts.File, bool)
+	Get(root string, key [32]byte) (*facts.File, bool)
 	// Put may keep f after it returns; f is never modified after.
-	Put(key [32]byte, f *facts.File)
+	Put(root string, key [32]byte, f *facts.File)
+	// Done ends one complete Load of root; a failed Load does not call it.
+	Done(root string)
 }
 
 // LoadOptions are Load's optional inputs.
@@ -55,13 +58,13 @@ func FactsKey(path string, kind facts.Kind, content []byte) [32]byte {
 }
 
 // extract returns the facts of content, from the cache when it has them.
-func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, path string, content []byte, kind facts.Kind, n *loadCounters) *facts.File {
+func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, root, path string, content []byte, kind facts.Kind, n *loadCounters) *facts.File {
 	if o.Cache == nil {
 		n.parsed.Add(1)
 		return facts.Extract(ctx, parser, path, content, kind)
 	}
 	key := FactsKey(path, kind, content)
-	if f, ok := o.Cache.Get(key); ok && f.Path == path && f.Kind == kind && f.Size == len(content) && !f.StaleFacts {
+	if f, ok := o.Cache.Get(root, key); ok && f.Path == path && f.Kind == kind && f.Size == len(content) && !f.StaleFacts {
 		n.cached.Add(1)
 		return f
 	}
@@ -69,7 +72,7 @@ func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, path s
 	f := facts.Extract(ctx, parser, path, content, kind)
 	// A parse cut short by cancellation says nothing about the bytes.
 	if ctx.Err() == nil {
-		o.Cache.Put(key, f)
+		o.Cache.Put(root, key, f)
 	}
 	return f
 }

@@ -157,6 +157,10 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 	}
 	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
 	p.stats = LoadStats{Parsed: int(counts.parsed.Load()), Cached: int(counts.cached.Load())}
+	if opts.Cache != nil && ctx.Err() == nil {
+		// Only a complete load may tell the cache which entries it uses.
+		opts.Cache.Done(root)
+	}
 	return p, nil
 }
 
@@ -183,7 +187,7 @@ func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loa
 	}
 	parser := syntax.NewParser()
 	defer parser.Close()
-	f := opts.extract(ctx, parser, path, b, facts.KindConfig, counts)
+	f := opts.extract(ctx, parser, root, path, b, facts.KindConfig, counts)
 	cfg.ConfigPath = path
 	cfg.Facts = f.Config
 	if c := f.Config; c != nil {
@@ -419,7 +423,7 @@ func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loa
 					results <- &facts.File{Path: j.path, Kind: j.kind, Unreadable: true}
 					continue
 				}
-				results <- opts.extract(ctx, parser, j.path, b, j.kind, counts)
+				results <- opts.extract(ctx, parser, p.root, j.path, b, j.kind, counts)
 			}
 		}()
 	}

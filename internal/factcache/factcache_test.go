@@ -101,14 +101,15 @@ func TestOpenCreatesNothingUntilAPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.Get(key(1)); ok {
+	if _, ok := c.Get("/p", key(1)); ok {
 		t.Error("an empty cache answered")
 	}
+	c.Done("/p")
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("Open and Get created %s: %v", dir, err)
+		t.Errorf("Open, Get and Done created %s: %v", dir, err)
 	}
 }
 
@@ -117,23 +118,41 @@ func TestGetReturnsWhatPutStored(t *testing.T) {
 	files := corpus(t)[:50]
 	c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
 	for i, f := range files {
-		c.Put(key(i), f)
+		c.Put("/p", key(i), f)
 	}
+	c.Done("/p")
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = Open(Options{Dir: dir})
-	defer c.Close()
+	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
 	for i, f := range files {
-		g, ok := c.Get(key(i))
+		g, ok := c.Get("/p", key(i))
 		if !ok || !reflect.DeepEqual(f, g) {
 			t.Fatalf("entry %d (%s): ok %v, equal %v", i, f.Path, ok, reflect.DeepEqual(f, g))
 		}
 	}
+	if _, ok := c.Get("/other", key(0)); ok {
+		t.Error("another root read the entry")
+	}
+	// A load that used only half the entries leaves only those.
+	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i := 0; i < 25; i++ {
+		c.Get("/p", key(i))
+	}
+	c.Done("/p")
+	c.Close()
+	c, _ = Open(Options{Dir: dir})
+	defer c.Close()
+	if _, ok := c.Get("/p", key(10)); !ok {
+		t.Error("an entry the last load used is gone")
+	}
+	if _, ok := c.Get("/p", key(40)); ok {
+		t.Error("an entry the last load did not use is still there")
+	}
 	// Another version never reads them.
 	other, _ := Open(Options{Dir: dir, Version: "other"})
 	defer other.Close()
-	if _, ok := other.Get(key(0)); ok {
+	if _, ok := other.Get("/p", key(0)); ok {
 		t.Error("another version read an entry")
 	}
 }
@@ -150,25 +169,30 @@ func size(t *testing.T, dir string) (total int64, n int) {
 	return total, n
 }
 
-// Many distinct files leave the cache under its bound, with entries left.
+// Many distinct projects leave the cache under its bound, with the most
+// recent one kept.
 func TestCacheStaysUnderItsBound(t *testing.T) {
 	dir := t.TempDir()
 	files := corpus(t)
 	const max = 64 << 10
-	for round := 0; round < 4; round++ {
+	for round := 0; round < 40; round++ {
 		c, _ := Open(Options{Dir: dir, MaxBytes: max, FlushWait: time.Minute})
-		for i := 0; i < 500; i++ {
-			c.Put(key(round*1000+i), files[i%len(files)])
+		root := fmt.Sprintf("/project/%d", round)
+		for i := 0; i < 20; i++ {
+			c.Put(root, key(i), files[(round*20+i)%len(files)])
 		}
+		c.Done(root)
 		if err := c.Close(); err != nil {
 			t.Fatal(err)
 		}
 		total, n := size(t, dir)
 		if total > max {
-			t.Fatalf("round %d: %d bytes in %d entries, bound %d", round, total, n, max)
+			t.Fatalf("round %d: %d bytes in %d packs, bound %d", round, total, n, max)
 		}
-		if n < 10 {
-			t.Fatalf("round %d: trimming left %d entries", round, n)
+		c, _ = Open(Options{Dir: dir})
+		if _, ok := c.Get(root, key(0)); !ok {
+			t.Fatalf("round %d: the pack just written was trimmed", round)
 		}
+		c.Close()
 	}
 }
