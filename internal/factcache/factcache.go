@@ -410,4 +410,3 @@ func (c *Cache) trim(keep string) {
 		}
 	}
 }
-
