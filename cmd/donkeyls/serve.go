@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/donkeyls/donkeyls/lsp"
 )
@@ -25,7 +26,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", pos[0])
 		return exitUsage
 	}
-	opts := lsp.Options{Version: version}
+	// Indexing's garbage (file contents, parser buffers) would otherwise
+	// stay resident for minutes while the runtime scavenges it.
+	opts := lsp.Options{Version: version, AfterLoad: debug.FreeOSMemory}
 	if cache, err := cacheOpts.open(); err == nil && cache != nil {
 		defer cache.Close()
 		opts.Engine = lsp.AnalysisEngine{Cache: cache}
