@@ -19,6 +19,7 @@
 package factcache
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -317,32 +318,20 @@ func (c *Cache) Close() error {
 }
 
 // write replaces the pack at path with the given entries, sorted by key so
-// equal contents give equal files.
+// equal contents give equal files. It streams: a pack of 5,000 plugins is
+// 25 MB, and a second copy of it in memory raised a cold run's peak.
 func (c *Cache) write(path string, parts ...map[[32]byte][]byte) error {
 	var keys [][32]byte
 	all := map[[32]byte][]byte{}
-	size := headerLen
 	for _, part := range parts {
 		for k, v := range part {
 			if _, dup := all[k]; !dup {
 				keys = append(keys, k)
-				size += 40 + len(v)
 			}
 			all[k] = v
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i][:], keys[j][:]) < 0 })
-	b := make([]byte, 0, size)
-	b = append(b, magic[:]...)
-	b = append(b, c.version[:]...)
-	for _, k := range keys {
-		v := all[k]
-		start := len(b)
-		b = append(b, k[:]...)
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
-		b = append(b, v...)
-		b = binary.LittleEndian.AppendUint32(b, crcOf(b[start:]))
-	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", c.dir, err)
 	}
@@ -350,7 +339,21 @@ func (c *Cache) write(path string, parts ...map[[32]byte][]byte) error {
 	if err != nil {
 		return fmt.Errorf("writing a facts pack: %w", err)
 	}
-	_, werr := tmp.Write(b)
+	w := bufio.NewWriterSize(tmp, 256<<10)
+	w.Write(magic[:])
+	w.Write(c.version[:])
+	var n [4]byte
+	for _, k := range keys {
+		v := all[k]
+		binary.LittleEndian.PutUint32(n[:], uint32(len(v)))
+		sum := crc32.Update(crc32.Update(crc32.Update(0, castagnoli, k[:]), castagnoli, n[:]), castagnoli, v)
+		w.Write(k[:])
+		w.Write(n[:])
+		w.Write(v)
+		binary.LittleEndian.PutUint32(n[:], sum)
+		w.Write(n[:])
+	}
+	werr := w.Flush() // bufio keeps the first error
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
