@@ -104,6 +104,15 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
+	// statements that forward other modules' bindings; Servers the
+	// `new AppServer(...)` expressions; StdoutWrites the console calls that
+	// write to stdout when the file is imported. Together they model what
+	// running the entry in generate mode serves and prints.
+	Mounts       []Mount
+	ReExports    []ReExport
+	Servers      []Key
+	StdoutWrites []StdoutWrite
 	// MiddlewareUses are the `.middleware.<name>()` calls; RouteStacks the
 	// middleware routes really run where this file alone decides it.
 	MiddlewareUses []MiddlewareUse
@@ -156,6 +165,8 @@ type GeneratorView struct {
 	// PluginName is the `name: "..."` the generator's regex reads; "" when
 	// its regex fails and it falls back to the folder name.
 	PluginName string
+	// PluginNameMiss says why the regex missed the name, when it did.
+	PluginNameMiss NameMiss
 	// HandlerKeys and MiddlewareKeys are the keys the generator collects
 	// from every `handlers:` / `middleware:` property in the file.
 	HandlerKeys    []string
@@ -163,6 +174,25 @@ type GeneratorView struct {
 	// Services are `export const x = defineService("name", ...)` matches.
 	Services []GeneratorService
 }
+
+// NameMiss is the part of the generator's plugin-name regex
+// (createPlugin(?:\.[\w<>(),\s]+)*\.define\s*\(\s*\{[^}]*name:\s*["'](\w+)["'])
+// that fails on a file.
+type NameMiss uint8
+
+const (
+	MissNone NameMiss = iota
+	// MissNoDot: no "." right after createPlugin (the multi-line style
+	// `createPlugin\n  .withSchema<DB>()`), so nothing matches.
+	MissNoDot
+	// MissChain: the chain before .define holds characters the regex does
+	// not allow (an inline type with "{", ":", ";", quotes).
+	MissChain
+	// MissBrace: a "}" comes before `name:` inside define({...}).
+	MissBrace
+	// MissNotWord: the name is not made of letters, digits and "_".
+	MissNotWord
+)
 
 // GeneratorService is one defineService the generator finds.
 type GeneratorService struct {
@@ -247,6 +277,9 @@ type Router struct {
 	// Versioned is set when the options argument gives (or may give) the
 	// router a version: versioned routers may repeat route names.
 	Versioned bool
+	// Parent is set for `const c = parent.router("seg")`: the parent
+	// router's variable; its routes reach the client with the parent's.
+	Parent string
 }
 
 // Route is one `.route("name").<kind>({...})`.
@@ -472,3 +505,12 @@ type ClientRoute struct {
 	InputRecord bool // Record<string, never>: the route has no input schema
 	OutputNone  bool // unknown: the route has no output schema
 }
+
+// SchemaVersion names the shape and meaning of File. Facts cached by one
+// version are never read by another: bump it whenever an extractor would
+// now read the same bytes differently. (Cached entries are also keyed by
+// the binary's build id; this constant is what still separates versions
+// when that id cannot be read.) Version 3: File gained MiddlewareUses,
+// RouteStacks, CronSchedules, EventUses, EventsUnknown; Plugin gained
+// MiddlewareObject and EventsUnknown.
+const SchemaVersion = "3"
