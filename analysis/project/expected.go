@@ -188,6 +188,17 @@ func (p *Project) computeExpected() *Expected {
 	e.Services = p.expectedServices()
 	e.EventsFile, e.Events = p.expectedEvents()
 	e.Schemas = p.expectedSchemas(e.Plugins)
+	// Sized first: this runs on every keystroke, and growing a slice of
+	// 10,000 routes by appending allocated twice what it keeps.
+	routes := 0
+	for _, path := range paths {
+		if f := p.files[path]; f.Kind == facts.KindSource && !f.Missing {
+			routes += len(f.Routes)
+		}
+	}
+	if routes > 0 {
+		e.Routes = make([]GenRoute, 0, routes)
+	}
 	for _, path := range paths {
 		f := p.files[path]
 		if f.Kind != facts.KindSource || f.Missing {

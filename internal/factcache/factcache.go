@@ -109,6 +109,8 @@ type pack struct {
 	used  map[[32]byte][]byte
 	puts  map[[32]byte]*facts.File
 	mtime time.Time
+	// strs shares strings among the entries of one load; dropped with disk.
+	strs *interner
 }
 
 // DefaultDir is $DONKEYLS_CACHE_DIR, or donkeyls under the user's cache
@@ -185,6 +187,7 @@ func (p *pack) ensure(version [32]byte) {
 		return
 	}
 	p.disk = map[[32]byte][]byte{}
+	p.strs = newInterner()
 	b, mtime, err := srcfile.ReadModTime(p.path)
 	if err != nil {
 		return
@@ -222,12 +225,13 @@ func (c *Cache) Get(root string, key [32]byte) (*facts.File, bool) {
 	p.mu.Lock()
 	p.ensure(c.version)
 	payload, ok := p.disk[key]
+	strs := p.strs
 	p.mu.Unlock()
 	if !ok {
 		c.misses.Add(1)
 		return nil, false
 	}
-	f, err := decodeFile(payload)
+	f, err := decodeFile(payload, strs)
 	if err != nil {
 		c.misses.Add(1)
 		return nil, false
@@ -260,7 +264,7 @@ func (c *Cache) Done(root string) {
 	p.used, p.puts = map[[32]byte][]byte{}, map[[32]byte]*facts.File{}
 	changed := len(puts) > 0 || len(used) != len(p.disk)
 	// The next load reads the pack again (the new one, once written).
-	p.disk = nil
+	p.disk, p.strs = nil, nil
 	stale := !p.mtime.IsZero() && time.Since(p.mtime) > time.Hour
 	p.mu.Unlock()
 	c.mu.Lock()
