@@ -69,8 +69,12 @@ func (p Policy) Idle(ctx context.Context) {
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	samples := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
-	var lastAllocs, cycles, allocsAtCycle uint64
+	samples := []metrics.Sample{
+		{Name: "/gc/heap/allocs:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"}, // live and not yet swept
+		{Name: "/gc/heap/live:bytes"},                // marked by the last cycle
+	}
+	var lastAllocs uint64
 	quietSince := time.Now()
 	for {
 		select {
@@ -78,20 +82,16 @@ func (p Policy) Idle(ctx context.Context) {
 			return
 		case now := <-t.C:
 			metrics.Read(samples)
-			allocs, n := samples[0].Value.Uint64(), samples[1].Value.Uint64()
-			if n != cycles {
-				cycles, allocsAtCycle = n, allocs
-			}
+			allocs := samples[0].Value.Uint64()
 			// The poll itself allocates nothing, so any growth is work.
 			if allocs != lastAllocs {
 				lastAllocs, quietSince = allocs, now
 				continue
 			}
-			if now.Sub(quietSince) >= p.IdleAfter && allocs-allocsAtCycle >= p.IdleGarbage {
+			objects, live := samples[1].Value.Uint64(), samples[2].Value.Uint64()
+			if now.Sub(quietSince) >= p.IdleAfter && objects > live && objects-live >= p.IdleGarbage {
 				debug.FreeOSMemory()
-				metrics.Read(samples)
-				cycles, allocsAtCycle = samples[1].Value.Uint64(), samples[0].Value.Uint64()
-				lastAllocs = allocsAtCycle
+				quietSince = now
 			}
 		}
 	}
