@@ -25,7 +25,11 @@ type Expected struct {
 	EventsFile string
 	Events     []GenEvent
 	Schemas    []GenSchema
-	// Routes are every route the sources define (the client's input).
+	// Entry models the generate run of the server entry. Routes are the
+	// routes that run prints (the client's input): the mounted ones when it
+	// runs, none when it is predicted to print nothing, and every route in
+	// the sources when the model cannot tell.
+	Entry  *EntryRun
 	Routes []GenRoute
 	// RoutesUncertain is set when a source file with routes does not parse.
 	RoutesUncertain bool
@@ -188,10 +192,16 @@ func (p *Project) computeExpected() *Expected {
 	e.Services = p.expectedServices()
 	e.EventsFile, e.Events = p.expectedEvents()
 	e.Schemas = p.expectedSchemas(e.Plugins)
+	run := p.computeEntry()
+	e.Entry = run
 	// Sized first: this runs on every keystroke, and growing a slice of
-	// 10,000 routes by appending allocated twice what it keeps.
+	// 10,000 routes by appending allocated twice what it keeps (an upper bound when the entry
+	// mounts only some).
 	routes := 0
 	for _, path := range paths {
+		if run.Status == EntryMissing || run.Status == EntryEmpty {
+			break // no route is kept
+		}
 		if f := p.files[path]; f.Kind == facts.KindSource && !f.Missing {
 			routes += len(f.Routes)
 		}
@@ -211,8 +221,20 @@ func (p *Project) computeExpected() *Expected {
 			e.RoutesUncertain = true
 		}
 		for i := range f.Routes {
-			e.Routes = append(e.Routes, GenRoute{Route: &f.Routes[i], Path: path})
+			r := &f.Routes[i]
+			switch run.Status {
+			case EntryMissing, EntryEmpty:
+				continue
+			case EntryRuns:
+				if !run.Uncertain && !run.RouteMounted(path, r) {
+					continue
+				}
+			}
+			e.Routes = append(e.Routes, GenRoute{Route: r, Path: path})
 		}
+	}
+	if run.Status == EntryRuns && run.Uncertain {
+		e.RoutesUncertain = true
 	}
 	return e
 }
