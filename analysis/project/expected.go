@@ -194,9 +194,9 @@ func (p *Project) computeExpected() *Expected {
 	e.Schemas = p.expectedSchemas(e.Plugins)
 	run := p.computeEntry()
 	e.Entry = run
-	// Sized first: this runs on every keystroke, and growing a slice of
-	// 10,000 routes by appending allocated twice what it keeps (an upper bound when the entry
-	// mounts only some).
+	// Sized first (an upper bound when the entry mounts only some): this
+	// runs on every keystroke, and growing a slice of 10,000 routes by
+	// appending allocated twice what it keeps.
 	routes := 0
 	for _, path := range paths {
 		if run.Status == EntryMissing || run.Status == EntryEmpty {
