@@ -104,6 +104,15 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// MiddlewareUses are the names of `<x>.middleware.<name>(...)` calls,
+	// wherever they stand (a chain or a statement of its own), with the
+	// range of the name: navigation follows them to the plugin's key.
+	MiddlewareUses []Key
+	// EventUses are the string-literal first arguments of `.emit("…")`
+	// and `.on("…")` calls, range with the quotes. Any receiver counts;
+	// only names that some defineEvents declares are linked to it.
+	EventUses []Key
+
 	Migration *Migration
 	Config    *Config
 	Generated *Generated
