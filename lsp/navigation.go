@@ -42,6 +42,7 @@ type navTarget struct {
 	doc      *text.Document
 	findings []analysis.Finding
 	versions map[string]int32
+	ps       *projectState
 }
 
 // capture reads the document position parameters and the state they refer
@@ -58,15 +59,42 @@ func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParam
 	if ps == nil {
 		return navTarget{}, false, nil
 	}
+	s.mu.Lock()
+	doc := s.docs[u.Key()]
+	s.mu.Unlock()
+	t := navTarget{path: u.Path, pos: p.Position, doc: doc, ps: ps}
 	snap, findings, versions := ps.current()
+	if snap == nil {
+		// Still indexing: resolve waits for the first snapshot.
+		return t, true, nil
+	}
 	nv, ok := snap.(navigable)
 	if !ok {
 		return navTarget{}, false, nil
 	}
-	s.mu.Lock()
-	doc := s.docs[u.Key()]
-	s.mu.Unlock()
-	return navTarget{path: u.Path, pos: p.Position, proj: nv.navProject(), doc: doc, findings: findings, versions: versions}, true, nil
+	t.proj, t.findings, t.versions = nv.navProject(), findings, versions
+	return t, true, nil
+}
+
+// resolve waits, during the first indexing only, for the project's first
+// snapshot: a request sent while indexing answers from the index rather
+// than nothing. ok is false when there is none to answer from.
+func (t *navTarget) resolve(ctx context.Context) bool {
+	if t.proj != nil {
+		return true
+	}
+	select {
+	case <-t.ps.ready:
+	case <-ctx.Done():
+		return false
+	}
+	snap, findings, versions := t.ps.current()
+	nv, ok := snap.(navigable)
+	if !ok {
+		return false
+	}
+	t.proj, t.findings, t.versions = nv.navProject(), findings, versions
+	return true
 }
 
 // content is the text the position refers to: the open buffer, else disk.
@@ -120,6 +148,9 @@ func (s *Server) positionRequest(req *rpc.Request, params any, pos func() *proto
 		return empty, err
 	}
 	return rpc.Async(func(ctx context.Context) (any, error) {
+		if !t.resolve(ctx) {
+			return empty, ctx.Err()
+		}
 		return answer(ctx, t)
 	}), nil
 }
@@ -237,6 +268,9 @@ func (s *Server) documentSymbol(ctx context.Context, req *rpc.Request) (any, err
 		return []any{}, err
 	}
 	return rpc.Async(func(ctx context.Context) (any, error) {
+		if !t.resolve(ctx) {
+			return []any{}, ctx.Err()
+		}
 		return documentSymbols(t.proj, t.path), nil
 	}), nil
 }
@@ -378,7 +412,9 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 		fmt.Fprintf(&b, "**plugin `%s`** · `%s`\n", info.Name, p.Rel(info.Path))
 		var deps, methods, mw, handlers []string
 		for _, d := range pl.Dependencies {
-			deps = append(deps, d.Name)
+			if d.Name != "" {
+				deps = append(deps, d.Name)
+			}
 		}
 		for _, m := range pl.ServiceMethods {
 			methods = append(methods, m.Name)

@@ -201,7 +201,7 @@ func Build(p *project.Project) *Index {
 }
 
 func (ix *Index) add(o Occurrence) {
-	if o.Range.IsZero() {
+	if o.Range.IsZero() || o.Name.Key == "" {
 		return
 	}
 	ix.byName[o.Name] = append(ix.byName[o.Name], o)
