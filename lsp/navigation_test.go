@@ -139,7 +139,7 @@ func runNavFixture(t *testing.T, fixture string) {
 	}
 }
 
-func startNav(t *testing.T, root string) *lsptest.Client {
+func startNav(t testing.TB, root string) *lsptest.Client {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cr, sw := io.Pipe()
