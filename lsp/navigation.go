@@ -100,7 +100,7 @@ func (t *navTarget) resolve(ctx context.Context) bool {
 // content is the text the position refers to: the open buffer, else disk.
 func (t navTarget) content() (string, bool) {
 	if t.doc != nil {
-		return t.doc.Text, true
+		return t.doc.Text(), true
 	}
 	b, err := os.ReadFile(t.path)
 	if err != nil {
