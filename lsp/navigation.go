@@ -238,19 +238,23 @@ func (t navTarget) prepare() (names.Target, error) {
 func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 	var p protocol.RenameParams
 	c := s.clientCaps()
+	src := s.overlay()
 	return s.positionRequest(req, &p, func() *protocol.TextDocumentPositionParams { return &p.TextDocumentPositionParams }, nil,
 		func(ctx context.Context, t navTarget) (any, error) {
 			tgt, err := t.prepare()
 			if err != nil {
 				return nil, err
 			}
-			edit, err := names.Rename(t.proj, names.For(t.proj), tgt, p.NewName)
+			edit, err := names.Rename(t.proj, names.For(t.proj), tgt, p.NewName, src)
 			var refusal *names.RefusalError
 			if errors.As(err, &refusal) {
 				return nil, rpc.Errorf(rpc.CodeRequestFailed, "%s", refusal.Reason)
 			}
 			if err != nil {
 				return nil, err
+			}
+			if warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); warn != "" {
+				s.showMessage(protocol.MessageTypeWarning, "%s", warn)
 			}
 			w, _ := s.wireEdit(edit, c, t.versions)
 			return w, nil

@@ -29,6 +29,7 @@ import (
 //	references+ NAME         references with includeDeclaration
 //	hover NAME               prepareRename NAME
 //	rename NAME NEWNAME      completion NAME
+//	rename! NAME NEWNAME     (a rename that also shows a warning message)
 //	symbols PATH             wsymbol QUERY
 //	open PATH                (open the file as a buffer, content from disk)
 //	replace PATH             (the buffer becomes the file's `PATH.edit` section)
@@ -285,12 +286,16 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("%s %q\n", pr.Range, pr.Placeholder)
-	case "rename":
+	case "rename", "rename!":
 		params := position(t, root, marks, f[1])
 		params["newName"] = f[2]
 		raw, e := call("textDocument/rename", params)
 		if e != "" {
 			return e
+		}
+		warning := ""
+		if f[0] == "rename!" {
+			warning = "warning: " + c.WaitMessage("migrations").Message + "\n"
 		}
 		var we struct {
 			DocumentChanges []struct {
@@ -318,7 +323,7 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 			}
 		}
 		sort.Strings(lines)
-		return strings.Join(lines, "\n") + "\n"
+		return warning + strings.Join(lines, "\n") + "\n"
 	case "completion":
 		raw, e := call("textDocument/completion", position(t, root, marks, f[1]))
 		if e != "" {

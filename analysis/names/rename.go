@@ -2,6 +2,7 @@ package names
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -104,8 +105,10 @@ var identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 
 // Rename computes the edits that rename the target to newName: every
 // renamable occurrence, never a generated file (the generator rewrites
-// those; the staleness findings then say so).
-func Rename(p *project.Project, ix *Index, t Target, newName string) (analysis.WorkspaceEdit, error) {
+// those; the staleness findings then say so). src reads the files the
+// facts came from (open buffers first); it is consulted only for keys
+// written in shorthand (`{ list }`), which must become `renamed: list`.
+func Rename(p *project.Project, ix *Index, t Target, newName string, src project.Source) (analysis.WorkspaceEdit, error) {
 	n := t.Occurrence.Name
 	var full string
 	switch n.Kind {
@@ -138,7 +141,81 @@ func Rename(p *project.Project, ix *Index, t Target, newName string) (analysis.W
 		if !o.Renamable || o.Generated {
 			continue
 		}
-		edit.Edits = append(edit.Edits, analysis.TextEdit{Path: o.Path, Range: o.TextRange(), NewText: newName})
+		if f := p.File(o.Path); f != nil && f.StaleFacts {
+			// Its ranges are those of an older text: edits would land
+			// in the wrong places.
+			return analysis.WorkspaceEdit{}, refuse("%s does not parse now, and it uses %s %q: fix its syntax error first", p.Rel(o.Path), n.Kind, n.Key)
+		}
+		text := newName
+		if o.Def && !o.Quoted && (o.Via == ViaService || o.Via == ViaMiddlewareKey) {
+			short, err := isShorthand(p, src, o)
+			if err != nil {
+				return analysis.WorkspaceEdit{}, err
+			}
+			if short {
+				// { list } names a variable too: keep it, rename the key.
+				_, old, _ := strings.Cut(n.Key, ".")
+				if n.Kind != Method {
+					old = n.Key
+				}
+				text = newName + ": " + old
+			}
+		}
+		edit.Edits = append(edit.Edits, analysis.TextEdit{Path: o.Path, Range: o.TextRange(), NewText: text})
 	}
 	return edit, nil
+}
+
+// isShorthand reports whether the object key at o is a shorthand property:
+// nothing but a comma or the closing brace follows it.
+func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, error) {
+	f := p.File(o.Path)
+	if src == nil || f == nil {
+		return false, nil
+	}
+	b, err := src.ReadFile(o.Path)
+	if err != nil {
+		return false, fmt.Errorf("reading %s: %w", p.Rel(o.Path), err)
+	}
+	if f.StaleFacts || facts.HashBytes(b) != f.Hash {
+		return false, refuse("%s changed since it was last analyzed (or does not parse now): try the rename again when it does", p.Rel(o.Path))
+	}
+	for i := o.Range.End.Offset; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case ',', '}':
+			return true, nil
+		}
+		return false, nil
+	}
+	return false, nil
+}
+
+// RenameWarning says what a rename changes beyond the code, "" when
+// nothing: the runtime finds a plugin's migrations under
+// plugins/<name>/migrations and records applied ones by plugin name.
+func RenameWarning(p *project.Project, ix *Index, t Target, newName string) string {
+	if t.Occurrence.Name.Kind != Plugin {
+		return ""
+	}
+	info := ix.Plugins[t.Occurrence.Name.Key]
+	if info == nil {
+		return ""
+	}
+	dir := filepath.Join(filepath.Dir(info.Path), "migrations")
+	n := 0
+	p.EachFile(func(f *facts.File) {
+		if f.Kind == facts.KindMigration && !f.Missing && filepath.Dir(f.Path) == dir {
+			n++
+		}
+	})
+	if n == 0 {
+		return ""
+	}
+	what := "1 migration"
+	if n != 1 {
+		what = fmt.Sprintf("%d migrations", n)
+	}
+	return fmt.Sprintf("plugin %q has %s in %s: the server looks for them under plugins/<name>/migrations and records applied ones by plugin name, so after renaming it to %q move the folder to plugins/%s, and every database will run them again", info.Name, what, p.Rel(dir), newName, newName)
 }
