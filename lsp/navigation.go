@@ -443,7 +443,7 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 			}
 			fmt.Fprintf(&b, "\n**Registered:** %s\n", strings.Join(at, ", "))
 		}
-		fmt.Fprintf(&b, "\n%d uses\n", uses)
+		fmt.Fprintf(&b, "\n%s\n", count(uses, "use"))
 	case names.Method:
 		plugin, method, _ := strings.Cut(occ.Name.Key, ".")
 		defs := ix.Defs(occ.Name)
@@ -451,7 +451,7 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 			fmt.Fprintf(&b, "plugin `%s` has no service method `%s`\n", plugin, method)
 			return b.String()
 		}
-		fmt.Fprintf(&b, "**service method `%s`** of plugin `%s` · `%s:%d`\n\n%d uses\n", method, plugin, p.Rel(defs[0].Path), defs[0].Range.Start.Line+1, uses)
+		fmt.Fprintf(&b, "**service method `%s`** of plugin `%s` · `%s:%d`\n\n%s\n", method, plugin, p.Rel(defs[0].Path), defs[0].Range.Start.Line+1, count(uses, "use"))
 	case names.Middleware:
 		defs := ix.Defs(occ.Name)
 		if len(defs) == 0 {
@@ -468,7 +468,7 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 		if len(by) > 0 {
 			fmt.Fprintf(&b, " of plugin `%s`", strings.Join(by, "`, `"))
 		}
-		fmt.Fprintf(&b, "\n\n%d uses\n", uses)
+		fmt.Fprintf(&b, "\n\n%s\n", count(uses, "use"))
 	case names.Route:
 		routes := ix.Routes[occ.Name.Key]
 		if len(routes) == 0 {
@@ -510,7 +510,14 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 		if len(evs) > 0 {
 			fmt.Fprintf(&b, "\n```ts\n%s\n```\n", evs[0].Event.Schema)
 		}
-		fmt.Fprintf(&b, "\n%d emit/on calls\n", emits)
+		fmt.Fprintf(&b, "\n%s\n", count(emits, "emit/on call"))
 	}
 	return b.String()
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
