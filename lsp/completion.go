@@ -23,7 +23,7 @@ import (
 // exactly these names and a second copy would only clutter the list.
 
 var (
-	reMemberPlugin = regexp.MustCompile(`\b[A-Za-z_$][\w$]*\.(?:plugins|deps)\.([\w$]*)$`)
+	reMemberPlugin = regexp.MustCompile(`\b[A-Za-z_$][\w$]*\.(plugins|deps)\.([\w$]*)$`)
 	reMemberMethod = regexp.MustCompile(`\b[A-Za-z_$][\w$]*\.(?:plugins|deps)\.([A-Za-z_$][\w$]*)\.([\w$]*)$`)
 	reMiddleware   = regexp.MustCompile(`\.middleware\.([\w$]*)$`)
 	reEventString  = regexp.MustCompile(`\.(?:emit|on)\(\s*["'` + "`" + `]([^"'` + "`" + `]*)$`)
@@ -100,6 +100,18 @@ func completionItems(p *project.Project, ix *names.Index, path, src string, offs
 		if typesFresh {
 			return nil
 		}
+		if m := reMemberPlugin.FindStringSubmatch(line); m[1] == "deps" {
+			// Inside a plugin, ctx.deps holds only what it declares.
+			if pl := pluginAt(p, path, offset); pl != nil {
+				var items []protocol.CompletionItem
+				for _, d := range pl.Dependencies {
+					if info := ix.Plugins[d.Name]; info != nil {
+						items = append(items, protocol.CompletionItem{Label: d.Name, Kind: protocol.CompletionItemKindModule, Detail: "dependency · " + p.Rel(info.Path)})
+					}
+				}
+				return nonNil(items)
+			}
+		}
 		return pluginItems(p, ix, "", nil, false)
 	case reMiddleware.MatchString(line):
 		if typesFresh {
@@ -134,15 +146,10 @@ func completionItems(p *project.Project, ix *names.Index, path, src string, offs
 		return nil
 	}
 	own, listed := "", map[string]bool{}
-	if f := p.File(path); f != nil {
-		for i := range f.Plugins {
-			pl := &f.Plugins[i]
-			if pl.ObjectRange.Contains(offset) {
-				own = pl.Name
-				for _, d := range pl.Dependencies {
-					listed[d.Name] = true
-				}
-			}
+	if pl := pluginAt(p, path, offset); pl != nil {
+		own = pl.Name
+		for _, d := range pl.Dependencies {
+			listed[d.Name] = true
 		}
 	}
 	inString := reOpenString.MatchString(m[1])
@@ -179,4 +186,18 @@ func nonNil(items []protocol.CompletionItem) []protocol.CompletionItem {
 		return []protocol.CompletionItem{}
 	}
 	return items
+}
+
+// pluginAt is the plugin whose define({...}) object holds offset.
+func pluginAt(p *project.Project, path string, offset int) *facts.Plugin {
+	f := p.File(path)
+	if f == nil {
+		return nil
+	}
+	for i := range f.Plugins {
+		if f.Plugins[i].ObjectRange.Contains(offset) {
+			return &f.Plugins[i]
+		}
+	}
+	return nil
 }

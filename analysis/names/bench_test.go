@@ -1,0 +1,31 @@
+package names_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis/names"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/synth"
+)
+
+// BenchmarkBuild1000Plugins10000Routes is what the first navigation request
+// after an edit pays: the index is built once per snapshot.
+func BenchmarkBuild1000Plugins10000Routes(b *testing.B) {
+	root := b.TempDir()
+	if err := synth.Write(root, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := project.Load(context.Background(), root, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix := names.Build(p)
+		if len(ix.Plugins) != 1000 {
+			b.Fatalf("%d plugins indexed, want 1000", len(ix.Plugins))
+		}
+	}
+}
