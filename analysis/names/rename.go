@@ -193,8 +193,11 @@ func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, er
 }
 
 // RenameWarning says what a rename changes beyond the code, "" when
-// nothing: the runtime finds a plugin's migrations under
-// plugins/<name>/migrations and records applied ones by plugin name.
+// nothing. Two things follow a plugin's name outside the code: the server
+// finds its migrations under plugins/<name>/migrations and records applied
+// ones by name, and the generator, when its regular expression cannot read
+// the name (it stops at the first "}" in the file), names the plugin after
+// its folder.
 func RenameWarning(p *project.Project, ix *Index, t Target, newName string) string {
 	if t.Occurrence.Name.Kind != Plugin {
 		return ""
@@ -203,6 +206,11 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 	if info == nil {
 		return ""
 	}
+	var parts []string
+	folder := filepath.Base(filepath.Dir(info.Path))
+	if f := p.File(info.Path); f != nil && f.Generator.PluginName == "" && folder == info.Name {
+		parts = append(parts, fmt.Sprintf("the generator cannot read this plugin's name and uses its folder, %s, so rename the folder to %s too or the generated types keep the old name", folder, newName))
+	}
 	dir := filepath.Join(filepath.Dir(info.Path), "migrations")
 	n := 0
 	p.EachFile(func(f *facts.File) {
@@ -210,12 +218,15 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 			n++
 		}
 	})
-	if n == 0 {
+	if n > 0 {
+		what := "1 migration"
+		if n != 1 {
+			what = fmt.Sprintf("%d migrations", n)
+		}
+		parts = append(parts, fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations and records as applied by plugin name: move the folder to plugins/%s, and every database will run them again", what, p.Rel(dir), newName))
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	what := "1 migration"
-	if n != 1 {
-		what = fmt.Sprintf("%d migrations", n)
-	}
-	return fmt.Sprintf("plugin %q has %s in %s: the server looks for them under plugins/<name>/migrations and records applied ones by plugin name, so after renaming it to %q move the folder to plugins/%s, and every database will run them again", info.Name, what, p.Rel(dir), newName, newName)
+	return fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; "))
 }

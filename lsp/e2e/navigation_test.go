@@ -3,10 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/donkeyls/donkeyls/internal/testenv"
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
@@ -103,4 +105,111 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestRenamePluginThenCheck renames plugin users to members through the
+// binary, applies the edit to the files as an editor would on save, and runs
+// `donkeyls check`: no unknown plugin, method or dependency is left behind.
+// What it reports beyond the example's own findings is staleness (the
+// generated types name the old plugin) and, because the generator names
+// this plugin after its folder (its regular expression cannot read the
+// name), plugin-name-misread, which the rename's warning announced.
+func TestRenamePluginThenCheck(t *testing.T) {
+	root, _ := staleBookshop(t)
+	before := checkCodes(t, root)
+	srv := start(t)
+	c := srv.client
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	plugin := filepath.Join(root, "src/server/plugins/users/index.ts")
+	src := c.Open(plugin)
+	c.WaitDiagnostics(plugin, "the first analysis", func(d lsptest.Diagnostics) bool { return true })
+	line, col := -1, 0
+	for i, l := range strings.Split(src, "\n") {
+		if j := strings.Index(l, `name: "users"`); j >= 0 {
+			line, col = i, j+len(`name: "`)+1
+			break
+		}
+	}
+	if line < 0 {
+		t.Fatal(`fixture moved: no name: "users" in the users plugin`)
+	}
+	var edit struct {
+		DocumentChanges []struct {
+			TextDocument struct{ URI string } `json:"textDocument"`
+			Edits        []struct {
+				Range struct {
+					Start struct{ Line, Character int } `json:"start"`
+					End   struct{ Line, Character int } `json:"end"`
+				} `json:"range"`
+				NewText string `json:"newText"`
+			} `json:"edits"`
+		} `json:"documentChanges"`
+	}
+	params := map[string]any{
+		"textDocument": map[string]any{"uri": text.FileURI(plugin)},
+		"position":     map[string]any{"line": line, "character": col},
+		"newName":      "members",
+	}
+	if err := c.Call("textDocument/rename", params, &edit); err != nil {
+		t.Fatal(err)
+	}
+	warning := c.WaitMessage("renaming plugin").Message
+	for _, want := range []string{"uses its folder, users", "1 migration in src/server/plugins/users/migrations"} {
+		if !strings.Contains(warning, want) {
+			t.Errorf("the rename's warning lacks %q: %s", want, warning)
+		}
+	}
+	edited := 0
+	for _, dc := range edit.DocumentChanges {
+		u, _ := text.ParseURI(dc.TextDocument.URI)
+		lines := strings.Split(readFile(t, u.Path), "\n")
+		// Edits of one file do not overlap; apply them last first so the
+		// earlier positions stay right. The example is ASCII, so UTF-16
+		// columns are byte columns.
+		for i := len(dc.Edits) - 1; i >= 0; i-- {
+			e := dc.Edits[i]
+			if e.Range.Start.Line != e.Range.End.Line {
+				t.Fatalf("a rename edit spans lines: %+v", e)
+			}
+			l := lines[e.Range.Start.Line]
+			lines[e.Range.Start.Line] = l[:e.Range.Start.Character] + e.NewText + l[e.Range.End.Character:]
+			edited++
+		}
+		if err := os.WriteFile(u.Path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if edited < 3 {
+		t.Fatalf("rename made %d edits, want the name, the orders dependency and its ctx.deps use at least", edited)
+	}
+	after := checkCodes(t, root)
+	for code := range after {
+		if !before[code] && !strings.HasPrefix(code, "stale-") && code != "plugin-name-misread" {
+			t.Errorf("after the rename check reports %s, which it did not before", code)
+		}
+	}
+	if !after["stale-registry"] {
+		t.Errorf("after the rename check does not say the registry is stale: %v", after)
+	}
+}
+
+func checkCodes(t *testing.T, root string) map[string]bool {
+	t.Helper()
+	out, err := exec.Command(testenv.Binary(t), "check", "--format", "json", root).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Fatalf("donkeyls check: %v", err)
+		}
+	}
+	var res struct {
+		Findings []struct{ Code string } `json:"findings"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("check output: %v\n%s", err, out)
+	}
+	codes := map[string]bool{}
+	for _, f := range res.Findings {
+		codes[f.Code] = true
+	}
+	return codes
 }
