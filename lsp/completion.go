@@ -117,22 +117,15 @@ func completionItems(p *project.Project, ix *names.Index, path, src string, offs
 		if typesFresh {
 			return nil
 		}
-		seen := map[string]bool{}
 		var items []protocol.CompletionItem
-		for _, n := range ix.Names() {
-			if n.Kind != names.Middleware || seen[n.Key] || len(ix.Defs(n)) == 0 {
-				continue
-			}
-			seen[n.Key] = true
-			items = append(items, protocol.CompletionItem{Label: n.Key, Kind: protocol.CompletionItemKindFunction, Detail: "middleware"})
+		for _, k := range ix.DefNames(names.Middleware) {
+			items = append(items, protocol.CompletionItem{Label: k, Kind: protocol.CompletionItemKindFunction, Detail: "middleware"})
 		}
 		return nonNil(items)
 	case reEventString.MatchString(line):
 		var items []protocol.CompletionItem
-		for _, n := range ix.Names() {
-			if n.Kind == names.Event && len(ix.Defs(n)) > 0 {
-				items = append(items, protocol.CompletionItem{Label: n.Key, Kind: protocol.CompletionItemKindEvent, Detail: "event"})
-			}
+		for _, k := range ix.DefNames(names.Event) {
+			items = append(items, protocol.CompletionItem{Label: k, Kind: protocol.CompletionItemKindEvent, Detail: "event"})
 		}
 		return nonNil(items)
 	}

@@ -470,7 +470,7 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 		}
 		fmt.Fprintf(&b, "\n\n%s\n", count(uses, "use"))
 	case names.Route:
-		routes := ix.Routes[occ.Name.Key]
+		routes := ix.RoutesNamed(p, occ.Name.Key)
 		if len(routes) == 0 {
 			fmt.Fprintf(&b, "route `%s` is not defined in the sources\n", occ.Name.Key)
 			return b.String()
@@ -495,7 +495,7 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string
 			fmt.Fprintf(&b, "\nDefined %d times\n", len(routes))
 		}
 	case names.Event:
-		evs := ix.Events[occ.Name.Key]
+		evs := ix.EventsNamed(p, occ.Name.Key)
 		emits := 0
 		for _, o := range ix.Occurrences(occ.Name) {
 			if o.Via == names.ViaEmit {

@@ -78,6 +78,8 @@ type Occurrence struct {
 	Def       bool
 	Generated bool
 	Via       Via
+	// Export is the plugin export a registerPlugin argument names.
+	Export string
 	// Renamable is set when rewriting this token renames the name: false
 	// for generated files (typegen rewrites them) and for registerPlugin
 	// arguments, which name the export, not the plugin.
@@ -119,18 +121,30 @@ type EventInfo struct {
 	Event *facts.Event
 }
 
-// Index is every occurrence in one snapshot.
+// Index is every occurrence in one snapshot. Each file's occurrences depend
+// on that file's facts alone, so they are kept across the snapshots of one
+// Load while the file is unchanged (project.Reuse): after an edit, building
+// the index costs one file's occurrences and a pass over the plugins, not
+// every file's. Queries by name scan the per-file lists; that is a few
+// hundred thousand comparisons on the largest projects, cheaper than
+// building a map of every name per snapshot.
 type Index struct {
-	byName map[Name][]Occurrence
-	byFile map[string][]Occurrence // sorted by start offset
+	files []fileOccurrences // by path
+	// byPath finds a file's entry in files.
+	byPath map[string]int
 	// Plugins by name; a name defined twice keeps the first in path order.
-	Plugins map[string]*PluginInfo
-	Routes  map[string][]RouteInfo
-	Events  map[string][]EventInfo
-	names   []Name // sorted, for symbol search
+	Plugins  map[string]*PluginInfo
+	byExport map[string]*PluginInfo
+}
+
+type fileOccurrences struct {
+	path string
+	occ  []Occurrence // sorted by start offset
 }
 
 type memoKey struct{}
+
+type fileKey struct{ path string }
 
 // For returns the index of p, built at most once per snapshot.
 func For(p *project.Project) *Index {
@@ -140,14 +154,10 @@ func For(p *project.Project) *Index {
 // Build indexes every file of p.
 func Build(p *project.Project) *Index {
 	ix := &Index{
-		byName:  map[Name][]Occurrence{},
-		byFile:  map[string][]Occurrence{},
-		Plugins: map[string]*PluginInfo{},
-		Routes:  map[string][]RouteInfo{},
-		Events:  map[string][]EventInfo{},
+		byPath:   map[string]int{},
+		Plugins:  map[string]*PluginInfo{},
+		byExport: map[string]*PluginInfo{},
 	}
-	byExport := map[string]*PluginInfo{}
-	// First pass: definitions, so uses can be checked against them.
 	p.EachFile(func(f *facts.File) {
 		if f.Missing || f.Unreadable || f.Kind.IsGenerated() {
 			return
@@ -161,7 +171,7 @@ func Build(p *project.Project) *Index {
 				info := &PluginInfo{Name: pl.Name, Path: f.Path, Def: pl}
 				ix.Plugins[pl.Name] = info
 				if pl.ExportName != "" {
-					byExport[pl.ExportName] = info
+					ix.byExport[pl.ExportName] = info
 				}
 			}
 		}
@@ -170,88 +180,96 @@ func Build(p *project.Project) *Index {
 		if f.Missing || f.Unreadable {
 			return
 		}
-		if f.Kind.IsGenerated() {
-			ix.generated(f)
-			return
+		for i := range f.Plugins {
+			pl := &f.Plugins[i]
+			for _, d := range pl.Dependencies {
+				if info := ix.Plugins[d.Name]; info != nil && pl.NameKnown {
+					info.Dependents = append(info.Dependents, pl.Name)
+				}
+			}
 		}
-		ix.source(f, byExport)
+		for i := range f.Registrations {
+			reg := &f.Registrations[i]
+			if info := ix.byExport[reg.Ident]; info != nil {
+				info.Registered = append(info.Registered, analysis.Location{Path: f.Path, Range: reg.Range})
+			}
+		}
+		occ := p.Reuse(fileKey{f.Path}, []*facts.File{f}, func() any { return fileOccurrencesOf(f) }).([]Occurrence)
+		if len(occ) > 0 {
+			ix.byPath[f.Path] = len(ix.files)
+			ix.files = append(ix.files, fileOccurrences{path: f.Path, occ: occ})
+		}
 	})
 	for _, info := range ix.Plugins {
 		sort.Strings(info.Dependents)
 	}
-	for _, occ := range ix.byFile {
-		sort.SliceStable(occ, func(i, j int) bool { return occ[i].Range.Start.Offset < occ[j].Range.Start.Offset })
-	}
-	for n, occ := range ix.byName {
-		sort.SliceStable(occ, func(i, j int) bool {
-			if occ[i].Path != occ[j].Path {
-				return occ[i].Path < occ[j].Path
-			}
-			return occ[i].Range.Start.Offset < occ[j].Range.Start.Offset
-		})
-		ix.names = append(ix.names, n)
-	}
-	sort.Slice(ix.names, func(i, j int) bool {
-		if ix.names[i].Kind != ix.names[j].Kind {
-			return ix.names[i].Kind < ix.names[j].Kind
-		}
-		return ix.names[i].Key < ix.names[j].Key
-	})
 	return ix
 }
 
-func (ix *Index) add(o Occurrence) {
-	if o.Range.IsZero() || o.Name.Key == "" {
-		return
+// fileOccurrencesOf lists one file's occurrences by offset. Registrations
+// are kept with the export they name (Name.Key empty): which plugin that
+// is depends on other files, so it is resolved per query.
+func fileOccurrencesOf(f *facts.File) []Occurrence {
+	b := &builder{path: f.Path}
+	if f.Kind.IsGenerated() {
+		b.generated(f)
+	} else {
+		b.source(f)
 	}
-	ix.byName[o.Name] = append(ix.byName[o.Name], o)
-	ix.byFile[o.Path] = append(ix.byFile[o.Path], o)
+	sort.SliceStable(b.occ, func(i, j int) bool { return b.occ[i].Range.Start.Offset < b.occ[j].Range.Start.Offset })
+	return b.occ
 }
 
-func (ix *Index) source(f *facts.File, byExport map[string]*PluginInfo) {
+type builder struct {
+	path string
+	occ  []Occurrence
+}
+
+func (b *builder) add(o Occurrence) {
+	if o.Range.IsZero() || (o.Name.Key == "" && o.Export == "") {
+		return
+	}
+	o.Path = b.path
+	b.occ = append(b.occ, o)
+}
+
+func (b *builder) source(f *facts.File) {
 	for i := range f.Plugins {
 		pl := &f.Plugins[i]
 		if !pl.NameKnown || pl.Name == "" {
 			continue
 		}
-		ix.add(Occurrence{Name: Name{Plugin, pl.Name}, Path: f.Path, Range: pl.NameRange, Quoted: true, Def: true, Via: ViaPluginName, Renamable: true})
+		b.add(Occurrence{Name: Name{Plugin, pl.Name}, Range: pl.NameRange, Quoted: true, Def: true, Via: ViaPluginName, Renamable: true})
 		for _, d := range pl.Dependencies {
-			ix.add(Occurrence{Name: Name{Plugin, d.Name}, Path: f.Path, Range: d.Range, Quoted: true, Via: ViaDependency, Renamable: true})
-			if info := ix.Plugins[d.Name]; info != nil {
-				info.Dependents = append(info.Dependents, pl.Name)
-			}
+			b.add(Occurrence{Name: Name{Plugin, d.Name}, Range: d.Range, Quoted: true, Via: ViaDependency, Renamable: true})
 		}
 		for _, m := range pl.ServiceMethods {
-			ix.add(Occurrence{Name: Name{Method, pl.Name + "." + m.Name}, Path: f.Path, Range: m.Range, Quoted: isQuoted(m.Range, len(m.Name)), Def: true, Via: ViaService, Renamable: true})
+			b.add(Occurrence{Name: Name{Method, pl.Name + "." + m.Name}, Range: m.Range, Quoted: isQuoted(m.Range, len(m.Name)), Def: true, Via: ViaService, Renamable: true})
 		}
 		for _, m := range pl.MiddlewareKeys {
-			ix.add(Occurrence{Name: Name{Middleware, m.Name}, Path: f.Path, Range: m.Range, Quoted: isQuoted(m.Range, len(m.Name)), Def: true, Via: ViaMiddlewareKey, Renamable: true})
+			b.add(Occurrence{Name: Name{Middleware, m.Name}, Range: m.Range, Quoted: isQuoted(m.Range, len(m.Name)), Def: true, Via: ViaMiddlewareKey, Renamable: true})
 		}
 		for _, e := range pl.EventKeys {
-			ix.add(Occurrence{Name: Name{Event, e.Name}, Path: f.Path, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
+			b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 		}
 		for _, u := range pl.DepUses {
-			ix.memberUse(f.Path, ViaCtxDeps, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
+			b.memberUse(ViaCtxDeps, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
 		}
 	}
 	for i := range f.Routes {
 		r := &f.Routes[i]
-		ix.add(Occurrence{Name: Name{Route, r.FullName}, Path: f.Path, Range: r.NameRange, Quoted: true, Def: true, Via: ViaRoute, Renamable: r.PrefixKnown})
-		ix.Routes[r.FullName] = append(ix.Routes[r.FullName], RouteInfo{Path: f.Path, Route: r})
+		b.add(Occurrence{Name: Name{Route, r.FullName}, Range: r.NameRange, Quoted: true, Def: true, Via: ViaRoute, Renamable: r.PrefixKnown})
 		for _, u := range r.CtxUses {
 			if u.Member == "plugins" && u.Plugin != "" {
-				ix.memberUse(f.Path, ViaCtxPlugins, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
+				b.memberUse(ViaCtxPlugins, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
 			}
 		}
 	}
 	for i := range f.Registrations {
 		reg := &f.Registrations[i]
-		info := byExport[reg.Ident]
-		if info == nil {
+		if reg.Ident == "" {
 			continue
 		}
-		loc := analysis.Location{Path: f.Path, Range: reg.Range}
-		info.Registered = append(info.Registered, loc)
 		rng := reg.Range
 		if reg.Factory {
 			// registerPlugin(x({...})): only the callee names the export.
@@ -259,18 +277,17 @@ func (ix *Index) source(f *facts.File, byExport map[string]*PluginInfo) {
 			rng.End.Offset += len(reg.Ident)
 			rng.End.Col += len(reg.Ident)
 		}
-		ix.add(Occurrence{Name: Name{Plugin, info.Name}, Path: f.Path, Range: rng, Via: ViaRegistration})
+		b.add(Occurrence{Name: Name{Kind: Plugin}, Export: reg.Ident, Range: rng, Via: ViaRegistration})
 	}
 	for i := range f.Events {
 		e := &f.Events[i]
-		ix.add(Occurrence{Name: Name{Event, e.Name}, Path: f.Path, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
-		ix.Events[e.Name] = append(ix.Events[e.Name], EventInfo{Path: f.Path, Event: e})
+		b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 	}
 	for _, u := range f.EventUses {
-		ix.add(Occurrence{Name: Name{Event, u.Name}, Path: f.Path, Range: u.Range, Quoted: true, Via: ViaEmit, Renamable: true})
+		b.add(Occurrence{Name: Name{Event, u.Name}, Range: u.Range, Quoted: true, Via: ViaEmit, Renamable: true})
 	}
 	for _, u := range f.MiddlewareUses {
-		ix.add(Occurrence{Name: Name{Middleware, u.Name}, Path: f.Path, Range: u.Range, Via: ViaMiddlewareUse, Renamable: true})
+		b.add(Occurrence{Name: Name{Middleware, u.Name}, Range: u.Range, Via: ViaMiddlewareUse, Renamable: true})
 	}
 }
 
@@ -280,66 +297,171 @@ func isQuoted(r analysis.Range, nameLen int) bool {
 	return r.End.Offset-r.Start.Offset == nameLen+2
 }
 
-func (ix *Index) memberUse(path string, via Via, plugin string, prng analysis.Range, method string, mrng analysis.Range) {
-	ix.add(Occurrence{Name: Name{Plugin, plugin}, Path: path, Range: prng, Via: via, Renamable: true})
+func (b *builder) memberUse(via Via, plugin string, prng analysis.Range, method string, mrng analysis.Range) {
+	b.add(Occurrence{Name: Name{Plugin, plugin}, Range: prng, Via: via, Renamable: true})
 	if method != "" {
-		ix.add(Occurrence{Name: Name{Method, plugin + "." + method}, Path: path, Range: mrng, Via: via, Renamable: true})
+		b.add(Occurrence{Name: Name{Method, plugin + "." + method}, Range: mrng, Via: via, Renamable: true})
 	}
 }
 
-func (ix *Index) generated(f *facts.File) {
+func (b *builder) generated(f *facts.File) {
 	g := f.Generated
 	if g == nil {
 		return
 	}
 	for _, e := range g.RegistryPlugins {
-		ix.add(Occurrence{Name: Name{Plugin, e.Name}, Path: f.Path, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Generated: true, Via: ViaRegistry})
+		b.add(Occurrence{Name: Name{Plugin, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Generated: true, Via: ViaRegistry})
 	}
 	for _, c := range g.ClientRoutes {
-		ix.add(Occurrence{Name: Name{Route, c.Name}, Path: f.Path, Range: c.Range, Quoted: isQuoted(c.Range, len(c.Name)), Generated: true, Via: ViaClient})
+		b.add(Occurrence{Name: Name{Route, c.Name}, Range: c.Range, Quoted: isQuoted(c.Range, len(c.Name)), Generated: true, Via: ViaClient})
 	}
 	for _, e := range g.Events {
-		ix.add(Occurrence{Name: Name{Event, e.Name}, Path: f.Path, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Generated: true, Via: ViaEventMap})
+		b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Generated: true, Via: ViaEventMap})
 	}
+}
+
+// resolve names the plugin a registration registers; ok is false when its
+// export is no plugin of the project.
+func (ix *Index) resolve(o Occurrence) (Occurrence, bool) {
+	if o.Via != ViaRegistration {
+		return o, true
+	}
+	info := ix.byExport[o.Export]
+	if info == nil {
+		return o, false
+	}
+	o.Name.Key = info.Name
+	return o, true
 }
 
 // At returns the occurrence under the byte offset in path. A cursor just
 // after a token still counts as on it, as editors place it there after a
 // double click or at the end of a word.
 func (ix *Index) At(path string, offset int) (Occurrence, bool) {
-	occ := ix.byFile[path]
-	i := sort.Search(len(occ), func(i int) bool { return occ[i].Range.Start.Offset > offset })
-	// Nested ranges do not occur (tokens do not overlap), so the last one
-	// starting at or before offset is the only candidate, bar one ending
-	// exactly where the next starts.
-	for j := i - 1; j >= 0 && j >= i-2; j-- {
+	i, ok := ix.byPath[path]
+	if !ok {
+		return Occurrence{}, false
+	}
+	occ := ix.files[i].occ
+	n := sort.Search(len(occ), func(i int) bool { return occ[i].Range.Start.Offset > offset })
+	// Tokens do not overlap, so the last one starting at or before offset
+	// is the candidate, or the one before it when a token ends exactly
+	// where the next starts.
+	for j := n - 1; j >= 0 && j >= n-2; j-- {
 		if occ[j].Range.Contains(offset) {
-			return occ[j], true
+			return ix.resolve(occ[j])
 		}
 	}
 	return Occurrence{}, false
 }
 
-// Occurrences lists every occurrence of n, in path and offset order. The
-// slice is shared: do not modify it.
-func (ix *Index) Occurrences(n Name) []Occurrence { return ix.byName[n] }
+// each calls fn for every occurrence, registrations resolved, in path and
+// offset order, until fn returns false.
+func (ix *Index) each(fn func(Occurrence) bool) {
+	for _, f := range ix.files {
+		for _, o := range f.occ {
+			if o.Via == ViaRegistration {
+				var ok bool
+				if o, ok = ix.resolve(o); !ok {
+					continue
+				}
+			}
+			if !fn(o) {
+				return
+			}
+		}
+	}
+}
 
-// Defs lists the definitions of n.
-func (ix *Index) Defs(n Name) []Occurrence {
+// Occurrences lists every occurrence of n, in path and offset order.
+func (ix *Index) Occurrences(n Name) []Occurrence {
 	var out []Occurrence
-	for _, o := range ix.byName[n] {
-		if o.Def {
-			out = append(out, o)
+	var export string
+	if n.Kind == Plugin {
+		if info := ix.Plugins[n.Key]; info != nil {
+			export = info.Def.ExportName
+		}
+	}
+	for _, f := range ix.files {
+		for _, o := range f.occ {
+			switch {
+			case o.Name == n:
+				out = append(out, o)
+			case o.Via == ViaRegistration && export != "" && o.Export == export && ix.byExport[export].Name == n.Key:
+				o.Name.Key = n.Key
+				out = append(out, o)
+			}
 		}
 	}
 	return out
 }
 
-// InFile lists the occurrences in path by offset. Shared: do not modify.
-func (ix *Index) InFile(path string) []Occurrence { return ix.byFile[path] }
+// Defs lists the definitions of n.
+func (ix *Index) Defs(n Name) []Occurrence {
+	var out []Occurrence
+	for _, f := range ix.files {
+		for _, o := range f.occ {
+			if o.Def && o.Name == n {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
 
-// Names lists every name that has an occurrence, by kind then key.
-func (ix *Index) Names() []Name { return ix.names }
+// DefNames lists the keys of every defined name of a kind, sorted, once each.
+func (ix *Index) DefNames(k Kind) []string {
+	seen := map[string]bool{}
+	var out []string
+	ix.each(func(o Occurrence) bool {
+		if o.Def && o.Name.Kind == k && !seen[o.Name.Key] {
+			seen[o.Name.Key] = true
+			out = append(out, o.Name.Key)
+		}
+		return true
+	})
+	sort.Strings(out)
+	return out
+}
+
+// InFile lists the occurrences in path by offset, registrations unresolved.
+// Shared: do not modify.
+func (ix *Index) InFile(path string) []Occurrence {
+	if i, ok := ix.byPath[path]; ok {
+		return ix.files[i].occ
+	}
+	return nil
+}
+
+// RoutesNamed lists the definitions of the route with this full name.
+func (ix *Index) RoutesNamed(p *project.Project, full string) []RouteInfo {
+	var out []RouteInfo
+	for _, d := range ix.Defs(Name{Route, full}) {
+		if f := p.File(d.Path); f != nil {
+			for i := range f.Routes {
+				if f.Routes[i].NameRange == d.Range {
+					out = append(out, RouteInfo{Path: d.Path, Route: &f.Routes[i]})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// EventsNamed lists the defineEvents declarations of an event.
+func (ix *Index) EventsNamed(p *project.Project, name string) []EventInfo {
+	var out []EventInfo
+	for _, d := range ix.Defs(Name{Event, name}) {
+		if f := p.File(d.Path); f != nil {
+			for i := range f.Events {
+				if f.Events[i].Range == d.Range {
+					out = append(out, EventInfo{Path: d.Path, Event: &f.Events[i]})
+				}
+			}
+		}
+	}
+	return out
+}
 
 // Symbol is a match of a workspace symbol query.
 type Symbol struct {
@@ -354,17 +476,15 @@ type Symbol struct {
 func (ix *Index) Search(query string, limit int) []Symbol {
 	q := strings.ToLower(query)
 	var out []Symbol
-	for _, n := range ix.names {
-		score, ok := fuzzy(q, n.Key)
-		if !ok {
-			continue
+	ix.each(func(o Occurrence) bool {
+		if !o.Def {
+			return true
 		}
-		for _, d := range ix.byName[n] {
-			if d.Def {
-				out = append(out, Symbol{Name: n, Def: d, Score: score})
-			}
+		if score, ok := fuzzy(q, o.Name.Key); ok {
+			out = append(out, Symbol{Name: o.Name, Def: o, Score: score})
 		}
-	}
+		return true
+	})
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
 			return out[i].Score > out[j].Score
@@ -372,7 +492,10 @@ func (ix *Index) Search(query string, limit int) []Symbol {
 		if len(out[i].Name.Key) != len(out[j].Name.Key) {
 			return len(out[i].Name.Key) < len(out[j].Name.Key)
 		}
-		return out[i].Name.Key < out[j].Name.Key
+		if out[i].Name.Key != out[j].Name.Key {
+			return out[i].Name.Key < out[j].Name.Key
+		}
+		return out[i].Name.Kind < out[j].Name.Kind
 	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
