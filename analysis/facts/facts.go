@@ -469,4 +469,4 @@ type ClientRoute struct {
 // now read the same bytes differently. (Cached entries are also keyed by
 // the binary's build id; this constant is what still separates versions
 // when that id cannot be read.)
-const SchemaVersion = "1"
+const SchemaVersion = "2" // 2: MiddlewareUses and EventUses (navigation)
