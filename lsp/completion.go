@@ -81,6 +81,11 @@ func completionItems(p *project.Project, ix *names.Index, path, src string, offs
 	before := src[:offset]
 	lineStart := strings.LastIndexByte(before, '\n') + 1
 	line := before[lineStart:]
+	if len(line) > 512 {
+		// Every pattern ends at the cursor within a few dozen bytes; a
+		// minified line must not cost a scan of megabytes per keystroke.
+		line = line[len(line)-512:]
+	}
 	switch {
 	case reMemberMethod.MatchString(line):
 		if typesFresh {
