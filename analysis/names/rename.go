@@ -44,6 +44,9 @@ func PrepareRename(p *project.Project, ix *Index, path string, offset int) (Targ
 		}
 		return Target{}, refuse("no plugin, service method, middleware or event name here")
 	}
+	if occ.Via == ViaRegistration {
+		return Target{}, refuse("registerPlugin(...) names the plugin's export, a TypeScript binding: TypeScript renames it; rename the plugin itself at its `name:` string")
+	}
 	t := Target{Occurrence: occ, Placeholder: occ.Name.Key}
 	switch occ.Name.Kind {
 	case Plugin:
