@@ -43,6 +43,7 @@ type navTarget struct {
 	findings []analysis.Finding
 	versions map[string]int32
 	ps       *projectState
+	srv      *Server
 }
 
 // capture reads the document position parameters and the state they refer
@@ -55,14 +56,22 @@ func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParam
 	if !u.IsFile() {
 		return navTarget{}, false, nil
 	}
-	ps := s.projectFor(u.Path)
-	if ps == nil {
-		return navTarget{}, false, nil
-	}
 	s.mu.Lock()
 	doc := s.docs[u.Key()]
 	s.mu.Unlock()
-	t := navTarget{path: u.Path, pos: p.Position, doc: doc, ps: ps}
+	t := navTarget{path: u.Path, pos: p.Position, doc: doc, srv: s}
+	ps := s.projectFor(u.Path)
+	if ps == nil {
+		select {
+		case <-s.discovered:
+			return navTarget{}, false, nil
+		default:
+			// The workspace folders are still being searched: resolve
+			// waits for that, then for the project's first snapshot.
+			return t, true, nil
+		}
+	}
+	t.ps = ps
 	snap, findings, versions := ps.current()
 	if snap == nil {
 		// Still indexing: resolve waits for the first snapshot.
@@ -76,12 +85,22 @@ func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParam
 	return t, true, nil
 }
 
-// resolve waits, during the first indexing only, for the project's first
-// snapshot: a request sent while indexing answers from the index rather
-// than nothing. ok is false when there is none to answer from.
+// resolve waits, during start-up only, for the projects to be discovered
+// and the project's first snapshot: a request sent while indexing answers
+// from the index rather than nothing. ok is false when there is none.
 func (t *navTarget) resolve(ctx context.Context) bool {
 	if t.proj != nil {
 		return true
+	}
+	if t.ps == nil {
+		select {
+		case <-t.srv.discovered:
+		case <-ctx.Done():
+			return false
+		}
+		if t.ps = t.srv.projectFor(t.path); t.ps == nil {
+			return false
+		}
 	}
 	select {
 	case <-t.ps.ready:

@@ -157,15 +157,9 @@ func startNav(t testing.TB, root string) *lsptest.Client {
 		<-done
 	})
 	c := lsptest.New(t, cr, cw)
+	// No wait for indexing: navigation requests wait for the first
+	// snapshot themselves, which the first request of each fixture checks.
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
-	c.Wait("indexing to finish", func() bool {
-		for _, p := range c.ProgressEventsLocked() {
-			if p.Value.Kind == "end" {
-				return true
-			}
-		}
-		return false
-	})
 	return c
 }
 

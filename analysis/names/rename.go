@@ -144,9 +144,10 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 		if !o.Renamable || o.Generated {
 			continue
 		}
-		if f := p.File(o.Path); f != nil && f.StaleFacts {
-			// Its ranges are those of an older text: edits would land
-			// in the wrong places.
+		if f := p.File(o.Path); f != nil && (f.StaleFacts || f.SyntaxErrors) {
+			// Stale facts have the ranges of an older text, so edits
+			// would land in the wrong places; partial facts may miss
+			// the uses inside the broken region.
 			return analysis.WorkspaceEdit{}, refuse("%s does not parse now, and it uses %s %q: fix its syntax error first", p.Rel(o.Path), n.Kind, n.Key)
 		}
 		text := newName
