@@ -512,3 +512,48 @@ vim.cmd("qall!")
 func luaString(s string) string {
 	return "[==[" + s + "]==]"
 }
+
+// TestHelpAfterInstall: with nothing but the README's install step (the
+// plugin folder on the runtimepath), `:help donkeyls` opens the help: the
+// plugin ships doc/tags (it used to fail with E149). The shipped tags must be
+// what :helptags makes of the current doc/donkeyls.txt.
+func TestHelpAfterInstall(t *testing.T) {
+	nvim := testenv.Nvim(t)
+	dir := t.TempDir()
+	lua := `
+for _, tag in ipairs({ "donkeyls", "donkeyls.setup()", ":DonkeyRegenerate" }) do
+  local ok, err = pcall(vim.cmd, "help " .. tag)
+  if not ok or vim.fn.expand("%:t") ~= "donkeyls.txt" then
+    io.stderr:write(":help " .. tag .. ": " .. tostring(err) .. "\n")
+    vim.cmd("cquit 1")
+  end
+  vim.cmd("helpclose")
+end
+vim.cmd("qall!")
+`
+	script := filepath.Join(dir, "help.lua")
+	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"--cmd", "set rtp^="+pluginDir(), "-c", "luafile "+script)
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_STATE_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf(":help after the README's install: %v\n%s", err, indent(string(out)))
+	}
+
+	fresh := filepath.Join(dir, "fresh")
+	fixture.CopyTree(t, filepath.Join(pluginDir(), "doc"), filepath.Join(fresh, "doc"))
+	os.Remove(filepath.Join(fresh, "doc", "tags"))
+	gen := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"-c", "helptags "+filepath.Join(fresh, "doc"), "-c", "qall!")
+	gen.Env = cmd.Env
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("helptags: %v\n%s", err, out)
+	}
+	if got, want := read(t, filepath.Join(pluginDir(), "doc", "tags")), read(t, filepath.Join(fresh, "doc", "tags")); got != want {
+		t.Errorf("editors/nvim/doc/tags is stale; regenerate it with\n  nvim --headless -u NONE -c 'helptags editors/nvim/doc' -c q\nshipped:\n%s\nfresh:\n%s", got, want)
+	}
+}
