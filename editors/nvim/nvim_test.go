@@ -557,3 +557,40 @@ vim.cmd("qall!")
 		t.Errorf("editors/nvim/doc/tags is stale; regenerate it with\n  nvim --headless -u NONE -c 'helptags editors/nvim/doc' -c q\nshipped:\n%s\nfresh:\n%s", got, want)
 	}
 }
+
+// TestCheckhealthReportsTheUsersBuffer: :checkhealth donkeyls runs with its
+// own report as the current buffer; it must report on the project of the
+// file the user ran it from (it used to say "no donkeylabs project").
+func TestCheckhealthReportsTheUsersBuffer(t *testing.T) {
+	nvim := testenv.Nvim(t)
+	root := freshBookshop(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.txt")
+	lua := `
+vim.cmd("edit " .. vim.fn.fnameescape(ROOT .. "/src/server/index.ts"))
+vim.cmd("checkhealth donkeyls")
+vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), REPORT)
+vim.cmd("qall!")
+`
+	script := filepath.Join(dir, "health.lua")
+	if err := os.WriteFile(script, []byte("local ROOT = "+luaString(root)+"\nlocal REPORT = "+luaString(report)+"\n"+lua), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"--cmd", "set rtp^="+pluginDir(), "-c", "luafile "+script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_STATE_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("checkhealth: %v\n%s", err, indent(string(out)))
+	}
+	got := read(t, report)
+	real, _ := filepath.EvalSymlinks(root)
+	if !strings.Contains(got, "OK: project of ") || !(strings.Contains(got, ": "+root+"\n") || strings.Contains(got, ": "+real+"\n")) {
+		t.Errorf("the report does not name the project %s of the buffer it was run from:\n%s", root, got)
+	}
+	if strings.Contains(got, "in no donkeylabs project") {
+		t.Errorf("the report looked at the health buffer:\n%s", got)
+	}
+}
