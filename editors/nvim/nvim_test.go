@@ -357,6 +357,14 @@ func TestOnSaveTypegen(t *testing.T) {
 	scenario(t, "onsave", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
+// TestTypegenFailureOnSaveShownOnce: a failing on-save typegen run is told
+// once, on one line that fits the command line (a longer one stops Neovim at
+// "Press ENTER"); the whole message is in :DonkeyStatus.
+func TestTypegenFailureOnSaveShownOnce(t *testing.T) {
+	root, _ := staleBookshop(t)
+	scenario(t, "typegenfail", root, nil)
+}
+
 // TestCommands: :DonkeyDev opens `donkeyls dev` in a terminal split,
 // :DonkeyRestart restarts it through the supervisor, :DonkeyStatus reports
 // it, :DonkeyRegenerate in an untrusted project is refused with the server's

@@ -35,6 +35,7 @@ local state = {
   last = {}, -- root -> name -> { ok, at, ... }
   stopping = {}, -- client id -> true while we stop it on purpose
   shown = {}, -- messages shown once
+  shown_message = {}, -- root -> { key, at } of the server's last message
 }
 
 local function notify(msg, level)
@@ -201,10 +202,76 @@ local function execute_command_handler(root)
   end
 end
 
+-- One line that fits the command line: a longer or multi-line message
+-- makes Neovim stop at a "Press ENTER" prompt, in the middle of a :write.
+-- The middle goes: a message starts with what failed and ends with why.
+local function one_line(msg)
+  msg = vim.trim((msg:gsub("%s*\n%s*", " ")))
+  local room = math.max(20, (vim.v.echospace or (vim.o.columns - 12)) - 1)
+  -- What can go first: the command quoted in `...` (it is in the log and in
+  -- :DonkeyStatus), then the pointer to the log.
+  for _, shorten in ipairs({
+    function(m)
+      return (m:gsub(" ?`[^`]*`", ""))
+    end,
+    function(m)
+      return (m:gsub("%.? The full output is in the donkeyls log%.$", ""))
+    end,
+  }) do
+    if vim.fn.strdisplaywidth(msg) <= room then
+      return msg
+    end
+    msg = shorten(msg)
+  end
+  local width = vim.fn.strchars(msg)
+  if vim.fn.strdisplaywidth(msg) <= room then
+    return msg
+  end
+  -- Keep the first clause ("donkeyls: type generation failed in app:")
+  -- whole when it leaves some room for the end.
+  local head = math.floor((room - 1) * 0.4)
+  local clause = msg:find(": ", #"donkeyls: " + 1, true)
+  if clause and clause + 1 <= (room - 1) * 0.75 then
+    head = vim.fn.strchars(msg:sub(1, clause + 1))
+  end
+  local tail = room - 1 - head
+  return vim.fn.strcharpart(msg, 0, head) .. "…" .. vim.fn.strcharpart(msg, width - tail, tail)
+end
+
+local message_levels = { levels.ERROR, levels.WARN, levels.INFO, levels.DEBUG }
+
+--- window/showMessage from a server this plugin started: shown once, on one
+--- line; the whole text goes to the LSP log and :DonkeyStatus.
+function M.show_message(root, result)
+  if type(result) ~= "table" or type(result.message) ~= "string" then
+    return
+  end
+  local level = message_levels[result.type] or levels.INFO
+  local key = tostring(result.type) .. "\0" .. result.message
+  local now = vim.loop.now()
+  local seen = state.shown_message[root]
+  if seen and seen.key == key and now - seen.at < 10000 then
+    return -- the same words again (a failure reported by two paths)
+  end
+  state.shown_message[root] = { key = key, at = now }
+  record(root, "message", { ok = level > levels.WARN, message = result.message })
+  pcall(function()
+    require("vim.lsp.log").warn("donkeyls " .. root .. ": " .. result.message)
+  end)
+  local line = one_line(result.message)
+  vim.schedule(function()
+    vim.notify(line, level)
+  end)
+end
+
 local function client_config(root, cmd, settings)
   local handlers = {
     ["$/progress"] = progress_handler(root),
     ["workspace/executeCommand"] = execute_command_handler(root),
+    ["window/showMessage"] = function(_, result)
+      -- Looked up at each call, so tests and users can wrap it.
+      return M.show_message(root, result)
+    end,
   }
   return {
     name = "donkeyls",
@@ -683,6 +750,9 @@ function M.status_lines(root)
   last = describe_last(s.last.typegen)
   if last then
     table.insert(lines, "  last typegen run: " .. last)
+  end
+  if s.last.message then
+    table.insert(lines, "  last server message: " .. s.last.message.message)
   end
   if s.dev then
     table.insert(lines, string.format("  dev: running in terminal buffer %d", s.dev.buf))
