@@ -365,6 +365,12 @@ func TestTypegenFailureOnSaveShownOnce(t *testing.T) {
 	scenario(t, "typegenfail", root, nil)
 }
 
+// TestRestartFailureSaysTheCauseOnce: :DonkeyRestart of a dev server whose
+// command is not installed says so in one notification.
+func TestRestartFailureSaysTheCauseOnce(t *testing.T) {
+	scenario(t, "restartfail", freshBookshop(t), nil)
+}
+
 // TestCommands: :DonkeyDev opens `donkeyls dev` in a terminal split,
 // :DonkeyRestart restarts it through the supervisor, :DonkeyStatus reports
 // it, :DonkeyRegenerate in an untrusted project is refused with the server's

@@ -177,7 +177,8 @@ local function progress_handler(root)
   end
 end
 
-local function execute_command_handler(root)
+-- sent: vim.loop.now() when the request went out, nil when unknown.
+local function execute_command_handler(root, sent)
   return function(err, result, ctx)
     local params = type(ctx) == "table" and ctx.params or {}
     local command = type(params) == "table" and params.command or "command"
@@ -185,7 +186,10 @@ local function execute_command_handler(root)
     if err then
       entry.error = err.message or vim.inspect(err)
       -- -32800: cancelled by the user (from the progress), nothing to say.
-      if err.code ~= -32800 then
+      -- A server that showed why it failed (its messages come before its
+      -- answer) has said it already: once is enough.
+      local said = sent and state.shown_message[root] and state.shown_message[root].at >= sent
+      if err.code ~= -32800 and not said then
         notify(string.format("%s failed: %s", command, entry.error), levels.ERROR)
       end
     elseif command == M.commands.regenerate and type(result) == "table" then
@@ -251,6 +255,7 @@ function M.show_message(root, result)
   local now = vim.loop.now()
   local seen = state.shown_message[root]
   if seen and seen.key == key and now - seen.at < 10000 then
+    seen.at = now
     return -- the same words again (a failure reported by two paths)
   end
   state.shown_message[root] = { key = key, at = now }
@@ -470,7 +475,7 @@ local function execute(root, command)
   local bufnr = vim.api.nvim_get_current_buf()
   -- Our handler even for a client started elsewhere (nvim-lspconfig),
   -- whose default one would swallow errors.
-  local handler = execute_command_handler(root)
+  local handler = execute_command_handler(root, vim.loop.now())
   compat.request(client, "workspace/executeCommand", { command = command, arguments = { root } }, handler, bufnr)
   return true
 end
