@@ -371,6 +371,15 @@ func TestRestartFailureSaysTheCauseOnce(t *testing.T) {
 	scenario(t, "restartfail", freshBookshop(t), nil)
 }
 
+// TestLspConfigFor011: lsp/donkeyls.lua is on the runtimepath and gives
+// what vim.lsp.config/vim.lsp.enable need (filetypes, root_dir(bufnr, on_dir),
+// the project's settings at initialize); a client started from it, without
+// setup(), serves the plugin's commands.
+func TestLspConfigFor011(t *testing.T) {
+	root, _ := staleBookshop(t)
+	scenario(t, "lspconfig011", root, nil)
+}
+
 // TestCommands: :DonkeyDev opens `donkeyls dev` in a terminal split,
 // :DonkeyRestart restarts it through the supervisor, :DonkeyStatus reports
 // it, :DonkeyRegenerate in an untrusted project is refused with the server's

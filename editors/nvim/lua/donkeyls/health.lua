@@ -51,7 +51,11 @@ function M.check()
   local buf = user_buffer()
   local root = buf and donkeyls.root_for(buf)
   if not donkeyls.options() then
-    r.warn('setup() was not called: nothing starts until require("donkeyls").setup({...}) runs')
+    if vim.lsp.enable then
+      r.info('setup() was not called: vim.lsp.enable("donkeyls") starts the server (lsp/donkeyls.lua), or call require("donkeyls").setup({...})')
+    else
+      r.warn('setup() was not called: nothing starts until require("donkeyls").setup({...}) runs')
+    end
   end
   local cmd, err = config.server_cmd(donkeyls.options() or config.defaults, root or vim.fn.getcwd())
   if not cmd then

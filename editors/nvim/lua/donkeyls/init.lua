@@ -397,6 +397,66 @@ function M.update_settings(settings)
   return true
 end
 
+-- The root of the client a message came from (a config shared by every
+-- project, as vim.lsp.config's is, knows it only then).
+local function client_root(ctx)
+  local client = type(ctx) == "table" and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id)
+  return client and client.config and client.config.root_dir or nil
+end
+
+--- The client configuration for Neovim 0.11's vim.lsp.config() (what
+--- lsp/donkeyls.lua returns): one for every project, the root found per
+--- buffer, the project's settings sent when its server starts, and the
+--- plugin's handlers. Needs no setup(); setup()'s options are used when given.
+function M.lsp_config()
+  local opts = state.opts or config.defaults
+  return {
+    cmd = { "donkeyls", "serve" },
+    filetypes = vim.deepcopy(opts.filetypes),
+    -- 0.11 calls root_dir(bufnr, on_dir) and starts nothing for a buffer
+    -- whose on_dir is never called: a file in no donkeylabs project.
+    root_dir = function(bufnr, on_dir)
+      local root = M.root_for(bufnr)
+      if root then
+        on_dir(root)
+      end
+    end,
+    capabilities = config.capabilities(opts),
+    before_init = function(params, cfg)
+      local settings = config.settings_for(state.opts or config.defaults, cfg.root_dir)
+      params.initializationOptions = settings
+      cfg.settings = { donkeyls = settings }
+      cfg.cmd_cwd = cfg.cmd_cwd or cfg.root_dir
+      if cfg.root_dir then
+        state.info[cfg.root_dir] = { cmd = cfg.cmd, settings = settings, started = os.time() }
+      end
+    end,
+    handlers = {
+      ["$/progress"] = function(err, result, ctx, cfg)
+        local root = client_root(ctx)
+        if not root then
+          return vim.lsp.handlers["$/progress"](err, result, ctx, cfg)
+        end
+        return progress_handler(root)(err, result, ctx, cfg)
+      end,
+      ["workspace/executeCommand"] = function(err, result, ctx, cfg)
+        local root = client_root(ctx)
+        if not root then
+          return vim.lsp.handlers["workspace/executeCommand"](err, result, ctx, cfg)
+        end
+        return execute_command_handler(root)(err, result, ctx, cfg)
+      end,
+      ["window/showMessage"] = function(err, result, ctx, cfg)
+        local root = client_root(ctx)
+        if not root then
+          return vim.lsp.handlers["window/showMessage"](err, result, ctx, cfg)
+        end
+        return M.show_message(root, result)
+      end,
+    },
+  }
+end
+
 --- Configures the plugin; see :h donkeyls-setup.
 function M.setup(user)
   local opts, err = config.resolve(user)
