@@ -72,11 +72,18 @@ function M.check()
   local name = buf and vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ":~:.") or nil
   if root then
     r.ok("project of " .. name .. ": " .. root)
+    local line = donkeyls.trust_line(root)
+    if line:find("^trusted") then
+      r.ok("trust: " .. line)
+    else
+      r.info("trust: " .. line)
+    end
   elseif name then
     r.info(name .. " is in no donkeylabs project (no donkeylabs.config.ts above it)")
   else
     r.info("no file buffer to report on: run :checkhealth donkeyls from a file of the project")
   end
+  r.info("trust answers (:DonkeyTrust, :DonkeyUntrust) are kept in " .. require("donkeyls.trust").path())
   local roots = donkeyls.roots()
   if #roots == 0 then
     r.info("no language server running (they start with the first TypeScript buffer of a project, after setup())")
