@@ -19,7 +19,7 @@ H.run(function()
     donkeyls.setup({
       cmd = { bin, "serve" },
       log_file = log,
-      settings = { typegen = { onSave = "off" } },
+      settings = { trusted = true, typegen = { onSave = "off" } },
       dev = { command = { "donkeyls-test-no-such-bun", "run", "src/server/index.ts" } },
     }),
     "setup() to accept the options",

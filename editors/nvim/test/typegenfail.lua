@@ -20,7 +20,7 @@ H.run(function()
     donkeyls.setup({
       cmd = { bin, "serve" },
       log_file = log,
-      settings = { typegen = { command = failing, onSave = "always", timeout = "30s" } },
+      settings = { trusted = true, typegen = { command = failing, onSave = "always", timeout = "30s" } },
     }),
     "setup() to accept the options",
     "it refused them"
