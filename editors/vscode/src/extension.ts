@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import {
   CloseAction,
   CloseHandlerResult,
-  DidChangeConfigurationNotification,
   ErrorAction,
   ErrorHandlerResult,
   ExecuteCommandRequest,
@@ -36,7 +35,7 @@ import {
 import { DevTerminals } from './devServer';
 import { clientMiddleware } from './middleware';
 import { CONFIG_FILE, chooseProject, projectRootOf } from './project';
-import { ServerSettings, didChangeConfigurationParams, serverSettings } from './settings';
+import { ServerSettings, serverSettings } from './settings';
 import { ActionId, Event, Model, bare, initialModel, isTypegenTitle, reduce, typesView } from './status';
 import { DEV_CLICK, StatusBar, TYPES_CLICK } from './statusBar';
 import { TrustGate } from './trust';
@@ -197,14 +196,6 @@ export class DonkeyExtension implements vscode.Disposable {
     return settings;
   }
 
-  private pushSettings(): void {
-    const client = this.client;
-    if (client === undefined || client.state !== State.Running) return;
-    void client
-      .sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(this.settingsFor(undefined)))
-      .catch((e) => this.log(`could not send settings: ${e}`));
-  }
-
   private configurationChanged(e: vscode.ConfigurationChangeEvent): void {
     if (!e.affectsConfiguration('donkeyls')) return;
     if (e.affectsConfiguration('donkeyls.path') || e.affectsConfiguration('donkeyls.server.logFile')) {
@@ -212,8 +203,10 @@ export class DonkeyExtension implements vscode.Disposable {
       void this.restartServer();
       return;
     }
-    // trace.server is applied by the language client itself.
-    this.pushSettings();
+    // Everything else reaches the server through the language client's
+    // didChangeConfiguration (the server registers for the section), which
+    // the middleware turns into a pull of the mapped settings; trace.server
+    // is applied by the language client itself.
   }
 
   // ---- language client ------------------------------------------------

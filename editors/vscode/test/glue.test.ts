@@ -151,3 +151,12 @@ test('middleware: workspace/configuration answers donkeyls from the mapping and 
   const answer = await mw.workspace!.configuration!({ items: [{ section: 'donkeyls' }, { section: 'editor' }] }, {} as never, next as never);
   assert.deepEqual(answer, [{ typegen: { command: '', onSave: 'off', timeout: '120s' }, trusted: false }, { tabSize: 4 }]);
 });
+
+test('middleware: didChangeConfiguration never sends the raw section, it asks the server to pull the mapped settings', async () => {
+  const { mw } = middlewareWith(true);
+  const sent: (string[] | undefined)[] = [];
+  await mw.workspace!.didChangeConfiguration!(['donkeyls'], async (sections) => {
+    sent.push(sections);
+  });
+  assert.deepEqual(sent, [undefined]);
+});

@@ -65,6 +65,8 @@ interface Session {
   exited: Promise<number | null>;
   /** The settings workspace/configuration answers with, as the extension would. */
   settings: ServerSettings;
+  /** How many workspace/configuration requests the server sent. */
+  pulls: number;
 }
 
 function settingsFrom(user: Record<string, unknown>, trusted: boolean): ServerSettings {
@@ -80,11 +82,20 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], exited, settings };
+  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], exited, settings, pulls: 0 };
 
   // The requests a VS Code client answers.
-  conn.onRequest(ConfigurationRequest.type, (params) => answerConfiguration(params.items, () => s.settings, []));
-  conn.onRequest(RegistrationRequest.type, () => null);
+  conn.onRequest(ConfigurationRequest.type, (params) => {
+    s.pulls++;
+    return answerConfiguration(params.items, () => s.settings, []);
+  });
+  conn.onRequest(RegistrationRequest.type, (params) => {
+    for (const r of params.registrations) {
+      const section = (r.registerOptions as { section?: string } | undefined)?.section;
+      if (r.method === DidChangeConfigurationNotification.method && section !== undefined) syncConfiguration(s, [section]);
+    }
+    return null;
+  });
   conn.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
     const token = String(params.token);
     s.created.push(token);
@@ -139,6 +150,32 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   }
   await conn.sendNotification(InitializedNotification.type, {});
   return s;
+}
+
+/**
+ * What vscode-languageclient's SyncConfigurationFeature does when the server
+ * registers didChangeConfiguration for sections (and on every change to
+ * them): it hands the sections to the middleware, whose `next` sends the
+ * sections' raw VS Code values, or `settings: null` for no sections.
+ */
+function syncConfiguration(s: Session, sections: string[]): void {
+  // workspace.getConfiguration('donkeyls') in VS Code: every key the
+  // extension contributes, the editor-only ones included.
+  const raw = {
+    donkeyls: {
+      path: '',
+      typegen: { command: '', onSave: 'whenStale', timeout: '120s' },
+      typescript: { restartTsServer: 'auto' },
+      dev: { args: [] },
+      server: { logFile: '' },
+      trace: { server: 'off' },
+    },
+  };
+  const next = (secs: string[] | undefined) =>
+    s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: secs === undefined ? null : raw });
+  const mw = clientMiddleware({ settingsFor: () => s.settings, diagnostics: () => undefined, allows: () => true });
+  const hook = mw.workspace?.didChangeConfiguration;
+  void (hook ? hook(sections, next) : next(sections));
 }
 
 async function stopSession(s: Session): Promise<void> {
@@ -216,6 +253,34 @@ describe('the extension configuration against the real donkeyls serve', () => {
       text: readFileSync(file, 'utf8'),
     });
   }
+
+  test('settings sync: the server gets the mapped settings and warns about none of the editor-only keys', async (t) => {
+    if (notBuilt) {
+      t.skip('donkeyls serve is not built yet');
+      return;
+    }
+    const s = await startSession(root, settingsFrom({}, true));
+    try {
+      const books = join(root, 'src/server/plugins/books/index.ts');
+      await open(s, books);
+      await waitFor(
+        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
+        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+      );
+      const warnings = () => s.messages.filter((m) => /settings|unknown setting/.test(m.message));
+      // The pull at initialized, and one more for the registration's sync
+      // (or, as before the fix, a warning about the raw section).
+      await waitFor(() => (s.pulls >= 2 || warnings().length > 0 ? true : undefined), () => `a second workspace/configuration pull, got ${s.pulls}`);
+      // A settings change in VS Code goes the same way as the registration.
+      syncConfiguration(s, ['donkeyls']);
+      await waitFor(() => (s.pulls >= 3 || warnings().length > 0 ? true : undefined), () => `a pull after the change, got ${s.pulls}`);
+      await open(s, join(root, 'src/server/routes/admin.ts'));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(warnings(), [], 'the server warned about the settings VS Code sent');
+    } finally {
+      await stopSession(s);
+    }
+  });
 
   test('untrusted: diagnostics still arrive; neither saving nor the Regenerate command runs project code', async (t) => {
     if (notBuilt) {
