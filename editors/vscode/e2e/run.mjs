@@ -104,7 +104,7 @@ function makeProject(root, name) {
   return dir;
 }
 
-function userSettings(root, trustEnabled) {
+function userSettings(root, trustEnabled, logName) {
   return {
     'security.workspace.trust.enabled': trustEnabled,
     'security.workspace.trust.startupPrompt': 'never',
@@ -124,7 +124,7 @@ function userSettings(root, trustEnabled) {
     'typescript.validate.enable': false,
     'donkeyls.typegen.command': 'sh ./e2e-typegen.sh',
     'donkeyls.typegen.onSave': 'off',
-    'donkeyls.server.logFile': join(root, 'donkeyls-serve.log'),
+    'donkeyls.server.logFile': join(root, logName),
   };
 }
 
@@ -197,7 +197,7 @@ async function main() {
 
   // ---- trusted: the main flow ------------------------------------------
   const proj = makeProject(root, 'trusted');
-  server.writeUserSettings(userSettings(root, false));
+  server.writeUserSettings(userSettings(root, false, 'donkeyls-serve.log'));
   const launched = Date.now();
   let wb = await openWorkbench(await server.start(proj, { trustEnabled: false }));
 
@@ -308,7 +308,7 @@ async function main() {
 
   // ---- Restricted Mode -------------------------------------------------
   const rproj = makeProject(root, 'restricted');
-  server.writeUserSettings(userSettings(root, true));
+  server.writeUserSettings(userSettings(root, true, 'donkeyls-serve-restricted.log'));
   wb = await openWorkbench(await server.start(rproj, { trustEnabled: true }));
 
   await step('restricted: diagnostics still show', async () => {
@@ -338,6 +338,14 @@ async function main() {
       return undefined;
     });
     await button.click();
+    // The server's own record of what it was told: untrusted first, then a
+    // new server trusted (trust is read from initializationOptions only).
+    const serveLog = join(root, 'donkeyls-serve-restricted.log');
+    await waitFor('a trusted server after the untrusted one', () => {
+      const text = readFileSync(serveLog, 'utf8');
+      const untrusted = text.indexOf('Trusted:false');
+      return untrusted >= 0 && text.indexOf('Trusted:true', untrusted) > untrusted;
+    });
     await wb.statusItem(/types: stale \(2\)/, 60000);
     await wb.runCommand('donkeyls: Regenerate Types');
     await waitFor('registry.d.ts to be rewritten', () => readProject(rproj, REGISTRY).includes('"ndjson"'));
@@ -361,8 +369,11 @@ try {
   }
   mkdirSync(artifacts, { recursive: true });
   if (server?.output) writeFileSync(join(artifacts, 'code-server.log'), server.output);
-  const serveLog = join(root, 'donkeyls-serve.log');
-  if (existsSync(serveLog)) cpSync(serveLog, join(artifacts, 'donkeyls-serve.log'));
+  // VS Code's own logs, the donkeyls output channel among them.
+  if (server && existsSync(join(server.userData, 'logs'))) cpSync(join(server.userData, 'logs'), join(artifacts, 'vscode-logs'), { recursive: true });
+  for (const f of ['donkeyls-serve.log', 'donkeyls-serve-restricted.log']) {
+    if (existsSync(join(root, f))) cpSync(join(root, f), join(artifacts, f));
+  }
 } finally {
   await closeAll();
   if (!keep) rmSync(root, { recursive: true, force: true });
