@@ -60,11 +60,18 @@ type PluginCode struct {
 }
 
 // AnalysisEngine is the Engine of the analysis packages.
-type AnalysisEngine struct{}
+type AnalysisEngine struct {
+	// Bounds limit the search for projects; zero means the defaults.
+	Bounds project.DiscoverOptions
+}
 
 // Discover implements Engine.
-func (AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
-	return project.Discover(ctx, dir)
+func (e AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
+	b := e.Bounds
+	if b.MaxEntries == 0 && b.MaxDirs == 0 && b.MaxDepth == 0 && b.Timeout == 0 {
+		return project.Discover(ctx, dir)
+	}
+	return project.DiscoverWith(ctx, dir, b)
 }
 
 // Load implements Engine.

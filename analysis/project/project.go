@@ -20,6 +20,15 @@ type Source interface {
 	ReadFile(path string) ([]byte, error)
 }
 
+// Buffers is a Source that also holds files which may not exist on disk yet
+// (a buffer opened on a new path in the editor). Load analyzes each of them
+// that the scan would have found had it been on disk.
+type Buffers interface {
+	Source
+	// BufferPaths lists the clean absolute paths of the buffers.
+	BufferPaths() []string
+}
+
 // Project is one donkeylabs project at one moment.
 type Project struct {
 	root   string
