@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import {
   CloseAction,
   CloseHandlerResult,
+  DidChangeConfigurationNotification,
   ErrorAction,
   ErrorHandlerResult,
   ExecuteCommandRequest,
@@ -35,7 +36,7 @@ import {
 import { DevTerminals } from './devServer';
 import { clientMiddleware } from './middleware';
 import { CONFIG_FILE, chooseProject, projectRootOf } from './project';
-import { ServerSettings, serverSettings } from './settings';
+import { ServerSettings, didChangeConfigurationParams, serverSettings } from './settings';
 import { ActionId, Event, Model, bare, initialModel, isTypegenTitle, reduce, typesView } from './status';
 import { DEV_CLICK, StatusBar, TYPES_CLICK } from './statusBar';
 import { TrustGate } from './trust';
@@ -196,6 +197,16 @@ export class DonkeyExtension implements vscode.Disposable {
     return settings;
   }
 
+  private async pushSettings(): Promise<void> {
+    const client = this.client;
+    if (client === undefined || client.state !== State.Running) return;
+    try {
+      await client.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(this.settingsFor(undefined)));
+    } catch (e) {
+      this.log(`could not send settings: ${e}`);
+    }
+  }
+
   private configurationChanged(e: vscode.ConfigurationChangeEvent): void {
     if (!e.affectsConfiguration('donkeyls')) return;
     if (e.affectsConfiguration('donkeyls.path') || e.affectsConfiguration('donkeyls.server.logFile')) {
@@ -205,7 +216,7 @@ export class DonkeyExtension implements vscode.Disposable {
     }
     // Everything else reaches the server through the language client's
     // didChangeConfiguration (the server registers for the section), which
-    // the middleware turns into a pull of the mapped settings; trace.server
+    // the middleware turns into a push of the mapped settings; trace.server
     // is applied by the language client itself.
   }
 
@@ -267,6 +278,7 @@ export class DonkeyExtension implements vscode.Disposable {
         settingsFor: (scope) => this.settingsFor(scope),
         diagnostics: (uri, codes) => this.dispatch({ kind: 'diagnostics', uri, codes }),
         allows: (what) => this.trust.allows(what),
+        pushSettings: () => this.pushSettings(),
       }),
     };
     return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);

@@ -12,6 +12,8 @@ export interface MiddlewareDeps {
   diagnostics(uri: string, codes: string[]): void;
   /** The trust gate; false refuses the command. */
   allows(what: string): boolean;
+  /** Sends the mapped settings in a workspace/didChangeConfiguration. */
+  pushSettings(): Promise<void>;
 }
 
 export function diagnosticCode(d: vscode.Diagnostic): string {
@@ -32,10 +34,10 @@ export function clientMiddleware(deps: MiddlewareDeps): Middleware {
       // The server registers didChangeConfiguration for the "donkeyls"
       // section, so the client would push that section raw: the editor's own
       // keys (path, dev, server, trace, typescript), which the server warns
-      // about as unknown, and no trust. Pushing settings: null instead makes
-      // the server pull workspace/configuration, answered above by the
-      // mapping, so every change reaches the server in its own shape.
-      didChangeConfiguration: (_sections, next) => next(undefined),
+      // about as unknown, and no trust. The mapped settings go instead, in
+      // the same notification, so a command sent right after a change
+      // already runs with it.
+      didChangeConfiguration: () => deps.pushSettings(),
     },
     handleDiagnostics: (uri, diagnostics, next) => {
       deps.diagnostics(uri.toString(), diagnostics.map(diagnosticCode));

@@ -65,8 +65,6 @@ interface Session {
   exited: Promise<number | null>;
   /** The settings workspace/configuration answers with, as the extension would. */
   settings: ServerSettings;
-  /** How many workspace/configuration requests the server sent. */
-  pulls: number;
 }
 
 function settingsFrom(user: Record<string, unknown>, trusted: boolean): ServerSettings {
@@ -82,13 +80,10 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], exited, settings, pulls: 0 };
+  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], exited, settings };
 
   // The requests a VS Code client answers.
-  conn.onRequest(ConfigurationRequest.type, (params) => {
-    s.pulls++;
-    return answerConfiguration(params.items, () => s.settings, []);
-  });
+  conn.onRequest(ConfigurationRequest.type, (params) => answerConfiguration(params.items, () => s.settings, []));
   conn.onRequest(RegistrationRequest.type, (params) => {
     for (const r of params.registrations) {
       const section = (r.registerOptions as { section?: string } | undefined)?.section;
@@ -173,7 +168,12 @@ function syncConfiguration(s: Session, sections: string[]): void {
   };
   const next = (secs: string[] | undefined) =>
     s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: secs === undefined ? null : raw });
-  const mw = clientMiddleware({ settingsFor: () => s.settings, diagnostics: () => undefined, allows: () => true });
+  const mw = clientMiddleware({
+    settingsFor: () => s.settings,
+    diagnostics: () => undefined,
+    allows: () => true,
+    pushSettings: () => s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings)),
+  });
   const hook = mw.workspace?.didChangeConfiguration;
   void (hook ? hook(sections, next) : next(sections));
 }
@@ -243,6 +243,7 @@ describe('the extension configuration against the real donkeyls serve', () => {
       diagnostics: () => undefined,
       // TrustGate.allows reads the same workspace.isTrusted the settings were built from.
       allows: () => sess.settings.trusted,
+      pushSettings: async () => undefined,
     });
     return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a }));
   }
@@ -268,15 +269,15 @@ describe('the extension configuration against the real donkeyls serve', () => {
         () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
       );
       const warnings = () => s.messages.filter((m) => /settings|unknown setting/.test(m.message));
-      // The pull at initialized, and one more for the registration's sync
-      // (or, as before the fix, a warning about the raw section).
-      await waitFor(() => (s.pulls >= 2 || warnings().length > 0 ? true : undefined), () => `a second workspace/configuration pull, got ${s.pulls}`);
-      // A settings change in VS Code goes the same way as the registration.
+      // A settings change in VS Code goes the way of the registration's sync,
+      // and a command sent right after it runs with the new value.
+      s.settings = settingsFrom({ 'typegen.command': 'touch typegen-synced', 'typegen.onSave': 'off' }, true);
       syncConfiguration(s, ['donkeyls']);
-      await waitFor(() => (s.pulls >= 3 || warnings().length > 0 ? true : undefined), () => `a pull after the change, got ${s.pulls}`);
+      const result = await execute(s, SERVER_COMMANDS.regenerate, [root]);
       await open(s, join(root, 'src/server/routes/admin.ts'));
       await new Promise((r) => setTimeout(r, 500));
       assert.deepEqual(warnings(), [], 'the server warned about the settings VS Code sent');
+      assert.ok(existsSync(join(root, 'typegen-synced')), `Regenerate answered ${JSON.stringify(result)} without the changed command`);
     } finally {
       await stopSession(s);
     }
