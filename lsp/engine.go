@@ -63,6 +63,8 @@ type PluginCode struct {
 type AnalysisEngine struct {
 	// Bounds limit the search for projects; zero means the defaults.
 	Bounds project.DiscoverOptions
+	// Cache supplies facts of files parsed before; nil parses everything.
+	Cache project.FactsCache
 }
 
 // Discover implements Engine.
@@ -75,8 +77,8 @@ func (e AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, err
 }
 
 // Load implements Engine.
-func (AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
-	p, err := project.Load(ctx, root, src)
+func (e AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
+	p, err := project.LoadWith(ctx, root, project.LoadOptions{Source: src, Cache: e.Cache})
 	if err != nil {
 		return nil, err
 	}

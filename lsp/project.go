@@ -428,6 +428,9 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	ps.readyOnce.Do(func() { close(ps.ready) })
 	ps.publish(findings, versions, dirty, load)
+	if load && s.opts.AfterLoad != nil {
+		go s.opts.AfterLoad()
+	}
 	if again {
 		ps.poke()
 	}

@@ -39,6 +39,10 @@ type Options struct {
 	Version string
 	// Providers contribute code actions after the built-in quick fixes.
 	Providers []ActionProvider
+	// AfterLoad, when set, runs on its own goroutine once the findings of
+	// a full project load are published: the heap then holds what the
+	// server keeps, and the command can return the rest to the OS.
+	AfterLoad func()
 }
 
 // lifecycle states, advanced only on the ordered goroutine.

@@ -190,20 +190,26 @@ func (diskSource) ReadFile(path string) ([]byte, error) { return srcfile.Read(pa
 
 // Load reads and analyzes the project rooted at root. src may be nil (disk).
 func Load(ctx context.Context, root string, src Source) (*Project, error) {
-	if src == nil {
-		src = diskSource{}
+	return LoadWith(ctx, root, LoadOptions{Source: src})
+}
+
+// LoadWith is Load with a facts cache.
+func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, error) {
+	if opts.Source == nil {
+		opts.Source = diskSource{}
 	}
+	var counts loadCounters
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", root, err)
 	}
 	root = filepath.Clean(root)
-	cfg, cfgFacts, err := loadConfig(ctx, root, src)
+	cfg, cfgFacts, err := loadConfig(ctx, root, &opts, &counts)
 	if err != nil {
 		return nil, err
 	}
 	p := &Project{root: root, config: cfg, files: map[string]*facts.File{}, memo: &memo{}}
-	paths, err := p.scan(ctx, bufferPaths(src))
+	paths, err := p.scan(ctx, bufferPaths(opts.Source))
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +228,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 	}
 	sort.Strings(migrations)
 	p.git = startGit(root, migrations)
-	if err := p.extractAll(ctx, src, kinds); err != nil {
+	if err := p.extractAll(ctx, &opts, &counts, kinds); err != nil {
 		p.git.cancel() // nobody will ask
 		return nil, err
 	}
@@ -235,12 +241,18 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 		}
 	}
 	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
+	p.stats = LoadStats{Parsed: int(counts.parsed.Load()), Cached: int(counts.cached.Load())}
+	if opts.Cache != nil && ctx.Err() == nil {
+		// Only a complete load may tell the cache which entries it uses.
+		opts.Cache.Done(root)
+	}
 	return p, nil
 }
 
 // loadConfig reads donkeylabs.config.ts (or sets up the flat layout) and
 // package.json, applying the generator's defaults.
-func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.File, error) {
+func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loadCounters) (*Config, *facts.File, error) {
+	src := opts.Source
 	cfg := &Config{Root: root, OutDir: DefaultOutDir, Entry: DefaultEntry, Routes: DefaultRoutes, PluginsKnown: true}
 	cfg.readPackageJSON(src.ReadFile)
 	path := filepath.Join(root, ConfigFile)
@@ -260,7 +272,7 @@ func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.F
 	}
 	parser := syntax.NewParser()
 	defer parser.Close()
-	f := facts.Extract(ctx, parser, path, b, facts.KindConfig)
+	f := opts.extract(ctx, parser, root, path, b, facts.KindConfig, counts)
 	cfg.ConfigPath = path
 	cfg.Facts = f.Config
 	if c := f.Config; c != nil {
@@ -512,7 +524,8 @@ func (p *Project) expectedOutputs(paths []string) map[string]facts.Kind {
 }
 
 // extractAll parses every file on all cores; each worker owns its parser.
-func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]facts.Kind) error {
+func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loadCounters, kinds map[string]facts.Kind) error {
+	src := opts.Source
 	type job struct {
 		path string
 		kind facts.Kind
@@ -536,7 +549,7 @@ func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]f
 					results <- &facts.File{Path: j.path, Kind: j.kind, Unreadable: true}
 					continue
 				}
-				results <- facts.Extract(ctx, parser, j.path, b, j.kind)
+				results <- opts.extract(ctx, parser, p.root, j.path, b, j.kind, counts)
 			}
 		}()
 	}

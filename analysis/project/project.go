@@ -45,6 +45,8 @@ type Project struct {
 	// snapshots of one Load; unchanged files share their facts, so a result
 	// whose inputs are the very same facts is still right.
 	reuse *reuseCache
+	// stats says where the Load's facts came from.
+	stats LoadStats
 	// needsReload is set when a change needs a fresh Load for exact results.
 	needsReload bool
 	// memo caches values derived from the files; every new snapshot gets a
@@ -280,3 +282,7 @@ func (p *Project) gitBlobs() map[string]string {
 
 // InGit reports whether the project is inside a git work tree.
 func (p *Project) InGit() bool { return p.gitBlobs() != nil }
+
+// LoadStats says how many files the Load behind this snapshot parsed and
+// how many it took from the facts cache.
+func (p *Project) LoadStats() LoadStats { return p.stats }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/donkeyls/donkeyls/analysis/project"
@@ -19,6 +20,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	logPath := fs.String("log", "", "append the server's log to `FILE`")
 	// Editors commonly pass --stdio; it is the only transport, so accept it.
 	_ = fs.Bool("stdio", true, "talk LSP over stdin/stdout (the default and only transport)")
+	cacheOpts := addCacheFlags(fs)
 	bounds := project.DefaultDiscoverOptions()
 	fs.IntVar(&bounds.MaxDirs, "max-dirs", bounds.MaxDirs, "stop searching a workspace folder for projects after `N` directories")
 	pos, code, ok := parseArgs(fs, args, stdout, stderr)
@@ -29,7 +31,14 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", pos[0])
 		return exitUsage
 	}
-	opts := lsp.Options{Version: version, Engine: lsp.AnalysisEngine{Bounds: bounds}}
+	engine := lsp.AnalysisEngine{Bounds: bounds}
+	if cache, err := cacheOpts.open(); err == nil && cache != nil {
+		defer cache.Close()
+		engine.Cache = cache
+	}
+	// Indexing's garbage (file contents, parser buffers) would otherwise
+	// stay resident for minutes while the runtime scavenges it.
+	opts := lsp.Options{Version: version, Engine: engine, AfterLoad: debug.FreeOSMemory}
 	if *logPath != "" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
