@@ -244,7 +244,6 @@ async function main() {
 
 
   await step('Regenerate Types rewrites the outputs', async () => {
-    await wb.dismissToasts();
     await wb.runCommand('donkeyls: Regenerate Types');
     await waitFor('registry.d.ts to list ndjson', () => readProject(proj, REGISTRY).includes('"ndjson"'));
     if (!readProject(proj, ORDERS_SCHEMA).includes('notes: string | null')) throw new Error('schema.ts was not rewritten');

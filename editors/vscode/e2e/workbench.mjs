@@ -82,8 +82,16 @@ export class Workbench {
     await this.press('Control', 'p');
     await this.quickInput('', relPath);
     const base = relPath.split('/').pop();
-    await waitFor(`${relPath} in quick open`, () =>
-      this.page.$$eval('.quick-input-list .monaco-list-row', (rows, b) => rows.some((r) => (r.textContent ?? '').includes(b)), base),
+    const dir = relPath.split('/').slice(0, -1).join('/');
+    // Enter opens the focused row, and results arrive in batches: wait
+    // until the focused one is this file, not another index.ts.
+    await waitFor(`${relPath} focused in quick open`, () =>
+      this.page.$$eval(
+        '.quick-input-list .monaco-list-row.focused',
+        (rows, b, d) => rows.some((r) => (r.textContent ?? '').includes(b) && (r.textContent ?? '').includes(d)),
+        base,
+        dir,
+      ),
     );
     await this.page.keyboard.press('Enter');
     await waitFor(`the editor tab of ${base}`, () =>
