@@ -19,6 +19,7 @@ import (
 	"github.com/donkeyls/donkeyls/internal/testenv"
 	"github.com/donkeyls/donkeyls/reload/classify"
 	"github.com/donkeyls/donkeyls/reload/control"
+	"github.com/donkeyls/donkeyls/reload/watch"
 )
 
 // These tests run the fixture app under reload/testdata/app with a real Bun
@@ -337,6 +338,34 @@ func TestTenSavesWithin200msRestartOnce(t *testing.T) {
 	a.settle()
 	if n := a.starts(); n != 2 {
 		t.Errorf("ten saves caused %d restarts, want 1", n-1)
+	}
+}
+
+// TestStalledSaveRestartsOnce: a save that truncates the plugin file and
+// writes it a while later (an editor on a loaded machine) is one change to
+// the new code, not a plugin removed (typegen, restart) and added again.
+func TestStalledSaveRestartsOnce(t *testing.T) {
+	a := startApp(t, appConfig{})
+	a.waitHello("service v1", func(h hello) bool { return strings.Contains(h.Greeting, "service v1") })
+	rel := "src/server/plugins/greeter/index.ts"
+	b, err := os.ReadFile(a.path(rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(a.path(rel), 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * watch.DefaultDebounce) // the writer stalls between truncating and writing
+	if err := os.WriteFile(a.path(rel), bytes.Replace(b, []byte("(service v1)"), []byte("(service v2)"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.waitHello("the saved code to be served", func(h hello) bool { return strings.Contains(h.Greeting, "service v2") })
+	a.settle()
+	if out := a.out.String(); strings.Contains(out, "removed") {
+		t.Errorf("the half-done save was taken for a removed plugin")
+	}
+	if n := a.starts(); n != 2 {
+		t.Errorf("one stalled save caused %d restarts, want 1", n-1)
 	}
 }
 
