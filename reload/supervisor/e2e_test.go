@@ -328,16 +328,33 @@ func TestTenSavesWithin200msRestartOnce(t *testing.T) {
 	a := startApp(t, appConfig{})
 	a.waitHello("service v1", func(h hello) bool { return strings.Contains(h.Greeting, "service v1") })
 	prev := "(service v1)"
+	// When each save began and ended: on a loaded machine this test itself
+	// can stall for longer than the debounce between two saves, and then
+	// the supervisor is right to see two bursts.
+	var began, ended []time.Time
 	for i := 2; i <= 11; i++ {
 		next := fmt.Sprintf("(service v%d)", i)
+		began = append(began, time.Now())
 		a.edit("src/server/plugins/greeter/index.ts", prev, next)
+		ended = append(ended, time.Now())
 		prev = next
 		time.Sleep(18 * time.Millisecond)
 	}
 	a.waitHello("the last save to be served", func(h hello) bool { return strings.Contains(h.Greeting, "service v11") })
 	a.settle()
-	if n := a.starts(); n != 2 {
-		t.Errorf("ten saves caused %d restarts, want 1", n-1)
+	// A quiet time between two saves is at most from the start of one to
+	// the end of the next.
+	pauses := 0
+	var timeline []string
+	for i := range began {
+		timeline = append(timeline, fmt.Sprintf("save %d: %s..%s", i+2, began[i].Sub(began[0]), ended[i].Sub(began[0])))
+		if i > 0 && ended[i].Sub(began[i-1]) > watch.DefaultDebounce {
+			pauses++
+		}
+	}
+	if n := a.starts() - 1; n < 1 || n > 1+pauses {
+		t.Errorf("ten saves caused %d restarts, want 1 (or one more per pause longer than the debounce: %d):\n%s",
+			n, pauses, strings.Join(timeline, "\n"))
 	}
 }
 
