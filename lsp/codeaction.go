@@ -131,6 +131,9 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 			}
 			actions = append(actions, got...)
 		}
+		if !s.trusted() {
+			actions = markUntrusted(actions, c)
+		}
 		return s.wireActions(actions, c, versions), nil
 	}), nil
 }

@@ -99,10 +99,9 @@ func (s *Server) cmdRegenerate(ctx context.Context, args []json.RawMessage, toke
 	if err != nil {
 		return nil, err
 	}
-	if !s.currentSettings().Trusted {
-		// The generator executes project code (the server entry runs).
-		s.showMessage(protocol.MessageTypeWarning, "donkeyls: this workspace is not trusted, so no project command runs; trust it to regenerate types.")
-		return nil, rpc.Errorf(rpc.CodeRequestFailed, "the workspace is not trusted: type generation is disabled")
+	// The generator executes project code (the server entry runs).
+	if cmd := ps.typegenCommand(); !s.mayRun(ps, runRegenerate, cmd) {
+		return nil, rpc.Errorf(rpc.CodeRequestFailed, "%s", untrustedMessage(ps.root, runRegenerate, cmd))
 	}
 	res := s.runTypegen(ctx, ps, "requested from the editor", token)
 	if res.Err != nil && (ctx.Err() != nil || errors.Is(res.Err, context.Canceled)) {
@@ -115,6 +114,9 @@ func (s *Server) cmdRegenerate(ctx context.Context, args []json.RawMessage, toke
 // typegenOnSave runs typegen for a save. Saves during a run share one
 // follow-up run (the runner coalesces them).
 func (s *Server) typegenOnSave(ps *projectState, reason string) {
+	if !s.mayRun(ps, runOnSave, ps.typegenCommand()) {
+		return
+	}
 	s.runTypegen(s.work, ps, reason, nil)
 }
 
@@ -122,6 +124,10 @@ func (s *Server) typegenOnSave(ps *projectState, reason string) {
 // reports a failure to the user. Afterwards the generated outputs are read
 // again, so stale diagnostics clear even when no watcher reports the writes.
 func (s *Server) runTypegen(ctx context.Context, ps *projectState, reason string, token json.RawMessage) typegen.Result {
+	if !s.trusted() {
+		// Callers ask mayRun first; this holds even if one forgets.
+		return typegen.Result{Err: errors.New("the project is not trusted"), ExitCode: -1}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ps.mu.Lock()
@@ -220,6 +226,10 @@ func (s *Server) cmdRestart(ctx context.Context, args []json.RawMessage, token j
 	ps, err := s.projectArg(ctx, args)
 	if err != nil {
 		return nil, err
+	}
+	// A restart starts the project's server again: its code runs.
+	if !s.mayRun(ps, runRestart, restartCommand) {
+		return nil, rpc.Errorf(rpc.CodeRequestFailed, "%s", untrustedMessage(ps.root, runRestart, restartCommand))
 	}
 	c, err := control.Dial(ctx, ps.root)
 	if errors.Is(err, control.ErrNoSupervisor) {

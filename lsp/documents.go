@@ -134,7 +134,9 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	if _, open := s.docs[u.Key()]; open {
 		s.saved[u.Key()] = now
 	}
-	mode := s.settings.OnSaveActive()
+	// Untrusted, the save is still judged as if it could run typegen, so
+	// the user learns that it was refused and how to allow it.
+	mode := s.settings.Typegen.OnSave
 	s.mu.Unlock()
 
 	name := filepath.Base(u.Path)
@@ -145,7 +147,7 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	// The file on disk now matches the buffer: restart-required may apply.
 	ps.record(nil, false)
 	if mode == settings.OnSaveOff {
-		s.log.Debugf("saved %s: on-save typegen is off (%s)", name, s.offReason())
+		s.log.Debugf("saved %s: on-save typegen is off (donkeyls.typegen.onSave is off)", name)
 		return nil, nil
 	}
 	snap, _, _ := ps.current()
@@ -178,15 +180,6 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 		s.typegenOnSave(ps, "saved "+name+": "+strings.Join(why, "; "))
 	})
 	return nil, nil
-}
-
-func (s *Server) offReason() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.settings.Trusted {
-		return "the workspace is not trusted"
-	}
-	return "donkeyls.typegen.onSave is off"
 }
 
 // isProjectConfig reports whether path is read by the project's

@@ -116,7 +116,7 @@ func TestExtractToPluginThroughServer(t *testing.T) {
 	c := serveBinary(t)
 	caps := lsptest.Capabilities(true)
 	caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
-	c.Initialize(root, caps, map[string]any{"typegen": map[string]any{"command": regen}})
+	c.Initialize(root, caps, map[string]any{"trusted": true, "typegen": map[string]any{"command": regen}})
 
 	admin := filepath.Join(root, "src", "server", "routes", "admin.ts")
 	open := map[string]string{admin: c.Open(admin)}

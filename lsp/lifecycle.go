@@ -185,20 +185,21 @@ func (s *Server) didChangeConfiguration(ctx context.Context, req *rpc.Request) (
 
 // applySettings layers raw over the initializationOptions settings. Trust is
 // the client's statement at start-up: workspace settings may lower it but
-// never raise it, or a repository could trust itself.
+// never raise it, or a repository could trust itself; and they choose no
+// command unless the project is trusted.
 func (s *Server) applySettings(raw json.RawMessage) {
 	s.mu.Lock()
 	base := s.initSet
 	s.mu.Unlock()
-	set, probs := settings.Apply(base, raw)
-	if !base.Trusted {
-		set.Trusted = false
-	}
+	set, probs, ignored := settings.ApplyWorkspace(base, raw)
 	s.mu.Lock()
 	s.settings = set
 	projects := append([]*projectState(nil), s.projects...)
 	s.mu.Unlock()
 	s.reportProblems(probs)
+	for _, key := range ignored {
+		s.logOnce("ignored-workspace:"+key, "workspace setting donkeyls.%s ignored: the project is not trusted, so only the editor's user settings (initializationOptions) choose what runs", key)
+	}
 	for _, ps := range projects {
 		ps.configureRunner(set)
 	}

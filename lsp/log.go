@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -60,11 +59,4 @@ func levelName(t protocol.MessageType) string {
 		return "INFO"
 	}
 	return "DEBUG"
-}
-
-// notifier sends notifications with the connection's lifetime context, never
-// a request's: a notification must go out even when the request that caused
-// it was cancelled.
-type notifier interface {
-	Notify(ctx context.Context, method string, params any) error
 }

@@ -428,14 +428,27 @@ func (ps *projectState) retire() {
 	}
 }
 
-// configureRunner creates or updates the project's typegen runner.
-func (ps *projectState) configureRunner(set settings.Settings) {
+// typegenCommand is the command a typegen run would execute now.
+func (ps *projectState) typegenCommand() string {
+	set := ps.srv.currentSettings()
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
+	return ps.commandLocked(set)
+}
+
+func (ps *projectState) commandLocked(set settings.Settings) string {
 	cmd := set.Typegen.Command
 	if cmd == "" && ps.snap != nil {
 		cmd = ps.snap.TypegenCommand()
 	}
+	return cmd
+}
+
+// configureRunner creates or updates the project's typegen runner.
+func (ps *projectState) configureRunner(set settings.Settings) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	cmd := ps.commandLocked(set)
 	if ps.runner != nil && ps.runnerTimeout == set.Typegen.Timeout {
 		ps.runner.SetCommand(cmd)
 		return

@@ -312,6 +312,17 @@ func (s *Server) showOnce(key string, t protocol.MessageType, format string, arg
 	}
 }
 
+// logOnce logs a warning the first time key is seen in this session.
+func (s *Server) logOnce(key, format string, args ...any) {
+	s.mu.Lock()
+	seen := s.shownOnce[key]
+	s.shownOnce[key] = true
+	s.mu.Unlock()
+	if !seen {
+		s.log.Warnf(format, args...)
+	}
+}
+
 func (s *Server) currentSettings() settings.Settings {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -42,6 +42,13 @@ type clientCapabilities struct {
 	Window struct {
 		WorkDoneProgress bool `json:"workDoneProgress"`
 	} `json:"window"`
+	// Experimental carries what our own editor integrations support.
+	Experimental struct {
+		// DonkeylsTrustRequest: the client asks the user to trust a
+		// project itself when told donkeyls/trustRequired, so the server
+		// need not show its own refusal message.
+		DonkeylsTrustRequest bool `json:"donkeylsTrustRequest"`
+	} `json:"experimental"`
 	TextDocument struct {
 		CodeAction *struct {
 			CodeActionLiteralSupport json.RawMessage `json:"codeActionLiteralSupport"`
@@ -76,6 +83,7 @@ type caps struct {
 	codeActionLiteral bool
 	disabledActions   bool
 	applyEdit         bool
+	trustRequest      bool
 }
 
 func (c clientCapabilities) conclude() caps {
@@ -83,6 +91,7 @@ func (c clientCapabilities) conclude() caps {
 		workDoneProgress:  c.Window.WorkDoneProgress,
 		configuration:     c.Workspace.Configuration,
 		applyEdit:         c.Workspace.ApplyEdit,
+		trustRequest:      c.Experimental.DonkeylsTrustRequest,
 		codeActionLiteral: c.TextDocument.CodeAction != nil && len(c.TextDocument.CodeAction.CodeActionLiteralSupport) > 0 && string(c.TextDocument.CodeAction.CodeActionLiteralSupport) != "null",
 	}
 	out.disabledActions = out.codeActionLiteral && c.TextDocument.CodeAction.DisabledSupport

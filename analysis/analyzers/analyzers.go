@@ -47,15 +47,20 @@ func (p *Pass) reportReused(key any, inputs []*facts.File, analyze func(*Pass)) 
 	p.findings = append(p.findings, found...)
 }
 
-// All is every analyzer, in the order they run.
+// All is every analyzer, in the order they run. The list is written out
+// here, as gopls keeps its own, so the order is read in one place instead of
+// following the names of the files that define them.
 func All() []*Analyzer {
-	return append([]*Analyzer(nil), registry...)
+	all := []*Analyzer{
+		dependenciesAnalyzer(),
+		migrationsAnalyzer(),
+		pluginsAnalyzer(),
+		routesAnalyzer(),
+		pluginUsesAnalyzer(),
+	}
+	all = append(all, stalenessAnalyzers()...)
+	return append(all, trapsAnalyzer())
 }
-
-// registry is filled by init functions only and read-only afterwards.
-var registry []*Analyzer
-
-func register(a *Analyzer) { registry = append(registry, a) }
 
 // Run runs every analyzer over p and returns the findings sorted by file,
 // position and code. Analyzers only read the snapshot (and share derived

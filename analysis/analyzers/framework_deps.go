@@ -17,13 +17,13 @@ const (
 	CodeUndeclaredDependency = "undeclared-dependency"
 )
 
-func init() {
-	register(&Analyzer{
+func dependenciesAnalyzer() *Analyzer {
+	return &Analyzer{
 		Name:  "dependencies",
 		Doc:   "checks plugins' dependencies: names no plugin has, cycles, and ctx.deps uses the list does not declare",
 		Codes: []string{CodeUnknownDependency, CodeDependencyCycle, CodeUndeclaredDependency},
 		Run:   runDependencies,
-	})
+	}
 }
 
 func runDependencies(p *Pass) {

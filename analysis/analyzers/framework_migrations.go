@@ -19,13 +19,13 @@ const (
 	CodeMigrationEdited = "migration-edited"
 )
 
-func init() {
-	register(&Analyzer{
+func migrationsAnalyzer() *Analyzer {
+	return &Analyzer{
 		Name:  "migrations",
 		Doc:   "checks plugin migrations: file names the runtime sorts out of numeric order, shared numbers, and committed migrations edited in place",
 		Codes: []string{CodeMigrationOrder, CodeMigrationEdited},
 		Run:   runMigrations,
-	})
+	}
 }
 
 type migrationFile struct {

@@ -16,13 +16,13 @@ const (
 	CodeUnregisteredPlugin = "unregistered-plugin"
 )
 
-func init() {
-	register(&Analyzer{
+func pluginsAnalyzer() *Analyzer {
+	return &Analyzer{
 		Name:  "plugins",
 		Doc:   "checks the plugin set: two plugins with one name, and plugins the server entry never registers",
 		Codes: []string{CodeDuplicatePlugin, CodeUnregisteredPlugin},
 		Run:   runPlugins,
-	})
+	}
 }
 
 func runPlugins(p *Pass) {

@@ -15,13 +15,13 @@ const (
 	CodeRouteDirectDB  = "route-direct-db"
 )
 
-func init() {
-	register(&Analyzer{
+func routesAnalyzer() *Analyzer {
+	return &Analyzer{
 		Name:  "routes",
 		Doc:   "checks routes: full names defined twice, and handlers that query ctx.db instead of a plugin",
 		Codes: []string{CodeDuplicateRoute, CodeRouteDirectDB},
 		Run:   runRoutes,
-	})
+	}
 }
 
 type routeAt struct {

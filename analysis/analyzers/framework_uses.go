@@ -15,13 +15,13 @@ const (
 	CodeUnknownPluginMethod = "unknown-plugin-method"
 )
 
-func init() {
-	register(&Analyzer{
+func pluginUsesAnalyzer() *Analyzer {
+	return &Analyzer{
 		Name:  "plugin-uses",
 		Doc:   "checks ctx.plugins.<name> in routes and ctx.deps.<name> in plugins against the plugins and their service methods",
 		Codes: []string{CodeUnknownPlugin, CodeUnknownPluginMethod},
 		Run:   runPluginUses,
-	})
+	}
 }
 
 // pluginUse is one ctx.plugins / ctx.deps access, whichever kind of code

@@ -26,13 +26,15 @@ const (
 // StalenessCodes are the codes whose fix is to regenerate types.
 var StalenessCodes = []string{CodeTypesMissing, CodeStaleRegistry, CodeStaleContext, CodeStaleSchema, CodeStaleEvents, CodeStaleClient}
 
-func init() {
-	register(&Analyzer{Name: "outputs", Doc: "reports generated outputs that do not exist yet", Codes: []string{CodeTypesMissing}, Run: runTypesMissing})
-	register(&Analyzer{Name: "registry", Doc: "compares registry.d.ts with the plugins, handlers and middleware the generator would find", Codes: []string{CodeStaleRegistry}, Run: runStaleRegistry})
-	register(&Analyzer{Name: "context", Doc: "compares context.d.ts with the plugins' schemas and the defineService calls", Codes: []string{CodeStaleContext}, Run: runStaleContext})
-	register(&Analyzer{Name: "schema", Doc: "compares each plugin's schema.ts with what its migrations create", Codes: []string{CodeStaleSchema, CodeSchemaUnknown}, Run: runStaleSchema})
-	register(&Analyzer{Name: "events", Doc: "compares events.ts with defineEvents", Codes: []string{CodeStaleEvents}, Run: runStaleEvents})
-	register(&Analyzer{Name: "client", Doc: "compares the generated client with the routes (only when an adapter is configured)", Codes: []string{CodeStaleClient}, Run: runStaleClient})
+func stalenessAnalyzers() []*Analyzer {
+	return []*Analyzer{
+		{Name: "outputs", Doc: "reports generated outputs that do not exist yet", Codes: []string{CodeTypesMissing}, Run: runTypesMissing},
+		{Name: "registry", Doc: "compares registry.d.ts with the plugins, handlers and middleware the generator would find", Codes: []string{CodeStaleRegistry}, Run: runStaleRegistry},
+		{Name: "context", Doc: "compares context.d.ts with the plugins' schemas and the defineService calls", Codes: []string{CodeStaleContext}, Run: runStaleContext},
+		{Name: "schema", Doc: "compares each plugin's schema.ts with what its migrations create", Codes: []string{CodeStaleSchema, CodeSchemaUnknown}, Run: runStaleSchema},
+		{Name: "events", Doc: "compares events.ts with defineEvents", Codes: []string{CodeStaleEvents}, Run: runStaleEvents},
+		{Name: "client", Doc: "compares the generated client with the routes (only when an adapter is configured)", Codes: []string{CodeStaleClient}, Run: runStaleClient},
+	}
 }
 
 // stale builds a staleness finding at a source location, pointing at the

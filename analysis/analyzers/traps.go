@@ -19,8 +19,8 @@ const (
 	CodePluginNameMisread      = "plugin-name-misread"
 )
 
-func init() {
-	register(&Analyzer{Name: "traps", Doc: "explains source the generator will read differently from what it says", Codes: []string{CodePluginsGlobUnsupported, CodePluginExportSkipped, CodePluginNameMisread}, Run: runTraps})
+func trapsAnalyzer() *Analyzer {
+	return &Analyzer{Name: "traps", Doc: "explains source the generator will read differently from what it says", Codes: []string{CodePluginsGlobUnsupported, CodePluginExportSkipped, CodePluginNameMisread}, Run: runTraps}
 }
 
 func runTraps(p *Pass) {

@@ -10,8 +10,6 @@ type style struct {
 	quote  byte   // '"' or '\''
 	indent string // one level: "  ", "    " or "\t"
 	semi   bool
-	// importIndex is set when plugin imports spell out "/index".
-	importIndex string // "", "/index" or "/index.ts"
 }
 
 var defaultStyle = style{quote: '"', indent: "  ", semi: true}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -19,29 +18,25 @@ import (
 // Exit codes: 0 nothing at warning level or above, 1 something is, 2 usage
 // or I/O errors.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: donkeyls check [--format text|json] [DIR]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	fs := newFlagSet(checkUsage)
+	format := fs.String("format", "text", "output format, `text|json`; json has paths relative to DIR and 0-based UTF-16 positions, as in LSP")
+	pos, code, ok := parseArgs(fs, args, stdout, stderr)
+	if !ok {
+		return code
 	}
 	if *format != "text" && *format != "json" {
 		fmt.Fprintf(stderr, "donkeyls check: unknown format %q (want text or json)\n", *format)
 		return exitUsage
 	}
-	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "donkeyls check: at most one directory")
+	if len(pos) > 1 {
+		fmt.Fprintf(stderr, "donkeyls check: at most one directory (got %q)\n", pos)
 		return exitUsage
 	}
 	dir := "."
-	if fs.NArg() == 1 {
-		dir = fs.Arg(0)
+	if len(pos) == 1 {
+		dir = pos[0]
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := existingDir(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "donkeyls check: %v\n", err)
 		return exitUsage

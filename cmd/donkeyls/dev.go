@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,24 +35,18 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet(devUsage)
 	typegenCmd := fs.String("typegen", "", "typegen shell command, run with sh -c in the project root (default: the gen:types script, or bunx donkeylabs generate)")
 	grace := fs.Duration("grace", supervisor.DefaultGrace, "how long the server gets to exit after SIGTERM before SIGKILL")
 	debounce := fs.Duration("debounce", 100*time.Millisecond, "quiet time that ends a burst of file changes")
 	port := fs.Int("port", 0, "the port the dev server listens on, to wait for it to be free and ready (default: $PORT)")
 	force := fs.Bool("restart-on-typegen-failure", false, "restart even when typegen failed (the server then runs with stale types)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: donkeyls dev [flags] [DIR] [-- COMMAND ARGS...]")
-		fmt.Fprintln(stderr, "\nRuns COMMAND (default: bun run <entry from donkeylabs.config.ts>) in the project root,")
-		fmt.Fprintln(stderr, "watches the project and restarts or regenerates types only when an edit needs it.")
-		fs.PrintDefaults()
+	pos, code, ok := parseArgs(fs, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "donkeyls dev: at most one directory (put the dev command after --)")
+	if len(pos) > 1 {
+		fmt.Fprintf(stderr, "donkeyls dev: at most one directory (got %q; put the dev command after --)\n", pos)
 		return exitUsage
 	}
 	if *grace <= 0 || *debounce <= 0 {
@@ -61,8 +54,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	dir := "."
-	if fs.NArg() == 1 {
-		dir = fs.Arg(0)
+	if len(pos) == 1 {
+		dir = pos[0]
 	}
 	root, err := devRoot(ctx, dir)
 	if err != nil {
@@ -139,7 +132,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // devRoot finds the one project dir names.
 func devRoot(ctx context.Context, dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
+	abs, err := existingDir(dir)
 	if err != nil {
 		return "", err
 	}

@@ -5,6 +5,7 @@
 //	donkeyls check [DIR]    report findings, exit 1 on warnings or errors
 //	donkeyls dev [DIR]      supervise the dev server
 //	donkeyls version
+//	donkeyls help [COMMAND]
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -44,27 +46,53 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:], stdout, stderr)
 	case "dev":
 		return runDev(ctx, args[1:], stdout, stderr)
-	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "donkeyls %s\n", version)
-		return exitOK
-	case "help", "--help", "-h":
-		usage(stdout)
-		return exitOK
+	case "version":
+		return runVersion(args[1:], stdout, stderr)
+	case "--version", "-version", "-v":
+		return runVersion(nil, stdout, stderr)
+	case "help", "--help", "-help", "-h":
+		return runHelp(ctx, args[1:], stdout, stderr)
 	}
-	if len(args[0]) > 0 && args[0][0] == '-' {
-		// Flags without a subcommand belong to serve (editors pass --log etc.).
+	if strings.HasPrefix(args[0], "-") {
+		// Flags without a subcommand belong to serve (editors pass --stdio, --log).
 		return runServe(ctx, args, stdin, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "donkeyls: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "donkeyls: unknown command %q\n", args[0])
+	fmt.Fprintln(stderr, `run "donkeyls help" for the commands`)
 	return exitUsage
 }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `usage:
-  donkeyls [serve] [--log FILE]                  language server over stdio
-  donkeyls check [--format text|json] [DIR]      report findings; exit 1 on warnings or errors
-  donkeyls dev [flags] [DIR] [-- COMMAND ARGS]   supervise the dev server
-  donkeyls version
-`)
+// runHelp prints the top-level usage, or a command's own: "help check" is
+// exactly "check -h".
+func runHelp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		topUsage(stdout)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintln(stderr, "donkeyls help: name one command, e.g. donkeyls help check")
+		return exitUsage
+	}
+	for _, c := range subcommands() {
+		if c.name == args[0] {
+			return run(ctx, []string{c.name, "-h"}, nil, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "donkeyls help: unknown command %q\n", args[0])
+	fmt.Fprintln(stderr, `run "donkeyls help" for the commands`)
+	return exitUsage
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet(versionUsage)
+	pos, code, ok := parseArgs(fs, args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "donkeyls version: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "donkeyls %s\n", version)
+	return exitOK
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,16 +12,16 @@ import (
 // runServe runs the language server over stdin/stdout. Nothing but protocol
 // is written to stdout; the log goes to --log FILE and to the client.
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet(serveUsage)
 	logPath := fs.String("log", "", "append the server's log to `FILE`")
 	// Editors commonly pass --stdio; it is the only transport, so accept it.
 	_ = fs.Bool("stdio", true, "talk LSP over stdin/stdout (the default and only transport)")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	pos, code, ok := parseArgs(fs, args, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", fs.Arg(0))
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", pos[0])
 		return exitUsage
 	}
 	opts := lsp.Options{Version: version}
@@ -35,5 +34,6 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		defer f.Close()
 		opts.Log = f
 	}
+	noteInteractive(stdin, stderr)
 	return lsp.Serve(ctx, stdin, stdout, opts)
 }

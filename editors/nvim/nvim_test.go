@@ -484,7 +484,7 @@ if not ok or vim.v.errmsg ~= "" then
   vim.cmd("cquit 1")
 end
 for _, tag in ipairs({ ":DonkeyRegenerate", ":DonkeyRestart", ":DonkeyDev", ":DonkeyStatus",
-    ":DonkeyLspRestart", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
+    ":DonkeyLspRestart", ":DonkeyTrust", ":DonkeyUntrust", "donkeyls-trust", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
   local found, herr = pcall(vim.cmd, "help " .. tag)
   if not found or vim.fn.expand("%:t") ~= "donkeyls.txt" then
     io.stderr:write(":help " .. tag .. " did not open donkeyls.txt: " .. tostring(herr) .. "\n")
@@ -511,4 +511,34 @@ vim.cmd("qall!")
 // luaString quotes s as a Lua string literal.
 func luaString(s string) string {
 	return "[==[" + s + "]==]"
+}
+
+// TestTrustPrompt: with the default setup(), a repository whose gen:types
+// script creates a file never creates it until the user trusts the project
+// (asked once, with vim.ui.select); trusted, on-save typegen runs it; a
+// changed script is asked about again and does not run when the answer is
+// "Not now".
+func TestTrustPrompt(t *testing.T) {
+	bun := testenv.Bun(t)
+	root := freshBookshop(t)
+	pwned := filepath.Join(t.TempDir(), "pwned")
+	pwned2 := filepath.Join(t.TempDir(), "pwned-after-the-script-changed")
+	pkgPath := filepath.Join(root, "package.json")
+	pkg := read(t, pkgPath)
+	script, _ := json.Marshal(fmt.Sprintf("touch %q", pwned))
+	edited := strings.Replace(pkg, `"gen:types": "donkeylabs generate"`, `"gen:types": `+string(script), 1)
+	if edited == pkg {
+		t.Fatal("fixture moved: no gen:types script")
+	}
+	if err := os.WriteFile(pkgPath, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scenario(t, "trust", root, map[string]string{
+		"DONKEYLS_TEST_PWNED":  pwned,
+		"DONKEYLS_TEST_PWNED2": pwned2,
+		"PATH":                 filepath.Dir(bun) + ":" + os.Getenv("PATH"),
+	})
+	if _, err := os.Stat(pwned2); !os.IsNotExist(err) {
+		t.Errorf("the changed gen:types script ran without being trusted: %s exists (%v)", pwned2, err)
+	}
 }

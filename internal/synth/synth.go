@@ -137,13 +137,6 @@ func (c *column) tsType() string {
 	return "number"
 }
 
-func (c *column) zod() string {
-	if c.sqlType == "text" {
-		return "z.string()"
-	}
-	return "z.number()"
-}
-
 type table struct {
 	name    string
 	columns []*column

@@ -55,7 +55,7 @@ func TestCancelSlowRequest(t *testing.T) {
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": cmd}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": cmd}})
 	for _, id := range []any{int32(1 << 30), "regen-by-string"} {
 		_ = os.Remove(pidFile)
 		reply := c.Send(id, "workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}})
@@ -78,7 +78,7 @@ func TestCancelFromProgress(t *testing.T) {
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": cmd}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": cmd}})
 	reply := c.Send("regen", "workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}})
 	pid := waitPid(t, pidFile)
 	var token []byte
@@ -113,7 +113,7 @@ func TestExitWithoutShutdownLeavesNoChild(t *testing.T) {
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": cmd}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": cmd}})
 	c.Send("regen", "workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}})
 	pid := waitPid(t, pidFile)
 	c.Notify("exit", nil)
@@ -130,7 +130,7 @@ func TestClosedInputLeavesNoChild(t *testing.T) {
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": cmd}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": cmd}})
 	c.Send("regen", "workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}})
 	pid := waitPid(t, pidFile)
 	_ = c.Conn().Close()

@@ -34,7 +34,7 @@ func TestDefaultTypegenCommandUsesLockfile(t *testing.T) {
 	writeFile(t, pkgPath, edited)
 	srv := startEnv(t, []string{"PATH=" + filepath.Dir(bun) + ":" + os.Getenv("PATH")})
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), nil)
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true})
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	c.Open(plugin)
 	c.WaitDiagnostics(plugin, "stale-registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
@@ -62,7 +62,7 @@ func TestTypegenFailureIsShown(t *testing.T) {
 	srv := start(t)
 	c := srv.client
 	cmd := "echo 'Reading donkeylabs.config.ts'; echo 'error: Cannot find module \"@donkeylabs/server\"' >&2; exit 3"
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": cmd}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": cmd}})
 	var result map[string]any
 	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, &result); err != nil {
 		t.Fatalf("regenerate: %v", err)
@@ -87,7 +87,7 @@ func TestTypegenTimeout(t *testing.T) {
 	root, _ := staleBookshop(t)
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": "sleep 30", "timeout": "300ms"}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": "sleep 30", "timeout": "300ms"}})
 	var result map[string]any
 	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, &result); err != nil {
 		t.Fatalf("regenerate: %v", err)
@@ -105,7 +105,7 @@ func TestRestartWithoutSupervisor(t *testing.T) {
 	root, _ := staleBookshop(t)
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), nil)
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true})
 	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.restart", "arguments": []any{root}}, nil); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
@@ -123,7 +123,7 @@ func TestSettingsProblemsShownOnce(t *testing.T) {
 	root, _ := staleBookshop(t)
 	srv := start(t)
 	c := srv.client
-	bad := map[string]any{"typegen": map[string]any{"onSave": 3, "comand": "x"}, "colour": "blue"}
+	bad := map[string]any{"trusted": true, "typegen": map[string]any{"onSave": 3, "comand": "x"}, "colour": "blue"}
 	c.Settings, _ = json.Marshal(bad)
 	c.Initialize(root, lsptest.Capabilities(true), bad)
 	c.WaitMessage("donkeyls.colour")

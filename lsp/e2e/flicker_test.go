@@ -21,9 +21,9 @@ func TestNoFlickerWhileTyping(t *testing.T) {
 	c.WaitDiagnostics(plugin, "stale-registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })
 	line := strings.Count(src[:strings.Index(src, "    service: async (ctx) => {")], "\n")
 	// Type "if (x) {" one character at a time on a new line above service.
-	v := c.Change(plugin, lsptest.Edit{StartLine: line, EndLine: line, Text: "\n"})
+	c.Change(plugin, lsptest.Edit{StartLine: line, EndLine: line, Text: "\n"})
 	for i, ch := range "    if (x) {" {
-		v = c.Change(plugin, lsptest.Edit{StartLine: line, StartChar: i, EndLine: line, EndChar: i, Text: string(ch)})
+		v := c.Change(plugin, lsptest.Edit{StartLine: line, StartChar: i, EndLine: line, EndChar: i, Text: string(ch)})
 		want := v
 		d := c.WaitDiagnostics(plugin, "diagnostics of the keystroke", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version >= want })
 		if n := count(d, "stale-registry"); n != 1 {

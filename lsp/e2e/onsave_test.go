@@ -59,7 +59,7 @@ func TestOnSaveWhenStale(t *testing.T) {
 	root, command, counter := freshBookshop(t, "")
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": command}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": command}})
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
@@ -93,7 +93,7 @@ func TestOnSaveAlwaysCoalesces(t *testing.T) {
 	root, command, counter := freshBookshop(t, "2")
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": command, "onSave": "always"}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": command, "onSave": "always"}})
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
@@ -133,7 +133,7 @@ func TestOnSaveOffWhenUntrusted(t *testing.T) {
 	waitLog(t, srv, "DEBUG settings: ", 1) // the workspace/configuration answer was applied
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 	c.Save(plugin, src)
-	waitLog(t, srv, "saved index.ts: on-save typegen is off (the workspace is not trusted)", 1)
+	waitLog(t, srv, "refused to run typegen on save", 1)
 	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, nil); err == nil {
 		t.Errorf("regenerate succeeded in an untrusted workspace")
 	}
@@ -151,7 +151,7 @@ func TestSavingGeneratedOutputDoesNotLoop(t *testing.T) {
 	root, command, counter := freshBookshop(t, "")
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": command, "onSave": "always"}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": command, "onSave": "always"}})
 	registry := filepath.Join(root, ".@donkeylabs/server/registry.d.ts")
 	src := c.Open(registry)
 	waitLog(t, srv, "DEBUG analyzed ", 1)

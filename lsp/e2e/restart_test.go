@@ -79,7 +79,7 @@ func TestRestartRequired(t *testing.T) {
 
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"onSave": "off"}})
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
 	c.WaitDiagnostics(plugin, "the first publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })

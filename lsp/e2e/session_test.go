@@ -32,7 +32,7 @@ func TestStaleRegistryRegenerateClears(t *testing.T) {
 	root, regen := staleBookshop(t)
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"command": regen}})
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": regen}})
 
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	migration := filepath.Join(root, "src/server/plugins/orders/migrations/003_add_order_notes.ts")

@@ -37,8 +37,10 @@ const (
 // Settings is the effective configuration.
 type Settings struct {
 	Typegen Typegen
-	// Trusted is false when the client says the workspace is untrusted; it
-	// turns on-save typegen off.
+	// Trusted is true only when the client says the user trusts the
+	// project. Untrusted, no project command runs: no typegen (on save or
+	// requested), no dev-server restart. The default is untrusted, so a
+	// client that says nothing never runs a repository's scripts.
 	Trusted bool
 }
 
@@ -54,16 +56,7 @@ type Typegen struct {
 func Default() Settings {
 	return Settings{
 		Typegen: Typegen{OnSave: DefaultOnSave, Timeout: DefaultTimeout},
-		Trusted: true,
 	}
-}
-
-// OnSaveActive is the on-save mode after trust is taken into account.
-func (s Settings) OnSaveActive() OnSave {
-	if !s.Trusted {
-		return OnSaveOff
-	}
-	return s.Typegen.OnSave
 }
 
 // Problem is one key the server ignored.
@@ -141,6 +134,30 @@ func applyTypegen(tg *Typegen, k string, v json.RawMessage, probs *[]Problem) {
 	default:
 		*probs = append(*probs, Problem{Key: key, Message: "unknown setting, ignored"})
 	}
+}
+
+// ApplyWorkspace layers a workspace-level answer (workspace/configuration,
+// workspace/didChangeConfiguration) over user, the settings the client
+// sent in initializationOptions. Workspace values can come from files the
+// repository ships (.vscode/settings.json, a project's .nvim.lua, an
+// editor's per-project config), so they never raise trust, and unless the
+// user trusted the project they cannot choose what runs: typegen.command
+// and typegen.onSave "always" keep user's values. Ignored lists the keys
+// dropped that way.
+func ApplyWorkspace(user Settings, raw json.RawMessage) (set Settings, probs []Problem, ignored []string) {
+	set, probs = Apply(user, raw)
+	if !user.Trusted {
+		set.Trusted = false
+		if set.Typegen.Command != user.Typegen.Command {
+			set.Typegen.Command = user.Typegen.Command
+			ignored = append(ignored, "typegen.command")
+		}
+		if set.Typegen.OnSave == OnSaveAlways && user.Typegen.OnSave != OnSaveAlways {
+			set.Typegen.OnSave = user.Typegen.OnSave
+			ignored = append(ignored, "typegen.onSave")
+		}
+	}
+	return set, probs, ignored
 }
 
 // object decodes raw as a JSON object; null or empty means "nothing set".

@@ -13,7 +13,7 @@ func TestDefaultsWhenNothingIsSet(t *testing.T) {
 		if len(probs) != 0 {
 			t.Errorf("%q: problems %v", raw, probs)
 		}
-		if s.Typegen.OnSave != OnSaveWhenStale || s.Typegen.Timeout != 120*time.Second || !s.Trusted || s.Typegen.Command != "" {
+		if s.Typegen.OnSave != OnSaveWhenStale || s.Typegen.Timeout != 120*time.Second || s.Trusted || s.Typegen.Command != "" {
 			t.Errorf("%q: settings %+v, want defaults", raw, s)
 		}
 	}
@@ -27,9 +27,6 @@ func TestFullObject(t *testing.T) {
 	want := Settings{Typegen: Typegen{Command: "bun run gen:types", OnSave: OnSaveAlways, Timeout: 30 * time.Second}, Trusted: false}
 	if s != want {
 		t.Errorf("got %+v, want %+v", s, want)
-	}
-	if s.OnSaveActive() != OnSaveOff {
-		t.Errorf("untrusted workspace: OnSaveActive = %q, want off", s.OnSaveActive())
 	}
 }
 
@@ -49,7 +46,7 @@ func TestUnknownKeysAndWrongTypesAreReportedAndIgnored(t *testing.T) {
 	if s.Typegen.Command != "ok" {
 		t.Errorf("a valid key next to bad ones was dropped: %+v", s)
 	}
-	if s.Typegen.OnSave != OnSaveWhenStale || s.Typegen.Timeout != DefaultTimeout || !s.Trusted {
+	if s.Typegen.OnSave != OnSaveWhenStale || s.Typegen.Timeout != DefaultTimeout || s.Trusted {
 		t.Errorf("bad values were applied: %+v", s)
 	}
 	var keys []string
@@ -75,5 +72,36 @@ func TestNotAnObject(t *testing.T) {
 	_, probs = Apply(Default(), json.RawMessage(`{"typegen":"bun run gen:types"}`))
 	if len(probs) != 1 || probs[0].Key != "typegen" {
 		t.Errorf("typegen as a string: %v", probs)
+	}
+}
+
+// TestWorkspaceLayerCannotChooseWhatRuns: a repository's own settings
+// (workspace/configuration) never make it trusted, and while it is not
+// trusted they cannot pick the typegen command or typegen on every save.
+func TestWorkspaceLayerCannotChooseWhatRuns(t *testing.T) {
+	user, _ := Apply(Default(), json.RawMessage(`{"typegen":{"command":"make types"}}`))
+	ws := json.RawMessage(`{"trusted":true,"typegen":{"command":"touch /tmp/pwned","onSave":"always","timeout":"5s"}}`)
+	s, probs, ignored := ApplyWorkspace(user, ws)
+	if len(probs) != 0 {
+		t.Fatal(probs)
+	}
+	if s.Trusted || s.Typegen.Command != "make types" || s.Typegen.OnSave != OnSaveWhenStale {
+		t.Errorf("untrusted: workspace settings chose what runs: %+v", s)
+	}
+	if s.Typegen.Timeout != 5*time.Second {
+		t.Errorf("a harmless workspace key was dropped: %+v", s)
+	}
+	if got := strings.Join(ignored, ","); got != "typegen.command,typegen.onSave" {
+		t.Errorf("ignored = %q", got)
+	}
+
+	user.Trusted = true
+	s, _, ignored = ApplyWorkspace(user, ws)
+	if !s.Trusted || s.Typegen.Command != "touch /tmp/pwned" || s.Typegen.OnSave != OnSaveAlways || len(ignored) != 0 {
+		t.Errorf("trusted: workspace settings not applied: %+v, ignored %v", s, ignored)
+	}
+	s, _, _ = ApplyWorkspace(user, json.RawMessage(`{"trusted":false}`))
+	if s.Trusted {
+		t.Errorf("workspace settings could not lower trust")
 	}
 }

@@ -34,7 +34,7 @@ func TestRestartRequiredWithRealSupervisor(t *testing.T) {
 	}
 
 	c := startServe(t)
-	c.Initialize(r.root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	c.Initialize(r.root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"onSave": "off"}})
 	plugin := filepath.Join(r.root, "src/server/plugins/greeter/index.ts")
 	src := c.Open(plugin)
 	c.WaitDiagnostics(plugin, "the first publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })

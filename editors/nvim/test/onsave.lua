@@ -21,7 +21,7 @@ H.run(function()
     donkeyls.setup({
       cmd = { bin, "serve" },
       log_file = log,
-      settings = { typegen = { command = regen, onSave = "off", timeout = "30s" } },
+      settings = { trusted = true, typegen = { command = regen, onSave = "off", timeout = "30s" } },
     }),
     "setup() to accept the options",
     "it refused them"
@@ -43,7 +43,7 @@ H.run(function()
 
   H.step("update_settings: typegen.onSave = always")
   H.check(
-    donkeyls.update_settings({ typegen = { command = regen, onSave = "always", timeout = "30s" } }),
+    donkeyls.update_settings({ trusted = true, typegen = { command = regen, onSave = "always", timeout = "30s" } }),
     "update_settings() to accept the settings",
     "it refused them"
   )

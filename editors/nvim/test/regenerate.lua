@@ -20,7 +20,7 @@ H.run(function()
     donkeyls.setup({
       cmd = { bin, "serve" },
       log_file = log,
-      settings = { typegen = { command = regen, onSave = "off" } },
+      settings = { trusted = true, typegen = { command = regen, onSave = "off" } },
     }),
     "setup() to accept the options",
     "it refused them (see the messages above)"

@@ -77,7 +77,11 @@ H.run(function()
 
   H.step("settings sent to the server")
   local s = config.settings_for(config.resolve({}), dir)
-  H.check(vim.json.encode(s) == "{}", "empty settings sent as {}", vim.json.encode(s))
+  H.check(
+    vim.json.encode(s) == '{"trusted":false}',
+    "default settings sent as untrusted (no answer remembered for the project)",
+    vim.json.encode(s)
+  )
   local opts = config.resolve({
     settings = {
       typegen = { command = "bun run gen:types" },

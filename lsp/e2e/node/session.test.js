@@ -97,6 +97,9 @@ async function main() {
       processId: process.pid,
       rootUri: pathToFileURL(root).href,
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: path.basename(root) }],
+      // The user trusts this project (as the VS Code extension says under
+      // Workspace Trust); then the workspace settings may pick the command.
+      initializationOptions: { trusted: true },
       capabilities: {
         workspace: {
           configuration: true,

@@ -37,6 +37,20 @@ local definitions = {
     "donkeyls: show the language server, generated types and dev server state",
   },
   {
+    "DonkeyTrust",
+    function()
+      donkeyls().trust()
+    end,
+    "donkeyls: trust the project: let donkeyls run its typegen command and restart its dev server",
+  },
+  {
+    "DonkeyUntrust",
+    function()
+      donkeyls().untrust()
+    end,
+    "donkeyls: stop trusting the project: none of its commands runs until it is trusted again",
+  },
+  {
     "DonkeyLspRestart",
     function()
       donkeyls().restart_server()

@@ -143,7 +143,11 @@ end
 function M.settings_for(opts, root)
   local s = vim.deepcopy(opts.settings or {})
   local err
-  if type(opts.settings.trusted) == "function" then
+  if opts.settings.trusted == nil then
+    -- Nothing in the user's settings: what the user answered for this
+    -- project (:DonkeyTrust, the prompt), else untrusted.
+    s.trusted = require("donkeyls.trust").trusted(root, opts)
+  elseif type(opts.settings.trusted) == "function" then
     local ok, v = pcall(opts.settings.trusted, root)
     if ok then
       s.trusted = v == true
@@ -153,6 +157,17 @@ function M.settings_for(opts, root)
     end
   end
   return as_object(s), err
+end
+
+--- The user's own answer to "is root trusted?" (settings.trusted, a
+--- boolean or a function of the root), nil when the settings leave it to
+--- the trust store.
+function M.explicit_trust(opts, root)
+  local t = opts and opts.settings and opts.settings.trusted
+  if t == nil then
+    return nil
+  end
+  return M.settings_for(opts, root).trusted == true
 end
 
 --- The server command for the project at root, or nil and why not.

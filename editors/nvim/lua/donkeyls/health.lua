@@ -42,9 +42,16 @@ function M.check()
 
   if root then
     r.ok("project of the current buffer: " .. root)
+    local line = donkeyls.trust_line(root)
+    if line:find("^trusted") then
+      r.ok("trust: " .. line)
+    else
+      r.info("trust: " .. line)
+    end
   else
     r.info("the current buffer is in no donkeylabs project (no donkeylabs.config.ts above it)")
   end
+  r.info("trust answers (:DonkeyTrust, :DonkeyUntrust) are kept in " .. require("donkeyls.trust").path())
   local roots = donkeyls.roots()
   if #roots == 0 then
     r.info("no language server running (they start with the first TypeScript buffer of a project, after setup())")

@@ -6,6 +6,7 @@ local compat = require("donkeyls.compat")
 local config = require("donkeyls.config")
 local rootmod = require("donkeyls.root")
 local dev = require("donkeyls.dev")
+local trust = require("donkeyls.trust")
 
 local M = {}
 
@@ -35,6 +36,7 @@ local state = {
   last = {}, -- root -> name -> { ok, at, ... }
   stopping = {}, -- client id -> true while we stop it on purpose
   shown = {}, -- messages shown once
+  asked = {}, -- root .. "\0" .. fingerprint -> true once the trust prompt was shown
 }
 
 local function notify(msg, level)
@@ -201,11 +203,22 @@ local function execute_command_handler(root)
   end
 end
 
+local on_trust_required, run_command, check_before_save
+
 local function client_config(root, cmd, settings)
   local handlers = {
     ["$/progress"] = progress_handler(root),
     ["workspace/executeCommand"] = execute_command_handler(root),
+    ["donkeyls/trustRequired"] = function(_, result)
+      vim.schedule(function()
+        on_trust_required(root, type(result) == "table" and result or {})
+      end)
+    end,
   }
+  -- We ask the user about trust ourselves (donkeyls/trustRequired), so
+  -- the server sends that instead of its refusal message.
+  local capabilities = config.capabilities(state.opts)
+  capabilities.experimental = vim.tbl_extend("force", capabilities.experimental or {}, { donkeylsTrustRequest = true })
   return {
     name = "donkeyls",
     cmd = cmd,
@@ -214,8 +227,18 @@ local function client_config(root, cmd, settings)
     workspace_folders = { { uri = vim.uri_from_fname(root), name = project_name(root) } },
     init_options = settings,
     settings = { donkeyls = settings },
-    capabilities = config.capabilities(state.opts),
+    capabilities = capabilities,
     handlers = vim.tbl_extend("force", handlers, state.opts.handlers or {}),
+    -- Code actions that run a project command go through the trust check
+    -- like :DonkeyRegenerate does.
+    commands = {
+      [M.commands.regenerate] = function(command)
+        run_command(root, M.commands.regenerate, command.arguments)
+      end,
+      [M.commands.restart] = function(command)
+        run_command(root, M.commands.restart, command.arguments)
+      end,
+    },
     on_attach = state.opts.on_attach,
     on_init = function(_, result)
       if state.info[root] and type(result) == "table" then
@@ -351,6 +374,13 @@ function M.setup(user)
       end
     end
   end
+  vim.api.nvim_create_autocmd("BufWritePre", {
+    group = group,
+    desc = "donkeyls: ask again before a save when what a trusted project runs changed",
+    callback = function(args)
+      check_before_save(args.buf)
+    end,
+  })
   if again then
     M.update_settings(opts.settings)
   end
@@ -395,7 +425,7 @@ local function running_client(root, what)
   return client
 end
 
-local function execute(root, command)
+local function execute(root, command, arguments)
   local client = running_client(root, command)
   if not client then
     return false
@@ -404,7 +434,7 @@ local function execute(root, command)
   -- Our handler even for a client started elsewhere (nvim-lspconfig),
   -- whose default one would swallow errors.
   local handler = execute_command_handler(root)
-  compat.request(client, "workspace/executeCommand", { command = command, arguments = { root } }, handler, bufnr)
+  compat.request(client, "workspace/executeCommand", { command = command, arguments = arguments or { root } }, handler, bufnr)
   return true
 end
 
@@ -412,18 +442,17 @@ end
 --- typegen command). root: nil for the current project.
 function M.regenerate(root)
   if root then
-    return execute(root, M.commands.regenerate)
+    return run_command(root, M.commands.regenerate)
   end
   with_project("regenerate types", function(r)
-    execute(r, M.commands.regenerate)
+    run_command(r, M.commands.regenerate)
   end)
 end
 
--- Trust as the server sees it: a project whose settings say trusted = false
--- runs none of its own code from the editor.
+-- The user's own settings.trusted = false (or a function saying so): the
+-- project runs none of its own code from the editor, and nothing asks.
 local function trusted(root, what)
-  local settings = config.settings_for(state.opts or config.defaults, root)
-  if settings.trusted == false then
+  if config.explicit_trust(state.opts or config.defaults, root) == false then
     notify(
       string.format(
         "%s runs this project's own code, and %s is not trusted (settings.trusted); nothing was run",
@@ -479,7 +508,7 @@ function M.restart(root)
       return false
     end
     if M.client(r) then
-      return execute(r, M.commands.restart)
+      return run_command(r, M.commands.restart)
     end
     if dev.get(r) then
       dev.stop(r)
@@ -495,27 +524,33 @@ function M.restart(root)
   with_project("restart the dev server", run)
 end
 
+-- Stops the language server of project r and returns the buffers it served.
+local function stop_server(r)
+  local client = M.client(r)
+  local bufs = {}
+  if client then
+    for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(buf) and vim.lsp.buf_is_attached(buf, client.id) then
+        table.insert(bufs, buf)
+      end
+    end
+    state.stopping[client.id] = true
+    compat.stop(client)
+    vim.wait(5000, function()
+      return compat.is_stopped(client)
+    end, 20)
+    if not compat.is_stopped(client) then
+      compat.stop(client, true)
+    end
+    state.clients[r] = nil
+  end
+  return bufs
+end
+
 --- Stops and starts the language server of a project, re-reading settings.
 function M.restart_server(root)
   local function run(r)
-    local client = M.client(r)
-    local bufs = {}
-    if client then
-      for _, buf in ipairs(vim.api.nvim_list_bufs()) do
-        if vim.api.nvim_buf_is_loaded(buf) and vim.lsp.buf_is_attached(buf, client.id) then
-          table.insert(bufs, buf)
-        end
-      end
-      state.stopping[client.id] = true
-      compat.stop(client)
-      vim.wait(5000, function()
-        return compat.is_stopped(client)
-      end, 20)
-      if not compat.is_stopped(client) then
-        compat.stop(client, true)
-      end
-      state.clients[r] = nil
-    end
+    local bufs = stop_server(r)
     if #bufs == 0 then
       local cur = vim.api.nvim_get_current_buf()
       if M.root_for(cur) == r then
@@ -533,6 +568,212 @@ function M.restart_server(root)
     return run(root)
   end
   with_project("restart the language server", run)
+end
+
+-- Trust: the first time a project would run one of its commands (typegen
+-- on save, regenerate, restart), the user is asked once; the answer is
+-- remembered by donkeyls.trust, bound to what would run. The server takes
+-- trust only from initializationOptions, so a change of trust restarts it.
+
+local function server_trusted(root)
+  local info = state.info[root]
+  return info ~= nil and type(info.settings) == "table" and info.settings.trusted == true
+end
+
+-- Restarts the server of root (with the trust now remembered) and runs
+-- fn once the new one is initialized.
+local function restart_then(root, fn)
+  M.restart_server(root)
+  local uv = compat.uv
+  local deadline = uv.now() + 15000
+  local function poll()
+    local client = M.client(root)
+    if client and client.initialized then
+      return fn and fn()
+    end
+    if uv.now() < deadline then
+      vim.defer_fn(poll, 50)
+    else
+      notify("the language server of " .. root .. " did not start; :DonkeyStatus shows why", levels.ERROR)
+    end
+  end
+  vim.defer_fn(poll, 50)
+end
+
+-- Runs fn when root is trusted: at once when it is, after asking the user
+-- when it is not. automatic: the server wanted it on its own (a save), so
+-- the user is asked at most once per session for what would run now.
+local function with_trust(root, action, fn, automatic)
+  local opts = state.opts or config.defaults
+  local client = M.client(root)
+  if config.explicit_trust(opts, root) ~= nil or (client and state.clients[root] ~= client.id) then
+    -- The user's own settings.trusted decides, or the initializationOptions
+    -- of a server started elsewhere (nvim-lspconfig): the server refuses
+    -- when the answer is no.
+    return fn()
+  end
+  local st = trust.state(root, opts)
+  if st == "trusted" then
+    if server_trusted(root) or not M.client(root) then
+      return fn()
+    end
+    -- Trusted since this server started (another Neovim answered).
+    return restart_then(root, fn)
+  end
+  if st == "never" then
+    notify_once(
+      "never:" .. root,
+      string.format("%s is never trusted (your answer), so donkeyls did not %s; :DonkeyTrust trusts it", root, action),
+      levels.WARN
+    )
+    return
+  end
+  if server_trusted(root) then
+    -- What runs changed since the server was started trusted: it must not
+    -- run the new commands while the user is asked.
+    M.restart_server(root)
+  end
+  local key = root .. "\0" .. trust.fingerprint(root, opts).hash
+  if automatic and state.asked[key] then
+    return
+  end
+  state.asked[key] = true
+  trust.ask(root, opts, action, st == "changed", function(choice)
+    if choice == "trust" then
+      local ok, err = trust.set(root, "trust", opts)
+      if not ok then
+        notify("could not remember the answer: " .. err, levels.ERROR)
+      end
+      restart_then(root, fn)
+    elseif choice == "never" then
+      trust.set(root, "never", opts)
+      notify(string.format("%s will not be trusted; nothing ran. :DonkeyTrust trusts it", root), levels.WARN)
+    else
+      notify(string.format("%s is not trusted, so donkeyls did not %s; :DonkeyTrust trusts it", root, action), levels.WARN)
+    end
+  end)
+end
+
+run_command = function(root, command, arguments)
+  local action = command == M.commands.restart and "restart the dev server" or "regenerate types"
+  return with_trust(root, action, function()
+    execute(root, command, arguments)
+  end, false)
+end
+
+on_trust_required = function(root, info)
+  local action = type(info.action) == "string" and info.action or "run a project command"
+  if config.explicit_trust(state.opts or config.defaults, root) ~= nil then
+    notify_once(
+      "refused:" .. root .. action,
+      string.format("did not %s: %s is not trusted (settings.trusted)", action, root),
+      levels.WARN
+    )
+    return
+  end
+  local opts = state.opts or config.defaults
+  if trust.trusted(root, opts) then
+    -- A refusal by a server started before the user trusted the project;
+    -- the one running now was started trusted.
+    return
+  end
+  local command = action == "restart the dev server" and M.commands.restart or M.commands.regenerate
+  with_trust(root, action, function()
+    execute(root, command)
+  end, true)
+end
+
+-- Before a buffer of a trusted project is written: when what the project
+-- runs changed since the user trusted it (a new gen:types script, entry or
+-- dev command, edited here or pulled), the server is replaced by an
+-- untrusted one before it hears of the save, and the user asked again.
+check_before_save = function(bufnr)
+  local root = M.root_for(bufnr)
+  if not root or not server_trusted(root) or not M.client(root) then
+    return
+  end
+  local opts = state.opts or config.defaults
+  if config.explicit_trust(opts, root) ~= nil or trust.trusted(root, opts) then
+    return
+  end
+  -- Started again at once: on 0.7 an edit made while a buffer has no
+  -- client detaches it from every later client. The new one is not
+  -- initialized yet, so it is not told of this save.
+  M.restart_server(root)
+  vim.schedule(function()
+    with_trust(root, "run typegen on save", function()
+      execute(root, M.commands.regenerate)
+    end, true)
+  end)
+end
+
+--- Trusts a project (:DonkeyTrust): remembers it, bound to what it runs
+--- now, and restarts its server so that the server may run its commands.
+function M.trust(root)
+  local function run(r)
+    local opts = state.opts or config.defaults
+    local ok, err = trust.set(r, "trust", opts)
+    if not ok then
+      notify(err, levels.ERROR)
+      return false
+    end
+    local fp = trust.fingerprint(r, opts)
+    notify(string.format("trusted %s: donkeyls may run its typegen (%s) and restart its dev server", r, fp.typegen))
+    if config.explicit_trust(opts, r) == false then
+      notify("your settings.trusted still says no for " .. r, levels.WARN)
+    elseif M.client(r) and not server_trusted(r) then
+      M.restart_server(r)
+    end
+    return true
+  end
+  if root then
+    return run(root)
+  end
+  with_project("trust the project", run)
+end
+
+--- Revokes trust in a project (:DonkeyUntrust): nothing of it runs until
+--- it is trusted again, and the next command asks.
+function M.untrust(root)
+  local function run(r)
+    local ok, err = trust.forget(r)
+    if not ok then
+      notify(err, levels.ERROR)
+      return false
+    end
+    for key in pairs(state.asked) do
+      if key:sub(1, #r + 1) == r .. "\0" then
+        state.asked[key] = nil
+      end
+    end
+    notify("no longer trusted: " .. r)
+    if M.client(r) and server_trusted(r) then
+      M.restart_server(r)
+    end
+    return true
+  end
+  if root then
+    return run(root)
+  end
+  with_project("stop trusting the project", run)
+end
+
+--- How root is trusted, in words (:DonkeyStatus, :checkhealth).
+function M.trust_line(root)
+  local opts = state.opts or config.defaults
+  local explicit = config.explicit_trust(opts, root)
+  if explicit ~= nil then
+    return explicit and "trusted (your settings.trusted)" or "not trusted (your settings.trusted)"
+  end
+  local st = trust.state(root, opts)
+  if st == "trusted" then
+    return "trusted (you trusted it; :DonkeyUntrust revokes)"
+  elseif st == "changed" then
+    return "not trusted: what it runs changed since you trusted it (:DonkeyTrust)"
+  elseif st == "never" then
+    return "not trusted: you chose Never (:DonkeyTrust trusts it)"
+  end
+  return "not trusted: no project command runs until you trust it (:DonkeyTrust)"
 end
 
 local function count_diagnostics(root)
@@ -595,6 +836,7 @@ function M.status(root)
     busy = busy,
     last = state.last[root] or {},
     dev = t and { buf = t.buf, job = t.job } or nil,
+    trust = trust.state(root, state.opts or config.defaults),
   }
 end
 
@@ -658,9 +900,10 @@ function M.status_lines(root)
       tg.command or "(the project's gen:types)",
       tg.onSave or "whenStale",
       tg.timeout or "120s",
-      tostring(set.trusted ~= false)
+      tostring(set.trusted == true)
     )
   )
+  table.insert(lines, "  trust: " .. M.trust_line(s.root))
   local types = "  types: " .. s.types
   if s.types == "stale" then
     local codes = {}
