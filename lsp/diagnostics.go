@@ -18,7 +18,19 @@ import (
 // list, which is how a client learns they are fixed. An open buffer that
 // changed and has nothing to report also gets an empty list for its
 // version, so the client knows it was analyzed.
+//
+// Paths are canonical; the URI is the client's spelling of an open buffer
+// and ours otherwise. When the spelling of a path changes (the buffer was
+// closed, or reopened under another spelling), the old one is cleared
+// first: a client keys diagnostics by the URI string, so they would stay.
 func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool) {
+	// Held across the notifications: retire must not clear a file that an
+	// analysis still running then publishes again.
+	ps.pubMu.Lock()
+	defer ps.pubMu.Unlock()
+	if ps.retired {
+		return
+	}
 	byPath := map[string][]protocol.Diagnostic{}
 	for _, f := range findings {
 		p := f.Location.Path
@@ -27,21 +39,41 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		}
 		byPath[p] = append(byPath[p], ps.srv.toDiagnostic(f))
 	}
+	spell := ps.srv.spellings()
+	uriOf := func(p string) string {
+		if u, ok := spell[p]; ok {
+			return u
+		}
+		return text.FileURI(p)
+	}
 	out := map[string][]protocol.Diagnostic{}
+	var cleared []string // old spellings to clear
 	ps.mu.Lock()
+	if ps.retired {
+		ps.mu.Unlock()
+		return
+	}
 	for p, diags := range byPath {
 		fp := fingerprint(diags)
 		_, touched := changed[p]
-		if ps.published[p] == fp && !touched && !all {
+		prev, had := ps.published[p]
+		uri := uriOf(p)
+		if had && prev.fingerprint == fp && prev.uri == uri && !touched && !all {
 			continue
 		}
-		ps.published[p] = fp
+		if had && prev.uri != uri {
+			cleared = append(cleared, prev.uri)
+		}
+		ps.published[p] = publishedEntry{fingerprint: fp, uri: uri}
 		out[p] = diags
 	}
-	for p := range ps.published {
+	for p, prev := range ps.published {
 		if _, ok := byPath[p]; !ok {
 			delete(ps.published, p)
 			out[p] = []protocol.Diagnostic{}
+			if uri := uriOf(p); prev.uri != uri {
+				cleared = append(cleared, prev.uri)
+			}
 		}
 	}
 	for p := range versions {
@@ -53,18 +85,42 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		}
 	}
 	ps.mu.Unlock()
+	sort.Strings(cleared)
+	for _, uri := range cleared {
+		ps.srv.notify("textDocument/publishDiagnostics", publishParams{URI: uri, Diagnostics: []protocol.Diagnostic{}})
+	}
 	paths := make([]string, 0, len(out))
 	for p := range out {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
-		params := publishParams{URI: ps.srv.uriFor(p), Diagnostics: out[p]}
+		params := publishParams{URI: uriOf(p), Diagnostics: out[p]}
 		if v, ok := versions[p]; ok {
 			params.Version = &v
 		}
 		ps.srv.notify("textDocument/publishDiagnostics", params)
 	}
+}
+
+// publishedEntry is what a path's last publish said, and under which URI.
+type publishedEntry struct {
+	fingerprint string
+	uri         string
+}
+
+// spellings maps the canonical path of every open file buffer to the URI
+// the client opened it with.
+func (s *Server) spellings() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]string, len(s.docs))
+	for _, d := range s.docs {
+		if d.URI.IsFile() {
+			out[d.URI.Path] = d.URI.Raw
+		}
+	}
+	return out
 }
 
 // publishParams is PublishDiagnosticsParams with a version that is omitted

@@ -26,7 +26,9 @@
 // messages proceed; it answers the state as of its arrival. Long commands
 // (executeCommand: typegen) run the same way. Documents are immutable too
 // (text.Document): a change produces a new value, so an analysis reading a
-// buffer never sees it half-edited.
+// buffer never sees it half-edited. Versions share the chunks of their text
+// that an edit did not touch, so a keystroke costs the same in a 10 MB
+// buffer as in a small one.
 //
 // # Debounce and analysis
 //
@@ -43,7 +45,15 @@
 // only if it was not cancelled, and clears only the dirty entries it read,
 // so no change is ever lost. Diagnostics are published per file with the
 // version of the buffer they were computed from; a file whose diagnostics
-// disappeared gets an empty list. A second goroutine per project polls the
+// disappeared gets an empty list. Paths are canonical (text.Key); a
+// diagnostic goes out under the URI the client opened the buffer with, or
+// ours for a closed file, and when that spelling changes the old one is
+// cleared, since clients key diagnostics by the URI string. A project
+// removed with its workspace folder, or whose load fails (its config was
+// deleted), clears everything it published; a removed one is first
+// cancelled and waited for, so a pending analysis cannot publish after the
+// clear. Buffers not on disk yet (a new migration) are part of every load.
+// A second goroutine per project polls the
 // `donkeyls dev` supervisor, when one runs, for the code its server loaded;
 // a change of that, or a save, wakes the worker, which then only recomputes
 // restart-required without running the analyzers again.
@@ -55,7 +65,9 @@
 // the session; a cancelled request answers RequestCancelled. Replies and
 // notifications are written with the connection's lifetime context, never a
 // request's. shutdown cancels background work (analysis, typegen, watchers);
-// exit, or the input closing, ends the session, and Serve waits (bounded)
-// until every typegen process group has been killed, so no child outlives
-// the server.
+// exit, the input closing, or a write to the client failing (it closed our
+// stdout: EPIPE, since serve ignores SIGPIPE) ends the session, and Serve
+// waits (bounded) until every typegen process group has been killed, so no
+// child outlives the server. Nothing waits for the client's answer to a
+// server request before the first analysis.
 package lsp

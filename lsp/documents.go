@@ -27,10 +27,10 @@ func (s *Server) didOpen(ctx context.Context, req *rpc.Request) (any, error) {
 	doc := text.NewDocument(u, string(p.TextDocument.LanguageID), p.TextDocument.Version, p.TextDocument.Text)
 	s.mu.Lock()
 	s.docs[u.Key()] = doc
-	s.saved[u.Key()] = doc.Text
+	s.saved[u.Key()] = doc.Text()
 	s.mu.Unlock()
 	if u.IsFile() && isProjectConfig(u.Path) {
-		if disk, err := srcfile.Read(u.Path); err == nil && string(disk) == doc.Text {
+		if disk, err := srcfile.Read(u.Path); err == nil && string(disk) == doc.Text() {
 			return nil, nil // nothing to reload for a configuration opened as it is
 		}
 	}
@@ -128,7 +128,7 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	s.mu.Lock()
 	now := p.Text
 	if doc := s.docs[u.Key()]; doc != nil && now == "" {
-		now = doc.Text
+		now = doc.Text()
 	}
 	prev, hadPrev := s.saved[u.Key()]
 	if _, open := s.docs[u.Key()]; open {

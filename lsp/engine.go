@@ -60,16 +60,25 @@ type PluginCode struct {
 }
 
 // AnalysisEngine is the Engine of the analysis packages.
-type AnalysisEngine struct{}
+type AnalysisEngine struct {
+	// Bounds limit the search for projects; zero means the defaults.
+	Bounds project.DiscoverOptions
+	// Cache supplies facts of files parsed before; nil parses everything.
+	Cache project.FactsCache
+}
 
 // Discover implements Engine.
-func (AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
-	return project.Discover(ctx, dir)
+func (e AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
+	b := e.Bounds
+	if b.MaxEntries == 0 && b.MaxDirs == 0 && b.MaxDepth == 0 && b.Timeout == 0 {
+		return project.Discover(ctx, dir)
+	}
+	return project.DiscoverWith(ctx, dir, b)
 }
 
 // Load implements Engine.
-func (AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
-	p, err := project.Load(ctx, root, src)
+func (e AnalysisEngine) Load(ctx context.Context, root string, src project.Source) (Snapshot, error) {
+	p, err := project.LoadWith(ctx, root, project.LoadOptions{Source: src, Cache: e.Cache})
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,7 @@ type docSource struct{ doc *text.Document }
 
 func (d docSource) ReadFile(path string) ([]byte, error) {
 	if d.doc != nil && d.doc.URI.IsFile() && filepath.Clean(d.doc.URI.Path) == filepath.Clean(path) {
-		return []byte(d.doc.Text), nil
+		return []byte(d.doc.Text()), nil
 	}
 	return srcfile.Read(path)
 }

@@ -113,18 +113,30 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 	s.initializedSeen = true
 	c := s.clientCaps()
 	folders := append([]string(nil), s.folders...)
-	s.goWork(func() {
-		if c.configuration {
-			s.pullConfiguration()
-		}
-		if c.dynamicConfig {
+	// Nothing here waits for the client before the first analysis: a
+	// client may answer our requests late or never. The settings answer
+	// is applied whenever it comes.
+	if c.configuration {
+		s.goWork(s.pullConfiguration)
+	}
+	if c.dynamicConfig {
+		s.goWork(func() {
 			s.register("donkeyls-config", "workspace/didChangeConfiguration", map[string]any{"section": "donkeyls"})
-		}
-		watched := false
-		if c.dynamicWatch {
-			watched = s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": watchGlobs()})
-		}
-		if !watched {
+		})
+	}
+	if c.dynamicWatch {
+		// Our own watcher only if the client refuses (or never answers).
+		s.goWork(func() {
+			if !s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": watchGlobs()}) {
+				for _, dir := range folders {
+					s.watchFolder(dir)
+				}
+			}
+		})
+	}
+	s.goWork(func() {
+		if !c.dynamicWatch {
+			// Watching first: no change made during discovery is missed.
 			for _, dir := range folders {
 				s.watchFolder(dir)
 			}
@@ -149,12 +161,16 @@ func (s *Server) register(id, method string, options any) bool {
 }
 
 // pullConfiguration asks the client for the donkeyls section and applies it
-// on the ordered goroutine, after the edits that came before the answer.
+// on the ordered goroutine, after the edits that came before the answer. It
+// waits as long as the session's work lasts: an answer that comes late is
+// still the user's setting, and nothing else waits for it.
 func (s *Server) pullConfiguration() {
 	var result []json.RawMessage
 	params := protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: "donkeyls"}}}
-	if err := s.call(s.work, "workspace/configuration", params, &result, clientCallTimeout); err != nil {
-		s.log.Warnf("reading settings: %v", err)
+	if err := s.call(s.work, "workspace/configuration", params, &result, 0); err != nil {
+		if s.work.Err() == nil {
+			s.log.Warnf("reading settings: %v", err)
+		}
 		return
 	}
 	if len(result) == 0 {

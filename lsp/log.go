@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/internal/excerpt"
 )
 
 // logger writes to the --log file and, for anything above debug, to the
@@ -25,8 +27,13 @@ func (l *logger) setClient(fn func(protocol.MessageType, string)) {
 	l.mu.Unlock()
 }
 
+// maxLogMessage bounds one log line, wherever its parts came from (a
+// client's input, a command's output): no peer can make the server repeat
+// megabytes of it.
+const maxLogMessage = 16 << 10
+
 func (l *logger) log(level protocol.MessageType, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := excerpt.Of(fmt.Sprintf(format, args...), maxLogMessage)
 	l.mu.Lock()
 	file, client := l.file, l.client
 	if file != nil {

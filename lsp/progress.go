@@ -29,6 +29,7 @@ type progress struct {
 	key   string
 
 	mu      sync.Mutex
+	begun   bool // the begin notification was sent; nothing is sent before
 	last    time.Time
 	pending string
 	ended   bool
@@ -36,19 +37,16 @@ type progress struct {
 
 // beginProgress starts a progress under the client's token, or under one the
 // server creates when the client supports window/workDoneProgress. cancel,
-// when set, makes it cancellable from the client's UI.
+// when set, makes it cancellable from the client's UI. It never waits for
+// the client: a token the server creates is shown once the client accepted
+// it, and a progress that ends before that is never shown.
 func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title string, cancel context.CancelFunc) *progress {
-	if len(bytes.TrimSpace(token)) == 0 || string(token) == "null" {
+	created := len(bytes.TrimSpace(token)) == 0 || string(token) == "null"
+	if created {
 		if !s.clientCaps().workDoneProgress {
 			return nil
 		}
-		tok := fmt.Sprintf("donkeyls-%d", tokenSeq.Add(1))
-		// Short: the work (the first load of a project) waits for the answer.
-		if err := s.call(ctx, "window/workDoneProgress/create", map[string]any{"token": tok}, nil, 3*time.Second); err != nil {
-			s.log.Debugf("no progress: %v", err)
-			return nil
-		}
-		token = json.RawMessage(strconv.Quote(tok))
+		token = json.RawMessage(strconv.Quote(fmt.Sprintf("donkeyls-%d", tokenSeq.Add(1))))
 	}
 	p := &progress{s: s, token: token, key: tokenKey(token)}
 	if cancel != nil {
@@ -56,9 +54,28 @@ func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title
 		s.progress[p.key] = cancel
 		s.mu.Unlock()
 	}
-	s.notify("$/progress", progressParams{Token: token, Value: protocol.WorkDoneProgressBegin{
+	begin := progressParams{Token: token, Value: protocol.WorkDoneProgressBegin{
 		Kind: protocol.WorkDoneProgressKindBegin, Title: title, Cancellable: cancel != nil,
-	}})
+	}}
+	if !created {
+		p.begun = true
+		s.notify("$/progress", begin)
+		return p
+	}
+	s.goWork(func() {
+		if err := s.call(ctx, "window/workDoneProgress/create", map[string]any{"token": token}, nil, clientCallTimeout); err != nil {
+			s.log.Debugf("no progress: %v", err)
+			return
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.ended {
+			return
+		}
+		// Under p.mu: no report or end can overtake the begin.
+		p.begun = true
+		s.notify("$/progress", begin)
+	})
 	return p
 }
 
@@ -80,7 +97,7 @@ func (p *progress) report(msg string) {
 		p.mu.Unlock()
 		return
 	}
-	if time.Since(p.last) < reportEvery {
+	if !p.begun || time.Since(p.last) < reportEvery {
 		p.pending = msg
 		p.mu.Unlock()
 		return
@@ -104,11 +121,14 @@ func (p *progress) end(msg string) {
 		return
 	}
 	p.ended = true
-	pending := p.pending
+	pending, begun := p.pending, p.begun
 	p.mu.Unlock()
 	p.s.mu.Lock()
 	delete(p.s.progress, p.key)
 	p.s.mu.Unlock()
+	if !begun {
+		return // the client never accepted the token: nothing was shown
+	}
 	if pending != "" {
 		p.s.notify("$/progress", progressParams{Token: p.token, Value: protocol.WorkDoneProgressReport{
 			Kind: protocol.WorkDoneProgressKindReport, Message: pending,

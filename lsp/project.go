@@ -3,8 +3,10 @@ package lsp
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -29,6 +32,9 @@ type projectState struct {
 	// ready is closed after the first load, successful or not.
 	ready     chan struct{}
 	readyOnce sync.Once
+	// ctx ends the project's goroutines: at shutdown, or when it is retired.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu        sync.Mutex
 	snap      Snapshot           // last analyzed; nil until the first load
@@ -39,8 +45,11 @@ type projectState struct {
 	seq       uint64
 	wantLoad  uint64 // a full Load is needed while wantLoad != loaded
 	loaded    uint64
-	published map[string]string // path -> fingerprint of what was last published
-	loadErr   string
+	published map[string]publishedEntry // canonical path -> what was last published
+	// retired is set once the project left the workspace: it publishes
+	// nothing more. Written holding both pubMu and mu, so either guards a read.
+	retired bool
+	loadErr string
 
 	runner        *typegen.Runner
 	runnerTimeout time.Duration
@@ -49,6 +58,12 @@ type projectState struct {
 
 	sup    *control.Status // what the supervised dev server loaded; nil without one
 	supKey string
+
+	watcher io.Closer // our own watcher on the root, when the client has none
+
+	// pubMu is held across one publish, and across retire's clearing, so
+	// retire never clears a file that a publish then sends again.
+	pubMu sync.Mutex
 }
 
 func newProjectState(s *Server, root string) *projectState {
@@ -61,7 +76,7 @@ func newProjectState(s *Server, root string) *projectState {
 		versions:  map[string]int32{},
 		dirty:     map[string]uint64{},
 		wantLoad:  1,
-		published: map[string]string{},
+		published: map[string]publishedEntry{},
 		lines:     map[*progress]struct{}{},
 	}
 }
@@ -69,7 +84,14 @@ func newProjectState(s *Server, root string) *projectState {
 // discover finds the projects under a workspace folder and starts each.
 func (s *Server) discover(dir string) {
 	roots, err := s.engine.Discover(s.work, dir)
-	if err != nil {
+	var limit *project.LimitError
+	switch {
+	case errors.As(err, &limit):
+		// The folder is far too big (`/`, a home directory): say so once,
+		// and still serve what was found.
+		s.log.Warnf("%v", err)
+		s.showOnce("discover-limit:"+dir, protocol.MessageTypeWarning, "donkeyls %v", err)
+	case err != nil:
 		s.log.Infof("no donkeylabs project under %s: %v", dir, err)
 		return
 	}
@@ -91,14 +113,37 @@ func (s *Server) addProject(root string) {
 		}
 	}
 	ps := newProjectState(s, root)
+	ps.ctx, ps.cancel = context.WithCancel(s.work)
 	s.projects = append(s.projects, ps)
 	set := s.settings
+	selfWatch := s.selfWatch && !s.watchedByAncestor(root)
 	s.mu.Unlock()
 	ps.configureRunner(set)
+	if selfWatch {
+		s.watchProject(ps)
+	}
 	s.log.Infof("project %s", root)
-	s.goWork(func() { ps.loop(s.work) })
-	s.goWork(func() { ps.watchSupervisor(s.work) })
+	s.goWork(func() { ps.loop(ps.ctx) })
+	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
 	ps.poke()
+}
+
+// watchedByAncestor reports whether a project enclosing root already has
+// our watcher, which sees root's files too (a nested project). Discovery
+// lists roots sorted, so an enclosing project comes first. s.mu is held.
+func (s *Server) watchedByAncestor(root string) bool {
+	for _, ps := range s.projects {
+		if ps.root == root || !within(ps.root, root) {
+			continue
+		}
+		ps.mu.Lock()
+		w := ps.watcher
+		ps.mu.Unlock()
+		if w != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // removeFolder forgets the projects under dir and clears their diagnostics.
@@ -119,7 +164,12 @@ func (s *Server) removeFolder(dir string) {
 			break
 		}
 	}
+	fw := s.folderWatch[dir]
+	delete(s.folderWatch, dir)
 	s.mu.Unlock()
+	if fw != nil {
+		_ = fw.Close()
+	}
 	for _, ps := range gone {
 		ps.retire()
 	}
@@ -326,6 +376,13 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	if err != nil {
 		ps.loadFailed(err)
+		// What was published came from a project that no longer reads
+		// (its config was deleted, say): clear it. The next change that
+		// makes it a project again loads it afresh.
+		ps.mu.Lock()
+		ps.snap, ps.analyzed, ps.findings = nil, nil, nil
+		ps.mu.Unlock()
+		ps.clearPublished()
 		ps.readyOnce.Do(func() { close(ps.ready) })
 		return
 	}
@@ -371,6 +428,9 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	ps.readyOnce.Do(func() { close(ps.ready) })
 	ps.publish(findings, versions, dirty, load)
+	if load && s.opts.AfterLoad != nil {
+		go s.opts.AfterLoad()
+	}
 	if again {
 		ps.poke()
 	}
@@ -407,24 +467,63 @@ func (ps *projectState) loadFailed(err error) {
 	repeat := ps.loadErr == msg
 	ps.loadErr = msg
 	ps.mu.Unlock()
-	if !repeat {
+	switch {
+	case repeat:
+	case errors.Is(err, project.ErrNoProject):
+		// Its config was deleted or moved: not a failure to shout about.
+		ps.srv.log.Infof("%s is no longer a project: %v", ps.root, err)
+		ps.srv.showMessage(protocol.MessageTypeInfo, "donkeyls: %s is no longer a donkeylabs project (no %s); its diagnostics are cleared until it is one again", ps.root, project.ConfigFile)
+	default:
 		ps.srv.log.Errorf("loading project %s: %v", ps.root, err)
 		ps.srv.showMessage(protocol.MessageTypeError, "donkeyls could not read the project in %s: %v", ps.root, err)
 	}
 }
 
-// retire clears everything the project published; its worker stops with
-// the session.
+// retireGrace bounds how long retiring a project waits for its analysis to
+// notice the cancellation. An analysis checks its context between files, so
+// this is only reached by a stuck read; the retired flag still keeps any
+// late result from being published.
+const retireGrace = 5 * time.Second
+
+// retire stops the project's work, waits (bounded) for its worker to end,
+// then clears every URI it published, under the spelling it published it.
+// Clearing before the worker ended would let a pending analysis publish
+// again afterwards, and nothing would ever clear that.
 func (ps *projectState) retire() {
-	ps.mu.Lock()
-	paths := make([]string, 0, len(ps.published))
-	for p := range ps.published {
-		paths = append(paths, p)
+	if ps.cancel != nil {
+		ps.cancel()
 	}
-	ps.published = map[string]string{}
+	select {
+	case <-ps.done:
+	case <-time.After(retireGrace):
+		ps.srv.log.Errorf("project %s: its analysis did not stop within %s", ps.root, retireGrace)
+	}
+	ps.pubMu.Lock()
+	defer ps.pubMu.Unlock()
+	ps.mu.Lock()
+	ps.retired = true
+	w := ps.watcher
 	ps.mu.Unlock()
-	for _, p := range paths {
-		ps.srv.notify("textDocument/publishDiagnostics", protocol.PublishDiagnosticsParams{URI: protocol.DocumentURI(ps.srv.uriFor(p)), Diagnostics: []protocol.Diagnostic{}})
+	if w != nil {
+		_ = w.Close()
+	}
+	ps.clearPublished()
+	ps.srv.log.Infof("project %s retired", ps.root)
+}
+
+// clearPublished sends an empty list for every URI the project published
+// and forgets them.
+func (ps *projectState) clearPublished() {
+	ps.mu.Lock()
+	uris := make([]string, 0, len(ps.published))
+	for _, e := range ps.published {
+		uris = append(uris, e.uri)
+	}
+	ps.published = map[string]publishedEntry{}
+	ps.mu.Unlock()
+	sort.Strings(uris)
+	for _, u := range uris {
+		ps.srv.notify("textDocument/publishDiagnostics", publishParams{URI: u, Diagnostics: []protocol.Diagnostic{}})
 	}
 }
 
@@ -519,7 +618,7 @@ func (s *Server) overlay() *overlaySource {
 			continue
 		}
 		o.docs[d.URI.Path] = d
-		if saved, ok := s.saved[k]; !ok || saved != d.Text {
+		if saved, ok := s.saved[k]; !ok || saved != d.Text() {
 			o.unsaved[d.URI.Path] = true
 		}
 	}
@@ -529,9 +628,19 @@ func (s *Server) overlay() *overlaySource {
 // ReadFile implements project.Source.
 func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 	if d, ok := o.docs[filepath.Clean(path)]; ok {
-		return []byte(d.Text), nil
+		return []byte(d.Text()), nil
 	}
 	return srcfile.Read(path)
+}
+
+// BufferPaths implements project.Buffers: a buffer opened on a path that
+// does not exist on disk yet (a new migration) is analyzed like a file.
+func (o *overlaySource) BufferPaths() []string {
+	out := make([]string, 0, len(o.docs))
+	for p := range o.docs {
+		out = append(out, p)
+	}
+	return out
 }
 
 // versionsWithin are the versions of the open documents under root.

@@ -11,6 +11,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/donkeyls/donkeyls/internal/excerpt"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -38,6 +39,10 @@ type Options struct {
 	Version string
 	// Providers contribute code actions after the built-in quick fixes.
 	Providers []ActionProvider
+	// AfterLoad, when set, runs on its own goroutine once the findings of
+	// a full project load are published: the heap then holds what the
+	// server keeps, and the command can return the rest to the OS.
+	AfterLoad func()
 }
 
 // lifecycle states, advanced only on the ordered goroutine.
@@ -73,6 +78,10 @@ type Server struct {
 
 	exitOnce sync.Once
 	exited   chan struct{}
+	// outClosed is closed when a write to the client failed: it stopped
+	// reading, and the session is over.
+	outOnce   sync.Once
+	outClosed chan struct{}
 	// discovered is closed once the workspace folders given at start-up
 	// were searched for projects; commands wait for it.
 	discovered chan struct{}
@@ -88,7 +97,10 @@ type Server struct {
 	progress  map[string]context.CancelFunc
 	shownOnce map[string]bool
 	watchers  []io.Closer
-	workers   sync.WaitGroup
+	selfWatch bool // the client cannot watch files: we watch each project
+	// folderWatch holds the shallow watcher of each workspace folder.
+	folderWatch map[string]io.Closer
+	workers     sync.WaitGroup
 }
 
 // Serve runs a session over in/out until the client sends exit, the input
@@ -98,6 +110,14 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 	s := newServer(ctx, opts)
 	stream := rpc.NewStream(in, out, nil)
 	stream.OnSkip = func(err error) { s.log.Warnf("ignored malformed input: %v", err) }
+	var outErr error
+	// Called inside a write, under jsonrpc2's write lock: it must not write.
+	stream.OnWriteError = func(err error) {
+		s.outOnce.Do(func() {
+			outErr = err
+			close(s.outClosed)
+		})
+	}
 	s.conn = jsonrpc2.NewConn(stream)
 	s.disp = rpc.NewDispatcher(s.life, s.handle, s.log.Errorf)
 	s.log.setClient(func(t protocol.MessageType, msg string) {
@@ -109,6 +129,8 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 
 	select {
 	case <-s.exited:
+	case <-s.outClosed:
+		s.log.Errorf("the client's end of the output closed (%v): ending the session", outErr)
 	case <-s.conn.Done():
 		s.log.Debugf("input closed: %v", s.conn.Err())
 	case <-ctx.Done():
@@ -135,6 +157,7 @@ func newServer(ctx context.Context, opts Options) *Server {
 		work:       work,
 		stopWork:   stopWork,
 		exited:     make(chan struct{}),
+		outClosed:  make(chan struct{}),
 		discovered: make(chan struct{}),
 		docs:       map[text.Key]*text.Document{},
 		saved:      map[text.Key]string{},
@@ -208,25 +231,29 @@ func (s *Server) handle(ctx context.Context, req *rpc.Request) (any, error) {
 			return s.initialize(ctx, req)
 		}
 		if req.IsCall {
-			return nil, rpc.Errorf(rpc.CodeServerNotInitialized, "%s before initialize: the server is not initialized yet", req.Method)
+			return nil, rpc.Errorf(rpc.CodeServerNotInitialized, "%s before initialize: the server is not initialized yet", methodName(req))
 		}
 		return nil, nil
 	case stateShutdown:
 		if req.IsCall {
-			return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "%s after shutdown: only exit is accepted now", req.Method)
+			return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "%s after shutdown: only exit is accepted now", methodName(req))
 		}
 		return nil, nil
 	}
 	h := s.method(req.Method)
 	if h == nil {
 		if req.IsCall {
-			return nil, rpc.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", req.Method)
+			return nil, rpc.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", methodName(req))
 		}
-		s.log.Debugf("ignored notification %s", req.Method)
+		s.log.Debugf("ignored notification %s", methodName(req))
 		return nil, nil
 	}
 	return h(ctx, req)
 }
+
+// methodName is a client's method name fit to repeat: any string may
+// arrive there.
+func methodName(req *rpc.Request) string { return excerpt.Of(req.Method, excerpt.Short) }
 
 type methodFunc func(context.Context, *rpc.Request) (any, error)
 
@@ -284,10 +311,14 @@ func (s *Server) notify(method string, params any) {
 	}
 }
 
-// call sends a request to the client and waits, at most timeout, for the reply.
+// call sends a request to the client and waits, at most timeout (0: as long
+// as ctx lasts), for the reply.
 func (s *Server) call(ctx context.Context, method string, params, result any, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	if _, err := s.conn.Call(ctx, method, params, result); err != nil {
 		return fmt.Errorf("%s: %w", method, err)
 	}

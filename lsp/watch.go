@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 
 	"go.lsp.dev/protocol"
@@ -21,21 +22,39 @@ func watchGlobs() []map[string]any {
 	}
 }
 
-// watchFolder watches dir with our own watcher, for clients that cannot
-// watch files for us. Batches are handled on the ordered goroutine, in
-// their place among the client's edits.
+// watchFolder records that the client cannot watch files for us, so that
+// the projects discovered under dir are watched by our own watcher. Only
+// project roots are watched: a folder of `/` or a home directory would
+// otherwise cost an inotify watch per directory of the whole tree.
+//
+// The folder itself gets one shallow watch, so that a project created in it
+// (a donkeylabs.config.ts written at its root) is discovered.
 func (s *Server) watchFolder(dir string) {
-	w, err := watch.New(s.work, dir, watch.Options{Ignore: ignoreWatch})
+	s.mu.Lock()
+	s.selfWatch = true
+	s.mu.Unlock()
+	s.log.Debugf("watching the projects under %s ourselves", dir)
+	w, err := watch.New(s.work, dir, watch.Options{Ignore: ignoreWatch, Shallow: true})
 	if err != nil {
 		s.log.Warnf("cannot watch %s: %v", dir, err)
-		s.showOnce("watch:"+dir, protocol.MessageTypeWarning,
-			"donkeyls cannot watch %s for changes made outside the editor (%v); diagnostics follow only edits made in the editor.", dir, err)
 		return
 	}
 	s.mu.Lock()
 	s.watchers = append(s.watchers, w)
+	if s.folderWatch == nil {
+		s.folderWatch = map[string]io.Closer{}
+	}
+	if old := s.folderWatch[dir]; old != nil {
+		_ = old.Close()
+	}
+	s.folderWatch[dir] = w
 	s.mu.Unlock()
-	s.log.Debugf("watching %s", dir)
+	s.forward(w, "watch-error:"+dir)
+}
+
+// forward hands a watcher's batches to the ordered goroutine, in their
+// place among the client's edits, and shows its first error.
+func (s *Server) forward(w *watch.Watcher, errKey string) {
 	s.goWork(func() {
 		for batch := range w.Batches() {
 			b := batch
@@ -45,11 +64,32 @@ func (s *Server) watchFolder(dir string) {
 	s.goWork(func() {
 		for err := range w.Errors() {
 			s.log.Warnf("file watcher: %v", err)
-			// The first problem per folder is shown; an inotify limit
-			// otherwise repeats for every directory.
-			s.showOnce("watch-error:"+dir, protocol.MessageTypeWarning, "donkeyls file watcher: %v", err)
+			// Only the first problem is shown; an inotify limit otherwise
+			// repeats for every directory.
+			s.showOnce(errKey, protocol.MessageTypeWarning, "donkeyls file watcher: %v", err)
 		}
 	})
+}
+
+// watchProject starts our watcher on a project's root. Batches are handled
+// on the ordered goroutine, in their place among the client's edits.
+func (s *Server) watchProject(ps *projectState) {
+	dir := ps.root
+	w, err := watch.New(ps.ctx, dir, watch.Options{Ignore: ignoreWatch})
+	if err != nil {
+		s.log.Warnf("cannot watch %s: %v", dir, err)
+		s.showOnce("watch:"+dir, protocol.MessageTypeWarning,
+			"donkeyls cannot watch %s for changes made outside the editor (%v); diagnostics follow only edits made in the editor.", dir, err)
+		return
+	}
+	s.mu.Lock()
+	s.watchers = append(s.watchers, w)
+	s.mu.Unlock()
+	ps.mu.Lock()
+	ps.watcher = w
+	ps.mu.Unlock()
+	s.log.Debugf("watching %s", dir)
+	s.forward(w, "watch-error:"+dir)
 }
 
 // ignoreWatch leaves out the supervisor's socket directory; the watcher

@@ -454,3 +454,10 @@ type ClientRoute struct {
 	InputRecord bool // Record<string, never>: the route has no input schema
 	OutputNone  bool // unknown: the route has no output schema
 }
+
+// SchemaVersion names the shape and meaning of File. Facts cached by one
+// version are never read by another: bump it whenever an extractor would
+// now read the same bytes differently. (Cached entries are also keyed by
+// the binary's build id; this constant is what still separates versions
+// when that id cannot be read.)
+const SchemaVersion = "1"

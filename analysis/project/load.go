@@ -11,9 +11,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
+	"github.com/donkeyls/donkeyls/internal/pseudofs"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
@@ -35,10 +37,51 @@ func skipDir(name string) bool {
 	return strings.HasPrefix(name, ".") && !strings.HasPrefix(name, ".@donkeylabs")
 }
 
-// Discover lists the project roots under dir: every directory holding a
-// donkeylabs.config.ts, skipping node_modules and .git, or dir itself when it
-// has none but uses the older flat layout. Sorted.
+// DiscoverOptions bound the search for projects under a workspace folder.
+// A folder of `/` or a home directory would otherwise be walked whole.
+type DiscoverOptions struct {
+	// MaxEntries bounds the files and directories looked at.
+	MaxEntries int
+	// MaxDirs bounds the directories entered.
+	MaxDirs int
+	// MaxDepth bounds how many directories deep below the folder the
+	// search goes; deeper directories are not entered.
+	MaxDepth int
+	// Timeout bounds the time spent.
+	Timeout time.Duration
+	// OnDir, when set, sees every directory entered.
+	OnDir func(dir string)
+}
+
+// DefaultDiscoverOptions are the bounds Discover applies: far above any
+// project checkout, far below a whole filesystem.
+func DefaultDiscoverOptions() DiscoverOptions {
+	return DiscoverOptions{MaxEntries: 1_000_000, MaxDirs: 100_000, MaxDepth: 32, Timeout: 20 * time.Second}
+}
+
+// LimitError says the search for projects stopped at one of its bounds.
+// The projects found until then are still returned beside it.
+type LimitError struct {
+	Dir string
+	// Bound names the limit reached: "100000 directories", "32 levels
+	// deep", "20s".
+	Bound string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("stopped searching %s for projects at its limit of %s: point donkeyls at the folder that holds donkeylabs.config.ts instead (the workspace root: in Neovim the donkeyls client's root_dir, in VS Code the folder opened; for check and dev, the directory argument)", e.Dir, e.Bound)
+}
+
+// Discover lists the project roots under dir with DefaultDiscoverOptions.
 func Discover(ctx context.Context, dir string) ([]string, error) {
+	return DiscoverWith(ctx, dir, DefaultDiscoverOptions())
+}
+
+// DiscoverWith lists the project roots under dir: every directory holding a
+// donkeylabs.config.ts, skipping node_modules, .git and pseudo-filesystems,
+// or dir itself when it has none but uses the older flat layout. Sorted.
+// When a bound is reached, the roots found so far come with a *LimitError.
+func DiscoverWith(ctx context.Context, dir string, opts DiscoverOptions) ([]string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", dir, err)
@@ -50,7 +93,21 @@ func Discover(ctx context.Context, dir string) ([]string, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
+	if pseudofs.Skip(dir) {
+		return nil, fmt.Errorf("%s is a pseudo-filesystem (/proc, /sys, /dev): %w", dir, ErrNoProject)
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
 	var roots []string
+	var limit *LimitError
+	entries, dirs := 0, 0
+	depthOf := func(path string) int {
+		rel, _ := filepath.Rel(dir, path)
+		return strings.Count(rel, string(filepath.Separator)) + 1
+	}
 	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == dir {
@@ -58,12 +115,37 @@ func Discover(ctx context.Context, dir string) ([]string, error) {
 			}
 			return nil // unreadable subdirectories are not projects
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && opts.Timeout > 0 {
+				limit = &LimitError{Dir: dir, Bound: opts.Timeout.String()}
+				return fs.SkipAll
+			}
+			return err
+		}
+		entries++
+		if opts.MaxEntries > 0 && entries > opts.MaxEntries {
+			limit = &LimitError{Dir: dir, Bound: fmt.Sprintf("%d files and directories", opts.MaxEntries)}
+			return fs.SkipAll
 		}
 		if d.IsDir() {
-			if path != dir && skipDir(d.Name()) {
-				return filepath.SkipDir
+			if path != dir {
+				if skipDir(d.Name()) || pseudofs.Skip(path) {
+					return filepath.SkipDir
+				}
+				if opts.MaxDepth > 0 && depthOf(path) > opts.MaxDepth {
+					if limit == nil {
+						limit = &LimitError{Dir: dir, Bound: fmt.Sprintf("%d levels deep", opts.MaxDepth)}
+					}
+					return filepath.SkipDir
+				}
+			}
+			dirs++
+			if opts.MaxDirs > 0 && dirs > opts.MaxDirs {
+				limit = &LimitError{Dir: dir, Bound: fmt.Sprintf("%d directories", opts.MaxDirs)}
+				return fs.SkipAll
+			}
+			if opts.OnDir != nil {
+				opts.OnDir(path)
 			}
 			return nil
 		}
@@ -78,10 +160,13 @@ func Discover(ctx context.Context, dir string) ([]string, error) {
 	if len(roots) == 0 && isFlatLayout(dir) {
 		roots = append(roots, dir)
 	}
+	sort.Strings(roots)
+	if limit != nil {
+		return roots, limit
+	}
 	if len(roots) == 0 {
 		return nil, fmt.Errorf("%s: %w", dir, ErrNoProject)
 	}
-	sort.Strings(roots)
 	return roots, nil
 }
 
@@ -105,20 +190,26 @@ func (diskSource) ReadFile(path string) ([]byte, error) { return srcfile.Read(pa
 
 // Load reads and analyzes the project rooted at root. src may be nil (disk).
 func Load(ctx context.Context, root string, src Source) (*Project, error) {
-	if src == nil {
-		src = diskSource{}
+	return LoadWith(ctx, root, LoadOptions{Source: src})
+}
+
+// LoadWith is Load with a facts cache.
+func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, error) {
+	if opts.Source == nil {
+		opts.Source = diskSource{}
 	}
+	var counts loadCounters
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", root, err)
 	}
 	root = filepath.Clean(root)
-	cfg, cfgFacts, err := loadConfig(ctx, root, src)
+	cfg, cfgFacts, err := loadConfig(ctx, root, &opts, &counts)
 	if err != nil {
 		return nil, err
 	}
 	p := &Project{root: root, config: cfg, files: map[string]*facts.File{}, memo: &memo{}}
-	paths, err := p.scan(ctx)
+	paths, err := p.scan(ctx, bufferPaths(opts.Source))
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +228,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 	}
 	sort.Strings(migrations)
 	p.git = startGit(root, migrations)
-	if err := p.extractAll(ctx, src, kinds); err != nil {
+	if err := p.extractAll(ctx, &opts, &counts, kinds); err != nil {
 		p.git.cancel() // nobody will ask
 		return nil, err
 	}
@@ -150,12 +241,18 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 		}
 	}
 	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
+	p.stats = LoadStats{Parsed: int(counts.parsed.Load()), Cached: int(counts.cached.Load())}
+	if opts.Cache != nil && ctx.Err() == nil {
+		// Only a complete load may tell the cache which entries it uses.
+		opts.Cache.Done(root)
+	}
 	return p, nil
 }
 
 // loadConfig reads donkeylabs.config.ts (or sets up the flat layout) and
 // package.json, applying the generator's defaults.
-func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.File, error) {
+func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loadCounters) (*Config, *facts.File, error) {
+	src := opts.Source
 	cfg := &Config{Root: root, OutDir: DefaultOutDir, Entry: DefaultEntry, Routes: DefaultRoutes, PluginsKnown: true}
 	cfg.readPackageJSON(src.ReadFile)
 	path := filepath.Join(root, ConfigFile)
@@ -175,7 +272,7 @@ func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.F
 	}
 	parser := syntax.NewParser()
 	defer parser.Close()
-	f := facts.Extract(ctx, parser, path, b, facts.KindConfig)
+	f := opts.extract(ctx, parser, root, path, b, facts.KindConfig, counts)
 	cfg.ConfigPath = path
 	cfg.Facts = f.Config
 	if c := f.Config; c != nil {
@@ -200,10 +297,19 @@ func loadConfig(ctx context.Context, root string, src Source) (*Config, *facts.F
 	return cfg, f, nil
 }
 
-// scan lists every TypeScript file of the project.
-func (p *Project) scan(ctx context.Context) ([]string, error) {
+func bufferPaths(src Source) []string {
+	if b, ok := src.(Buffers); ok {
+		return b.BufferPaths()
+	}
+	return nil
+}
+
+// scan lists every TypeScript file of the project: those on disk, and the
+// buffers not saved yet that the walk would have found there.
+func (p *Project) scan(ctx context.Context, buffers []string) ([]string, error) {
 	var paths, nested []string
 	outDir := p.config.OutPath()
+	seen := map[string]bool{}
 	err := filepath.WalkDir(p.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == p.root {
@@ -221,7 +327,7 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 			if skipDir(d.Name()) && !isWithin(outDir, path) && !isWithin(path, outDir) {
 				return filepath.SkipDir
 			}
-			if d.Name() == "node_modules" {
+			if d.Name() == "node_modules" || pseudofs.Skip(path) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -239,6 +345,7 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 		}
 		if isTypeScript(d.Name()) {
 			paths = append(paths, path)
+			seen[path] = true
 			// Files of nested projects are dropped after the walk, so
 			// only a tree far over the limit is cut short here.
 			if len(paths) > 2*MaxFiles {
@@ -249,6 +356,12 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", p.root, err)
+	}
+	for _, path := range buffers {
+		if !seen[path] && p.wouldScan(path, outDir) {
+			paths = append(paths, path)
+			seen[path] = true
+		}
 	}
 	if len(nested) > 0 {
 		kept := paths[:0]
@@ -263,6 +376,31 @@ func (p *Project) scan(ctx context.Context) ([]string, error) {
 		return nil, errTooManyFiles(p.root)
 	}
 	return paths, nil
+}
+
+// wouldScan reports whether the walk of scan would list path were it on
+// disk: TypeScript, inside the root, under no directory the walk skips.
+func (p *Project) wouldScan(path, outDir string) bool {
+	path = filepath.Clean(path)
+	if !isTypeScript(filepath.Base(path)) || path == p.root || !isWithin(p.root, path) {
+		return false
+	}
+	rel, err := filepath.Rel(p.root, path)
+	if err != nil {
+		return false
+	}
+	dir := p.root
+	parts := strings.Split(rel, string(filepath.Separator))
+	for _, part := range parts[:len(parts)-1] {
+		dir = filepath.Join(dir, part)
+		if part == "node_modules" {
+			return false
+		}
+		if skipDir(part) && !isWithin(outDir, dir) && !isWithin(dir, outDir) {
+			return false
+		}
+	}
+	return true
 }
 
 func errTooManyFiles(root string) error {
@@ -386,7 +524,8 @@ func (p *Project) expectedOutputs(paths []string) map[string]facts.Kind {
 }
 
 // extractAll parses every file on all cores; each worker owns its parser.
-func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]facts.Kind) error {
+func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loadCounters, kinds map[string]facts.Kind) error {
+	src := opts.Source
 	type job struct {
 		path string
 		kind facts.Kind
@@ -410,7 +549,7 @@ func (p *Project) extractAll(ctx context.Context, src Source, kinds map[string]f
 					results <- &facts.File{Path: j.path, Kind: j.kind, Unreadable: true}
 					continue
 				}
-				results <- facts.Extract(ctx, parser, j.path, b, j.kind)
+				results <- opts.extract(ctx, parser, p.root, j.path, b, j.kind, counts)
 			}
 		}()
 	}

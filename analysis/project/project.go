@@ -20,6 +20,15 @@ type Source interface {
 	ReadFile(path string) ([]byte, error)
 }
 
+// Buffers is a Source that also holds files which may not exist on disk yet
+// (a buffer opened on a new path in the editor). Load analyzes each of them
+// that the scan would have found had it been on disk.
+type Buffers interface {
+	Source
+	// BufferPaths lists the clean absolute paths of the buffers.
+	BufferPaths() []string
+}
+
 // Project is one donkeylabs project at one moment.
 type Project struct {
 	root   string
@@ -36,6 +45,8 @@ type Project struct {
 	// snapshots of one Load; unchanged files share their facts, so a result
 	// whose inputs are the very same facts is still right.
 	reuse *reuseCache
+	// stats says where the Load's facts came from.
+	stats LoadStats
 	// needsReload is set when a change needs a fresh Load for exact results.
 	needsReload bool
 	// memo caches values derived from the files; every new snapshot gets a
@@ -271,3 +282,7 @@ func (p *Project) gitBlobs() map[string]string {
 
 // InGit reports whether the project is inside a git work tree.
 func (p *Project) InGit() bool { return p.gitBlobs() != nil }
+
+// LoadStats says how many files the Load behind this snapshot parsed and
+// how many it took from the facts cache.
+func (p *Project) LoadStats() LoadStats { return p.stats }

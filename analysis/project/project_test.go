@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
@@ -203,5 +204,143 @@ export const greeterPlugin = createPlugin.define({ name: "greeter", service: asy
 	}
 	if inner.File(nestedPlugin) == nil {
 		t.Errorf("nested project does not read its own plugin; files: %v", inner.Files())
+	}
+}
+
+// buffers serves editor buffers over the disk, some on paths not on disk.
+type buffers map[string]string
+
+func (b buffers) ReadFile(path string) ([]byte, error) {
+	if s, ok := b[path]; ok {
+		return []byte(s), nil
+	}
+	return os.ReadFile(path)
+}
+
+func (b buffers) BufferPaths() []string {
+	var out []string
+	for p := range b {
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestLoadReadsBuffersNotOnDisk: a file made in the editor and not saved
+// yet is analyzed when the scan would find it on disk, and only then.
+func TestLoadReadsBuffersNotOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
+	migration := filepath.Join(dir, "src/server/plugins/users/migrations/002_add_phone.ts")
+	ignored := []string{
+		filepath.Join(dir, "node_modules/x/index.ts"),
+		filepath.Join(dir, ".cache/x.ts"),
+		filepath.Join(dir, "src/notes.md"),
+		filepath.Join(filepath.Dir(dir), "outside.ts"),
+	}
+	src := buffers{migration: "export async function up() {}\n"}
+	for _, p := range ignored {
+		src[p] = "export const x = 1;\n"
+	}
+	p, err := project.Load(context.Background(), dir, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := p.File(migration); f == nil || f.Kind != facts.KindMigration {
+		t.Errorf("the new migration buffer is not analyzed as a migration: %+v", f)
+	}
+	for _, path := range ignored {
+		if p.File(path) != nil {
+			t.Errorf("%s was analyzed though the scan skips it", path)
+		}
+	}
+}
+
+// tree writes a synthetic tree: width directories per level, depth levels,
+// files files in each, and a project at the given relative paths.
+func tree(t *testing.T, width, depth, files int, projects ...string) string {
+	t.Helper()
+	root := t.TempDir()
+	var fill func(dir string, level int)
+	fill = func(dir string, level int) {
+		for f := 0; f < files; f++ {
+			write(t, filepath.Join(dir, "f"+string(rune('a'+f))+".txt"), "x")
+		}
+		if level == depth {
+			return
+		}
+		for w := 0; w < width; w++ {
+			fill(filepath.Join(dir, "d"+string(rune('a'+w))), level+1)
+		}
+	}
+	fill(root, 0)
+	for _, p := range projects {
+		write(t, filepath.Join(root, p, "donkeylabs.config.ts"), "export default {plugins: []}")
+	}
+	return root
+}
+
+func TestDiscoverBounds(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name  string
+		opts  project.DiscoverOptions
+		bound string
+	}{
+		{"directories", project.DiscoverOptions{MaxDirs: 20}, "20 directories"},
+		{"entries", project.DiscoverOptions{MaxEntries: 50}, "50 files and directories"},
+		{"depth", project.DiscoverOptions{MaxDepth: 2}, "2 levels deep"},
+		{"time", project.DiscoverOptions{Timeout: time.Nanosecond}, "1ns"},
+	}
+	// 4 wide, 4 deep, 2 files each: 341 directories, 1023 entries.
+	root := tree(t, 4, 4, 2, "aa", "da/db/dc/dd")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			entered := 0
+			c.opts.OnDir = func(string) { entered++ }
+			roots, err := project.DiscoverWith(ctx, root, c.opts)
+			var limit *project.LimitError
+			if !errors.As(err, &limit) {
+				t.Fatalf("err = %v, want a LimitError", err)
+			}
+			if limit.Bound != c.bound || !strings.Contains(err.Error(), c.bound) || !strings.Contains(err.Error(), "donkeylabs.config.ts") {
+				t.Errorf("the message names neither the limit %q nor what to do: %v", c.bound, err)
+			}
+			if c.opts.MaxDirs > 0 && entered > c.opts.MaxDirs {
+				t.Errorf("entered %d directories past the limit of %d", entered, c.opts.MaxDirs)
+			}
+			if c.name == "depth" {
+				if len(roots) != 1 || roots[0] != filepath.Join(root, "aa") {
+					t.Errorf("roots = %v, want the project within the depth (aa) and not the deep one", roots)
+				}
+			}
+		})
+	}
+	roots, err := project.DiscoverWith(ctx, root, project.DefaultDiscoverOptions())
+	if err != nil || len(roots) != 2 {
+		t.Errorf("within the default bounds: %v, %v", roots, err)
+	}
+}
+
+// TestDiscoverNeverEntersPseudoFilesystems: a workspace folder of `/` must
+// not walk /proc (every process's view of the whole filesystem), /sys or
+// /dev. Only the first level is searched here, which is where they are.
+func TestDiscoverNeverEntersPseudoFilesystems(t *testing.T) {
+	var entered []string
+	_, err := project.DiscoverWith(context.Background(), "/", project.DiscoverOptions{MaxDepth: 1, OnDir: func(d string) { entered = append(entered, d) }})
+	if err == nil {
+		t.Log("a project at / ?")
+	}
+	for _, d := range entered {
+		for _, pseudo := range []string{"/proc", "/sys", "/dev"} {
+			if d == pseudo || strings.HasPrefix(d, pseudo+"/") {
+				t.Errorf("entered %s", d)
+			}
+		}
+	}
+	if len(entered) < 2 {
+		t.Errorf("entered only %v: the test walked nothing", entered)
+	}
+	if _, err := project.DiscoverWith(context.Background(), "/proc", project.DiscoverOptions{OnDir: func(d string) { t.Errorf("entered %s", d) }}); err == nil || !strings.Contains(err.Error(), "pseudo-filesystem") {
+		t.Errorf("a folder of /proc: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/factcache"
 )
 
 // runCheck analyzes every project under DIR and prints its findings.
@@ -20,6 +21,8 @@ import (
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(checkUsage)
 	format := fs.String("format", "text", "output format, `text|json`; json has paths relative to DIR and 0-based UTF-16 positions, as in LSP")
+	cacheOpts := addCacheFlags(fs)
+	stats := fs.Bool("stats", false, "say on stderr how many files were parsed and how many came from the cache")
 	pos, code, ok := parseArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -41,7 +44,20 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "donkeyls check: %v\n", err)
 		return exitUsage
 	}
-	findings, err := checkDir(ctx, abs)
+	cache, err := cacheOpts.open()
+	if err != nil && *stats {
+		fmt.Fprintf(stderr, "donkeyls check: no facts cache: %v\n", err)
+	}
+	findings, loaded, err := checkDir(ctx, abs, cache)
+	if cache != nil {
+		// Entries still queued are written now, within a bounded wait.
+		if cerr := cache.Close(); cerr != nil && *stats {
+			fmt.Fprintf(stderr, "donkeyls check: %v\n", cerr)
+		}
+	}
+	if *stats {
+		fmt.Fprintf(stderr, "donkeyls check: %d files: %d parsed, %d from the cache\n", loaded.Parsed+loaded.Cached, loaded.Parsed, loaded.Cached)
+	}
 	if err != nil {
 		if errors.Is(err, project.ErrNoProject) {
 			fmt.Fprintf(stderr, "donkeyls check: %s holds no donkeylabs project: no donkeylabs.config.ts was found below it (node_modules and .git are skipped)\n", dir)
@@ -68,24 +84,33 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-func checkDir(ctx context.Context, dir string) ([]analysis.Finding, error) {
+// checkDir analyzes every project under dir; cache may be nil.
+func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analysis.Finding, project.LoadStats, error) {
+	var stats project.LoadStats
 	roots, err := project.Discover(ctx, dir)
 	if err != nil {
-		return nil, err
+		return nil, stats, err
+	}
+	opts := project.LoadOptions{}
+	if cache != nil {
+		opts.Cache = cache
 	}
 	var all []analysis.Finding
 	for _, root := range roots {
-		p, err := project.Load(ctx, root, nil)
+		p, err := project.LoadWith(ctx, root, opts)
 		if err != nil {
-			return nil, fmt.Errorf("loading %s: %w", root, err)
+			return nil, stats, fmt.Errorf("loading %s: %w", root, err)
 		}
+		s := p.LoadStats()
+		stats.Parsed += s.Parsed
+		stats.Cached += s.Cached
 		all = append(all, analyzers.Run(ctx, p)...)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, stats, err
 	}
 	analyzers.Sort(all)
-	return all, nil
+	return all, stats, nil
 }
 
 func relPath(base, path string) string {

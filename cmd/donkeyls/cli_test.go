@@ -52,11 +52,11 @@ func TestCommandUsagesAgree(t *testing.T) {
 	if viaHelp != viaFlag {
 		t.Errorf("help check:\n%s\ncheck -h:\n%s", viaHelp, viaFlag)
 	}
-	if !strings.Contains(viaFlag, "\nflags:\n  -format text|json\n") {
+	if !strings.Contains(viaFlag, "\nflags:\n") || !strings.Contains(viaFlag, "\n  -format text|json\n") {
 		t.Errorf("check usage lacks its flags:\n%s", viaFlag)
 	}
 	_, serve, _ := runMain(t, "serve", "--help")
-	for _, want := range []string{"usage: donkeyls serve [flags]\n\n", "\nflags:\n  -log FILE\n", "  -stdio\n"} {
+	for _, want := range []string{"usage: donkeyls serve [flags]\n\n", "\nflags:\n", "\n  -log FILE\n", "  -stdio\n"} {
 		if !strings.Contains(serve, want) {
 			t.Errorf("serve usage lacks %q:\n%s", want, serve)
 		}

@@ -41,6 +41,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	debounce := fs.Duration("debounce", 100*time.Millisecond, "quiet time that ends a burst of file changes")
 	port := fs.Int("port", 0, "the port the dev server listens on, to wait for it to be free and ready (default: $PORT)")
 	force := fs.Bool("restart-on-typegen-failure", false, "restart even when typegen failed (the server then runs with stale types)")
+	cacheOpts := addCacheFlags(fs)
 	pos, code, ok := parseArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -67,7 +68,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
 
-	cls := classify.New(ctx, root)
+	var cache project.FactsCache
+	if c, err := cacheOpts.open(); err == nil && c != nil {
+		defer c.Close()
+		cache = c
+	}
+	cls := classify.New(ctx, root, cache)
 	var cfg *project.Config
 	if p := cls.Project(); p != nil {
 		cfg = p.Config()

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
 
+	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/lsp"
 )
 
@@ -16,6 +20,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	logPath := fs.String("log", "", "append the server's log to `FILE`")
 	// Editors commonly pass --stdio; it is the only transport, so accept it.
 	_ = fs.Bool("stdio", true, "talk LSP over stdin/stdout (the default and only transport)")
+	cacheOpts := addCacheFlags(fs)
+	bounds := project.DefaultDiscoverOptions()
+	fs.IntVar(&bounds.MaxDirs, "max-dirs", bounds.MaxDirs, "stop searching a workspace folder for projects after `N` directories")
 	pos, code, ok := parseArgs(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -24,7 +31,14 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "donkeyls serve: unexpected argument %q\n", pos[0])
 		return exitUsage
 	}
-	opts := lsp.Options{Version: version}
+	engine := lsp.AnalysisEngine{Bounds: bounds}
+	if cache, err := cacheOpts.open(); err == nil && cache != nil {
+		defer cache.Close()
+		engine.Cache = cache
+	}
+	// Indexing's garbage (file contents, parser buffers) would otherwise
+	// stay resident for minutes while the runtime scavenges it.
+	opts := lsp.Options{Version: version, Engine: engine, AfterLoad: debug.FreeOSMemory}
 	if *logPath != "" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -34,6 +48,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		defer f.Close()
 		opts.Log = f
 	}
+	// A client that closes our stdout must end the session through the
+	// write error (EPIPE) and the usual teardown, which reaps typegen
+	// children; by default the runtime kills the process by SIGPIPE first.
+	signal.Ignore(syscall.SIGPIPE)
 	noteInteractive(stdin, stderr)
 	return lsp.Serve(ctx, stdin, stdout, opts)
 }

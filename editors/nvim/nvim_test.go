@@ -357,6 +357,12 @@ func TestOnSaveTypegen(t *testing.T) {
 	scenario(t, "onsave", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
+// TestNewMigrationInTheEditor: `:edit` of a migration that does not exist
+// yet, typed and written, gets stale-schema like one that was on disk.
+func TestNewMigrationInTheEditor(t *testing.T) {
+	scenario(t, "newfile", freshBookshop(t), nil)
+}
+
 // TestCommands: :DonkeyDev opens `donkeyls dev` in a terminal split,
 // :DonkeyRestart restarts it through the supervisor, :DonkeyStatus reports
 // it, :DonkeyRegenerate in an untrusted project is refused with the server's

@@ -5,6 +5,7 @@ package srcfile
 import (
 	"io/fs"
 	"os"
+	"time"
 )
 
 // Read returns the content of the regular file at path; anything else is
@@ -21,4 +22,14 @@ func Read(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
 	}
 	return os.ReadFile(path)
+}
+
+// ReadModTime is Read that also returns the file's modification time.
+func ReadModTime(path string) ([]byte, time.Time, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	b, err := Read(path)
+	return b, st.ModTime(), err
 }

@@ -5,6 +5,7 @@ package srcfile
 import (
 	"io/fs"
 	"syscall"
+	"time"
 )
 
 // Read returns the content of the regular file at path. It is os.ReadFile
@@ -26,6 +27,30 @@ func Read(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
+	return read(path, fd)
+}
+
+// ReadModTime is Read that also returns the file's modification time, from
+// the same open (the facts cache ages its entries by it).
+func ReadModTime(path string) ([]byte, time.Time, error) {
+	fd, err := open(path)
+	if err != nil {
+		return nil, time.Time{}, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	b, err := read(path, fd)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	// The fd is still open: this stat sees the file just read.
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil, time.Time{}, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return b, modTime(&st), nil
+}
+
+func read(path string, fd int) ([]byte, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}

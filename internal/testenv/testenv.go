@@ -104,10 +104,23 @@ var (
 // Main runs a package's tests, then removes the binary Binary built: every
 // package that calls Binary has a TestMain calling Main, so test runs leave
 // no fifteen-megabyte binaries behind in the temporary directory.
+//
+// It also points the facts cache ($DONKEYLS_CACHE_DIR) at a temporary
+// directory, so tests and the binaries they start never fill the user's.
 func Main(m *testing.M) {
+	cacheDir := ""
+	if os.Getenv("DONKEYLS_CACHE_DIR") == "" {
+		if dir, err := os.MkdirTemp("", "donkeyls-cache-"); err == nil {
+			cacheDir = dir
+			os.Setenv("DONKEYLS_CACHE_DIR", dir)
+		}
+	}
 	code := m.Run()
 	if buildPath != "" {
 		os.RemoveAll(filepath.Dir(buildPath))
+	}
+	if cacheDir != "" {
+		os.RemoveAll(cacheDir)
 	}
 	os.Exit(code)
 }

@@ -4,6 +4,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ type server struct {
 	client  *lsptest.Client
 	logPath string
 	stderr  *bytes.Buffer
+	stdout  io.ReadCloser // the read end of the server's stdout
 	exited  chan struct{}
 	err     error
 }
@@ -37,11 +39,26 @@ func start(t *testing.T) *server {
 // startEnv is start with extra environment variables.
 func startEnv(t *testing.T, env []string) *server {
 	t.Helper()
+	return startWith(t, startOptions{env: env})
+}
+
+// startOptions are the less common ways to start the server.
+type startOptions struct {
+	env  []string // extra environment variables
+	args []string // extra arguments after `serve --log FILE`
+	// keepStdin leaves the server's stdin open when the client stops
+	// reading (the client normally closes both ends).
+	keepStdin bool
+}
+
+// startWith is start with options.
+func startWith(t *testing.T, opts startOptions) *server {
+	t.Helper()
 	bin := testenv.Binary(t)
 	logPath := filepath.Join(t.TempDir(), "donkeyls.log")
-	cmd := exec.Command(bin, "serve", "--log", logPath)
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
+	cmd := exec.Command(bin, append([]string{"serve", "--log", logPath}, opts.args...)...)
+	if opts.env != nil {
+		cmd.Env = append(os.Environ(), opts.env...)
 	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -51,7 +68,7 @@ func startEnv(t *testing.T, env []string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: cmd, logPath: logPath, stderr: &bytes.Buffer{}, exited: make(chan struct{})}
+	s := &server{t: t, cmd: cmd, logPath: logPath, stderr: &bytes.Buffer{}, stdout: stdout, exited: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting donkeyls: %v", err)
@@ -60,7 +77,11 @@ func startEnv(t *testing.T, env []string) *server {
 		s.err = cmd.Wait()
 		close(s.exited)
 	}()
-	s.client = lsptest.New(t, stdout, stdin)
+	var w io.WriteCloser = stdin
+	if opts.keepStdin {
+		w = nopCloser{stdin}
+	}
+	s.client = lsptest.New(t, stdout, w)
 	t.Cleanup(func() {
 		select {
 		case <-s.exited:
@@ -153,6 +174,10 @@ func readLog(t *testing.T, s *server) string {
 	}
 	return string(b)
 }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // rawJSON embeds JSON bytes as they are.
 type rawJSON []byte

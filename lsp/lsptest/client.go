@@ -69,6 +69,8 @@ type Client struct {
 	versions      map[string]int32
 	raw           map[string]chan Response // hand-made requests waiting for replies, by id JSON
 	garbage       []string                 // what the server wrote that was not a message
+	withhold      map[string]bool          // server requests left unanswered until Answer
+	held          map[string][]func()      // their deferred answers, by method
 }
 
 // Response is the reply to a hand-made request.
@@ -88,10 +90,10 @@ func (s tap) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 	for {
 		msg, n, err := s.Stream.Read(ctx)
 		if resp, ok := msg.(*jsonrpc2.Response); ok && err == nil {
-			id, _ := json.Marshal(idOf(resp))
+			id := string(rpc.IDJSON(resp.ID()))
 			s.c.mu.Lock()
-			ch := s.c.raw[string(id)]
-			delete(s.c.raw, string(id))
+			ch := s.c.raw[id]
+			delete(s.c.raw, id)
 			s.c.mu.Unlock()
 			if ch != nil {
 				ch <- Response{Result: resp.Result(), Err: resp.Err()}
@@ -102,11 +104,6 @@ func (s tap) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 	}
 }
 
-func idOf(r *jsonrpc2.Response) *jsonrpc2.ID {
-	id := r.ID()
-	return &id
-}
-
 // New connects a client to a server reading r and writing w.
 func New(t testing.TB, r io.Reader, w io.WriteCloser) *Client {
 	c := &Client{
@@ -115,6 +112,8 @@ func New(t testing.TB, r io.Reader, w io.WriteCloser) *Client {
 		diags:    map[string]Diagnostics{},
 		versions: map[string]int32{},
 		raw:      map[string]chan Response{},
+		withhold: map[string]bool{},
+		held:     map[string][]func(){},
 	}
 	c.stream = rpc.NewStream(r, w, w)
 	c.stream.OnSkip = func(err error) {
@@ -166,11 +165,25 @@ func (c *Client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 	case "workspace/applyEdit":
 		c.applied = append(c.applied, params)
 	}
+	if _, call := req.(*jsonrpc2.Call); call && c.withhold[req.Method()] {
+		c.held[req.Method()] = append(c.held[req.Method()], func() { _ = c.respond(ctx, reply, req) })
+		close(c.changed)
+		c.changed = make(chan struct{})
+		c.mu.Unlock()
+		return nil
+	}
 	close(c.changed)
 	c.changed = make(chan struct{})
+	c.mu.Unlock()
+	return c.respond(ctx, reply, req)
+}
+
+// respond answers a server request as an editor does.
+func (c *Client) respond(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	params := req.Params()
+	c.mu.Lock()
 	settings := c.Settings
 	c.mu.Unlock()
-
 	switch req.Method() {
 	case "workspace/configuration":
 		var p protocol.ConfigurationParams
@@ -194,6 +207,32 @@ func (c *Client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 	return nil
 }
 
+// Withhold leaves the server's requests for these methods unanswered, as a
+// client that never answers does, until Answer.
+func (c *Client) Withhold(methods ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range methods {
+		c.withhold[m] = true
+	}
+}
+
+// HeldLocked is the number of withheld requests of method still
+// unanswered, inside a Wait condition.
+func (c *Client) HeldLocked(method string) int { return len(c.held[method]) }
+
+// Answer answers every withheld request of method now, and later ones at once.
+func (c *Client) Answer(method string) {
+	c.mu.Lock()
+	held := c.held[method]
+	delete(c.held, method)
+	delete(c.withhold, method)
+	c.mu.Unlock()
+	for _, answer := range held {
+		answer()
+	}
+}
+
 // Call sends a request and decodes its result.
 func (c *Client) Call(method string, params, result any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
@@ -208,7 +247,6 @@ func (c *Client) Call(method string, params, result any) error {
 // counts up from 1): strings, or large numbers.
 func (c *Client) Send(id any, method string, params any) <-chan Response {
 	c.t.Helper()
-	idJSON, _ := json.Marshal(id)
 	msg := map[string]any{"jsonrpc": "2.0", "id": id, "method": method}
 	if params != nil {
 		msg["params"] = params
@@ -217,13 +255,24 @@ func (c *Client) Send(id any, method string, params any) <-chan Response {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	ch := make(chan Response, 1)
-	c.mu.Lock()
-	c.raw[string(idJSON)] = ch
-	c.mu.Unlock()
+	idJSON, err := json.Marshal(id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ch := c.Expect(string(idJSON))
 	if err := c.stream.WriteBody(body); err != nil {
 		c.t.Fatalf("sending %s: %v", method, err)
 	}
+	return ch
+}
+
+// Expect returns the channel the reply with this id (its exact JSON) will
+// arrive on, for requests written by hand with Raw or RawBody.
+func (c *Client) Expect(idJSON string) <-chan Response {
+	ch := make(chan Response, 1)
+	c.mu.Lock()
+	c.raw[idJSON] = ch
+	c.mu.Unlock()
 	return ch
 }
 
@@ -425,6 +474,30 @@ func (c *Client) Wait(what string, cond func() bool) {
 	}
 }
 
+// TryWait is Wait that reports whether cond came to hold within d instead
+// of failing the test, for callers that explain a failure themselves.
+func (c *Client) TryWait(d time.Duration, cond func() bool) bool {
+	deadline := time.After(d)
+	for {
+		c.mu.Lock()
+		ok := cond()
+		ch := c.changed
+		c.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// LatestAllLocked is the latest diagnostics of every URI, inside a Wait
+// condition.
+func (c *Client) LatestAllLocked() map[string]Diagnostics { return c.diags }
+
 // WaitDiagnostics waits until the latest diagnostics of path satisfy cond.
 func (c *Client) WaitDiagnostics(path, what string, cond func(Diagnostics) bool) Diagnostics {
 	c.t.Helper()
@@ -468,6 +541,16 @@ func (c *Client) Messages() []protocol.ShowMessageParams {
 	defer c.mu.Unlock()
 	return append([]protocol.ShowMessageParams(nil), c.messages...)
 }
+
+// Logs returns every logMessage received so far.
+func (c *Client) Logs() []protocol.LogMessageParams {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]protocol.LogMessageParams(nil), c.logs...)
+}
+
+// LogsLocked is Logs inside a Wait condition.
+func (c *Client) LogsLocked() []protocol.LogMessageParams { return c.logs }
 
 // WaitMessage waits for a showMessage containing substr.
 func (c *Client) WaitMessage(substr string) protocol.ShowMessageParams {

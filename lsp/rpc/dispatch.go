@@ -91,7 +91,7 @@ func (d *Dispatcher) Handle(_ context.Context, reply jsonrpc2.Replier, msg jsonr
 	if req.Method == "$/cancelRequest" {
 		d.cancelFromParams(req.Params)
 		if req.IsCall {
-			return reply(d.life, nil, nil)
+			d.replied(req.Method, reply(d.life, nil, nil))
 		}
 		return nil
 	}
@@ -101,7 +101,8 @@ func (d *Dispatcher) Handle(_ context.Context, reply jsonrpc2.Replier, msg jsonr
 		if _, dup := d.inflight[req.ID]; dup {
 			d.mu.Unlock()
 			cancel()
-			return reply(d.life, nil, Errorf(jsonrpc2.InvalidRequest, "request id %v is already in use", req.ID))
+			d.replied(req.Method, reply(d.life, nil, Errorf(jsonrpc2.InvalidRequest, "request id %s is already in use", IDString(req.ID))))
+			return nil
 		}
 		d.inflight[req.ID] = cancel
 	}
@@ -109,6 +110,15 @@ func (d *Dispatcher) Handle(_ context.Context, reply jsonrpc2.Replier, msg jsonr
 	d.mu.Unlock()
 	d.signal()
 	return nil
+}
+
+// replied logs a reply that could not be written. The error is never
+// handed back to jsonrpc2, which would close the connection for it (the
+// stream reports a broken output itself).
+func (d *Dispatcher) replied(method string, err error) {
+	if err != nil {
+		d.logf("replying to %s: %v", method, err)
+	}
 }
 
 // Enqueue runs fn on the ordered goroutine after every message received so
@@ -129,20 +139,21 @@ func (d *Dispatcher) signal() {
 }
 
 // cancelFromParams cancels the request named by {"id": number|string}. The
-// id is decoded with jsonrpc2.ID itself so that it matches the key the
-// request was stored under whatever its JSON type (protocol's own cancel
-// handler decodes numbers as float64 and never matches).
+// id is read as the stream reads request ids (aliases included) so that it
+// matches the key the request was stored under whatever its JSON type
+// (protocol's own cancel handler decodes numbers as float64 and never
+// matches, and jsonrpc2 reads "" as 0).
 func (d *Dispatcher) cancelFromParams(params json.RawMessage) {
 	var p struct {
 		ID json.RawMessage `json:"id"`
 	}
 	if json.Unmarshal(params, &p) != nil || len(p.ID) == 0 {
-		d.logf("$/cancelRequest without a readable id: %s", params)
+		d.logf("$/cancelRequest without a readable id: %s", excerptOf(params))
 		return
 	}
-	var id jsonrpc2.ID
-	if err := id.UnmarshalJSON(p.ID); err != nil {
-		d.logf("$/cancelRequest with an id that names no request: %s", p.ID)
+	id, err := parseID(p.ID)
+	if err != nil {
+		d.logf("$/cancelRequest with an id that names no request: %s", excerptOf(p.ID))
 		return
 	}
 	d.Cancel(id)
@@ -256,9 +267,7 @@ func (d *Dispatcher) finish(it item, res any, err error) {
 		err = wireError(err, cancelled)
 		res = nil
 	}
-	if werr := it.reply(d.life, res, err); werr != nil {
-		d.logf("replying to %s: %v", it.req.Method, werr)
-	}
+	d.replied(it.req.Method, it.reply(d.life, res, err))
 }
 
 // wireError gives every error a JSON-RPC code: jsonrpc2 would send 0.

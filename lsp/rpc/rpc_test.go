@@ -235,7 +235,7 @@ func TestGarbageIsAnsweredAndSkipped(t *testing.T) {
 	w.raw("Content-Length: nope\r\n\r\n")
 	w.send(`{"jsonrpc":"2.0","id":1,"method":`)                 // truncated JSON
 	w.send(`[1,2,3]`)                                           // JSON, not a message
-	w.send(`{"jsonrpc":"2.0","id":4000000000,"method":"x"}`)    // id out of range
+	w.send(`{"jsonrpc":"2.0","id":true,"method":"x"}`)          // an id that is neither string nor number
 	w.send(`{"jsonrpc":"2.0","id":99,"result":{"stray":true}}`) // a response nobody asked for
 	w.send(`{"jsonrpc":"2.0","id":5,"method":"boom"}`)
 	w.send(`{"jsonrpc":"2.0","id":6,"method":"ping"}`)

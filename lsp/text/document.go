@@ -2,32 +2,40 @@ package text
 
 import (
 	"fmt"
+	"sync"
 )
 
 // Document is one version of an open editor buffer. It is immutable:
 // applying changes returns a new Document, so a snapshot taken for a
-// diagnostics run or a code action never sees a later edit.
+// diagnostics run or a code action never sees a later edit. The text is
+// held in chunks that versions share, so a keystroke in a 10 MB buffer
+// neither copies nor rescans it; the flat string is built on first use,
+// once per version that an analysis actually reads.
 type Document struct {
 	URI        URI
 	LanguageID string
 	Version    int32
-	Text       string
-	lines      *Lines
+	buf        *buffer
+	textOnce   sync.Once
+	text       string
 }
 
 // NewDocument makes the first version of a buffer.
 func NewDocument(uri URI, languageID string, version int32, text string) *Document {
-	return &Document{URI: uri, LanguageID: languageID, Version: version, Text: text, lines: NewLines(text)}
+	return &Document{URI: uri, LanguageID: languageID, Version: version, buf: newBuffer(text)}
 }
 
-// Lines returns the document's line table. It is built eagerly so that
-// concurrent readers of one Document never race on a lazy cache.
-func (d *Document) Lines() *Lines {
-	if d.lines == nil {
-		return NewLines(d.Text)
-	}
-	return d.lines
+// Text is the document's content.
+func (d *Document) Text() string {
+	d.textOnce.Do(func() { d.text = d.buf.String() })
+	return d.text
 }
+
+// Len is the content's length in bytes.
+func (d *Document) Len() int { return d.buf.size }
+
+// Lines returns a line table of the document's content.
+func (d *Document) Lines() *Lines { return NewLines(d.Text()) }
 
 // Change is one content change event. Range nil means the whole document
 // is replaced, which is how full sync (and VS Code after some operations)
@@ -52,23 +60,17 @@ func (d *Document) Apply(version int32, changes []Change) (*Document, error) {
 	if version <= d.Version {
 		return nil, fmt.Errorf("%s: version %d after %d: change ignored", d.URI.Raw, version, d.Version)
 	}
-	out := d.Text
-	lines := d.lines
+	buf := d.buf
 	for _, c := range changes {
 		if c.Range == nil {
-			out = c.Text
-			lines = nil
+			buf = newBuffer(c.Text)
 			continue
 		}
-		if lines == nil {
-			lines = NewLines(out)
-		}
-		start, end := lines.Offset(c.Range.Start), lines.Offset(c.Range.End)
+		start, end := buf.offset(c.Range.Start), buf.offset(c.Range.End)
 		if end < start {
 			start, end = end, start
 		}
-		out = out[:start] + c.Text + out[end:]
-		lines = nil
+		buf = buf.replace(start, end, c.Text)
 	}
-	return NewDocument(d.URI, d.LanguageID, version, out), nil
+	return &Document{URI: d.URI, LanguageID: d.LanguageID, Version: version, buf: buf}, nil
 }

@@ -69,8 +69,8 @@ func TestApplyIncrementalAndFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "const 界 = 42;\nconst 😀b = 2;\n"; d2.Text != want {
-		t.Fatalf("incremental = %q, want %q", d2.Text, want)
+	if want := "const 界 = 42;\nconst 😀b = 2;\n"; d2.Text() != want {
+		t.Fatalf("incremental = %q, want %q", d2.Text(), want)
 	}
 	// The second change's range is read against the first change's result.
 	d3, err := d2.Apply(3, []Change{
@@ -80,15 +80,15 @@ func TestApplyIncrementalAndFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "const 界 = 42;\nconst c = 2;\n"; d3.Text != want {
-		t.Fatalf("sequential changes = %q, want %q", d3.Text, want)
+	if want := "const 界 = 42;\nconst c = 2;\n"; d3.Text() != want {
+		t.Fatalf("sequential changes = %q, want %q", d3.Text(), want)
 	}
 	d4, err := d3.Apply(4, []Change{{Text: "whole"}})
-	if err != nil || d4.Text != "whole" {
-		t.Fatalf("full sync = %q, %v", d4.Text, err)
+	if err != nil || d4.Text() != "whole" {
+		t.Fatalf("full sync = %q, %v", d4.Text(), err)
 	}
-	if d.Text != "const 界 = 1;\nconst b = 2;\n" {
-		t.Errorf("Apply mutated the original document: %q", d.Text)
+	if d.Text() != "const 界 = 1;\nconst b = 2;\n" {
+		t.Errorf("Apply mutated the original document: %q", d.Text())
 	}
 }
 
@@ -165,11 +165,11 @@ func FuzzApply(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Text) > len(src)+len(ins) {
-			t.Fatalf("result grew beyond source+insert: %d", len(out.Text))
+		if len(out.Text()) > len(src)+len(ins) {
+			t.Fatalf("result grew beyond source+insert: %d", len(out.Text()))
 		}
 		l := out.Lines()
-		for off := 0; off <= len(out.Text); off++ {
+		for off := 0; off <= len(out.Text()); off++ {
 			_ = l.Offset(l.Position(off))
 		}
 	})

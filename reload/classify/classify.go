@@ -40,8 +40,9 @@ type Decision struct {
 // Classifier holds the project snapshot the running server was started from
 // and moves it forward one batch at a time. It is used from one goroutine.
 type Classifier struct {
-	root string
-	snap *project.Project
+	root  string
+	snap  *project.Project
+	cache project.FactsCache
 	// loadErr is set when the project could not be analyzed: every content
 	// change then restarts, the only safe verdict.
 	loadErr error
@@ -54,10 +55,11 @@ type Classifier struct {
 }
 
 // New loads the project at root. When it cannot be analyzed the classifier
-// still works, conservatively, and Err says why.
-func New(ctx context.Context, root string) *Classifier {
-	c := &Classifier{root: filepath.Clean(root), other: map[string]uint64{}, wrote: map[string]uint64{}}
-	c.snap, c.loadErr = project.Load(ctx, c.root, nil)
+// still works, conservatively, and Err says why. cache (nil for none)
+// supplies the facts of files parsed by any earlier run.
+func New(ctx context.Context, root string, cache project.FactsCache) *Classifier {
+	c := &Classifier{root: filepath.Clean(root), cache: cache, other: map[string]uint64{}, wrote: map[string]uint64{}}
+	c.snap, c.loadErr = project.LoadWith(ctx, c.root, project.LoadOptions{Cache: cache})
 	if c.loadErr != nil {
 		c.snap = nil
 	}
@@ -185,7 +187,7 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 		return Decision{}
 	}
 	if after.NeedsReload() {
-		if p, err := project.Load(ctx, c.root, nil); err == nil {
+		if p, err := project.LoadWith(ctx, c.root, project.LoadOptions{Cache: c.cache}); err == nil {
 			after = p
 		} else {
 			c.snap = nil

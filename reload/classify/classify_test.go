@@ -38,7 +38,7 @@ func fixture(t *testing.T) string {
 
 func newClassifier(t *testing.T, root string) *Classifier {
 	t.Helper()
-	c := New(context.Background(), root)
+	c := New(context.Background(), root, nil)
 	if c.Err() != nil {
 		t.Fatalf("the fixture project does not load: %v", c.Err())
 	}
@@ -253,7 +253,7 @@ func TestLoadedFingerprints(t *testing.T) {
 
 func TestWithoutAProjectEveryChangeRestarts(t *testing.T) {
 	root := t.TempDir()
-	c := New(context.Background(), root)
+	c := New(context.Background(), root, nil)
 	if c.Err() == nil {
 		t.Fatal("an empty directory loaded as a project")
 	}

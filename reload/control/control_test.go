@@ -330,3 +330,88 @@ func TestProtocolOnTheWire(t *testing.T) {
 		t.Errorf("status lacks the loaded map: %v", m)
 	}
 }
+
+// TestRefusesSymlinkedDir: a repository can ship .donkeyls as a symlink.
+// Following it would chmod its target and put the socket there.
+func TestRefusesSymlinkedDir(t *testing.T) {
+	root := t.TempDir()
+	target := t.TempDir()
+	if err := os.Chmod(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(root, Dir)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Listen(root, &fakeSupervisor{})
+	if err == nil {
+		s.Close()
+		t.Fatal("Listen followed a symlinked .donkeyls")
+	}
+	if !strings.Contains(err.Error(), "symlink") {
+		t.Errorf("error does not say why: %v", err)
+	}
+	st, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o755 {
+		t.Errorf("the symlink's target was chmod'ed to %v", st.Mode().Perm())
+	}
+	if _, err := os.Lstat(filepath.Join(target, SocketName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a socket was created in the symlink's target: %v", err)
+	}
+}
+
+// TestRefusesForeignDir: a .donkeyls owned by someone else could be
+// swapped or read by them; it is refused with the owner named. Tests do not
+// run as two users, so the expected owner is what differs.
+func TestRefusesForeignDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), Dir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := ensureDir(dir, os.Getuid()+1)
+	if err == nil || !strings.Contains(err.Error(), "owned by uid") {
+		t.Fatalf("a foreign-owned directory was accepted: %v", err)
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o755 {
+		t.Errorf("a foreign-owned directory was chmod'ed to %v", st.Mode().Perm())
+	}
+	if err := ensureDir(dir, os.Getuid()); err != nil {
+		t.Fatalf("our own directory: %v", err)
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
+		t.Errorf("our directory is %v, want 0700", st.Mode().Perm())
+	}
+	file := filepath.Join(t.TempDir(), Dir)
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureDir(file, os.Getuid()); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("a file called .donkeyls: %v", err)
+	}
+}
+
+// TestListenRefusesForeignDir is the same through Listen, where the test
+// can hand the directory to another user (it runs as root in CI).
+func TestListenRefusesForeignDir(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("handing a directory to another user needs root; TestRefusesForeignDir covers the check")
+	}
+	root := t.TempDir()
+	dir := filepath.Join(root, Dir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Listen(root, &fakeSupervisor{})
+	if err == nil {
+		s.Close()
+		t.Fatal("Listen used a .donkeyls owned by another user")
+	}
+	if !strings.Contains(err.Error(), "owned by uid 65534") {
+		t.Errorf("error does not say why: %v", err)
+	}
+}

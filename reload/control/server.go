@@ -48,12 +48,8 @@ type Server struct {
 func Listen(root string, h Handler) (*Server, error) {
 	path := SocketPath(root)
 	dir := root + string(os.PathSeparator) + Dir
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
-	}
-	// MkdirAll honours the umask and leaves an existing directory alone.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
+	if err := ensureDir(dir, os.Getuid()); err != nil {
+		return nil, err
 	}
 	if err := clearStale(path); err != nil {
 		return nil, err

@@ -124,7 +124,7 @@ func startApp(t testing.TB, cfg appConfig) *app {
 		Typegen:    fmt.Sprintf("'%s' scripts/generate.ts", bun),
 		Port:       a.port,
 		Grace:      3 * time.Second,
-		Classifier: classify.New(ctx, root),
+		Classifier: classify.New(ctx, root, nil),
 		Env: append([]string{
 			"PORT=" + strconv.Itoa(a.port),
 			"TYPEGEN_LOG=" + a.typegenLog,

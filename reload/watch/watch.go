@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/donkeyls/donkeyls/internal/pseudofs"
 )
 
 // DefaultDebounce is the quiet time that ends a burst when Options.Debounce is 0.
@@ -37,11 +39,15 @@ type Options struct {
 	// Debounce is how long the tree must stay quiet before a batch is
 	// delivered; 0 means DefaultDebounce.
 	Debounce time.Duration
+	// Shallow watches the root directory alone: its files, and its
+	// subdirectories appearing or vanishing, but nothing inside them.
+	Shallow bool
 }
 
 // Watcher watches one directory tree.
 type Watcher struct {
 	root     string
+	shallow  bool
 	ignore   func(string, bool) bool
 	debounce time.Duration
 	fsw      *fsnotify.Watcher
@@ -86,6 +92,7 @@ func newWatcher(ctx context.Context, root string, opts Options, add func(string)
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Watcher{
 		root:     abs,
+		shallow:  opts.Shallow,
 		ignore:   opts.Ignore,
 		debounce: opts.Debounce,
 		fsw:      fsw,
@@ -156,7 +163,7 @@ func (w *Watcher) addTree(dir string, found map[string]struct{}) {
 			}
 			return nil
 		}
-		if w.ignored(path, d.IsDir()) {
+		if w.ignored(path, d.IsDir()) || d.IsDir() && pseudofs.Skip(path) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -167,6 +174,9 @@ func (w *Watcher) addTree(dir string, found map[string]struct{}) {
 				found[path] = struct{}{}
 			}
 			return nil
+		}
+		if w.shallow && path != w.root {
+			return fs.SkipDir
 		}
 		if err := w.add(path); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -298,7 +308,7 @@ func (w *Watcher) handle(ev fsnotify.Event, pending map[string]struct{}) bool {
 	if w.ignored(path, isDir) {
 		return false
 	}
-	if isDir {
+	if isDir && !w.shallow {
 		w.addTree(path, pending)
 	}
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {

@@ -313,3 +313,26 @@ func TestNewRejectsMissingRoot(t *testing.T) {
 		t.Fatal("New on a missing directory succeeded")
 	}
 }
+
+// TestShallowWatchesTheRootAlone: a shallow watcher sees files of the root
+// and directories appearing in it, and nothing below them, with one watch.
+func TestShallowWatchesTheRootAlone(t *testing.T) {
+	root := t.TempDir()
+	deep := filepath.Join(root, "apps/shop/src/x.ts")
+	write(t, deep, "v0")
+	w := start(t, root, Options{Shallow: true})
+	if n := len(w.fsw.WatchList()); n != 1 {
+		t.Errorf("%d watches, want 1 (the root)", n)
+	}
+	config := filepath.Join(root, "donkeylabs.config.ts")
+	write(t, config, "export default {}")
+	collect(t, w, config)
+	write(t, deep, "v1")
+	quiet(t, w, 400*time.Millisecond)
+	newDir := filepath.Join(root, "web")
+	write(t, filepath.Join(newDir, "y.ts"), "v0")
+	collect(t, w, newDir)
+	if n := len(w.fsw.WatchList()); n != 1 {
+		t.Errorf("%d watches after a directory appeared, want 1", n)
+	}
+}

@@ -1,0 +1,198 @@
+package factcache
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/synth"
+	"github.com/donkeyls/donkeyls/internal/testenv"
+)
+
+// corpus is the facts of every file of every analyzer fixture and of a
+// synthetic project: every extractor's output shapes.
+func corpus(t testing.TB) []*facts.File {
+	t.Helper()
+	var dirs []string
+	paths, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "analysis", "analyzers", "testdata", "*", "*.txtar"))
+	for _, path := range paths {
+		dirs = append(dirs, fixture.Materialize(t, fixture.Load(t, path)))
+	}
+	dir := t.TempDir()
+	if err := synth.Write(dir, synth.Options{Plugins: 10, Routes: 100, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, dir)
+	var files []*facts.File
+	for _, dir := range dirs {
+		p, err := project.Load(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range p.Files() {
+			if f := p.File(path); f != nil && !f.Missing {
+				files = append(files, f)
+			}
+		}
+	}
+	if len(files) < 100 {
+		t.Fatalf("only %d files in the corpus", len(files))
+	}
+	return files
+}
+
+func TestRoundTripKeepsEveryFact(t *testing.T) {
+	kinds := map[facts.Kind]bool{}
+	for _, f := range corpus(t) {
+		b, err := encodeFile(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := decodeFile(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		if !reflect.DeepEqual(f, g) {
+			t.Fatalf("%s: decoded facts differ\nwant %+v\n got %+v", f.Path, f, g)
+		}
+		kinds[f.Kind] = true
+	}
+	if len(kinds) < 8 {
+		t.Errorf("the corpus covers only %d kinds", len(kinds))
+	}
+}
+
+// Every prefix and many corruptions of a valid payload decode to an error
+// or to some File, never a panic or a huge allocation.
+func TestDecodeNeverPanics(t *testing.T) {
+	files := corpus(t)
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 200; i++ {
+		b, _ := encodeFile(nil, files[rng.Intn(len(files))])
+		for n := 0; n < len(b); n += 1 + len(b)/50 {
+			_, _ = decodeFile(b[:n])
+		}
+		for j := 0; j < 20; j++ {
+			c := append([]byte(nil), b...)
+			c[rng.Intn(len(c))] ^= byte(1 + rng.Intn(255))
+			_, _ = decodeFile(c)
+		}
+	}
+}
+
+func key(i int) [32]byte {
+	var k [32]byte
+	copy(k[:], fmt.Sprintf("key %d", i))
+	return k
+}
+
+func TestOpenCreatesNothingUntilAPut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	c, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Get("/p", key(1)); ok {
+		t.Error("an empty cache answered")
+	}
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("Open, Get and Done created %s: %v", dir, err)
+	}
+}
+
+func TestGetReturnsWhatPutStored(t *testing.T) {
+	dir := t.TempDir()
+	files := corpus(t)[:50]
+	c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i, f := range files {
+		c.Put("/p", key(i), f)
+	}
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i, f := range files {
+		g, ok := c.Get("/p", key(i))
+		if !ok || !reflect.DeepEqual(f, g) {
+			t.Fatalf("entry %d (%s): ok %v, equal %v", i, f.Path, ok, reflect.DeepEqual(f, g))
+		}
+	}
+	if _, ok := c.Get("/other", key(0)); ok {
+		t.Error("another root read the entry")
+	}
+	// A load that used only half the entries leaves only those.
+	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i := 0; i < 25; i++ {
+		c.Get("/p", key(i))
+	}
+	c.Done("/p")
+	c.Close()
+	c, _ = Open(Options{Dir: dir})
+	defer c.Close()
+	if _, ok := c.Get("/p", key(10)); !ok {
+		t.Error("an entry the last load used is gone")
+	}
+	if _, ok := c.Get("/p", key(40)); ok {
+		t.Error("an entry the last load did not use is still there")
+	}
+	// Another version never reads them.
+	other, _ := Open(Options{Dir: dir, Version: "other"})
+	defer other.Close()
+	if _, ok := other.Get("/p", key(0)); ok {
+		t.Error("another version read an entry")
+	}
+}
+
+func size(t *testing.T, dir string) (total int64, n int) {
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			info, _ := d.Info()
+			total += info.Size()
+			n++
+		}
+		return nil
+	})
+	return total, n
+}
+
+// Many distinct projects leave the cache under its bound, with the most
+// recent one kept.
+func TestCacheStaysUnderItsBound(t *testing.T) {
+	dir := t.TempDir()
+	files := corpus(t)
+	const max = 64 << 10
+	for round := 0; round < 40; round++ {
+		c, _ := Open(Options{Dir: dir, MaxBytes: max, FlushWait: time.Minute})
+		root := fmt.Sprintf("/project/%d", round)
+		for i := 0; i < 20; i++ {
+			c.Put(root, key(i), files[(round*20+i)%len(files)])
+		}
+		c.Done(root)
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		total, n := size(t, dir)
+		if total > max {
+			t.Fatalf("round %d: %d bytes in %d packs, bound %d", round, total, n, max)
+		}
+		c, _ = Open(Options{Dir: dir})
+		if _, ok := c.Get(root, key(0)); !ok {
+			t.Fatalf("round %d: the pack just written was trimmed", round)
+		}
+		c.Close()
+	}
+}

@@ -1,0 +1,10 @@
+//go:build unix && !darwin && !freebsd && !netbsd && !dragonfly
+
+package srcfile
+
+import (
+	"syscall"
+	"time"
+)
+
+func modTime(st *syscall.Stat_t) time.Time { return time.Unix(st.Mtim.Unix()) }
