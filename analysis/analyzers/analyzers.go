@@ -57,6 +57,9 @@ func All() []*Analyzer {
 		pluginsAnalyzer(),
 		routesAnalyzer(),
 		pluginUsesAnalyzer(),
+		entryAnalyzer(),
+		configAnalyzer(),
+		factoriesAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())
@@ -98,11 +101,29 @@ func Run(ctx context.Context, p *project.Project) []analysis.Finding {
 		return nil
 	}
 	var out []analysis.Finding
+	crashes := configCrashes(p.Config())
 	for _, r := range results {
-		out = append(out, r...)
+		for _, f := range r {
+			// A generator that crashes on the config regenerates nothing:
+			// every "regenerate" finding would send the user to a fix
+			// that cannot fix it, so config-invalid says it alone.
+			if crashes && (f.Code == CodeTypesMissing || isStaleness(f.Code) || f.Code == CodeEntryMissing || f.Code == CodeEntryRunEmpty) {
+				continue
+			}
+			out = append(out, f)
+		}
 	}
 	Sort(out)
 	return out
+}
+
+func isStaleness(code string) bool {
+	for _, c := range StalenessCodes {
+		if c == code {
+			return true
+		}
+	}
+	return false
 }
 
 // Sort orders findings by path, start offset, then code.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -87,11 +88,31 @@ func reportUnregistered(p *Pass, m *pluginModel) {
 	if !m.regsKnown {
 		return
 	}
+	// The runtime resolves dependencies by name: a copy of a registered
+	// plugin (same name, another folder) is unused, but what depends on
+	// that name still starts.
+	registeredNames := map[string]*pluginDef{}
+	for rd := range m.registered {
+		if n := rd.Name(); n != "" {
+			registeredNames[n] = rd
+		}
+	}
 	for _, d := range m.discovered {
 		if len(m.registered[d]) > 0 {
 			continue
 		}
 		name := d.Name()
+		if other := registeredNames[name]; name != "" && other != nil {
+			p.Report(analysis.Finding{
+				Code:     CodeUnregisteredPlugin,
+				Severity: analysis.SeverityWarning,
+				Location: analysis.Location{Path: d.Path, Range: d.Def.ExportRange},
+				Message: fmt.Sprintf("plugin %s is never registered; the plugin registered under its name %q is the one in %s, so this definition is unused at runtime (a copied folder?)",
+					pluginLabel(d), name, p.Project.Rel(other.Path)),
+				Related: []analysis.Related{{Location: other.NameLoc(), Message: "the registered plugin named " + strconv.Quote(name)}},
+			})
+			continue
+		}
 		label := pluginLabel(d)
 		f := analysis.Finding{
 			Code:     CodeUnregisteredPlugin,

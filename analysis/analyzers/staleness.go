@@ -126,6 +126,12 @@ func runStaleRegistry(p *Pass) {
 		case ok && e.ExportName != gp.ExportName:
 			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, e.Range,
 				"plugin %q is exported as %s, but the generated registry still imports %s: regenerate types", gp.Name, gp.ExportName, e.ExportName)
+		case ok && e.ImportPath != "" && e.ImportPath != registryImportPath(regPath, gp.Path):
+			// An output written on another machine (or before the project
+			// moved) imports a path that is not this plugin's: the
+			// generator writes the relative path from the output dir.
+			p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
+				"the generated registry imports plugin %q from %q, but the generator imports it from %q here: regenerate types", gp.Name, e.ImportPath, registryImportPath(regPath, gp.Path))
 		case ok:
 		case byExport[gp.ExportName].Name != "":
 			old := byExport[gp.ExportName]
@@ -149,6 +155,21 @@ func runStaleRegistry(p *Pass) {
 	}
 	p.compareKeys(regPath, g.HandlersRange, "handler", exp.Handlers, g.Handlers, idx.handlers, exp.KeysUncertain)
 	p.compareKeys(regPath, g.MiddlewareRange, "middleware", exp.Middleware, g.Middleware, idx.middleware, exp.KeysUncertain)
+}
+
+// registryImportPath is the specifier the generator writes for a plugin:
+// the path from the output directory to the plugin file without ".ts",
+// starting with "./" or "../".
+func registryImportPath(regPath, pluginPath string) string {
+	rel, err := filepath.Rel(filepath.Dir(regPath), strings.TrimSuffix(pluginPath, ".ts"))
+	if err != nil {
+		return ""
+	}
+	rel = filepath.ToSlash(rel)
+	if !strings.HasPrefix(rel, ".") {
+		rel = "./" + rel
+	}
+	return rel
 }
 
 // registryIndex is the generated registry's entries by name and by export,
@@ -376,6 +397,15 @@ func runStaleClient(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
+	if st := exp.Entry.Status; st == project.EntryMissing || st == project.EntryEmpty {
+		// The run gives the generator no routes: regenerating writes a
+		// client without any, so no route difference is the user's to fix
+		// by regenerating. entry-missing or entry-run-empty says why.
+		return
+	}
+	if _, _, empty := lastRunEmpty(proj); empty {
+		return // entry-run-empty says it once, for the whole client
+	}
 	routes := cf.Generated.ClientRoutes
 	// The index of client routes by name is only needed when some route
 	// file changed since the last pass; on a keystroke elsewhere every file's

@@ -93,16 +93,28 @@ func checkPluginTraps(p *Pass, f *facts.File, gp *project.GenPlugin) {
 		if gp == nil || gp.ExportName != pl.ExportName || !pl.NameKnown || gp.Name == pl.Name {
 			continue
 		}
-		why := "its regular expression stops at the first \"}\" inside define({...}), before `name:`"
-		if !project.IsIdentWord(pl.Name) {
+		folder := filepath.Base(filepath.Dir(path))
+		var why, fix string
+		switch f.Generator.PluginNameMiss {
+		case facts.MissNoDot:
+			why = "its regular expression needs a \".\" right after `createPlugin`, and here a line break or space comes first, so it never matches"
+			fix = "write the first call on the same line (`createPlugin.withSchema<DB>()`), or name the folder " + strconv.Quote(pl.Name)
+		case facts.MissChain:
+			why = "the calls between `createPlugin` and `.define` hold characters its regular expression does not allow (only letters, digits, `<>(),` and spaces: an inline type such as `<{ a: string }>` breaks it)"
+			fix = "use a named type in the generic, or name the folder " + strconv.Quote(pl.Name)
+		case facts.MissNotWord:
 			why = "its regular expression only reads names made of letters, digits and underscores"
+			fix = "use such a name, or name the folder " + strconv.Quote(pl.Name)
+		default:
+			why = "its regular expression stops at the first \"}\" inside define({...}), before `name:`"
+			fix = "move `name` to the top of define({...})"
 		}
 		p.Report(analysis.Finding{
 			Code:     CodePluginNameMisread,
 			Severity: analysis.SeverityWarning,
 			Location: analysis.Location{Path: path, Range: pl.NameRange},
-			Message: fmt.Sprintf("the generator will register this plugin as %q, not %q: %s; move `name` to the top of define({...})",
-				gp.Name, pl.Name, why),
+			Message: fmt.Sprintf("the generator will register this plugin as %q (its folder), not %q: %s; so ctx.plugins.%s type-checks but is undefined at runtime, where the server uses %q; %s",
+				gp.Name, pl.Name, why, folder, pl.Name, fix),
 		})
 	}
 }

@@ -127,6 +127,7 @@ func (x *extractor) topLevel(root syntax.Node) {
 			exported = true
 			decl = st.Field("declaration")
 			if decl.IsNull() {
+				x.reExport(st)
 				continue
 			}
 		}

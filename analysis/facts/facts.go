@@ -104,6 +104,16 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
+	// statements that forward other modules' bindings; Servers the
+	// `new AppServer(...)` expressions; StdoutWrites the console calls that
+	// write to stdout when the file is imported. Together they model what
+	// running the entry in generate mode serves and prints.
+	Mounts       []Mount
+	ReExports    []ReExport
+	Servers      []Key
+	StdoutWrites []StdoutWrite
+
 	Migration *Migration
 	Config    *Config
 	Generated *Generated
@@ -144,6 +154,8 @@ type GeneratorView struct {
 	// PluginName is the `name: "..."` the generator's regex reads; "" when
 	// its regex fails and it falls back to the folder name.
 	PluginName string
+	// PluginNameMiss says why the regex missed the name, when it did.
+	PluginNameMiss NameMiss
 	// HandlerKeys and MiddlewareKeys are the keys the generator collects
 	// from every `handlers:` / `middleware:` property in the file.
 	HandlerKeys    []string
@@ -151,6 +163,25 @@ type GeneratorView struct {
 	// Services are `export const x = defineService("name", ...)` matches.
 	Services []GeneratorService
 }
+
+// NameMiss is the part of the generator's plugin-name regex
+// (createPlugin(?:\.[\w<>(),\s]+)*\.define\s*\(\s*\{[^}]*name:\s*["'](\w+)["'])
+// that fails on a file.
+type NameMiss uint8
+
+const (
+	MissNone NameMiss = iota
+	// MissNoDot: no "." right after createPlugin (the multi-line style
+	// `createPlugin\n  .withSchema<DB>()`), so nothing matches.
+	MissNoDot
+	// MissChain: the chain before .define holds characters the regex does
+	// not allow (an inline type with "{", ":", ";", quotes).
+	MissChain
+	// MissBrace: a "}" comes before `name:` inside define({...}).
+	MissBrace
+	// MissNotWord: the name is not made of letters, digits and "_".
+	MissNotWord
+)
 
 // GeneratorService is one defineService the generator finds.
 type GeneratorService struct {
@@ -229,6 +260,9 @@ type Router struct {
 	// Versioned is set when the options argument gives (or may give) the
 	// router a version: versioned routers may repeat route names.
 	Versioned bool
+	// Parent is set for `const c = parent.router("seg")`: the parent
+	// router's variable; its routes reach the client with the parent's.
+	Parent string
 }
 
 // Route is one `.route("name").<kind>({...})`.
@@ -460,4 +494,4 @@ type ClientRoute struct {
 // now read the same bytes differently. (Cached entries are also keyed by
 // the binary's build id; this constant is what still separates versions
 // when that id cannot be read.)
-const SchemaVersion = "1"
+const SchemaVersion = "2"

@@ -102,7 +102,9 @@ createRouter("inline", { version: "1.0.0" }).route("x").typed({ handle: async ()
 		{"books.list", true, true},
 		{"books.list", true, false},
 		{"list", false, false},
-		{"get", false, false},
+		// const sub = api.router("users"): the server prefixes the child
+		// with its parent's prefix (router.ts, Router.router).
+		{"api.users.get", true, false},
 		{"get", false, false},
 		{"inline.x", true, true},
 	}

@@ -16,6 +16,8 @@ var (
 	rePluginExport = regexp.MustCompile(`export\s+const\s+(\w+Plugin)\s*=`)
 	// The name regex cannot cross a "}": a name after a nested object is missed.
 	rePluginName     = regexp.MustCompile(`createPlugin(?:\.[\w<>(),\s]+)*\.define\s*\(\s*\{[^}]*name:\s*["'](\w+)["']`)
+	rePluginChain    = regexp.MustCompile(`createPlugin(?:\.[\w<>(),\s]+)*\.define\s*\(\s*\{`)
+	rePluginNameKey  = regexp.MustCompile(`createPlugin(?:\.[\w<>(),\s]+)*\.define\s*\(\s*\{[^}]*name:\s*["']`)
 	reService        = regexp.MustCompile(`export\s+const\s+(\w+)\s*=\s*defineService\s*\(\s*["'](\w+)["']`)
 	reServiceGeneric = regexp.MustCompile(`defineService\s*<\s*["']\w+["']\s*,\s*([^>]+)>`)
 	reServiceFactory = regexp.MustCompile(`,\s*(?:async\s*)?\([^)]*\)\s*(?::\s*(?:Promise\s*<\s*)?([A-Z]\w+))?`)
@@ -28,6 +30,19 @@ var (
 	reReturnObject   = regexp.MustCompile(`return\s*\{`)
 	reSafeIdent      = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 )
+
+// pluginNameMiss says which part of the generator's name regex fails.
+func pluginNameMiss(src []byte) NameMiss {
+	switch {
+	case !bytes.Contains(src, []byte("createPlugin.")):
+		return MissNoDot
+	case !rePluginChain.Match(src):
+		return MissChain
+	case !rePluginNameKey.Match(src):
+		return MissBrace
+	}
+	return MissNotWord
+}
 
 // generatorView is computed for every source file, since any index.ts under
 // a plugins glob may be a plugin, but the costly parts only run where the
@@ -43,6 +58,8 @@ func generatorView(path string, src []byte, root syntax.Node) GeneratorView {
 	if v.PluginExport != "" {
 		if m := rePluginName.FindSubmatch(src); m != nil {
 			v.PluginName = string(m[1])
+		} else {
+			v.PluginNameMiss = pluginNameMiss(src)
 		}
 		v.HandlerKeys = generatorKeys(root, "handlers")
 		if len(v.HandlerKeys) == 0 {

@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"bytes"
 	"hash/fnv"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -11,12 +12,28 @@ import (
 func (x *extractor) calls(root syntax.Node) {
 	routers := map[string]string{} // variable -> prefix
 	var routeCalls []syntax.Node
+	// Most files construct no server and log nothing: the checks for those
+	// run only where the words occur, not at every node of every file.
+	hasServer := bytes.Contains(x.src, []byte("AppServer"))
+	hasConsole := bytes.Contains(x.src, []byte("console"))
 	root.Walk(func(n syntax.Node) bool {
 		if !n.Is("call_expression") {
+			if hasServer && n.Is("new_expression") {
+				x.newServer(n)
+			}
 			return true
 		}
 		fn, name := callee(n)
 		switch name {
+		case "use":
+			if fn.Is("member_expression") {
+				x.mount(n, fn, "use")
+			}
+		case "router":
+			if fn.Is("member_expression") {
+				x.childRouter(n, fn, routers)
+				x.mount(n, fn, "router")
+			}
 		case "define":
 			if chainRoot(fn.Field("object")) == "createPlugin" {
 				x.plugin(n)
@@ -83,6 +100,9 @@ func (x *extractor) calls(root syntax.Node) {
 		default:
 			if fn.Is("member_expression") && isRouteCall(fn.Field("object")) {
 				routeCalls = append(routeCalls, n)
+			}
+			if hasConsole && stdoutMethods[name] {
+				x.stdoutWrite(n, fn)
 			}
 		}
 		return true
@@ -425,6 +445,14 @@ func (x *extractor) route(call syntax.Node, routers map[string]string) {
 				if a := args(n); len(a) > 0 {
 					r.Prefix = stringValue(a[0])
 				}
+				// `const r = createRouter("p").route(...)`: the route
+				// belongs to r, which is what gets mounted.
+				at := x.rng(n)
+				for _, rt := range x.f.Routers {
+					if rt.Range == at {
+						r.RouterVar = rt.Var
+					}
+				}
 				n = syntax.Node{}
 				continue
 			}
@@ -547,12 +575,23 @@ func zodObjectFields(n syntax.Node) ([]Field, bool) {
 	return fields, known
 }
 
-// zodField reads the base type and optionality of one zod chain.
+// zodField reads the base type and optionality of one zod chain as the
+// server's generator (generator/zod-to-ts.ts) translates it: a property is
+// optional only when its outermost schema is a ZodOptional, so
+// `.optional().default(10)` is required (`limit: number`, verified against
+// the real generator) and `.default(10).optional()` is optional.
 func zodField(name string, v syntax.Node) Field {
 	f := Field{Name: name}
 	nonPrimitive := false
 	n := v.Unwrap()
+	outer := true
 	for i := 0; i < 32 && n.Is("call_expression"); i++ {
+		if fn, method := callee(n); outer && fn.Is("member_expression") && method != "describe" {
+			// .describe() clones the schema with its class; any other
+			// method decides the outermost class.
+			outer = false
+			f.Optional = method == "optional" || method == "nullish"
+		}
 		fn, method := callee(n)
 		if !fn.Is("member_expression") {
 			break
@@ -568,13 +607,9 @@ func zodField(name string, v syntax.Node) Field {
 			break
 		}
 		switch method {
-		case "optional":
-			f.Optional = true
-		case "nullish":
-			// optional, and `T | null` is no longer a primitive type.
-			f.Optional = true
-			nonPrimitive = true
-		case "nullable", "array", "or", "and", "catch", "pipe", "brand":
+		case "nullish", "nullable", "array", "or", "and", "catch", "pipe", "brand", "readonly":
+			// `T | null`, `T[]`, unions and the classes the generator
+			// turns into unknown are no longer the primitive type.
 			nonPrimitive = true
 		}
 		n = obj

@@ -25,7 +25,11 @@ type Expected struct {
 	EventsFile string
 	Events     []GenEvent
 	Schemas    []GenSchema
-	// Routes are every route the sources define (the client's input).
+	// Entry models the generate run of the server entry. Routes are the
+	// routes that run prints (the client's input): the mounted ones when it
+	// runs, none when it is predicted to print nothing, and every route in
+	// the sources when the model cannot tell.
+	Entry  *EntryRun
 	Routes []GenRoute
 	// RoutesUncertain is set when a source file with routes does not parse.
 	RoutesUncertain bool
@@ -188,6 +192,8 @@ func (p *Project) computeExpected() *Expected {
 	e.Services = p.expectedServices()
 	e.EventsFile, e.Events = p.expectedEvents()
 	e.Schemas = p.expectedSchemas(e.Plugins)
+	run := p.computeEntry()
+	e.Entry = run
 	for _, path := range paths {
 		f := p.files[path]
 		if f.Kind != facts.KindSource || f.Missing {
@@ -200,8 +206,20 @@ func (p *Project) computeExpected() *Expected {
 			e.RoutesUncertain = true
 		}
 		for i := range f.Routes {
-			e.Routes = append(e.Routes, GenRoute{Route: &f.Routes[i], Path: path})
+			r := &f.Routes[i]
+			switch run.Status {
+			case EntryMissing, EntryEmpty:
+				continue
+			case EntryRuns:
+				if !run.Uncertain && !run.RouteMounted(path, r) {
+					continue
+				}
+			}
+			e.Routes = append(e.Routes, GenRoute{Route: r, Path: path})
 		}
+	}
+	if run.Status == EntryRuns && run.Uncertain {
+		e.RoutesUncertain = true
 	}
 	return e
 }

@@ -1,0 +1,168 @@
+package analyzers_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+)
+
+// The init-shaped project: its only entry finding is entry-missing, whose
+// quick fix sets entry; after it, and the client the real generator wrote
+// for that config (testdata/entry/generated-*-init.ts.txt, reduced by hand
+// from its output), nothing at warning level but the true glob trap.
+func TestEntryMissingFixThenGenerate(t *testing.T) {
+	ctx := context.Background()
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", "init-shape.txtar")))
+	p, err := project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fix *analysis.Fix
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code == analyzers.CodeEntryMissing && len(f.Fixes) == 1 {
+			fix = &f.Fixes[0]
+		}
+	}
+	if fix == nil {
+		t.Fatal("entry-missing with one quick fix not reported")
+	}
+	if fix.Title != "Set entry to ./src/server/index.ts" {
+		t.Errorf("fix title %q", fix.Title)
+	}
+	applyEdits(t, fix.Edit.Edits)
+	cfg, _ := os.ReadFile(filepath.Join(dir, "donkeylabs.config.ts"))
+	if !strings.Contains(string(cfg), "defineConfig({\n  entry: \"./src/server/index.ts\",") {
+		t.Fatalf("config after the fix:\n%s", cfg)
+	}
+	client, err := os.ReadFile(filepath.Join("testdata", "entry", "generated-client-init.ts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "src", "lib", "api.ts"), client, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The same run put the core events into events.ts (221 lines added in
+	// the real one; reduced here to one).
+	events, err := os.ReadFile(filepath.Join("testdata", "entry", "generated-events-init.ts.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".@donkeylabs", "server", "events.ts"), events, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err = project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Entry().Status; st != project.EntryRuns {
+		t.Errorf("entry status %v after the fix, want it to run", st)
+	}
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Severity <= analysis.SeverityWarning && f.Code != analyzers.CodePluginsGlobUnsupported {
+			t.Errorf("%s: %s [%s]", p.Rel(f.Location.Path), f.Message, f.Code)
+		}
+	}
+}
+
+func loadEntryFixture(t *testing.T, name string) (string, *project.Project) {
+	t.Helper()
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", name+".txtar")))
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, p
+}
+
+// The twin is quiet because the model follows the renaming barrel, the
+// star re-export and the child router, not because it gave up.
+func TestEntryRunFollowsReexportsAndChildRouters(t *testing.T) {
+	dir, p := loadEntryFixture(t, "unmounted-router-none-reexport")
+	run := p.Entry()
+	if run.Status != project.EntryRuns || run.Uncertain {
+		t.Fatalf("status %v uncertain %v", run.Status, run.Uncertain)
+	}
+	routes := filepath.Join(dir, "src", "server", "routes")
+	for _, ref := range []project.RouterRef{
+		{Path: filepath.Join(routes, "admin.ts"), Var: "adminRouter"},
+		{Path: filepath.Join(routes, "admin.ts"), Var: "users"},
+		{Path: filepath.Join(routes, "api.ts"), Var: "apiRouter"},
+	} {
+		if !run.Mounted[ref] {
+			t.Errorf("%s %s not mounted", p.Rel(ref.Path), ref.Var)
+		}
+	}
+	var names []string
+	for _, r := range p.Expected().Routes {
+		names = append(names, r.Route.FullName)
+	}
+	if got := strings.Join(names, " "); got != "admin.ping admin.users.count api.health api.users.list" {
+		t.Errorf("client routes %q", got)
+	}
+}
+
+// The unmounted-router fix mounts the router: afterwards the model serves
+// it and the finding is gone.
+func TestUnmountedRouterFix(t *testing.T) {
+	ctx := context.Background()
+	dir, p := loadEntryFixture(t, "unmounted-router")
+	var fix *analysis.Fix
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code == analyzers.CodeUnmountedRouter && len(f.Fixes) == 1 {
+			fix = &f.Fixes[0]
+		}
+	}
+	if fix == nil {
+		t.Fatal("unmounted-router with a fix not reported")
+	}
+	applyEdits(t, fix.Edit.Edits)
+	entry, _ := os.ReadFile(filepath.Join(dir, "src", "server", "index.ts"))
+	if !strings.Contains(string(entry), "server.use(apiRouter);\nserver.use(adminRouter);\n") {
+		t.Fatalf("entry after the fix:\n%s", entry)
+	}
+	p, err := project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code == analyzers.CodeUnmountedRouter {
+			t.Errorf("still reported: %s", f.Message)
+		}
+		// The client lacks admin.ping until the user regenerates: now
+		// regenerating does fix it.
+		if f.Code == analyzers.CodeStaleClient && !strings.Contains(f.Message, "admin.ping") {
+			t.Errorf("unexpected: %s", f.Message)
+		}
+	}
+}
+
+// A copy of a registered plugin is unused, not a start-up failure: the
+// server resolves loans' dependency on "books" by name.
+func TestCopiedPluginIsNotAStartupError(t *testing.T) {
+	ctx := context.Background()
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "framework", "unregistered-plugin-copied-folder.txtar")))
+	p, err := project.Load(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range analyzers.Run(ctx, p) {
+		if f.Code != analyzers.CodeUnregisteredPlugin {
+			continue
+		}
+		n++
+		if f.Severity != analysis.SeverityWarning || strings.Contains(f.Message, "refuse to start") || !strings.Contains(p.Rel(f.Location.Path), "books-old") {
+			t.Errorf("%s: %s (severity %v)", p.Rel(f.Location.Path), f.Message, f.Severity)
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d unregistered-plugin findings, want 1 (the copy)", n)
+	}
+}
