@@ -232,3 +232,33 @@ func TestReloadsRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartSaysWhyTheServerNeverStarted: a restart of a server whose
+// command is not installed answers with the cause, once and plainly (it
+// used to be "the server is not running (crashed); see the donkeyls dev
+// output").
+func TestRestartSaysWhyTheServerNeverStarted(t *testing.T) {
+	root := t.TempDir()
+	out := &syncBuffer{}
+	sup, err := New(Options{
+		Root: root, Command: []string{"donkeyls-test-no-such-bun", "run", "src/server/index.ts"}, Grace: time.Second,
+		Debounce: 20 * time.Millisecond, Classifier: &restartEverything{}, Stdout: out, Stderr: out, NoControl: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	rctx, rcancel := context.WithTimeout(ctx, waitLimit)
+	defer rcancel()
+	err = sup.Restart(rctx, "requested from the editor")
+	want := "the dev server never started: donkeyls-test-no-such-bun not found on PATH"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Restart = %v, want %q\n%s", err, want, out.String())
+	}
+}
