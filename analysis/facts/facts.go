@@ -104,6 +104,15 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// MiddlewareUses are the names of `<x>.middleware.<name>(...)` calls,
+	// wherever they stand (a chain or a statement of its own), with the
+	// range of the name: navigation follows them to the plugin's key.
+	MiddlewareUses []Key
+	// EventUses are the string-literal first arguments of `.emit("…")`
+	// and `.on("…")` calls, range with the quotes. Any receiver counts;
+	// only names that some defineEvents declares are linked to it.
+	EventUses []Key
+
 	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
 	// statements that forward other modules' bindings; Servers the
 	// `new AppServer(...)` expressions; StdoutWrites the console calls that
@@ -494,4 +503,4 @@ type ClientRoute struct {
 // now read the same bytes differently. (Cached entries are also keyed by
 // the binary's build id; this constant is what still separates versions
 // when that id cannot be read.)
-const SchemaVersion = "2"
+const SchemaVersion = "3" // 3: MiddlewareUses and EventUses (navigation)
