@@ -242,7 +242,12 @@ func (s *Server) cmdRestart(ctx context.Context, args []json.RawMessage, token j
 	}
 	defer c.Close()
 	if err := c.Restart(ctx, "requested from the editor"); err != nil {
-		s.showMessage(protocol.MessageTypeError, "donkeyls: restarting the dev server of %s failed: %v", ps.root, err)
+		why := err.Error()
+		var refused *control.RefusedError
+		if errors.As(err, &refused) {
+			why = refused.Reason
+		}
+		s.showMessage(protocol.MessageTypeError, "donkeyls: restart failed in %s: %s", filepath.Base(ps.root), why)
 		return nil, fmt.Errorf("restart: %w", err)
 	}
 	s.showMessage(protocol.MessageTypeInfo, "donkeyls: restarted the dev server of %s", filepath.Base(ps.root))

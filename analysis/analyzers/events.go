@@ -39,9 +39,9 @@ func runEvents(p *Pass) {
 	var inputs []*facts.File
 	uses := false
 	for _, f := range sourceFiles(p.Project) {
-		if len(f.Plugins) > 0 || len(f.Events) > 0 || len(f.EventUses) > 0 || f.EventsUnknown || len(f.Registrations) > 0 {
+		if len(f.Plugins) > 0 || len(f.Events) > 0 || len(f.EventCalls) > 0 || f.EventsUnknown || len(f.Registrations) > 0 {
 			inputs = append(inputs, f)
-			uses = uses || len(f.EventUses) > 0
+			uses = uses || len(f.EventCalls) > 0
 		}
 	}
 	if !uses {
@@ -57,7 +57,7 @@ func checkEvents(p *Pass, files []*facts.File) {
 		if f.EventsUnknown {
 			return
 		}
-		if len(f.EventUses) > 0 {
+		if len(f.EventCalls) > 0 {
 			useFiles = append(useFiles, f)
 		}
 		for _, e := range f.Events {
@@ -85,7 +85,7 @@ func checkEvents(p *Pass, files []*facts.File) {
 	}
 	sort.Strings(names)
 	for _, f := range useFiles {
-		for _, u := range f.EventUses {
+		for _, u := range f.EventCalls {
 			if declared[u.Name] || strings.Contains(u.Name, "*") {
 				continue
 			}

@@ -38,11 +38,11 @@ func runMiddleware(p *Pass) {
 	// middleware this file's order does not show.
 	foreign := map[string]bool{}
 	for _, f := range files {
-		if len(f.MiddlewareUses) == 0 {
+		if len(f.MiddlewarePushes) == 0 {
 			continue
 		}
 		useFiles = append(useFiles, f)
-		for _, u := range f.MiddlewareUses {
+		for _, u := range f.MiddlewarePushes {
 			if !u.Local {
 				foreign[u.Receiver] = true
 			}
@@ -53,8 +53,8 @@ func runMiddleware(p *Pass) {
 	}
 	prov := middlewareProviders(m)
 	for _, f := range useFiles {
-		for i := range f.MiddlewareUses {
-			reportUnknownMiddleware(p, f, &f.MiddlewareUses[i], prov)
+		for i := range f.MiddlewarePushes {
+			reportUnknownMiddleware(p, f, &f.MiddlewarePushes[i], prov)
 		}
 		for i := range f.RouteStacks {
 			if rs := &f.RouteStacks[i]; !foreign[rs.Router] && !foreign[rs.MergedInto] {
@@ -170,11 +170,11 @@ func reportSharedStack(p *Pass, f *facts.File, rs *facts.RouteStack) {
 	}
 	names := make([]string, 0, len(rs.Runs))
 	for _, u := range rs.Runs {
-		names = append(names, f.MiddlewareUses[u].Name)
+		names = append(names, f.MiddlewarePushes[u].Name)
 	}
 	extraNames := make([]string, 0, len(extra))
 	for _, u := range extra {
-		extraNames = append(extraNames, f.MiddlewareUses[u].Name)
+		extraNames = append(extraNames, f.MiddlewarePushes[u].Name)
 	}
 	loc := analysis.Location{Path: f.Path, Range: r.NameRange}
 	subject := fmt.Sprintf("route %q", r.FullName)
@@ -190,7 +190,7 @@ func reportSharedStack(p *Pass, f *facts.File, rs *facts.RouteStack) {
 			subject, strings.Join(names, ", "), strings.Join(extraNames, ", ")),
 	}
 	for _, u := range extra {
-		mu := f.MiddlewareUses[u]
+		mu := f.MiddlewarePushes[u]
 		where := "pushed here, in another route's chain"
 		if mu.Range.Start.Offset > r.NameRange.Start.Offset && rs.MergedInto == "" {
 			where = "pushed here, after this route was added"

@@ -17,7 +17,7 @@ type EventUse struct {
 
 var eventMethods = map[string]bool{"emit": true, "on": true, "once": true, "off": true}
 
-// eventUses fills EventUses and EventsUnknown; files that never say
+// eventUses fills EventCalls and EventsUnknown; files that never say
 // "events" are not walked again.
 func (x *extractor) eventUses(root syntax.Node) {
 	if !bytes.Contains(x.src, []byte("vents")) {
@@ -45,7 +45,7 @@ func (x *extractor) eventUses(root syntax.Node) {
 			return true
 		}
 		if len(a) > 0 && isStringLit(a[0]) {
-			x.f.EventUses = append(x.f.EventUses, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
+			x.f.EventCalls = append(x.f.EventCalls, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
 		}
 		return true
 	})

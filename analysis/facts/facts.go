@@ -104,6 +104,15 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// MiddlewareUses are the names of `<x>.middleware.<name>(...)` calls,
+	// wherever they stand (a chain or a statement of its own), with the
+	// range of the name: navigation follows them to the plugin's key.
+	MiddlewareUses []Key
+	// EventUses are the string-literal first arguments of `.emit("…")`
+	// and `.on("…")` calls, range with the quotes. Any receiver counts;
+	// only names that some defineEvents declares are linked to it.
+	EventUses []Key
+
 	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
 	// statements that forward other modules' bindings; Servers the
 	// `new AppServer(...)` expressions; StdoutWrites the console calls that
@@ -113,16 +122,17 @@ type File struct {
 	ReExports    []ReExport
 	Servers      []Key
 	StdoutWrites []StdoutWrite
-	// MiddlewareUses are the `.middleware.<name>()` calls; RouteStacks the
-	// middleware routes really run where this file alone decides it.
-	MiddlewareUses []MiddlewareUse
-	RouteStacks    []RouteStack
+	// MiddlewarePushes are the `.middleware.<name>()` calls with their
+	// routers; RouteStacks the middleware routes really run where this
+	// file alone decides it.
+	MiddlewarePushes []MiddlewareUse
+	RouteStacks      []RouteStack
 	// CronSchedules are the literal cron expressions scheduled.
 	CronSchedules []CronSchedule
-	// EventUses are emit/on/once/off calls on an events service with a
+	// EventCalls are emit/on/once/off calls on an events service with a
 	// literal name; EventsUnknown is set when a defineEvents here cannot
 	// be read, so any name may be declared.
-	EventUses     []EventUse
+	EventCalls    []EventUse
 	EventsUnknown bool
 
 	Migration *Migration
@@ -510,7 +520,8 @@ type ClientRoute struct {
 // version are never read by another: bump it whenever an extractor would
 // now read the same bytes differently. (Cached entries are also keyed by
 // the binary's build id; this constant is what still separates versions
-// when that id cannot be read.) Version 3: File gained MiddlewareUses,
-// RouteStacks, CronSchedules, EventUses, EventsUnknown; Plugin gained
-// MiddlewareObject and EventsUnknown.
-const SchemaVersion = "3"
+// when that id cannot be read.) 3: MiddlewareUses and EventUses
+// (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
+// EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
+// and Plugin.EventsUnknown.
+const SchemaVersion = "4"

@@ -40,7 +40,7 @@ type RouteStack struct {
 	Route int // index into File.Routes
 	// Router is the variable of the route's router ("" for an inline one).
 	Router string
-	// Runs are the uses (indices into File.MiddlewareUses) it runs, in
+	// Runs are the uses (indices into File.MiddlewarePushes) it runs, in
 	// order; Shown those its own chain shows plus the standalone pushes on
 	// its router before it (and those its router inherited when copied).
 	Runs  []int
@@ -64,7 +64,7 @@ type routerOp struct {
 	pos    int
 	kind   routerOpKind
 	router string      // the router operated on
-	use    int         // opPush: index into MiddlewareUses
+	use    int         // opPush: index into MiddlewarePushes
 	route  int         // opRoute: index into Routes
 	other  string      // opChild: the child; opMerge: the merged router
 	chain  syntax.Node // opRoute: the route call's receiver, whose pushes it shows
@@ -85,7 +85,7 @@ type routeAdd struct {
 	shown  []int
 }
 
-// middlewareStacks fills MiddlewareUses and RouteStacks. Files that never
+// middlewareStacks fills MiddlewarePushes and RouteStacks. Files that never
 // say "middleware" cannot push any, and every route in them runs none.
 func (x *extractor) middlewareStacks(root syntax.Node) {
 	if !bytes.Contains(x.src, []byte("middleware")) {
@@ -133,9 +133,9 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 		case obj.Is("member_expression") && obj.Field("property").Text() == "middleware":
 			id, recv := x.routerID(obj.Field("object"))
 			u := MiddlewareUse{Name: method, Range: x.rng(fn.Field("property")), Receiver: recv, Standalone: !inRouteChain(n)}
-			pushAt[fn.Field("property").Start()] = len(x.f.MiddlewareUses)
-			ops = append(ops, routerOp{pos: fn.Field("property").Start(), kind: opPush, router: id, use: len(x.f.MiddlewareUses)})
-			x.f.MiddlewareUses = append(x.f.MiddlewareUses, u)
+			pushAt[fn.Field("property").Start()] = len(x.f.MiddlewarePushes)
+			ops = append(ops, routerOp{pos: fn.Field("property").Start(), kind: opPush, router: id, use: len(x.f.MiddlewarePushes)})
+			x.f.MiddlewarePushes = append(x.f.MiddlewarePushes, u)
 			if !ordered {
 				unordered[id] = true
 			}
@@ -169,8 +169,8 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 		}
 		return true
 	})
-	for i := range x.f.MiddlewareUses {
-		u := &x.f.MiddlewareUses[i]
+	for i := range x.f.MiddlewarePushes {
+		u := &x.f.MiddlewarePushes[i]
 		u.Local = u.Receiver == "" || local[u.Receiver]
 	}
 	if x.tree.HasErrors() {
@@ -204,7 +204,7 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 		switch op.kind {
 		case opPush:
 			s.stack = append(s.stack, op.use)
-			if x.f.MiddlewareUses[op.use].Standalone {
+			if x.f.MiddlewarePushes[op.use].Standalone {
 				s.wide[op.use] = true
 			}
 		case opChild:

@@ -357,6 +357,29 @@ func TestOnSaveTypegen(t *testing.T) {
 	scenario(t, "onsave", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
+// TestTypegenFailureOnSaveShownOnce: a failing on-save typegen run is told
+// once, on one line that fits the command line (a longer one stops Neovim at
+// "Press ENTER"); the whole message is in :DonkeyStatus.
+func TestTypegenFailureOnSaveShownOnce(t *testing.T) {
+	root, _ := staleBookshop(t)
+	scenario(t, "typegenfail", root, nil)
+}
+
+// TestRestartFailureSaysTheCauseOnce: :DonkeyRestart of a dev server whose
+// command is not installed says so in one notification.
+func TestRestartFailureSaysTheCauseOnce(t *testing.T) {
+	scenario(t, "restartfail", freshBookshop(t), nil)
+}
+
+// TestLspConfigFor011: lsp/donkeyls.lua is on the runtimepath and gives
+// what vim.lsp.config/vim.lsp.enable need (filetypes, root_dir(bufnr, on_dir),
+// the project's settings at initialize); a client started from it, without
+// setup(), serves the plugin's commands.
+func TestLspConfigFor011(t *testing.T) {
+	root, _ := staleBookshop(t)
+	scenario(t, "lspconfig011", root, nil)
+}
+
 // TestNewMigrationInTheEditor: `:edit` of a migration that does not exist
 // yet, typed and written, gets stale-schema like one that was on disk.
 func TestNewMigrationInTheEditor(t *testing.T) {
@@ -517,6 +540,88 @@ vim.cmd("qall!")
 // luaString quotes s as a Lua string literal.
 func luaString(s string) string {
 	return "[==[" + s + "]==]"
+}
+
+// TestHelpAfterInstall: with nothing but the README's install step (the
+// plugin folder on the runtimepath), `:help donkeyls` opens the help: the
+// plugin ships doc/tags (it used to fail with E149). The shipped tags must be
+// what :helptags makes of the current doc/donkeyls.txt.
+func TestHelpAfterInstall(t *testing.T) {
+	nvim := testenv.Nvim(t)
+	dir := t.TempDir()
+	lua := `
+for _, tag in ipairs({ "donkeyls", "donkeyls.setup()", ":DonkeyRegenerate" }) do
+  local ok, err = pcall(vim.cmd, "help " .. tag)
+  if not ok or vim.fn.expand("%:t") ~= "donkeyls.txt" then
+    io.stderr:write(":help " .. tag .. ": " .. tostring(err) .. "\n")
+    vim.cmd("cquit 1")
+  end
+  vim.cmd("helpclose")
+end
+vim.cmd("qall!")
+`
+	script := filepath.Join(dir, "help.lua")
+	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"--cmd", "set rtp^="+pluginDir(), "-c", "luafile "+script)
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_STATE_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf(":help after the README's install: %v\n%s", err, indent(string(out)))
+	}
+
+	fresh := filepath.Join(dir, "fresh")
+	fixture.CopyTree(t, filepath.Join(pluginDir(), "doc"), filepath.Join(fresh, "doc"))
+	os.Remove(filepath.Join(fresh, "doc", "tags"))
+	gen := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"-c", "helptags "+filepath.Join(fresh, "doc"), "-c", "qall!")
+	gen.Env = cmd.Env
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("helptags: %v\n%s", err, out)
+	}
+	if got, want := read(t, filepath.Join(pluginDir(), "doc", "tags")), read(t, filepath.Join(fresh, "doc", "tags")); got != want {
+		t.Errorf("editors/nvim/doc/tags is stale; regenerate it with\n  nvim --headless -u NONE -c 'helptags editors/nvim/doc' -c q\nshipped:\n%s\nfresh:\n%s", got, want)
+	}
+}
+
+// TestCheckhealthReportsTheUsersBuffer: :checkhealth donkeyls runs with its
+// own report as the current buffer; it must report on the project of the
+// file the user ran it from (it used to say "no donkeylabs project").
+func TestCheckhealthReportsTheUsersBuffer(t *testing.T) {
+	nvim := testenv.Nvim(t)
+	root := freshBookshop(t)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.txt")
+	lua := `
+vim.cmd("edit " .. vim.fn.fnameescape(ROOT .. "/src/server/index.ts"))
+vim.cmd("checkhealth donkeyls")
+vim.fn.writefile(vim.api.nvim_buf_get_lines(0, 0, -1, false), REPORT)
+vim.cmd("qall!")
+`
+	script := filepath.Join(dir, "health.lua")
+	if err := os.WriteFile(script, []byte("local ROOT = "+luaString(root)+"\nlocal REPORT = "+luaString(report)+"\n"+lua), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+		"--cmd", "set rtp^="+pluginDir(), "-c", "luafile "+script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_STATE_HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("checkhealth: %v\n%s", err, indent(string(out)))
+	}
+	got := read(t, report)
+	real, _ := filepath.EvalSymlinks(root)
+	if !strings.Contains(got, "OK: project of ") || !(strings.Contains(got, ": "+root+"\n") || strings.Contains(got, ": "+real+"\n")) {
+		t.Errorf("the report does not name the project %s of the buffer it was run from:\n%s", root, got)
+	}
+	if strings.Contains(got, "in no donkeylabs project") {
+		t.Errorf("the report looked at the health buffer:\n%s", got)
+	}
 }
 
 // TestTrustPrompt: with the default setup(), a repository whose gen:types

@@ -114,7 +114,15 @@ func (c *Client) call(ctx context.Context, req Request) (Response, error) {
 		return Response{}, fmt.Errorf("control socket %s: %s: %w", SocketPath(c.root), req.Op, err)
 	}
 	if !resp.OK {
-		return resp, fmt.Errorf("supervisor: %s: %s", req.Op, resp.Error)
+		return resp, &RefusedError{Op: req.Op, Reason: resp.Error}
 	}
 	return resp, nil
 }
+
+// RefusedError is a request the supervisor answered with a failure, in its
+// own words (Reason), which editors show as they are.
+type RefusedError struct {
+	Op, Reason string
+}
+
+func (e *RefusedError) Error() string { return "supervisor: " + e.Op + ": " + e.Reason }

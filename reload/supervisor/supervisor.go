@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -93,6 +95,7 @@ type Supervisor struct {
 	crashes     int
 	notBefore   time.Time
 	startWanted string // reason of a start waiting for the backoff, "" for none
+	startFailed error  // why the last start could not even run the command; nil after a start
 	retry       *time.Timer
 	owed        string // a restart withheld because typegen failed
 	// typegenOwed: the last typegen failed, so the next restart runs it first.
@@ -299,8 +302,23 @@ func (s *Supervisor) startError() error {
 		}
 		return fmt.Errorf("the server exited while starting (%s)", s.proc.ExitDescription())
 	}
+	if s.startFailed != nil {
+		return fmt.Errorf("the dev server never started: %w", s.startFailed)
+	}
 	st := s.Status()
 	return fmt.Errorf("the server is not running (%s); see the donkeyls dev output", st.State)
+}
+
+// startFailure says why a command could not be run, in the words a user
+// acts on: "bun not found on PATH" rather than exec's own.
+func startFailure(name string, err error) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("%s not found on PATH", name)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s does not exist", name)
+	}
+	return err
 }
 
 func (s *Supervisor) setState(state string) {
@@ -504,10 +522,12 @@ func (s *Supervisor) startNow(ctx context.Context, reason string) {
 		Stdout: s.serverOut, Stderr: s.serverErr,
 	})
 	if err != nil {
-		s.logf("could not start `%s`: %v", Describe(s.opts.Command), err)
+		s.startFailed = startFailure(s.opts.Command[0], err)
+		s.logf("could not start `%s`: %v", Describe(s.opts.Command), s.startFailed)
 		s.crashed(0)
 		return
 	}
+	s.startFailed = nil
 	s.proc = p
 	s.mu.Lock()
 	s.st.Pid = p.Pid()

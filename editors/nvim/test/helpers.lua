@@ -114,15 +114,26 @@ end
 H.messages = {}
 
 function H.record_messages()
-  local original = vim.lsp.handlers["window/showMessage"]
-  vim.lsp.handlers["window/showMessage"] = function(err, result, ctx, cfg)
+  local function keep(result)
     if type(result) == "table" then
       table.insert(H.messages, { type = result.type, message = result.message })
       H.log("  server says (%d): %s", result.type or 0, result.message or "")
     end
+  end
+  -- Servers started elsewhere use the global handler; the plugin's own
+  -- use its show_message.
+  local original = vim.lsp.handlers["window/showMessage"]
+  vim.lsp.handlers["window/showMessage"] = function(err, result, ctx, cfg)
+    keep(result)
     if original then
       return original(err, result, ctx, cfg)
     end
+  end
+  local donkeyls = require("donkeyls")
+  local show = donkeyls.show_message
+  donkeyls.show_message = function(root, result)
+    keep(result)
+    return show(root, result)
   end
 end
 

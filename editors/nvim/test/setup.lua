@@ -66,6 +66,8 @@ H.run(function()
   local cmd, err = config.server_cmd(config.resolve({}), dir)
   vim.env.PATH = saved_path
   H.check(cmd == nil and err:find("no donkeyls executable on PATH", 1, true), "a missing binary explained", tostring(err))
+  -- The command it names must work: the module is not published, so no @latest.
+  H.check(err:find("go install ./cmd/donkeyls", 1, true) and not err:find("@latest", 1, true), "an install command that works", tostring(err))
   cmd = config.server_cmd(config.resolve({ cmd = { bin, "serve" }, log_file = "/tmp/x.log" }), dir)
   H.check(
     vim.deep_equal(cmd, { bin, "serve", "--log", "/tmp/x.log" }),

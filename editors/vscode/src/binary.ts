@@ -101,7 +101,7 @@ export function resolveBinary(input: ResolveInput, fs: FileProbe): Resolution {
 
   return {
     ok: false,
-    message: `no donkeyls binary for ${input.platform}-${input.arch}: set donkeyls.path, or put donkeyls on PATH (go install github.com/donkeyls/donkeyls/cmd/donkeyls@latest)`,
+    message: `no donkeyls binary for ${input.platform}-${input.arch}: set donkeyls.path, or put donkeyls on PATH (build it with go install ./cmd/donkeyls in a clone of the donkeyls repository)`,
     tried,
   };
 }

@@ -197,12 +197,14 @@ export class DonkeyExtension implements vscode.Disposable {
     return settings;
   }
 
-  private pushSettings(): void {
+  private async pushSettings(): Promise<void> {
     const client = this.client;
     if (client === undefined || client.state !== State.Running) return;
-    void client
-      .sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(this.settingsFor(undefined)))
-      .catch((e) => this.log(`could not send settings: ${e}`));
+    try {
+      await client.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(this.settingsFor(undefined)));
+    } catch (e) {
+      this.log(`could not send settings: ${e}`);
+    }
   }
 
   private configurationChanged(e: vscode.ConfigurationChangeEvent): void {
@@ -212,8 +214,10 @@ export class DonkeyExtension implements vscode.Disposable {
       void this.restartServer();
       return;
     }
-    // trace.server is applied by the language client itself.
-    this.pushSettings();
+    // Everything else reaches the server through the language client's
+    // didChangeConfiguration (the server registers for the section), which
+    // the middleware turns into a push of the mapped settings; trace.server
+    // is applied by the language client itself.
   }
 
   // ---- language client ------------------------------------------------
@@ -274,6 +278,7 @@ export class DonkeyExtension implements vscode.Disposable {
         settingsFor: (scope) => this.settingsFor(scope),
         diagnostics: (uri, codes) => this.dispatch({ kind: 'diagnostics', uri, codes }),
         allows: (what) => this.trust.allows(what),
+        pushSettings: () => this.pushSettings(),
       }),
     };
     return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);

@@ -1,6 +1,7 @@
 // The language client middleware: answers workspace/configuration from our
-// settings mapping, feeds diagnostics to the status bar, and keeps project
-// commands behind Workspace Trust even when a code action triggers them.
+// settings mapping (and makes didChangeConfiguration go through it too),
+// feeds diagnostics to the status bar, and keeps project commands behind
+// Workspace Trust even when a code action triggers them.
 import type * as vscode from 'vscode';
 import type { Middleware } from 'vscode-languageclient/node';
 import { PROJECT_COMMANDS } from './clientConfig';
@@ -11,6 +12,8 @@ export interface MiddlewareDeps {
   diagnostics(uri: string, codes: string[]): void;
   /** The trust gate; false refuses the command. */
   allows(what: string): boolean;
+  /** Sends the mapped settings in a workspace/didChangeConfiguration. */
+  pushSettings(): Promise<void>;
 }
 
 export function diagnosticCode(d: vscode.Diagnostic): string {
@@ -28,6 +31,13 @@ export function clientMiddleware(deps: MiddlewareDeps): Middleware {
         if (!Array.isArray(defaults)) return defaults;
         return answerConfiguration(params.items, (scope) => deps.settingsFor(scope), defaults);
       },
+      // The server registers didChangeConfiguration for the "donkeyls"
+      // section, so the client would push that section raw: the editor's own
+      // keys (path, dev, server, trace, typescript), which the server warns
+      // about as unknown, and no trust. The mapped settings go instead, in
+      // the same notification, so a command sent right after a change
+      // already runs with it.
+      didChangeConfiguration: () => deps.pushSettings(),
     },
     handleDiagnostics: (uri, diagnostics, next) => {
       deps.diagnostics(uri.toString(), diagnostics.map(diagnosticCode));

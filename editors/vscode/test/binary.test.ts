@@ -90,6 +90,9 @@ test('nothing anywhere: the message says how to get a binary and lists where it 
   assert.equal(r.ok, false);
   if (!r.ok) {
     assert.match(r.message, /set donkeyls\.path/);
+    // The module is not published: the install command it names must work from a clone.
+    assert.match(r.message, /go install \.\/cmd\/donkeyls in a clone/);
+    assert.doesNotMatch(r.message, /@latest/);
     assert.deepEqual(r.tried, [bundled, '/usr/local/bin/donkeyls', '/usr/bin/donkeyls']);
   }
 });

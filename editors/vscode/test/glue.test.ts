@@ -108,13 +108,17 @@ test('trust gate: untrusted refuses with a way to trust; trusted allows silently
 function middlewareWith(trusted: boolean) {
   stub.trusted = trusted;
   const seen: { uri: string; codes: string[] }[] = [];
+  let pushed = 0;
   const gate = new TrustGate(() => {});
   const mw = clientMiddleware({
     settingsFor: () => serverSettings(<T>(_k: string, f: T) => f, stub.trusted).settings,
     diagnostics: (uri, codes) => seen.push({ uri, codes }),
     allows: (what) => gate.allows(what),
+    pushSettings: async () => {
+      pushed++;
+    },
   });
-  return { mw, seen };
+  return { mw, seen, pushes: () => pushed };
 }
 
 test('middleware: a code action cannot run project commands in Restricted Mode', async () => {
@@ -150,4 +154,14 @@ test('middleware: workspace/configuration answers donkeyls from the mapping and 
   const next = async () => [{ from: 'vscode' }, { tabSize: 4 }];
   const answer = await mw.workspace!.configuration!({ items: [{ section: 'donkeyls' }, { section: 'editor' }] }, {} as never, next as never);
   assert.deepEqual(answer, [{ typegen: { command: '', onSave: 'off', timeout: '120s' }, trusted: false }, { tabSize: 4 }]);
+});
+
+test('middleware: didChangeConfiguration never sends the raw section, it pushes the mapped settings', async () => {
+  const { mw, pushes } = middlewareWith(true);
+  const raw: (string[] | undefined)[] = [];
+  await mw.workspace!.didChangeConfiguration!(['donkeyls'], async (sections) => {
+    raw.push(sections);
+  });
+  assert.deepEqual(raw, []);
+  assert.equal(pushes(), 1);
 });

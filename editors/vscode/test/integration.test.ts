@@ -84,7 +84,13 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
 
   // The requests a VS Code client answers.
   conn.onRequest(ConfigurationRequest.type, (params) => answerConfiguration(params.items, () => s.settings, []));
-  conn.onRequest(RegistrationRequest.type, () => null);
+  conn.onRequest(RegistrationRequest.type, (params) => {
+    for (const r of params.registrations) {
+      const section = (r.registerOptions as { section?: string } | undefined)?.section;
+      if (r.method === DidChangeConfigurationNotification.method && section !== undefined) syncConfiguration(s, [section]);
+    }
+    return null;
+  });
   conn.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
     const token = String(params.token);
     s.created.push(token);
@@ -139,6 +145,37 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   }
   await conn.sendNotification(InitializedNotification.type, {});
   return s;
+}
+
+/**
+ * What vscode-languageclient's SyncConfigurationFeature does when the server
+ * registers didChangeConfiguration for sections (and on every change to
+ * them): it hands the sections to the middleware, whose `next` sends the
+ * sections' raw VS Code values, or `settings: null` for no sections.
+ */
+function syncConfiguration(s: Session, sections: string[]): void {
+  // workspace.getConfiguration('donkeyls') in VS Code: every key the
+  // extension contributes, the editor-only ones included.
+  const raw = {
+    donkeyls: {
+      path: '',
+      typegen: { command: '', onSave: 'whenStale', timeout: '120s' },
+      typescript: { restartTsServer: 'auto' },
+      dev: { args: [] },
+      server: { logFile: '' },
+      trace: { server: 'off' },
+    },
+  };
+  const next = (secs: string[] | undefined) =>
+    s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: secs === undefined ? null : raw });
+  const mw = clientMiddleware({
+    settingsFor: () => s.settings,
+    diagnostics: () => undefined,
+    allows: () => true,
+    pushSettings: () => s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings)),
+  });
+  const hook = mw.workspace?.didChangeConfiguration;
+  void (hook ? hook(sections, next) : next(sections));
 }
 
 async function stopSession(s: Session): Promise<void> {
@@ -206,6 +243,7 @@ describe('the extension configuration against the real donkeyls serve', () => {
       diagnostics: () => undefined,
       // TrustGate.allows reads the same workspace.isTrusted the settings were built from.
       allows: () => sess.settings.trusted,
+      pushSettings: async () => undefined,
     });
     return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a }));
   }
@@ -216,6 +254,34 @@ describe('the extension configuration against the real donkeyls serve', () => {
       text: readFileSync(file, 'utf8'),
     });
   }
+
+  test('settings sync: the server gets the mapped settings and warns about none of the editor-only keys', async (t) => {
+    if (notBuilt) {
+      t.skip('donkeyls serve is not built yet');
+      return;
+    }
+    const s = await startSession(root, settingsFrom({}, true));
+    try {
+      const books = join(root, 'src/server/plugins/books/index.ts');
+      await open(s, books);
+      await waitFor(
+        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
+        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+      );
+      const warnings = () => s.messages.filter((m) => /settings|unknown setting/.test(m.message));
+      // A settings change in VS Code goes the way of the registration's sync,
+      // and a command sent right after it runs with the new value.
+      s.settings = settingsFrom({ 'typegen.command': 'touch typegen-synced', 'typegen.onSave': 'off' }, true);
+      syncConfiguration(s, ['donkeyls']);
+      const result = await execute(s, SERVER_COMMANDS.regenerate, [root]);
+      await open(s, join(root, 'src/server/routes/admin.ts'));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(warnings(), [], 'the server warned about the settings VS Code sent');
+      assert.ok(existsSync(join(root, 'typegen-synced')), `Regenerate answered ${JSON.stringify(result)} without the changed command`);
+    } finally {
+      await stopSession(s);
+    }
+  });
 
   test('untrusted: diagnostics still arrive; neither saving nor the Regenerate command runs project code', async (t) => {
     if (notBuilt) {

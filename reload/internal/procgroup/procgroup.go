@@ -8,7 +8,11 @@
 // Even SIGKILL of donkeyls itself must not orphan the group, and nothing in
 // a dying process can react to that. So every group gets a watchdog: a tiny
 // shell, outside the group, blocked reading a pipe only we hold open. When we
-// die the kernel closes the pipe, and the watchdog kills the group.
+// die the kernel closes the pipe, and the watchdog kills the group. The pipe
+// and the shell are plain POSIX, so this holds on macOS as on Linux.
+//
+// Seeing the leader exit without reaping it is the one OS-specific part:
+// waitid(WNOWAIT) on Linux, a kqueue NOTE_EXIT on macOS and the BSDs.
 package procgroup
 
 import (
@@ -22,8 +26,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Cmd describes what to start.
@@ -102,14 +104,16 @@ func startWatchdog(pgid int) (*exec.Cmd, *os.File) {
 }
 
 func (p *Process) wait() {
-	var info unix.Siginfo
-	for {
-		// WNOWAIT leaves the leader a zombie so the group id stays ours
-		// while the rest of the group is killed.
-		err := unix.Waitid(unix.P_PID, p.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
-			break
-		}
+	defer close(p.done)
+	if err := waitExitedUnreaped(p.pid); err != nil {
+		// The leader's exit cannot be seen without reaping it (no kqueue
+		// left, say): reap first, then kill what is left. Members left in
+		// the group keep its id from being reused, so only an empty group
+		// risks a stray signal.
+		p.reap()
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+		p.stopWatchdog()
+		return
 	}
 	p.mu.Lock()
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
@@ -117,12 +121,20 @@ func (p *Process) wait() {
 	p.mu.Unlock()
 	// The watchdog goes before the leader is reaped, so it can never signal
 	// a reused group id.
+	p.stopWatchdog()
+	p.reap()
+}
+
+func (p *Process) stopWatchdog() {
 	if p.watchdog != nil {
 		_ = p.watchdog.Process.Kill()
 		_ = p.watchdog.Wait()
 		p.lifeline.Close()
 	}
+}
 
+// reap waits for the leader and records how it ended.
+func (p *Process) reap() {
 	err := p.cmd.Wait()
 	st := &exitState{code: -1}
 	if ps := p.cmd.ProcessState; ps != nil {
@@ -132,10 +144,10 @@ func (p *Process) wait() {
 		}
 	}
 	p.mu.Lock()
+	p.reaping = true
 	p.err = err
 	p.state = st
 	p.mu.Unlock()
-	close(p.done)
 }
 
 // Pid is the leader's process id, which is also the group id.

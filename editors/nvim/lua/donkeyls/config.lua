@@ -184,8 +184,9 @@ function M.server_cmd(opts, root)
     local exe = vim.fn.exepath("donkeyls")
     if exe == "" then
       return nil,
-        "no donkeyls executable on PATH; install it (go install github.com/donkeyls/donkeyls/cmd/donkeyls@latest) "
-          .. 'or set cmd = { "/path/to/donkeyls", "serve" } in setup()'
+        "no donkeyls executable on PATH; build it with `go install ./cmd/donkeyls` in a clone of the donkeyls "
+          .. "repository (it goes to $(go env GOPATH)/bin, which must be on PATH), "
+          .. 'or set cmd = { "/path/to/donkeyls", "serve" } in setup() or vim.lsp.config()'
     end
     cmd = { exe, "serve" }
   else

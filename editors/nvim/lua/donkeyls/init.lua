@@ -36,6 +36,7 @@ local state = {
   last = {}, -- root -> name -> { ok, at, ... }
   stopping = {}, -- client id -> true while we stop it on purpose
   shown = {}, -- messages shown once
+  shown_message = {}, -- root -> { key, at } of the server's last message
   asked = {}, -- root .. "\0" .. fingerprint -> true once the trust prompt was shown
 }
 
@@ -178,7 +179,8 @@ local function progress_handler(root)
   end
 end
 
-local function execute_command_handler(root)
+-- sent: vim.loop.now() when the request went out, nil when unknown.
+local function execute_command_handler(root, sent)
   return function(err, result, ctx)
     local params = type(ctx) == "table" and ctx.params or {}
     local command = type(params) == "table" and params.command or "command"
@@ -186,7 +188,10 @@ local function execute_command_handler(root)
     if err then
       entry.error = err.message or vim.inspect(err)
       -- -32800: cancelled by the user (from the progress), nothing to say.
-      if err.code ~= -32800 then
+      -- A server that showed why it failed (its messages come before its
+      -- answer) has said it already: once is enough.
+      local said = sent and state.shown_message[root] and state.shown_message[root].at >= sent
+      if err.code ~= -32800 and not said then
         notify(string.format("%s failed: %s", command, entry.error), levels.ERROR)
       end
     elseif command == M.commands.regenerate and type(result) == "table" then
@@ -203,12 +208,79 @@ local function execute_command_handler(root)
   end
 end
 
+-- One line that fits the command line: a longer or multi-line message
+-- makes Neovim stop at a "Press ENTER" prompt, in the middle of a :write.
+-- The middle goes: a message starts with what failed and ends with why.
+local function one_line(msg)
+  msg = vim.trim((msg:gsub("%s*\n%s*", " ")))
+  local room = math.max(20, (vim.v.echospace or (vim.o.columns - 12)) - 1)
+  -- What can go first: the command quoted in `...` (it is in the log and in
+  -- :DonkeyStatus), then the pointer to the log.
+  for _, shorten in ipairs({
+    function(m)
+      return (m:gsub(" ?`[^`]*`", ""))
+    end,
+    function(m)
+      return (m:gsub("%.? The full output is in the donkeyls log%.$", ""))
+    end,
+  }) do
+    if vim.fn.strdisplaywidth(msg) <= room then
+      return msg
+    end
+    msg = shorten(msg)
+  end
+  local width = vim.fn.strchars(msg)
+  if vim.fn.strdisplaywidth(msg) <= room then
+    return msg
+  end
+  -- Keep the first clause ("donkeyls: type generation failed in app:")
+  -- whole when it leaves some room for the end.
+  local head = math.floor((room - 1) * 0.4)
+  local clause = msg:find(": ", #"donkeyls: " + 1, true)
+  if clause and clause + 1 <= (room - 1) * 0.75 then
+    head = vim.fn.strchars(msg:sub(1, clause + 1))
+  end
+  local tail = room - 1 - head
+  return vim.fn.strcharpart(msg, 0, head) .. "…" .. vim.fn.strcharpart(msg, width - tail, tail)
+end
+
+local message_levels = { levels.ERROR, levels.WARN, levels.INFO, levels.DEBUG }
+
+--- window/showMessage from a server this plugin started: shown once, on one
+--- line; the whole text goes to the LSP log and :DonkeyStatus.
+function M.show_message(root, result)
+  if type(result) ~= "table" or type(result.message) ~= "string" then
+    return
+  end
+  local level = message_levels[result.type] or levels.INFO
+  local key = tostring(result.type) .. "\0" .. result.message
+  local now = vim.loop.now()
+  local seen = state.shown_message[root]
+  if seen and seen.key == key and now - seen.at < 10000 then
+    seen.at = now
+    return -- the same words again (a failure reported by two paths)
+  end
+  state.shown_message[root] = { key = key, at = now }
+  record(root, "message", { ok = level > levels.WARN, message = result.message })
+  pcall(function()
+    require("vim.lsp.log").warn("donkeyls " .. root .. ": " .. result.message)
+  end)
+  local line = one_line(result.message)
+  vim.schedule(function()
+    vim.notify(line, level)
+  end)
+end
+
 local on_trust_required, run_command, check_before_save
 
 local function client_config(root, cmd, settings)
   local handlers = {
     ["$/progress"] = progress_handler(root),
     ["workspace/executeCommand"] = execute_command_handler(root),
+    ["window/showMessage"] = function(_, result)
+      -- Looked up at each call, so tests and users can wrap it.
+      return M.show_message(root, result)
+    end,
     ["donkeyls/trustRequired"] = function(_, result)
       vim.schedule(function()
         on_trust_required(root, type(result) == "table" and result or {})
@@ -348,6 +420,79 @@ function M.update_settings(settings)
   return true
 end
 
+-- The root of the client a message came from (a config shared by every
+-- project, as vim.lsp.config's is, knows it only then).
+local function client_root(ctx)
+  local client = type(ctx) == "table" and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id)
+  return client and client.config and client.config.root_dir or nil
+end
+
+--- The client configuration for Neovim 0.11's vim.lsp.config() (what
+--- lsp/donkeyls.lua returns): one for every project, the root found per
+--- buffer, the project's settings sent when its server starts, and the
+--- plugin's handlers. Needs no setup(); setup()'s options are used when given.
+function M.lsp_config()
+  local opts = state.opts or config.defaults
+  return {
+    cmd = { "donkeyls", "serve" },
+    filetypes = vim.deepcopy(opts.filetypes),
+    -- 0.11 calls root_dir(bufnr, on_dir) and starts nothing for a buffer
+    -- whose on_dir is never called: a file in no donkeylabs project.
+    root_dir = function(bufnr, on_dir)
+      local root = M.root_for(bufnr)
+      if root then
+        on_dir(root)
+      end
+    end,
+    capabilities = (function()
+      -- As client_config: the plugin asks about trust itself.
+      local caps = config.capabilities(opts)
+      caps.experimental = vim.tbl_extend("force", caps.experimental or {}, { donkeylsTrustRequest = true })
+      return caps
+    end)(),
+    before_init = function(params, cfg)
+      local settings = config.settings_for(state.opts or config.defaults, cfg.root_dir)
+      params.initializationOptions = settings
+      cfg.settings = { donkeyls = settings }
+      cfg.cmd_cwd = cfg.cmd_cwd or cfg.root_dir
+      if cfg.root_dir then
+        state.info[cfg.root_dir] = { cmd = cfg.cmd, settings = settings, started = os.time() }
+      end
+    end,
+    handlers = {
+      ["$/progress"] = function(err, result, ctx, cfg)
+        local root = client_root(ctx)
+        if not root then
+          return vim.lsp.handlers["$/progress"](err, result, ctx, cfg)
+        end
+        return progress_handler(root)(err, result, ctx, cfg)
+      end,
+      ["workspace/executeCommand"] = function(err, result, ctx, cfg)
+        local root = client_root(ctx)
+        if not root then
+          return vim.lsp.handlers["workspace/executeCommand"](err, result, ctx, cfg)
+        end
+        return execute_command_handler(root)(err, result, ctx, cfg)
+      end,
+      ["window/showMessage"] = function(err, result, ctx, cfg)
+        local root = client_root(ctx)
+        if not root then
+          return vim.lsp.handlers["window/showMessage"](err, result, ctx, cfg)
+        end
+        return M.show_message(root, result)
+      end,
+      ["donkeyls/trustRequired"] = function(_, result, ctx)
+        local root = client_root(ctx)
+        if root then
+          vim.schedule(function()
+            on_trust_required(root, type(result) == "table" and result or {})
+          end)
+        end
+      end,
+    },
+  }
+end
+
 --- Configures the plugin; see :h donkeyls-setup.
 function M.setup(user)
   local opts, err = config.resolve(user)
@@ -433,7 +578,7 @@ local function execute(root, command, arguments)
   local bufnr = vim.api.nvim_get_current_buf()
   -- Our handler even for a client started elsewhere (nvim-lspconfig),
   -- whose default one would swallow errors.
-  local handler = execute_command_handler(root)
+  local handler = execute_command_handler(root, vim.loop.now())
   compat.request(client, "workspace/executeCommand", { command = command, arguments = arguments or { root } }, handler, bufnr)
   return true
 end
@@ -926,6 +1071,9 @@ function M.status_lines(root)
   last = describe_last(s.last.typegen)
   if last then
     table.insert(lines, "  last typegen run: " .. last)
+  end
+  if s.last.message then
+    table.insert(lines, "  last server message: " .. s.last.message.message)
   end
   if s.dev then
     table.insert(lines, string.format("  dev: running in terminal buffer %d", s.dev.buf))
