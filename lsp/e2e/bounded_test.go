@@ -25,6 +25,16 @@ func TestRootOfWholeFilesystem(t *testing.T) {
 	if !strings.Contains(msg.Message, "donkeylabs.config.ts") {
 		t.Errorf("the message does not say what to open instead: %q", msg.Message)
 	}
+	// The message comes before the projects found are added. A request on a
+	// file no project holds is answered only once discovery has finished:
+	// from then on the log names every project and each is watched.
+	var loc any
+	if err := c.Call("textDocument/definition", map[string]any{
+		"textDocument": map[string]string{"uri": "file:///donkeyls-no-such-dir/x.ts"},
+		"position":     map[string]int{"line": 0, "character": 0},
+	}, &loc); err != nil {
+		t.Fatalf("definition after discovery: %v", err)
+	}
 	pid := srv.cmd.Process.Pid
 	watches := inotifyWatches(t, pid)
 	hwm := statusKB(t, pid, "VmHWM")
