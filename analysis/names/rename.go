@@ -167,6 +167,10 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 		}
 		edit.Edits = append(edit.Edits, analysis.TextEdit{Path: o.Path, Range: o.TextRange(), NewText: text})
 	}
+	// A broken file with no known use may still hold one in its broken part.
+	if broken := brokenFileNaming(p, n, src); broken != "" {
+		return analysis.WorkspaceEdit{}, refuse("%s does not parse now and mentions %q, perhaps a use inside the broken part that no rename could see: fix its syntax error first", p.Rel(broken), shortName(n))
+	}
 	return edit, nil
 }
 
@@ -233,4 +237,33 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 		return ""
 	}
 	return fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; "))
+}
+
+// shortName is the name as it is written in the source: a method's own
+// name, without its plugin.
+func shortName(n Name) string {
+	if n.Kind == Method {
+		_, m, _ := strings.Cut(n.Key, ".")
+		return m
+	}
+	return n.Key
+}
+
+// brokenFileNaming finds a source file that does not parse and whose text
+// holds the name: its facts may lack uses inside the broken region, so a
+// rename would leave them behind. Only broken files are read, so a healthy
+// project pays nothing.
+func brokenFileNaming(p *project.Project, n Name, src project.Source) string {
+	word := shortName(n)
+	for _, path := range p.Files() {
+		f := p.File(path)
+		if f == nil || !f.SyntaxErrors || f.Kind.IsGenerated() {
+			continue
+		}
+		b, err := src.ReadFile(path)
+		if err != nil || strings.Contains(string(b), word) {
+			return path
+		}
+	}
+	return ""
 }
