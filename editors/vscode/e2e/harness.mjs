@@ -127,6 +127,13 @@ export class CodeServer {
     }
   }
 
+  /** Writes the user's keybindings.json (read by the workbench in the browser). */
+  writeKeybindings(bindings) {
+    const dir = join(this.userData, 'User');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'keybindings.json'), JSON.stringify(bindings, null, 2));
+  }
+
   async start(folder, { trustEnabled }) {
     const port = await freePort();
     const args = [
