@@ -84,6 +84,14 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 			},
 			"codeActionProvider":     codeActions,
 			"executeCommandProvider": map[string]any{"commands": commands},
+			// Navigation by framework names (navigation.go, completion.go).
+			"definitionProvider":      true,
+			"referencesProvider":      true,
+			"hoverProvider":           true,
+			"documentSymbolProvider":  true,
+			"workspaceSymbolProvider": true,
+			"renameProvider":          map[string]any{"prepareProvider": true},
+			"completionProvider":      map[string]any{"triggerCharacters": []string{".", `"`, "'"}},
 			"workspace": map[string]any{
 				"workspaceFolders": map[string]any{"supported": true, "changeNotifications": true},
 			},

@@ -33,13 +33,15 @@ type progress struct {
 	last    time.Time
 	pending string
 	ended   bool
+	endMsg  string // the end's message, kept for a begin that comes after it
 }
 
 // beginProgress starts a progress under the client's token, or under one the
 // server creates when the client supports window/workDoneProgress. cancel,
 // when set, makes it cancellable from the client's UI. It never waits for
 // the client: a token the server creates is shown once the client accepted
-// it, and a progress that ends before that is never shown.
+// it, and a progress that ended before that (a quick typegen, a client slow
+// to answer) is then shown whole, begin, last report and end, in order.
 func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title string, cancel context.CancelFunc) *progress {
 	created := len(bytes.TrimSpace(token)) == 0 || string(token) == "null"
 	if created {
@@ -62,19 +64,25 @@ func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title
 		s.notify("$/progress", begin)
 		return p
 	}
+	// The request's context ends with the work, which may be before the
+	// client answers: the token request outlives it (clientCallTimeout
+	// still bounds it).
+	createCtx := context.WithoutCancel(ctx)
 	s.goWork(func() {
-		if err := s.call(ctx, "window/workDoneProgress/create", map[string]any{"token": token}, nil, clientCallTimeout); err != nil {
+		if err := s.call(createCtx, "window/workDoneProgress/create", map[string]any{"token": token}, nil, clientCallTimeout); err != nil {
 			s.log.Debugf("no progress: %v", err)
 			return
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.ended {
-			return
-		}
 		// Under p.mu: no report or end can overtake the begin.
 		p.begun = true
 		s.notify("$/progress", begin)
+		if p.ended {
+			// end ran before the client accepted the token and left the
+			// rest to us.
+			p.sendEnd(p.pending, p.endMsg)
+		}
 	})
 	return p
 }
@@ -121,14 +129,20 @@ func (p *progress) end(msg string) {
 		return
 	}
 	p.ended = true
+	p.endMsg = msg
 	pending, begun := p.pending, p.begun
 	p.mu.Unlock()
 	p.s.mu.Lock()
 	delete(p.s.progress, p.key)
 	p.s.mu.Unlock()
 	if !begun {
-		return // the client never accepted the token: nothing was shown
+		return // shown whole once the client accepts the token, if it does
 	}
+	p.sendEnd(pending, msg)
+}
+
+// sendEnd sends the last withheld report, if any, and the end.
+func (p *progress) sendEnd(pending, msg string) {
 	if pending != "" {
 		p.s.notify("$/progress", progressParams{Token: p.token, Value: protocol.WorkDoneProgressReport{
 			Kind: protocol.WorkDoneProgressKindReport, Message: pending,

@@ -287,6 +287,22 @@ func (s *Server) method(name string) methodFunc {
 		return s.didChangeWorkspaceFolders
 	case "window/workDoneProgress/cancel":
 		return s.cancelProgress
+	case "textDocument/definition":
+		return s.definition
+	case "textDocument/references":
+		return s.references
+	case "textDocument/hover":
+		return s.hover
+	case "textDocument/documentSymbol":
+		return s.documentSymbol
+	case "workspace/symbol":
+		return s.workspaceSymbol
+	case "textDocument/prepareRename":
+		return s.prepareRename
+	case "textDocument/rename":
+		return s.rename
+	case "textDocument/completion":
+		return s.completion
 	}
 	return nil
 }

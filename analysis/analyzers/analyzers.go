@@ -60,6 +60,10 @@ func All() []*Analyzer {
 		entryAnalyzer(),
 		configAnalyzer(),
 		factoriesAnalyzer(),
+		middlewareAnalyzer(),
+		migrationsReachAnalyzer(),
+		cronAnalyzer(),
+		eventsAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

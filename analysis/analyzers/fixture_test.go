@@ -113,3 +113,5 @@ func TestFreshProjectIsQuiet(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestTraps(t *testing.T) { runFixtures(t, "request") }

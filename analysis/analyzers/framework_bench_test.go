@@ -15,7 +15,7 @@ import (
 func frameworkAnalyzers(t testing.TB) []*analyzers.Analyzer {
 	t.Helper()
 	mine := map[string]bool{}
-	for _, c := range frameworkCodes {
+	for _, c := range append(append([]string{}, frameworkCodes...), requestCodes...) {
 		mine[c] = true
 	}
 	var out []*analyzers.Analyzer
@@ -69,7 +69,7 @@ func TestFrameworkSyntheticProjectIsClean(t *testing.T) {
 		t.Fatalf("synthetic project too thin: %d plugins, %d dependencies and uses, %d registrations", len(p.Expected().Plugins), deps, regs)
 	}
 	codes := map[string]bool{}
-	for _, c := range frameworkCodes {
+	for _, c := range append(append([]string{}, frameworkCodes...), requestCodes...) {
 		codes[c] = true
 	}
 	for _, f := range analyzers.Run(context.Background(), p) {

@@ -97,6 +97,9 @@ func (x *extractor) run(kind Kind) {
 	}
 	f.Generator = generatorView(f.Path, x.src, root)
 	x.calls(root)
+	x.middlewareStacks(root)
+	x.cronSchedules(root)
+	x.eventUses(root)
 }
 
 // codeHash hashes every token but comments, separated so that adjacent

@@ -104,6 +104,15 @@ type File struct {
 	Events        []Event
 	Services      []Service
 
+	// MiddlewareUses are the names of `<x>.middleware.<name>(...)` calls,
+	// wherever they stand (a chain or a statement of its own), with the
+	// range of the name: navigation follows them to the plugin's key.
+	MiddlewareUses []Key
+	// EventUses are the string-literal first arguments of `.emit("…")`
+	// and `.on("…")` calls, range with the quotes. Any receiver counts;
+	// only names that some defineEvents declares are linked to it.
+	EventUses []Key
+
 	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
 	// statements that forward other modules' bindings; Servers the
 	// `new AppServer(...)` expressions; StdoutWrites the console calls that
@@ -113,6 +122,18 @@ type File struct {
 	ReExports    []ReExport
 	Servers      []Key
 	StdoutWrites []StdoutWrite
+	// MiddlewarePushes are the `.middleware.<name>()` calls with their
+	// routers; RouteStacks the middleware routes really run where this
+	// file alone decides it.
+	MiddlewarePushes []MiddlewareUse
+	RouteStacks      []RouteStack
+	// CronSchedules are the literal cron expressions scheduled.
+	CronSchedules []CronSchedule
+	// EventCalls are emit/on/once/off calls on an events service with a
+	// literal name; EventsUnknown is set when a defineEvents here cannot
+	// be read, so any name may be declared.
+	EventCalls    []EventUse
+	EventsUnknown bool
 
 	Migration *Migration
 	Config    *Config
@@ -218,7 +239,13 @@ type Plugin struct {
 	HandlersKnown   bool
 	MiddlewareKeys  []Key
 	MiddlewareKnown bool
-	EventKeys       []Key
+	// MiddlewareObject is the object literal of an object-form
+	// `middleware: {...}`, which the runtime never applies; zero otherwise.
+	MiddlewareObject analysis.Range
+	EventKeys        []Key
+	// EventsUnknown is set when `events:` is not an object literal we can
+	// read in full.
+	EventsUnknown bool
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key
@@ -493,5 +520,8 @@ type ClientRoute struct {
 // version are never read by another: bump it whenever an extractor would
 // now read the same bytes differently. (Cached entries are also keyed by
 // the binary's build id; this constant is what still separates versions
-// when that id cannot be read.)
-const SchemaVersion = "2"
+// when that id cannot be read.) 3: MiddlewareUses and EventUses
+// (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
+// EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
+// and Plugin.EventsUnknown.
+const SchemaVersion = "4"

@@ -97,9 +97,21 @@ func (x *extractor) calls(root syntax.Node) {
 				}
 				x.f.Services = append(x.f.Services, s)
 			}
+		case "emit", "on":
+			if fn.Is("member_expression") {
+				if a := args(n); len(a) > 0 && isStringLit(a[0]) {
+					x.f.EventUses = append(x.f.EventUses, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
+				}
+			}
 		default:
-			if fn.Is("member_expression") && isRouteCall(fn.Field("object")) {
-				routeCalls = append(routeCalls, n)
+			if fn.Is("member_expression") {
+				obj := fn.Field("object")
+				if isRouteCall(obj) {
+					routeCalls = append(routeCalls, n)
+				} else if obj.Is("member_expression") && obj.Field("property").Text() == "middleware" {
+					prop := fn.Field("property")
+					x.f.MiddlewareUses = append(x.f.MiddlewareUses, Key{Name: prop.Text(), Range: x.rng(prop)})
+				}
 			}
 			if hasConsole && stdoutMethods[name] {
 				x.stdoutWrite(n, fn)
@@ -209,11 +221,16 @@ func (x *extractor) plugin(call syntax.Node) {
 	}
 	if m, ok := member(members, "middleware"); ok {
 		pl.MiddlewareKeys, pl.MiddlewareKnown = x.keysOf(m)
+		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
+			pl.MiddlewareObject = x.rng(v)
+		}
 	} else {
 		pl.MiddlewareKnown = !obj.HasError()
 	}
 	if m, ok := member(members, "events"); ok {
-		pl.EventKeys, _ = x.keysOf(m)
+		var known bool
+		pl.EventKeys, known = x.keysOf(m)
+		pl.EventsUnknown = !known
 	}
 	h := fnv.New64a()
 	for _, name := range []string{"service", "init"} {

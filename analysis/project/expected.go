@@ -194,6 +194,21 @@ func (p *Project) computeExpected() *Expected {
 	e.Schemas = p.expectedSchemas(e.Plugins)
 	run := p.computeEntry()
 	e.Entry = run
+	// Sized first (an upper bound when the entry mounts only some): this
+	// runs on every keystroke, and growing a slice of 10,000 routes by
+	// appending allocated twice what it keeps.
+	routes := 0
+	for _, path := range paths {
+		if run.Status == EntryMissing || run.Status == EntryEmpty {
+			break // no route is kept
+		}
+		if f := p.files[path]; f.Kind == facts.KindSource && !f.Missing {
+			routes += len(f.Routes)
+		}
+	}
+	if routes > 0 {
+		e.Routes = make([]GenRoute, 0, routes)
+	}
 	for _, path := range paths {
 		f := p.files[path]
 		if f.Kind != facts.KindSource || f.Missing {

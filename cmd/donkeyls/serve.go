@@ -6,10 +6,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/gctune"
 	"github.com/donkeyls/donkeyls/lsp"
 )
 
@@ -37,8 +37,13 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		engine.Cache = cache
 	}
 	// Indexing's garbage (file contents, parser buffers) would otherwise
-	// stay resident for minutes while the runtime scavenges it.
-	opts := lsp.Options{Version: version, Engine: engine, AfterLoad: debug.FreeOSMemory}
+	// stay resident for minutes while the runtime scavenges it; after it the
+	// collector is paced for keystrokes (see internal/gctune).
+	gc := gctune.DefaultPolicy()
+	idleCtx, stopIdle := context.WithCancel(ctx)
+	defer stopIdle()
+	go gc.Idle(idleCtx)
+	opts := lsp.Options{Version: version, Engine: engine, AfterLoad: func() { gc.Steady() }}
 	if *logPath != "" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {

@@ -296,8 +296,9 @@ func encodeFile(dst []byte, f *facts.File) ([]byte, error) {
 }
 
 // decodeFile reads a payload encodeFile wrote; any inconsistency is an
-// error, never a panic or a partly filled File.
-func decodeFile(b []byte) (*facts.File, error) {
+// error, never a panic or a partly filled File. Strings come from in when
+// it is not nil.
+func decodeFile(b []byte, in *interner) (*facts.File, error) {
 	c, err := compiledFileCodec()
 	if err != nil {
 		return nil, err
@@ -320,15 +321,19 @@ func decodeFile(b []byte) (*facts.File, error) {
 	if total > len(d.b) {
 		return nil, errCorrupt
 	}
-	// One allocation holds every string of the entry.
-	all := string(d.b[:total])
-	d.b = d.b[total:]
 	d.strs = make([]string, n)
-	off := 0
-	for i := 1; i < int(n); i++ {
-		d.strs[i] = all[off : off+lens[i]]
-		off += lens[i]
+	if in != nil {
+		in.fill(d.strs, d.b[:total], lens)
+	} else {
+		// One allocation holds every string of the entry.
+		all := string(d.b[:total])
+		off := 0
+		for i := 1; i < int(n); i++ {
+			d.strs[i] = all[off : off+lens[i]]
+			off += lens[i]
+		}
 	}
+	d.b = d.b[total:]
 	f := &facts.File{}
 	c.dec(d, reflect.ValueOf(f).Elem())
 	if d.err != nil || len(d.b) != 0 {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
@@ -52,17 +53,20 @@ func corpus(t testing.TB) []*facts.File {
 
 func TestRoundTripKeepsEveryFact(t *testing.T) {
 	kinds := map[facts.Kind]bool{}
+	shared := newInterner()
 	for _, f := range corpus(t) {
 		b, err := encodeFile(nil, f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := decodeFile(b)
-		if err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
-		}
-		if !reflect.DeepEqual(f, g) {
-			t.Fatalf("%s: decoded facts differ\nwant %+v\n got %+v", f.Path, f, g)
+		for _, in := range []*interner{nil, shared} {
+			g, err := decodeFile(b, in)
+			if err != nil {
+				t.Fatalf("%s: %v", f.Path, err)
+			}
+			if !reflect.DeepEqual(f, g) {
+				t.Fatalf("%s (interned %v): decoded facts differ\nwant %+v\n got %+v", f.Path, in != nil, f, g)
+			}
 		}
 		kinds[f.Kind] = true
 	}
@@ -76,16 +80,42 @@ func TestRoundTripKeepsEveryFact(t *testing.T) {
 func TestDecodeNeverPanics(t *testing.T) {
 	files := corpus(t)
 	rng := rand.New(rand.NewSource(1))
+	in := newInterner()
 	for i := 0; i < 200; i++ {
 		b, _ := encodeFile(nil, files[rng.Intn(len(files))])
 		for n := 0; n < len(b); n += 1 + len(b)/50 {
-			_, _ = decodeFile(b[:n])
+			_, _ = decodeFile(b[:n], nil)
+			_, _ = decodeFile(b[:n], in)
 		}
 		for j := 0; j < 20; j++ {
 			c := append([]byte(nil), b...)
 			c[rng.Intn(len(c))] ^= byte(1 + rng.Intn(255))
-			_, _ = decodeFile(c)
+			_, _ = decodeFile(c, in)
 		}
+	}
+}
+
+// Two entries that name the same things share one copy of each name: the
+// decoded facts of a large project are mostly repeated strings.
+func TestDecodedEntriesShareStrings(t *testing.T) {
+	a := &facts.File{Path: "/p/src/server/plugins/users/index.ts", Imports: []facts.Import{{Spec: "@donkeylabs/server"}}}
+	b := &facts.File{Path: "/p/src/server/plugins/users/index.ts", Imports: []facts.Import{{Spec: "@donkeylabs/server"}}}
+	in := newInterner()
+	var got []*facts.File
+	for _, f := range []*facts.File{a, b} {
+		enc, err := encodeFile(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := decodeFile(enc, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, g)
+	}
+	if unsafe.StringData(got[0].Imports[0].Spec) != unsafe.StringData(got[1].Imports[0].Spec) ||
+		unsafe.StringData(got[0].Path) != unsafe.StringData(got[1].Path) {
+		t.Error("equal strings of two decoded entries are separate copies")
 	}
 }
 

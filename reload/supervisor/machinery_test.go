@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,29 +31,94 @@ func (r *restartEverything) Classify(_ context.Context, changed []string) classi
 func (r *restartEverything) TypegenWrote()             { r.typegenRuns++ }
 func (r *restartEverything) Loaded() map[string]uint64 { return map[string]uint64{} }
 
-// lifetimes reads "start PID NANOS" / "stop PID NANOS" lines.
-func lifetimes(t *testing.T, path string) (starts, stops map[int]int64, order []string) {
-	t.Helper()
-	b, err := os.ReadFile(path)
+// lifeEvent is one line of the fake server's life log: "start PID" or
+// "stop PID".
+type lifeEvent struct {
+	verb string
+	pid  int
+}
+
+// parseLifeLog reads a life log and refuses any line that is not exactly one
+// event: a torn or garbled record is a broken fake server, and skipping it
+// would turn that into a wrong verdict about the supervisor.
+func parseLifeLog(b []byte) ([]lifeEvent, error) {
+	var events []lifeEvent
+	for i, line := range strings.SplitAfter(string(b), "\n") {
+		if line == "" {
+			continue // after the final newline
+		}
+		f := strings.Split(strings.TrimSuffix(line, "\n"), " ")
+		if !strings.HasSuffix(line, "\n") || len(f) != 2 || (f[0] != "start" && f[0] != "stop") {
+			return nil, fmt.Errorf("life log line %d is not \"start PID\" or \"stop PID\": %q", i+1, line)
+		}
+		pid, err := strconv.Atoi(f[1])
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("life log line %d has no pid: %q", i+1, line)
+		}
+		events = append(events, lifeEvent{f[0], pid})
+	}
+	return events, nil
+}
+
+// checkLifetimes holds a life log to the supervisor's promise: a server
+// starts only once the previous one has stopped, and each one that started
+// has stopped by the end. It returns how many servers started.
+func checkLifetimes(events []lifeEvent) (int, error) {
+	live, seen := 0, map[int]bool{}
+	for i, e := range events {
+		switch {
+		case e.verb == "start" && seen[e.pid]:
+			return 0, fmt.Errorf("event %d: pid %d started twice: %v", i+1, e.pid, events)
+		case e.verb == "start" && live != 0:
+			return 0, fmt.Errorf("event %d: two servers ran at once (%d started while %d ran): %v", i+1, e.pid, live, events)
+		case e.verb == "start":
+			seen[e.pid], live = true, e.pid
+		case e.pid != live:
+			return 0, fmt.Errorf("event %d: pid %d stopped but it was not the running server: %v", i+1, e.pid, events)
+		default:
+			live = 0
+		}
+	}
+	if live != 0 {
+		return 0, fmt.Errorf("server %d was never stopped: %v", live, events)
+	}
+	return len(seen), nil
+}
+
+// TestLifeLogRefusesWhatItCannotRead: the checker of TestNeverTwoServers
+// fails on a torn record (what `start $$ $(date)` wrote when SIGTERM killed
+// date) instead of dropping it, and catches each broken promise.
+func TestLifeLogRefusesWhatItCannotRead(t *testing.T) {
+	for _, bad := range []string{
+		"start 12472 \n", "start 12472 1796154861223882578\n", "start\n", "start x\n",
+		"begin 1\n", "start 1", "start 1\n\nstop 1\n", "start  1\n",
+	} {
+		if _, err := parseLifeLog([]byte(bad)); err == nil {
+			t.Errorf("parseLifeLog(%q) accepted it", bad)
+		}
+	}
+	for log, want := range map[string]string{
+		"start 1\nstart 2\nstop 2\nstop 1\n": "two servers ran at once",
+		"start 1\nstop 1\nstart 2\n":         "never stopped",
+		"start 1\nstop 1\nstop 1\n":          "not the running server",
+		"stop 1\n":                           "not the running server",
+		"start 1\nstop 1\nstart 1\nstop 1\n": "started twice",
+	} {
+		events, err := parseLifeLog([]byte(log))
+		if err != nil {
+			t.Fatalf("parseLifeLog(%q): %v", log, err)
+		}
+		if _, err := checkLifetimes(events); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checkLifetimes(%q) = %v, want an error saying %q", log, err, want)
+		}
+	}
+	events, err := parseLifeLog([]byte("start 1\nstop 1\nstart 2\nstop 2\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	starts, stops = map[int]int64{}, map[int]int64{}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			continue
-		}
-		pid, _ := strconv.Atoi(f[1])
-		ts, _ := strconv.ParseInt(f[2], 10, 64)
-		if f[0] == "start" {
-			starts[pid] = ts
-		} else {
-			stops[pid] = ts
-		}
-		order = append(order, f[0])
+	if n, err := checkLifetimes(events); n != 2 || err != nil {
+		t.Errorf("checkLifetimes of two clean lifetimes = %d, %v", n, err)
 	}
-	return starts, stops, order
 }
 
 // TestNeverTwoServers: a server that takes its time to shut down is gone
@@ -60,9 +126,13 @@ func lifetimes(t *testing.T, path string) (starts, stops map[int]int64, order []
 func TestNeverTwoServers(t *testing.T) {
 	root := t.TempDir()
 	life := filepath.Join(root, "life.log")
-	// Logs its start, and on SIGTERM takes 300ms to clean up before logging its stop.
-	server := `trap 'sleep 0.3; echo "stop $$ $(date +%s%N)" >> life.log; exit 0' TERM
-echo "start $$ $(date +%s%N)" >> life.log
+	// Logs its start, and on SIGTERM takes 300ms to clean up before logging
+	// its stop. Each record is one write by the echo builtin, and dash runs
+	// the trap only between commands, so a SIGTERM can never tear a line.
+	// One sent before the start is recorded finds no start line and logs
+	// nothing: that server never ran as far as the log is concerned.
+	server := `trap 'if grep -qx "start $$" life.log; then sleep 0.3; echo "stop $$" >> life.log; fi; exit 0' TERM
+echo "start $$" >> life.log
 while :; do sleep 0.02; done`
 	out := &syncBuffer{}
 	sup, err := New(Options{
@@ -75,6 +145,13 @@ while :; do sleep 0.02; done`
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sup.Run(ctx) }()
+	stopped := false
+	t.Cleanup(func() { // a failed wait must not leave the supervisor running
+		if !stopped {
+			cancel()
+			<-done
+		}
+	})
 
 	waitCount := func(n int) {
 		t.Helper()
@@ -99,21 +176,25 @@ while :; do sleep 0.02; done`
 	waitCount(2)
 	time.Sleep(time.Second)
 	cancel()
+	stopped = true
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 
-	starts, stops, order := lifetimes(t, life)
-	if len(starts) < 2 {
-		t.Fatalf("only %d servers started", len(starts))
+	b, err := os.ReadFile(life)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := 1; i < len(order); i++ {
-		if order[i] == "start" && order[i-1] == "start" {
-			t.Fatalf("two servers ran at once: %v", order)
-		}
+	events, err := parseLifeLog(b)
+	if err != nil {
+		t.Fatalf("%v\nsupervisor output:\n%s", err, out.String())
 	}
-	if order[len(order)-1] != "stop" || len(stops) != len(starts) {
-		t.Errorf("not every server was stopped: %d starts, %d stops (%v)", len(starts), len(stops), order)
+	n, err := checkLifetimes(events)
+	if err != nil {
+		t.Fatalf("%v\nsupervisor output:\n%s", err, out.String())
+	}
+	if n < 2 {
+		t.Fatalf("only %d servers started: %v", n, events)
 	}
 }
 

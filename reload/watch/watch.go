@@ -263,6 +263,10 @@ func (w *Watcher) loop(ctx context.Context) {
 			}
 			w.report(fmt.Errorf("watching %s: %w", w.root, err))
 		case <-timer.C:
+			if w.midSave(pending) && time.Since(burstStart) < maxBurst*w.debounce {
+				arm()
+				continue
+			}
 			ready = merge(ready, pending)
 			pending = map[string]struct{}{}
 			burstStart = time.Time{}
@@ -270,6 +274,22 @@ func (w *Watcher) loop(ctx context.Context) {
 			ready = nil
 		}
 	}
+}
+
+// midSave reports whether a changed file is empty now. A save is rarely one
+// step: editors truncate and rewrite in place, or create the file and then
+// write it, and a writer that stalls in between (a loaded machine, a slow
+// disk) leaves an empty file for longer than the debounce. Cutting the burst
+// then hands the consumer that torn moment (a plugin "removed", a needless
+// typegen and restart); holding it until the write lands, or until the
+// burst cap for a file emptied for good, hands it the save.
+func (w *Watcher) midSave(pending map[string]struct{}) bool {
+	for path := range pending {
+		if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // handle records one event and reports whether it is a change worth a batch.

@@ -107,6 +107,58 @@ func TestBurstBecomesOneSortedBatch(t *testing.T) {
 	quiet(t, w, 400*time.Millisecond)
 }
 
+// TestStalledSaveIsNotCutInHalf: an in-place save whose writer stalls
+// between truncating and writing (longer than the debounce) reaches the
+// consumer as the saved file, never as the empty moment in between.
+func TestStalledSaveIsNotCutInHalf(t *testing.T) {
+	root := t.TempDir()
+	plugin := filepath.Join(root, "plugin.ts")
+	write(t, plugin, "export const v = 1")
+	w := start(t, root, Options{})
+
+	seen := make(chan string, 4) // what the consumer read, batch by batch
+	go func() {
+		for b := range w.Batches() {
+			if slices.Contains(b, plugin) {
+				got, _ := os.ReadFile(plugin)
+				seen <- string(got)
+			}
+		}
+	}()
+	if err := os.Truncate(plugin, 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * testDebounce) // the writer stalls; the burst cap is 20 debounces
+	write(t, plugin, "export const v = 2")
+	select {
+	case got := <-seen:
+		if got != "export const v = 2" {
+			t.Fatalf("the consumer was handed the file mid-save: it read %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no batch within 5s of the save")
+	}
+}
+
+// TestFileEmptiedForGoodIsReported: holding a burst for an empty file ends
+// at the burst cap, so emptying a file is still seen.
+func TestFileEmptiedForGoodIsReported(t *testing.T) {
+	root := t.TempDir()
+	plugin := filepath.Join(root, "plugin.ts")
+	write(t, plugin, "export const v = 1")
+	w := start(t, root, Options{})
+	began := time.Now()
+	if err := os.Truncate(plugin, 0); err != nil {
+		t.Fatal(err)
+	}
+	if b := next(t, w, "the emptied file"); !slices.Equal(b, []string{plugin}) {
+		t.Fatalf("batch = %v, want [%s]", b, plugin)
+	}
+	if waited := time.Since(began); waited < testDebounce {
+		t.Errorf("the batch came after %s, before even one debounce", waited)
+	}
+}
+
 func TestNewDirectoriesAreWatched(t *testing.T) {
 	root := t.TempDir()
 	w := start(t, root, Options{})

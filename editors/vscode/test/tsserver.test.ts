@@ -12,7 +12,10 @@ import { after, test } from 'node:test';
 import { decideTsRestart, enabledPatterns } from '../src/tsRefresh';
 
 const tsserverJs = resolve(__dirname, '..', '..', 'node_modules', 'typescript', 'lib', 'tsserver.js');
-const WAIT_MS = 20000;
+// Bounds every wait for tsserver; generous because its first request
+// builds the program, which takes tens of seconds on two busy shared cores
+// (as the Go tests' lsptest.Timeout), and a wait that passes never costs it.
+const WAIT_MS = 60000;
 // How long a change that tsserver ignores is given to show up anyway.
 const QUIET_MS = 5000;
 
@@ -24,6 +27,11 @@ interface Diagnostic {
   text: string;
 }
 
+// Every tsserver started, so the after hook can stop the ones a failed
+// scenario left: a live child keeps this test file, and npm test, running
+// forever.
+const servers: TsServer[] = [];
+
 class TsServer {
   private readonly proc: ChildProcess;
   private buf = Buffer.alloc(0);
@@ -33,6 +41,7 @@ class TsServer {
   constructor(cwd: string) {
     this.proc = spawn(process.execPath, [tsserverJs, '--disableAutomaticTypingAcquisition', '--locale', 'en'], { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
     this.proc.stdout!.on('data', (d: Buffer) => this.read(d));
+    servers.push(this);
   }
 
   private read(d: Buffer): void {
@@ -85,6 +94,7 @@ class TsServer {
 
 const dirs: string[] = [];
 after(() => {
+  for (const s of servers) s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -113,13 +123,18 @@ const withOrders = 'export {};\ndeclare global { interface PluginRegistry { user
 async function scenario(outDir: string, initial: string | undefined) {
   const p = project(outDir, initial);
   const ts = new TsServer(p.root);
-  await ts.request('open', { file: p.use, projectRootPath: p.root });
-  const before = await ts.diagnostics(p.use);
-  // What the generator does: (re)write the output in place.
-  mkdirSync(join(p.registry, '..'), { recursive: true });
-  writeFileSync(p.registry, withOrders);
-  const decision = decideTsRestart({ mode: 'auto', outputs: [p.registry], watcherExclude: vscodeDefaults, workspaceFolders: [p.root] });
-  return { ...p, ts, before, decision };
+  try {
+    await ts.request('open', { file: p.use, projectRootPath: p.root });
+    const before = await ts.diagnostics(p.use);
+    // What the generator does: (re)write the output in place.
+    mkdirSync(join(p.registry, '..'), { recursive: true });
+    writeFileSync(p.registry, withOrders);
+    const decision = decideTsRestart({ mode: 'auto', outputs: [p.registry], watcherExclude: vscodeDefaults, workspaceFolders: [p.root] });
+    return { ...p, ts, before, decision };
+  } catch (err) {
+    ts.close(); // the test's finally never sees a server it was not handed
+    throw err;
+  }
 }
 
 test('a rewritten declaration in .@donkeylabs/server is re-read by tsserver itself: no restart', async () => {

@@ -1,0 +1,213 @@
+package analyzers
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+)
+
+// Middleware traps: code that type-checks and starts, then runs routes with
+// other middleware than it shows (server 2.5.1, verified under Bun; see
+// facts/middleware.go for how the router builds stacks).
+const (
+	CodeMiddlewareShared        = "middleware-shared"
+	CodeUnknownMiddleware       = "unknown-middleware"
+	CodeMiddlewareObjectIgnored = "middleware-object-ignored"
+)
+
+func middlewareAnalyzer() *Analyzer {
+	return &Analyzer{
+		Name:  "middleware",
+		Doc:   "checks the middleware routes really run: shared router stacks, names no plugin provides, object-form plugin middleware",
+		Codes: []string{CodeMiddlewareShared, CodeUnknownMiddleware, CodeMiddlewareObjectIgnored},
+		Run:   runMiddleware,
+	}
+}
+
+func runMiddleware(p *Pass) {
+	files := sourceFiles(p.Project)
+	m := pluginModelOf(p.Project)
+	for _, d := range m.defs {
+		reportObjectMiddleware(p, d)
+	}
+	var useFiles []*facts.File
+	// Routers pushed on from another file (an imported router) get
+	// middleware this file's order does not show.
+	foreign := map[string]bool{}
+	for _, f := range files {
+		if len(f.MiddlewarePushes) == 0 {
+			continue
+		}
+		useFiles = append(useFiles, f)
+		for _, u := range f.MiddlewarePushes {
+			if !u.Local {
+				foreign[u.Receiver] = true
+			}
+		}
+	}
+	if len(useFiles) == 0 {
+		return
+	}
+	prov := middlewareProviders(m)
+	for _, f := range useFiles {
+		for i := range f.MiddlewarePushes {
+			reportUnknownMiddleware(p, f, &f.MiddlewarePushes[i], prov)
+		}
+		for i := range f.RouteStacks {
+			if rs := &f.RouteStacks[i]; !foreign[rs.Router] && !foreign[rs.MergedInto] {
+				reportSharedStack(p, f, rs)
+			}
+		}
+	}
+}
+
+func reportObjectMiddleware(p *Pass, d *pluginDef) {
+	obj := d.Def.MiddlewareObject
+	if obj.End.Offset == 0 {
+		return
+	}
+	f := analysis.Finding{
+		Code:     CodeMiddlewareObjectIgnored,
+		Severity: analysis.SeverityWarning,
+		Location: analysis.Location{Path: d.Path, Range: obj},
+		Message: fmt.Sprintf("plugin %q gives `middleware` as an object: the generator lists its keys, but the server only applies a function `(ctx, service) => ({...})`, so at request time it logs \"Middleware '<name>' not found, skipping\" and runs the route without it; wrap the object in a function",
+			d.Name()),
+	}
+	if editable(d.File) {
+		f.Fixes = []analysis.Fix{{
+			Title: "Make the middleware a function: () => ({...})",
+			Edit: analysis.WorkspaceEdit{Edits: []analysis.TextEdit{
+				{Path: d.Path, Range: at(obj.Start), NewText: "() => ("},
+				{Path: d.Path, Range: at(obj.End), NewText: ")"},
+			}},
+		}}
+	}
+	p.Report(f)
+}
+
+// providers is what the server resolves middleware names from: the
+// function-form `middleware` results of the registered plugins.
+type providers struct {
+	// open is set when some plugin's names cannot be read (a package
+	// plugin, a result built at runtime): "not found" is then unknowable.
+	open  bool
+	names map[string]bool
+	// elsewhere says why a name that resolves nowhere is still written in
+	// some plugin: never registered, or object-form.
+	elsewhere map[string]string
+	sorted    []string
+}
+
+func middlewareProviders(m *pluginModel) *providers {
+	pr := &providers{open: m.open, names: map[string]bool{}, elsewhere: map[string]string{}}
+	for _, d := range m.defs {
+		if !d.Def.MiddlewareKnown {
+			pr.open = true
+			continue
+		}
+		if len(d.Def.MiddlewareKeys) == 0 {
+			continue
+		}
+		registered := !m.regsKnown || len(m.registered[d]) > 0
+		for _, k := range d.Def.MiddlewareKeys {
+			switch {
+			case d.Def.MiddlewareObject.End.Offset != 0:
+				pr.elsewhere[k.Name] = fmt.Sprintf("plugin %q declares it in an object-form `middleware`, which the server never applies", d.Name())
+			case !registered:
+				pr.elsewhere[k.Name] = fmt.Sprintf("plugin %q provides it but the entry never registers that plugin", d.Name())
+			default:
+				pr.names[k.Name] = true
+			}
+		}
+	}
+	for n := range pr.names {
+		pr.sorted = append(pr.sorted, n)
+	}
+	sort.Strings(pr.sorted)
+	return pr
+}
+
+func reportUnknownMiddleware(p *Pass, f *facts.File, u *facts.MiddlewareUse, pr *providers) {
+	if pr.open || pr.names[u.Name] {
+		return
+	}
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "no registered plugin provides middleware %q: at request time the server logs \"[Server] Middleware '%s' not found, skipping\" and runs the route without it", u.Name, u.Name)
+	if why := pr.elsewhere[u.Name]; why != "" {
+		fmt.Fprintf(&msg, " (%s)", why)
+	}
+	fd := analysis.Finding{
+		Code:     CodeUnknownMiddleware,
+		Severity: analysis.SeverityError,
+		Location: analysis.Location{Path: f.Path, Range: u.Range},
+	}
+	if near := nearest(u.Name, pr.sorted); near != "" {
+		fmt.Fprintf(&msg, "; did you mean %q?", near)
+		if editable(f) {
+			fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, u.Range, near)}
+		}
+	}
+	fd.Message = msg.String()
+	p.Report(fd)
+}
+
+func reportSharedStack(p *Pass, f *facts.File, rs *facts.RouteStack) {
+	if rs.Route < 0 || rs.Route >= len(f.Routes) {
+		return
+	}
+	r := &f.Routes[rs.Route]
+	var extra []int
+	for _, u := range rs.Runs {
+		if !containsUse(rs.Shown, u) && !containsUse(extra, u) {
+			extra = append(extra, u)
+		}
+	}
+	if len(extra) == 0 {
+		return
+	}
+	names := make([]string, 0, len(rs.Runs))
+	for _, u := range rs.Runs {
+		names = append(names, f.MiddlewarePushes[u].Name)
+	}
+	extraNames := make([]string, 0, len(extra))
+	for _, u := range extra {
+		extraNames = append(extraNames, f.MiddlewarePushes[u].Name)
+	}
+	loc := analysis.Location{Path: f.Path, Range: r.NameRange}
+	subject := fmt.Sprintf("route %q", r.FullName)
+	if rs.MergedInto != "" {
+		loc.Range = rs.MergeRange
+		subject = fmt.Sprintf("the copy of route %q that %s.router(%s) makes", r.FullName, rs.MergedInto, rs.Router)
+	}
+	fd := analysis.Finding{
+		Code:     CodeMiddlewareShared,
+		Severity: analysis.SeverityWarning,
+		Location: loc,
+		Message: fmt.Sprintf("%s runs middleware %s, not only what its code shows: a router keeps one middleware stack, and every route added after its first .middleware call runs every middleware pushed on that router, before or after the route (here also %s); put the routes that need different middleware on routers of their own",
+			subject, strings.Join(names, ", "), strings.Join(extraNames, ", ")),
+	}
+	for _, u := range extra {
+		mu := f.MiddlewarePushes[u]
+		where := "pushed here, in another route's chain"
+		if mu.Range.Start.Offset > r.NameRange.Start.Offset && rs.MergedInto == "" {
+			where = "pushed here, after this route was added"
+		}
+		fd.Related = append(fd.Related, analysis.Related{
+			Location: analysis.Location{Path: f.Path, Range: mu.Range},
+			Message:  fmt.Sprintf("%s is %s", mu.Name, where),
+		})
+	}
+	p.Report(fd)
+}
+
+func containsUse(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

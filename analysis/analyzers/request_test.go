@@ -1,0 +1,127 @@
+package analyzers_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+)
+
+// requestCodes are the request-time trap codes (issue 13).
+var requestCodes = []string{
+	analyzers.CodeMiddlewareShared, analyzers.CodeUnknownMiddleware, analyzers.CodeMiddlewareObjectIgnored,
+	analyzers.CodeMigrationsUnreachable, analyzers.CodeCronInvalid, analyzers.CodeUnknownEvent,
+}
+
+// The request-time traps' quick fixes, applied, leave a file that parses,
+// clear the finding, and hold what a developer would have typed.
+func TestRequestFixes(t *testing.T) {
+	cases := []struct {
+		fixture, code, file string
+		want                []string
+	}{
+		{"unknown-middleware.txtar", analyzers.CodeUnknownMiddleware, "src/server/routes/api.ts",
+			[]string{`typo.middleware.authRequired().route("secret")`}},
+		{"unknown-middleware.txtar", analyzers.CodeMiddlewareObjectIgnored, "src/server/plugins/objmw/index.ts",
+			[]string{"  middleware: () => ({\n    objGuard: createMiddleware(", "{ status: 418 })),\n  }),\n  service"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
+			fx := fixture.Load(t, filepath.Join("testdata", "request", c.fixture))
+			dir := fixture.Materialize(t, fx)
+			p, err := project.Load(context.Background(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, filepath.FromSlash(c.file))
+			var f analysis.Finding
+			for _, g := range findingsWithCode(p, c.code) {
+				if g.Location.Path == path && len(g.Fixes) > 0 {
+					f = g
+					break
+				}
+			}
+			if f.Code == "" {
+				t.Fatalf("no %s with a fix in %s", c.code, c.file)
+			}
+			applyEdits(t, f.Fixes[0].Edit.Edits)
+			after, err := project.Load(context.Background(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pf := after.File(path); pf == nil || pf.SyntaxErrors {
+				t.Errorf("after %q, %s does not parse", f.Fixes[0].Title, c.file)
+			}
+			for _, g := range findingsWithCode(after, c.code) {
+				if g.Location.Path == path && g.Location.Range.Start.Line == f.Location.Range.Start.Line {
+					t.Errorf("after %q, still reported: %s", f.Fixes[0].Title, g.Message)
+				}
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(b), w) {
+					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, c.file, w, b)
+				}
+			}
+		})
+	}
+}
+
+// A plugin folder reached through a symlink is where the server looks:
+// silent with the symlink, reported without it.
+func TestMigrationsThroughSymlink(t *testing.T) {
+	fx := fixture.Load(t, filepath.Join("testdata", "request-symlink", "migrations-symlink.txtar"))
+	dir := fixture.Materialize(t, fx)
+	load := func() []analysis.Finding {
+		p, err := project.Load(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return findingsWithCode(p, analyzers.CodeMigrationsUnreachable)
+	}
+	if got := load(); len(got) != 1 {
+		t.Fatalf("without the symlink: %d findings, want 1 (%v)", len(got), got)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "src", "server", "plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "..", "..", "modules", "notes"), filepath.Join(dir, "src", "server", "plugins", "notes")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	for _, f := range load() {
+		t.Errorf("with the symlink: %s", f.Message)
+	}
+}
+
+func TestUnknownEventFix(t *testing.T) {
+	fx := fixture.Load(t, filepath.Join("testdata", "request", "unknown-event.txtar"))
+	dir := fixture.Materialize(t, fx)
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixes []analysis.Fix
+	for _, f := range findingsWithCode(p, analyzers.CodeUnknownEvent) {
+		fixes = append(fixes, f.Fixes...)
+	}
+	if len(fixes) != 1 {
+		t.Fatalf("%d fixes, want 1 (order.creatd -> order.created; order.shipped has no near name)", len(fixes))
+	}
+	applyEdits(t, fixes[0].Edit.Edits)
+	b, err := os.ReadFile(filepath.Join(dir, "src", "server", "plugins", "orders", "index.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `ctx.core.events.emit("order.created", { id });`) {
+		t.Errorf("after the fix:\n%s", b)
+	}
+}

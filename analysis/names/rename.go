@@ -1,0 +1,236 @@
+package names
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
+)
+
+// RefusalError says why a name cannot be renamed safely; its text is shown
+// to the user as is.
+type RefusalError struct{ Reason string }
+
+func (e *RefusalError) Error() string { return e.Reason }
+
+func refuse(format string, args ...any) error {
+	return &RefusalError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// Target is the name a rename would change and the part of it the user
+// edits (a method's own name, not "plugin.method").
+type Target struct {
+	Occurrence Occurrence
+	// Placeholder is the current text of the part being renamed.
+	Placeholder string
+}
+
+// PrepareRename finds the renamable name at offset in path, or says why
+// there is none.
+func PrepareRename(p *project.Project, ix *Index, path string, offset int) (Target, error) {
+	occ, ok := ix.At(path, offset)
+	if !ok {
+		if f := p.File(path); f != nil {
+			for i := range f.Plugins {
+				pl := &f.Plugins[i]
+				if pl.ObjectRange.Contains(offset) && !pl.NameKnown {
+					return Target{}, refuse("this plugin's name is not a string literal: it is built at runtime, so donkeyls cannot find its uses to rename them")
+				}
+			}
+		}
+		return Target{}, refuse("no plugin, service method, middleware or event name here")
+	}
+	if occ.Via == ViaRegistration {
+		return Target{}, refuse("registerPlugin(...) names the plugin's export, a TypeScript binding: TypeScript renames it; rename the plugin itself at its `name:` string")
+	}
+	t := Target{Occurrence: occ, Placeholder: occ.Name.Key}
+	switch occ.Name.Kind {
+	case Plugin:
+		info := ix.Plugins[occ.Name.Key]
+		if info == nil {
+			return Target{}, refuse("plugin %q is not defined in this project (a plugin from a package, or a typo): donkeyls renames only plugins whose define({ name }) it can edit", occ.Name.Key)
+		}
+		if err := ix.dependentsKnown(p, occ.Name.Key); err != nil {
+			return Target{}, err
+		}
+	case Method:
+		plugin, method, _ := strings.Cut(occ.Name.Key, ".")
+		t.Placeholder = method
+		info := ix.Plugins[plugin]
+		if info == nil {
+			return Target{}, refuse("plugin %q is not defined in this project: donkeyls cannot rename its service methods", plugin)
+		}
+		if !info.Def.ServiceKnown {
+			return Target{}, refuse("plugin %q's service does not return a plain object literal (spreads, computed keys or a variable): donkeyls cannot rename its methods safely", plugin)
+		}
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("plugin %q's service has no method %q to rename", plugin, method)
+		}
+	case Middleware:
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("no plugin in this project defines middleware %q", occ.Name.Key)
+		}
+	case Event:
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("event %q is not declared by defineEvents or a plugin's events in this project", occ.Name.Key)
+		}
+	case Route:
+		return Target{}, refuse("renaming a route also needs every client call of it, which donkeyls does not follow yet")
+	}
+	return t, nil
+}
+
+// dependentsKnown refuses a plugin rename when some plugin's dependencies
+// are not all literals: one of them may name the plugin, and it would be
+// left behind.
+func (ix *Index) dependentsKnown(p *project.Project, plugin string) error {
+	var bad error
+	p.EachFile(func(f *facts.File) {
+		if bad != nil || f.Kind.IsGenerated() {
+			return
+		}
+		for i := range f.Plugins {
+			pl := &f.Plugins[i]
+			if !pl.DepsKnown && !pl.DepsRange.IsZero() {
+				bad = refuse("the dependencies of plugin %q (%s:%d) are computed: donkeyls cannot tell whether they name %q, so it will not rename it", pl.Name, p.Rel(f.Path), pl.DepsRange.Start.Line+1, plugin)
+				return
+			}
+		}
+	})
+	return bad
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+
+// Rename computes the edits that rename the target to newName: every
+// renamable occurrence, never a generated file (the generator rewrites
+// those; the staleness findings then say so). src reads the files the
+// facts came from (open buffers first); it is consulted only for keys
+// written in shorthand (`{ list }`), which must become `renamed: list`.
+func Rename(p *project.Project, ix *Index, t Target, newName string, src project.Source) (analysis.WorkspaceEdit, error) {
+	n := t.Occurrence.Name
+	var full string
+	switch n.Kind {
+	case Plugin, Method, Middleware:
+		if !identifier.MatchString(newName) {
+			return analysis.WorkspaceEdit{}, refuse("%q is not a valid identifier: %s names are used as ctx.plugins.<name> and must be one", newName, n.Kind)
+		}
+	case Event:
+		if newName == "" || strings.ContainsAny(newName, "\"'`\\\n\r") {
+			return analysis.WorkspaceEdit{}, refuse("%q cannot be an event name", newName)
+		}
+	}
+	switch n.Kind {
+	case Plugin:
+		full = newName
+		if ix.Plugins[newName] != nil {
+			return analysis.WorkspaceEdit{}, refuse("a plugin named %q already exists", newName)
+		}
+	case Method:
+		plugin, _, _ := strings.Cut(n.Key, ".")
+		full = plugin + "." + newName
+	default:
+		full = newName
+	}
+	if full != n.Key && len(ix.Defs(Name{n.Kind, full})) > 0 {
+		return analysis.WorkspaceEdit{}, refuse("%s %q already exists", n.Kind, full)
+	}
+	var edit analysis.WorkspaceEdit
+	for _, o := range ix.Occurrences(n) {
+		if !o.Renamable || o.Generated {
+			continue
+		}
+		if f := p.File(o.Path); f != nil && (f.StaleFacts || f.SyntaxErrors) {
+			// Stale facts have the ranges of an older text, so edits
+			// would land in the wrong places; partial facts may miss
+			// the uses inside the broken region.
+			return analysis.WorkspaceEdit{}, refuse("%s does not parse now, and it uses %s %q: fix its syntax error first", p.Rel(o.Path), n.Kind, n.Key)
+		}
+		text := newName
+		if o.Def && !o.Quoted && (o.Via == ViaService || o.Via == ViaMiddlewareKey) {
+			short, err := isShorthand(p, src, o)
+			if err != nil {
+				return analysis.WorkspaceEdit{}, err
+			}
+			if short {
+				// { list } names a variable too: keep it, rename the key.
+				_, old, _ := strings.Cut(n.Key, ".")
+				if n.Kind != Method {
+					old = n.Key
+				}
+				text = newName + ": " + old
+			}
+		}
+		edit.Edits = append(edit.Edits, analysis.TextEdit{Path: o.Path, Range: o.TextRange(), NewText: text})
+	}
+	return edit, nil
+}
+
+// isShorthand reports whether the object key at o is a shorthand property:
+// nothing but a comma or the closing brace follows it.
+func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, error) {
+	f := p.File(o.Path)
+	if src == nil || f == nil {
+		return false, nil
+	}
+	b, err := src.ReadFile(o.Path)
+	if err != nil {
+		return false, fmt.Errorf("reading %s: %w", p.Rel(o.Path), err)
+	}
+	if f.StaleFacts || facts.HashBytes(b) != f.Hash {
+		return false, refuse("%s changed since it was last analyzed (or does not parse now): try the rename again when it does", p.Rel(o.Path))
+	}
+	for i := o.Range.End.Offset; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case ',', '}':
+			return true, nil
+		}
+		return false, nil
+	}
+	return false, nil
+}
+
+// RenameWarning says what a rename changes beyond the code, "" when
+// nothing. Two things follow a plugin's name outside the code: the server
+// finds its migrations under plugins/<name>/migrations and records applied
+// ones by name, and the generator, when its regular expression cannot read
+// the name (it stops at the first "}" in the file), names the plugin after
+// its folder.
+func RenameWarning(p *project.Project, ix *Index, t Target, newName string) string {
+	if t.Occurrence.Name.Kind != Plugin {
+		return ""
+	}
+	info := ix.Plugins[t.Occurrence.Name.Key]
+	if info == nil {
+		return ""
+	}
+	var parts []string
+	folder := filepath.Base(filepath.Dir(info.Path))
+	if f := p.File(info.Path); f != nil && f.Generator.PluginName == "" && folder == info.Name {
+		parts = append(parts, fmt.Sprintf("the generator cannot read this plugin's name and uses its folder, %s, so rename the folder to %s too or the generated types keep the old name", folder, newName))
+	}
+	dir := filepath.Join(filepath.Dir(info.Path), "migrations")
+	n := 0
+	p.EachFile(func(f *facts.File) {
+		if f.Kind == facts.KindMigration && !f.Missing && filepath.Dir(f.Path) == dir {
+			n++
+		}
+	})
+	if n > 0 {
+		what := "1 migration"
+		if n != 1 {
+			what = fmt.Sprintf("%d migrations", n)
+		}
+		parts = append(parts, fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations and records as applied by plugin name: move the folder to plugins/%s, and every database will run them again", what, p.Rel(dir), newName))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; "))
+}

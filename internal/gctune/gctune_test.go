@@ -1,0 +1,69 @@
+package gctune
+
+import (
+	"context"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+var sink [][]byte
+
+func TestSteadyPacesFromTheLiveHeap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	live := make([][]byte, 64)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	got := Policy{Headroom: 512 << 20}.Steady()
+	runtime.KeepAlive(live)
+	if got.Live < 64<<20 {
+		t.Fatalf("live heap %d, want at least the 64 MiB held", got.Live)
+	}
+	if want := int((512 << 20) * 100 / got.Live); got.Percent != want {
+		t.Errorf("GOGC %d, want %d (512 MiB headroom over %d live)", got.Percent, want, got.Live)
+	}
+	if p := debug.SetGCPercent(100); p != got.Percent {
+		t.Errorf("the runtime runs GOGC %d, Steady reported %d", p, got.Percent)
+	}
+	// A heap larger than the headroom keeps the default pacing.
+	if got := (Policy{Headroom: 1 << 20}).Steady(); got.Percent != 100 {
+		t.Errorf("GOGC %d with a live heap over the headroom, want 100", got.Percent)
+	}
+	runtime.KeepAlive(live)
+}
+
+func TestIdleCollectsOnceWorkStops(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only Idle collects
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		Policy{IdleAfter: 100 * time.Millisecond, IdleGarbage: 1 << 20}.Idle(ctx)
+		close(done)
+	}()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.NumGC
+	for i := 0; i < 16; i++ {
+		sink = append(sink, make([]byte, 1<<20))
+	}
+	sink = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.ReadMemStats(&ms)
+		if ms.NumGC > before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no collection after 16 MiB of garbage and a quiet spell")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Idle did not return after its context ended")
+	}
+}

@@ -1,0 +1,542 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/names"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/lsp/rpc"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// Navigation by framework names (definition, references, hover, symbols,
+// rename, completion). Every request captures the project's snapshot and the
+// buffer on the ordered goroutine, so it answers the state after every edit
+// sent before it, then answers from the snapshot's name index on a goroutine
+// of its own. A buffer mid-edit whose parse failed keeps the facts of its
+// last good version (facts.File.StaleFacts), so answers never vanish while
+// typing.
+
+// navigable is a snapshot navigation can answer from; test engines that do
+// not implement it get empty answers.
+type navigable interface {
+	navProject() *project.Project
+}
+
+func (s projectSnapshot) navProject() *project.Project { return s.p }
+
+// navTarget is one position request as captured in order.
+type navTarget struct {
+	path     string
+	pos      protocol.Position
+	proj     *project.Project
+	doc      *text.Document
+	findings []analysis.Finding
+	versions map[string]int32
+	ps       *projectState
+	srv      *Server
+}
+
+// capture reads the document position parameters and the state they refer
+// to; ok is false when no project analyzes the file.
+func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParams) (navTarget, bool, error) {
+	u, err := text.ParseURI(string(p.TextDocument.URI))
+	if err != nil {
+		return navTarget{}, false, errInvalidParams(req.Method, err)
+	}
+	if !u.IsFile() {
+		return navTarget{}, false, nil
+	}
+	s.mu.Lock()
+	doc := s.docs[u.Key()]
+	s.mu.Unlock()
+	t := navTarget{path: u.Path, pos: p.Position, doc: doc, srv: s}
+	ps := s.projectFor(u.Path)
+	if ps == nil {
+		select {
+		case <-s.discovered:
+			return navTarget{}, false, nil
+		default:
+			// The workspace folders are still being searched: resolve
+			// waits for that, then for the project's first snapshot.
+			return t, true, nil
+		}
+	}
+	t.ps = ps
+	snap, findings, versions := ps.current()
+	if snap == nil {
+		// Still indexing: resolve waits for the first snapshot.
+		return t, true, nil
+	}
+	nv, ok := snap.(navigable)
+	if !ok {
+		return navTarget{}, false, nil
+	}
+	t.proj, t.findings, t.versions = nv.navProject(), findings, versions
+	return t, true, nil
+}
+
+// resolve waits, during start-up only, for the projects to be discovered
+// and the project's first snapshot: a request sent while indexing answers
+// from the index rather than nothing. ok is false when there is none.
+func (t *navTarget) resolve(ctx context.Context) bool {
+	if t.proj != nil {
+		return true
+	}
+	if t.ps == nil {
+		select {
+		case <-t.srv.discovered:
+		case <-ctx.Done():
+			return false
+		}
+		if t.ps = t.srv.projectFor(t.path); t.ps == nil {
+			return false
+		}
+	}
+	select {
+	case <-t.ps.ready:
+	case <-ctx.Done():
+		return false
+	}
+	snap, findings, versions := t.ps.current()
+	nv, ok := snap.(navigable)
+	if !ok {
+		return false
+	}
+	t.proj, t.findings, t.versions = nv.navProject(), findings, versions
+	return true
+}
+
+// content is the text the position refers to: the open buffer, else disk.
+func (t navTarget) content() (string, bool) {
+	if t.doc != nil {
+		return t.doc.Text(), true
+	}
+	b, err := os.ReadFile(t.path)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// offset converts the LSP position (UTF-16) to the byte offset the
+// analysis works in.
+func (t navTarget) offset() (int, bool) {
+	if t.doc != nil {
+		return t.doc.Lines().Offset(text.Position{Line: int(t.pos.Line), Character: int(t.pos.Character)}), true
+	}
+	src, ok := t.content()
+	if !ok {
+		return 0, false
+	}
+	return text.NewLines(src).Offset(text.Position{Line: int(t.pos.Line), Character: int(t.pos.Character)}), true
+}
+
+// occurrence is the name under the cursor.
+func (t navTarget) occurrence() (*names.Index, names.Occurrence, bool) {
+	off, ok := t.offset()
+	if !ok {
+		return nil, names.Occurrence{}, false
+	}
+	ix := names.For(t.proj)
+	occ, ok := ix.At(t.path, off)
+	return ix, occ, ok
+}
+
+func (s *Server) location(path string, r analysis.Range) protocol.Location {
+	return protocol.Location{URI: protocol.DocumentURI(s.uriFor(path)), Range: toRange(r)}
+}
+
+// positionRequest runs answer on its own goroutine with the captured
+// target; empty is the answer when there is nothing to say.
+func (s *Server) positionRequest(req *rpc.Request, params any, pos func() *protocol.TextDocumentPositionParams, empty any, answer func(ctx context.Context, t navTarget) (any, error)) (any, error) {
+	if err := rpc.DecodeParams(req, params); err != nil {
+		return nil, err
+	}
+	t, ok, err := s.capture(req, pos())
+	if err != nil || !ok {
+		return empty, err
+	}
+	return rpc.Async(func(ctx context.Context) (any, error) {
+		if !t.resolve(ctx) {
+			return empty, ctx.Err()
+		}
+		return answer(ctx, t)
+	}), nil
+}
+
+func (s *Server) definition(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.DefinitionParams
+	return s.positionRequest(req, &p, func() *protocol.TextDocumentPositionParams { return &p.TextDocumentPositionParams }, nil,
+		func(ctx context.Context, t navTarget) (any, error) {
+			ix, occ, ok := t.occurrence()
+			if !ok {
+				return nil, nil
+			}
+			out := []protocol.Location{}
+			for _, d := range ix.Defs(occ.Name) {
+				out = append(out, s.location(d.Path, d.Range))
+			}
+			if len(out) == 0 {
+				return nil, nil
+			}
+			return out, nil
+		})
+}
+
+func (s *Server) references(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.ReferenceParams
+	return s.positionRequest(req, &p, func() *protocol.TextDocumentPositionParams { return &p.TextDocumentPositionParams }, nil,
+		func(ctx context.Context, t navTarget) (any, error) {
+			ix, occ, ok := t.occurrence()
+			if !ok {
+				return nil, nil
+			}
+			out := []protocol.Location{}
+			for _, o := range ix.Occurrences(occ.Name) {
+				if o.Def && !p.Context.IncludeDeclaration {
+					continue
+				}
+				out = append(out, s.location(o.Path, o.Range))
+			}
+			return out, nil
+		})
+}
+
+func (s *Server) hover(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.HoverParams
+	return s.positionRequest(req, &p, func() *protocol.TextDocumentPositionParams { return &p.TextDocumentPositionParams }, nil,
+		func(ctx context.Context, t navTarget) (any, error) {
+			ix, occ, ok := t.occurrence()
+			if !ok {
+				return nil, nil
+			}
+			md := hoverText(t.proj, ix, occ)
+			if md == "" {
+				return nil, nil
+			}
+			r := toRange(occ.Range)
+			return protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: md}, Range: &r}, nil
+		})
+}
+
+func (s *Server) prepareRename(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.PrepareRenameParams
+	return s.positionRequest(req, &p, func() *protocol.TextDocumentPositionParams { return &p.TextDocumentPositionParams }, nil,
+		func(ctx context.Context, t navTarget) (any, error) {
+			tgt, err := t.prepare()
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"range": toRange(tgt.Occurrence.TextRange()), "placeholder": tgt.Placeholder}, nil
+		})
+}
+
+func (t navTarget) prepare() (names.Target, error) {
+	off, ok := t.offset()
+	if !ok {
+		return names.Target{}, rpc.Errorf(rpc.CodeRequestFailed, "cannot read %s", t.path)
+	}
+	tgt, err := names.PrepareRename(t.proj, names.For(t.proj), t.path, off)
+	var refusal *names.RefusalError
+	if errors.As(err, &refusal) {
+		return names.Target{}, rpc.Errorf(rpc.CodeRequestFailed, "%s", refusal.Reason)
+	}
+	return tgt, err
+}
+
+func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.RenameParams
+	c := s.clientCaps()
+	src := s.overlay()
+	return s.positionRequest(req, &p, func() *protocol.TextDocumentPositionParams { return &p.TextDocumentPositionParams }, nil,
+		func(ctx context.Context, t navTarget) (any, error) {
+			tgt, err := t.prepare()
+			if err != nil {
+				return nil, err
+			}
+			edit, err := names.Rename(t.proj, names.For(t.proj), tgt, p.NewName, src)
+			var refusal *names.RefusalError
+			if errors.As(err, &refusal) {
+				return nil, rpc.Errorf(rpc.CodeRequestFailed, "%s", refusal.Reason)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); warn != "" {
+				s.showMessage(protocol.MessageTypeWarning, "%s", warn)
+			}
+			w, _ := s.wireEdit(edit, c, t.versions)
+			return w, nil
+		})
+}
+
+func (s *Server) documentSymbol(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.DocumentSymbolParams
+	if err := rpc.DecodeParams(req, &p); err != nil {
+		return nil, err
+	}
+	pos := &protocol.TextDocumentPositionParams{TextDocument: p.TextDocument}
+	t, ok, err := s.capture(req, pos)
+	if err != nil || !ok {
+		return []any{}, err
+	}
+	return rpc.Async(func(ctx context.Context) (any, error) {
+		if !t.resolve(ctx) {
+			return []any{}, ctx.Err()
+		}
+		return documentSymbols(t.proj, t.path), nil
+	}), nil
+}
+
+// workspaceSymbolLimit caps the answer: editors show the first screenful,
+// and a 10,000-route project must not send megabytes per keystroke.
+const workspaceSymbolLimit = 100
+
+func (s *Server) workspaceSymbol(ctx context.Context, req *rpc.Request) (any, error) {
+	var p protocol.WorkspaceSymbolParams
+	if err := rpc.DecodeParams(req, &p); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	states := append([]*projectState(nil), s.projects...)
+	s.mu.Unlock()
+	var projs []*project.Project
+	for _, ps := range states {
+		snap, _, _ := ps.current()
+		if nv, ok := snap.(navigable); ok {
+			projs = append(projs, nv.navProject())
+		}
+	}
+	return rpc.Async(func(ctx context.Context) (any, error) {
+		var all []names.Symbol
+		for _, pr := range projs {
+			all = append(all, names.For(pr).Search(p.Query, workspaceSymbolLimit)...)
+		}
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Score > all[j].Score })
+		if len(all) > workspaceSymbolLimit {
+			all = all[:workspaceSymbolLimit]
+		}
+		out := []protocol.SymbolInformation{}
+		for _, sym := range all {
+			out = append(out, protocol.SymbolInformation{
+				Name:          sym.Name.Key,
+				Kind:          symbolKind(sym.Name.Kind),
+				Location:      s.location(sym.Def.Path, sym.Def.Range),
+				ContainerName: sym.Name.Kind.String(),
+			})
+		}
+		return out, nil
+	}), nil
+}
+
+func symbolKind(k names.Kind) protocol.SymbolKind {
+	switch k {
+	case names.Plugin:
+		return protocol.SymbolKindModule
+	case names.Method:
+		return protocol.SymbolKindMethod
+	case names.Middleware:
+		return protocol.SymbolKindFunction
+	case names.Route:
+		return protocol.SymbolKindFunction
+	case names.Event:
+		return protocol.SymbolKindEvent
+	}
+	return protocol.SymbolKindKey
+}
+
+// documentSymbols lists the plugins (with their service methods,
+// middleware and handlers), routes by full name and events of one file.
+func documentSymbols(p *project.Project, path string) []protocol.DocumentSymbol {
+	out := []protocol.DocumentSymbol{}
+	f := p.File(path)
+	if f == nil || f.Missing || f.Unreadable {
+		return out
+	}
+	keys := func(ks []facts.Key, kind protocol.SymbolKind, detail string) []protocol.DocumentSymbol {
+		var syms []protocol.DocumentSymbol
+		for _, k := range ks {
+			syms = append(syms, protocol.DocumentSymbol{Name: k.Name, Detail: detail, Kind: kind, Range: toRange(k.Range), SelectionRange: toRange(k.Range)})
+		}
+		return syms
+	}
+	for i := range f.Plugins {
+		pl := &f.Plugins[i]
+		name := pl.Name
+		if !pl.NameKnown || name == "" {
+			name = pl.ExportName
+		}
+		if name == "" {
+			continue
+		}
+		sel := pl.NameRange
+		if sel.IsZero() {
+			sel = pl.ExportRange
+		}
+		rng := pl.DefineRange
+		if sel.IsZero() {
+			sel = rng
+		}
+		sym := protocol.DocumentSymbol{Name: name, Detail: "plugin", Kind: protocol.SymbolKindModule, Range: toRange(rng), SelectionRange: toRange(sel)}
+		sym.Children = append(sym.Children, keys(pl.ServiceMethods, protocol.SymbolKindMethod, "service method")...)
+		sym.Children = append(sym.Children, keys(pl.MiddlewareKeys, protocol.SymbolKindFunction, "middleware")...)
+		sym.Children = append(sym.Children, keys(pl.HandlerKeys, protocol.SymbolKindFunction, "handler")...)
+		sym.Children = append(sym.Children, keys(pl.EventKeys, protocol.SymbolKindEvent, "event")...)
+		out = append(out, sym)
+	}
+	for i := range f.Routes {
+		r := &f.Routes[i]
+		rng := r.CallRange
+		if rng.IsZero() || r.NameRange.Start.Offset < rng.Start.Offset {
+			rng = r.NameRange
+		}
+		out = append(out, protocol.DocumentSymbol{Name: r.FullName, Detail: "route · " + r.Kind, Kind: protocol.SymbolKindFunction, Range: toRange(rng), SelectionRange: toRange(r.NameRange)})
+	}
+	for _, e := range f.Events {
+		out = append(out, protocol.DocumentSymbol{Name: e.Name, Detail: "event", Kind: protocol.SymbolKindEvent, Range: toRange(e.Range), SelectionRange: toRange(e.Range)})
+	}
+	return out
+}
+
+// hoverText is the Markdown shown for a name.
+func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string {
+	var b strings.Builder
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			fmt.Fprintf(&b, "\n**%s:** none\n", title)
+			return
+		}
+		fmt.Fprintf(&b, "\n**%s:** %s\n", title, "`"+strings.Join(items, "`, `")+"`")
+	}
+	uses := 0
+	for _, o := range ix.Occurrences(occ.Name) {
+		if !o.Def && !o.Generated {
+			uses++
+		}
+	}
+	switch occ.Name.Kind {
+	case names.Plugin:
+		info := ix.Plugins[occ.Name.Key]
+		if info == nil {
+			fmt.Fprintf(&b, "plugin `%s` is not defined in this project\n", occ.Name.Key)
+			return b.String()
+		}
+		pl := info.Def
+		fmt.Fprintf(&b, "**plugin `%s`** · `%s`\n", info.Name, p.Rel(info.Path))
+		var deps, methods, mw, handlers []string
+		for _, d := range pl.Dependencies {
+			if d.Name != "" {
+				deps = append(deps, d.Name)
+			}
+		}
+		for _, m := range pl.ServiceMethods {
+			methods = append(methods, m.Name)
+		}
+		for _, m := range pl.MiddlewareKeys {
+			mw = append(mw, m.Name)
+		}
+		for _, h := range pl.HandlerKeys {
+			handlers = append(handlers, h.Name)
+		}
+		list("Dependencies", deps)
+		list("Dependents", info.Dependents)
+		list("Service methods", methods)
+		list("Middleware", mw)
+		list("Handlers", handlers)
+		if len(info.Registered) == 0 {
+			fmt.Fprintf(&b, "\n**Not registered:** no `registerPlugin(%s)` in the project; at runtime `ctx.plugins.%s` is undefined\n", pl.ExportName, info.Name)
+		} else {
+			var at []string
+			for _, l := range info.Registered {
+				at = append(at, fmt.Sprintf("`%s:%d`", p.Rel(l.Path), l.Range.Start.Line+1))
+			}
+			fmt.Fprintf(&b, "\n**Registered:** %s\n", strings.Join(at, ", "))
+		}
+		fmt.Fprintf(&b, "\n%s\n", count(uses, "use"))
+	case names.Method:
+		plugin, method, _ := strings.Cut(occ.Name.Key, ".")
+		defs := ix.Defs(occ.Name)
+		if len(defs) == 0 {
+			fmt.Fprintf(&b, "plugin `%s` has no service method `%s`\n", plugin, method)
+			return b.String()
+		}
+		fmt.Fprintf(&b, "**service method `%s`** of plugin `%s` · `%s:%d`\n\n%s\n", method, plugin, p.Rel(defs[0].Path), defs[0].Range.Start.Line+1, count(uses, "use"))
+	case names.Middleware:
+		defs := ix.Defs(occ.Name)
+		if len(defs) == 0 {
+			fmt.Fprintf(&b, "no plugin defines middleware `%s`: at runtime it is skipped and the route runs unguarded\n", occ.Name.Key)
+			return b.String()
+		}
+		var by []string
+		for _, d := range defs {
+			if f := p.File(d.Path); f != nil && len(f.Plugins) > 0 {
+				by = append(by, f.Plugins[0].Name)
+			}
+		}
+		fmt.Fprintf(&b, "**middleware `%s`**", occ.Name.Key)
+		if len(by) > 0 {
+			fmt.Fprintf(&b, " of plugin `%s`", strings.Join(by, "`, `"))
+		}
+		fmt.Fprintf(&b, "\n\n%s\n", count(uses, "use"))
+	case names.Route:
+		routes := ix.RoutesNamed(p, occ.Name.Key)
+		if len(routes) == 0 {
+			fmt.Fprintf(&b, "route `%s` is not defined in the sources\n", occ.Name.Key)
+			return b.String()
+		}
+		ri := routes[0]
+		r := ri.Route
+		fmt.Fprintf(&b, "**route `%s`** · `.%s` · `%s:%d`\n", r.FullName, r.Kind, p.Rel(ri.Path), r.NameRange.Start.Line+1)
+		if len(r.Middleware) > 0 {
+			fmt.Fprintf(&b, "\n**Middleware in its chain:** `%s`\n", strings.Join(r.Middleware, "`, `"))
+		}
+		if r.Input != nil {
+			fmt.Fprintf(&b, "\n**Input:**\n```ts\n%s\n```\n", r.Input.Text)
+		} else {
+			b.WriteString("\n**Input:** none\n")
+		}
+		if r.Output != nil {
+			fmt.Fprintf(&b, "\n**Output:**\n```ts\n%s\n```\n", r.Output.Text)
+		} else {
+			b.WriteString("\n**Output:** none\n")
+		}
+		if len(routes) > 1 {
+			fmt.Fprintf(&b, "\nDefined %d times\n", len(routes))
+		}
+	case names.Event:
+		evs := ix.EventsNamed(p, occ.Name.Key)
+		emits := 0
+		for _, o := range ix.Occurrences(occ.Name) {
+			if o.Via == names.ViaEmit {
+				emits++
+			}
+		}
+		if len(evs) == 0 && len(ix.Defs(occ.Name)) == 0 {
+			fmt.Fprintf(&b, "event `%s` is not declared: emitting it type-checks and does nothing at runtime\n", occ.Name.Key)
+			return b.String()
+		}
+		fmt.Fprintf(&b, "**event `%s`**\n", occ.Name.Key)
+		if len(evs) > 0 {
+			fmt.Fprintf(&b, "\n```ts\n%s\n```\n", evs[0].Event.Schema)
+		}
+		fmt.Fprintf(&b, "\n%s\n", count(emits, "emit/on call"))
+	}
+	return b.String()
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

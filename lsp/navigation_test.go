@@ -1,0 +1,401 @@
+package lsp_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/donkeyls/donkeyls/lsp"
+	"github.com/donkeyls/donkeyls/lsp/lsptest"
+	"github.com/donkeyls/donkeyls/lsp/text"
+)
+
+// Navigation golden tests: testdata/navigation/*.txtar are small projects of
+// their own. In their files a marker ⟦name⟧ names the position where it
+// stands; markers are removed before the files are written. The `requests`
+// section lists one request a line:
+//
+//	definition NAME          references NAME (declarations left out)
+//	references+ NAME         references with includeDeclaration
+//	hover NAME               prepareRename NAME
+//	rename NAME NEWNAME      completion NAME
+//	rename! NAME NEWNAME     (a rename that also shows a warning message)
+//	symbols PATH             wsymbol QUERY
+//	open PATH                (open the file as a buffer, content from disk)
+//	replace PATH             (the buffer becomes the file's `PATH.edit` section)
+//
+// The `want` section is the rendered answers, each after "> request". Run
+// with -update to rewrite it, then read the diff: it is the behaviour.
+var update = flag.Bool("update", false, "rewrite the want sections of the navigation fixtures")
+
+const (
+	markOpen  = "⟦"
+	markClose = "⟧"
+)
+
+type mark struct {
+	path      string
+	line, col int // col in UTF-16 units
+}
+
+func TestNavigationGolden(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "navigation", "*.txtar"))
+	if len(paths) == 0 {
+		t.Fatal("no fixtures in testdata/navigation")
+	}
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txtar"), func(t *testing.T) { runNavFixture(t, path) })
+	}
+}
+
+// stripMarks removes the markers of content and records their positions.
+func stripMarks(path, content string, marks map[string]mark) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(content, markOpen)
+		if i < 0 {
+			b.WriteString(content)
+			return b.String()
+		}
+		j := strings.Index(content[i:], markClose)
+		if j < 0 {
+			b.WriteString(content)
+			return b.String()
+		}
+		b.WriteString(content[:i])
+		done := b.String()
+		line := strings.Count(done, "\n")
+		col := len(utf16.Encode([]rune(done[strings.LastIndexByte(done, '\n')+1:])))
+		marks[content[i+len(markOpen):i+j]] = mark{path: path, line: line, col: col}
+		content = content[i+j+len(markClose):]
+	}
+}
+
+func runNavFixture(t *testing.T, fixture string) {
+	ar, err := txtar.ParseFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	marks := map[string]mark{}
+	var requests []string
+	edits := map[string]string{}
+	wantIdx := -1
+	for i, f := range ar.Files {
+		switch {
+		case f.Name == "requests":
+			for _, l := range strings.Split(string(f.Data), "\n") {
+				if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+					requests = append(requests, l)
+				}
+			}
+		case f.Name == "want":
+			wantIdx = i
+		case strings.HasSuffix(f.Name, ".edit"):
+			edits[strings.TrimSuffix(f.Name, ".edit")] = stripMarks(strings.TrimSuffix(f.Name, ".edit"), string(f.Data), marks)
+		default:
+			content := stripMarks(f.Name, string(f.Data), marks)
+			p := filepath.Join(root, filepath.FromSlash(f.Name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c := startNav(t, root)
+	var out strings.Builder
+	for _, r := range requests {
+		fmt.Fprintf(&out, "> %s\n", r)
+		out.WriteString(navRequest(t, c, root, marks, edits, r))
+	}
+	got := out.String()
+	if *update {
+		if wantIdx < 0 {
+			ar.Files = append(ar.Files, txtar.File{Name: "want"})
+			wantIdx = len(ar.Files) - 1
+		}
+		ar.Files[wantIdx].Data = []byte(got)
+		if err := os.WriteFile(fixture, txtar.Format(ar), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if wantIdx < 0 {
+		t.Fatalf("no want section; run with -update\n%s", got)
+	}
+	if want := string(ar.Files[wantIdx].Data); got != want {
+		t.Errorf("answers differ\n--- got\n%s--- want\n%s", got, want)
+	}
+}
+
+func startNav(t testing.TB, root string) *lsptest.Client {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cr, sw := io.Pipe()
+	sr, cw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		lsp.Serve(ctx, sr, sw, lsp.Options{Debounce: -1})
+		sw.Close()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		cw.Close()
+		<-done
+	})
+	c := lsptest.New(t, cr, cw)
+	// No wait for indexing: navigation requests wait for the first
+	// snapshot themselves, which the first request of each fixture checks.
+	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	return c
+}
+
+func position(t *testing.T, root string, marks map[string]mark, name string) map[string]any {
+	t.Helper()
+	m, ok := marks[name]
+	if !ok {
+		t.Fatalf("no marker ⟦%s⟧", name)
+	}
+	return map[string]any{
+		"textDocument": map[string]any{"uri": text.FileURI(filepath.Join(root, filepath.FromSlash(m.path)))},
+		"position":     map[string]any{"line": m.line, "character": m.col},
+	}
+}
+
+type navRange struct {
+	Start struct{ Line, Character int } `json:"start"`
+	End   struct{ Line, Character int } `json:"end"`
+}
+
+func (r navRange) String() string {
+	return fmt.Sprintf("%d:%d-%d:%d", r.Start.Line+1, r.Start.Character+1, r.End.Line+1, r.End.Character+1)
+}
+
+type navLocation struct {
+	URI   string   `json:"uri"`
+	Range navRange `json:"range"`
+}
+
+func relURI(t *testing.T, root, uri string) string {
+	u, err := text.ParseURI(uri)
+	if err != nil {
+		t.Fatalf("bad uri %q: %v", uri, err)
+	}
+	rel, _ := filepath.Rel(root, u.Path)
+	return filepath.ToSlash(rel)
+}
+
+func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]mark, edits map[string]string, line string) string {
+	t.Helper()
+	f := strings.Fields(line)
+	call := func(method string, params any) (json.RawMessage, string) {
+		var raw json.RawMessage
+		if err := c.Call(method, params, &raw); err != nil {
+			return nil, "error: " + err.Error() + "\n"
+		}
+		if len(raw) == 0 {
+			raw = json.RawMessage("null")
+		}
+		return raw, ""
+	}
+	locations := func(raw json.RawMessage) string {
+		if string(raw) == "null" {
+			return "null\n"
+		}
+		var locs []navLocation
+		if err := json.Unmarshal(raw, &locs); err != nil {
+			t.Fatalf("%s: %v: %s", line, err, raw)
+		}
+		var b strings.Builder
+		for _, l := range locs {
+			fmt.Fprintf(&b, "%s:%s\n", relURI(t, root, l.URI), l.Range)
+		}
+		if len(locs) == 0 {
+			b.WriteString("[]\n")
+		}
+		return b.String()
+	}
+	switch f[0] {
+	case "open":
+		c.Open(filepath.Join(root, filepath.FromSlash(f[1])))
+		return ""
+	case "replace":
+		p := filepath.Join(root, filepath.FromSlash(f[1]))
+		v := c.Replace(p, edits[f[1]])
+		c.WaitDiagnostics(p, "the edited buffer's analysis", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == v })
+		return ""
+	case "definition":
+		raw, e := call("textDocument/definition", position(t, root, marks, f[1]))
+		if e != "" {
+			return e
+		}
+		return locations(raw)
+	case "references", "references+":
+		params := position(t, root, marks, f[1])
+		params["context"] = map[string]any{"includeDeclaration": f[0] == "references+"}
+		raw, e := call("textDocument/references", params)
+		if e != "" {
+			return e
+		}
+		return locations(raw)
+	case "hover":
+		raw, e := call("textDocument/hover", position(t, root, marks, f[1]))
+		if e != "" {
+			return e
+		}
+		if string(raw) == "null" {
+			return "null\n"
+		}
+		var h struct {
+			Contents struct{ Kind, Value string } `json:"contents"`
+			Range    navRange                     `json:"range"`
+		}
+		if err := json.Unmarshal(raw, &h); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("[%s %s]\n%s", h.Contents.Kind, h.Range, strings.TrimRight(h.Contents.Value, "\n")+"\n")
+	case "prepareRename":
+		raw, e := call("textDocument/prepareRename", position(t, root, marks, f[1]))
+		if e != "" {
+			return e
+		}
+		var pr struct {
+			Range       navRange `json:"range"`
+			Placeholder string   `json:"placeholder"`
+		}
+		if err := json.Unmarshal(raw, &pr); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s %q\n", pr.Range, pr.Placeholder)
+	case "rename", "rename!":
+		params := position(t, root, marks, f[1])
+		params["newName"] = f[2]
+		raw, e := call("textDocument/rename", params)
+		if e != "" {
+			return e
+		}
+		warning := ""
+		if f[0] == "rename!" {
+			warning = "warning: " + c.WaitMessage("migrations").Message + "\n"
+		}
+		var we struct {
+			DocumentChanges []struct {
+				TextDocument struct {
+					URI     string `json:"uri"`
+					Version *int32 `json:"version"`
+				} `json:"textDocument"`
+				Edits []struct {
+					Range   navRange `json:"range"`
+					NewText string   `json:"newText"`
+				} `json:"edits"`
+			} `json:"documentChanges"`
+			Changes map[string]any `json:"changes"`
+		}
+		if err := json.Unmarshal(raw, &we); err != nil {
+			t.Fatal(err)
+		}
+		if we.Changes != nil {
+			t.Errorf("%s: the edit uses changes, not documentChanges", line)
+		}
+		var lines []string
+		for _, dc := range we.DocumentChanges {
+			for _, e := range dc.Edits {
+				lines = append(lines, fmt.Sprintf("%s:%s %q", relURI(t, root, dc.TextDocument.URI), e.Range, e.NewText))
+			}
+		}
+		sort.Strings(lines)
+		return warning + strings.Join(lines, "\n") + "\n"
+	case "completion":
+		raw, e := call("textDocument/completion", position(t, root, marks, f[1]))
+		if e != "" {
+			return e
+		}
+		if string(raw) == "null" {
+			return "null\n"
+		}
+		var cl struct {
+			Items []struct {
+				Label      string `json:"label"`
+				InsertText string `json:"insertText"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(raw, &cl); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, it := range cl.Items {
+			b.WriteString(it.Label)
+			if it.InsertText != "" {
+				fmt.Fprintf(&b, " insert %s", it.InsertText)
+			}
+			b.WriteString("\n")
+		}
+		if len(cl.Items) == 0 {
+			b.WriteString("[]\n")
+		}
+		return b.String()
+	case "symbols":
+		raw, e := call("textDocument/documentSymbol", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(filepath.Join(root, filepath.FromSlash(f[1])))}})
+		if e != "" {
+			return e
+		}
+		var syms []docSymbol
+		if err := json.Unmarshal(raw, &syms); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		writeSymbols(&b, syms, "")
+		return b.String()
+	case "wsymbol":
+		q := ""
+		if len(f) > 1 {
+			q = f[1]
+		}
+		raw, e := call("workspace/symbol", map[string]any{"query": q})
+		if e != "" {
+			return e
+		}
+		var syms []struct {
+			Name          string      `json:"name"`
+			ContainerName string      `json:"containerName"`
+			Location      navLocation `json:"location"`
+		}
+		if err := json.Unmarshal(raw, &syms); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, s := range syms {
+			fmt.Fprintf(&b, "%s %s %s:%s\n", s.ContainerName, s.Name, relURI(t, root, s.Location.URI), s.Location.Range)
+		}
+		return b.String()
+	}
+	t.Fatalf("unknown request %q", line)
+	return ""
+}
+
+type docSymbol struct {
+	Name           string      `json:"name"`
+	Detail         string      `json:"detail"`
+	SelectionRange navRange    `json:"selectionRange"`
+	Children       []docSymbol `json:"children"`
+}
+
+func writeSymbols(b *strings.Builder, syms []docSymbol, indent string) {
+	for _, s := range syms {
+		fmt.Fprintf(b, "%s%s (%s) %s\n", indent, s.Name, s.Detail, s.SelectionRange)
+		writeSymbols(b, s.Children, indent+"  ")
+	}
+}
