@@ -192,6 +192,11 @@ export function chromiumArgs(profile) {
     '--disable-component-update',
     '--disable-sync',
     '--disable-dev-shm-usage',
+    // 127.0.0.1 only: every other host goes to a proxy on a port nothing
+    // listens on (port 9, discard), and no name resolves.
+    '--proxy-server=http://127.0.0.1:9',
+    '--proxy-bypass-list=127.0.0.1',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     '--window-size=1600,1000',
     `--user-data-dir=${profile}`,
   ];
