@@ -93,11 +93,15 @@ func Run(ctx context.Context, p *project.Project) []analysis.Finding {
 			}
 		}()
 	}
+feed:
 	for i := range all {
-		if ctx.Err() != nil {
-			break
+		// A cancelled run stops handing out work even while every worker is
+		// busy, so Ctrl-C (or a newer keystroke) is never stuck behind it.
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		next <- i
 	}
 	close(next)
 	wg.Wait()

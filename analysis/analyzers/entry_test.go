@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
@@ -79,6 +80,36 @@ func loadEntryFixture(t *testing.T, name string) (string, *project.Project) {
 		t.Fatal(err)
 	}
 	return dir, p
+}
+
+// A name no barrel exports (a typo mid-edit) in a project whose barrels
+// re-export each other: the entry model gives up at once instead of trying
+// every path through the cycle.
+func TestEntryThroughBarrelCycleEnds(t *testing.T) {
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", "barrel-cycle-none.txtar")))
+	index := filepath.Join(dir, "src", "server", "index.ts")
+	src, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := strings.ReplaceAll(string(src), "apiRouter", "apiRoutr")
+	if err := os.WriteFile(index, []byte(typo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *project.EntryRun, 1)
+	go func() { done <- p.Entry() }()
+	select {
+	case run := <-done:
+		if run.Mounted[project.RouterRef{Path: filepath.Join(dir, "src", "server", "routes", "api.ts"), Var: "apiRouter"}] {
+			t.Errorf("apiRouter mounted although the entry mounts apiRoutr")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the entry model is still following the barrel cycle after a minute")
+	}
 }
 
 // The twin is quiet because the model follows the renaming barrel, the

@@ -90,18 +90,39 @@ func runMigrationsReach(p *Pass) {
 		for i, t := range tried {
 			rel[i] = p.Project.Rel(t)
 		}
+		fix := fmt.Sprintf("move the plugin to a folder named %q under one of those", name)
+		if folder := filepath.Base(pluginDir); renameReaches(root, folder, own) {
+			// Renaming helps only where the folder already sits where the
+			// server looks, under its own name.
+			fix += fmt.Sprintf(", or rename the plugin to %q", folder)
+		}
 		p.Report(analysis.Finding{
 			Code:     CodeMigrationsUnreachable,
 			Severity: analysis.SeverityError,
 			Location: d.NameLoc(),
-			Message: fmt.Sprintf("the server never runs plugin %q's migrations in %s: it looks them up by the plugin's name, relative to the directory it is started in, in %s (the first that exists), so its tables are never created and queries fail with \"no such table\"; move the plugin to a folder named %q under one of those, or rename it",
-				name, p.Project.Rel(own), strings.Join(rel, ", "), name),
+			Message: fmt.Sprintf("the server never runs plugin %q's migrations in %s: it looks them up by the plugin's name, relative to the directory it is started in, in %s (the first that exists), so its tables are never created and queries fail with \"no such table\"; %s",
+				name, p.Project.Rel(own), strings.Join(rel, ", "), fix),
 			Related: []analysis.Related{{
 				Location: analysis.Location{Path: d.Path, Range: d.Def.DefineRange},
 				Message:  fmt.Sprintf("its %d migration file(s) are in %s", n, p.Project.Rel(own)),
 			}},
 		})
 	}
+}
+
+// renameReaches reports whether a plugin named folder would have its
+// migrations found in own: own is one of the places the server looks for
+// that name.
+func renameReaches(root, folder, own string) bool {
+	if folder == "" || strings.ContainsAny(folder, ". ") {
+		return false
+	}
+	for _, pat := range migrationDirs {
+		if filepath.Join(root, filepath.FromSlash(fmt.Sprintf(pat, folder))) == own {
+			return true
+		}
+	}
+	return false
 }
 
 // reaches reports whether the first existing folder of tried is own, as

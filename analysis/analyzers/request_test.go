@@ -125,3 +125,32 @@ func TestUnknownEventFix(t *testing.T) {
 		t.Errorf("after the fix:\n%s", b)
 	}
 }
+
+// The advice must be one that works: renaming the plugin to its folder's
+// name helps only where that folder is already where the server looks.
+func TestMigrationsUnreachableNamesAFixThatWorks(t *testing.T) {
+	for _, tc := range []struct {
+		fixture    string
+		wantRename string // "" when renaming cannot help
+	}{
+		{filepath.Join("testdata", "request", "migrations-unreachable.txtar"), `rename the plugin to "bookstore"`},
+		{filepath.Join("testdata", "request-symlink", "migrations-symlink.txtar"), ""},
+	} {
+		dir := fixture.Materialize(t, fixture.Load(t, tc.fixture))
+		p, err := project.Load(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := findingsWithCode(p, analyzers.CodeMigrationsUnreachable)
+		if len(got) != 1 {
+			t.Fatalf("%s: %d findings, want 1", tc.fixture, len(got))
+		}
+		msg := got[0].Message
+		switch {
+		case tc.wantRename != "" && !strings.Contains(msg, tc.wantRename):
+			t.Errorf("%s: the message does not offer %q: %s", tc.fixture, tc.wantRename, msg)
+		case tc.wantRename == "" && strings.Contains(msg, "rename"):
+			t.Errorf("%s: the message offers a rename that cannot help: %s", tc.fixture, msg)
+		}
+	}
+}

@@ -150,7 +150,7 @@ func (p *Project) computeEntry() *EntryRun {
 			case m.Ident == "":
 				e.Uncertain = true
 			default:
-				if ref, ok := p.followBinding(f, m.Ident, 0); ok {
+				if ref, ok := p.followBinding(f, m.Ident, map[RouterRef]bool{}); ok {
 					p.mount(e, ref)
 				} else {
 					e.Uncertain = true
@@ -209,11 +209,16 @@ func (p *Project) isServer(f *facts.File, name string) bool {
 }
 
 // followBinding finds the router a name of f denotes: a router variable of
-// f, or an import followed through re-exports to the file defining it.
-func (p *Project) followBinding(f *facts.File, name string, depth int) (RouterRef, bool) {
-	if depth > 32 {
+// f, or an import followed through re-exports to the file defining it. seen
+// holds the (file, name) pairs already asked about: barrels that re-export
+// each other (`export * from` in a cycle) would otherwise be walked once per
+// path through them, exponentially many when the name is found nowhere.
+func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]bool) (RouterRef, bool) {
+	key := RouterRef{f.Path, name}
+	if seen[key] {
 		return RouterRef{}, false
 	}
+	seen[key] = true
 	for _, r := range f.Routers {
 		if r.Var == name {
 			return RouterRef{f.Path, name}, true
@@ -226,12 +231,12 @@ func (p *Project) followBinding(f *facts.File, name string, depth int) (RouterRe
 			}
 			if re.Spec == "" {
 				if n.Name != name {
-					return p.followBinding(f, n.Name, depth+1)
+					return p.followBinding(f, n.Name, seen)
 				}
 				continue
 			}
 			if t, ok := p.resolveRelative(f.Path, re.Spec); ok && t != nil {
-				return p.followBinding(t, n.Name, depth+1)
+				return p.followBinding(t, n.Name, seen)
 			}
 		}
 	}
@@ -239,7 +244,7 @@ func (p *Project) followBinding(f *facts.File, name string, depth int) (RouterRe
 		for _, n := range imp.Names {
 			if n.Alias == name && isRelative(imp.Spec) {
 				if t, ok := p.resolveRelative(f.Path, imp.Spec); ok && t != nil {
-					return p.followBinding(t, n.Name, depth+1)
+					return p.followBinding(t, n.Name, seen)
 				}
 			}
 		}
@@ -248,7 +253,7 @@ func (p *Project) followBinding(f *facts.File, name string, depth int) (RouterRe
 	for _, re := range f.ReExports {
 		if re.Star && isRelative(re.Spec) {
 			if t, ok := p.resolveRelative(f.Path, re.Spec); ok && t != nil {
-				if ref, ok := p.followBinding(t, name, depth+1); ok {
+				if ref, ok := p.followBinding(t, name, seen); ok {
 					return ref, true
 				}
 			}
