@@ -127,6 +127,13 @@ export class CodeServer {
     }
   }
 
+  /** Writes the user's keybindings.json (read by the workbench in the browser). */
+  writeKeybindings(bindings) {
+    const dir = join(this.userData, 'User');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'keybindings.json'), JSON.stringify(bindings, null, 2));
+  }
+
   async start(folder, { trustEnabled }) {
     const port = await freePort();
     const args = [
@@ -185,6 +192,11 @@ export function chromiumArgs(profile) {
     '--disable-component-update',
     '--disable-sync',
     '--disable-dev-shm-usage',
+    // 127.0.0.1 only: every other host goes to a proxy on a port nothing
+    // listens on (port 9, discard), and no name resolves.
+    '--proxy-server=http://127.0.0.1:9',
+    '--proxy-bypass-list=127.0.0.1',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     '--window-size=1600,1000',
     `--user-data-dir=${profile}`,
   ];

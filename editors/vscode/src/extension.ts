@@ -95,6 +95,7 @@ export class DonkeyExtension implements vscode.Disposable {
   private model: Model;
   private client: LanguageClient | undefined;
   private clientHooks: vscode.Disposable[] = [];
+  private regenerateSeq = 0;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private tsRestartTimer: NodeJS.Timeout | undefined;
@@ -360,13 +361,18 @@ export class DonkeyExtension implements vscode.Disposable {
     this.clientHooks = [];
   }
 
-  private trackProgress(client: LanguageClient, token: string): void {
+  /** Feeds one progress token to the status bar; stop() ends it if the server never did. */
+  private trackProgress(client: LanguageClient, token: string): { stop(): void } {
     let finish: (() => void) | undefined;
     let report: ((message: string | undefined) => void) | undefined;
     let typegen = false;
+    let begun = false;
+    let ended = false;
     const sub = client.onProgress(WorkDoneProgress.type, token, (value) => {
+      if (ended) return;
       switch (value.kind) {
         case 'begin':
+          begun = true;
           typegen = isTypegenTitle(value.title);
           this.dispatch({ kind: 'progressBegin', token, title: value.title, now: Date.now() });
           void vscode.window.withProgress(
@@ -383,6 +389,7 @@ export class DonkeyExtension implements vscode.Disposable {
           report?.(value.message);
           break;
         case 'end':
+          ended = true;
           sub.dispose();
           finish?.();
           this.dispatch({ kind: 'progressEnd', token, now: Date.now(), message: value.message });
@@ -390,6 +397,15 @@ export class DonkeyExtension implements vscode.Disposable {
           break;
       }
     });
+    return {
+      stop: () => {
+        if (ended) return;
+        ended = true;
+        sub.dispose();
+        finish?.();
+        if (begun) this.dispatch({ kind: 'progressEnd', token, now: Date.now() });
+      },
+    };
   }
 
   private showServerMessage(type: MessageType, message: string): void {
@@ -451,14 +467,25 @@ export class DonkeyExtension implements vscode.Disposable {
     root ??= await this.pickProject();
     if (root === undefined) return;
     this.log(`regenerating types in ${root}`);
+    // The progress token is ours, not one the server creates: the server
+    // then sends its begin before it starts the generator, on the same pipe
+    // as the reply, so "types: generating" always shows, however fast the
+    // run. A server-created token needs a window/workDoneProgress/create
+    // round trip first, and a run that ends before it is never shown.
+    const token = `donkeyls-regenerate-${++this.regenerateSeq}`;
+    const progress = this.trackProgress(client, token);
     try {
-      await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
+      await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root], workDoneToken: token });
     } catch (e) {
       this.dispatch({ kind: 'errorMessage', message: `typegen: ${e instanceof Error ? e.message : String(e)}`, now: Date.now() });
       this.log(`regenerate failed: ${e}`);
       void vscode.window.showErrorMessage(`donkeyls: regenerating types failed: ${e instanceof Error ? e.message : e}`, 'Show Output').then((c) => {
         if (c === 'Show Output') this.output.show(true);
       });
+    } finally {
+      // The server ends its progress before it replies; a refusal or a lost
+      // connection may never begin or end it.
+      progress.stop();
     }
   }
 
