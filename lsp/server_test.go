@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -26,6 +27,7 @@ import (
 type fakeEngine struct {
 	mu        sync.Mutex
 	analyses  int      // completed Findings calls
+	ungated   int      // Findings calls under way that began with no gate
 	extracted []string // paths passed to WithFile, in order
 	// gate, when set, is called at the start of Findings with the
 	// snapshot's files; Findings waits for it to return.
@@ -104,7 +106,18 @@ func (s *fakeSnap) Holds(path string, content []byte) bool {
 }
 
 func (s *fakeSnap) Findings(ctx context.Context) []analysis.Finding {
-	if gate := s.e.gate; gate != nil {
+	s.e.mu.Lock()
+	gate := s.e.gate
+	if gate == nil {
+		s.e.ungated++
+		defer func() {
+			s.e.mu.Lock()
+			s.e.ungated--
+			s.e.mu.Unlock()
+		}()
+	}
+	s.e.mu.Unlock()
+	if gate != nil {
 		gate(ctx, s.files)
 		if ctx.Err() != nil {
 			return nil
@@ -172,6 +185,18 @@ func project1(t *testing.T, files map[string]string) string {
 	return root
 }
 
+// waitUntil polls cond, bounded like every wait of these tests.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(lsptest.Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", lsptest.Timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestBurstOfChangesPublishesOnce: changes arriving while an analysis runs
 // cancel it; the burst ends in one completed analysis of the last version.
 func TestBurstOfChangesPublishesOnce(t *testing.T) {
@@ -182,7 +207,6 @@ func TestBurstOfChangesPublishesOnce(t *testing.T) {
 	c.Initialize(root, lsptest.Capabilities(true), nil)
 	c.Open(path)
 	c.WaitDiagnostics(path, "the open buffer's publish", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == 1 })
-	before := e.completed()
 	// From now on an analysis finishes only once it sees the final text;
 	// earlier ones wait until a later change cancels them.
 	e.mu.Lock()
@@ -193,6 +217,15 @@ func TestBurstOfChangesPublishesOnce(t *testing.T) {
 		<-ctx.Done()
 	}
 	e.mu.Unlock()
+	// An analysis that began before the gate (the open buffer's, if the
+	// load raced the didOpen) may still finish: count from once none that
+	// began ungated is left.
+	waitUntil(t, "analyses begun before the gate to end", func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.ungated == 0
+	})
+	before := e.completed()
 	var last int32
 	for i := 0; i < 20; i++ {
 		body := fmt.Sprintf("export const a = %d; // STALE\n", i)
