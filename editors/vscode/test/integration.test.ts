@@ -345,7 +345,13 @@ describe('the extension configuration against the real donkeyls serve', () => {
       await s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings));
       const result = await execute(s, SERVER_COMMANDS.regenerate, [root]);
       assert.ok(existsSync(join(root, 'typegen-ran-2')), `Regenerate answered ${JSON.stringify(result)} without running the changed command`);
-      assert.equal(s.progress.filter((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? '')).length, 2, 'each typegen run reports its own progress');
+      // Run this way (as a code action runs it, with no token of ours), the
+      // server creates the progress token itself and may begin reporting
+      // only once we accepted it, after its reply: wait for it, bounded.
+      await waitFor(
+        () => (s.progress.filter((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? '')).length === 2 ? true : undefined),
+        () => `each typegen run to report its own progress; begins: ${s.progress.filter((p) => p.kind === 'begin').length}`,
+      );
       assert.deepEqual(
         s.messages.filter((m) => m.type === 1),
         [],
