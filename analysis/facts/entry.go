@@ -68,16 +68,7 @@ func (x *extractor) mount(call, fn syntax.Node, method string) {
 	if m.Receiver == "" {
 		return
 	}
-	stmt := call.Parent()
-	for i := 0; i < 16 && isWrapper(stmt); i++ {
-		stmt = stmt.Parent()
-	}
-	if stmt.Is("await_expression") {
-		stmt = stmt.Parent()
-	}
-	if stmt.Is("expression_statement") {
-		m.Stmt = x.rng(stmt)
-	}
+	m.Stmt = x.stmtRange(call)
 	x.f.Mounts = append(x.f.Mounts, m)
 }
 

@@ -72,6 +72,23 @@ type extractor struct {
 	consts map[string]syntax.Node
 }
 
+// stmtRange is the statement call forms, through wrappers (parentheses,
+// `as`, `!`) and one await; the zero range when the call sits inside a
+// larger expression.
+func (x *extractor) stmtRange(call syntax.Node) analysis.Range {
+	stmt := call.Parent()
+	for i := 0; i < 16 && isWrapper(stmt); i++ {
+		stmt = stmt.Parent()
+	}
+	if stmt.Is("await_expression") {
+		stmt = stmt.Parent()
+	}
+	if stmt.Is("expression_statement") {
+		return x.rng(stmt)
+	}
+	return analysis.Range{}
+}
+
 func (x *extractor) rng(n syntax.Node) analysis.Range {
 	return x.lines.Range(n.Start(), n.End())
 }

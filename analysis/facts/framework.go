@@ -31,16 +31,7 @@ func (x *extractor) registrationExtras(call syntax.Node, reg *Registration) {
 	if fn := call.Field("function"); fn.Is("member_expression") {
 		reg.Receiver = fn.Field("object").Text()
 	}
-	stmt := call.Parent()
-	for i := 0; i < 16 && isWrapper(stmt); i++ {
-		stmt = stmt.Parent()
-	}
-	if stmt.Is("await_expression") {
-		stmt = stmt.Parent()
-	}
-	if stmt.Is("expression_statement") {
-		reg.Stmt = x.rng(stmt)
-	}
+	reg.Stmt = x.stmtRange(call)
 }
 
 // routerExtras reads createRouter's arguments beyond the prefix: whether the
