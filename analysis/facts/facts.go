@@ -523,5 +523,6 @@ type ClientRoute struct {
 // when that id cannot be read.) 3: MiddlewareUses and EventUses
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
-// and Plugin.EventsUnknown.
-const SchemaVersion = "4"
+// and Plugin.EventsUnknown; 5: a lone "\r" ends a line (LSP's rule), so
+// positions after one moved.
+const SchemaVersion = "5"
