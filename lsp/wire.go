@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 // The protocol library's types are used where they match the specification
@@ -28,6 +30,11 @@ type initializeParams struct {
 }
 
 type clientCapabilities struct {
+	General struct {
+		// PositionEncodings (LSP 3.17) lists the encodings the client
+		// counts characters in, its preference first.
+		PositionEncodings []string `json:"positionEncodings"`
+	} `json:"general"`
 	Workspace struct {
 		ApplyEdit     bool `json:"applyEdit"`
 		WorkspaceEdit *struct {
@@ -84,6 +91,9 @@ type caps struct {
 	disabledActions   bool
 	applyEdit         bool
 	trustRequest      bool
+	// encoding is the session's position encoding, announced in the
+	// initialize result.
+	encoding textpos.Encoding
 }
 
 func (c clientCapabilities) conclude() caps {
@@ -92,6 +102,7 @@ func (c clientCapabilities) conclude() caps {
 		configuration:     c.Workspace.Configuration,
 		applyEdit:         c.Workspace.ApplyEdit,
 		trustRequest:      c.Experimental.DonkeylsTrustRequest,
+		encoding:          negotiateEncoding(c.General.PositionEncodings),
 		codeActionLiteral: c.TextDocument.CodeAction != nil && len(c.TextDocument.CodeAction.CodeActionLiteralSupport) > 0 && string(c.TextDocument.CodeAction.CodeActionLiteralSupport) != "null",
 	}
 	out.disabledActions = out.codeActionLiteral && c.TextDocument.CodeAction.DisabledSupport
