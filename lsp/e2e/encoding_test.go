@@ -131,6 +131,73 @@ func TestPositionEncodingOverThePipe(t *testing.T) {
 				t.Errorf("definition = %s %d:%d-%d, want %s %d:%d-%d (the list method, in %s)", u.Path, l.Range.Start.Line, l.Range.Start.Character, l.Range.End.Character,
 					plugin, methodLine+1, wantStart, wantStart+len("list"), enc)
 			}
+
+			// References, prepareRename and document symbols count the same
+			// way: the use after the note, the method after its comment.
+			useStart := col + units(useNote+"return ctx.plugins.books.", enc)
+			var refs []struct {
+				URI   string `json:"uri"`
+				Range struct {
+					Start struct{ Line, Character int } `json:"start"`
+				} `json:"range"`
+			}
+			if err := c.Call("textDocument/references", map[string]any{
+				"textDocument": map[string]any{"uri": text.FileURI(routes)},
+				"position":     map[string]any{"line": useLine, "character": char},
+				"context":      map[string]any{"includeDeclaration": true},
+			}, &refs); err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for _, r := range refs {
+				u, _ := text.ParseURI(r.URI)
+				switch {
+				case u.Path == routes && r.Range.Start.Line == useLine:
+					seen["use"] = r.Range.Start.Character == useStart
+				case u.Path == plugin && r.Range.Start.Line == methodLine+1:
+					seen["def"] = r.Range.Start.Character == wantStart
+				}
+			}
+			if !seen["use"] || !seen["def"] {
+				t.Errorf("references lack the use at %d:%d or the method at %d:%d (in %s): %+v", useLine, useStart, methodLine+1, wantStart, enc, refs)
+			}
+			var prep struct {
+				Range struct {
+					Start struct{ Line, Character int } `json:"start"`
+				} `json:"range"`
+			}
+			if err := c.Call("textDocument/prepareRename", map[string]any{
+				"textDocument": map[string]any{"uri": text.FileURI(routes)},
+				"position":     map[string]any{"line": useLine, "character": char},
+			}, &prep); err != nil {
+				t.Fatal(err)
+			}
+			if prep.Range.Start.Line != useLine || prep.Range.Start.Character != useStart {
+				t.Errorf("prepareRename range starts at %d:%d, want %d:%d (in %s)", prep.Range.Start.Line, prep.Range.Start.Character, useLine, useStart, enc)
+			}
+			var syms []struct {
+				Name     string `json:"name"`
+				Children []struct {
+					Name           string `json:"name"`
+					SelectionRange struct {
+						Start struct{ Line, Character int } `json:"start"`
+					} `json:"selectionRange"`
+				} `json:"children"`
+			}
+			if err := c.Call("textDocument/documentSymbol", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(plugin)}}, &syms); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, sym := range syms {
+				for _, ch := range sym.Children {
+					if ch.Name == "list" {
+						found = ch.SelectionRange.Start.Line == methodLine+1 && ch.SelectionRange.Start.Character == wantStart
+					}
+				}
+			}
+			if !found {
+				t.Errorf("document symbols lack the list method at %d:%d (in %s): %+v", methodLine+1, wantStart, enc, syms)
+			}
 			c.Shutdown()
 			srv.wait("exit")
 		})

@@ -36,9 +36,6 @@ func (d *Document) Text() string {
 // Len is the content's length in bytes.
 func (d *Document) Len() int { return d.buf.size }
 
-// Lines returns a line table of the document's content.
-func (d *Document) Lines() *textpos.Table { return textpos.New([]byte(d.Text())) }
-
 // Position is an LSP position: a 0-based line and a character counted in
 // the session's position encoding (see textpos).
 type Position struct {

@@ -135,7 +135,7 @@ func FuzzApply(f *testing.F) {
 		if len(out.Text()) > len(src)+len(ins) {
 			t.Fatalf("result grew beyond source+insert: %d", len(out.Text()))
 		}
-		l := out.Lines()
+		l := textpos.New([]byte(out.Text()))
 		for off := 0; off <= len(out.Text()); off++ {
 			line, char := l.Position(off, textpos.UTF16)
 			_ = l.Offset(line, char, textpos.UTF16)
