@@ -195,10 +195,8 @@ func (s *Server) toDiagnostic(f analysis.Finding, pos *positions) protocol.Diagn
 	return d
 }
 
-func toRange(r analysis.Range) protocol.Range {
-	return protocol.Range{Start: toPosition(r.Start), End: toPosition(r.End)}
-}
-
+// toPosition sends an analysis position as it is: its line and UTF-16
+// column.
 func toPosition(p analysis.Pos) protocol.Position {
 	line, col := p.Line, p.Col
 	if line < 0 {
