@@ -8,6 +8,7 @@
 package textpos
 
 import (
+	"sort"
 	"unicode/utf8"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -97,11 +98,13 @@ func (t *Table) Range(start, end int) analysis.Range {
 func (t *Table) Position(offset int, enc Encoding) (line, char int) {
 	offset = clamp(offset, len(t.src))
 	line = t.lineOf(offset)
-	start, end := t.starts[line], t.lineEnd(line)
-	if offset > end {
-		offset = end
+	start := t.starts[line]
+	if offset > start && t.src[offset-1] == '\r' && offset < len(t.src) && t.src[offset] == '\n' {
+		offset-- // between the "\r" and "\n" of the line's end
 	}
-	return line, unitsBefore(t.src[start:end], offset-start, enc)
+	// A character is never cut by a line end (its continuation bytes are
+	// not "\r" or "\n"), so the walk needs no end of line.
+	return line, unitsBefore(t.src[start:], offset-start, enc)
 }
 
 // Offset converts a line and a character in enc into a byte offset. As the
@@ -137,18 +140,11 @@ func (t *Table) lineEnd(line int) int {
 	return end
 }
 
-// lineOf finds the line holding offset by binary search.
+// lineOf finds the line holding offset: the last line starting at or
+// before it. (sort.Search inlines with its closure; slices.BinarySearch,
+// generic, does not, and costs the extractor a third more here.)
 func (t *Table) lineOf(offset int) int {
-	lo, hi := 0, len(t.starts)-1
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if t.starts[mid] <= offset {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return lo
+	return sort.Search(len(t.starts), func(i int) bool { return t.starts[i] > offset }) - 1
 }
 
 func clamp(offset, n int) int {
@@ -233,10 +229,8 @@ func width(r rune, size int, enc Encoding) int {
 	return 1
 }
 
-// decode is utf8.DecodeRune for either text type, without converting (and
-// so copying) a string.
+// decode is utf8.DecodeRune for either text type. The conversion copies
+// nothing for bytes and at most four bytes, on the stack, for a string.
 func decode[T text](s T) (rune, int) {
-	var buf [utf8.UTFMax]byte
-	n := copy(buf[:], s[:min(len(s), utf8.UTFMax)])
-	return utf8.DecodeRune(buf[:n])
+	return utf8.DecodeRune([]byte(s[:min(len(s), utf8.UTFMax)]))
 }
