@@ -54,24 +54,13 @@ type Table struct {
 // New builds a table; src is retained, not copied, and must not change.
 func New(src []byte) *Table {
 	starts := make([]int, 1, len(src)/32+1)
-	return &Table{src: src, starts: appendLineStarts(starts, src, 0)}
-}
-
-// appendLineStarts appends, for each line end in s, the offset (plus base)
-// of the line after it.
-func appendLineStarts[T text](starts []int, s T, base int) []int {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\n':
-			starts = append(starts, base+i+1)
-		case '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i++
-			}
-			starts = append(starts, base+i+1)
+	for i := 0; i < len(src); i++ {
+		if n := LineEndAt(src, i); n > 0 {
+			i += n - 1
+			starts = append(starts, i+1)
 		}
 	}
-	return starts
+	return &Table{src: src, starts: starts}
 }
 
 // Lines is the number of lines (a text ending in a line end has an empty
@@ -155,19 +144,29 @@ func clamp(offset, n int) int {
 // buffers hold strings.
 type text interface{ ~string | ~[]byte }
 
-// CountLineEnds counts the line ends in s. A "\r" at the very end of s
-// counts as one: a caller that holds a text in pieces must not cut between
-// "\r" and "\n".
+// LineEndAt is the length of the line end that starts at s[i]: 2 for
+// "\r\n", 1 for "\n" or a lone "\r", 0 when no line ends there. A "\r" at
+// the very end of s is a whole line end: a caller that holds a text in
+// pieces must not cut between "\r" and "\n".
+func LineEndAt[T text](s T, i int) int {
+	switch s[i] {
+	case '\n':
+		return 1
+	case '\r':
+		if i+1 < len(s) && s[i+1] == '\n' {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// CountLineEnds counts the line ends in s.
 func CountLineEnds[T text](s T) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\n':
-			n++
-		case '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i++
-			}
+		if k := LineEndAt(s, i); k > 0 {
+			i += k - 1
 			n++
 		}
 	}
@@ -180,11 +179,10 @@ func CountLineEnds[T text](s T) int {
 // go past units is walked whole (see Table.Offset).
 func Advance[T text](s T, units int, enc Encoding) (n, used int) {
 	for n < len(s) && used < units {
-		c := s[n]
-		if c == '\n' || c == '\r' {
+		if LineEndAt(s, n) > 0 {
 			break
 		}
-		if c < utf8.RuneSelf {
+		if s[n] < utf8.RuneSelf {
 			n++
 			used++
 			continue

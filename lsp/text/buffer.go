@@ -95,13 +95,9 @@ func (b *buffer) offset(p Position, enc textpos.Encoding) int {
 	if p.Line > 0 {
 		s := b.chunks[k].s
 		for want := p.Line - seen; want > 0; i++ {
-			switch s[i] {
-			case '\n':
+			if n := textpos.LineEndAt(s, i); n > 0 {
+				i += n - 1
 				want--
-			case '\r':
-				if i+1 >= len(s) || s[i+1] != '\n' {
-					want--
-				}
 			}
 		}
 	}
