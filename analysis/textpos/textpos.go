@@ -8,6 +8,7 @@
 package textpos
 
 import (
+	"bytes"
 	"sort"
 	"unicode/utf8"
 
@@ -54,6 +55,19 @@ type Table struct {
 // New builds a table; src is retained, not copied, and must not change.
 func New(src []byte) *Table {
 	starts := make([]int, 1, len(src)/32+1)
+	if bytes.IndexByte(src, '\r') < 0 {
+		// Only "\n" can end a line: find them with the vectorised search
+		// (most files; the extractor builds a table per file).
+		for i := bytes.IndexByte(src, '\n'); i >= 0; {
+			starts = append(starts, i+1)
+			j := bytes.IndexByte(src[i+1:], '\n')
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		return &Table{src: src, starts: starts}
+	}
 	for i := 0; i < len(src); i++ {
 		if n := LineEndAt(src, i); n > 0 {
 			i += n - 1
