@@ -118,6 +118,7 @@ func restartFindings(snap Snapshot, st *control.Status, unsaved map[string]bool,
 			Message: fmt.Sprintf("the dev server (pid %d%s) runs %s plugin %q: plugins are built once at start, so this code takes effect after a restart",
 				st.Pid, started, what, pl.Name),
 			Commands: []analysis.CommandRef{{Title: "Restart the dev server", Command: analysis.CommandRestart, Root: root}},
+			Remedy:   analysis.RemedyRestart,
 		})
 	}
 	return out
