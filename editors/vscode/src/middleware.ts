@@ -1,26 +1,17 @@
 // The language client middleware: answers workspace/configuration from our
-// settings mapping (and makes didChangeConfiguration go through it too),
-// feeds diagnostics to the status bar, and keeps project commands behind
-// Workspace Trust even when a code action triggers them.
-import type * as vscode from 'vscode';
+// settings mapping (and makes didChangeConfiguration go through it too), and
+// keeps project commands behind Workspace Trust even when a code action
+// triggers them.
 import type { Middleware } from 'vscode-languageclient/node';
 import { PROJECT_COMMANDS } from './clientConfig';
 import { ServerSettings, answerConfiguration } from './settings';
 
 export interface MiddlewareDeps {
   settingsFor(scopeUri: string | undefined): ServerSettings;
-  diagnostics(uri: string, codes: string[]): void;
   /** The trust gate; false refuses the command. */
   allows(what: string): boolean;
   /** Sends the mapped settings in a workspace/didChangeConfiguration. */
   pushSettings(): Promise<void>;
-}
-
-export function diagnosticCode(d: vscode.Diagnostic): string {
-  const c = d.code;
-  if (c === undefined) return '';
-  if (typeof c === 'object') return String(c.value);
-  return String(c);
 }
 
 export function clientMiddleware(deps: MiddlewareDeps): Middleware {
@@ -38,10 +29,6 @@ export function clientMiddleware(deps: MiddlewareDeps): Middleware {
       // the same notification, so a command sent right after a change
       // already runs with it.
       didChangeConfiguration: () => deps.pushSettings(),
-    },
-    handleDiagnostics: (uri, diagnostics, next) => {
-      deps.diagnostics(uri.toString(), diagnostics.map(diagnosticCode));
-      next(uri, diagnostics);
     },
     executeCommand: async (command, args, next) => {
       if (PROJECT_COMMANDS.has(command) && !deps.allows(command)) return undefined;
