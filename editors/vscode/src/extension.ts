@@ -50,6 +50,11 @@ export const COMMANDS = {
   restartServer: 'donkeyls.restartLanguageServer',
 } as const;
 
+/** What a caught value says, for a log line or a message. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 const nodeProbe: FileProbe = {
   isFile: (p) => {
     try {
@@ -197,7 +202,7 @@ export class DonkeyExtension implements vscode.Disposable {
     try {
       await client.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(this.settingsFor(undefined)));
     } catch (e) {
-      this.log(`could not send settings: ${e}`);
+      this.log(`could not send settings: ${errorText(e)}`);
     }
   }
 
@@ -243,7 +248,7 @@ export class DonkeyExtension implements vscode.Disposable {
       try {
         fs.chmodSync(res.path, 0o755);
       } catch (e) {
-        this.log(`could not make ${res.path} executable: ${e}`);
+        this.log(`could not make ${res.path} executable: ${errorText(e)}`);
       }
     }
     this.log(`using ${res.path} (from ${res.source})`);
@@ -295,7 +300,7 @@ export class DonkeyExtension implements vscode.Disposable {
     try {
       await client.start();
     } catch (e) {
-      this.log(`the language server did not start: ${e}`);
+      this.log(`the language server did not start: ${errorText(e)}`);
       // The close handler has already scheduled a restart when the process
       // died; a server that answered initialize with an error gets one here.
       if (this.client === client) this.crashed();
@@ -382,7 +387,7 @@ export class DonkeyExtension implements vscode.Disposable {
       try {
         await old.dispose(5000);
       } catch (e) {
-        this.log(`stopping the language server: ${e}`);
+        this.log(`stopping the language server: ${errorText(e)}`);
       } finally {
         this.stopping = false;
       }
@@ -418,8 +423,8 @@ export class DonkeyExtension implements vscode.Disposable {
     try {
       await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
     } catch (e) {
-      this.log(`regenerate failed: ${e}`);
-      void vscode.window.showErrorMessage(`donkeyls: regenerating types failed: ${e instanceof Error ? e.message : e}`, 'Show Output').then((c) => {
+      this.log(`regenerate failed: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`donkeyls: regenerating types failed: ${errorText(e)}`, 'Show Output').then((c) => {
         if (c === 'Show Output') this.output.show(true);
       });
     }
@@ -450,7 +455,7 @@ export class DonkeyExtension implements vscode.Disposable {
       try {
         await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.restart, arguments: [root] });
       } catch (e) {
-        this.log(`donkeyls.restart failed: ${e}`);
+        this.log(`donkeyls.restart failed: ${errorText(e)}`);
       }
       return;
     }
@@ -514,7 +519,7 @@ export class DonkeyExtension implements vscode.Disposable {
       await vscode.commands.executeCommand('typescript.restartTsServer');
     } catch (e) {
       // The TypeScript extension may be disabled; nothing to refresh then.
-      this.log(`typescript.restartTsServer: ${e}`);
+      this.log(`typescript.restartTsServer: ${errorText(e)}`);
     }
   }
 

@@ -30,9 +30,9 @@ export function clientMiddleware(deps: MiddlewareDeps): Middleware {
       // already runs with it.
       didChangeConfiguration: () => deps.pushSettings(),
     },
-    executeCommand: async (command, args, next) => {
+    executeCommand: (command, args, next): unknown => {
       if (PROJECT_COMMANDS.has(command) && !deps.allows(command)) return undefined;
-      return next(command, args);
+      return next(command, args) as unknown;
     },
   };
 }

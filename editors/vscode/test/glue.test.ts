@@ -151,10 +151,10 @@ test('middleware: a code action cannot run project commands in Restricted Mode',
 
 test('the client announces that it renders donkeyls/status, keeping other experimental capabilities', () => {
   const caps: { experimental?: unknown } = { experimental: { other: 1 } };
-  statusFeature.fillClientCapabilities(caps as never);
+  statusFeature.fillClientCapabilities(caps);
   assert.deepEqual(caps.experimental, { other: 1, donkeylsStatus: true });
   const none: { experimental?: unknown } = {};
-  statusFeature.fillClientCapabilities(none as never);
+  statusFeature.fillClientCapabilities(none);
   assert.deepEqual(none.experimental, { donkeylsStatus: true });
 });
 

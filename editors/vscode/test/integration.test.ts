@@ -80,9 +80,9 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   const launch = serverLaunch(binary, '');
   const proc = spawn(launch.command, launch.args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
-  proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
+  proc.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], statuses: [], exited, settings };
 
   // The requests a VS Code client answers.
@@ -262,11 +262,11 @@ describe('the extension configuration against the real donkeyls serve', () => {
   function execute(sess: Session, command: string, args: unknown[]): Promise<unknown> {
     const mw = clientMiddleware({
       settingsFor: () => sess.settings,
-        // TrustGate.allows reads the same workspace.isTrusted the settings were built from.
+      // TrustGate.allows reads the same workspace.isTrusted the settings were built from.
       allows: () => sess.settings.trusted,
       pushSettings: async () => undefined,
     });
-    return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a }));
+    return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a })) as Promise<unknown>;
   }
 
   async function save(sess: Session, file: string): Promise<void> {
