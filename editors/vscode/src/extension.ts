@@ -417,14 +417,14 @@ export class DonkeyExtension implements vscode.Disposable {
     if (client === undefined) return;
     root ??= await this.pickProject();
     if (root === undefined) return;
-    this.log(`regenerating types in ${root}`);
+    this.log(`Regenerate Types: ${root}`);
     // The server shows the run's progress and reports it in donkeyls/status
     // (generating until the new outputs were read), however fast it is.
     try {
       await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
     } catch (e) {
       this.log(`regenerate failed: ${errorText(e)}`);
-      void vscode.window.showErrorMessage(`donkeyls: regenerating types failed: ${errorText(e)}`, 'Show Output').then((c) => {
+      void vscode.window.showErrorMessage(`donkeyls: Regenerate Types failed: ${errorText(e)}`, 'Show Output').then((c) => {
         if (c === 'Show Output') this.output.show(true);
       });
     }
