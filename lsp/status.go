@@ -15,6 +15,14 @@ import (
 // progress titles or keeping lists of diagnostic codes.
 const StatusMethod = "donkeyls/status"
 
+// Progress titles are for people to read; editors take the state from
+// donkeyls/status, never from these (editors/contract_test.go checks that
+// no editor file names them).
+const (
+	ProgressRegenerating = "donkeyls: regenerating types"
+	ProgressIndexing     = "donkeyls: indexing " // + the project's folder name
+)
+
 // Values of Status.Types.State.
 const (
 	TypesIndexing   = "indexing"   // the project was not analysed yet
