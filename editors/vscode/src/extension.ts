@@ -281,6 +281,13 @@ export class DonkeyExtension implements vscode.Disposable {
     };
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     client.registerFeature(statusFeature);
+    // Before the start, so the first status cannot arrive ahead of its
+    // handler; the client keeps it across its own restarts.
+    client.onNotification(STATUS_METHOD, (params: unknown) => {
+      if (this.client !== client) return;
+      const status = parseStatus(params);
+      if (status !== undefined) this.dispatch({ kind: 'status', status });
+    });
     return client;
   }
 
@@ -340,17 +347,13 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   /**
-   * Feeds the server's status to the status bar and shows its messages our
-   * way. Must run after every start: a start re-installs the client's
-   * handlers. Progress is the language client's own.
+   * Shows the server's messages our way. Must run after every start: a
+   * start re-installs the client's own handler. Progress is the language
+   * client's own.
    */
   private hookClient(client: LanguageClient): void {
     this.unhookClient();
     this.clientHooks.push(
-      client.onNotification(STATUS_METHOD, (params: unknown) => {
-        const status = parseStatus(params);
-        if (status !== undefined) this.dispatch({ kind: 'status', status });
-      }),
       client.onNotification(ShowMessageNotification.type, (params) => this.showServerMessage(params.type, params.message)),
     );
   }
