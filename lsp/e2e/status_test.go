@@ -83,6 +83,10 @@ func TestStatusNotification(t *testing.T) {
 	// An edit that adds a handler key: the registry lacks one more.
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
+	c.WaitDiagnostics(plugin, "the opened plugin analysed", func(d lsptest.Diagnostics) bool { return d.Version != nil })
+	if all := c.Statuses(); len(all) != n+1 {
+		t.Errorf("opening a file as it is on disk sent %d more statuses: %s", len(all)-n-1, all[n+1:])
+	}
 	edited := makeStale(t, c, plugin, src, "xml")
 	staler, n := waitStatus(t, c, n+1, "3 stale after the edit", func(st lsp.Status) bool { return st.Types.Stale == 3 })
 	if staler.Types.State != lsp.TypesStale || staler.Types.Findings["stale-registry"] != 2 {
