@@ -183,6 +183,10 @@ func (ps *projectState) currentStatus() Status {
 	switch {
 	case t.typegenRuns > 0 || t.reread < t.runsEnded:
 		st.Types.State = TypesGenerating
+	case ps.sup != nil && ps.sup.State == control.StateTypegen:
+		// `donkeyls dev` runs the generator itself; our watcher brings
+		// its outputs in when it is done.
+		st.Types.State = TypesGenerating
 	case t.failure != "":
 		st.Types.State = TypesFailed
 		st.Types.Failure = t.failure
@@ -209,6 +213,9 @@ func devState(sup *control.Status, restart int) string {
 	case restart > 0:
 		return DevRestartNeeded
 	case sup != nil && sup.State == control.StateRunning:
+		return DevRunning
+	case sup != nil && sup.State == control.StateTypegen && sup.Pid != 0:
+		// Generating before a restart: the old server still serves.
 		return DevRunning
 	}
 	return DevStopped

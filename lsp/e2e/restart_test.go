@@ -29,6 +29,7 @@ type fakeSupervisor struct {
 	loaded   map[string]string
 	started  time.Time
 	restarts []string
+	state    string // "" is running
 }
 
 func (f *fakeSupervisor) load() {
@@ -51,7 +52,11 @@ func (f *fakeSupervisor) load() {
 func (f *fakeSupervisor) Status() control.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return control.Status{Pid: os.Getpid(), StartedAt: f.started, State: control.StateRunning, Loaded: f.loaded}
+	state := f.state
+	if state == "" {
+		state = control.StateRunning
+	}
+	return control.Status{Pid: os.Getpid(), StartedAt: f.started, State: state, Loaded: f.loaded}
 }
 
 func (f *fakeSupervisor) Restart(ctx context.Context, reason string) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/lsp"
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
+	"github.com/donkeyls/donkeyls/reload/control"
 )
 
 // statusCaps are lsptest's capabilities plus the opt-in for donkeyls/status.
@@ -209,4 +210,39 @@ func dataJSON(t *testing.T, d protocol.Diagnostic) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestStatusWhileTheSupervisorGenerates: while `donkeyls dev` runs the
+// generator itself, the types are generating, and the dev server is
+// reported with the supervisor's own state.
+func TestStatusWhileTheSupervisorGenerates(t *testing.T) {
+	root, _ := staleBookshop(t)
+	sup := &fakeSupervisor{t: t, root: root}
+	sup.load()
+	ln, err := control.Listen(root, sup)
+	if err != nil {
+		t.Fatalf("fake supervisor: %v", err)
+	}
+	defer ln.Close()
+	srv := start(t)
+	c := srv.client
+	c.Initialize(root, statusCaps(), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	_, n := waitStatus(t, c, 0, "stale with the dev server running", func(st lsp.Status) bool {
+		return st.Types.State == lsp.TypesStale && st.Dev.State == lsp.DevRunning
+	})
+	sup.mu.Lock()
+	sup.state = control.StateTypegen
+	sup.mu.Unlock()
+	gen, n := waitStatus(t, c, n+1, "generating", func(st lsp.Status) bool { return st.Types.State == lsp.TypesGenerating })
+	if gen.Dev.Supervisor != control.StateTypegen || gen.Dev.State != lsp.DevRunning || gen.Types.Stale != 2 {
+		t.Errorf("while the supervisor generates: %s, supervisor %q; want generating with the 2 stale findings, the server still running, the supervisor's state typegen", describeStatus(gen), gen.Dev.Supervisor)
+	}
+	sup.mu.Lock()
+	sup.state = ""
+	sup.mu.Unlock()
+	waitStatus(t, c, n+1, "stale again once it is done", func(st lsp.Status) bool {
+		return st.Types.State == lsp.TypesStale && st.Dev.State == lsp.DevRunning
+	})
+	c.Shutdown()
+	srv.wait("exit")
 }
