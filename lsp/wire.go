@@ -55,6 +55,9 @@ type clientCapabilities struct {
 		// project itself when told donkeyls/trustRequired, so the server
 		// need not show its own refusal message.
 		DonkeylsTrustRequest bool `json:"donkeylsTrustRequest"`
+		// DonkeylsStatus: the client renders donkeyls/status
+		// notifications (docs/protocol.md).
+		DonkeylsStatus bool `json:"donkeylsStatus"`
 	} `json:"experimental"`
 	TextDocument struct {
 		CodeAction *struct {
@@ -91,6 +94,7 @@ type caps struct {
 	disabledActions   bool
 	applyEdit         bool
 	trustRequest      bool
+	status            bool
 	// encoding is the session's position encoding, announced in the
 	// initialize result.
 	encoding textpos.Encoding
@@ -102,6 +106,7 @@ func (c clientCapabilities) conclude() caps {
 		configuration:     c.Workspace.Configuration,
 		applyEdit:         c.Workspace.ApplyEdit,
 		trustRequest:      c.Experimental.DonkeylsTrustRequest,
+		status:            c.Experimental.DonkeylsStatus,
 		encoding:          negotiateEncoding(c.General.PositionEncodings),
 		codeActionLiteral: c.TextDocument.CodeAction != nil && len(c.TextDocument.CodeAction.CodeActionLiteralSupport) > 0 && string(c.TextDocument.CodeAction.CodeActionLiteralSupport) != "null",
 	}
