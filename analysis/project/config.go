@@ -18,24 +18,23 @@ const (
 	ConfigFile    = "donkeylabs.config.ts"
 )
 
-// Config is the project configuration with the generator's defaults applied.
+// Config is the project configuration: what donkeylabs.config.ts says,
+// with the generator's defaults applied to every key it leaves out, and what
+// package.json says. The keys are facts.Config's, declared once there.
 type Config struct {
 	Root string
 	// ConfigPath is the config file; "" for the older flat layout.
 	ConfigPath string
-	// Facts are the config file's facts (nil in the flat layout).
+	// Facts are the config file's facts as written (nil in the flat
+	// layout): findings about the file itself need to know which keys it
+	// sets and where.
 	Facts *facts.Config
-
-	Plugins []string
-	// PluginsKnown is false when the plugins value could not be read
-	// statically (a variable, a function call): plugin discovery then falls
-	// back to every */index.ts under the usual folders and says so.
-	PluginsKnown bool
-	Routes       string
-	OutDir       string
-	Entry        string
-	Adapter      string
-	ClientOutput string
+	// Config is the configuration in effect: Facts with the defaults
+	// applied (the flat layout's own defaults when there is no config
+	// file). When its plugins value could not be read statically
+	// (PluginsKnown false), Plugins falls back to the conventional folder,
+	// so plugin discovery still helps and says so.
+	facts.Config
 
 	// Scripts are package.json scripts.
 	Scripts map[string]string
