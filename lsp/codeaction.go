@@ -42,6 +42,9 @@ type ActionRequest struct {
 	Doc      *text.Document
 	// Source reads every open buffer (as of the request) over the disk.
 	Source project.Source
+	// Typegen is the command a regenerate would run, as of the request:
+	// the action's title names it.
+	Typegen string
 }
 
 // CodeAction is an action in analysis terms; the server turns it into the
@@ -102,6 +105,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		Snapshot:    snap,
 		Doc:         doc,
 		Source:      s.overlay(),
+		Typegen:     ps.typegenCommand(),
 	}
 	for _, k := range p.Context.Only {
 		areq.Only = append(areq.Only, string(k))
@@ -287,11 +291,20 @@ func (findingActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 				continue
 			}
 			c := cmd
+			if c.Command == analysis.CommandRegenerate {
+				c.Title = regenerateTitle(req.Typegen)
+			}
 			cmdIndex[key] = len(out)
-			out = append(out, CodeAction{Title: cmd.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
+			out = append(out, CodeAction{Title: c.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
 		}
 	}
 	return out, nil
+}
+
+// regenerateTitle names the command a regenerate runs, so that a user sees
+// what will execute before choosing it.
+func regenerateTitle(command string) string {
+	return "Regenerate types (" + command + ")"
 }
 
 // relevant reports whether a finding belongs to the request: its range

@@ -536,11 +536,11 @@ func (ps *projectState) typegenCommand() string {
 }
 
 func (ps *projectState) commandLocked(set settings.Settings) string {
-	cmd := set.Typegen.Command
-	if cmd == "" && ps.snap != nil {
-		cmd = ps.snap.TypegenCommand()
+	var cfg *project.Config
+	if ps.snap != nil {
+		cfg = ps.snap.Config()
 	}
-	return cmd
+	return project.TypegenCommand(set.Typegen.Command, cfg)
 }
 
 // configureRunner creates or updates the project's typegen runner.

@@ -67,21 +67,33 @@ func (c *Config) abs(p string) string {
 	return filepath.Join(c.Root, filepath.FromSlash(p))
 }
 
-// TypegenCommand is the shell command that regenerates types: the gen:types
-// script through the package manager the lockfile names, or the generator
-// directly when there is no such script.
-func (c *Config) TypegenCommand() string {
-	if _, ok := c.Scripts["gen:types"]; ok {
-		switch c.PackageManager {
+// GeneratorCommand runs the generator itself: what regenerates types in a
+// project without a gen:types script.
+const GeneratorCommand = "bunx donkeylabs generate"
+
+// TypegenCommand is the shell command that regenerates types, decided here
+// for the language server and `donkeyls dev` alike: configured when the
+// user chose one (the typegen.command setting, dev's --typegen), else the
+// gen:types script through the package manager the lockfile names, else the
+// generator directly. cfg is nil when the project could not be read.
+func TypegenCommand(configured string, cfg *Config) string {
+	if configured != "" {
+		return configured
+	}
+	if cfg == nil {
+		return GeneratorCommand
+	}
+	if _, ok := cfg.Scripts["gen:types"]; ok {
+		switch cfg.PackageManager {
 		case "", "bun":
 			return "bun run gen:types"
 		case "yarn":
 			return "yarn run gen:types"
 		default:
-			return c.PackageManager + " run gen:types"
+			return cfg.PackageManager + " run gen:types"
 		}
 	}
-	return "bunx donkeylabs generate"
+	return GeneratorCommand
 }
 
 // PluginScanDirs are the directories the generator scans for plugins, one per
