@@ -135,9 +135,9 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 	if c.dynamicWatch {
 		// Our own watcher only if the client refuses (or never answers).
 		s.goWork(func() {
-			if !s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": watchGlobs()}) {
+			if !s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": clientWatchGlobs()}) {
 				for _, dir := range folders {
-					s.watchFolder(dir)
+					s.fallbackWatchFolder(dir)
 				}
 			}
 		})
@@ -146,7 +146,7 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 		if !c.dynamicWatch {
 			// Watching first: no change made during discovery is missed.
 			for _, dir := range folders {
-				s.watchFolder(dir)
+				s.fallbackWatchFolder(dir)
 			}
 		}
 		for _, dir := range folders {
@@ -271,7 +271,7 @@ func (s *Server) didChangeWorkspaceFolders(ctx context.Context, req *rpc.Request
 		watch := !s.clientCaps().dynamicWatch
 		s.goWork(func() {
 			if watch {
-				s.watchFolder(dir)
+				s.fallbackWatchFolder(dir)
 			}
 			s.discover(dir)
 		})

@@ -120,11 +120,11 @@ func (s *Server) addProject(root string) {
 	s.mu.Unlock()
 	ps.configureRunner(set)
 	if selfWatch {
-		s.watchProject(ps)
+		s.fallbackWatchProject(ps)
 	}
 	s.log.Infof("project %s", root)
 	s.goWork(func() { ps.loop(ps.ctx) })
-	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
+	s.goWork(func() { ps.linkDev(ps.ctx) })
 	ps.poke()
 }
 

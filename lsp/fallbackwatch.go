@@ -1,3 +1,8 @@
+// The server's own file watcher, the fallback for clients that cannot watch
+// files (no dynamic registration of workspace/didChangeWatchedFiles): it
+// runs reload/watch on each project root and feeds its batches in where the
+// client's notifications would have come.
+
 package lsp
 
 import (
@@ -10,10 +15,10 @@ import (
 	"github.com/donkeyls/donkeyls/reload/watch"
 )
 
-// watchGlobs are what the server asks a client to watch: every TypeScript
-// file (sources, migrations, generated outputs) and what the configuration
-// is read from.
-func watchGlobs() []map[string]any {
+// clientWatchGlobs are what the server asks a client to watch when it can
+// (then no fallback watcher runs): every TypeScript file (sources,
+// migrations, generated outputs) and what the configuration is read from.
+func clientWatchGlobs() []map[string]any {
 	return []map[string]any{
 		{"globPattern": "**/*.ts"},
 		{"globPattern": "**/*.tsx"},
@@ -22,19 +27,19 @@ func watchGlobs() []map[string]any {
 	}
 }
 
-// watchFolder records that the client cannot watch files for us, so that
-// the projects discovered under dir are watched by our own watcher. Only
+// fallbackWatchFolder records that the client cannot watch files for us, so
+// that the projects discovered under dir are watched by our own watcher. Only
 // project roots are watched: a folder of `/` or a home directory would
 // otherwise cost an inotify watch per directory of the whole tree.
 //
 // The folder itself gets one shallow watch, so that a project created in it
 // (a donkeylabs.config.ts written at its root) is discovered.
-func (s *Server) watchFolder(dir string) {
+func (s *Server) fallbackWatchFolder(dir string) {
 	s.mu.Lock()
 	s.selfWatch = true
 	s.mu.Unlock()
 	s.log.Debugf("watching the projects under %s ourselves", dir)
-	w, err := watch.New(s.work, dir, watch.Options{Ignore: ignoreWatch, Shallow: true})
+	w, err := watch.New(s.work, dir, watch.Options{Ignore: fallbackWatchIgnores, Shallow: true})
 	if err != nil {
 		s.log.Warnf("cannot watch %s: %v", dir, err)
 		return
@@ -49,12 +54,12 @@ func (s *Server) watchFolder(dir string) {
 	}
 	s.folderWatch[dir] = w
 	s.mu.Unlock()
-	s.forward(w, "watch-error:"+dir)
+	s.forwardFallbackWatch(w, "watch-error:"+dir)
 }
 
-// forward hands a watcher's batches to the ordered goroutine, in their
+// forwardFallbackWatch hands a watcher's batches to the ordered goroutine, in their
 // place among the client's edits, and shows its first error.
-func (s *Server) forward(w *watch.Watcher, errKey string) {
+func (s *Server) forwardFallbackWatch(w *watch.Watcher, errKey string) {
 	s.goWork(func() {
 		for batch := range w.Batches() {
 			b := batch
@@ -71,11 +76,11 @@ func (s *Server) forward(w *watch.Watcher, errKey string) {
 	})
 }
 
-// watchProject starts our watcher on a project's root. Batches are handled
-// on the ordered goroutine, in their place among the client's edits.
-func (s *Server) watchProject(ps *projectState) {
+// fallbackWatchProject starts our watcher on a project's root. Batches are
+// handled on the ordered goroutine, in their place among the client's edits.
+func (s *Server) fallbackWatchProject(ps *projectState) {
 	dir := ps.root
-	w, err := watch.New(ps.ctx, dir, watch.Options{Ignore: ignoreWatch})
+	w, err := watch.New(ps.ctx, dir, watch.Options{Ignore: fallbackWatchIgnores})
 	if err != nil {
 		s.log.Warnf("cannot watch %s: %v", dir, err)
 		s.showOnce("watch:"+dir, protocol.MessageTypeWarning,
@@ -89,11 +94,11 @@ func (s *Server) watchProject(ps *projectState) {
 	ps.watcher = w
 	ps.mu.Unlock()
 	s.log.Debugf("watching %s", dir)
-	s.forward(w, "watch-error:"+dir)
+	s.forwardFallbackWatch(w, "watch-error:"+dir)
 }
 
-// ignoreWatch leaves out the supervisor's socket directory; the watcher
-// itself skips node_modules and .git.
-func ignoreWatch(path string, isDir bool) bool {
+// fallbackWatchIgnores leaves out the `donkeyls dev` socket directory; the
+// watcher itself skips node_modules and .git.
+func fallbackWatchIgnores(path string, isDir bool) bool {
 	return isDir && filepath.Base(path) == ".donkeyls"
 }
