@@ -130,7 +130,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				s.log.Warnf("code actions: %v", err)
+				s.log.Warn("code actions", "err", err)
 				continue
 			}
 			actions = append(actions, got...)
@@ -197,7 +197,7 @@ func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]i
 		if a.Edit != nil {
 			edit, ok := s.wireEdit(*a.Edit, c, versions)
 			if !ok {
-				s.log.Debugf("action %q needs file creation, which the client does not support", a.Title)
+				s.log.Debug("action left out: it creates files, which the client does not support", "title", a.Title)
 				continue
 			}
 			w.Edit = edit

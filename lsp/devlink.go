@@ -45,7 +45,7 @@ func (ps *projectState) linkDev(ctx context.Context) {
 		}
 		ps.mu.Unlock()
 		if changed {
-			ps.srv.log.Debugf("supervisor of %s: %s", ps.root, key)
+			ps.srv.log.Debug("dev supervisor", "root", ps.root, "status", key)
 			ps.record(nil, false)
 		}
 		select {
@@ -64,14 +64,14 @@ func (ps *projectState) devStatus(ctx context.Context) (control.Status, bool) {
 	c, err := control.Dial(ctx, ps.root)
 	if err != nil {
 		if !errors.Is(err, control.ErrNoSupervisor) {
-			ps.srv.log.Debugf("supervisor of %s: %v", ps.root, err)
+			ps.srv.log.Debug("dev supervisor unreachable", "root", ps.root, "err", err)
 		}
 		return control.Status{}, false
 	}
 	defer c.Close()
 	st, err := c.Status(ctx)
 	if err != nil {
-		ps.srv.log.Debugf("supervisor status of %s: %v", ps.root, err)
+		ps.srv.log.Debug("dev supervisor status", "root", ps.root, "err", err)
 		return control.Status{}, false
 	}
 	return st, true

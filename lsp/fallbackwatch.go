@@ -38,10 +38,10 @@ func (s *Server) fallbackWatchFolder(dir string) {
 	s.mu.Lock()
 	s.selfWatch = true
 	s.mu.Unlock()
-	s.log.Debugf("watching the projects under %s ourselves", dir)
+	s.log.Debug("watching the projects under the folder ourselves", "folder", dir)
 	w, err := watch.New(s.work, dir, watch.Options{Ignore: fallbackWatchIgnores, Shallow: true})
 	if err != nil {
-		s.log.Warnf("cannot watch %s: %v", dir, err)
+		s.log.Warn("cannot watch", "dir", dir, "err", err)
 		return
 	}
 	s.mu.Lock()
@@ -68,7 +68,7 @@ func (s *Server) forwardFallbackWatch(w *watch.Watcher, errKey string) {
 	})
 	s.goWork(func() {
 		for err := range w.Errors() {
-			s.log.Warnf("file watcher: %v", err)
+			s.log.Warn("file watcher", "err", err)
 			// Only the first problem is shown; an inotify limit otherwise
 			// repeats for every directory.
 			s.showOnce(errKey, protocol.MessageTypeWarning, "donkeyls file watcher: %v", err)
@@ -82,7 +82,7 @@ func (s *Server) fallbackWatchProject(ps *projectState) {
 	dir := ps.root
 	w, err := watch.New(ps.ctx, dir, watch.Options{Ignore: fallbackWatchIgnores})
 	if err != nil {
-		s.log.Warnf("cannot watch %s: %v", dir, err)
+		s.log.Warn("cannot watch", "dir", dir, "err", err)
 		s.showOnce("watch:"+dir, protocol.MessageTypeWarning,
 			"donkeyls cannot watch %s for changes made outside the editor (%v); diagnostics follow only edits made in the editor.", dir, err)
 		return
@@ -93,7 +93,7 @@ func (s *Server) fallbackWatchProject(ps *projectState) {
 	ps.mu.Lock()
 	ps.watcher = w
 	ps.mu.Unlock()
-	s.log.Debugf("watching %s", dir)
+	s.log.Debug("watching", "dir", dir)
 	s.forwardFallbackWatch(w, "watch-error:"+dir)
 }
 

@@ -58,7 +58,7 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 	s.mu.Unlock()
 	s.folders = folders
 	if p.ClientInfo != nil {
-		s.log.Debugf("client %s %s, folders %v", p.ClientInfo.Name, p.ClientInfo.Version, folders)
+		s.log.Debug("client", "name", p.ClientInfo.Name, "version", p.ClientInfo.Version, "folders", folders)
 	}
 	s.reportProblems(probs)
 
@@ -115,7 +115,7 @@ func folderPath(raw string) string {
 
 func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error) {
 	if s.initializedSeen {
-		s.log.Warnf("initialized received twice: ignored")
+		s.log.Warn("initialized received twice: ignored")
 		return nil, nil
 	}
 	s.initializedSeen = true
@@ -162,7 +162,7 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 func (s *Server) register(id, method string, options any) bool {
 	params := protocol.RegistrationParams{Registrations: []protocol.Registration{{ID: id, Method: method, RegisterOptions: options}}}
 	if err := s.call(s.work, "client/registerCapability", params, nil, clientCallTimeout); err != nil {
-		s.log.Warnf("could not register %s with the client: %v", method, err)
+		s.log.Warn("could not register with the client", "method", method, "err", err)
 		return false
 	}
 	return true
@@ -177,7 +177,7 @@ func (s *Server) pullConfiguration() {
 	params := protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: "donkeyls"}}}
 	if err := s.call(s.work, "workspace/configuration", params, &result, 0); err != nil {
 		if s.work.Err() == nil {
-			s.log.Warnf("reading settings: %v", err)
+			s.log.Warn("reading settings", "err", err)
 		}
 		return
 	}
@@ -222,12 +222,12 @@ func (s *Server) applySettings(raw json.RawMessage) {
 	s.mu.Unlock()
 	s.reportProblems(probs)
 	for _, key := range ignored {
-		s.logOnce("ignored-workspace:"+key, "workspace setting donkeyls.%s ignored: the project is not trusted, so only the editor's user settings (initializationOptions) choose what runs", key)
+		s.warnOnce("ignored-workspace:"+key, "workspace setting donkeyls."+key+" ignored: the project is not trusted, so only the editor's user settings (initializationOptions) choose what runs")
 	}
 	for _, ps := range projects {
 		ps.configureRunner(set)
 	}
-	s.log.Debugf("settings: %+v", set)
+	s.log.Debug("settings", "trusted", set.Trusted, "typegen.command", set.Typegen.Command, "typegen.onSave", string(set.Typegen.OnSave), "typegen.timeout", set.Typegen.Timeout)
 }
 
 // reportProblems shows each distinct settings problem once per session.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -89,10 +90,10 @@ func (s *Server) discover(dir string) {
 	case errors.As(err, &limit):
 		// The folder is far too big (`/`, a home directory): say so once,
 		// and still serve what was found.
-		s.log.Warnf("%v", err)
+		s.log.Warn("searching for projects", "err", err)
 		s.showOnce("discover-limit:"+dir, protocol.MessageTypeWarning, "donkeyls %v", err)
 	case err != nil:
-		s.log.Infof("no donkeylabs project under %s: %v", dir, err)
+		s.log.Info("no donkeylabs project under the folder", "folder", dir, "err", err)
 		return
 	}
 	s.disp.Enqueue(func(context.Context) {
@@ -122,7 +123,7 @@ func (s *Server) addProject(root string) {
 	if selfWatch {
 		s.fallbackWatchProject(ps)
 	}
-	s.log.Infof("project %s", root)
+	s.log.Info("project", "root", root)
 	s.goWork(func() { ps.loop(ps.ctx) })
 	s.goWork(func() { ps.linkDev(ps.ctx) })
 	ps.poke()
@@ -363,7 +364,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 				cur = cur.WithoutFile(path)
 				changed = true
 			default:
-				s.log.Warnf("reading %s: %v", path, rerr)
+				s.log.Warn("reading a changed file", "path", path, "err", rerr)
 			}
 		}
 		if cur.NeedsReload() {
@@ -420,7 +421,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	again := len(ps.dirty) > 0 || ps.wantLoad != ps.loaded
 	ps.mu.Unlock()
-	s.log.Debugf("analyzed %s (%d changed, load=%v) in %s: %d findings", ps.root, len(dirty), load, time.Since(started).Round(time.Microsecond), len(findings))
+	s.log.Debug("analyzed", "root", ps.root, "changed", len(dirty), "load", load, "took", time.Since(started).Round(time.Microsecond), "findings", len(findings))
 
 	if load {
 		// The project's own typegen command may have changed with its config.
@@ -471,10 +472,10 @@ func (ps *projectState) loadFailed(err error) {
 	case repeat:
 	case errors.Is(err, project.ErrNoProject):
 		// Its config was deleted or moved: not a failure to shout about.
-		ps.srv.log.Infof("%s is no longer a project: %v", ps.root, err)
+		ps.srv.log.Info("no longer a project", "root", ps.root, "err", err)
 		ps.srv.showMessage(protocol.MessageTypeInfo, "donkeyls: %s is no longer a donkeylabs project (no %s); its diagnostics are cleared until it is one again", ps.root, project.ConfigFile)
 	default:
-		ps.srv.log.Errorf("loading project %s: %v", ps.root, err)
+		ps.srv.log.Error("loading the project", "root", ps.root, "err", err)
 		ps.srv.showMessage(protocol.MessageTypeError, "donkeyls could not read the project in %s: %v", ps.root, err)
 	}
 }
@@ -496,7 +497,7 @@ func (ps *projectState) retire() {
 	select {
 	case <-ps.done:
 	case <-time.After(retireGrace):
-		ps.srv.log.Errorf("project %s: its analysis did not stop within %s", ps.root, retireGrace)
+		ps.srv.log.Error("the analysis of a retired project did not stop in time", "root", ps.root, "waited", retireGrace)
 	}
 	ps.pubMu.Lock()
 	defer ps.pubMu.Unlock()
@@ -508,7 +509,7 @@ func (ps *projectState) retire() {
 		_ = w.Close()
 	}
 	ps.clearPublished()
-	ps.srv.log.Infof("project %s retired", ps.root)
+	ps.srv.log.Info("project retired", "root", ps.root)
 }
 
 // clearPublished sends an empty list for every URI the project published
@@ -570,7 +571,7 @@ func (ps *projectState) configureRunner(set settings.Settings) {
 // outputLine forwards one line of typegen output to the log and to every
 // progress report watching the run.
 func (ps *projectState) outputLine(line string) {
-	ps.srv.log.Debugf("typegen %s: %s", filepath.Base(ps.root), line)
+	ps.srv.log.Debug("typegen output", "project", filepath.Base(ps.root), "line", line)
 	ps.mu.Lock()
 	reports := make([]*progress, 0, len(ps.lines))
 	for p := range ps.lines {
@@ -584,7 +585,7 @@ func (ps *projectState) outputLine(line string) {
 
 // waitIdle waits for the typegen runner to stop after its callers were
 // cancelled, so that no child process outlives the server.
-func (ps *projectState) waitIdle(log *logger) {
+func (ps *projectState) waitIdle(log *slog.Logger) {
 	ps.mu.Lock()
 	r := ps.runner
 	ps.mu.Unlock()
@@ -596,7 +597,7 @@ func (ps *projectState) waitIdle(log *logger) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if r.Running() {
-		log.Errorf("typegen in %s still running at exit", ps.root)
+		log.Error("typegen still running at exit", "root", ps.root)
 	}
 }
 

@@ -83,7 +83,7 @@ func TestRestartRequired(t *testing.T) {
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
 	c.WaitDiagnostics(plugin, "the first publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })
-	waitLog(t, srv, "supervisor of "+root+": pid", 1)
+	waitLog(t, srv, "dev supervisor root="+root+` status="pid`, 1)
 
 	edited := strings.Replace(src, "const rows = await handle(params, ctx);", "const rows = (await handle(params, ctx)).slice(0, 1000);", 1)
 	if edited == src {

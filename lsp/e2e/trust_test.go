@@ -73,7 +73,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 	c.Initialize(root, lsptest.Capabilities(true), nil)
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
-	waitLog(t, srv, "DEBUG settings: ", 1)
+	waitLog(t, srv, "DEBUG settings ", 1)
 	waitLog(t, srv, "workspace setting donkeyls.typegen.command ignored", 1)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 
@@ -97,7 +97,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 
 	// Pushed settings are workspace settings too.
 	c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"donkeyls": json.RawMessage(c.Settings)}})
-	waitLog(t, srv, "DEBUG settings: ", 2)
+	waitLog(t, srv, "DEBUG settings ", 2)
 	makeStale(t, c, plugin, src, "tsv")
 	waitLog(t, srv, "refused to run typegen on save", 3)
 	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, nil); err == nil {
@@ -133,7 +133,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 	src = c.Open(plugin)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 	makeStale(t, c, plugin, src, "yaml")
-	waitLog(t, srv, "done in", 1)
+	waitLog(t, srv, "INFO  typegen done ", 1)
 	if _, err := os.Stat(pwned); err != nil {
 		t.Errorf("trusted: on-save typegen did not run the gen:types script: %v", err)
 	}
