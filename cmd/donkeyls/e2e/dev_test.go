@@ -1,6 +1,9 @@
-// Package devcmd tests `donkeyls dev` as a user runs it: the real binary,
-// the fixture app under a real Bun, and signals from outside.
-package devcmd
+// Package e2e tests the donkeyls binary's dev command as a user runs it: the
+// real binary, the fixture app (reload/testdata/app) under a real Bun,
+// signals from outside, and the language server (the binary too) talking to
+// it over the control socket. A package of its own, as lsp/e2e is, so the
+// tests can reach the program only as a user does.
+package e2e
 
 import (
 	"bytes"
@@ -126,7 +129,7 @@ func startDevWith(t *testing.T, flags []string, devArgs ...string) *devRun {
 	bin := testenv.Binary(t)
 	bun := testenv.Bun(t)
 	root := t.TempDir()
-	copyTree(t, filepath.Join("..", "testdata", "app"), root)
+	copyTree(t, filepath.Join(testenv.RepoRoot(), "reload", "testdata", "app"), root)
 	port := freePort(t)
 	args := append([]string{"dev", "--port", strconv.Itoa(port), "--typegen", "bun scripts/generate.ts"}, flags...)
 	args = append(append(args, root, "--"), devArgs...)
