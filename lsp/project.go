@@ -259,72 +259,102 @@ func (ps *projectState) current() (Snapshot, []analysis.Finding, map[string]int3
 	return ps.snap, ps.findings, ps.versions
 }
 
-// loop is the project's worker: it waits for changes, lets a burst settle
-// for the debounce time, and analyzes. A change that arrives while an
-// incremental analysis runs cancels it and starts the wait again, so a
-// burst of keystrokes costs one analysis, not one per keystroke. A full
-// load is never cancelled that way: on a large project, typing during
-// indexing would otherwise keep it from ever finishing.
+// loop is the project's worker: it waits for a change, waits for the burst
+// to go quiet for the debounce time, and analyzes. A change that arrives
+// while an incremental analysis runs supersedes it: the run is cancelled and
+// the wait for quiet starts again, so a burst of keystrokes costs one
+// analysis, not one per keystroke. A full load is never superseded that
+// way: on a large project, typing during indexing would otherwise keep it
+// from ever finishing; what changed meanwhile is analyzed right after.
 func (ps *projectState) loop(ctx context.Context) {
 	defer close(ps.done)
 	delay := ps.srv.opts.Debounce
 	if delay == 0 {
 		delay = DefaultDebounce
 	}
+	for ps.waitChange(ctx) {
+		// Until a run is not superseded: each new burst settles first.
+		outcome := runSuperseded
+		for outcome == runSuperseded {
+			if !ps.waitQuiet(ctx, delay) {
+				return
+			}
+			outcome = ps.runAnalysis(ctx)
+		}
+		if outcome == runStopped {
+			return
+		}
+	}
+}
+
+// waitChange waits for the next recorded change; false when ctx ends first.
+func (ps *projectState) waitChange(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-ps.kick:
+		return true
+	}
+}
+
+// waitQuiet waits until no change has been recorded for delay (each one
+// starts the wait again); false when ctx ends first.
+func (ps *projectState) waitQuiet(ctx context.Context, delay time.Duration) bool {
+	if delay <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-ps.kick:
+			timer.Reset(delay)
+		case <-timer.C:
+			return true
 		}
-	settle:
-		if delay > 0 {
-			timer := time.NewTimer(delay)
-		wait:
-			for {
-				select {
-				case <-ctx.Done():
-					timer.Stop()
-					return
-				case <-ps.kick:
-					timer.Reset(delay)
-				case <-timer.C:
-					break wait
-				}
-			}
-		}
-		ps.mu.Lock()
-		load := ps.snap == nil || ps.wantLoad != ps.loaded
-		ps.mu.Unlock()
-		runCtx, cancel := context.WithCancel(ctx)
-		finished := make(chan struct{})
-		go func() {
-			defer close(finished)
-			ps.analyze(runCtx)
-		}()
-		if load {
-			select {
-			case <-finished:
-			case <-ctx.Done():
-				cancel()
-				<-finished
-				return
-			}
-			cancel()
-			continue
-		}
-		select {
-		case <-finished:
-			cancel()
-		case <-ps.kick:
-			cancel()
-			<-finished
-			goto settle
-		case <-ctx.Done():
-			cancel()
-			<-finished
-			return
-		}
+	}
+}
+
+// runOutcome is how one analysis run ended.
+type runOutcome int
+
+const (
+	runFinished   runOutcome = iota // it ran to its end
+	runSuperseded                   // a change arrived during an incremental run, which was cancelled
+	runStopped                      // the project's context ended
+)
+
+// runAnalysis runs one analysis and waits for it: a full load to its end,
+// an incremental run until it ends or a change supersedes it. Either way
+// the run has stopped when it returns.
+func (ps *projectState) runAnalysis(ctx context.Context) runOutcome {
+	ps.mu.Lock()
+	load := ps.snap == nil || ps.wantLoad != ps.loaded
+	ps.mu.Unlock()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		ps.analyze(runCtx)
+	}()
+	var changed <-chan struct{}
+	if !load {
+		changed = ps.kick // a nil channel never fires: a load is not superseded
+	}
+	select {
+	case <-finished:
+		return runFinished
+	case <-changed:
+		cancel()
+		<-finished
+		return runSuperseded
+	case <-ctx.Done():
+		cancel()
+		<-finished
+		return runStopped
 	}
 }
 
