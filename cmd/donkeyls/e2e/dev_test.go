@@ -6,10 +6,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -17,54 +15,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 	"github.com/donkeyls/donkeyls/reload/control"
 )
 
 const waitLimit = 30 * time.Second
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -109,7 +69,7 @@ func groupMembers(pgid int) []int {
 type devRun struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testenv.Output
 	root string
 	port int
 	done chan error
@@ -129,7 +89,7 @@ func startDevWith(t *testing.T, flags []string, devArgs ...string) *devRun {
 	bin := testenv.Binary(t)
 	bun := testenv.Bun(t)
 	root := t.TempDir()
-	copyTree(t, filepath.Join(testenv.RepoRoot(), "reload", "testdata", "app"), root)
+	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "reload", "testdata", "app"), root)
 	port := freePort(t)
 	args := append([]string{"dev", "--port", strconv.Itoa(port), "--typegen", "bun scripts/generate.ts"}, flags...)
 	args = append(append(args, root, "--"), devArgs...)
@@ -137,7 +97,7 @@ func startDevWith(t *testing.T, flags []string, devArgs ...string) *devRun {
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Dir(bun)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"PORT="+strconv.Itoa(port))
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -257,7 +217,7 @@ func TestStaleSocketAfterACrashIsReplaced(t *testing.T) {
 	port := freePort(t)
 	cmd := exec.Command(bin, "dev", "--port", strconv.Itoa(port), r.root, "--", bun, "run", "src/server/index.ts")
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
