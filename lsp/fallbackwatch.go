@@ -17,11 +17,12 @@ import (
 
 // clientWatchGlobs are what the server asks a client to watch when it can
 // (then no fallback watcher runs): every TypeScript file (sources,
-// migrations, generated outputs) and what the configuration is read from.
+// migrations, generated outputs), the JavaScript migrations the generator
+// runs, and what the configuration is read from.
 func clientWatchGlobs() []map[string]any {
 	return []map[string]any{
-		{"globPattern": "**/*.ts"},
-		{"globPattern": "**/*.tsx"},
+		{"globPattern": "**/*.{ts,tsx,mts}"},
+		{"globPattern": "**/migrations/*.{js,mjs}"},
 		{"globPattern": "**/package.json"},
 		{"globPattern": "**/{bun.lock,bun.lockb,pnpm-lock.yaml,yarn.lock,package-lock.json}"},
 	}
