@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -52,23 +51,13 @@ type appConfig struct {
 	options func(*Options)
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startApp copies the fixture and supervises it.
 func startApp(t testing.TB, cfg appConfig) *app {
 	t.Helper()
 	bun := testenv.Bun(t)
 	root := t.TempDir()
 	fixture.CopyTree(t, filepath.Join("..", "testdata", "app"), root)
-	a := &app{t: t, root: root, port: freePort(t), bun: bun,
+	a := &app{t: t, root: root, port: testenv.FreePort(t), bun: bun,
 		typegenLog: filepath.Join(t.TempDir(), "typegen.log"), out: &testenv.Output{}, done: make(chan error, 1)}
 
 	argv := []string{bun, "run", "src/server/index.ts"}

@@ -8,7 +8,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,16 +24,6 @@ import (
 )
 
 const waitLimit = 30 * time.Second
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // groupMembers lists the live processes whose process group is pgid.
 func groupMembers(pgid int) []int {
@@ -90,7 +79,7 @@ func startDevWith(t *testing.T, flags []string, devArgs ...string) *devRun {
 	bun := testenv.Bun(t)
 	root := t.TempDir()
 	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "reload", "testdata", "app"), root)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	args := append([]string{"dev", "--port", strconv.Itoa(port), "--typegen", "bun scripts/generate.ts"}, flags...)
 	args = append(append(args, root, "--"), devArgs...)
 	cmd := exec.Command(bin, args...)
@@ -214,7 +203,7 @@ func TestStaleSocketAfterACrashIsReplaced(t *testing.T) {
 	// A new run in the same project takes over.
 	bin := testenv.Binary(t)
 	bun := testenv.Bun(t)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	cmd := exec.Command(bin, "dev", "--port", strconv.Itoa(port), r.root, "--", bun, "run", "src/server/index.ts")
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	out := &testenv.Output{}
