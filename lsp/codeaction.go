@@ -44,6 +44,9 @@ type ActionRequest struct {
 	Source project.Source
 	// pos converts positions in the session's encoding, reading Source.
 	pos *positions
+	// Typegen is the command a regenerate would run, as of the request:
+	// the action's title names it.
+	Typegen string
 }
 
 // CodeAction is an action in analysis terms; the server turns it into the
@@ -104,6 +107,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		Snapshot:    snap,
 		Doc:         doc,
 		Source:      s.overlay(),
+		Typegen:     ps.typegenCommand(),
 	}
 	c := s.clientCaps()
 	areq.pos = newPositions(c.encoding, areq.Source)
@@ -129,7 +133,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				s.log.Warnf("code actions: %v", err)
+				s.log.Warn("code actions", "err", err)
 				continue
 			}
 			actions = append(actions, got...)
@@ -196,7 +200,7 @@ func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]i
 		if a.Edit != nil {
 			edit, ok := s.wireEdit(*a.Edit, c, versions, pos)
 			if !ok {
-				s.log.Debugf("action %q needs file creation, which the client does not support", a.Title)
+				s.log.Debug("action left out: it creates files, which the client does not support", "title", a.Title)
 				continue
 			}
 			w.Edit = edit
@@ -292,11 +296,20 @@ func (findingActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 				continue
 			}
 			c := cmd
+			if c.Command == analysis.CommandRegenerate {
+				c.Title = regenerateTitle(req.Typegen)
+			}
 			cmdIndex[key] = len(out)
-			out = append(out, CodeAction{Title: cmd.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
+			out = append(out, CodeAction{Title: c.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
 		}
 	}
 	return out, nil
+}
+
+// regenerateTitle names the command a regenerate runs, so that a user sees
+// what will execute before choosing it.
+func regenerateTitle(command string) string {
+	return "Regenerate types (" + command + ")"
 }
 
 // relevant reports whether a finding belongs to the request: its range

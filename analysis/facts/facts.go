@@ -446,9 +446,13 @@ type Column struct {
 	Range      analysis.Range
 }
 
-// Config is what donkeylabs.config.ts says, read statically.
+// Config is what donkeylabs.config.ts says, read statically: a key it leaves
+// out is "" (project.Config is this type with the generator's defaults
+// applied).
 type Config struct {
-	Plugins      []string
+	Plugins []string
+	// PluginsKnown is false when the plugins value could not be read
+	// statically (a variable, a function call) or is missing.
 	PluginsKnown bool
 	Routes       string
 	OutDir       string
