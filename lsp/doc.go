@@ -38,7 +38,8 @@
 // default), then re-extracts only the dirty files (Snapshot.WithFile), runs
 // the analyzers and publishes. A change arriving during an incremental run
 // cancels it and restarts the wait, as gopls does: a burst of keystrokes
-// costs one analysis. A full load (start-up, configuration change, a
+// costs one analysis. The project's first load starts at once, without the
+// debounce: there is no burst to merge yet. A full load (start-up, configuration change, a
 // directory that appeared or vanished) is not cancelled that way, or typing
 // during indexing of a large project would keep it from ever finishing;
 // changes made meanwhile are applied right after. A run commits its snapshot

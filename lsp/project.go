@@ -278,13 +278,19 @@ func (ps *projectState) loop(ctx context.Context) {
 	if delay == 0 {
 		delay = DefaultDebounce
 	}
+	// The project's first load does not wait for quiet: there is no burst
+	// to merge yet, a load is never superseded anyway, and indexing is what
+	// the user waits for (the debounce was half the budget of a warm
+	// start). Buffers opened meanwhile are analyzed right after it.
+	wait := false
 	for ps.waitChange(ctx) {
 		// Until a run is not superseded: each new burst settles first.
 		outcome := runSuperseded
 		for outcome == runSuperseded {
-			if !ps.waitQuiet(ctx, delay) {
+			if wait && !ps.waitQuiet(ctx, delay) {
 				return
 			}
+			wait = true
 			outcome = ps.runAnalysis(ctx)
 		}
 		if outcome == runStopped {

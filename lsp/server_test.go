@@ -475,3 +475,19 @@ func TestFixWithFileCreation(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstLoadDoesNotWaitForTheDebounce: the project's first analysis
+// starts as soon as it is discovered; the debounce merges bursts of edits,
+// and at start-up there is none (with an hour's debounce, main never
+// published within the test's bound). Edits afterwards still wait for it.
+func TestFirstLoadDoesNotWaitForTheDebounce(t *testing.T) {
+	root := project1(t, map[string]string{"a.ts": "// STALE\n"})
+	path := filepath.Join(root, "a.ts")
+	e := &fakeEngine{}
+	c := serve(t, e, lsp.Options{Debounce: time.Hour})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	c.WaitDiagnostics(path, "the first load's finding", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
+	if n := e.completed(); n != 1 {
+		t.Errorf("%d analyses after the first load, want 1", n)
+	}
+}

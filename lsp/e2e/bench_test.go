@@ -17,9 +17,13 @@ import (
 )
 
 // BenchmarkBinaryIndexing starts the real binary on synthetic projects and
-// reports the time to index them and the process's memory once indexed
-// (resident a second after indexing, and at its peak). Cold starts with an
-// empty facts cache each time; warm reads the one a first start filled.
+// reports the time to index them, the CPU the process spent until then
+// (user + system: on a loaded host the wall time mostly measures the
+// scheduler) and the process's memory once indexed (resident a second after
+// indexing, and at its peak). Cold starts with an empty facts cache each
+// time; warm reads the one a first start filled. DONKEYLS_BENCH_BINARY runs
+// another build instead of this tree's (to compare two in one run);
+// DONKEYLS_BENCH_SERVER_LOG keeps the servers' logs in that file.
 func BenchmarkBinaryIndexing(b *testing.B) {
 	for _, size := range []struct {
 		name string
@@ -49,32 +53,48 @@ func BenchmarkBinaryIndexing(b *testing.B) {
 }
 
 func benchIndexing(b *testing.B, root string, warm bool) {
-	bin := testenv.Binary(b)
+	bin := os.Getenv("DONKEYLS_BENCH_BINARY")
+	if bin == "" {
+		bin = testenv.Binary(b)
+	}
 	cacheDir := b.TempDir()
 	if warm {
 		index(b, bin, root, cacheDir)
 	}
-	var total time.Duration
+	var total, cpu time.Duration
 	var rss, hwm float64
 	for i := 0; i < b.N; i++ {
 		if !warm {
 			cacheDir = b.TempDir()
 		}
-		d, r, h := index(b, bin, root, cacheDir)
-		total += d
-		rss += r
-		hwm += h
+		run := index(b, bin, root, cacheDir)
+		total += run.took
+		cpu += run.cpu
+		rss += run.rss
+		hwm += run.hwm
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "index-ms")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "index-cpu-ms")
 	b.ReportMetric(rss/float64(b.N), "rss-MB")
 	b.ReportMetric(hwm/float64(b.N), "peak-rss-MB")
 }
 
+// indexRun is what one start of the server measured.
+type indexRun struct {
+	took     time.Duration // initialize sent to indexing's end received
+	cpu      time.Duration // the server's user + system CPU at that moment
+	rss, hwm float64       // resident MB a second later, and the peak
+}
+
 // index starts the server on root, waits for indexing to end and a second
 // more for the memory to settle, and shuts it down.
-func index(b *testing.B, bin, root, cacheDir string) (time.Duration, float64, float64) {
+func index(b *testing.B, bin, root, cacheDir string) indexRun {
 
-	cmd := exec.Command(bin, "serve", "--cache-dir", cacheDir, "--log", filepath.Join(b.TempDir(), "log"))
+	logPath := os.Getenv("DONKEYLS_BENCH_SERVER_LOG") // kept, with every start appended
+	if logPath == "" {
+		logPath = filepath.Join(b.TempDir(), "log")
+	}
+	cmd := exec.Command(bin, "serve", "--cache-dir", cacheDir, "--log", logPath)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -92,11 +112,31 @@ func index(b *testing.B, bin, root, cacheDir string) (time.Duration, float64, fl
 		return false
 	})
 	took := time.Since(start)
+	cpu := procCPU(b, cmd.Process.Pid)
 	time.Sleep(time.Second)
 	r, h := procMemory(b, cmd.Process.Pid)
 	c.Shutdown()
 	_ = cmd.Wait()
-	return took, r, h
+	return indexRun{took: took, cpu: cpu, rss: r, hwm: h}
+}
+
+// procCPU reads the user and system time a process has used so far.
+func procCPU(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatalf("reading the server's CPU time: %v", err)
+	}
+	// The command name (field 2) may hold spaces; fields after its ')'
+	// start at field 3, so utime (14) and stime (15) are the 12th and 13th.
+	rest := string(data[strings.LastIndexByte(string(data), ')')+1:])
+	fields := strings.Fields(rest)
+	if len(fields) < 13 {
+		b.Fatalf("unexpected /proc/%d/stat: %q", pid, data)
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	// Linux reports clock ticks of USER_HZ, 100 on every architecture Go runs on.
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // procMemory reads VmRSS and VmHWM of a process, in MB.
