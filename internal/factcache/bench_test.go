@@ -1,0 +1,48 @@
+package factcache
+
+import (
+	"context"
+	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/synth"
+)
+
+// BenchmarkDecode decodes every entry of a 100-plugin / 1,000-route project
+// with one load's interner, as a warm start does (per-op is the whole
+// project, 511 entries).
+func BenchmarkDecode(b *testing.B) {
+	dir := b.TempDir()
+	if err := synth.Write(dir, synth.Options{Plugins: 100, Routes: 1000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := project.Load(context.Background(), dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var entries [][]byte
+	size := 0
+	for _, path := range p.Files() {
+		f := p.File(path)
+		if f == nil || f.Missing {
+			continue
+		}
+		e, err := encodeFile(nil, f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries = append(entries, e)
+		size += len(e)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		in := newInterner()
+		for _, e := range entries {
+			if _, err := decodeFile(e, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
