@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/pseudofs"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -86,8 +88,14 @@ func newProjectState(s *Server, root string) *projectState {
 	}
 }
 
-// discover finds the projects under a workspace folder and starts each.
+// discover finds the projects under a workspace folder and starts each. A
+// folder that is a project itself starts loading at once: the search of
+// the whole tree for nested ones (a walk as long as the load's own on a
+// large project) runs beside it, and finds that root again.
 func (s *Server) discover(dir string) {
+	if isProjectRoot(dir) {
+		s.disp.Enqueue(func(context.Context) { s.addProject(dir) })
+	}
 	roots, err := s.engine.Discover(s.work, dir)
 	var limit *project.LimitError
 	switch {
@@ -105,6 +113,16 @@ func (s *Server) discover(dir string) {
 			s.addProject(root)
 		}
 	})
+}
+
+// isProjectRoot reports whether dir holds the project's config, which is
+// what makes discovery list a directory as a root.
+func isProjectRoot(dir string) bool {
+	if pseudofs.Skip(dir) {
+		return false
+	}
+	st, err := os.Lstat(filepath.Join(dir, project.ConfigFile))
+	return err == nil && !st.IsDir()
 }
 
 // addProject starts a project unless it is known already.

@@ -491,3 +491,33 @@ func TestFirstLoadDoesNotWaitForTheDebounce(t *testing.T) {
 		t.Errorf("%d analyses after the first load, want 1", n)
 	}
 }
+
+// slowDiscovery is the fake engine with a search for projects that lasts
+// until released, like the walk of a large tree.
+type slowDiscovery struct {
+	*fakeEngine
+	release chan struct{}
+}
+
+func (e slowDiscovery) Discover(ctx context.Context, dir string) ([]string, error) {
+	select {
+	case <-e.release:
+	case <-ctx.Done():
+	}
+	return e.fakeEngine.Discover(ctx, dir)
+}
+
+// TestFolderProjectLoadsDuringDiscovery: a workspace folder that is a
+// project (its config at the top) is loaded while the search for nested
+// projects still runs (main waited for the search, a second walk of the
+// tree, before loading anything).
+func TestFolderProjectLoadsDuringDiscovery(t *testing.T) {
+	root := project1(t, map[string]string{project.ConfigFile: "export default {};\n", "a.ts": "// STALE\n"})
+	path := filepath.Join(root, "a.ts")
+	e := slowDiscovery{&fakeEngine{}, make(chan struct{})}
+	c := serve(t, e, lsp.Options{Debounce: -1})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	c.WaitDiagnostics(path, "the folder project's finding while discovery runs", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
+	close(e.release)
+	c.Shutdown()
+}
