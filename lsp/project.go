@@ -15,7 +15,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/project"
-	"github.com/donkeyls/donkeyls/internal/srcfile"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
 	"github.com/donkeyls/donkeyls/reload/control"
@@ -604,6 +604,8 @@ func (ps *projectState) waitIdle(log *logger) {
 // the buffers as they were when it was made, so one analysis sees one
 // consistent state of the editor.
 type overlaySource struct {
+	// Source is the operating system's: everything but open buffers.
+	project.Source
 	docs map[string]*text.Document
 	// unsaved are the open buffers whose text differs from the last save.
 	unsaved map[string]bool
@@ -612,7 +614,7 @@ type overlaySource struct {
 func (s *Server) overlay() *overlaySource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := &overlaySource{docs: make(map[string]*text.Document, len(s.docs)), unsaved: map[string]bool{}}
+	o := &overlaySource{Source: ossource.Source{}, docs: make(map[string]*text.Document, len(s.docs)), unsaved: map[string]bool{}}
 	for k, d := range s.docs {
 		if !d.URI.IsFile() {
 			continue
@@ -630,7 +632,7 @@ func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 	if d, ok := o.docs[filepath.Clean(path)]; ok {
 		return []byte(d.Text()), nil
 	}
-	return srcfile.Read(path)
+	return o.Source.ReadFile(path)
 }
 
 // BufferPaths implements project.Buffers: a buffer opened on a path that

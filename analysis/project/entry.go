@@ -1,7 +1,6 @@
 package project
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -85,7 +84,7 @@ func (p *Project) computeEntry() *EntryRun {
 	}
 	entry := p.File(e.Path)
 	if entry == nil || entry.Missing {
-		if _, err := os.Stat(e.Path); err == nil {
+		if _, err := p.src.Stat(e.Path); err == nil {
 			return e // there, but not a file we analyze (a skipped directory)
 		}
 		e.Status = EntryMissing
@@ -348,7 +347,7 @@ func (p *Project) resolveRelative(from, spec string) (*facts.File, bool) {
 		}
 	}
 	for _, cand := range []string{base, stem + ".js", stem + ".mjs", stem + ".cjs", stem + ".jsx", stem + ".json", filepath.Join(stem, "index.js")} {
-		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
+		if st, err := p.src.Stat(cand); err == nil && !st.IsDir() {
 			return nil, true
 		}
 	}
