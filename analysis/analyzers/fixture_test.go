@@ -2,7 +2,10 @@ package analyzers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -136,3 +139,38 @@ func TestTraps(t *testing.T) { runFixtures(t, "traps") }
 func TestEntryRun(t *testing.T) { runFixtures(t, "entry") }
 
 func TestRequestTraps(t *testing.T) { runFixtures(t, "request") }
+
+// TestFixturesNeverTouchTheDisk: every fixture is laid out in memory at a
+// root that exists on no disk, and loads through its memsource.Source alone.
+// A read that went to the operating system instead (a forgotten os.Stat, a
+// git run) would find nothing there and change the fixture's findings, and
+// the fixture would fail; here each root is checked to be absent, and each
+// project to have been read at all.
+func TestFixturesNeverTouchTheDisk(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "*", "*.txtar"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "*", "*", "*.txtar"))
+	paths = append(paths, more...)
+	if len(paths) < 100 {
+		t.Fatalf("only %d fixtures", len(paths))
+	}
+	for _, path := range paths {
+		fx := fixture.Load(t, path)
+		src := fixture.Memory(t, fx)
+		if _, err := os.Stat(src.Root()); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%s: the fixture's root %s exists on disk (%v): a read through the OS could succeed", path, src.Root(), err)
+		}
+		roots, err := project.Discover(context.Background(), src, src.Root())
+		if err != nil || len(roots) == 0 {
+			t.Errorf("%s: no project in memory: %v", path, err)
+			continue
+		}
+		p, err := project.Load(context.Background(), roots[0], src)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if p.Source() != src || len(p.Files()) == 0 {
+			t.Errorf("%s: the project was not read from its memsource", path)
+		}
+	}
+}
