@@ -2,6 +2,10 @@
 // its configuration. A Project is an immutable snapshot: WithFile returns a new
 // snapshot that shares every other file's facts, so an edit costs one file's
 // extraction and never a rescan of the workspace.
+//
+// Discover and Load read only through the Source they are given (see
+// source.go and docs/analysis.md): this package, like all of analysis,
+// touches no file and starts no process itself.
 package project
 
 import (
