@@ -35,8 +35,7 @@ var forbidden = map[string]string{
 func TestAnalysisIsPure(t *testing.T) {
 	root := testenv.RepoRoot()
 	imports := map[string][]string{} // module package dir -> imports
-	var load func(dir string) []string
-	load = func(dir string) []string {
+	load := func(dir string) []string {
 		if imps, ok := imports[dir]; ok {
 			return imps
 		}
