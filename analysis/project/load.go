@@ -99,13 +99,6 @@ func DiscoverWith(ctx context.Context, src Source, dir string, opts DiscoverOpti
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	var roots []string
-	var limit *LimitError
-	entries, dirs := 0, 0
-	depthOf := func(path string) int {
-		rel, _ := filepath.Rel(dir, path)
-		return strings.Count(rel, string(filepath.Separator)) + 1
-	}
 	top, err := src.ReadDir(dir)
 	if errors.Is(err, ErrNoSource) {
 		return nil, fmt.Errorf("%w: %w", err, ErrNoProject)
@@ -113,8 +106,14 @@ func DiscoverWith(ctx context.Context, src Source, dir string, opts DiscoverOpti
 	if err != nil {
 		return nil, fmt.Errorf("searching %s for projects: %w", dir, err)
 	}
+	var roots []string
+	var limit *LimitError
+	depthOf := func(path string) int {
+		rel, _ := filepath.Rel(dir, path)
+		return strings.Count(rel, string(filepath.Separator)) + 1
+	}
 	// dir itself is the first entry and the first directory entered.
-	entries, dirs = 1, 1
+	entries, dirs := 1, 1
 	if opts.OnDir != nil {
 		opts.OnDir(dir)
 	}
