@@ -30,11 +30,14 @@ var _ project.Source = Source{}
 // ReadFile reads a regular file; see srcfile.Read.
 func (Source) ReadFile(path string) ([]byte, error) { return srcfile.Read(path) }
 
-// ReadDir is os.ReadDir without the pseudo-filesystems: a directory that is
-// one is refused with project.ErrNoSource, and a subdirectory that is one
-// is left out, so no walk ever enters it.
+// ReadDir is os.ReadDir without the pseudo-filesystems: a subdirectory
+// that is one is left out (the kernel is asked about each), so no walk ever
+// enters it, and a directory under /proc, /sys or /dev is refused with
+// project.ErrNoSource. The directory listed is checked by name only: each
+// one a walk lists was already checked as its parent's entry, and asking
+// the kernel again would double a walk's system calls for nothing.
 func (Source) ReadDir(path string) ([]fs.DirEntry, error) {
-	if pseudofs.Skip(path) {
+	if pseudofs.KnownMount(path) {
 		return nil, &fs.PathError{Op: "readdir", Path: path, Err: fmt.Errorf("a pseudo-filesystem (/proc, /sys, /dev): %w", project.ErrNoSource)}
 	}
 	entries, err := os.ReadDir(path)
