@@ -3,6 +3,7 @@ package syntax
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/donkeyls/donkeyls/analysis"
 )
 
 // exampleSource is a file of the fixtures' shop base (internal/fixture).
@@ -80,8 +83,8 @@ func TestErrorsAndHostileInput(t *testing.T) {
 	if _, err := p.Parse(context.Background(), deep, TypeScript); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Parse(context.Background(), make([]byte, MaxSize+1), TypeScript); err == nil {
-		t.Error("oversized input accepted")
+	if _, err := p.Parse(context.Background(), make([]byte, MaxSize+1), TypeScript); !errors.Is(err, analysis.ErrTooLarge) {
+		t.Errorf("oversized input: %v, want analysis.ErrTooLarge", err)
 	}
 	// The zero Node answers every question without panicking.
 	var zero Node
