@@ -486,27 +486,18 @@ func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.Clien
 				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
 			continue
 		}
-		if diff := schemaDiff(r.Input, h.Input, h.InputKnown, h.InputRecord); diff != "" {
+		if diff := clientTypeDiff(r.Input, h.InputType, noInputType); diff != "" {
 			local.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
 				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
 		}
-		if r.Kind == "typed" || r.Kind == "formData" {
-			if diff := schemaDiff(r.Output, h.Output, h.OutputKnown, h.OutputNone); diff != "" {
+		if k := kindOfRoute(r.Kind); k == "typed" || k == "formData" {
+			if diff := clientTypeDiff(r.Output, h.OutputType, noOutputType); diff != "" {
 				local.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
 					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
 			}
 		}
 	}
 	return clientComparison{findings: local.findings, matched: matched}
-}
-
-func findField(fs []facts.Field, name string) (facts.Field, bool) {
-	for _, f := range fs {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return facts.Field{}, false
 }
 
 // kindOfRoute maps a route's handler kind to the client's method family;
@@ -526,40 +517,147 @@ func schemaRange(s *facts.Schema, fallback analysis.Range) analysis.Range {
 	return fallback
 }
 
-// schemaDiff compares a route schema with the client's type, field names,
-// optionality and primitive types only; anything it cannot read on either
-// side is assumed unchanged.
-func schemaDiff(s *facts.Schema, have []facts.Field, haveKnown, havePlaceholder bool) string {
-	switch {
-	case s == nil && havePlaceholder:
+// The texts the adapter writes for a route without an input or an output
+// schema.
+const (
+	noInputType  = "Record<string, never>"
+	noOutputType = "unknown"
+)
+
+// clientTypeDiff compares the type text the generator would write for a
+// route schema (the server's own zod-to-TS translation, facts.Schema.TSType)
+// with the text in the client (have, "" when the client's type was not
+// read). It says what changed, or "" when nothing did or the source does
+// not decide it (a schema imported from another file).
+func clientTypeDiff(s *facts.Schema, have, absent string) string {
+	if have == "" {
 		return ""
-	case s == nil && haveKnown:
+	}
+	have = normalizeType(have)
+	switch {
+	case s == nil && have != absent:
 		return "schema removed"
 	case s == nil:
 		return ""
-	case havePlaceholder:
-		return "schema added"
-	case !s.FieldsKnown || !haveKnown:
+	case !s.TSKnown:
+		// Any schema replaces the no-input placeholder; "unknown" may be
+		// what an undecided output schema translates to.
+		if absent == noInputType && have == noInputType {
+			return "schema added"
+		}
 		return ""
 	}
-	// Schemas have a handful of fields: linear scans beat building maps for
-	// each of ten thousand routes on every keystroke.
+	want := normalizeType(s.TSType)
+	if want == have {
+		return ""
+	}
+	if have == absent {
+		return "schema added"
+	}
+	if hf, ok := topFields(have); ok {
+		if wf, ok := topFields(want); ok {
+			if d := fieldDiffs(wf, hf); d != "" {
+				return d
+			}
+		}
+	}
+	return fmt.Sprintf("the client has %s, the generator now writes %s", clip(have), clip(want))
+}
+
+// typeField is one top-level member of an object type text.
+type typeField struct {
+	name, typ string
+	optional  bool
+}
+
+// topFields splits `{ a: string; b?: { c: number; }; }` into its top-level
+// members; ok is false for anything but a single object type.
+func topFields(t string) ([]typeField, bool) {
+	if !strings.HasPrefix(t, "{") || !strings.HasSuffix(t, "}") {
+		return nil, false
+	}
+	body := t[1 : len(t)-1]
+	var out []typeField
+	depth, start := 0, 0
+	flush := func(part string) bool {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return true
+		}
+		colon := strings.Index(part, ":")
+		if colon <= 0 {
+			return false
+		}
+		name := strings.TrimSpace(part[:colon])
+		f := typeField{typ: strings.TrimSpace(part[colon+1:])}
+		if strings.HasSuffix(name, "?") {
+			f.optional, name = true, strings.TrimSpace(strings.TrimSuffix(name, "?"))
+		}
+		f.name = name
+		out = append(out, f)
+		return true
+	}
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '<', '(', '[':
+			depth++
+		case '}', '>', ')', ']':
+			if body[i] != '>' || i == 0 || body[i-1] != '=' {
+				depth--
+			}
+			if depth < 0 {
+				return nil, false // `{...} | {...}`: not one object
+			}
+		case ';':
+			if depth == 0 {
+				if !flush(body[start:i]) {
+					return nil, false
+				}
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 || !flush(body[start:]) {
+		return nil, false
+	}
+	return out, true
+}
+
+func fieldDiffs(want, have []typeField) string {
+	find := func(fs []typeField, name string) (typeField, bool) {
+		for _, f := range fs {
+			if f.name == name {
+				return f, true
+			}
+		}
+		return typeField{}, false
+	}
 	var diffs []string
-	for _, f := range s.Fields {
-		h, ok := findField(have, f.Name)
+	for _, f := range want {
+		h, ok := find(have, f.name)
 		switch {
 		case !ok:
-			diffs = append(diffs, "new field "+f.Name)
-		case h.Optional != f.Optional:
-			diffs = append(diffs, "field "+f.Name+" optionality")
-		case h.Type != "" && f.Type != "" && h.Type != f.Type:
-			diffs = append(diffs, "field "+f.Name+" is now "+f.Type)
+			diffs = append(diffs, "new field "+f.name)
+		case h.optional != f.optional && f.optional:
+			diffs = append(diffs, "field "+f.name+" is now optional")
+		case h.optional != f.optional:
+			diffs = append(diffs, "field "+f.name+" is now required")
+		case h.typ != f.typ:
+			diffs = append(diffs, "field "+f.name+" is now "+clip(f.typ))
 		}
 	}
 	for _, f := range have {
-		if _, ok := findField(s.Fields, f.Name); !ok {
-			diffs = append(diffs, "field "+f.Name+" removed")
+		if _, ok := find(want, f.name); !ok {
+			diffs = append(diffs, "field "+f.name+" removed")
 		}
 	}
 	return strings.Join(diffs, ", ")
+}
+
+// clip keeps a type text short enough for a diagnostic.
+func clip(t string) string {
+	if len(t) > 80 {
+		return t[:77] + "..."
+	}
+	return t
 }

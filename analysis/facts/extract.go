@@ -70,6 +70,8 @@ type extractor struct {
 	// consts maps top-level const names to their initializers, so a schema
 	// or dependency list held in a named constant can still be read.
 	consts map[string]syntax.Node
+	// zod translates schema expressions, built on first use.
+	zod *zodEval
 }
 
 // stmtRange is the statement call forms, through wrappers (parentheses,

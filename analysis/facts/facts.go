@@ -331,6 +331,11 @@ type Schema struct {
 	// Fields is the top-level shape when the schema is a z.object literal.
 	Fields      []Field
 	FieldsKnown bool
+	// TSType is the TypeScript text the server prints for this schema in
+	// generate mode, which the adapter writes into the client; TSKnown is
+	// false when the source alone does not decide it.
+	TSType  string
+	TSKnown bool
 }
 
 // Field is one property of a z.object.
@@ -514,6 +519,10 @@ type ClientRoute struct {
 	Range       analysis.Range
 	InputRecord bool // Record<string, never>: the route has no input schema
 	OutputNone  bool // unknown: the route has no output schema
+	// InputType and OutputType are the texts inside Expand<...>, as the
+	// generator wrote them; "" when the client has no such type.
+	InputType  string
+	OutputType string
 }
 
 // SchemaVersion names the shape and meaning of File. Facts cached by one
@@ -523,5 +532,7 @@ type ClientRoute struct {
 // when that id cannot be read.) 3: MiddlewareUses and EventUses
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
-// and Plugin.EventsUnknown.
-const SchemaVersion = "4"
+// and Plugin.EventsUnknown; 5: Schema.TSType (the server's zod-to-TS text),
+// ClientRoute.InputType/OutputType, processes.ts entries, process
+// registrations.
+const SchemaVersion = "5"

@@ -324,15 +324,26 @@ func scanClient(g *Generated, src []byte, lines *textpos.Table) {
 	g.Parsed = bytes.Contains(src, []byte("class ApiClient")) || len(calls) > 0
 	for _, c := range calls {
 		cr := ClientRoute{Name: c.name, Kind: c.kind, Range: lines.Range(c.rng[0], c.rng[1])}
-		if ti := types["Routes."+c.ref]; ti != nil {
+		ti := types["Routes."+c.ref]
+		if ti == nil {
+			ti = types[c.ref]
+		}
+		if ti != nil {
 			cr.Input, cr.InputKnown, cr.InputRecord = typeFields(ti.input)
 			cr.Output, cr.OutputKnown, cr.OutputNone = typeFields(ti.output)
-		} else if ti := types[c.ref]; ti != nil {
-			cr.Input, cr.InputKnown, cr.InputRecord = typeFields(ti.input)
-			cr.Output, cr.OutputKnown, cr.OutputNone = typeFields(ti.output)
+			cr.InputType, cr.OutputType = expandInner(ti.input), expandInner(ti.output)
 		}
 		g.ClientRoutes = append(g.ClientRoutes, cr)
 	}
+}
+
+// expandInner is the type text T of `Expand<T>;`.
+func expandInner(t string) string {
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(t), ";"))
+	if strings.HasPrefix(t, "Expand<") && strings.HasSuffix(t, ">") {
+		return t[len("Expand<") : len(t)-1]
+	}
+	return ""
 }
 
 func balancedAngles(s string) bool {

@@ -565,6 +565,7 @@ func (x *extractor) schema(v syntax.Node) *Schema {
 		}
 	}
 	s.Fields, s.FieldsKnown = zodObjectFields(u)
+	s.TSType, s.TSKnown = x.zodEvaluator().TypeText(v)
 	return s
 }
 
