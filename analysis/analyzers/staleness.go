@@ -473,27 +473,27 @@ func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.Clien
 	var matched []int
 	for _, gr := range group {
 		r := gr.Route
-		idx, ok := have[r.FullName]
+		idx, ok := have[gr.Name]
 		if !ok {
 			local.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},
-				"route %q is not in the generated client (%s): regenerate types", r.FullName, proj.Rel(clientPath))
+				"route %q is not in the generated client (%s): regenerate types", gr.Name, proj.Rel(clientPath))
 			continue
 		}
 		matched = append(matched, idx)
 		h := &routes[idx]
 		if kindOfRoute(r.Kind) != h.Kind && h.Kind != "" {
 			local.stale(CodeStaleClient, gr.Path, r.KindRange, clientPath, h.Range,
-				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
+				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", gr.Name, r.Kind, h.Kind)
 			continue
 		}
 		if diff := clientTypeDiff(r.Input, h.InputType, noInputType); diff != "" {
 			local.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
-				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", gr.Name, diff)
 		}
 		if k := kindOfRoute(r.Kind); k == "typed" || k == "formData" {
 			if diff := clientTypeDiff(r.Output, h.OutputType, noOutputType); diff != "" {
 				local.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
-					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", gr.Name, diff)
 			}
 		}
 	}

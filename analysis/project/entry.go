@@ -3,6 +3,7 @@ package project
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -47,11 +48,26 @@ type EntryRun struct {
 	// chain written inside server.use(...) is mounted.
 	Mounted       map[RouterRef]bool
 	InlineMounted map[string]bool
+	// Copies are the parent.router(child) calls on served routers: the
+	// child's routes, as they are at that call, served again under the
+	// parent's prefix (router.ts: the routes are copied, not linked).
+	Copies []RouteCopy
 	// Uncertain is set when some mount could not be followed: a router not
 	// found mounted may then be mounted after all.
 	Uncertain bool
 	// ServerFiles are the project files that construct an AppServer.
 	ServerFiles []string
+}
+
+// RouteCopy is one parent.router(child) call: child's routes (and its
+// children's) are copied into the served router under Prefix. When the
+// child lives in the file of the call, only the routes defined before the
+// call exist then (Before, a byte offset; -1 when every route does, the
+// child's module having been evaluated before the importer's body).
+type RouteCopy struct {
+	From   RouterRef
+	Prefix string
+	Before int
 }
 
 // RouterRef names a router by its file and variable.
@@ -158,6 +174,7 @@ func (p *Project) computeEntry() *EntryRun {
 			}
 		}
 	}
+	p.copyMounted(e)
 	if len(e.Causes) > 0 {
 		e.Status = EntryEmpty
 	} else {
@@ -178,13 +195,88 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 			p.mount(e, RouterRef{ref.Path, r.Var})
 		}
 	}
-	for _, m := range f.Mounts {
-		// parent.router(child) copies child's routes under the parent's
-		// prefix: their names change, which this model does not follow.
-		if m.Method == "router" && m.Receiver == ref.Var {
-			e.Uncertain = true
+}
+
+// copyMounted records the parent.router(child) calls of the files the run
+// reaches whose parent is a served router, wherever the call is written.
+func (p *Project) copyMounted(e *EntryRun) {
+	for path := range e.Reached {
+		f := p.files[path]
+		for _, m := range f.Mounts {
+			if m.Method != "router" {
+				continue
+			}
+			ref, ok := p.followBinding(f, m.Receiver, map[RouterRef]bool{})
+			if !ok {
+				e.Uncertain = true // a router we cannot follow: its copies are unknown
+				continue
+			}
+			if e.Mounted[ref] {
+				p.copyRoutes(e, f, ref, m, "", 0)
+			}
 		}
 	}
+	sort.Slice(e.Copies, func(i, j int) bool {
+		a, b := e.Copies[i], e.Copies[j]
+		if a.From != b.From {
+			return a.From.Path < b.From.Path || (a.From.Path == b.From.Path && a.From.Var < b.From.Var)
+		}
+		return a.Prefix < b.Prefix
+	})
+}
+
+// copyRoutes records parent.router(child) (m, in f, on router ref) with
+// the prefix the copies get, following copies into the child made before
+// the call. outer is the prefix of an enclosing copy; depth bounds cycles.
+func (p *Project) copyRoutes(e *EntryRun, f *facts.File, ref RouterRef, m facts.Mount, outer string, depth int) {
+	if depth > 8 {
+		e.Uncertain = true
+		return
+	}
+	prefix, ok := routerPrefix(p.files[ref.Path], ref.Var)
+	if m.Ident == "" || !ok {
+		e.Uncertain = true
+		return
+	}
+	prefix = joinPrefix(outer, prefix)
+	child, ok := p.followBinding(f, m.Ident, map[RouterRef]bool{})
+	if !ok {
+		e.Uncertain = true
+		return
+	}
+	before := -1
+	if child.Path == f.Path {
+		before = m.Call.Start.Offset
+	}
+	e.Copies = append(e.Copies, RouteCopy{From: child, Prefix: prefix, Before: before})
+	cf := p.files[child.Path]
+	for _, cm := range cf.Mounts {
+		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || cm.Call.Start.Offset < before) {
+			p.copyRoutes(e, cf, child, cm, prefix, depth+1)
+		}
+	}
+}
+
+// routerPrefix is the full prefix of router v of f.
+func routerPrefix(f *facts.File, v string) (string, bool) {
+	for _, r := range f.Routers {
+		if r.Var == v {
+			return r.Prefix, r.PrefixKnown
+		}
+	}
+	return "", false
+}
+
+// joinPrefix joins name segments as Router does: an empty prefix adds
+// nothing.
+func joinPrefix(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
 }
 
 // isServer reports whether name, in f, is an AppServer: one constructed in
