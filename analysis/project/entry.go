@@ -2,9 +2,7 @@ package project
 
 import (
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -138,18 +136,20 @@ func (p *Project) computeEntry() *EntryRun {
 		}
 		var used map[string]bool // built only when an import does not resolve
 		for _, imp := range f.Imports {
-			if imp.TypeOnly || allTypeOnly(imp) || !isRelative(imp.Spec) {
+			if imp.TypeOnly || allTypeOnly(imp) {
 				continue
 			}
-			t, ok := p.resolveRelative(f.Path, imp.Spec)
+			t, ok, local := p.resolveLocal(f.Path, imp.Spec)
+			if !local {
+				continue
+			}
 			if !ok && used == nil {
 				used = boundByServer(f)
 			}
 			visit(imp.Spec, imp.SpecRange, t, ok, !ok && keptForSure(used, imp))
 		}
 		for _, re := range f.ReExports {
-			if isRelative(re.Spec) {
-				t, ok := p.resolveRelative(f.Path, re.Spec)
+			if t, ok, local := p.resolveLocal(f.Path, re.Spec); local {
 				visit(re.Spec, re.Range, t, ok, false)
 			}
 		}
@@ -327,15 +327,15 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 				}
 				continue
 			}
-			if t, ok := p.resolveRelative(f.Path, re.Spec); ok && t != nil {
+			if t, ok, _ := p.resolveLocal(f.Path, re.Spec); ok && t != nil {
 				return p.followBinding(t, n.Name, seen)
 			}
 		}
 	}
 	for _, imp := range f.Imports {
 		for _, n := range imp.Names {
-			if n.Alias == name && isRelative(imp.Spec) {
-				if t, ok := p.resolveRelative(f.Path, imp.Spec); ok && t != nil {
+			if n.Alias == name {
+				if t, ok, _ := p.resolveLocal(f.Path, imp.Spec); ok && t != nil {
 					return p.followBinding(t, n.Name, seen)
 				}
 			}
@@ -343,8 +343,8 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 	}
 	// `export * from "./x"` forwards every name x exports.
 	for _, re := range f.ReExports {
-		if re.Star && isRelative(re.Spec) {
-			if t, ok := p.resolveRelative(f.Path, re.Spec); ok && t != nil {
+		if re.Star {
+			if t, ok, _ := p.resolveLocal(f.Path, re.Spec); ok && t != nil {
 				if ref, ok := p.followBinding(t, name, seen); ok {
 					return ref, true
 				}
@@ -385,10 +385,6 @@ func keptForSure(used map[string]bool, imp facts.Import) bool {
 	return false
 }
 
-func isRelative(spec string) bool {
-	return strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../")
-}
-
 func allTypeOnly(imp facts.Import) bool {
 	if imp.Default != "" || imp.Namespace != "" || len(imp.Names) == 0 {
 		return false
@@ -401,48 +397,14 @@ func allTypeOnly(imp facts.Import) bool {
 	return true
 }
 
-// resolveRelative finds the file a relative import names, trying the
-// extensions and index files Bun's resolution tries. ok is false only when
-// nothing exists there at all; a file that exists but is not analyzed
-// (JavaScript, JSON) gives ok with a nil file.
-func (p *Project) resolveRelative(from, spec string) (*facts.File, bool) {
-	base := filepath.Join(filepath.Dir(from), filepath.FromSlash(spec))
-	stem := base
-	for _, ext := range []string{".js", ".ts", ".mjs", ".mts", ".tsx", ".jsx"} {
-		if strings.HasSuffix(stem, ext) {
-			stem = strings.TrimSuffix(stem, ext)
-			break
-		}
+// resolveLocal resolves an import that names a project file; local is
+// false for packages. ok is false only when nothing exists there at all; a
+// file that exists but is not analyzed (JavaScript, JSON) gives ok with a
+// nil file.
+func (p *Project) resolveLocal(from, spec string) (f *facts.File, ok, local bool) {
+	r := p.ResolveImport(from, spec)
+	if r.File != nil && r.File.Kind == facts.KindConfig {
+		return nil, false, true
 	}
-	// Candidates are built one at a time: nearly every import is found at
-	// the first or second, and the entry of a large project has thousands.
-	for i := 0; i < 6; i++ {
-		var cand string
-		switch i {
-		case 0:
-			if stem == base {
-				continue // no extension: base itself is a directory or nothing
-			}
-			cand = base
-		case 1:
-			cand = stem + ".ts"
-		case 2:
-			cand = stem + string(filepath.Separator) + "index.ts"
-		case 3:
-			cand = stem + ".tsx"
-		case 4:
-			cand = stem + ".mts"
-		case 5:
-			cand = stem + string(filepath.Separator) + "index.tsx"
-		}
-		if f := p.File(cand); f != nil && !f.Missing && f.Kind != facts.KindConfig {
-			return f, true
-		}
-	}
-	for _, cand := range []string{base, stem + ".js", stem + ".mjs", stem + ".cjs", stem + ".jsx", stem + ".json", filepath.Join(stem, "index.js")} {
-		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
-			return nil, true
-		}
-	}
-	return nil, false
+	return r.File, r.Path != "", r.Local
 }
