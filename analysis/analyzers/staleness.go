@@ -14,17 +14,18 @@ import (
 // Staleness codes: a generated output no longer matches what the generator
 // would write for the current sources.
 const (
-	CodeTypesMissing  = "types-missing"
-	CodeStaleRegistry = "stale-registry"
-	CodeStaleContext  = "stale-context"
-	CodeStaleSchema   = "stale-schema"
-	CodeStaleEvents   = "stale-events"
-	CodeStaleClient   = "stale-client"
-	CodeSchemaUnknown = "schema-unknown"
+	CodeTypesMissing   = "types-missing"
+	CodeStaleRegistry  = "stale-registry"
+	CodeStaleContext   = "stale-context"
+	CodeStaleSchema    = "stale-schema"
+	CodeStaleEvents    = "stale-events"
+	CodeStaleClient    = "stale-client"
+	CodeStaleProcesses = "stale-processes"
+	CodeSchemaUnknown  = "schema-unknown"
 )
 
 // StalenessCodes are the codes whose fix is to regenerate types.
-var StalenessCodes = []string{CodeTypesMissing, CodeStaleRegistry, CodeStaleContext, CodeStaleSchema, CodeStaleEvents, CodeStaleClient}
+var StalenessCodes = []string{CodeTypesMissing, CodeStaleRegistry, CodeStaleContext, CodeStaleSchema, CodeStaleEvents, CodeStaleClient, CodeStaleProcesses}
 
 func stalenessAnalyzers() []*Analyzer {
 	return []*Analyzer{
@@ -34,6 +35,7 @@ func stalenessAnalyzers() []*Analyzer {
 		{Name: "schema", Doc: "compares each plugin's schema.ts with what its migrations create", Codes: []string{CodeStaleSchema, CodeSchemaUnknown}, Run: runStaleSchema},
 		{Name: "events", Doc: "compares events.ts with defineEvents", Codes: []string{CodeStaleEvents}, Run: runStaleEvents},
 		{Name: "client", Doc: "compares the generated client with the routes (only when an adapter is configured)", Codes: []string{CodeStaleClient}, Run: runStaleClient},
+		{Name: "processes", Doc: "compares processes.ts with the process definitions the entry run prints", Codes: []string{CodeStaleProcesses}, Run: runStaleProcesses},
 	}
 }
 
@@ -660,4 +662,65 @@ func clip(t string) string {
 		return t[:77] + "..."
 	}
 	return t
+}
+
+// runStaleProcesses compares processes.ts with the processes the generate
+// run of the entry prints. Under server 2.5.1 a definition reaches that
+// output only when it is registered as the entry is imported, and then the
+// server's own console.log of it breaks the output unless stdout is
+// silenced; one registered in a plugin's init or onReady never runs in
+// generate mode (start() prints and exits first). Verified: registered in
+// onReady, the real generator wrote an empty ProcessRegistry.
+func runStaleProcesses(p *Pass) {
+	proj := p.Project
+	path := filepath.Join(proj.Config().OutPath(), "processes.ts")
+	pf := generated(proj, path)
+	run := proj.Entry()
+	if pf == nil || run.Status == project.EntryUnknown || (run.Status == project.EntryRuns && run.Uncertain) {
+		return
+	}
+	printed := map[string]bool{}
+	if run.Status == project.EntryRuns {
+		for _, n := range run.Processes {
+			printed[n] = true
+		}
+	}
+	have := map[string]bool{}
+	for _, k := range pf.Generated.Processes {
+		have[k.Name] = true
+		if printed[k.Name] {
+			continue
+		}
+		p.stale(CodeStaleProcesses, path, k.Range, "", analysis.Range{},
+			"processes.ts declares process %q, but the generator's run of the entry prints no such definition (%s): regenerating writes processes.ts without it, and ctx.core.processes.send() for it loses its types",
+			k.Name, whyNotPrinted(proj, run, k.Name))
+	}
+	for _, n := range run.Processes {
+		if n == "" || have[n] || run.Status != project.EntryRuns {
+			continue
+		}
+		for _, r := range run.Registrations {
+			if r.Name == n {
+				p.stale(CodeStaleProcesses, r.Path, r.Range, path, analysis.Range{},
+					"process %q is registered when the entry is imported, but processes.ts does not declare it: regenerate types", n)
+				break
+			}
+		}
+	}
+}
+
+// whyNotPrinted says why the run does not print process name.
+func whyNotPrinted(proj *project.Project, run *project.EntryRun, name string) string {
+	switch run.Status {
+	case project.EntryMissing:
+		return "the entry " + proj.Rel(run.Path) + " does not exist"
+	case project.EntryEmpty:
+		return "the run prints nothing usable: see entry-run-empty"
+	}
+	for _, r := range run.Registrations {
+		if r.Name == name && !r.AtImport {
+			return fmt.Sprintf("its processes.register at %s:%d runs only once the server starts, and in generate mode start() prints and exits first", proj.Rel(r.Path), r.Range.Start.Line+1)
+		}
+	}
+	return "no processes.register call the entry reaches names it"
 }

@@ -122,6 +122,10 @@ type File struct {
 	ReExports    []ReExport
 	Servers      []Key
 	StdoutWrites []StdoutWrite
+	// ProcessRegistrations are the process definitions registered on the
+	// core processes service (processes.ts is generated from those the
+	// generate run prints).
+	ProcessRegistrations []ProcessRegistration
 	// MiddlewarePushes are the `.middleware.<name>()` calls with their
 	// routers; RouteStacks the middleware routes really run where this
 	// file alone decides it.
@@ -492,6 +496,8 @@ type Generated struct {
 	ClientRoutes []ClientRoute
 	// routes.ts
 	RouteSchemas []string
+	// processes.ts: the ProcessRegistry members.
+	Processes []Key
 	// Parsed is false when the file is not in a form we recognise; analyzers
 	// then say nothing about it rather than guess.
 	Parsed bool

@@ -25,6 +25,7 @@ var (
 	reTypeDecl      = regexp.MustCompile(`^\s*export type ([\w$]+)\s*=\s*(.*)$`)
 	reClientCall    = regexp.MustCompile(`this\.(request|rawRequest|streamRequest|streamUrl|streamGet|htmlRequest|sseConnect|formDataRequest)\("([^"]+)"`)
 	reClientTypeRef = regexp.MustCompile(`Routes\.([\w$.]+)\.(Input|Output)\b`)
+	reProcessEntry  = regexp.MustCompile(`^\s+"([^"]+)":\s*\{`)
 )
 
 func scanGenerated(kind Kind, src []byte, lines *textpos.Table) *Generated {
@@ -40,10 +41,34 @@ func scanGenerated(kind Kind, src []byte, lines *textpos.Table) *Generated {
 		scanEvents(g, src, lines)
 	case KindClient:
 		scanClient(g, src, lines)
-	case KindRoutes, KindProcesses:
+	case KindProcesses:
+		scanProcesses(g, src, lines)
+	case KindRoutes:
 		g.Parsed = bytes.Contains(src, []byte("Auto-generated")) || len(bytes.TrimSpace(src)) > 0
 	}
 	return g
+}
+
+// scanProcesses reads the process names of processes.ts: the members of
+// `interface ProcessRegistry { "name": { events; commands }; }`.
+func scanProcesses(g *Generated, src []byte, lines *textpos.Table) {
+	in := false
+	eachLine(src, func(line []byte, off int) bool {
+		s := string(line)
+		t := strings.TrimSpace(s)
+		switch {
+		case strings.HasPrefix(t, "interface ProcessRegistry"):
+			g.Parsed = true
+			in = !strings.HasSuffix(t, "{}")
+		case in && t == "}":
+			in = false
+		case in:
+			if m := reProcessEntry.FindStringSubmatchIndex(s); m != nil {
+				g.Processes = append(g.Processes, Key{Name: s[m[2]:m[3]], Range: lines.Range(off+m[2]-1, off+m[3]+1)})
+			}
+		}
+		return true
+	})
 }
 
 // eachLine calls fn with every line and its starting byte offset.

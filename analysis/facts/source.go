@@ -97,6 +97,10 @@ func (x *extractor) calls(root syntax.Node) {
 				}
 				x.f.Services = append(x.f.Services, s)
 			}
+		case "register":
+			if fn.Is("member_expression") {
+				x.processRegistration(n, fn)
+			}
 		case "emit", "on":
 			if fn.Is("member_expression") {
 				if a := args(n); len(a) > 0 && isStringLit(a[0]) {

@@ -55,6 +55,18 @@ type EntryRun struct {
 	Uncertain bool
 	// ServerFiles are the project files that construct an AppServer.
 	ServerFiles []string
+	// Processes are the process definitions the run prints (registered at
+	// import time with stdout silenced, the only way one reaches the
+	// output under server 2.5.1); Registrations every processes.register
+	// call in the files the run reaches.
+	Processes     []string
+	Registrations []ProcessReg
+}
+
+// ProcessReg is a processes.register call and its file.
+type ProcessReg struct {
+	Path string
+	facts.ProcessRegistration
 }
 
 // RouteCopy is one parent.router(child) call: child's routes (and its
@@ -112,6 +124,20 @@ func (p *Project) computeEntry() *EntryRun {
 		queue = queue[1:]
 		if f.SyntaxErrors && !f.StaleFacts {
 			e.Uncertain = true
+		}
+		for _, r := range f.ProcessRegistrations {
+			e.Registrations = append(e.Registrations, ProcessReg{f.Path, r})
+			switch {
+			case r.AtImport && r.StdoutMuted:
+				e.Processes = append(e.Processes, r.Name)
+			case r.AtImport:
+				name := r.Name
+				if name == "" {
+					name = "<name>"
+				}
+				e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: r.Range,
+					Message: "processes.register runs when the entry is imported and the server logs it to stdout (\"[Processes] Registered process definition: " + name + "\"), so the generator cannot parse the routes the run prints"})
+			}
 		}
 		for _, w := range f.StdoutWrites {
 			e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: w.Range,
