@@ -132,8 +132,12 @@ func runStaleRegistry(p *Pass) {
 			// An output written on another machine (or before the project
 			// moved) imports a path that is not this plugin's: the
 			// generator writes the relative path from the output dir.
+			missing := ""
+			if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
+				missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
+			}
 			p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
-				"the generated registry imports plugin %q from %q, but the generator imports it from %q here: regenerate types", gp.Name, e.ImportPath, registryImportPath(regPath, gp.Path))
+				"the generated registry imports plugin %q from %q%s; the generator writes %q, relative to the output directory: regenerate types", gp.Name, e.ImportPath, missing, registryImportPath(regPath, gp.Path))
 		case ok:
 		case byExport[gp.ExportName].Name != "":
 			old := byExport[gp.ExportName]
