@@ -172,6 +172,9 @@ func (x *extractor) topLevel(root syntax.Node) {
 				x.f.TopLevel = append(x.f.TopLevel, Decl{Name: name.Text(), Kind: kind, Exported: exported, Range: x.rng(st)})
 				if v := d.Field("value"); !v.IsNull() {
 					x.consts[name.Text()] = v
+					if kind == "const" && v.Unwrap().Is("identifier") {
+						x.f.Aliases = append(x.f.Aliases, ImportName{Name: v.Unwrap().Text(), Alias: name.Text()})
+					}
 				}
 			}
 		default:

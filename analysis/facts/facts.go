@@ -91,6 +91,9 @@ type File struct {
 
 	Imports  []Import
 	TopLevel []Decl
+	// Aliases are top-level `const Alias = Name` with an identifier value:
+	// the same object under a second name (a router mounted through one).
+	Aliases []ImportName
 
 	// Generator is what `donkeylabs generate` would read from this file with
 	// its own regular expressions and rules, which differ from the syntax
@@ -552,5 +555,5 @@ type ClientRoute struct {
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
 // NamedForm, and .js/.mjs migrations; 6: Schema.TSType (the server's
 // zod-to-TS text), ClientRoute.InputType/OutputType, processes.ts entries,
-// process registrations.
+// process registrations, File.Aliases.
 const SchemaVersion = "6"

@@ -342,6 +342,11 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 			return RouterRef{f.Path, name}, true
 		}
 	}
+	for _, a := range f.Aliases {
+		if a.Alias == name {
+			return p.followBinding(f, a.Name, seen)
+		}
+	}
 	for _, re := range f.ReExports {
 		for _, n := range re.Names {
 			if n.Alias != name {
