@@ -437,7 +437,7 @@ func runStaleClient(p *Pass) {
 		group := exp.Routes[start:end]
 		start = end
 		file := proj.File(group[0].Path)
-		res := proj.Reuse(clientCompareKey{group[0].Path}, []*facts.File{file, cf}, func() any {
+		res := proj.Reuse(clientCompareKey{group[0].Path, proj.ZodMajor()}, []*facts.File{file, cf}, func() any {
 			return compareClientRoutes(p, group, routes, index(), clientPath)
 		}).(clientComparison)
 		for _, i := range res.matched {
@@ -461,7 +461,12 @@ func runStaleClient(p *Pass) {
 	}
 }
 
-type clientCompareKey struct{ path string }
+// clientCompareKey: a comparison is kept while the route file and the
+// client are unchanged, for one zod major version.
+type clientCompareKey struct {
+	path string
+	zod  int
+}
 
 // clientComparison is one route file compared with the client: its findings
 // and the client routes it defines.
@@ -476,6 +481,7 @@ type clientComparison struct {
 func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) clientComparison {
 	proj := p.Project
 	local := &Pass{Context: p.Context, Project: proj}
+	zod4 := proj.ZodMajor() >= 4
 	var matched []int
 	for _, gr := range group {
 		r := gr.Route
@@ -492,12 +498,12 @@ func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.Clien
 				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", gr.Name, r.Kind, h.Kind)
 			continue
 		}
-		if diff := clientTypeDiff(r.Input, h.InputType, noInputType); diff != "" {
+		if diff := clientTypeDiff(r.Input, h.InputType, noInputType, zod4); diff != "" {
 			local.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
 				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", gr.Name, diff)
 		}
 		if k := kindOfRoute(r.Kind); k == "typed" || k == "formData" {
-			if diff := clientTypeDiff(r.Output, h.OutputType, noOutputType); diff != "" {
+			if diff := clientTypeDiff(r.Output, h.OutputType, noOutputType, zod4); diff != "" {
 				local.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
 					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", gr.Name, diff)
 			}
@@ -534,8 +540,9 @@ const (
 // route schema (the server's own zod-to-TS translation, facts.Schema.TSType)
 // with the text in the client (have, "" when the client's type was not
 // read). It says what changed, or "" when nothing did or the source does
-// not decide it (a schema imported from another file).
-func clientTypeDiff(s *facts.Schema, have, absent string) string {
+// not decide it (a schema imported from another file). zod4 says the
+// project runs zod 4, under which "zod" schemas all print as unknown.
+func clientTypeDiff(s *facts.Schema, have, absent string, zod4 bool) string {
 	if have == "" {
 		return ""
 	}
@@ -554,6 +561,9 @@ func clientTypeDiff(s *facts.Schema, have, absent string) string {
 		return ""
 	}
 	want := normalizeType(s.TSType)
+	if zod4 && s.ZodMain {
+		want = "unknown" // zod 4 schemas have no _def.typeName
+	}
 	if want == have {
 		return ""
 	}

@@ -343,6 +343,10 @@ type Schema struct {
 	// false when the source alone does not decide it.
 	TSType  string
 	TSKnown bool
+	// ZodMain is set when the schema is built from zod's main entry
+	// ("zod", not "zod/v3" or "zod/v4"), whose meaning depends on the
+	// installed major version.
+	ZodMain bool
 }
 
 // Field is one property of a z.object.

@@ -570,6 +570,7 @@ func (x *extractor) schema(v syntax.Node) *Schema {
 	}
 	s.Fields, s.FieldsKnown = zodObjectFields(u)
 	s.TSType, s.TSKnown = x.zodEvaluator().TypeText(v)
+	s.ZodMain = x.zodEvaluator().FromMain(v)
 	return s
 }
 

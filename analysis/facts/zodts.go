@@ -70,14 +70,16 @@ type zodEval struct {
 	// _def.typeName, so the server prints every one of them as unknown.
 	zodNames map[string]bool
 	v4Names  map[string]bool
-	depth    int
+	// mainNames are the zodNames bound by "zod" itself.
+	mainNames map[string]bool
+	depth     int
 }
 
 func (x *extractor) zodEvaluator() *zodEval {
 	if x.zod != nil {
 		return x.zod
 	}
-	e := &zodEval{x: x, zodNames: map[string]bool{}, v4Names: map[string]bool{}}
+	e := &zodEval{x: x, zodNames: map[string]bool{}, v4Names: map[string]bool{}, mainNames: map[string]bool{}}
 	for _, imp := range x.f.Imports {
 		var set map[string]bool
 		switch imp.Spec {
@@ -99,9 +101,20 @@ func (x *extractor) zodEvaluator() *zodEval {
 		if imp.Default != "" {
 			set[imp.Default] = true
 		}
+		if imp.Spec == "zod" {
+			for n := range set {
+				e.mainNames[n] = true
+			}
+		}
 	}
 	x.zod = e
 	return e
+}
+
+// FromMain reports whether a schema expression starts from zod's main
+// entry.
+func (e *zodEval) FromMain(n syntax.Node) bool {
+	return e.mainNames[zodRoot(n)]
 }
 
 // TypeText translates a schema expression to the server's text; ok is

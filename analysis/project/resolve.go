@@ -277,3 +277,43 @@ func stripJSONC(b []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+type zodMajorKey struct{}
+
+// ZodMajor is the major version of the zod the project runs (the one
+// installed under node_modules, else the range package.json asks for); 0
+// when unknown. The server translates schemas through zod 3's
+// _def.typeName, so under zod 4 "zod" itself gives schemas it prints as
+// unknown (verified with zod/v4: {"inputType":"unknown"}).
+func (p *Project) ZodMajor() int {
+	return p.Memo(zodMajorKey{}, func() any {
+		var pkg struct {
+			Version         string            `json:"version"`
+			Dependencies    map[string]string `json:"dependencies"`
+			DevDependencies map[string]string `json:"devDependencies"`
+		}
+		if b, err := os.ReadFile(filepath.Join(p.root, "node_modules", "zod", "package.json")); err == nil && json.Unmarshal(b, &pkg) == nil && pkg.Version != "" {
+			return leadingMajor(pkg.Version)
+		}
+		if b, err := os.ReadFile(filepath.Join(p.root, "package.json")); err == nil && json.Unmarshal(b, &pkg) == nil {
+			if v, ok := pkg.Dependencies["zod"]; ok {
+				return leadingMajor(v)
+			}
+			if v, ok := pkg.DevDependencies["zod"]; ok {
+				return leadingMajor(v)
+			}
+		}
+		return 0
+	}).(int)
+}
+
+// leadingMajor reads the first number of a version or a simple range
+// ("^3.24.0", "~4.1", ">=4", "3.25.76").
+func leadingMajor(v string) int {
+	v = strings.TrimLeft(strings.TrimSpace(v), "^~>=v ")
+	n := 0
+	for i := 0; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		n = n*10 + int(v[i]-'0')
+	}
+	return n
+}
