@@ -551,6 +551,11 @@ func clientTypeDiff(s *facts.Schema, have, absent string, zod4 bool) string {
 	if have == "" {
 		return ""
 	}
+	// Nearly every route is unchanged: compare without building the
+	// normalized texts, which only a message needs.
+	if s != nil && s.TSKnown && !(zod4 && s.ZodMain) && sameIgnoringSpace(s.TSType, have) {
+		return ""
+	}
 	have = normalizeType(have)
 	switch {
 	case s == nil && have != absent:
@@ -584,6 +589,40 @@ func clientTypeDiff(s *facts.Schema, have, absent string, zod4 bool) string {
 	}
 	return fmt.Sprintf("the client has %s, the generator now writes %s", clip(have), clip(want))
 }
+
+// sameIgnoringSpace reports whether a and b are equal once every run of
+// white space is one space and the ends are trimmed (normalizeType).
+func sameIgnoringSpace(a, b string) bool {
+	i, j := 0, 0
+	for first := true; ; first = false {
+		for i < len(a) && isSpace(a[i]) {
+			i++
+		}
+		for j < len(b) && isSpace(b[j]) {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		// Both are at a non-space: a run of spaces before it must be in
+		// both or in neither (the start of the string counts as none).
+		if !first && isSpace(a[i-1]) != isSpace(b[j-1]) {
+			return false
+		}
+		for i < len(a) && j < len(b) && !isSpace(a[i]) && !isSpace(b[j]) {
+			if a[i] != b[j] {
+				return false
+			}
+			i++
+			j++
+		}
+		if (i < len(a) && !isSpace(a[i])) || (j < len(b) && !isSpace(b[j])) {
+			return false
+		}
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
 
 // typeField is one top-level member of an object type text.
 type typeField struct {

@@ -72,7 +72,15 @@ type zodEval struct {
 	v4Names  map[string]bool
 	// mainNames are the zodNames bound by "zod" itself.
 	mainNames map[string]bool
-	depth     int
+	// consts memoizes named schemas: one item schema is used by most of a
+	// router's routes.
+	consts map[string]constValue
+	depth  int
+}
+
+type constValue struct {
+	v  zodValue
+	ok bool
 }
 
 func (x *extractor) zodEvaluator() *zodEval {
@@ -159,10 +167,21 @@ func (e *zodEval) eval(n syntax.Node) (zodValue, bool) {
 	n = n.Unwrap()
 	switch n.Kind() {
 	case "identifier":
-		if init, ok := e.x.consts[n.Text()]; ok {
-			return e.eval(init)
+		name := n.Text()
+		if c, ok := e.consts[name]; ok {
+			return c.v, c.ok
 		}
-		return zodValue{}, false
+		init, ok := e.x.consts[name]
+		if !ok {
+			return zodValue{}, false
+		}
+		if e.consts == nil {
+			e.consts = map[string]constValue{}
+		}
+		e.consts[name] = constValue{} // a self-reference is undecided
+		v, ok := e.eval(init)
+		e.consts[name] = constValue{v, ok}
+		return v, ok
 	case "call_expression":
 	default:
 		return zodValue{}, false
@@ -508,6 +527,7 @@ func (e *zodEval) shape(n syntax.Node) ([]zodProp, bool) {
 		return nil, false
 	}
 	props := make([]zodProp, 0, len(members))
+	intKeys := false
 	for _, m := range members {
 		if m.kind != "pair" {
 			return nil, false
@@ -516,41 +536,46 @@ func (e *zodEval) shape(n syntax.Node) ([]zodProp, bool) {
 		if !ok {
 			return nil, false
 		}
-		props = append(props, zodProp{name: m.name, v: v})
-	}
-	// Object.entries lists integer-like keys first, ascending.
-	sort.SliceStable(props, func(i, j int) bool {
-		ai, aok := arrayIndex(props[i].name)
-		bi, bok := arrayIndex(props[j].name)
-		switch {
-		case aok && bok:
-			return ai < bi
-		default:
-			return aok && !bok
-		}
-	})
-	// A repeated key keeps its first position and its last value.
-	var out []zodProp
-	for _, p := range props {
+		// A repeated key keeps its first position and its last value.
 		dup := false
-		for i := range out {
-			if out[i].name == p.name {
-				out[i].v, dup = p.v, true
+		for i := range props {
+			if props[i].name == m.name {
+				props[i].v, dup = v, true
 			}
 		}
 		if !dup {
-			out = append(out, p)
+			props = append(props, zodProp{name: m.name, v: v})
+		}
+		if _, ok := arrayIndex(m.name); ok {
+			intKeys = true
 		}
 	}
-	return out, true
+	if intKeys {
+		// Object.entries lists integer-like keys first, ascending.
+		sort.SliceStable(props, func(i, j int) bool {
+			ai, aok := arrayIndex(props[i].name)
+			bi, bok := arrayIndex(props[j].name)
+			if aok && bok {
+				return ai < bi
+			}
+			return aok && !bok
+		})
+	}
+	return props, true
 }
 
 func arrayIndex(s string) (uint64, bool) {
-	if s == "" || (len(s) > 1 && s[0] == '0') {
+	if s == "" || len(s) > 10 || (len(s) > 1 && s[0] == '0') {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(s, 10, 32)
-	return v, err == nil && v < math.MaxUint32
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(s[i]-'0')
+	}
+	return v, v < math.MaxUint32
 }
 
 // list evaluates a single array-literal argument of schemas.
