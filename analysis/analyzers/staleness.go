@@ -622,7 +622,9 @@ func sameIgnoringSpace(a, b string) bool {
 	}
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // typeField is one top-level member of an object type text.
 type typeField struct {
