@@ -134,6 +134,12 @@ type File struct {
 	// be read, so any name may be declared.
 	EventCalls    []EventUse
 	EventsUnknown bool
+	// ServiceRegs are the `registerService(...)` calls; Jobs the job
+	// names registered and used through a jobs service; Workflows the
+	// `workflow("name")...` builder chains (see runtime.go).
+	ServiceRegs []ServiceReg
+	Jobs        JobFacts
+	Workflows   []Workflow
 
 	Migration *Migration
 	Config    *Config
@@ -209,6 +215,11 @@ type GeneratorService struct {
 	ExportName string
 	Name       string
 	ReturnType string
+	// TypeAt is the byte offset of the `defineService<` the generator took
+	// ReturnType from, -1 when it came from the factory's annotation or
+	// there is none: its regex searches the rest of the file, so this is
+	// always another call than the one matched.
+	TypeAt int
 }
 
 // Key is a named thing at a place.
@@ -246,6 +257,10 @@ type Plugin struct {
 	// EventsUnknown is set when `events:` is not an object literal we can
 	// read in full.
 	EventsUnknown bool
+	// CustomErrors are the keys of `customErrors: {...}`; CustomErrorsKnown
+	// is false when that is not an object literal read in full.
+	CustomErrors      []Key
+	CustomErrorsKnown bool
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key
@@ -311,6 +326,10 @@ type Route struct {
 	// ConfigRange is the argument of the handler call (object or defineRoute(...)).
 	ConfigRange analysis.Range
 	Middleware  []string
+	// AddHandler is set for `.route("n").addHandler("kind", config)`, the
+	// only call that reaches a plugin's handler at runtime; Kind and
+	// KindRange are then the literal's (with its quotes).
+	AddHandler bool
 
 	Input  *Schema
 	Output *Schema
@@ -387,6 +406,12 @@ type Service struct {
 	ExportName string
 	Name       string
 	Range      analysis.Range
+	// NameRange is the name literal (the call's callee when there is none).
+	NameRange analysis.Range
+	// Exported is set for `export const x = defineService(...)`; TypeArgs
+	// is the `<...>` of `defineService<"n", T>(...)`, zero when absent.
+	Exported bool
+	TypeArgs analysis.Range
 }
 
 // Migration is what a migration file does to the database.
@@ -523,5 +548,7 @@ type ClientRoute struct {
 // when that id cannot be read.) 3: MiddlewareUses and EventUses
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
-// and Plugin.EventsUnknown.
-const SchemaVersion = "4"
+// and Plugin.EventsUnknown; 5: Plugin.CustomErrors, Route.AddHandler,
+// Service.NameRange/Exported/TypeArgs, GeneratorService.TypeAt,
+// ServiceRegs, Jobs, Workflows (request-time traps, part 2).
+const SchemaVersion = "5"
