@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -166,6 +167,11 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 			provided[k.Name] = true
 		}
 	}
+	kinds := make([]string, 0, len(provided))
+	for k := range provided {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
 	entry := p.Project.Entry()
 	for _, f := range sourceFiles(p.Project) {
 		if len(f.Routes) == 0 {
@@ -190,12 +196,19 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 			if ds := providersOf(m, r.Kind); len(ds) > 0 {
 				msg += fmt.Sprintf("; plugin %q has it but the entry never registers that plugin", ds[0].Name())
 			}
-			p.Report(analysis.Finding{
+			fd := analysis.Finding{
 				Code:     CodeHandlerUnresolved,
 				Severity: analysis.SeverityError,
 				Location: analysis.Location{Path: f.Path, Range: r.KindRange},
-				Message:  msg,
-			})
+			}
+			if near := nearest(r.Kind, kinds); near != "" {
+				msg += fmt.Sprintf("; did you mean %q?", near)
+				if editable(f) {
+					fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, r.KindRange, quote(near))}
+				}
+			}
+			fd.Message = msg
+			p.Report(fd)
 		}
 	}
 }
