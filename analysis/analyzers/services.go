@@ -122,19 +122,28 @@ func registerServiceFix(proj *project.Project, run *project.EntryRun, f *facts.F
 	if !editable(entry) || !s.Exported {
 		return analysis.Fix{}, false
 	}
-	var last *facts.Registration
-	for i := range entry.Registrations {
-		r := &entry.Registrations[i]
-		if r.Receiver != "" && !r.Stmt.IsZero() && (last == nil || r.Stmt.End.Offset > last.Stmt.End.Offset) {
-			last = r
+	// After the last registerService statement, else the last
+	// registerPlugin one: services are started after the plugins.
+	var stmt analysis.Range
+	var recv string
+	for _, r := range entry.ServiceRegs {
+		if r.Receiver != "" && !r.Stmt.IsZero() && r.Stmt.End.Offset > stmt.End.Offset {
+			stmt, recv = r.Stmt, r.Receiver
 		}
 	}
-	if last == nil {
+	if recv == "" {
+		for _, r := range entry.Registrations {
+			if r.Receiver != "" && !r.Stmt.IsZero() && r.Stmt.End.Offset > stmt.End.Offset {
+				stmt, recv = r.Stmt, r.Receiver
+			}
+		}
+	}
+	if recv == "" {
 		return analysis.Fix{}, false
 	}
 	edits := []analysis.TextEdit{{
-		Path: entry.Path, Range: at(last.Stmt.End),
-		NewText: "\n" + indent(last.Stmt.Start.Col) + last.Receiver + ".registerService(" + s.ExportName + ");",
+		Path: entry.Path, Range: at(stmt.End),
+		NewText: "\n" + indent(stmt.Start.Col) + recv + ".registerService(" + s.ExportName + ");",
 	}}
 	if entry.Path != f.Path && !importsName(entry.Imports, s.ExportName) {
 		stmt := fmt.Sprintf("import { %s } from %s;", s.ExportName, quote(importSpec(entry.Path, f.Path)))
@@ -148,7 +157,7 @@ func registerServiceFix(proj *project.Project, run *project.EntryRun, f *facts.F
 		edits[0], edits[len(edits)-1] = edits[len(edits)-1], edits[0]
 	}
 	return analysis.Fix{
-		Title: fmt.Sprintf("Register %s: add %s.registerService(%s) to %s", s.ExportName, last.Receiver, s.ExportName, proj.Rel(entry.Path)),
+		Title: fmt.Sprintf("Register %s: add %s.registerService(%s) to %s", s.ExportName, recv, s.ExportName, proj.Rel(entry.Path)),
 		Edit:  analysis.WorkspaceEdit{Edits: edits},
 	}, true
 }

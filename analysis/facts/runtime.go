@@ -18,6 +18,10 @@ type ServiceReg struct {
 	Ident string
 	Name  string
 	Range analysis.Range
+	// Receiver is the text the method is called on ("server"); Stmt the
+	// statement the call forms, zero inside a larger expression.
+	Receiver string
+	Stmt     analysis.Range
 }
 
 // JobFacts are the job names a file registers (`jobs.register("n", ...)`,
@@ -93,7 +97,10 @@ func (x *extractor) serviceReg(call syntax.Node) {
 	if len(a) == 0 {
 		return
 	}
-	r := ServiceReg{Range: x.rng(a[0])}
+	r := ServiceReg{Range: x.rng(a[0]), Stmt: x.stmtRange(call)}
+	if fn := call.Field("function"); fn.Is("member_expression") {
+		r.Receiver = fn.Field("object").Text()
+	}
 	switch arg := a[0].Unwrap(); {
 	case arg.Is("identifier"):
 		r.Ident = arg.Text()
