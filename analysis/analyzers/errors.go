@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
 )
 
 // CodeCustomErrorConflict: plugins' customErrors are registered into one
@@ -75,6 +76,7 @@ func runCustomErrors(p *Pass) {
 	type def struct {
 		d   *pluginDef
 		key analysis.Range
+		ce  facts.CustomError
 	}
 	last := map[string]def{}
 	var firstOrder []string
@@ -87,16 +89,16 @@ func runCustomErrors(p *Pass) {
 			if _, ok := last[k.Name]; !ok {
 				firstOrder = append(firstOrder, k.Name)
 			}
-			last[k.Name] = def{d, k.Range}
-			byName[k.Name] = append(byName[k.Name], def{d, k.Range})
+			last[k.Name] = def{d, k.Range, k}
+			byName[k.Name] = append(byName[k.Name], def{d, k.Range, k})
 		}
 	}
 	for _, name := range firstOrder {
 		defs := byName[name]
 		w := last[name]
 		for _, l := range defs[:len(defs)-1] {
-			if l.d == w.d {
-				continue
+			if l.d == w.d || (l.ce.Def != "" && l.ce.Def == w.ce.Def) {
+				continue // the same status, code and message: nothing changes
 			}
 			p.Report(analysis.Finding{
 				Code:     CodeCustomErrorConflict,

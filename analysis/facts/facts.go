@@ -257,9 +257,10 @@ type Plugin struct {
 	// EventsUnknown is set when `events:` is not an object literal we can
 	// read in full.
 	EventsUnknown bool
-	// CustomErrors are the keys of `customErrors: {...}`; CustomErrorsKnown
-	// is false when that is not an object literal read in full.
-	CustomErrors      []Key
+	// CustomErrors are the entries of `customErrors: {...}`;
+	// CustomErrorsKnown is false when that is not an object literal read in
+	// full.
+	CustomErrors      []CustomError
 	CustomErrorsKnown bool
 
 	// ServiceMethods are the keys of the object the service factory returns.
@@ -282,6 +283,16 @@ type Plugin struct {
 	DepUses []MemberUse
 	// DBTables are the tables queried through ctx.db inside the plugin.
 	DBTables []Key
+}
+
+// CustomError is one `Name: { status, code, defaultMessage }` entry of a
+// plugin's customErrors. Def is the source text of status, code and
+// defaultMessage, the only fields the server reads, when all three are
+// literals (or absent); "" otherwise.
+type CustomError struct {
+	Name  string
+	Range analysis.Range
+	Def   string
 }
 
 // MemberUse is `ctx.plugins.<Plugin>.<Method>` or `ctx.deps.<Plugin>.<Method>`.

@@ -243,7 +243,7 @@ func (x *extractor) plugin(call syntax.Node) {
 	}
 	if m, ok := member(members, "customErrors"); ok {
 		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
-			pl.CustomErrors, pl.CustomErrorsKnown = x.keysOf(m)
+			pl.CustomErrors, pl.CustomErrorsKnown = x.customErrors(v)
 		}
 	} else {
 		pl.CustomErrorsKnown = !obj.HasError()
@@ -301,6 +301,35 @@ func (x *extractor) plugin(call syntax.Node) {
 		pl.DBTables = append(pl.DBTables, x.dbTables(fnNode.Field("body"), ps[0])...)
 	}
 	x.f.Plugins = append(x.f.Plugins, pl)
+}
+
+// customErrors reads a plugin's customErrors object.
+func (x *extractor) customErrors(obj syntax.Node) ([]CustomError, bool) {
+	ms, known := objectMembers(obj)
+	out := make([]CustomError, 0, len(ms))
+	for _, m := range ms {
+		ce := CustomError{Name: m.name, Range: x.rng(m.key)}
+		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
+			fields, ok := objectMembers(v)
+			def := ""
+			for _, k := range []string{"status", "code", "defaultMessage"} {
+				f, has := member(fields, k)
+				switch {
+				case !has:
+					def += k + "=;"
+				case f.kind == "pair" && (f.value.Is("number") || isStringLit(f.value)):
+					def += k + "=" + f.value.Text() + ";"
+				default:
+					ok = false
+				}
+			}
+			if ok {
+				ce.Def = def
+			}
+		}
+		out = append(out, ce)
+	}
+	return out, known
 }
 
 func isWrapper(n syntax.Node) bool {
