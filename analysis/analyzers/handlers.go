@@ -21,10 +21,17 @@ const (
 	CodeHandlerUnresolved = "handler-unresolved"
 )
 
-// builtinHandlers are the core handler kinds, always found before any
+// builtinHandler reports the core handler kinds, always found before any
 // plugin's (handlers.ts Handlers), and the only methods the route builder
-// has at runtime (router.ts RouteBuilder).
-var builtinHandlers = map[string]bool{"typed": true, "raw": true, "stream": true, "sse": true, "formData": true, "html": true}
+// has at runtime (router.ts RouteBuilder). A switch, not a map: it is asked
+// about every route at every keystroke.
+func builtinHandler(kind string) bool {
+	switch kind {
+	case "typed", "raw", "stream", "sse", "formData", "html":
+		return true
+	}
+	return false
+}
 
 func handlersAnalyzer() *Analyzer {
 	return &Analyzer{
@@ -86,7 +93,7 @@ func runHandlers(p *Pass) {
 func reportShadowed(p *Pass, m *pluginModel, order []orderedReg, sameFile bool) {
 	for _, d := range m.defs {
 		for _, k := range d.Def.HandlerKeys {
-			if builtinHandlers[k.Name] {
+			if builtinHandler(k.Name) {
 				p.Report(analysis.Finding{
 					Code:     CodeHandlerShadowed,
 					Severity: analysis.SeverityWarning,
@@ -100,12 +107,20 @@ func reportShadowed(p *Pass, m *pluginModel, order []orderedReg, sameFile bool) 
 	if !sameFile || len(order) < 2 {
 		return
 	}
-	firstHandler := map[string]orderedReg{}
-	firstMiddleware := map[string]orderedReg{}
+	nh, nm := 0, 0
+	for _, o := range order {
+		nh += len(o.def.Def.HandlerKeys)
+		nm += len(o.def.Def.MiddlewareKeys)
+	}
+	if nh+nm < 2 {
+		return
+	}
+	firstHandler := make(map[string]orderedReg, nh)
+	firstMiddleware := make(map[string]orderedReg, nm)
 	for _, o := range order {
 		d := o.def
 		for _, k := range d.Def.HandlerKeys {
-			if builtinHandlers[k.Name] {
+			if builtinHandler(k.Name) {
 				continue
 			}
 			if w, ok := firstHandler[k.Name]; ok {
@@ -154,6 +169,10 @@ func reportLoser(p *Pass, d *pluginDef, k facts.Key, winner orderedReg, what, ef
 // reportUnresolved reports routes whose handler kind nothing gives them at
 // runtime.
 func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
+	customs := customKindRoutes(p.Project)
+	if len(customs) == 0 {
+		return
+	}
 	// Providers of custom kinds among the registered plugins; "unknown"
 	// when some registered plugin's handlers cannot be read, or a plugin
 	// may be registered that no file shows.
@@ -173,44 +192,68 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 	}
 	sort.Strings(kinds)
 	entry := p.Project.Entry()
-	for _, f := range sourceFiles(p.Project) {
-		if len(f.Routes) == 0 {
+	for _, c := range customs {
+		f, r := c.f, &c.f.Routes[c.i]
+		if !r.AddHandler {
+			if runsAtStart(entry, f) {
+				reportMethodHandler(p, m, f, r)
+			}
 			continue
 		}
-		for i := range f.Routes {
-			r := &f.Routes[i]
-			if r.Kind == "" || builtinHandlers[r.Kind] || !donkeylabsRoute(f, r) {
-				continue
+		if unknown || provided[r.Kind] {
+			continue
+		}
+		msg := fmt.Sprintf("no registered plugin provides handler %q: the route is served, and every request to %s answers 500 \"Handler Not Found\" (the server logs `Handler not found {\"handler\":%q,\"route\":%q}`)",
+			r.Kind, r.FullName, r.Kind, r.FullName)
+		if ds := providersOf(m, r.Kind); len(ds) > 0 {
+			msg += fmt.Sprintf("; plugin %q has it but the entry never registers that plugin", ds[0].Name())
+		}
+		fd := analysis.Finding{
+			Code:     CodeHandlerUnresolved,
+			Severity: analysis.SeverityError,
+			Location: analysis.Location{Path: f.Path, Range: r.KindRange},
+		}
+		if near := nearest(r.Kind, kinds); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
+			if editable(f) {
+				fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, r.KindRange, quote(near))}
 			}
-			if !r.AddHandler {
-				if runsAtStart(entry, f) {
-					reportMethodHandler(p, m, f, r)
-				}
-				continue
-			}
-			if unknown || provided[r.Kind] {
-				continue
-			}
-			msg := fmt.Sprintf("no registered plugin provides handler %q: the route is served, and every request to %s answers 500 \"Handler Not Found\" (the server logs `Handler not found {\"handler\":%q,\"route\":%q}`)",
-				r.Kind, r.FullName, r.Kind, r.FullName)
-			if ds := providersOf(m, r.Kind); len(ds) > 0 {
-				msg += fmt.Sprintf("; plugin %q has it but the entry never registers that plugin", ds[0].Name())
-			}
-			fd := analysis.Finding{
-				Code:     CodeHandlerUnresolved,
-				Severity: analysis.SeverityError,
-				Location: analysis.Location{Path: f.Path, Range: r.KindRange},
-			}
-			if near := nearest(r.Kind, kinds); near != "" {
-				msg += fmt.Sprintf("; did you mean %q?", near)
-				if editable(f) {
-					fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, r.KindRange, quote(near))}
-				}
-			}
-			fd.Message = msg
-			p.Report(fd)
+		}
+		fd.Message = msg
+		p.Report(fd)
+	}
+}
+
+type customKindsKey struct{}
+
+// customRoute is a route whose handler kind is not a built-in one.
+type customRoute struct {
+	f *facts.File
+	i int
+}
+
+// customKindRoutes lists the donkeylabs routes with a kind that is not
+// built in, reused while no route file changes: ten thousand routes are
+// not walked again at every keystroke in a plugin.
+func customKindRoutes(proj *project.Project) []customRoute {
+	var files []*facts.File
+	for _, f := range sourceFiles(proj) {
+		if len(f.Routes) > 0 {
+			files = append(files, f)
 		}
 	}
+	return proj.Reuse(customKindsKey{}, files, func() any {
+		var out []customRoute
+		for _, f := range files {
+			for i := range f.Routes {
+				r := &f.Routes[i]
+				if r.Kind != "" && !builtinHandler(r.Kind) && donkeylabsRoute(f, r) {
+					out = append(out, customRoute{f, i})
+				}
+			}
+		}
+		return out
+	}).([]customRoute)
 }
 
 // reportMethodHandler: `.route("n").<kind>(...)` for a plugin's kind

@@ -63,8 +63,11 @@ func reportUnregisteredServices(p *Pass, defs, regs []*facts.File) {
 		if brokenFile(f) {
 			return
 		}
-		imports := importedNames(f)
+		var imports map[string]importedName
 		for _, r := range f.ServiceRegs {
+			if r.Ident != "" && imports == nil {
+				imports = p.Project.Reuse(importsKey{f.Path}, []*facts.File{f}, func() any { return importedNames(f) }).(map[string]importedName)
+			}
 			switch {
 			case r.Name != "":
 				names[r.Name] = true
