@@ -17,6 +17,7 @@ import (
 var requestCodes = []string{
 	analyzers.CodeMiddlewareShared, analyzers.CodeUnknownMiddleware, analyzers.CodeMiddlewareObjectIgnored,
 	analyzers.CodeMigrationsUnreachable, analyzers.CodeCronInvalid, analyzers.CodeUnknownEvent,
+	analyzers.CodeMigrationNotRun,
 	analyzers.CodeHandlerShadowed, analyzers.CodeHandlerUnresolved, analyzers.CodeCustomErrorConflict,
 	analyzers.CodeUnregisteredService, analyzers.CodeServiceMisread, analyzers.CodeUnknownJob,
 	analyzers.CodeWorkflowUnknownStep,
@@ -47,6 +48,9 @@ func TestRequestFixes(t *testing.T) {
 			[]string{"server.registerService(stampService);\nserver.registerService(lostService);\nserver.use(api);",
 				"import { plainService, clockService, mailService, stampService } from \"./services/things\";\nimport { api } from \"./routes/api\";\nimport { lostService } from \"./services/things\";\n"},
 			"src/server/index.ts"},
+		{"migration-not-run.txtar", analyzers.CodeMigrationNotRun, "src/server/plugins/books/migrations/003_create_loans.ts",
+			[]string{"import type { Kysely } from \"kysely\";\nexport async function up(db: Kysely<any>) { //@diag(migration-not-run)\n  await db.schema.createTable(\"loans\")",
+				"execute();\n}\n\nexport const down = async (db: Kysely<any>) => {\n  await db.schema.dropTable(\"loans\").execute();\n};\n"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
