@@ -117,7 +117,11 @@ func reportUnknownSteps(p *Pass, f *facts.File) {
 				Severity: analysis.SeverityError,
 				Location: analysis.Location{Path: f.Path, Range: r.Range},
 			}
-			msg := fmt.Sprintf("workflow %q has no step %q: building it and starting the server succeed, and each run that reaches this `%s` fails with `Step %q not found in workflow`", w.Name, r.Name, r.Via, r.Name)
+			subject := fmt.Sprintf("workflow %q", w.Name)
+			if w.Name == "" {
+				subject = "this workflow"
+			}
+			msg := fmt.Sprintf("%s has no step %q: building it and starting the server succeed, and each run that reaches this `%s` fails with `Step %q not found in workflow`", subject, r.Name, r.Via, r.Name)
 			if near := nearest(r.Name, names); near != "" {
 				msg += fmt.Sprintf("; did you mean %q?", near)
 				if editable(f) {

@@ -198,10 +198,8 @@ var globalTypes = map[string]bool{
 
 func reportServiceMisreads(p *Pass, f *facts.File) {
 	gen := map[string]facts.GeneratorService{}
-	exports := map[string]bool{}
 	for _, g := range f.Generator.Services {
 		gen[g.ExportName] = g
-		exports[g.ExportName] = true
 	}
 	for _, s := range f.Services {
 		if s.ExportName == "" {
@@ -244,7 +242,7 @@ func reportServiceMisreads(p *Pass, f *facts.File) {
 			continue
 		}
 		var msg string
-		effect := serviceTypeEffect(g.ReturnType, exports)
+		effect := serviceTypeEffect(g.ReturnType)
 		if g.TypeAt >= 0 {
 			from := "another defineService"
 			for _, o := range f.Services {
@@ -273,13 +271,22 @@ func reportServiceMisreads(p *Pass, f *facts.File) {
 	}
 }
 
+// genericGlobals are global types that are errors without type arguments.
+var genericGlobals = map[string]bool{
+	"Map": true, "Set": true, "WeakMap": true, "WeakSet": true, "Array": true, "ReadonlyArray": true,
+	"Promise": true, "Record": true, "Partial": true, "Readonly": true, "ReadableStream": true,
+}
+
 // serviceTypeEffect says what a type text the generator writes into
-// AppServices becomes there; "" when it resolves as written.
-func serviceTypeEffect(t string, exports map[string]bool) string {
-	if strings.Count(t, "<") > strings.Count(t, ">") {
+// AppServices becomes there; "" when it resolves as written. (The services'
+// exports it imports are values, never types, so they resolve nothing.)
+func serviceTypeEffect(t string) string {
+	switch {
+	case strings.Count(t, "<") > strings.Count(t, ">"):
 		return "its regular expression stops at the first `>`, so the text is cut and context.d.ts does not parse"
-	}
-	if reTypeName.MatchString(t) && !globalTypes[t] && !exports[t] {
+	case genericGlobals[t]:
+		return fmt.Sprintf("its regular expression keeps only the name, and `%s` without its type arguments is an error in context.d.ts, so the service is typed `any`", t)
+	case reTypeName.MatchString(t) && !globalTypes[t]:
 		return fmt.Sprintf("context.d.ts imports only the services' exports, so `%s` does not resolve there and the service is typed `any`", t)
 	}
 	return ""
