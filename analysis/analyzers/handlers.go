@@ -62,11 +62,15 @@ func registrationOrder(proj *project.Project) (order []orderedReg, sameFile bool
 	}
 	r := proj.Memo(regOrderKey{}, func() any {
 		m := pluginModelOf(proj)
+		// Only the registrations the server's run reaches count (a seed
+		// script building its own server does not), when that is known.
+		e := proj.Entry()
+		reach := e != nil && (e.Status == project.EntryRuns || e.Status == project.EntryEmpty) && !e.Uncertain
 		var out result
 		out.sameFile = true
 		seen := map[*pluginDef]bool{}
 		for _, reg := range m.regs {
-			if reg.Def == nil || seen[reg.Def] {
+			if reg.Def == nil || seen[reg.Def] || (reach && !e.Reached[reg.Path]) {
 				continue
 			}
 			seen[reg.Def] = true
