@@ -114,14 +114,21 @@ func (x *extractor) serviceReg(call syntax.Node) {
 // receivers (a plugin's own register method) are not jobs.
 func (x *extractor) jobCall(call, fn syntax.Node, method string) {
 	obj := fn.Field("object").Unwrap()
-	if !(obj.Is("identifier") && obj.Text() == "jobs") && !(obj.Is("member_expression") && obj.Field("property").Text() == "jobs") {
-		return
-	}
 	a := args(call)
 	if len(a) == 0 {
 		return
 	}
 	lit := isStringLit(a[0]) && !a[0].HasError()
+	if !(obj.Is("identifier") && obj.Text() == "jobs") && !(obj.Is("member_expression") && obj.Field("property").Text() == "jobs") {
+		// `const q = ctx.core.jobs; q.register("x", fn)` registers a job
+		// through a name this reading does not follow: a register call
+		// on any other receiver but the other registries counts too, so
+		// that enqueue("x") is never called unknown for it.
+		if (method == "register" || method == "registerExternal") && lit && len(a) > 1 && !otherRegistry(obj) {
+			x.f.Jobs.Registered = append(x.f.Jobs.Registered, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
+		}
+		return
+	}
 	switch method {
 	case "register", "registerExternal":
 		if !lit {
@@ -134,6 +141,20 @@ func (x *extractor) jobCall(call, fn syntax.Node, method string) {
 			x.f.Jobs.Used = append(x.f.Jobs.Used, JobUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Via: method})
 		}
 	}
+}
+
+// otherRegistry reports receivers whose register method is not the jobs
+// service's: ctx.errors, ctx.core.workflows, ctx.core.events.
+func otherRegistry(obj syntax.Node) bool {
+	name := obj.Text()
+	if obj.Is("member_expression") {
+		name = obj.Field("property").Text()
+	}
+	switch name {
+	case "errors", "workflows", "events", "server", "app":
+		return true
+	}
+	return false
 }
 
 // workflow follows the chain a `workflow("name")` call starts: each

@@ -23,6 +23,9 @@ ctx.core.jobs.enqueue("sned", {});
 jobs.schedule("later", {}, new Date());
 queue.enqueue("notajob", {});
 ctx.core.jobs.register(NAME, async () => {});
+const q = ctx.core.jobs;
+q.register("aliased", async () => {});
+ctx.errors.register("NotAJob", { status: 400, code: "X" });
 export const wf = workflow("orders")
   .task("a", { handler: async () => 1, next: "c" })
   .parallel("fan", { branches: [workflow("inner").task("i1", { handler: async () => 1, next: "i9" }).build()], next: "a" })
@@ -46,8 +49,8 @@ export const p = createPlugin.define({ name: "p", customErrors: { A: { status: 4
 	if len(f.Services) != 2 || f.Services[0].TypeArgs.IsZero() || !f.Services[0].Exported || f.Services[1].Exported || !f.Services[1].TypeArgs.IsZero() {
 		t.Errorf("services: %+v", f.Services)
 	}
-	if got := names(f.Jobs.Registered); got != "send" || !f.Jobs.Dynamic {
-		t.Errorf("jobs registered %q dynamic %v, want send and dynamic", got, f.Jobs.Dynamic)
+	if got := names(f.Jobs.Registered); got != "send,aliased" || !f.Jobs.Dynamic {
+		t.Errorf("jobs registered %q dynamic %v, want send,aliased and dynamic", got, f.Jobs.Dynamic)
 	}
 	var used []string
 	for _, u := range f.Jobs.Used {
