@@ -196,10 +196,14 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 	}
 	sort.Strings(kinds)
 	entry := p.Project.Entry()
+	patched := false
+	for _, f := range sourceFiles(p.Project) {
+		patched = patched || f.PatchesRouteBuilder
+	}
 	for _, c := range customs {
 		f, r := c.f, &c.f.Routes[c.i]
 		if !r.AddHandler {
-			if runsAtStart(entry, f) {
+			if runsAtStart(entry, f) && !patched {
 				reportMethodHandler(p, m, f, r)
 			}
 			continue

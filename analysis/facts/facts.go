@@ -140,6 +140,10 @@ type File struct {
 	ServiceRegs []ServiceReg
 	Jobs        JobFacts
 	Workflows   []Workflow
+	// PatchesRouteBuilder is set when the file touches
+	// RouteBuilder.prototype: it may add handler methods the framework's
+	// builder lacks.
+	PatchesRouteBuilder bool
 
 	Migration *Migration
 	Config    *Config

@@ -69,6 +69,7 @@ var workflowSteps = map[string]bool{"task": true, "parallel": true, "choice": tr
 // runtimeNames fills ServiceRegs, Jobs and Workflows; a file that never
 // says the words is not walked again.
 func (x *extractor) runtimeNames(root syntax.Node) {
+	x.f.PatchesRouteBuilder = bytes.Contains(x.src, []byte("RouteBuilder.prototype"))
 	services := bytes.Contains(x.src, []byte("registerService"))
 	jobs := bytes.Contains(x.src, []byte("jobs"))
 	workflows := bytes.Contains(x.src, []byte("workflow("))

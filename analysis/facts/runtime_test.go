@@ -80,6 +80,12 @@ export const p = createPlugin.define({ name: "p", customErrors: { A: { status: 4
 	if inner := byName["inner"]; names(inner.Steps) != "i1" || len(inner.Refs) != 1 || inner.Refs[0].Name != "i9" {
 		t.Errorf("inner: %+v", inner)
 	}
+	if f.PatchesRouteBuilder {
+		t.Error("no RouteBuilder.prototype here")
+	}
+	if g := extract(t, "y.ts", []byte(`(RouteBuilder.prototype as any).xml = function (c) { return this.addHandler("xml", c); };`), facts.KindSource); !g.PatchesRouteBuilder {
+		t.Error("a file assigning to RouteBuilder.prototype must be marked")
+	}
 	if byName["dyn"].StepsKnown {
 		t.Error("a step named by a constant must make the steps unknown")
 	}
