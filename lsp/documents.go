@@ -64,7 +64,7 @@ func (s *Server) didChange(ctx context.Context, req *rpc.Request) (any, error) {
 		s.log.Warnf("didChange for %s, which is not open: ignored", u.Raw)
 		return nil, nil
 	}
-	next, err := doc.Apply(p.TextDocument.Version, changes)
+	next, err := doc.Apply(p.TextDocument.Version, s.caps.encoding, changes)
 	if err == nil {
 		s.docs[u.Key()] = next
 	}

@@ -77,6 +77,9 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 	}
 	return map[string]any{
 		"capabilities": map[string]any{
+			// Every position sent or read from here on counts characters
+			// in this encoding (positions.go).
+			"positionEncoding": c.encoding.String(),
 			"textDocumentSync": map[string]any{
 				"openClose": true,
 				"change":    2, // incremental

@@ -437,7 +437,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 		ps.configureRunner(s.currentSettings())
 	}
 	ps.readyOnce.Do(func() { close(ps.ready) })
-	ps.publish(findings, versions, dirty, load)
+	ps.publish(findings, versions, dirty, load, src)
 	ps.statusChanged()
 	if load && s.opts.AfterLoad != nil {
 		go s.opts.AfterLoad()
@@ -612,11 +612,36 @@ func (ps *projectState) waitIdle(log *logger) {
 	}
 }
 
+// buffers reads the open file buffers as they were when it was made, and
+// the disk for every other path.
+type buffers map[string]*text.Document
+
+// buffers captures the open file buffers, by clean path.
+func (s *Server) buffers() buffers {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := make(buffers, len(s.docs))
+	for _, d := range s.docs {
+		if d.URI.IsFile() {
+			b[d.URI.Path] = d
+		}
+	}
+	return b
+}
+
+// ReadFile implements project.Source.
+func (b buffers) ReadFile(path string) ([]byte, error) {
+	if d, ok := b[filepath.Clean(path)]; ok {
+		return []byte(d.Text()), nil
+	}
+	return srcfile.Read(path)
+}
+
 // overlaySource reads open buffers first and the disk otherwise. It holds
 // the buffers as they were when it was made, so one analysis sees one
 // consistent state of the editor.
 type overlaySource struct {
-	docs map[string]*text.Document
+	docs buffers
 	// unsaved are the open buffers whose text differs from the last save.
 	unsaved map[string]bool
 }
@@ -624,7 +649,7 @@ type overlaySource struct {
 func (s *Server) overlay() *overlaySource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := &overlaySource{docs: make(map[string]*text.Document, len(s.docs)), unsaved: map[string]bool{}}
+	o := &overlaySource{docs: make(buffers, len(s.docs)), unsaved: map[string]bool{}}
 	for k, d := range s.docs {
 		if !d.URI.IsFile() {
 			continue
@@ -638,12 +663,7 @@ func (s *Server) overlay() *overlaySource {
 }
 
 // ReadFile implements project.Source.
-func (o *overlaySource) ReadFile(path string) ([]byte, error) {
-	if d, ok := o.docs[filepath.Clean(path)]; ok {
-		return []byte(d.Text()), nil
-	}
-	return srcfile.Read(path)
-}
+func (o *overlaySource) ReadFile(path string) ([]byte, error) { return o.docs.ReadFile(path) }
 
 // BufferPaths implements project.Buffers: a buffer opened on a path that
 // does not exist on disk yet (a new migration) is analyzed like a file.

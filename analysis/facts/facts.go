@@ -575,8 +575,9 @@ type ClientRoute struct {
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
-// NamedForm, and .js/.mjs migrations; 6: Plugin.CustomErrors,
+// NamedForm, and .js/.mjs migrations; 6: a lone "\r" ends a line (LSP's
+// rule), so positions after one moved; 7: Plugin.CustomErrors,
 // Route.AddHandler, Service.NameRange/Exported/TypeArgs,
-// GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows (request-time
-// traps, part 2).
-const SchemaVersion = "6"
+// GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
+// PatchesRouteBuilder (request-time traps, part 2).
+const SchemaVersion = "7"
