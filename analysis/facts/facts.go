@@ -91,6 +91,9 @@ type File struct {
 
 	Imports  []Import
 	TopLevel []Decl
+	// Aliases are top-level `const Alias = Name` with an identifier value:
+	// the same object under a second name (a router mounted through one).
+	Aliases []ImportName
 
 	// Generator is what `donkeylabs generate` would read from this file with
 	// its own regular expressions and rules, which differ from the syntax
@@ -122,6 +125,10 @@ type File struct {
 	ReExports    []ReExport
 	Servers      []Key
 	StdoutWrites []StdoutWrite
+	// ProcessRegistrations are the process definitions registered on the
+	// core processes service (processes.ts is generated from those the
+	// generate run prints).
+	ProcessRegistrations []ProcessRegistration
 	// MiddlewarePushes are the `.middleware.<name>()` calls with their
 	// routers; RouteStacks the middleware routes really run where this
 	// file alone decides it.
@@ -134,6 +141,16 @@ type File struct {
 	// be read, so any name may be declared.
 	EventCalls    []EventUse
 	EventsUnknown bool
+	// ServiceRegs are the `registerService(...)` calls; Jobs the job
+	// names registered and used through a jobs service; Workflows the
+	// `workflow("name")...` builder chains (see runtime.go).
+	ServiceRegs []ServiceReg
+	Jobs        JobFacts
+	Workflows   []Workflow
+	// PatchesRouteBuilder is set when the file touches
+	// RouteBuilder.prototype: it may add handler methods the framework's
+	// builder lacks.
+	PatchesRouteBuilder bool
 
 	Migration *Migration
 	Config    *Config
@@ -209,6 +226,11 @@ type GeneratorService struct {
 	ExportName string
 	Name       string
 	ReturnType string
+	// TypeAt is the byte offset of the `defineService<` the generator took
+	// ReturnType from, -1 when it came from the factory's annotation or
+	// there is none: its regex searches the rest of the file, so this is
+	// always another call than the one matched.
+	TypeAt int
 }
 
 // Key is a named thing at a place.
@@ -246,6 +268,11 @@ type Plugin struct {
 	// EventsUnknown is set when `events:` is not an object literal we can
 	// read in full.
 	EventsUnknown bool
+	// CustomErrors are the entries of `customErrors: {...}`;
+	// CustomErrorsKnown is false when that is not an object literal read in
+	// full.
+	CustomErrors      []CustomError
+	CustomErrorsKnown bool
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key
@@ -267,6 +294,16 @@ type Plugin struct {
 	DepUses []MemberUse
 	// DBTables are the tables queried through ctx.db inside the plugin.
 	DBTables []Key
+}
+
+// CustomError is one `Name: { status, code, defaultMessage }` entry of a
+// plugin's customErrors. Def is the source text of status, code and
+// defaultMessage, the only fields the server reads, when all three are
+// literals (or absent); "" otherwise.
+type CustomError struct {
+	Name  string
+	Range analysis.Range
+	Def   string
 }
 
 // MemberUse is `ctx.plugins.<Plugin>.<Method>` or `ctx.deps.<Plugin>.<Method>`.
@@ -311,6 +348,10 @@ type Route struct {
 	// ConfigRange is the argument of the handler call (object or defineRoute(...)).
 	ConfigRange analysis.Range
 	Middleware  []string
+	// AddHandler is set for `.route("n").addHandler("kind", config)`, the
+	// only call that reaches a plugin's handler at runtime; Kind and
+	// KindRange are then the literal's (with its quotes).
+	AddHandler bool
 
 	Input  *Schema
 	Output *Schema
@@ -331,6 +372,15 @@ type Schema struct {
 	// Fields is the top-level shape when the schema is a z.object literal.
 	Fields      []Field
 	FieldsKnown bool
+	// TSType is the TypeScript text the server prints for this schema in
+	// generate mode, which the adapter writes into the client; TSKnown is
+	// false when the source alone does not decide it.
+	TSType  string
+	TSKnown bool
+	// ZodMain is set when the schema is built from zod's main entry
+	// ("zod", not "zod/v3" or "zod/v4"), whose meaning depends on the
+	// installed major version.
+	ZodMain bool
 }
 
 // Field is one property of a z.object.
@@ -387,6 +437,12 @@ type Service struct {
 	ExportName string
 	Name       string
 	Range      analysis.Range
+	// NameRange is the name literal (the call's callee when there is none).
+	NameRange analysis.Range
+	// Exported is set for `export const x = defineService(...)`; TypeArgs
+	// is the `<...>` of `defineService<"n", T>(...)`, zero when absent.
+	Exported bool
+	TypeArgs analysis.Range
 }
 
 // Migration is what a migration file does to the database.
@@ -491,6 +547,8 @@ type Generated struct {
 	ClientRoutes []ClientRoute
 	// routes.ts
 	RouteSchemas []string
+	// processes.ts: the ProcessRegistry members.
+	Processes []Key
 	// Parsed is false when the file is not in a form we recognise; analyzers
 	// then say nothing about it rather than guess.
 	Parsed bool
@@ -529,6 +587,10 @@ type ClientRoute struct {
 	Range       analysis.Range
 	InputRecord bool // Record<string, never>: the route has no input schema
 	OutputNone  bool // unknown: the route has no output schema
+	// InputType and OutputType are the texts inside Expand<...>, as the
+	// generator wrote them; "" when the client has no such type.
+	InputType  string
+	OutputType string
 }
 
 // SchemaVersion names the shape and meaning of File. Facts cached by one
@@ -540,5 +602,10 @@ type ClientRoute struct {
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
 // NamedForm, and .js/.mjs migrations; 6: a lone "\r" ends a line (LSP's
-// rule), so positions after one moved.
-const SchemaVersion = "6"
+// rule), so positions after one moved; 7: Plugin.CustomErrors,
+// Route.AddHandler, Service.NameRange/Exported/TypeArgs,
+// GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
+// PatchesRouteBuilder (request-time traps, part 2); 8: Schema.TSType (the
+// server's zod-to-TS text) and ZodMain, ClientRoute.InputType/OutputType,
+// processes.ts entries, ProcessRegistrations, Aliases.
+const SchemaVersion = "8"

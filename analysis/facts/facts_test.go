@@ -3,7 +3,6 @@ package facts_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,15 +10,23 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 	"github.com/donkeyls/donkeyls/internal/testenv"
+	"golang.org/x/tools/txtar"
 )
 
+// example is a file of the fixtures' shop base (internal/fixture).
 func example(t testing.TB, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "examples", "bookshop", filepath.FromSlash(rel)))
+	arch, err := txtar.ParseFile(filepath.Join(testenv.RepoRoot(), "internal", "fixture", "testdata", "shop.txtar"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	for _, f := range arch.Files {
+		if f.Name == rel {
+			return f.Data
+		}
+	}
+	t.Fatalf("the shop base has no %s", rel)
+	return nil
 }
 
 func extract(t testing.TB, path string, src []byte, kind facts.Kind) *facts.File {
@@ -189,6 +196,7 @@ func FuzzExtract(f *testing.F) {
 		f.Add(example(f, rel), uint8(0))
 	}
 	f.Add([]byte("createPlugin.define({ handlers: { a: 1, ...x }, middleware: () => { return { b } } })"), uint8(0))
+	f.Add([]byte(`workflow("w").task("a", { next: "b", job: "j" }).choice("c", { choices: [{ next: 1 }, x], default: "d" }).loop("l", { target: "a" }); jobs.enqueue("j"); x.registerService(y); (r.route("n") as any).addHandler("k", {}); createPlugin.define({ customErrors: { E: { status: 1, code: "E" }, ...o } })`), uint8(0))
 	f.Fuzz(func(t *testing.T, src []byte, k uint8) {
 		kind := facts.Kind(int(k) % 10)
 		file := extract(t, "fuzz.ts", src, kind)
