@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -117,12 +116,13 @@ func (s *Server) discover(dir string) {
 }
 
 // isProjectRoot reports whether dir holds the project's config, which is
-// what makes discovery list a directory as a root.
+// what makes discovery list a directory as a root (read through the Source
+// discovery reads).
 func isProjectRoot(dir string) bool {
 	if pseudofs.Skip(dir) {
 		return false
 	}
-	st, err := os.Lstat(filepath.Join(dir, project.ConfigFile))
+	st, err := ossource.Source{}.Stat(filepath.Join(dir, project.ConfigFile))
 	return err == nil && !st.IsDir()
 }
 
