@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/navcase"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
@@ -652,4 +653,46 @@ func TestTrustPrompt(t *testing.T) {
 	if _, err := os.Stat(pwned2); !os.IsNotExist(err) {
 		t.Errorf("the changed gen:types script ran without being trusted: %s exists (%v)", pwned2, err)
 	}
+}
+
+// TestNavigation runs the navigation case (internal/navcase) in Neovim with
+// the keys the README's "Keys" section maps, its snippet run as written:
+// `gd` from ctx.plugins.notes.list puts the cursor on the list method, `grr`
+// lists the references, `K` shows the route's middleware, and `grn` then
+// `:wall` leave exactly the expected files, after which `donkeyls check`
+// reports only staleness.
+func TestNavigation(t *testing.T) {
+	nc := navcase.New(t)
+	keys := filepath.Join(t.TempDir(), "keys.lua")
+	if err := os.WriteFile(keys, []byte(readmeLua(t, "### Keys")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scenario(t, "navigation", nc.Root, map[string]string{
+		"DONKEYLS_TEST_NAVCASE": nc.WriteJSON(t),
+		"DONKEYLS_TEST_KEYS":    keys,
+	})
+	nc.CheckRenamed(t)
+	nc.CheckOnlyStaleness(t)
+}
+
+// readmeLua is the first Lua code block of the README after the line
+// heading: what a user copies from that section.
+func readmeLua(t *testing.T, heading string) string {
+	t.Helper()
+	readme := read(t, filepath.Join(pluginDir(), "README.md"))
+	i := strings.Index(readme, "\n"+heading+"\n")
+	if i < 0 {
+		t.Fatalf("the README has no %q section", heading)
+	}
+	rest := readme[i:]
+	start := strings.Index(rest, "\n```lua\n")
+	if start < 0 {
+		t.Fatalf("the README's %q section has no lua block", heading)
+	}
+	rest = rest[start+len("\n```lua\n"):]
+	end := strings.Index(rest, "\n```\n")
+	if end < 0 {
+		t.Fatalf("the README's %q lua block is not closed", heading)
+	}
+	return rest[:end+1]
 }
