@@ -514,7 +514,7 @@ if not ok or vim.v.errmsg ~= "" then
   vim.cmd("cquit 1")
 end
 for _, tag in ipairs({ ":DonkeyRegenerate", ":DonkeyRestart", ":DonkeyDev", ":DonkeyStatus",
-    ":DonkeyLspRestart", ":DonkeyTrust", ":DonkeyUntrust", "donkeyls-trust", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
+    ":DonkeyLspRestart", ":DonkeyTrust", ":DonkeyUntrust", "donkeyls-trust", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig", "donkeyls-navigation", "donkeyls-keys" }) do
   local found, herr = pcall(vim.cmd, "help " .. tag)
   if not found or vim.fn.expand("%:t") ~= "donkeyls.txt" then
     io.stderr:write(":help " .. tag .. " did not open donkeyls.txt: " .. tostring(herr) .. "\n")
@@ -695,4 +695,28 @@ func readmeLua(t *testing.T, heading string) string {
 		t.Fatalf("the README's %q lua block is not closed", heading)
 	}
 	return rest[:end+1]
+}
+
+// TestHelpKeysAsReadme: the keys snippet of :help donkeyls-keys is the
+// README's, which TestNavigation runs, so the help never shows an untested
+// variant.
+func TestHelpKeysAsReadme(t *testing.T) {
+	help := read(t, filepath.Join(pluginDir(), "doc", "donkeyls.txt"))
+	i := strings.Index(help, "*donkeyls-keys*")
+	if i < 0 {
+		t.Fatal("the help has no *donkeyls-keys* tag")
+	}
+	rest := help[i:]
+	start := strings.Index(rest, ">lua\n")
+	end := strings.Index(rest, "\n<\n")
+	if start < 0 || end < start {
+		t.Fatal("the help's keys section has no >lua ... < block")
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.Trim(rest[start+len(">lua\n"):end], "\n"), "\n") {
+		b.WriteString(strings.TrimPrefix(line, "    ") + "\n")
+	}
+	if want := readmeLua(t, "### Keys"); b.String() != want {
+		t.Errorf("the help's keys snippet differs from the README's:\n%s\nREADME:\n%s", b.String(), want)
+	}
 }
