@@ -34,10 +34,10 @@ const {
   WorkDoneProgressCreateRequest,
   RegistrationRequest,
   MarkupKind,
+  // Deprecated in favour of vscode-languageserver-textdocument (not
+  // installed), but it is the protocol library's own edit application.
+  TextDocument,
 } = require("vscode-languageserver-protocol/node");
-// Deprecated in favour of vscode-languageserver-textdocument (not
-// installed), but it is the protocol library's own edit application.
-const { TextDocument } = require("vscode-languageserver-types");
 
 const TIMEOUT_MS = 30000;
 const bin = process.env.DONKEYLS_BIN;
