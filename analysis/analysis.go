@@ -112,6 +112,23 @@ type CommandRef struct {
 	Root string
 }
 
+// Remedy is what clears a finding when editing the code is not the fix.
+// Editors read it (the language server sends it as Diagnostic.data.fix)
+// instead of keeping their own lists of codes.
+type Remedy string
+
+const (
+	// RemedyNone: only a change to the code clears the finding.
+	RemedyNone Remedy = ""
+	// RemedyRegenerate: running the generator clears it.
+	RemedyRegenerate Remedy = "regenerate"
+	// RemedyRestart: restarting the dev server clears it (plugins are built once at start).
+	RemedyRestart Remedy = "restart"
+	// RemedyMigrate: a migration changed; regenerating clears the finding,
+	// and the database changes when the server next starts and runs it.
+	RemedyMigrate Remedy = "migrate"
+)
+
 // Finding is one diagnostic with a stable code.
 type Finding struct {
 	Code     string
@@ -121,4 +138,5 @@ type Finding struct {
 	Related  []Related
 	Fixes    []Fix
 	Commands []CommandRef
+	Remedy   Remedy
 }

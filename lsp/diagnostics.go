@@ -158,6 +158,7 @@ func (s *Server) toDiagnostic(f analysis.Finding) protocol.Diagnostic {
 		Code:     f.Code,
 		Source:   "donkeyls",
 		Message:  f.Message,
+		Data:     diagnosticData{Fix: f.Remedy},
 	}
 	for _, r := range f.Related {
 		d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{

@@ -56,7 +56,12 @@
 // A second goroutine per project polls the
 // `donkeyls dev` supervisor, when one runs, for the code its server loaded;
 // a change of that, or a save, wakes the worker, which then only recomputes
-// restart-required without running the analyzers again.
+// restart-required without running the analyzers again. A third sends the
+// project's donkeyls/status (docs/protocol.md) when kicked (after each
+// analysis, at the start and end of a typegen run, on a settings change),
+// coalesced, and only when it differs from the last one sent; a finished
+// typegen run counts as generating until an analysis has read the outputs
+// it recorded as changed.
 //
 // # Cancellation and shutdown
 //

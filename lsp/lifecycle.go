@@ -226,6 +226,7 @@ func (s *Server) applySettings(raw json.RawMessage) {
 	}
 	for _, ps := range projects {
 		ps.configureRunner(set)
+		ps.statusChanged() // trust or the typegen command may differ
 	}
 	s.log.Debugf("settings: %+v", set)
 }

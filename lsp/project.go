@@ -59,6 +59,9 @@ type projectState struct {
 	sup    *control.Status // what the supervised dev server loaded; nil without one
 	supKey string
 
+	tracker statusTracker // typegen runs and failures, for donkeyls/status
+	status  statusSender
+
 	watcher io.Closer // our own watcher on the root, when the client has none
 
 	// pubMu is held across one publish, and across retire's clearing, so
@@ -78,6 +81,7 @@ func newProjectState(s *Server, root string) *projectState {
 		wantLoad:  1,
 		published: map[string]publishedEntry{},
 		lines:     map[*progress]struct{}{},
+		status:    newStatusSender(),
 	}
 }
 
@@ -125,6 +129,8 @@ func (s *Server) addProject(root string) {
 	s.log.Infof("project %s", root)
 	s.goWork(func() { ps.loop(ps.ctx) })
 	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
+	s.goWork(func() { ps.sendStatuses(ps.ctx) })
+	ps.statusChanged()
 	ps.poke()
 }
 
@@ -341,6 +347,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	for p, n := range ps.dirty {
 		dirty[p] = n
 	}
+	reread := ps.tracker.recorded // the typegen runs whose outputs this run reads
 	ps.mu.Unlock()
 
 	src := s.overlay()
@@ -381,9 +388,11 @@ func (ps *projectState) analyze(ctx context.Context) {
 		// makes it a project again loads it afresh.
 		ps.mu.Lock()
 		ps.snap, ps.analyzed, ps.findings = nil, nil, nil
+		ps.tracker.reread = reread
 		ps.mu.Unlock()
 		ps.clearPublished()
 		ps.readyOnce.Do(func() { close(ps.ready) })
+		ps.statusChanged()
 		return
 	}
 	// Nothing changed in the sources (a save, a supervisor restart, a file
@@ -410,6 +419,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	ps.findings = findings
 	ps.versions = versions
 	ps.loadErr = ""
+	ps.tracker.reread = reread
 	if load {
 		ps.loaded = wantLoad
 	}
@@ -428,6 +438,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	ps.readyOnce.Do(func() { close(ps.ready) })
 	ps.publish(findings, versions, dirty, load)
+	ps.statusChanged()
 	if load && s.opts.AfterLoad != nil {
 		go s.opts.AfterLoad()
 	}
@@ -441,7 +452,7 @@ func (ps *projectState) load(ctx context.Context, src *overlaySource) (Snapshot,
 	first := ps.isFirstLoad()
 	var prog *progress
 	if first {
-		prog = s.beginProgress(ctx, nil, "donkeyls: indexing "+filepath.Base(ps.root), nil)
+		prog = s.beginProgress(ctx, nil, ProgressIndexing+filepath.Base(ps.root), nil)
 	}
 	snap, err := s.engine.Load(ctx, ps.root, src)
 	if prog != nil {
@@ -508,6 +519,7 @@ func (ps *projectState) retire() {
 		_ = w.Close()
 	}
 	ps.clearPublished()
+	ps.sendRemoved()
 	ps.srv.log.Infof("project %s retired", ps.root)
 }
 

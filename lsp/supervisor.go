@@ -136,6 +136,7 @@ func restartFindings(snap Snapshot, st *control.Status, unsaved map[string]bool,
 			Message: fmt.Sprintf("the dev server (%spid %d%s) runs %s plugin %q: %s",
 				devServerOf(st), st.Pid, started, what, pl.Name, whyRestart(st)),
 			Commands: []analysis.CommandRef{{Title: "Restart the dev server", Command: analysis.CommandRestart, Root: root}},
+			Remedy:   analysis.RemedyRestart,
 		})
 	}
 	return out

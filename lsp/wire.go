@@ -48,6 +48,9 @@ type clientCapabilities struct {
 		// project itself when told donkeyls/trustRequired, so the server
 		// need not show its own refusal message.
 		DonkeylsTrustRequest bool `json:"donkeylsTrustRequest"`
+		// DonkeylsStatus: the client renders donkeyls/status
+		// notifications (docs/protocol.md).
+		DonkeylsStatus bool `json:"donkeylsStatus"`
 	} `json:"experimental"`
 	TextDocument struct {
 		CodeAction *struct {
@@ -84,6 +87,7 @@ type caps struct {
 	disabledActions   bool
 	applyEdit         bool
 	trustRequest      bool
+	status            bool
 }
 
 func (c clientCapabilities) conclude() caps {
@@ -92,6 +96,7 @@ func (c clientCapabilities) conclude() caps {
 		configuration:     c.Workspace.Configuration,
 		applyEdit:         c.Workspace.ApplyEdit,
 		trustRequest:      c.Experimental.DonkeylsTrustRequest,
+		status:            c.Experimental.DonkeylsStatus,
 		codeActionLiteral: c.TextDocument.CodeAction != nil && len(c.TextDocument.CodeAction.CodeActionLiteralSupport) > 0 && string(c.TextDocument.CodeAction.CodeActionLiteralSupport) != "null",
 	}
 	out.disabledActions = out.codeActionLiteral && c.TextDocument.CodeAction.DisabledSupport

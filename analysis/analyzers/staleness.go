@@ -47,6 +47,10 @@ func (p *Pass) stale(code, path string, rng analysis.Range, genPath string, genR
 		Location: analysis.Location{Path: path, Range: rng},
 		Message:  msg,
 		Commands: []analysis.CommandRef{p.regenerate()},
+		Remedy:   analysis.RemedyRegenerate,
+	}
+	if code == CodeStaleSchema {
+		f.Remedy = analysis.RemedyMigrate
 	}
 	if genPath != "" && genPath != path {
 		f.Related = append(f.Related, analysis.Related{
@@ -103,6 +107,7 @@ func runTypesMissing(p *Pass) {
 			Message:  what + "; run the generator",
 			Related:  []analysis.Related{{Location: analysis.Location{Path: path}, Message: "missing output"}},
 			Commands: []analysis.CommandRef{p.regenerate()},
+			Remedy:   analysis.RemedyRegenerate,
 		})
 	}
 }

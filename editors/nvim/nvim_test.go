@@ -217,7 +217,7 @@ func freshBookshop(t *testing.T) string {
 }
 
 // TestRegenerateClearsStaleRegistry: the issue's first half. The plugin
-// file shows stale-registry at the ndjson handler key (61:7); "Regenerate
+// file shows the stale registry diagnostic at the ndjson handler key (61:7); "Regenerate
 // types" from Neovim's code action menu runs the typegen command through
 // the server, and the diagnostic clears.
 func TestRegenerateClearsStaleRegistry(t *testing.T) {
@@ -230,6 +230,14 @@ func TestRegenerateClearsStaleRegistry(t *testing.T) {
 	if !strings.Contains(string(b), "notes: string | null;") {
 		t.Errorf("after regenerating, orders/schema.ts lacks the notes column; the typegen command did not run")
 	}
+}
+
+// TestStatuslineFromTheServer: the statusline and :DonkeyStatus render the
+// server's donkeyls/status: its stale count, a status it sends whatever the
+// diagnostics say, generating then up to date around Regenerate, failed.
+func TestStatuslineFromTheServer(t *testing.T) {
+	root, regen := staleBookshop(t)
+	scenario(t, "status", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
 // TestClientStartedElsewhere: with a server started as the README's
@@ -382,7 +390,7 @@ func TestLspConfigFor011(t *testing.T) {
 }
 
 // TestNewMigrationInTheEditor: `:edit` of a migration that does not exist
-// yet, typed and written, gets stale-schema like one that was on disk.
+// yet, typed and written, gets the stale schema diagnostic like one that was on disk.
 func TestNewMigrationInTheEditor(t *testing.T) {
 	scenario(t, "newfile", freshBookshop(t), nil)
 }
