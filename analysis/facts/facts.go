@@ -256,6 +256,11 @@ type Plugin struct {
 	// ServiceHash fingerprints the service and init code; a change to it
 	// means a running server still has the old code.
 	ServiceHash uint64
+	// OutsideServiceHash fingerprints the file's code with this plugin's
+	// service function left out (0 when service is not a function): equal
+	// before and after an edit means only the service body changed, which
+	// donkeyls dev can apply in the running server (reload/hotplugin).
+	OutsideServiceHash uint64
 
 	WithSchema bool
 	WithConfig bool // the export is a factory: registerPlugin(x({...}))
@@ -535,5 +540,6 @@ type ClientRoute struct {
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
-// NamedForm, and .js/.mjs migrations.
-const SchemaVersion = "5"
+// NamedForm, and .js/.mjs migrations; 6: Plugin.OutsideServiceHash (hot
+// plugin reload).
+const SchemaVersion = "6"

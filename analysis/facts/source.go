@@ -253,6 +253,7 @@ func (x *extractor) plugin(call syntax.Node) {
 			continue
 		}
 		pl.ServiceRange = x.rng(fnNode)
+		pl.OutsideServiceHash = codeHashExcept(x.tree.Root(), fnNode)
 		if ret, ok := returnedObject(fnNode); ok {
 			ms, known := objectMembers(ret)
 			pl.ServiceKnown = known

@@ -62,6 +62,18 @@ type Reason struct {
 	Action Action
 	// What changed, in words a developer reads in a log line: `handler key "xml" added`.
 	What string
+	// ServiceOnly is set when the edit to a plugin file is inside that
+	// plugin's service function and nowhere else (the rest of the file is the
+	// same code: handler and middleware keys, name, dependencies, init,
+	// events, customErrors, imports, module-level code), so the running
+	// server can rebuild the service in place instead of restarting.
+	ServiceOnly *ServiceEdit
+}
+
+// ServiceEdit names the plugin whose service body alone changed.
+type ServiceEdit struct {
+	Plugin string // its name: the key of the runtime's services map
+	Export string // the exported const holding its definition (or config factory)
 }
 
 // Verdict is the classification of a set of changed files.
@@ -130,6 +142,11 @@ func Classify(before, after *project.Project, changed []string) Verdict {
 		plugins := hasPlugins(old) || hasPlugins(cur)
 		switch {
 		case plugins:
+			if e := serviceOnly(old, cur); e != nil {
+				v.add(p, Restart, "plugin %q: only its service body changed", e.Plugin)
+				v.Reasons[len(v.Reasons)-1].ServiceOnly = e
+				continue
+			}
 			v.add(p, Restart, "%s", describePlugin(old, cur))
 		case defines(old, cur, func(f *facts.File) bool { return len(f.Services) > 0 || len(f.Events) > 0 || len(f.Registrations) > 0 }):
 			v.add(p, Restart, "%s changed (services, events or registrations are read at start)", filepath.Base(p))
@@ -214,6 +231,24 @@ func hasRoutes(f *facts.File) bool  { return f != nil && len(f.Routes) > 0 }
 
 func defines(a, b *facts.File, pred func(*facts.File) bool) bool {
 	return (a != nil && pred(a)) || (b != nil && pred(b))
+}
+
+// serviceOnly reports the plugin whose service function holds the only
+// code change between old and cur: one plugin in both, named and exported
+// the same, its service a function in both, everything outside that
+// function the same tokens.
+func serviceOnly(old, cur *facts.File) *ServiceEdit {
+	if old == nil || cur == nil || old.Missing || cur.Missing || len(old.Plugins) != 1 || len(cur.Plugins) != 1 {
+		return nil
+	}
+	a, b := old.Plugins[0], cur.Plugins[0]
+	if !a.NameKnown || !b.NameKnown || a.Name != b.Name || a.ExportName == "" || a.ExportName != b.ExportName || !b.Exported {
+		return nil
+	}
+	if a.OutsideServiceHash == 0 || a.OutsideServiceHash != b.OutsideServiceHash {
+		return nil
+	}
+	return &ServiceEdit{Plugin: b.Name, Export: b.ExportName}
 }
 
 // describePlugin says what changed in a plugin file, most structural first.

@@ -1,12 +1,36 @@
 // A small stand-in for the parts of @donkeylabs/server this app uses. The
 // real package is not installable in the test environment; this keeps the
-// app's plugins and routes written exactly as they would be against it.
+// app's plugins and routes written exactly as they would be against it, and
+// models the runtime shape `donkeyls dev`'s hot plugin reload relies on, as
+// server 2.5.1 has it (packages/server/src/core.ts, PluginManager): a
+// PluginManager whose `services` object is handed to every request as
+// `ctx.plugins` (getServices() returns the object itself), and a `ctx.deps`
+// built for each plugin at init from that object. Its version is in the
+// package.json next to it, as the real package's is.
+import { Database } from "bun:sqlite";
 
 type ServiceFactory = (ctx: PluginContext) => unknown;
 
-export interface PluginContext {
-  deps: Record<string, any>;
+export interface CoreServices {
+  db: Database;
   config: Record<string, unknown>;
+}
+
+export class PluginContext {
+  constructor(
+    private _core: CoreServices,
+    public readonly deps: Record<string, any>,
+    public readonly config: any,
+    private _pluginName?: string,
+  ) {}
+
+  get core(): CoreServices {
+    return this._core;
+  }
+
+  get db(): Database {
+    return this._core.db;
+  }
 }
 
 export interface PluginDefinition {
@@ -14,7 +38,9 @@ export interface PluginDefinition {
   version?: string;
   dependencies?: readonly string[];
   handlers?: Record<string, unknown>;
+  middleware?: (ctx: PluginContext, service: any) => unknown;
   service: ServiceFactory;
+  init?: (ctx: PluginContext, service: any) => void | Promise<void>;
 }
 
 export const createPlugin = {
@@ -33,10 +59,65 @@ export function createHandler(kind: string) {
   return { kind };
 }
 
+export class PluginManager {
+  private plugins: Map<string, PluginDefinition & { _boundConfig?: unknown }> = new Map();
+  private services: Record<string, any> = {};
+  private core: CoreServices;
+
+  constructor(core: CoreServices) {
+    this.core = core;
+  }
+
+  getServices(): any {
+    return this.services;
+  }
+
+  getCore(): CoreServices {
+    return this.core;
+  }
+
+  register(plugin: PluginDefinition) {
+    if (this.plugins.has(plugin.name)) {
+      throw new Error(`Plugin ${plugin.name} is already registered.`);
+    }
+    this.plugins.set(plugin.name, plugin);
+  }
+
+  // Plugins are built once, at start: the reason service edits need a
+  // restart (or donkeyls dev's hot plugin reload).
+  async init() {
+    for (const plugin of this.resolveOrder()) {
+      const deps: Record<string, unknown> = {};
+      for (const dep of plugin.dependencies ?? []) deps[dep] = this.services[dep];
+      const ctx = new PluginContext(this.core, deps, plugin._boundConfig, plugin.name);
+      const service = await plugin.service(ctx);
+      if (service) this.services[plugin.name] = service;
+      if (plugin.init) await plugin.init(ctx, service);
+    }
+  }
+
+  private resolveOrder(): PluginDefinition[] {
+    const visited = new Set<string>();
+    const sorted: PluginDefinition[] = [];
+    const visit = (plugin: PluginDefinition) => {
+      if (visited.has(plugin.name)) return;
+      visited.add(plugin.name);
+      for (const dep of plugin.dependencies ?? []) {
+        const p = this.plugins.get(dep);
+        if (p) visit(p);
+      }
+      sorted.push(plugin);
+    };
+    for (const plugin of this.plugins.values()) visit(plugin);
+    return sorted;
+  }
+}
+
 type Handle = (input: any, ctx: RouteContext) => unknown;
 
 export interface RouteContext {
   plugins: Record<string, any>;
+  db: Database;
   requestId: string;
 }
 
@@ -58,16 +139,18 @@ export function createRouter(prefix: string) {
 }
 
 export class AppServer {
-  private plugins: PluginDefinition[] = [];
+  private manager: PluginManager;
+  private core: CoreServices;
   private routers: ReturnType<typeof createRouter>[] = [];
 
-  constructor(private options: { port: number }) {}
+  constructor(private options: { port: number }) {
+    // In memory, as a dev database often is: it lives exactly as long as the process.
+    this.core = { db: new Database(":memory:"), config: {} };
+    this.manager = new PluginManager(this.core);
+  }
 
   registerPlugin(plugin: PluginDefinition) {
-    if (this.plugins.some((p) => p.name === plugin.name)) {
-      throw new Error(`Plugin ${plugin.name} is already registered`);
-    }
-    this.plugins.push(plugin);
+    this.manager.register(plugin);
   }
 
   use(router: ReturnType<typeof createRouter>) {
@@ -75,15 +158,13 @@ export class AppServer {
   }
 
   async start() {
-    // Plugins are built once, at start: the reason service edits need a restart.
-    const services: Record<string, unknown> = {};
-    for (const plugin of this.plugins) {
-      services[plugin.name] = await plugin.service({ deps: services, config: {} });
-    }
+    await this.manager.init();
     const handlers = new Map<string, Handle>();
     for (const router of this.routers) {
       for (const [name, handle] of router.routes) handlers.set(name, handle);
     }
+    const manager = this.manager;
+    const db = this.core.db;
     let requests = 0;
     const server = Bun.serve({
       port: this.options.port,
@@ -93,7 +174,7 @@ export class AppServer {
         const handle = handlers.get(name);
         if (!handle) return new Response(`no route ${name}`, { status: 404 });
         const input = req.method === "POST" ? await req.json() : {};
-        const output = await handle(input, { plugins: services, requestId: String(++requests) });
+        const output = await handle(input, { plugins: manager.getServices(), db, requestId: String(++requests) });
         return Response.json(output);
       },
     });

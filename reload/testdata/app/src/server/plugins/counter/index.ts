@@ -7,6 +7,9 @@ export const counterPlugin = createPlugin.define({
     let count = 0;
     return {
       next: () => ++count,
+      // Through ctx.deps, which the manager builds once per plugin: what a
+      // hot reload of greeter must rebuild.
+      viaDeps: () => ctx.deps.greeter.greet("deps"),
     };
   },
 });
