@@ -60,6 +60,11 @@ type Status struct {
 	// DevServer names the dev command's kind ("bun --hot", ...) when it
 	// reloads some code itself; "" for one that reloads nothing.
 	DevServer string `json:"devServer,omitempty"`
+	// HotPlugins says whether the running server applies plugin service
+	// edits in place: "on (@donkeylabs/server 2.5.1)", "off: <why>", or ""
+	// when donkeyls dev does not use them (--no-hot-plugins, another dev
+	// command) or the server has not said yet.
+	HotPlugins string `json:"hotPlugins,omitempty"`
 	// Loaded maps every project source file the running server's start saw
 	// to its facts.File.CodeHash at that moment, as 16 hex digits.
 	Loaded map[string]string `json:"loaded"`

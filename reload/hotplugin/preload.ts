@@ -17,7 +17,6 @@
 import { createConnection, type Socket } from "node:net";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 
 // Server 2.5.1 is what the shape below was read from and tested against;
 // another major version may store services elsewhere.
@@ -56,9 +55,14 @@ function fnv1a64(bytes: Uint8Array): string {
   return h.toString(16).padStart(16, "0");
 }
 
+// message is an error as the user needs it: their frames, not ours.
 function message(e: unknown): string {
-  if (e instanceof Error) return e.stack && e.stack.includes(e.message) ? e.stack : `${e.name}: ${e.message}`;
-  return String(e);
+  if (!(e instanceof Error)) return String(e);
+  if (!e.stack || !e.stack.includes(e.message)) return `${e.name}: ${e.message}`;
+  return e.stack
+    .split("\n")
+    .filter((l) => !l.includes(import.meta.path))
+    .join("\n");
 }
 
 async function findFramework(): Promise<string | undefined> {
@@ -198,9 +202,11 @@ async function reload(req: Request): Promise<Record<string, unknown>> {
   const before = readFileSync(req.file);
   let mod: any;
   try {
-    // A new URL is a new module for Bun's loader; what it imports is
-    // resolved as usual, so unchanged files are the instances already running.
-    mod = await import(`${pathToFileURL(req.file).href}?donkeyls-hot=${++generation}`);
+    // A new specifier is a new module for Bun's loader; what it imports is
+    // resolved as usual, so unchanged files are the instances already
+    // running. (Bun 1.4.5 ignores the query of a file:// URL and returns the
+    // cached module; of a plain path it does not.)
+    mod = await import(`${req.file}?donkeyls-hot=${++generation}`);
   } catch (e) {
     return { ok: false, error: `loading ${req.file} failed: ${message(e)}` };
   }
