@@ -62,7 +62,11 @@ type app struct {
 type hello struct {
 	Pid      int    `json:"pid"`
 	Greeting string `json:"greeting"`
-	Route    string `json:"route"`
+	// ViaDeps is counter's call of greeter through its ctx.deps.
+	ViaDeps string `json:"viaDeps"`
+	// Notes counts the rows of an in-memory SQLite table made at start.
+	Notes int    `json:"notes"`
+	Route string `json:"route"`
 }
 
 type appConfig struct {
@@ -70,6 +74,8 @@ type appConfig struct {
 	watch   bool
 	env     []string
 	options func(*Options)
+	// prepare changes the copied fixture before the supervisor starts.
+	prepare func(root string)
 }
 
 func copyTree(t testing.TB, src, dst string) {
@@ -110,6 +116,9 @@ func startApp(t testing.TB, cfg appConfig) *app {
 	bun := testenv.Bun(t)
 	root := t.TempDir()
 	copyTree(t, filepath.Join("..", "testdata", "app"), root)
+	if cfg.prepare != nil {
+		cfg.prepare(root)
+	}
 	a := &app{t: t, root: root, port: freePort(t), bun: bun,
 		typegenLog: filepath.Join(t.TempDir(), "typegen.log"), out: &syncBuffer{}, done: make(chan error, 1)}
 
