@@ -129,6 +129,9 @@ function adopt(m: any) {
   if (m.plugins instanceof Map) {
     for (const [name, p] of m.plugins) {
       if (typeof p?.service !== "function") problems.push(`plugin ${name} has no service function`);
+      if (typeof p?.middleware === "function" && !("_resolvedMiddleware" in p)) {
+        problems.push(`plugin ${name}'s middleware was not resolved into _resolvedMiddleware`);
+      }
     }
   }
   if (problems.length > 0) {
@@ -193,10 +196,10 @@ async function reload(req: Request): Promise<Record<string, unknown>> {
   if (!running) return fallback(`no plugin named "${req.plugin}" is registered in the running server`);
   const affected = order(req.plugin);
   for (const p of affected) {
-    // Both were handed the service built at start: their listeners, cron
-    // jobs and middleware would keep calling the old code.
+    // init was handed the service built at start: its listeners and cron
+    // jobs would keep calling the old code, and running it again would
+    // schedule them twice.
     if (typeof p.init === "function") return fallback(`plugin "${p.name}" has an init, which holds the service built at start (init is never re-run)`);
-    if (typeof p.middleware === "function") return fallback(`plugin "${p.name}" has middleware, which holds the service built at start`);
   }
 
   const before = readFileSync(req.file);
@@ -225,6 +228,7 @@ async function reload(req: Request): Promise<Record<string, unknown>> {
 
   // Build everything first: on any throw nothing is replaced.
   const staged: Record<string, unknown> = {};
+  const middleware = new Map<any, unknown>();
   const current = (n: string) => (n in staged ? staged[n] : manager.services[n]);
   for (const p of affected) {
     const deps: Record<string, unknown> = {};
@@ -240,8 +244,24 @@ async function reload(req: Request): Promise<Record<string, unknown>> {
     }
     if (!service) return { ok: false, error: `plugin "${p.name}"'s service returned ${String(service)}` };
     staged[p.name] = service;
+    // The framework resolves function middleware once, right after the
+    // service, with the same context, and looks the result up on the
+    // plugin (_resolvedMiddleware) for every request: resolve it again so
+    // it closes over the new service and deps.
+    const mw = p === running ? fresh.middleware : p.middleware;
+    if (typeof mw === "function") {
+      try {
+        middleware.set(p, mw(ctx, service));
+      } catch (e) {
+        return { ok: false, error: `plugin "${p.name}"'s middleware threw when rebuilt: ${message(e)}` };
+      }
+    }
   }
-  for (const p of affected) manager.services[p.name] = staged[p.name];
+  for (const p of affected) {
+    manager.services[p.name] = staged[p.name];
+    if (middleware.has(p)) p._resolvedMiddleware = middleware.get(p);
+  }
+  if (typeof fresh.middleware === "function") running.middleware = fresh.middleware;
   // A later reload of a dependency rebuilds this plugin from its new code.
   running.service = fresh.service;
   return { ok: true, hash: fnv1a64(after), reloaded: affected.map((p) => p.name) };

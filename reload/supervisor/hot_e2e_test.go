@@ -2,6 +2,8 @@ package supervisor
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -40,6 +42,23 @@ func (a *app) waitStatus(what string, ok func(control.Status) bool) control.Stat
 	}
 }
 
+// stamp is what counter's middleware adds to a request that runs it.
+func (a *app) stamp() string {
+	a.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/api.hello", a.port), nil)
+	req.Header.Set("x-middleware", "stamp")
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		a.t.Fatalf("request through the middleware: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		a.t.Fatalf("request through the middleware: HTTP %d", resp.StatusCode)
+	}
+	return resp.Header.Get("x-stamp")
+}
+
 // codeHash is what the editor compares Status.Loaded with: the file's code
 // as it is on disk now.
 func (a *app) codeHash(rel string) string {
@@ -70,6 +89,9 @@ func TestHotPluginServiceEditKeepsTheProcess(t *testing.T) {
 	}
 	if !strings.Contains(after.ViaDeps, "(service v2)") {
 		t.Errorf("the dependent's ctx.deps.greeter still runs the old code: %q", after.ViaDeps)
+	}
+	if stamp := a.stamp(); !strings.Contains(stamp, "(service v2)") {
+		t.Errorf("counter's middleware, resolved at start with its service, still runs the old code: %q", stamp)
 	}
 	want := a.codeHash(greeterFile)
 	a.waitStatus("the new plugin code as loaded", func(st control.Status) bool { return st.Loaded[plugin] == want })

@@ -59,6 +59,16 @@ export function createHandler(kind: string) {
   return { kind };
 }
 
+type Next = () => Promise<Response>;
+
+export interface MiddlewareRuntime {
+  execute(req: Request, ctx: RouteContext, next: Next, config?: unknown): Promise<Response>;
+}
+
+export function createMiddleware(execute: (req: Request, ctx: RouteContext, next: Next, config?: unknown) => Promise<Response>): MiddlewareRuntime {
+  return { execute };
+}
+
 export class PluginManager {
   private plugins: Map<string, PluginDefinition & { _boundConfig?: unknown }> = new Map();
   private services: Record<string, any> = {};
@@ -74,6 +84,10 @@ export class PluginManager {
 
   getCore(): CoreServices {
     return this.core;
+  }
+
+  getPlugins(): PluginDefinition[] {
+    return Array.from(this.plugins.values());
   }
 
   register(plugin: PluginDefinition) {
@@ -92,6 +106,11 @@ export class PluginManager {
       const ctx = new PluginContext(this.core, deps, plugin._boundConfig, plugin.name);
       const service = await plugin.service(ctx);
       if (service) this.services[plugin.name] = service;
+      // Function middleware is resolved once, with the service; requests
+      // look it up on the plugin.
+      if (typeof plugin.middleware === "function") {
+        (plugin as any)._resolvedMiddleware = plugin.middleware(ctx, service);
+      }
       if (plugin.init) await plugin.init(ctx, service);
     }
   }
@@ -114,6 +133,14 @@ export class PluginManager {
 }
 
 type Handle = (input: any, ctx: RouteContext) => unknown;
+
+function resolveMiddleware(manager: PluginManager, name: string): MiddlewareRuntime | undefined {
+  for (const plugin of manager.getPlugins()) {
+    const resolved = (plugin as any)._resolvedMiddleware as Record<string, MiddlewareRuntime> | undefined;
+    if (resolved && resolved[name]) return resolved[name];
+  }
+  return undefined;
+}
 
 export interface RouteContext {
   plugins: Record<string, any>;
@@ -174,8 +201,17 @@ export class AppServer {
         const handle = handlers.get(name);
         if (!handle) return new Response(`no route ${name}`, { status: 404 });
         const input = req.method === "POST" ? await req.json() : {};
-        const output = await handle(input, { plugins: manager.getServices(), db, requestId: String(++requests) });
-        return Response.json(output);
+        const ctx: RouteContext = { plugins: manager.getServices(), db, requestId: String(++requests) };
+        let next: Next = async () => Response.json(await handle(input, ctx));
+        // A route's middleware stack, here named by a header: resolved per
+        // request from the plugins, as the real server does.
+        for (const mwName of (req.headers.get("x-middleware") ?? "").split(",").filter(Boolean).reverse()) {
+          const runtime = resolveMiddleware(manager, mwName);
+          if (!runtime) return new Response(`no middleware ${mwName}`, { status: 500 });
+          const inner = next;
+          next = () => runtime.execute(req, ctx, inner);
+        }
+        return next();
       },
     });
     console.log(`listening on http://127.0.0.1:${server.port} (pid ${process.pid})`);

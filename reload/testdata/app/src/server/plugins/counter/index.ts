@@ -1,4 +1,4 @@
-import { createPlugin } from "../../donkeylabs";
+import { createMiddleware, createPlugin } from "../../donkeylabs";
 
 export const counterPlugin = createPlugin.define({
   name: "counter",
@@ -12,4 +12,13 @@ export const counterPlugin = createPlugin.define({
       viaDeps: () => ctx.deps.greeter.greet("deps"),
     };
   },
+  // Resolved once with the service: a hot reload of greeter must resolve it
+  // again for the header to come from the new code.
+  middleware: (ctx, service) => ({
+    stamp: createMiddleware(async (req, reqCtx, next) => {
+      const res = await next();
+      res.headers.set("x-stamp", service.viaDeps());
+      return res;
+    }),
+  }),
 });
