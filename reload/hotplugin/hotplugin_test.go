@@ -68,10 +68,10 @@ func TestInstallWritesThePreloadOnce(t *testing.T) {
 
 // fakePreload speaks the preload's side of the protocol.
 type fakePreload struct {
-	t    *testing.T
-	c    net.Conn
-	in   *bufio.Scanner
-	pid  int
+	t   *testing.T
+	c   net.Conn
+	in  *bufio.Scanner
+	pid int
 }
 
 func dial(t *testing.T, h *Host, pid int) *fakePreload {
