@@ -137,7 +137,7 @@ func (s *Supervisor) applyInPlace(ctx context.Context, edits []hotEdit) bool {
 			s.logf("%s: plugin %q cannot be reloaded in place: %s; restarting", name, e.Plugin, res.Error)
 			return false
 		case !res.OK:
-			s.hotFailed(name, e.Plugin, res.Error)
+			s.hotFailed(e.path, e.Plugin, res.Error)
 			continue
 		}
 		hash, code, ok := s.opts.Classifier.Fingerprint(e.path)
@@ -149,6 +149,7 @@ func (s *Supervisor) applyInPlace(ctx context.Context, edits []hotEdit) bool {
 		}
 		s.mu.Lock()
 		s.st.Loaded[e.path] = control.FormatHash(code)
+		delete(s.st.HotFailed, e.path)
 		s.mu.Unlock()
 		s.logf("reloaded plugin %q in place in pid %d in %s (rebuilt: %s)", e.Plugin, pid,
 			time.Since(started).Round(time.Millisecond), strings.Join(res.Reloaded, ", "))
@@ -156,9 +157,9 @@ func (s *Supervisor) applyInPlace(ctx context.Context, edits []hotEdit) bool {
 	return true
 }
 
-func (s *Supervisor) hotFailed(name, plugin, msg string) {
+func (s *Supervisor) hotFailed(path, plugin, msg string) {
 	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
-	s.logf("%s: plugin %q not reloaded, the old service keeps answering: %s", name, plugin, lines[0])
+	s.logf("%s: plugin %q not reloaded, the old service keeps answering: %s", rel(s.opts.Root, path), plugin, lines[0])
 	if len(lines) > tailLines {
 		lines = lines[:tailLines]
 	}
@@ -167,5 +168,9 @@ func (s *Supervisor) hotFailed(name, plugin, msg string) {
 	}
 	s.mu.Lock()
 	s.st.LastRestartReason = fmt.Sprintf("plugin %q not reloaded in place (the old service keeps answering): %s", plugin, lines[0])
+	if s.st.HotFailed == nil {
+		s.st.HotFailed = map[string]string{}
+	}
+	s.st.HotFailed[path] = lines[0]
 	s.mu.Unlock()
 }

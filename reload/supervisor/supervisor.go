@@ -264,6 +264,12 @@ func (s *Supervisor) Status() control.Status {
 	for k, v := range s.st.Loaded {
 		st.Loaded[k] = v
 	}
+	if len(s.st.HotFailed) > 0 {
+		st.HotFailed = make(map[string]string, len(s.st.HotFailed))
+		for k, v := range s.st.HotFailed {
+			st.HotFailed[k] = v
+		}
+	}
 	return st
 }
 
@@ -633,6 +639,7 @@ func (s *Supervisor) startNow(ctx context.Context, reason string) {
 	s.st.LastRestartReason = reason
 	s.st.Loaded = hexes
 	s.st.HotPlugins = ""
+	s.st.HotFailed = nil
 	s.mu.Unlock()
 	if s.hot != nil {
 		// Its preload may have spoken before the pid was recorded.
