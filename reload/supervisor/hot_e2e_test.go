@@ -15,7 +15,31 @@ import (
 
 // Hot plugins, end to end: real Bun running the fixture app, whose stand-in
 // framework has the real PluginManager's shape (server 2.5.1: a services
-// map handed to requests as ctx.plugins, ctx.deps built per plugin at init).
+// map handed to requests as ctx.plugins, ctx.deps built per plugin at init,
+// function middleware resolved once into _resolvedMiddleware and looked up
+// per request).
+//
+// The same scenario against the real framework (server 2.5.1, Bun 1.4.5,
+// 2026-12-01: a copy of examples/bookshop with /tmp/entryfw/node_modules,
+// DATABASE_URL=:memory:, `donkeyls dev` with the real generator):
+//   - status hotPlugins "on": the preload found @donkeylabs/server 2.5.1,
+//     PluginManager (getServices() === services) and PluginContext;
+//   - users.register, then users.me (through orders' authRequired middleware,
+//     which calls ctx.deps.users.getById): "Ann";
+//   - an edit of users' getById body: `[dev] reloaded plugin "users" in
+//     place in pid 2751 in 11ms (rebuilt: users, orders)`; users.me answered
+//     "Ann (v2)" from the same pid, the user registered before still in the
+//     in-memory database;
+//   - a service that throws on construction: `plugin "users" not reloaded,
+//     the old service keeps answering: plugin "users"'s service threw:
+//     Error: users: no database today` plus its frame; users.me still "Ann
+//     (v2)"; removing the throw applied v3 in place (3ms);
+//   - a handler key added to books: typegen (1.9 s), then a restart (new
+//     pid; the in-memory user gone: users.me answered UNAUTHORIZED);
+//   - a service edit in audit (a configured plugin with an init): `plugin
+//     "audit" cannot be reloaded in place: plugin "audit" has an init, which
+//     holds the service built at start (init is never re-run); restarting`;
+//     an edit of its init restarted directly.
 
 const greeterFile = "src/server/plugins/greeter/index.ts"
 
@@ -129,6 +153,9 @@ func TestHotPluginServiceThatThrowsKeepsTheOldOne(t *testing.T) {
 	if !strings.Contains(st.LastRestartReason, "no greetings today") {
 		t.Errorf("status reason %q does not carry the error", st.LastRestartReason)
 	}
+	if !strings.Contains(st.HotFailed[plugin], "no greetings today") {
+		t.Errorf("status hotFailed %q does not carry the error for the editor's restart-required", st.HotFailed)
+	}
 	if st.Loaded[plugin] != loadedBefore {
 		t.Errorf("status fingerprints the code that failed (%s, was %s): restart-required would clear over a server running the old code", st.Loaded[plugin], loadedBefore)
 	}
@@ -138,6 +165,11 @@ func TestHotPluginServiceThatThrowsKeepsTheOldOne(t *testing.T) {
 	fixed := a.waitHello("service v2 once fixed", func(h hello) bool { return strings.Contains(h.Greeting, "(service v2)") })
 	if fixed.Pid != before.Pid {
 		t.Errorf("the fix restarted the server: pid %d -> %d", before.Pid, fixed.Pid)
+	}
+	want := a.codeHash(greeterFile)
+	st = a.waitStatus("the fixed code as loaded", func(st control.Status) bool { return st.Loaded[plugin] == want })
+	if len(st.HotFailed) != 0 {
+		t.Errorf("the failure is still reported after the fix applied: %q", st.HotFailed)
 	}
 }
 
