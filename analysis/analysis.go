@@ -4,7 +4,15 @@
 // into facts, facts into a project model, and the model into findings.
 package analysis
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrTooLarge says a file is too large to analyze: larger than a project's
+// sources ever are (srcfile.MaxSize for reading it, syntax.MaxSize for
+// parsing it). One error for both, so a caller asks errors.Is once.
+var ErrTooLarge = errors.New("file too large to analyze")
 
 // Pos is one point in a file. Offset is a byte offset; Line is 0-based; Col
 // counts UTF-16 code units from the start of the line, as LSP does by default.

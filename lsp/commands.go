@@ -141,17 +141,17 @@ func (s *Server) runTypegen(ctx context.Context, ps *projectState, reason string
 		ps.watchLines(prog, true)
 		defer ps.watchLines(prog, false)
 	}
-	s.log.Infof("typegen in %s (%s)", ps.root, reason)
+	s.log.Info("typegen started", "root", ps.root, "reason", reason)
 	ps.typegenStarted()
 	res := runner.Run(ctx)
 
 	failure := ""
 	switch {
 	case res.Err == nil:
-		s.log.Infof("typegen in %s: `%s` done in %s", ps.root, res.Command, res.Duration.Round(time.Millisecond))
+		s.log.Info("typegen done", "root", ps.root, "command", res.Command, "took", res.Duration.Round(time.Millisecond))
 		prog.end(fmt.Sprintf("done in %s", res.Duration.Round(10*time.Millisecond)))
 	case ctx.Err() != nil || errors.Is(res.Err, context.Canceled):
-		s.log.Infof("typegen in %s cancelled", ps.root)
+		s.log.Info("typegen cancelled", "root", ps.root)
 		prog.end("cancelled")
 	default:
 		prog.end("failed")
@@ -188,7 +188,7 @@ func (s *Server) typegenFailed(ps *projectState, res typegen.Result, msg string)
 	if repeat {
 		return
 	}
-	s.log.Errorf("typegen in %s failed: %v\n%s", ps.root, res.Err, res.Output)
+	s.log.Error("typegen failed", "root", ps.root, "command", res.Command, "err", res.Err, "output", res.Output)
 	s.showMessage(protocol.MessageTypeError, "%s", msg)
 }
 

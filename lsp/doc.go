@@ -63,6 +63,17 @@
 // typegen run counts as generating until an analysis has read the outputs
 // it recorded as changed.
 //
+// # Positions
+//
+// The analysis works in byte offsets; analysis.Pos also carries the UTF-16
+// line and column its extractor computed with analysis/textpos, the one
+// package that converts offsets and positions (LSP's line ends, UTF-16 and
+// UTF-8). initialize negotiates the session's position encoding; every
+// answer converts through a positions value (positions.go) that reads the
+// text the answer is about: the overlay an analysis read for a publish, the
+// buffers as of the request for code actions and navigation. Under UTF-16
+// nothing is read to send a position.
+//
 // # Cancellation and shutdown
 //
 // Every request has a context cancelled by $/cancelRequest (numeric or

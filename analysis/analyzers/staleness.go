@@ -62,7 +62,9 @@ func (p *Pass) stale(code, path string, rng analysis.Range, genPath string, genR
 }
 
 func (p *Pass) regenerate() analysis.CommandRef {
-	return analysis.CommandRef{Title: "Regenerate types (" + p.Project.Config().TypegenCommand() + ")", Command: analysis.CommandRegenerate, Root: p.Project.Root()}
+	// The language server titles it with the command that will run, which
+	// its settings may choose (project.TypegenCommand).
+	return analysis.CommandRef{Title: "Regenerate types", Command: analysis.CommandRegenerate, Root: p.Project.Root()}
 }
 
 // generated returns the facts of a generated output that exists and has the

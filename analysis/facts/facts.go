@@ -134,6 +134,16 @@ type File struct {
 	// be read, so any name may be declared.
 	EventCalls    []EventUse
 	EventsUnknown bool
+	// ServiceRegs are the `registerService(...)` calls; Jobs the job
+	// names registered and used through a jobs service; Workflows the
+	// `workflow("name")...` builder chains (see runtime.go).
+	ServiceRegs []ServiceReg
+	Jobs        JobFacts
+	Workflows   []Workflow
+	// PatchesRouteBuilder is set when the file touches
+	// RouteBuilder.prototype: it may add handler methods the framework's
+	// builder lacks.
+	PatchesRouteBuilder bool
 
 	Migration *Migration
 	Config    *Config
@@ -209,6 +219,11 @@ type GeneratorService struct {
 	ExportName string
 	Name       string
 	ReturnType string
+	// TypeAt is the byte offset of the `defineService<` the generator took
+	// ReturnType from, -1 when it came from the factory's annotation or
+	// there is none: its regex searches the rest of the file, so this is
+	// always another call than the one matched.
+	TypeAt int
 }
 
 // Key is a named thing at a place.
@@ -246,6 +261,11 @@ type Plugin struct {
 	// EventsUnknown is set when `events:` is not an object literal we can
 	// read in full.
 	EventsUnknown bool
+	// CustomErrors are the entries of `customErrors: {...}`;
+	// CustomErrorsKnown is false when that is not an object literal read in
+	// full.
+	CustomErrors      []CustomError
+	CustomErrorsKnown bool
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key
@@ -272,6 +292,16 @@ type Plugin struct {
 	DepUses []MemberUse
 	// DBTables are the tables queried through ctx.db inside the plugin.
 	DBTables []Key
+}
+
+// CustomError is one `Name: { status, code, defaultMessage }` entry of a
+// plugin's customErrors. Def is the source text of status, code and
+// defaultMessage, the only fields the server reads, when all three are
+// literals (or absent); "" otherwise.
+type CustomError struct {
+	Name  string
+	Range analysis.Range
+	Def   string
 }
 
 // MemberUse is `ctx.plugins.<Plugin>.<Method>` or `ctx.deps.<Plugin>.<Method>`.
@@ -316,6 +346,10 @@ type Route struct {
 	// ConfigRange is the argument of the handler call (object or defineRoute(...)).
 	ConfigRange analysis.Range
 	Middleware  []string
+	// AddHandler is set for `.route("n").addHandler("kind", config)`, the
+	// only call that reaches a plugin's handler at runtime; Kind and
+	// KindRange are then the literal's (with its quotes).
+	AddHandler bool
 
 	Input  *Schema
 	Output *Schema
@@ -392,6 +426,12 @@ type Service struct {
 	ExportName string
 	Name       string
 	Range      analysis.Range
+	// NameRange is the name literal (the call's callee when there is none).
+	NameRange analysis.Range
+	// Exported is set for `export const x = defineService(...)`; TypeArgs
+	// is the `<...>` of `defineService<"n", T>(...)`, zero when absent.
+	Exported bool
+	TypeArgs analysis.Range
 }
 
 // Migration is what a migration file does to the database.
@@ -451,9 +491,13 @@ type Column struct {
 	Range      analysis.Range
 }
 
-// Config is what donkeylabs.config.ts says, read statically.
+// Config is what donkeylabs.config.ts says, read statically: a key it leaves
+// out is "" (project.Config is this type with the generator's defaults
+// applied).
 type Config struct {
-	Plugins      []string
+	Plugins []string
+	// PluginsKnown is false when the plugins value could not be read
+	// statically (a variable, a function call) or is missing.
 	PluginsKnown bool
 	Routes       string
 	OutDir       string
@@ -540,6 +584,10 @@ type ClientRoute struct {
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
-// NamedForm, and .js/.mjs migrations; 6: Plugin.OutsideServiceHash (hot
-// plugin reload).
-const SchemaVersion = "6"
+// NamedForm, and .js/.mjs migrations; 6: a lone "\r" ends a line (LSP's
+// rule), so positions after one moved; 7: Plugin.CustomErrors,
+// Route.AddHandler, Service.NameRange/Exported/TypeArgs,
+// GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
+// PatchesRouteBuilder (request-time traps, part 2); 8:
+// Plugin.OutsideServiceHash (hot plugin reload).
+const SchemaVersion = "8"

@@ -189,6 +189,7 @@ func FuzzExtract(f *testing.F) {
 		f.Add(example(f, rel), uint8(0))
 	}
 	f.Add([]byte("createPlugin.define({ handlers: { a: 1, ...x }, middleware: () => { return { b } } })"), uint8(0))
+	f.Add([]byte(`workflow("w").task("a", { next: "b", job: "j" }).choice("c", { choices: [{ next: 1 }, x], default: "d" }).loop("l", { target: "a" }); jobs.enqueue("j"); x.registerService(y); (r.route("n") as any).addHandler("k", {}); createPlugin.define({ customErrors: { E: { status: 1, code: "E" }, ...o } })`), uint8(0))
 	f.Fuzz(func(t *testing.T, src []byte, k uint8) {
 		kind := facts.Kind(int(k) % 10)
 		file := extract(t, "fuzz.ts", src, kind)

@@ -6,7 +6,6 @@
 package nvim_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,24 +33,6 @@ const scenarioTimeout = 3 * time.Minute
 const exitSkip = 77
 
 func pluginDir() string { return filepath.Join(testenv.RepoRoot(), "editors", "nvim") }
-
-// syncBuffer collects Neovim's output from two pipes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // run is one finished scenario.
 type run struct {
@@ -103,7 +83,7 @@ func scenario(t *testing.T, name, root string, env map[string]string) run {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	cmd.Stdout = out
 	cmd.Stderr = out
 

@@ -91,7 +91,7 @@ func TestRestartRequired(t *testing.T) {
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
 	c.WaitDiagnostics(plugin, "the first publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })
-	waitLog(t, srv, "supervisor of "+root+": pid", 1)
+	waitLog(t, srv, "dev supervisor root="+root+` status="pid`, 1)
 	running, n := waitStatus(t, c, 0, "dev running", func(st lsp.Status) bool { return st.Dev.State == lsp.DevRunning })
 	if running.Dev.Pid != os.Getpid() || running.Dev.Supervisor != control.StateRunning || running.Dev.Restart != 0 {
 		t.Errorf("status before the edit: %+v; want running under the supervisor's pid %d", running.Dev, os.Getpid())
