@@ -61,7 +61,7 @@ type Status struct {
 	// reloads some code itself; "" for one that reloads nothing.
 	DevServer string `json:"devServer,omitempty"`
 	// HotPlugins says whether the running server applies plugin service
-	// edits in place: "on (@donkeylabs/server 2.5.1)", "off: <why>", or ""
+	// edits in place: "on", "off: <why>", or ""
 	// when donkeyls dev does not use them (--no-hot-plugins, another dev
 	// command) or the server has not said yet.
 	HotPlugins string `json:"hotPlugins,omitempty"`

@@ -130,6 +130,8 @@ func (s *Supervisor) applyInPlace(ctx context.Context, edits []hotEdit) bool {
 		started := time.Now()
 		res, err := s.hot.Reload(ctx, pid, hotplugin.Request{Plugin: e.Plugin, Export: e.Export, File: e.path}, s.opts.HotTimeout)
 		switch {
+		case ctx.Err() != nil:
+			return true // shutting down: nothing to restart
 		case err != nil:
 			s.logf("%s: not reloaded in place (%v); restarting", name, err)
 			return false
