@@ -281,6 +281,10 @@ type Plugin struct {
 	// before and after an edit means only the service body changed, which
 	// donkeyls dev can apply in the running server (reload/hotplugin).
 	OutsideServiceHash uint64
+	// HasInit: the definition has an init member. The runtime hands init
+	// the service it built at start, so that service cannot be swapped
+	// under it.
+	HasInit bool
 
 	WithSchema bool
 	WithConfig bool // the export is a factory: registerPlugin(x({...}))
@@ -589,5 +593,5 @@ type ClientRoute struct {
 // Route.AddHandler, Service.NameRange/Exported/TypeArgs,
 // GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
 // PatchesRouteBuilder (request-time traps, part 2); 8:
-// Plugin.OutsideServiceHash (hot plugin reload).
+// Plugin.OutsideServiceHash and HasInit (hot plugin reload).
 const SchemaVersion = "8"

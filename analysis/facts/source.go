@@ -254,6 +254,9 @@ func (x *extractor) plugin(call syntax.Node) {
 		if !ok {
 			continue
 		}
+		if name == "init" {
+			pl.HasInit = true
+		}
 		fnNode := m.value
 		if m.kind == "pair" {
 			fnNode = m.value.Unwrap()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -143,6 +144,10 @@ func Classify(before, after *project.Project, changed []string) Verdict {
 		switch {
 		case plugins:
 			if e := serviceOnly(old, cur); e != nil {
+				if holder := initHolder(after, e.Plugin); holder != "" {
+					v.add(p, Restart, "plugin %q: only its service body changed, but plugin %q has an init, which holds the service built at start", e.Plugin, holder)
+					continue
+				}
 				v.add(p, Restart, "plugin %q: only its service body changed", e.Plugin)
 				v.Reasons[len(v.Reasons)-1].ServiceOnly = e
 				continue
@@ -249,6 +254,58 @@ func serviceOnly(old, cur *facts.File) *ServiceEdit {
 		return nil
 	}
 	return &ServiceEdit{Plugin: b.Name, Export: b.ExportName}
+}
+
+// initHolder names a plugin with an init among name and the plugins that
+// depend on it, directly or not: rebuilding name's service rebuilds theirs,
+// and an init keeps the one it was given at start. "" when there is none.
+func initHolder(p *project.Project, name string) string {
+	type node struct {
+		init bool
+		deps []string
+	}
+	plugins := map[string]node{}
+	p.EachFile(func(f *facts.File) {
+		for _, pl := range f.Plugins {
+			if pl.Name == "" {
+				continue
+			}
+			n := node{init: pl.HasInit}
+			for _, d := range pl.Dependencies {
+				n.deps = append(n.deps, d.Name)
+			}
+			plugins[pl.Name] = n
+		}
+	})
+	affected := map[string]bool{name: true}
+	for changed := true; changed; {
+		changed = false
+		for pn, n := range plugins {
+			if affected[pn] {
+				continue
+			}
+			for _, d := range n.deps {
+				if affected[d] {
+					affected[pn], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	var holders []string
+	for pn := range affected {
+		if plugins[pn].init {
+			holders = append(holders, pn)
+		}
+	}
+	if len(holders) == 0 {
+		return ""
+	}
+	sort.Strings(holders)
+	if slices.Contains(holders, name) {
+		return name
+	}
+	return holders[0]
 }
 
 // describePlugin says what changed in a plugin file, most structural first.

@@ -25,9 +25,6 @@ export const greeterPlugin = createPlugin.define({
       return prefix + " " + who;
     },
   }),
-  init: async (ctx, service) => {
-    ctx.core.logger.info("ready");
-  },
 });
 `
 
@@ -39,13 +36,16 @@ func TestServiceOnly(t *testing.T) {
 		want           bool
 	}{
 		{"service body", `prefix + " " + who`, `prefix + ", " + who + "!"`, true},
-		{"new service method", `  }),
-  init`, `    wave() { return "o/"; },
-  }),
-  init`, true},
+		{"new service method", `    },
+  }),`, `    },
+    wave() { return "o/"; },
+  }),`, true},
 		{"service parameter renamed", `service: async (ctx) =>`, `service: async (c) =>`, true},
 		{"handler key", `echo: {}`, `echo: {}, shout: {}`, false},
-		{"init body", `info("ready")`, `info("set")`, false},
+		{"init added", `  }),
+});`, `  }),
+  init: async (ctx) => {},
+});`, false},
 		{"name", `name: "greeter"`, `name: "greeter2"`, false},
 		{"dependencies", `["store"]`, `["store", "mail"]`, false},
 		{"events", `greeted: {}`, `greeted: {}, waved: {}`, false},
@@ -53,12 +53,7 @@ func TestServiceOnly(t *testing.T) {
 		{"import", `import { createPlugin }`, `import { createPlugin, createHandler }`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			write(t, filepath.Join(dir, "donkeylabs.config.ts"), `import { defineConfig } from "@donkeylabs/server";
-export default defineConfig({ plugins: ["./src/plugins/**/index.ts"], entry: "./src/index.ts" });
-`)
-			file := filepath.Join(dir, "src", "plugins", "greeter", "index.ts")
-			write(t, file, servicePlugin)
+			dir, file := serviceProject(t)
 			before, err := project.Load(context.Background(), dir, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -94,5 +89,80 @@ func write(t *testing.T, path, text string) {
 	}
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func serviceProject(t *testing.T) (dir, file string) {
+	t.Helper()
+	dir = t.TempDir()
+	write(t, filepath.Join(dir, "donkeylabs.config.ts"), `import { defineConfig } from "@donkeylabs/server";
+export default defineConfig({ plugins: ["./src/plugins/**/index.ts"], entry: "./src/index.ts" });
+`)
+	file = filepath.Join(dir, "src", "plugins", "greeter", "index.ts")
+	write(t, file, servicePlugin)
+	return dir, file
+}
+
+// Rebuilding a service rebuilds its dependents' too; a plugin among them
+// with an init keeps the service it was handed at start, so the edit
+// restarts, and the reason names that plugin.
+func TestServiceOnlyNotWithAnInitDownstream(t *testing.T) {
+	for _, tc := range []struct{ name, plugin, holder string }{
+		{"the plugin's own init", "greeter", "greeter"},
+		{"a dependent's init", "mailer", "mailer"},
+		{"a dependent of a dependent", "digest", "digest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, file := serviceProject(t)
+			switch tc.plugin {
+			case "greeter":
+				write(t, file, strings.Replace(servicePlugin, "  }),\n});", "  }),\n  init: async () => {},\n});", 1))
+			case "mailer":
+				write(t, filepath.Join(dir, "src/plugins/mailer/index.ts"), `import { createPlugin } from "@donkeylabs/server";
+export const mailerPlugin = createPlugin.define({
+  name: "mailer",
+  dependencies: ["greeter"] as const,
+  service: async (ctx) => ({ send: () => ctx.deps.greeter.greet("mail") }),
+  init: async (ctx, service) => { ctx.core.cron.schedule("* * * * *", () => service.send()); },
+});
+`)
+			case "digest":
+				write(t, filepath.Join(dir, "src/plugins/mailer/index.ts"), `import { createPlugin } from "@donkeylabs/server";
+export const mailerPlugin = createPlugin.define({
+  name: "mailer",
+  dependencies: ["greeter"] as const,
+  service: async (ctx) => ({ send: () => ctx.deps.greeter.greet("mail") }),
+});
+`)
+				write(t, filepath.Join(dir, "src/plugins/digest/index.ts"), `import { createPlugin } from "@donkeylabs/server";
+export const digestPlugin = createPlugin.define({
+  name: "digest",
+  dependencies: ["mailer"] as const,
+  service: async (ctx) => ({ run: () => ctx.deps.mailer.send() }),
+  init: async (ctx, service) => {},
+});
+`)
+			}
+			before, err := project.Load(context.Background(), dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, _ := os.ReadFile(file)
+			after := before.WithFile(file, []byte(strings.Replace(string(src), `prefix + " " + who`, `prefix + ", " + who`, 1)))
+			v := impact.Classify(before, after, []string{file})
+			for _, r := range v.Reasons {
+				if r.Path != file {
+					continue
+				}
+				if r.ServiceOnly != nil {
+					t.Errorf("ServiceOnly set although plugin %q has an init", tc.holder)
+				}
+				if !strings.Contains(r.What, `plugin "`+tc.holder+`" has an init`) || !r.Action.Has(impact.Restart) {
+					t.Errorf("reason %q (%s) does not restart naming %q's init", r.What, r.Action, tc.holder)
+				}
+				return
+			}
+			t.Fatalf("no reason for the plugin file: %+v", v.Reasons)
+		})
 	}
 }

@@ -208,7 +208,7 @@ func TestHotPluginWithInitRestarts(t *testing.T) {
 	if last.Pid == after.Pid {
 		t.Errorf("the service of a plugin with an init was swapped in place")
 	}
-	a.waitLog(`plugin "notes" cannot be reloaded in place: plugin "notes" has an init`)
+	a.waitLog(`plugin "notes": only its service body changed, but plugin "notes" has an init, which holds the service built at start → restart`)
 }
 
 func TestHotPluginsOffForAnotherFrameworkShape(t *testing.T) {
