@@ -9,6 +9,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 )
 
 const servicePlugin = `import { createPlugin } from "@donkeylabs/server";
@@ -54,7 +55,7 @@ func TestServiceOnly(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, file := serviceProject(t)
-			before, err := project.Load(context.Background(), dir, nil)
+			before, err := project.Load(context.Background(), dir, ossource.Source{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +144,7 @@ export const digestPlugin = createPlugin.define({
 });
 `)
 			}
-			before, err := project.Load(context.Background(), dir, nil)
+			before, err := project.Load(context.Background(), dir, ossource.Source{})
 			if err != nil {
 				t.Fatal(err)
 			}
