@@ -283,6 +283,15 @@ type Plugin struct {
 	// ServiceHash fingerprints the service and init code; a change to it
 	// means a running server still has the old code.
 	ServiceHash uint64
+	// OutsideServiceHash fingerprints the file's code with this plugin's
+	// service function left out (0 when service is not a function): equal
+	// before and after an edit means only the service body changed, which
+	// donkeyls dev can apply in the running server (reload/hotplugin).
+	OutsideServiceHash uint64
+	// HasInit: the definition has an init member. The runtime hands init
+	// the service it built at start, so that service cannot be swapped
+	// under it.
+	HasInit bool
 
 	WithSchema bool
 	WithConfig bool // the export is a factory: registerPlugin(x({...}))
@@ -607,5 +616,6 @@ type ClientRoute struct {
 // GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
 // PatchesRouteBuilder (request-time traps, part 2); 8: Schema.TSType (the
 // server's zod-to-TS text) and ZodMain, ClientRoute.InputType/OutputType,
-// processes.ts entries, ProcessRegistrations, Aliases.
-const SchemaVersion = "8"
+// processes.ts entries, ProcessRegistrations, Aliases; 9:
+// Plugin.OutsideServiceHash and HasInit (hot plugin reload).
+const SchemaVersion = "9"

@@ -258,6 +258,9 @@ func (x *extractor) plugin(call syntax.Node) {
 		if !ok {
 			continue
 		}
+		if name == "init" {
+			pl.HasInit = true
+		}
 		fnNode := m.value
 		if m.kind == "pair" {
 			fnNode = m.value.Unwrap()
@@ -273,6 +276,7 @@ func (x *extractor) plugin(call syntax.Node) {
 			continue
 		}
 		pl.ServiceRange = x.rng(fnNode)
+		pl.OutsideServiceHash = codeHashExcept(x.tree.Root(), fnNode)
 		if ret, ok := returnedObject(fnNode); ok {
 			ms, known := objectMembers(ret)
 			pl.ServiceKnown = known
