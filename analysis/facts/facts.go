@@ -111,7 +111,15 @@ type File struct {
 	// EventUses are the string-literal first arguments of `.emit("…")`
 	// and `.on("…")` calls, range with the quotes. Any receiver counts;
 	// only names that some defineEvents declares are linked to it.
-	EventUses []Key
+	EventUses []EventUse
+	// TableUses are the table and column names written as strings in
+	// Kysely queries on a context's db (`ctx.db.selectFrom("books")
+	// .where("author", ...)`), in a route handler or a plugin.
+	TableUses []TableUse
+	// ClientCalls are calls through a member chain of plain names,
+	// `api.books.list(...)`: the candidates for calls of the generated
+	// client in app code. Which are routes depends on the other files.
+	ClientCalls []ClientCall
 
 	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
 	// statements that forward other modules' bindings; Servers the
@@ -375,6 +383,21 @@ type Registration struct {
 	Receiver string
 }
 
+// TableUse is one table or column named in a query. Column is "" for
+// the table itself; Range is the string literal, quotes included.
+type TableUse struct {
+	Table  string
+	Column string
+	Range  analysis.Range
+}
+
+// ClientCall is `<Root>.<Segs[0]>....<Segs[n-1]>(...)`, at least two
+// segments, each with the range of its name.
+type ClientCall struct {
+	Root string
+	Segs []Key
+}
+
 // Event is one entry of `defineEvents({...})` (or a plugin's `events`).
 type Event struct {
 	Name   string
@@ -420,6 +443,9 @@ type TableOp struct {
 	Table   string
 	NewName string // OpRenameTable
 	Range   analysis.Range
+	// TableRange is the table name's string literal; zero for raw SQL,
+	// where Range is the statement.
+	TableRange analysis.Range
 	Add     []Column
 	Drop    []string
 	Rename  [][2]string // from, to
@@ -523,5 +549,6 @@ type ClientRoute struct {
 // when that id cannot be read.) 3: MiddlewareUses and EventUses
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
-// and Plugin.EventsUnknown.
-const SchemaVersion = "4"
+// and Plugin.EventsUnknown; 5: TableUses, ClientCalls, TableOp.TableRange,
+// EventUses with their method (navigation).
+const SchemaVersion = "5"

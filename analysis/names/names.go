@@ -23,6 +23,9 @@ const (
 	Middleware      // a middleware key; middleware names are global at runtime
 	Route           // a route; Name.Key is its full name
 	Event           // an event name
+	Handler         // a handler kind: typed, raw, ... or a plugin's handlers key
+	Table           // a database table
+	Column          // a table's column; Name.Key is "table.column"
 )
 
 func (k Kind) String() string {
@@ -37,6 +40,12 @@ func (k Kind) String() string {
 		return "route"
 	case Event:
 		return "event"
+	case Handler:
+		return "handler"
+	case Table:
+		return "table"
+	case Column:
+		return "column"
 	}
 	return "unknown"
 }
@@ -65,7 +74,26 @@ const (
 	ViaDefineEvents  Via = "defineEvents"   // a defineEvents key or a plugin's events key
 	ViaEmit          Via = "emit/on"        // emit("x") / on("x")
 	ViaEventMap      Via = "events.ts"      // an EventMap entry of the generated events
+	ViaHandlerKey    Via = "handlers"       // a key of a plugin's handlers
+	ViaHandlerUse    Via = ".handler"       // .route("x").<kind>({...})
+	ViaMigration     Via = "migration"      // createTable/addColumn in a migration
+	ViaQuery         Via = "query"          // a table or column string in a Kysely query on ctx.db
+	ViaClientCall    Via = "client call"    // api.<route>(...) in app code
+	ViaListen        Via = "on"             // on("x"): a listener (ViaEmit is the emit)
 )
+
+// BuiltinHandlers are the handler kinds the server itself provides.
+var BuiltinHandlers = []string{"typed", "raw", "stream", "sse", "formData", "html"}
+
+// IsBuiltinHandler reports whether kind is one of BuiltinHandlers.
+func IsBuiltinHandler(kind string) bool {
+	for _, b := range BuiltinHandlers {
+		if b == kind {
+			return true
+		}
+	}
+	return false
+}
 
 // Occurrence is one place a name is written.
 type Occurrence struct {
@@ -135,6 +163,10 @@ type Index struct {
 	// Plugins by name; a name defined twice keeps the first in path order.
 	Plugins  map[string]*PluginInfo
 	byExport map[string]*PluginInfo
+	// clientNames maps the name a client call spells (each segment
+	// camel-cased, as the generated client writes it) to the route's
+	// full name; only client calls found here are routes.
+	clientNames map[string]string
 }
 
 type fileOccurrences struct {
@@ -154,13 +186,19 @@ func For(p *project.Project) *Index {
 // Build indexes every file of p.
 func Build(p *project.Project) *Index {
 	ix := &Index{
-		byPath:   map[string]int{},
-		Plugins:  map[string]*PluginInfo{},
-		byExport: map[string]*PluginInfo{},
+		byPath:      map[string]int{},
+		Plugins:     map[string]*PluginInfo{},
+		byExport:    map[string]*PluginInfo{},
+		clientNames: map[string]string{},
 	}
 	p.EachFile(func(f *facts.File) {
 		if f.Missing || f.Unreadable || f.Kind.IsGenerated() {
 			return
+		}
+		for i := range f.Routes {
+			if full := f.Routes[i].FullName; full != "" {
+				ix.clientNames[ClientSpelling(full)] = full
+			}
 		}
 		for i := range f.Plugins {
 			pl := &f.Plugins[i]
@@ -249,6 +287,9 @@ func (b *builder) source(f *facts.File) {
 		for _, m := range pl.MiddlewareKeys {
 			b.add(Occurrence{Name: Name{Middleware, m.Name}, Range: m.Range, Quoted: isQuoted(m.Range, len(m.Name)), Def: true, Via: ViaMiddlewareKey, Renamable: true})
 		}
+		for _, h := range pl.HandlerKeys {
+			b.add(Occurrence{Name: Name{Handler, h.Name}, Range: h.Range, Quoted: isQuoted(h.Range, len(h.Name)), Def: true, Via: ViaHandlerKey, Renamable: true})
+		}
 		for _, e := range pl.EventKeys {
 			b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 		}
@@ -259,6 +300,9 @@ func (b *builder) source(f *facts.File) {
 	for i := range f.Routes {
 		r := &f.Routes[i]
 		b.add(Occurrence{Name: Name{Route, r.FullName}, Range: r.NameRange, Quoted: true, Def: true, Via: ViaRoute, Renamable: r.PrefixKnown})
+		if r.Kind != "" {
+			b.add(Occurrence{Name: Name{Handler, r.Kind}, Range: r.KindRange, Via: ViaHandlerUse, Renamable: true})
+		}
 		for _, u := range r.CtxUses {
 			if u.Member == "plugins" && u.Plugin != "" {
 				b.memberUse(ViaCtxPlugins, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
@@ -284,7 +328,43 @@ func (b *builder) source(f *facts.File) {
 		b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 	}
 	for _, u := range f.EventUses {
-		b.add(Occurrence{Name: Name{Event, u.Name}, Range: u.Range, Quoted: true, Via: ViaEmit, Renamable: true})
+		via := ViaEmit
+		if u.Method == "on" {
+			via = ViaListen
+		}
+		b.add(Occurrence{Name: Name{Event, u.Name}, Range: u.Range, Quoted: true, Via: via, Renamable: true})
+	}
+	for _, u := range f.TableUses {
+		n := Name{Table, u.Table}
+		if u.Column != "" {
+			n = Name{Column, u.Table + "." + u.Column}
+		}
+		b.add(Occurrence{Name: n, Range: u.Range, Quoted: isQuoted(u.Range, len(u.Column)) || isQuoted(u.Range, len(u.Table)), Via: ViaQuery})
+	}
+	for _, c := range f.ClientCalls {
+		segs := make([]string, len(c.Segs))
+		for i, s := range c.Segs {
+			segs[i] = s.Name
+		}
+		rng := c.Segs[0].Range
+		rng.End = c.Segs[len(c.Segs)-1].Range.End
+		b.add(Occurrence{Name: Name{Route, strings.Join(segs, ".")}, Range: rng, Via: ViaClientCall, Renamable: true})
+	}
+	if m := f.Migration; m != nil {
+		for _, op := range m.Ops {
+			if op.Kind == facts.OpCreateTable {
+				r := op.TableRange
+				if r.IsZero() {
+					r = op.Range
+				}
+				b.add(Occurrence{Name: Name{Table, op.Table}, Range: r, Quoted: isQuoted(r, len(op.Table)), Def: true, Via: ViaMigration})
+			}
+			if op.Kind == facts.OpCreateTable || op.Kind == facts.OpAlterTable {
+				for _, c := range op.Add {
+					b.add(Occurrence{Name: Name{Column, op.Table + "." + c.Name}, Range: c.Range, Quoted: isQuoted(c.Range, len(c.Name)), Def: true, Via: ViaMigration})
+				}
+			}
+		}
 	}
 	for _, u := range f.MiddlewareUses {
 		b.add(Occurrence{Name: Name{Middleware, u.Name}, Range: u.Range, Via: ViaMiddlewareUse, Renamable: true})
@@ -320,9 +400,38 @@ func (b *builder) generated(f *facts.File) {
 	}
 }
 
+// ClientSpelling is how the generated client spells a route's full name:
+// each dot-separated segment with its dashes camel-cased (the adapter's
+// toCamelCase), so `api.books.list-all` is called as api.books.listAll.
+func ClientSpelling(full string) string {
+	if !strings.Contains(full, "-") {
+		return full
+	}
+	var b strings.Builder
+	up := false
+	for _, r := range full {
+		switch {
+		case r == '-':
+			up = true
+		case up && r >= 'a' && r <= 'z':
+			b.WriteRune(r - 'a' + 'A')
+			up = false
+		default:
+			b.WriteRune(r)
+			up = false
+		}
+	}
+	return b.String()
+}
+
 // resolve names the plugin a registration registers; ok is false when its
 // export is no plugin of the project.
 func (ix *Index) resolve(o Occurrence) (Occurrence, bool) {
+	if o.Via == ViaClientCall {
+		full, ok := ix.clientNames[o.Name.Key]
+		o.Name.Key = full
+		return o, ok
+	}
 	if o.Via != ViaRegistration {
 		return o, true
 	}
@@ -360,7 +469,7 @@ func (ix *Index) At(path string, offset int) (Occurrence, bool) {
 func (ix *Index) each(fn func(Occurrence) bool) {
 	for _, f := range ix.files {
 		for _, o := range f.occ {
-			if o.Via == ViaRegistration {
+			if o.Via == ViaRegistration || o.Via == ViaClientCall {
 				var ok bool
 				if o, ok = ix.resolve(o); !ok {
 					continue
@@ -382,9 +491,21 @@ func (ix *Index) Occurrences(n Name) []Occurrence {
 			export = info.Def.ExportName
 		}
 	}
+	client := ""
+	if n.Kind == Route {
+		client = ClientSpelling(n.Key)
+		if ix.clientNames[client] != n.Key {
+			client = ""
+		}
+	}
 	for _, f := range ix.files {
 		for _, o := range f.occ {
 			switch {
+			case o.Via == ViaClientCall:
+				if client != "" && o.Name.Key == client {
+					o.Name.Key = n.Key
+					out = append(out, o)
+				}
 			case o.Name == n:
 				out = append(out, o)
 			case o.Via == ViaRegistration && export != "" && o.Export == export && ix.byExport[export].Name == n.Key:
