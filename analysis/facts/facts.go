@@ -446,9 +446,9 @@ type TableOp struct {
 	// TableRange is the table name's string literal; zero for raw SQL,
 	// where Range is the statement.
 	TableRange analysis.Range
-	Add     []Column
-	Drop    []string
-	Rename  [][2]string // from, to
+	Add        []Column
+	Drop       []string
+	Rename     [][2]string // from, to
 }
 
 // Column is a column as a migration creates it.

@@ -2,8 +2,8 @@ package facts
 
 import (
 	"bytes"
-	"strings"
 	"hash/fnv"
+	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
