@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 
 	"go.lsp.dev/protocol"
 
@@ -220,7 +219,7 @@ func (s *Server) hover(ctx context.Context, req *rpc.Request) (any, error) {
 			if !ok {
 				return nil, nil
 			}
-			md := hoverText(t.proj, ix, occ)
+			md := hoverText(t.proj, ix, occ, t.findings)
 			if md == "" {
 				return nil, nil
 			}
@@ -237,7 +236,7 @@ func (s *Server) prepareRename(ctx context.Context, req *rpc.Request) (any, erro
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"range": toRange(tgt.Occurrence.TextRange()), "placeholder": tgt.Placeholder}, nil
+			return map[string]any{"range": toRange(tgt.Range), "placeholder": tgt.Placeholder}, nil
 		})
 }
 
@@ -406,132 +405,6 @@ func documentSymbols(p *project.Project, path string) []protocol.DocumentSymbol 
 		out = append(out, protocol.DocumentSymbol{Name: e.Name, Detail: "event", Kind: protocol.SymbolKindEvent, Range: toRange(e.Range), SelectionRange: toRange(e.Range)})
 	}
 	return out
-}
-
-// hoverText is the Markdown shown for a name.
-func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string {
-	var b strings.Builder
-	list := func(title string, items []string) {
-		if len(items) == 0 {
-			fmt.Fprintf(&b, "\n**%s:** none\n", title)
-			return
-		}
-		fmt.Fprintf(&b, "\n**%s:** %s\n", title, "`"+strings.Join(items, "`, `")+"`")
-	}
-	uses := 0
-	for _, o := range ix.Occurrences(occ.Name) {
-		if !o.Def && !o.Generated {
-			uses++
-		}
-	}
-	switch occ.Name.Kind {
-	case names.Plugin:
-		info := ix.Plugins[occ.Name.Key]
-		if info == nil {
-			fmt.Fprintf(&b, "plugin `%s` is not defined in this project\n", occ.Name.Key)
-			return b.String()
-		}
-		pl := info.Def
-		fmt.Fprintf(&b, "**plugin `%s`** · `%s`\n", info.Name, p.Rel(info.Path))
-		var deps, methods, mw, handlers []string
-		for _, d := range pl.Dependencies {
-			if d.Name != "" {
-				deps = append(deps, d.Name)
-			}
-		}
-		for _, m := range pl.ServiceMethods {
-			methods = append(methods, m.Name)
-		}
-		for _, m := range pl.MiddlewareKeys {
-			mw = append(mw, m.Name)
-		}
-		for _, h := range pl.HandlerKeys {
-			handlers = append(handlers, h.Name)
-		}
-		list("Dependencies", deps)
-		list("Dependents", info.Dependents)
-		list("Service methods", methods)
-		list("Middleware", mw)
-		list("Handlers", handlers)
-		if len(info.Registered) == 0 {
-			fmt.Fprintf(&b, "\n**Not registered:** no `registerPlugin(%s)` in the project; at runtime `ctx.plugins.%s` is undefined\n", pl.ExportName, info.Name)
-		} else {
-			var at []string
-			for _, l := range info.Registered {
-				at = append(at, fmt.Sprintf("`%s:%d`", p.Rel(l.Path), l.Range.Start.Line+1))
-			}
-			fmt.Fprintf(&b, "\n**Registered:** %s\n", strings.Join(at, ", "))
-		}
-		fmt.Fprintf(&b, "\n%s\n", count(uses, "use"))
-	case names.Method:
-		plugin, method, _ := strings.Cut(occ.Name.Key, ".")
-		defs := ix.Defs(occ.Name)
-		if len(defs) == 0 {
-			fmt.Fprintf(&b, "plugin `%s` has no service method `%s`\n", plugin, method)
-			return b.String()
-		}
-		fmt.Fprintf(&b, "**service method `%s`** of plugin `%s` · `%s:%d`\n\n%s\n", method, plugin, p.Rel(defs[0].Path), defs[0].Range.Start.Line+1, count(uses, "use"))
-	case names.Middleware:
-		defs := ix.Defs(occ.Name)
-		if len(defs) == 0 {
-			fmt.Fprintf(&b, "no plugin defines middleware `%s`: at runtime it is skipped and the route runs unguarded\n", occ.Name.Key)
-			return b.String()
-		}
-		var by []string
-		for _, d := range defs {
-			if f := p.File(d.Path); f != nil && len(f.Plugins) > 0 {
-				by = append(by, f.Plugins[0].Name)
-			}
-		}
-		fmt.Fprintf(&b, "**middleware `%s`**", occ.Name.Key)
-		if len(by) > 0 {
-			fmt.Fprintf(&b, " of plugin `%s`", strings.Join(by, "`, `"))
-		}
-		fmt.Fprintf(&b, "\n\n%s\n", count(uses, "use"))
-	case names.Route:
-		routes := ix.RoutesNamed(p, occ.Name.Key)
-		if len(routes) == 0 {
-			fmt.Fprintf(&b, "route `%s` is not defined in the sources\n", occ.Name.Key)
-			return b.String()
-		}
-		ri := routes[0]
-		r := ri.Route
-		fmt.Fprintf(&b, "**route `%s`** · `.%s` · `%s:%d`\n", r.FullName, r.Kind, p.Rel(ri.Path), r.NameRange.Start.Line+1)
-		if len(r.Middleware) > 0 {
-			fmt.Fprintf(&b, "\n**Middleware in its chain:** `%s`\n", strings.Join(r.Middleware, "`, `"))
-		}
-		if r.Input != nil {
-			fmt.Fprintf(&b, "\n**Input:**\n```ts\n%s\n```\n", r.Input.Text)
-		} else {
-			b.WriteString("\n**Input:** none\n")
-		}
-		if r.Output != nil {
-			fmt.Fprintf(&b, "\n**Output:**\n```ts\n%s\n```\n", r.Output.Text)
-		} else {
-			b.WriteString("\n**Output:** none\n")
-		}
-		if len(routes) > 1 {
-			fmt.Fprintf(&b, "\nDefined %d times\n", len(routes))
-		}
-	case names.Event:
-		evs := ix.EventsNamed(p, occ.Name.Key)
-		emits := 0
-		for _, o := range ix.Occurrences(occ.Name) {
-			if o.Via == names.ViaEmit {
-				emits++
-			}
-		}
-		if len(evs) == 0 && len(ix.Defs(occ.Name)) == 0 {
-			fmt.Fprintf(&b, "event `%s` is not declared: emitting it type-checks and does nothing at runtime\n", occ.Name.Key)
-			return b.String()
-		}
-		fmt.Fprintf(&b, "**event `%s`**\n", occ.Name.Key)
-		if len(evs) > 0 {
-			fmt.Fprintf(&b, "\n```ts\n%s\n```\n", evs[0].Event.Schema)
-		}
-		fmt.Fprintf(&b, "\n%s\n", count(emits, "emit/on call"))
-	}
-	return b.String()
 }
 
 func count(n int, noun string) string {
