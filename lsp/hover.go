@@ -420,4 +420,3 @@ func (h *hoverBuilder) column(key string, ix *names.Index) {
 	}
 	fmt.Fprintf(b, "no migration of this project creates table `%s`\n", table)
 }
-
