@@ -26,6 +26,14 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence, findin
 			uses++
 		}
 	}
+	if occ.Name.Kind == names.Handler {
+		uses = 0
+		for _, o := range occs {
+			if o.Via == names.ViaHandlerUse {
+				uses++
+			}
+		}
+	}
 	b := &h.b
 	switch occ.Name.Kind {
 	case names.Plugin:

@@ -31,6 +31,7 @@ import (
 //	rename NAME NEWNAME      completion NAME
 //	rename! NAME NEWNAME     (a rename that also shows a warning message)
 //	symbols PATH             wsymbol QUERY
+//	lenses PATH              (code lenses of the file, each resolved)
 //	open PATH                (open the file as a buffer, content from disk)
 //	replace PATH             (the buffer becomes the file's `PATH.edit` section)
 //
@@ -358,6 +359,40 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 		}
 		var b strings.Builder
 		writeSymbols(&b, syms, "")
+		return b.String()
+	case "lenses":
+		raw, e := call("textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(filepath.Join(root, filepath.FromSlash(f[1])))}})
+		if e != "" {
+			return e
+		}
+		var lenses []map[string]any
+		if err := json.Unmarshal(raw, &lenses); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, l := range lenses {
+			if l["command"] != nil {
+				t.Errorf("%s: codeLens answered resolved lenses; they resolve lazily", line)
+			}
+			var res struct {
+				Range   navRange `json:"range"`
+				Command struct {
+					Title string `json:"title"`
+				} `json:"command"`
+			}
+			resRaw, e := call("codeLens/resolve", l)
+			if e != "" {
+				b.WriteString(e)
+				continue
+			}
+			if err := json.Unmarshal(resRaw, &res); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %s\n", res.Range, res.Command.Title)
+		}
+		if len(lenses) == 0 {
+			b.WriteString("[]\n")
+		}
 		return b.String()
 	case "wsymbol":
 		q := ""

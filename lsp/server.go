@@ -303,6 +303,10 @@ func (s *Server) method(name string) methodFunc {
 		return s.rename
 	case "textDocument/completion":
 		return s.completion
+	case "textDocument/codeLens":
+		return s.codeLens
+	case "codeLens/resolve":
+		return s.codeLensResolve
 	}
 	return nil
 }

@@ -239,6 +239,12 @@ func EffectiveMiddleware(p *project.Project, f *facts.File, route int) RouteMidd
 		}
 	}
 	if rs == nil {
+		// A file that never pushes middleware runs none on its own
+		// routers, unless another file pushes on them.
+		r := &f.Routes[route]
+		if len(f.MiddlewarePushes) == 0 && r.PrefixKnown && r.RouterVar != "" && !f.SyntaxErrors && !foreignRouters(sourceFiles(p))[r.RouterVar] {
+			return RouteMiddleware{Known: true}
+		}
 		return RouteMiddleware{}
 	}
 	if foreign := foreignRouters(sourceFiles(p)); foreign[rs.Router] {

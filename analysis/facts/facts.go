@@ -550,5 +550,6 @@ type ClientRoute struct {
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: TableUses, ClientCalls, TableOp.TableRange,
-// EventUses with their method (navigation).
+// EventUses with their method, RouteStacks for routes that run nothing
+// (navigation).
 const SchemaVersion = "5"

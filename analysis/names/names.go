@@ -485,6 +485,25 @@ func (ix *Index) each(fn func(Occurrence) bool) {
 // Occurrences lists every occurrence of n, in path and offset order.
 func (ix *Index) Occurrences(n Name) []Occurrence {
 	var out []Occurrence
+	ix.EachOccurrence(n, func(o Occurrence) { out = append(out, o) })
+	return out
+}
+
+// CountUses is the number of occurrences of n that are neither its
+// definitions nor in generated files.
+func (ix *Index) CountUses(n Name) int {
+	uses := 0
+	ix.EachOccurrence(n, func(o Occurrence) {
+		if !o.Def && !o.Generated {
+			uses++
+		}
+	})
+	return uses
+}
+
+// EachOccurrence calls fn for every occurrence of n, in path and offset
+// order, registrations and client calls resolved to n.
+func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 	var export string
 	if n.Kind == Plugin {
 		if info := ix.Plugins[n.Key]; info != nil {
@@ -504,17 +523,16 @@ func (ix *Index) Occurrences(n Name) []Occurrence {
 			case o.Via == ViaClientCall:
 				if client != "" && o.Name.Key == client {
 					o.Name.Key = n.Key
-					out = append(out, o)
+					fn(o)
 				}
 			case o.Name == n:
-				out = append(out, o)
+				fn(o)
 			case o.Via == ViaRegistration && export != "" && o.Export == export && ix.byExport[export].Name == n.Key:
 				o.Name.Key = n.Key
-				out = append(out, o)
+				fn(o)
 			}
 		}
 	}
-	return out
 }
 
 // Defs lists the definitions of n.
