@@ -271,12 +271,44 @@ func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); warn != "" {
-				s.showMessage(protocol.MessageTypeWarning, "%s", warn)
+			switch warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); {
+			case warn.Committed:
+				if !s.confirm(ctx, warn.Text, renameAnyway) {
+					return nil, nil
+				}
+			case warn.Text != "":
+				s.showMessage(protocol.MessageTypeWarning, "%s", warn.Text)
 			}
 			w, _ := s.wireEdit(edit, c, t.versions)
 			return w, nil
 		})
+}
+
+// renameAnyway is the action that goes on with a rename after a warning.
+const renameAnyway = "Rename anyway"
+
+// confirm asks the user, with window/showMessageRequest, whether to go on;
+// the other choice is Cancel, and dismissing the message cancels too. A
+// client that cannot ask (an error answer) gets the warning as a message
+// and the work goes on, as before there was a question.
+func (s *Server) confirm(ctx context.Context, warning, proceed string) bool {
+	params := map[string]any{
+		"type":    protocol.MessageTypeWarning,
+		"message": warning,
+		"actions": []map[string]string{{"title": proceed}, {"title": "Cancel"}},
+	}
+	var choice *struct {
+		Title string `json:"title"`
+	}
+	if err := s.call(ctx, "window/showMessageRequest", params, &choice, 0); err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		s.log.Debugf("asking before a rename: %v", err)
+		s.showMessage(protocol.MessageTypeWarning, "%s", warning)
+		return true
+	}
+	return choice != nil && choice.Title == proceed
 }
 
 func (s *Server) documentSymbol(ctx context.Context, req *rpc.Request) (any, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,10 +31,16 @@ import (
 //	hover NAME               prepareRename NAME
 //	rename NAME NEWNAME      completion NAME
 //	rename! NAME NEWNAME     (a rename that also shows a warning message)
+//	rename? NAME NEWNAME ANSWER  (a rename that asks first; ANSWER is the
+//	                         action chosen, "-" dismisses the question,
+//	                         "never" says none is asked)
 //	symbols PATH             wsymbol QUERY
 //	lenses PATH              (code lenses of the file, each resolved)
 //	open PATH                (open the file as a buffer, content from disk)
 //	replace PATH             (the buffer becomes the file's `PATH.edit` section)
+//
+// A section named `git-commit` makes the project a git repository with
+// every file committed (its content is the commit message).
 //
 // The `want` section is the rendered answers, each after "> request". Run
 // with -update to rewrite it, then read the diff: it is the behaviour.
@@ -92,6 +99,7 @@ func runNavFixture(t *testing.T, fixture string) {
 	var requests []string
 	edits := map[string]string{}
 	wantIdx := -1
+	commit := ""
 	for i, f := range ar.Files {
 		switch {
 		case f.Name == "requests":
@@ -102,6 +110,8 @@ func runNavFixture(t *testing.T, fixture string) {
 			}
 		case f.Name == "want":
 			wantIdx = i
+		case f.Name == "git-commit":
+			commit = strings.TrimSpace(string(f.Data))
 		case strings.HasSuffix(f.Name, ".edit"):
 			edits[strings.TrimSuffix(f.Name, ".edit")] = stripMarks(strings.TrimSuffix(f.Name, ".edit"), string(f.Data), marks)
 		default:
@@ -114,6 +124,9 @@ func runNavFixture(t *testing.T, fixture string) {
 				t.Fatal(err)
 			}
 		}
+	}
+	if commit != "" {
+		gitCommitAll(t, root, commit)
 	}
 	c := startNav(t, root)
 	var out strings.Builder
@@ -281,16 +294,37 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("%s %q\n", pr.Range, pr.Placeholder)
-	case "rename", "rename!":
+	case "rename", "rename!", "rename?":
 		params := position(t, root, marks, f[1])
 		params["newName"] = f[2]
+		before := len(c.Messages())
+		if f[0] == "rename?" {
+			answer := f[3]
+			if answer == "-" {
+				answer = ""
+			}
+			c.SetMessageAnswer(strings.ReplaceAll(answer, "_", " "))
+		}
 		raw, e := call("textDocument/rename", params)
+		c.SetMessageAnswer("")
 		if e != "" {
 			return e
 		}
 		warning := ""
-		if f[0] == "rename!" {
+		switch f[0] {
+		case "rename!":
 			warning = "warning: " + c.WaitMessage("migrations").Message + "\n"
+		case "rename?":
+			msgs := c.Messages()
+			if asked := len(msgs) > before; asked != (f[3] != "never") {
+				t.Errorf("%s: asked %v", line, asked)
+			}
+			for _, m := range msgs[before:] {
+				warning += "asked: " + m.Message + "\n"
+			}
+		}
+		if string(raw) == "null" {
+			return warning + "null\n"
 		}
 		var we struct {
 			DocumentChanges []struct {
@@ -419,6 +453,30 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 	}
 	t.Fatalf("unknown request %q", line)
 	return ""
+}
+
+// gitCommitAll makes root a repository with every file committed, as a
+// project whose migrations other databases have applied.
+func gitCommitAll(t *testing.T, root, msg string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is not installed")
+		}
+		t.Skip("git is not installed")
+	}
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "-A"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", msg},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 type docSymbol struct {

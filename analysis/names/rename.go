@@ -278,19 +278,27 @@ func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, er
 	return false, nil
 }
 
-// RenameWarning says what a rename changes beyond the code, "" when
-// nothing. Two things follow a plugin's name outside the code: the server
-// finds its migrations under plugins/<name>/migrations and records applied
-// ones by name, and the generator, when its regular expression cannot read
-// the name (it stops at the first "}" in the file), names the plugin after
-// its folder.
-func RenameWarning(p *project.Project, ix *Index, t Target, newName string) string {
+// Warning is what a rename changes beyond the code.
+type Warning struct {
+	Text string // "" when nothing
+	// Committed is set when the plugin's migrations are in git's HEAD:
+	// then other databases have most likely applied them, and renaming
+	// makes each of them run every one again, so the user is asked first.
+	Committed bool
+}
+
+// RenameWarning says what a rename changes beyond the code. Two things
+// follow a plugin's name outside the code: the server finds its migrations
+// under plugins/<name>/migrations and records applied ones by name, and
+// the generator, when its regular expression cannot read the name (it
+// stops at the first "}" in the file), names the plugin after its folder.
+func RenameWarning(p *project.Project, ix *Index, t Target, newName string) Warning {
 	if t.Occurrence.Name.Kind != Plugin {
-		return ""
+		return Warning{}
 	}
 	info := ix.Plugins[t.Occurrence.Name.Key]
 	if info == nil {
-		return ""
+		return Warning{}
 	}
 	var parts []string
 	folder := filepath.Base(filepath.Dir(info.Path))
@@ -298,10 +306,13 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 		parts = append(parts, fmt.Sprintf("the generator cannot read this plugin's name and uses its folder, %s, so rename the folder to %s too or the generated types keep the old name", folder, newName))
 	}
 	dir := filepath.Join(filepath.Dir(info.Path), "migrations")
-	n := 0
+	n, committed := 0, 0
 	p.EachFile(func(f *facts.File) {
 		if f.Kind == facts.KindMigration && !f.Missing && filepath.Dir(f.Path) == dir {
 			n++
+			if _, ok := p.GitHeadBlob(f.Path); ok {
+				committed++
+			}
 		}
 	})
 	if n > 0 {
@@ -309,12 +320,15 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 		if n != 1 {
 			what = fmt.Sprintf("%d migrations", n)
 		}
+		if committed > 0 {
+			what += fmt.Sprintf(" (%d committed, so likely applied to other databases)", committed)
+		}
 		parts = append(parts, fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations and records as applied by plugin name: move the folder to plugins/%s, and every database will run them again", what, p.Rel(dir), newName))
 	}
 	if len(parts) == 0 {
-		return ""
+		return Warning{}
 	}
-	return fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; "))
+	return Warning{Text: fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; ")), Committed: committed > 0}
 }
 
 // shortName is the name as it is written in the source: a method's own
