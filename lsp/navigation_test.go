@@ -36,6 +36,7 @@ import (
 //	                         "never" says none is asked)
 //	symbols PATH             wsymbol QUERY
 //	lenses PATH              (code lenses of the file, each resolved)
+//	actions NAME             (refactor.rewrite code actions there, with their edits)
 //	open PATH                (open the file as a buffer, content from disk)
 //	replace PATH             (the buffer becomes the file's `PATH.edit` section)
 //
@@ -173,7 +174,10 @@ func startNav(t testing.TB, root string) *lsptest.Client {
 	c := lsptest.New(t, cr, cw)
 	// No wait for indexing: navigation requests wait for the first
 	// snapshot themselves, which the first request of each fixture checks.
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	caps := lsptest.Capabilities(true)
+	// Disabled actions say why they cannot run (the align fixture).
+	caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
+	c.Initialize(root, caps, map[string]any{"typegen": map[string]any{"onSave": "off"}})
 	return c
 }
 
@@ -393,6 +397,62 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 		}
 		var b strings.Builder
 		writeSymbols(&b, syms, "")
+		return b.String()
+	case "actions":
+		params := position(t, root, marks, f[1])
+		// Code actions answer from the snapshot as it is; navigation
+		// requests wait for the first one.
+		call("textDocument/documentSymbol", map[string]any{"textDocument": params["textDocument"]})
+		pos := params["position"]
+		params["range"] = map[string]any{"start": pos, "end": pos}
+		delete(params, "position")
+		params["context"] = map[string]any{"diagnostics": []any{}, "only": []string{"refactor.rewrite"}}
+		raw, e := call("textDocument/codeAction", params)
+		if e != "" {
+			return e
+		}
+		var acts []struct {
+			Title    string `json:"title"`
+			Disabled *struct {
+				Reason string `json:"reason"`
+			} `json:"disabled"`
+			Edit struct {
+				DocumentChanges []json.RawMessage `json:"documentChanges"`
+			} `json:"edit"`
+		}
+		if err := json.Unmarshal(raw, &acts); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, a := range acts {
+			fmt.Fprintf(&b, "action: %s\n", a.Title)
+			if a.Disabled != nil {
+				fmt.Fprintf(&b, "  disabled: %s\n", a.Disabled.Reason)
+			}
+			for _, dc := range a.Edit.DocumentChanges {
+				var op struct {
+					Kind, OldURI, NewURI string
+					TextDocument         struct{ URI string } `json:"textDocument"`
+					Edits                []struct {
+						Range   navRange `json:"range"`
+						NewText string   `json:"newText"`
+					} `json:"edits"`
+				}
+				if err := json.Unmarshal(dc, &op); err != nil {
+					t.Fatal(err)
+				}
+				if op.Kind == "rename" {
+					fmt.Fprintf(&b, "  rename %s -> %s\n", relURI(t, root, op.OldURI), relURI(t, root, op.NewURI))
+					continue
+				}
+				for _, e := range op.Edits {
+					fmt.Fprintf(&b, "  %s:%s %q\n", relURI(t, root, op.TextDocument.URI), e.Range, e.NewText)
+				}
+			}
+		}
+		if len(acts) == 0 {
+			b.WriteString("[]\n")
+		}
 		return b.String()
 	case "lenses":
 		raw, e := call("textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(filepath.Join(root, filepath.FromSlash(f[1])))}})

@@ -170,7 +170,7 @@ func newServer(ctx context.Context, opts Options) *Server {
 	if s.engine == nil {
 		s.engine = AnalysisEngine{}
 	}
-	s.providers = append([]ActionProvider{findingActions{}, extractActions{}}, opts.Providers...)
+	s.providers = append([]ActionProvider{findingActions{}, extractActions{}, alignActions{}}, opts.Providers...)
 	s.commands = map[string]commandFunc{
 		CommandRegenerate:    s.cmdRegenerate,
 		CommandRestart:       s.cmdRestart,

@@ -325,6 +325,9 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) Warn
 		}
 		parts = append(parts, fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations and records as applied by plugin name: move the folder to plugins/%s, and every database will run them again", what, p.Rel(dir), newName))
 	}
+	if folder == info.Name || info.Def.ExportName == info.Name+"Plugin" {
+		parts = append(parts, fmt.Sprintf("afterwards the code action \"Rename plugin %q's export and folder\" on its name renames %s and moves %s", newName, info.Def.ExportName, p.Rel(filepath.Dir(info.Path))))
+	}
 	if len(parts) == 0 {
 		return Warning{}
 	}

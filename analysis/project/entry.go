@@ -354,3 +354,13 @@ func (p *Project) resolveRelative(from, spec string) (*facts.File, bool) {
 	}
 	return nil, false
 }
+
+// ResolveImport is the analyzed file a relative import specifier names, as
+// Bun resolves it; nil for a package import or a file not analyzed.
+func (p *Project) ResolveImport(from, spec string) *facts.File {
+	if !isRelative(spec) {
+		return nil
+	}
+	f, _ := p.resolveRelative(from, spec)
+	return f
+}
