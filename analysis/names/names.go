@@ -172,6 +172,39 @@ type Index struct {
 type fileOccurrences struct {
 	path string
 	occ  []Occurrence // sorted by start offset
+	// keys has two bits set per key written in the file (a name, or the
+	// export a registration names): a query skips every file whose keys
+	// lack its bits, so it reads the few files that may hold the name
+	// instead of every occurrence of the project.
+	keys keySet
+}
+
+// keySet is a 256-bit Bloom filter of the keys of one file: with the few
+// dozen distinct keys of a route file, about 1 file in 25 that lacks a key
+// still has to be read.
+type keySet [4]uint64
+
+func keyBits(key string) (uint8, uint8) {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	return uint8(h), uint8(h >> 8)
+}
+
+func (k *keySet) add(key string) {
+	a, b := keyBits(key)
+	k[a>>6] |= 1 << (a & 63)
+	k[b>>6] |= 1 << (b & 63)
+}
+
+func (k *keySet) mayHave(key string) bool {
+	if key == "" {
+		return false
+	}
+	a, b := keyBits(key)
+	return k[a>>6]&(1<<(a&63)) != 0 && k[b>>6]&(1<<(b&63)) != 0
 }
 
 type memoKey struct{}
@@ -232,10 +265,10 @@ func Build(p *project.Project) *Index {
 				info.Registered = append(info.Registered, analysis.Location{Path: f.Path, Range: reg.Range})
 			}
 		}
-		occ := p.Reuse(fileKey{f.Path}, []*facts.File{f}, func() any { return fileOccurrencesOf(f) }).([]Occurrence)
-		if len(occ) > 0 {
+		fo := p.Reuse(fileKey{f.Path}, []*facts.File{f}, func() any { return fileOccurrencesOf(f) }).(*fileOccurrences)
+		if len(fo.occ) > 0 {
 			ix.byPath[f.Path] = len(ix.files)
-			ix.files = append(ix.files, fileOccurrences{path: f.Path, occ: occ})
+			ix.files = append(ix.files, *fo)
 		}
 	})
 	for _, info := range ix.Plugins {
@@ -247,7 +280,7 @@ func Build(p *project.Project) *Index {
 // fileOccurrencesOf lists one file's occurrences by offset. Registrations
 // are kept with the export they name (Name.Key empty): which plugin that
 // is depends on other files, so it is resolved per query.
-func fileOccurrencesOf(f *facts.File) []Occurrence {
+func fileOccurrencesOf(f *facts.File) *fileOccurrences {
 	b := &builder{path: f.Path}
 	if f.Kind.IsGenerated() {
 		b.generated(f)
@@ -255,7 +288,14 @@ func fileOccurrencesOf(f *facts.File) []Occurrence {
 		b.source(f)
 	}
 	sort.SliceStable(b.occ, func(i, j int) bool { return b.occ[i].Range.Start.Offset < b.occ[j].Range.Start.Offset })
-	return b.occ
+	fo := &fileOccurrences{path: f.Path, occ: b.occ}
+	for i := range b.occ {
+		fo.keys.add(b.occ[i].Name.Key)
+		if b.occ[i].Export != "" {
+			fo.keys.add(b.occ[i].Export)
+		}
+	}
+	return fo
 }
 
 type builder struct {
@@ -517,7 +557,11 @@ func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 			client = ""
 		}
 	}
-	for _, f := range ix.files {
+	for i := range ix.files {
+		f := &ix.files[i]
+		if !f.keys.mayHave(n.Key) && !f.keys.mayHave(export) && !f.keys.mayHave(client) {
+			continue
+		}
 		for _, o := range f.occ {
 			switch {
 			case o.Via == ViaClientCall:
@@ -538,7 +582,11 @@ func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 // Defs lists the definitions of n.
 func (ix *Index) Defs(n Name) []Occurrence {
 	var out []Occurrence
-	for _, f := range ix.files {
+	for i := range ix.files {
+		f := &ix.files[i]
+		if !f.keys.mayHave(n.Key) {
+			continue
+		}
 		for _, o := range f.occ {
 			if o.Def && o.Name == n {
 				out = append(out, o)

@@ -66,3 +66,32 @@ func TestSearchRanks(t *testing.T) {
 		t.Errorf("Search(zz) matched %v", s)
 	}
 }
+
+// A key set never forgets a key it holds (queries skip files by it), and it
+// tells most absent keys apart.
+func TestKeySet(t *testing.T) {
+	var k keySet
+	var held []string
+	for i := 0; i < 40; i++ {
+		key := "plugin" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		k.add(key)
+		held = append(held, key)
+	}
+	for _, key := range held {
+		if !k.mayHave(key) {
+			t.Fatalf("key set lost %q", key)
+		}
+	}
+	if k.mayHave("") {
+		t.Error(`key set holds ""`)
+	}
+	absent := 0
+	for i := 0; i < 1000; i++ {
+		if !k.mayHave("other" + string(rune(0x100+i))) {
+			absent++
+		}
+	}
+	if absent < 800 {
+		t.Errorf("only %d of 1000 absent keys told apart from 40 held", absent)
+	}
+}
