@@ -106,6 +106,40 @@ func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence, findin
 		}
 		h.places("Emitted at", emits, "nowhere")
 		h.places("Listened to at", listens, "nowhere")
+	case names.Error:
+		defs := ix.Defs(occ.Name)
+		switch {
+		case len(defs) > 0:
+			fmt.Fprintf(b, "**custom error `%s`**", occ.Name.Key)
+			if by := definingPlugins(p, defs); len(by) > 0 {
+				fmt.Fprintf(b, " of plugin `%s`", strings.Join(by, "`, `"))
+			}
+			fmt.Fprintf(b, " · `%s`\n\n%s\n", h.at(defs[0].Path, defs[0].Range), count(uses, "use"))
+		case names.IsBuiltinError(occ.Name.Key):
+			fmt.Fprintf(b, "**error `%s`**, built into the server's `ctx.errors`\n\n%s\n", occ.Name.Key, count(uses, "use"))
+		default:
+			fmt.Fprintf(b, "no plugin declares custom error `%s` in `customErrors`, and the server has no such error: `ctx.errors.%s` is undefined at runtime, so calling it throws a TypeError\n", occ.Name.Key, occ.Name.Key)
+		}
+	case names.Job, names.Process:
+		var regs, calls []analysis.Location
+		for _, o := range occs {
+			if o.Def {
+				regs = append(regs, analysis.Location{Path: o.Path, Range: o.Range})
+			} else {
+				calls = append(calls, analysis.Location{Path: o.Path, Range: o.Range})
+			}
+		}
+		if len(regs) == 0 {
+			if occ.Name.Kind == names.Job {
+				fmt.Fprintf(b, "no `jobs.register(%q, ...)` in the project: `enqueue` throws `No handler registered for job %q` unless it is registered outside the sources or external\n", occ.Name.Key, occ.Name.Key)
+			} else {
+				fmt.Fprintf(b, "no `processes.register({ name: %q })` in the project: `spawn` throws `Process definition '%s' not found`\n", occ.Name.Key, occ.Name.Key)
+			}
+			return b.String()
+		}
+		fmt.Fprintf(b, "**%s `%s`**\n", occ.Name.Kind, occ.Name.Key)
+		h.places("Registered at", regs, "")
+		h.places("Used at", calls, "nowhere")
 	case names.Table:
 		h.table(occ.Name.Key, ix)
 	case names.Column:

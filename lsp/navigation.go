@@ -382,6 +382,16 @@ func symbolKind(k names.Kind) protocol.SymbolKind {
 		return protocol.SymbolKindFunction
 	case names.Event:
 		return protocol.SymbolKindEvent
+	case names.Handler:
+		return protocol.SymbolKindFunction
+	case names.Table:
+		return protocol.SymbolKindStruct
+	case names.Column:
+		return protocol.SymbolKindField
+	case names.Error:
+		return protocol.SymbolKindClass
+	case names.Job, names.Process:
+		return protocol.SymbolKindConstant
 	}
 	return protocol.SymbolKindKey
 }
@@ -423,6 +433,7 @@ func documentSymbols(p *project.Project, path string) []protocol.DocumentSymbol 
 		sym.Children = append(sym.Children, keys(pl.MiddlewareKeys, protocol.SymbolKindFunction, "middleware")...)
 		sym.Children = append(sym.Children, keys(pl.HandlerKeys, protocol.SymbolKindFunction, "handler")...)
 		sym.Children = append(sym.Children, keys(pl.EventKeys, protocol.SymbolKindEvent, "event")...)
+		sym.Children = append(sym.Children, keys(pl.ErrorKeys, protocol.SymbolKindClass, "custom error")...)
 		out = append(out, sym)
 	}
 	for i := range f.Routes {
@@ -435,6 +446,21 @@ func documentSymbols(p *project.Project, path string) []protocol.DocumentSymbol 
 	}
 	for _, e := range f.Events {
 		out = append(out, protocol.DocumentSymbol{Name: e.Name, Detail: "event", Kind: protocol.SymbolKindEvent, Range: toRange(e.Range), SelectionRange: toRange(e.Range)})
+	}
+	if m := f.Migration; m != nil {
+		// A migration's tables, with the columns each statement adds.
+		for _, op := range m.Ops {
+			detail := map[facts.TableOpKind]string{facts.OpCreateTable: "create table", facts.OpAlterTable: "alter table", facts.OpDropTable: "drop table", facts.OpRenameTable: "rename table"}[op.Kind]
+			sel := op.TableRange
+			if sel.IsZero() {
+				sel = op.Range
+			}
+			sym := protocol.DocumentSymbol{Name: op.Table, Detail: detail, Kind: protocol.SymbolKindStruct, Range: toRange(op.Range), SelectionRange: toRange(sel)}
+			for _, c := range op.Add {
+				sym.Children = append(sym.Children, protocol.DocumentSymbol{Name: c.Name, Detail: "column · " + c.Type, Kind: protocol.SymbolKindField, Range: toRange(c.Range), SelectionRange: toRange(c.Range)})
+			}
+			out = append(out, sym)
+		}
 	}
 	return out
 }

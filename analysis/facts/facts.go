@@ -116,6 +116,10 @@ type File struct {
 	// Kysely queries on a context's db (`ctx.db.selectFrom("books")
 	// .where("author", ...)`), in a route handler or a plugin.
 	TableUses []TableUse
+	// NamedCalls are the job and process names written as strings:
+	// `jobs.register("x", ...)`, `jobs.enqueue("x", ...)`,
+	// `processes.register({ name: "x" })`, `processes.spawn("x")`.
+	NamedCalls []NamedCall
 	// ClientCalls are calls through a member chain of plain names,
 	// `api.books.list(...)`: the candidates for calls of the generated
 	// client in app code. Which are routes depends on the other files.
@@ -254,6 +258,10 @@ type Plugin struct {
 	// EventsUnknown is set when `events:` is not an object literal we can
 	// read in full.
 	EventsUnknown bool
+	// ErrorKeys are the keys of `customErrors: {...}`; ErrorUses the
+	// `ctx.errors.<Name>` accesses inside the plugin's functions.
+	ErrorKeys []Key
+	ErrorUses []Key
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key
@@ -364,6 +372,8 @@ type CtxUse struct {
 	Range       analysis.Range
 	Plugin      string // for ctx.plugins.<Plugin>
 	PluginRange analysis.Range
+	// Method is the member after the plugin (ctx.plugins.<p>.<Method>), or
+	// the error of ctx.errors.<Method>.
 	Method      string
 	MethodRange analysis.Range
 }
@@ -389,6 +399,16 @@ type TableUse struct {
 	Table  string
 	Column string
 	Range  analysis.Range
+}
+
+// NamedCall is one job or process name at a call of the core service.
+type NamedCall struct {
+	Kind   string // "job" or "process"
+	Name   string
+	Range  analysis.Range // the string literal, quotes included
+	Method string         // register, registerExternal, enqueue, schedule, spawn, getByName
+	// Def is set for a registration, which defines the name.
+	Def bool
 }
 
 // ClientCall is `<Root>.<Segs[0]>....<Segs[n-1]>(...)`, at least two
@@ -550,6 +570,7 @@ type ClientRoute struct {
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: TableUses, ClientCalls, TableOp.TableRange,
-// EventUses with their method, RouteStacks for routes that run nothing
+// EventUses with their method, RouteStacks for routes that run nothing,
+// NamedCalls, Plugin.ErrorKeys/ErrorUses, CtxUse.Method of ctx.errors
 // (navigation).
 const SchemaVersion = "5"

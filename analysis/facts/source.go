@@ -112,7 +112,7 @@ func (x *extractor) calls(root syntax.Node) {
 				} else if obj.Is("member_expression") && obj.Field("property").Text() == "middleware" {
 					prop := fn.Field("property")
 					x.f.MiddlewareUses = append(x.f.MiddlewareUses, Key{Name: prop.Text(), Range: x.rng(prop)})
-				} else {
+				} else if !x.namedCall(n, fn, name) {
 					x.clientCall(fn)
 				}
 			}
@@ -139,6 +139,58 @@ var ctxMembers = map[string]bool{
 	"plugins": true, "deps": true, "db": true, "core": true, "errors": true, "services": true,
 	"middleware": true, "events": true, "jobs": true, "cron": true, "cache": true, "logger": true,
 	"sse": true, "schema": true, "processes": true, "workflows": true,
+}
+
+// namedMethods are the core jobs' and processes' methods that take a name,
+// and whether the call defines it.
+var namedMethods = map[string]map[string]bool{
+	"jobs":      {"register": true, "registerExternal": true, "enqueue": false, "schedule": false, "getByName": false},
+	"processes": {"register": true, "spawn": false, "getByName": false},
+}
+
+// namedCall records a job or process name at `<...>.jobs.<m>("x")` or
+// `<...>.processes.<m>(...)`; false when the call is none of those.
+func (x *extractor) namedCall(call, fn syntax.Node, method string) bool {
+	obj := fn.Field("object").Unwrap()
+	service := ""
+	switch {
+	case obj.Is("identifier"):
+		service = obj.Text()
+	case obj.Is("member_expression"):
+		service = obj.Field("property").Text()
+	}
+	methods := namedMethods[service]
+	def, ok := methods[method]
+	if !ok {
+		return false
+	}
+	kind := "job"
+	if service == "processes" {
+		kind = "process"
+	}
+	a := args(call)
+	if len(a) == 0 {
+		return true
+	}
+	lit := a[0].Unwrap()
+	if kind == "process" && method == "register" {
+		// register({ name: "x", ... })
+		if !lit.Is("object") {
+			return true
+		}
+		ms, _ := objectMembers(lit)
+		m, found := member(ms, "name")
+		if !found || m.kind != "pair" {
+			return true
+		}
+		lit = m.value.Unwrap()
+	}
+	if isStringLit(lit) {
+		if name := stringValue(lit); name != "" {
+			x.f.NamedCalls = append(x.f.NamedCalls, NamedCall{Kind: kind, Name: name, Range: x.rng(lit), Method: method, Def: def})
+		}
+	}
+	return true
 }
 
 // clientCall records `root.a.b(...)`, a plain-name chain of at least two
@@ -269,6 +321,9 @@ func (x *extractor) plugin(call syntax.Node) {
 	} else {
 		pl.MiddlewareKnown = !obj.HasError()
 	}
+	if m, ok := member(members, "customErrors"); ok {
+		pl.ErrorKeys, _ = x.keysOf(m)
+	}
 	if m, ok := member(members, "events"); ok {
 		var known bool
 		pl.EventKeys, known = x.keysOf(m)
@@ -321,6 +376,10 @@ func (x *extractor) plugin(call syntax.Node) {
 			case "deps":
 				if u.Plugin != "" {
 					pl.DepUses = append(pl.DepUses, MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange})
+				}
+			case "errors":
+				if u.Method != "" {
+					pl.ErrorUses = append(pl.ErrorUses, Key{Name: u.Method, Range: u.MethodRange})
 				}
 			}
 		}
@@ -412,6 +471,12 @@ func (x *extractor) ctxUses(body syntax.Node, ctxName string) []CtxUse {
 		}
 		prop := n.Field("property")
 		u := CtxUse{Member: prop.Text(), Range: x.rng(n)}
+		if u.Member == "errors" {
+			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n {
+				pp := p.Field("property")
+				u.Method, u.MethodRange = pp.Text(), x.rng(pp)
+			}
+		}
 		if u.Member == "plugins" || u.Member == "deps" {
 			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n {
 				pp := p.Field("property")

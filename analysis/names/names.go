@@ -26,6 +26,9 @@ const (
 	Handler         // a handler kind: typed, raw, ... or a plugin's handlers key
 	Table           // a database table
 	Column          // a table's column; Name.Key is "table.column"
+	Error           // a custom error: a plugin's customErrors key, ctx.errors.<Name>
+	Job             // a job name of the core jobs service
+	Process         // a process name of the core processes service
 )
 
 func (k Kind) String() string {
@@ -46,6 +49,12 @@ func (k Kind) String() string {
 		return "table"
 	case Column:
 		return "column"
+	case Error:
+		return "error"
+	case Job:
+		return "job"
+	case Process:
+		return "process"
 	}
 	return "unknown"
 }
@@ -80,7 +89,25 @@ const (
 	ViaQuery         Via = "query"          // a table or column string in a Kysely query on ctx.db
 	ViaClientCall    Via = "client call"    // api.<route>(...) in app code
 	ViaListen        Via = "on"             // on("x"): a listener (ViaEmit is the emit)
+	ViaErrorKey      Via = "customErrors"   // a key of a plugin's customErrors
+	ViaErrorUse      Via = "ctx.errors"     // ctx.errors.<Name>
+	ViaRegister      Via = "register"       // jobs.register("x") / processes.register({ name: "x" })
+	ViaNamedUse      Via = "call"           // jobs.enqueue("x"), processes.spawn("x"), ...
 )
+
+// BuiltinErrors are the errors the server's ctx.errors always has.
+var BuiltinErrors = []string{"BadRequest", "Unauthorized", "Forbidden", "NotFound", "MethodNotAllowed", "Conflict", "Gone",
+	"UnprocessableEntity", "TooManyRequests", "InternalServer", "NotImplemented", "BadGateway", "ServiceUnavailable", "GatewayTimeout"}
+
+// IsBuiltinError reports whether name is one of BuiltinErrors.
+func IsBuiltinError(name string) bool {
+	for _, b := range BuiltinErrors {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
 
 // BuiltinHandlers are the handler kinds the server itself provides.
 var BuiltinHandlers = []string{"typed", "raw", "stream", "sse", "formData", "html"}
@@ -336,6 +363,12 @@ func (b *builder) source(f *facts.File) {
 		for _, u := range pl.DepUses {
 			b.memberUse(ViaCtxDeps, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
 		}
+		for _, k := range pl.ErrorKeys {
+			b.add(Occurrence{Name: Name{Error, k.Name}, Range: k.Range, Quoted: isQuoted(k.Range, len(k.Name)), Def: true, Via: ViaErrorKey, Renamable: true})
+		}
+		for _, k := range pl.ErrorUses {
+			b.add(Occurrence{Name: Name{Error, k.Name}, Range: k.Range, Via: ViaErrorUse, Renamable: true})
+		}
 	}
 	for i := range f.Routes {
 		r := &f.Routes[i]
@@ -344,8 +377,11 @@ func (b *builder) source(f *facts.File) {
 			b.add(Occurrence{Name: Name{Handler, r.Kind}, Range: r.KindRange, Via: ViaHandlerUse, Renamable: true})
 		}
 		for _, u := range r.CtxUses {
-			if u.Member == "plugins" && u.Plugin != "" {
+			switch {
+			case u.Member == "plugins" && u.Plugin != "":
 				b.memberUse(ViaCtxPlugins, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
+			case u.Member == "errors" && u.Method != "":
+				b.add(Occurrence{Name: Name{Error, u.Method}, Range: u.MethodRange, Via: ViaErrorUse, Renamable: true})
 			}
 		}
 	}
@@ -380,6 +416,16 @@ func (b *builder) source(f *facts.File) {
 			n = Name{Column, u.Table + "." + u.Column}
 		}
 		b.add(Occurrence{Name: n, Range: u.Range, Quoted: isQuoted(u.Range, len(u.Column)) || isQuoted(u.Range, len(u.Table)), Via: ViaQuery})
+	}
+	for _, c := range f.NamedCalls {
+		k, via := Job, ViaNamedUse
+		if c.Kind == "process" {
+			k = Process
+		}
+		if c.Def {
+			via = ViaRegister
+		}
+		b.add(Occurrence{Name: Name{k, c.Name}, Range: c.Range, Quoted: true, Def: c.Def, Via: via, Renamable: true})
 	}
 	for _, c := range f.ClientCalls {
 		segs := make([]string, len(c.Segs))

@@ -44,7 +44,7 @@ func PrepareRename(p *project.Project, ix *Index, path string, offset int) (Targ
 				}
 			}
 		}
-		return Target{}, refuse("no plugin, service method, middleware, handler, route or event name here")
+		return Target{}, refuse("no framework name here (plugin, service method, middleware, handler, route, event, custom error, job or process)")
 	}
 	if occ.Via == ViaRegistration {
 		return Target{}, refuse("registerPlugin(...) names the plugin's export, a TypeScript binding: TypeScript renames it; rename the plugin itself at its `name:` string")
@@ -78,6 +78,17 @@ func PrepareRename(p *project.Project, ix *Index, path string, offset int) (Targ
 	case Middleware:
 		if len(ix.Defs(occ.Name)) == 0 {
 			return Target{}, refuse("no plugin in this project defines middleware %q", occ.Name.Key)
+		}
+	case Error:
+		if IsBuiltinError(occ.Name.Key) && len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("%q is an error of the server itself: it cannot be renamed", occ.Name.Key)
+		}
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("no plugin in this project declares custom error %q", occ.Name.Key)
+		}
+	case Job, Process:
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("%s %q is never registered in this project: donkeyls renames names it can follow to their register call", occ.Name.Kind, occ.Name.Key)
 		}
 	case Handler:
 		if IsBuiltinHandler(occ.Name.Key) {
@@ -169,6 +180,10 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 	n := t.Occurrence.Name
 	var full string
 	switch n.Kind {
+	case Error:
+		if !identifier.MatchString(newName) {
+			return analysis.WorkspaceEdit{}, refuse("%q is not a valid identifier: errors are called as ctx.errors.<Name>(...)", newName)
+		}
 	case Plugin, Method, Middleware:
 		if !identifier.MatchString(newName) {
 			return analysis.WorkspaceEdit{}, refuse("%q is not a valid identifier: %s names are used as ctx.plugins.<name> and must be one", newName, n.Kind)
@@ -177,9 +192,9 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 		if !identifier.MatchString(newName) || IsBuiltinHandler(newName) {
 			return analysis.WorkspaceEdit{}, refuse("%q cannot be a handler kind: routes call it as .%s({...}), so it must be an identifier other than the built-in kinds", newName, newName)
 		}
-	case Event:
+	case Event, Job, Process:
 		if newName == "" || strings.ContainsAny(newName, "\"'`\\\n\r") {
-			return analysis.WorkspaceEdit{}, refuse("%q cannot be an event name", newName)
+			return analysis.WorkspaceEdit{}, refuse("%q cannot be %s name", newName, article(n.Kind))
 		}
 	case Route:
 		for _, seg := range strings.Split(newName, ".") {
@@ -229,7 +244,7 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 			}
 			rng, text = sub, ClientSpelling(newName)
 		}
-		if o.Def && !o.Quoted && (o.Via == ViaService || o.Via == ViaMiddlewareKey || o.Via == ViaHandlerKey) {
+		if o.Def && !o.Quoted && (o.Via == ViaService || o.Via == ViaMiddlewareKey || o.Via == ViaHandlerKey || o.Via == ViaErrorKey) {
 			short, err := isShorthand(p, src, o)
 			if err != nil {
 				return analysis.WorkspaceEdit{}, err
@@ -250,6 +265,13 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 		return analysis.WorkspaceEdit{}, refuse("%s does not parse now and mentions %q, perhaps a use inside the broken part that no rename could see: fix its syntax error first", p.Rel(broken), shortName(n))
 	}
 	return edit, nil
+}
+
+func article(k Kind) string {
+	if k == Event {
+		return "an event"
+	}
+	return "a " + k.String()
 }
 
 // isShorthand reports whether the object key at o is a shorthand property:
