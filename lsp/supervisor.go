@@ -69,6 +69,24 @@ func (ps *projectState) supervisorStatus(ctx context.Context) (control.Status, b
 	return st, true
 }
 
+// devServerOf names the supervised command's kind for a message, when it
+// reloads some code by itself ("bun --hot, ").
+func devServerOf(st *control.Status) string {
+	if st.DevServer == "" {
+		return ""
+	}
+	return st.DevServer + ", "
+}
+
+// whyRestart says why a plugin edit needs a restart under the supervised
+// command (observed with server 2.5.1 under Bun 1.4.5).
+func whyRestart(st *control.Status) string {
+	if st.DevServer == "bun --hot" {
+		return "bun --hot runs the entry again on save, but the servers of the earlier runs keep their background services (cron jobs, job workers), so a restart is what leaves one clean server with this code"
+	}
+	return "plugins are built once at start, so this code takes effect after a restart"
+}
+
 // statusKey fingerprints what matters of a status: which server runs and
 // what it loaded.
 func statusKey(st control.Status, ok bool) string {
@@ -115,8 +133,8 @@ func restartFindings(snap Snapshot, st *control.Status, unsaved map[string]bool,
 			Code:     CodeRestartRequired,
 			Severity: analysis.SeverityInformation,
 			Location: analysis.Location{Path: pl.Path, Range: pl.Range},
-			Message: fmt.Sprintf("the dev server (pid %d%s) runs %s plugin %q: plugins are built once at start, so this code takes effect after a restart",
-				st.Pid, started, what, pl.Name),
+			Message: fmt.Sprintf("the dev server (%spid %d%s) runs %s plugin %q: %s",
+				devServerOf(st), st.Pid, started, what, pl.Name, whyRestart(st)),
 			Commands: []analysis.CommandRef{{Title: "Restart the dev server", Command: analysis.CommandRestart, Root: root}},
 		})
 	}

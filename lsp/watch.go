@@ -11,12 +11,12 @@ import (
 )
 
 // watchGlobs are what the server asks a client to watch: every TypeScript
-// file (sources, migrations, generated outputs) and what the configuration
-// is read from.
+// file (sources, migrations, generated outputs), the JavaScript migrations
+// the generator runs, and what the configuration is read from.
 func watchGlobs() []map[string]any {
 	return []map[string]any{
-		{"globPattern": "**/*.ts"},
-		{"globPattern": "**/*.tsx"},
+		{"globPattern": "**/*.{ts,tsx,mts}"},
+		{"globPattern": "**/migrations/*.{js,mjs}"},
 		{"globPattern": "**/package.json"},
 		{"globPattern": "**/{bun.lock,bun.lockb,pnpm-lock.yaml,yarn.lock,package-lock.json}"},
 	}

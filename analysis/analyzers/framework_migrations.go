@@ -10,20 +10,23 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
-// Migration codes: an order the runtime's string sort gets wrong, and
-// already-committed migrations edited in place.
+// Migration codes: an order the runtime's string sort gets wrong,
+// already-committed migrations edited in place, and files the generator runs
+// but the server never does.
 const (
 	CodeMigrationOrder  = "migration-order"
 	CodeMigrationEdited = "migration-edited"
+	CodeMigrationNotRun = "migration-not-run"
 )
 
 func migrationsAnalyzer() *Analyzer {
 	return &Analyzer{
 		Name:  "migrations",
-		Doc:   "checks plugin migrations: file names the runtime sorts out of numeric order, shared numbers, and committed migrations edited in place",
-		Codes: []string{CodeMigrationOrder, CodeMigrationEdited},
+		Doc:   "checks plugin migrations: file names the runtime sorts out of numeric order, shared numbers, committed migrations edited in place, and files the server never runs",
+		Codes: []string{CodeMigrationOrder, CodeMigrationEdited, CodeMigrationNotRun},
 		Run:   runMigrations,
 	}
 }
@@ -51,12 +54,12 @@ func checkMigrations(p *Pass, migrations []*facts.File) {
 	dirs := map[string][]migrationFile{}
 	for _, f := range migrations {
 		path := f.Path
-		reportEdited(p, f)
-		// The runtime only runs .ts files of the migrations folder.
 		name := filepath.Base(path)
-		if filepath.Ext(name) != ".ts" || strings.HasSuffix(name, ".d.ts") {
-			continue
+		if !project.ServerRunsMigration(name) || (f.Migration != nil && f.Migration.DefaultUp) {
+			reportNotRun(p, f)
+			continue // no database ran it: its order and edits are moot
 		}
+		reportEdited(p, f)
 		mf := migrationFile{Path: path, Name: name}
 		i := 0
 		for i < len(name) && name[i] >= '0' && name[i] <= '9' {
@@ -240,4 +243,63 @@ func reportEdited(p *Pass, f *facts.File) {
 		Message: fmt.Sprintf("%s was changed since the last commit: a database that already ran it will not run it again (the server records applied migrations by file name), so this change reaches only fresh databases; to change a schema that may be deployed, add a new migration instead",
 			filepath.Base(f.Path)),
 	})
+}
+
+// reportNotRun reports a migration the server never runs: a file it does not
+// import (only .ts), or a .ts file whose up is not a named export (the
+// server calls migration.up on the module; Kysely, which the generator uses,
+// also takes the default export's up).
+func reportNotRun(p *Pass, f *facts.File) {
+	name := filepath.Base(f.Path)
+	tables := createdTables(f)
+	var what string
+	if len(tables) > 0 {
+		noun := "table "
+		if len(tables) > 1 {
+			noun = "tables "
+		}
+		what = " (" + noun + strings.Join(tables, ", ") + ")"
+	}
+	// schema.ts is generated only for a folder with a .ts migration.
+	typed := ""
+	if p.Project.IsExpected(filepath.Join(filepath.Dir(filepath.Dir(f.Path)), "schema.ts")) {
+		typed = ", while the generator does run it, so schema.ts types what it creates and queries on it fail with \"no such table\""
+	}
+	fd := analysis.Finding{
+		Code:     CodeMigrationNotRun,
+		Severity: analysis.SeverityWarning,
+		Location: analysis.Location{Path: f.Path},
+	}
+	if !project.ServerRunsMigration(name) {
+		base := strings.TrimSuffix(name, filepath.Ext(name))
+		fd.Message = fmt.Sprintf("the server never runs %s: it imports only the .ts files of a plugin's migrations folder, so the database never gets what this migration creates%s%s; rename it to %s.ts",
+			name, what, typed, base)
+		p.Report(fd)
+		return
+	}
+	m := f.Migration
+	fd.Location.Range = m.UpRange
+	fd.Message = fmt.Sprintf("the server never runs %s: it calls only a named `up` export and this file has up on its default export, so at every start it logs \"Executing migration: %s\", runs nothing and records nothing; the database never gets what it creates%s%s; export up by name (`export async function up(db)`)",
+		name, name, what, typed)
+	if m.NamedForm != "" {
+		fd.Fixes = []analysis.Fix{{
+			Title: "Export the migration's functions by name",
+			Edit:  analysis.WorkspaceEdit{Edits: []analysis.TextEdit{{Path: f.Path, Range: m.Export, NewText: m.NamedForm}}},
+		}}
+	}
+	p.Report(fd)
+}
+
+// createdTables lists the tables a migration creates, in order.
+func createdTables(f *facts.File) []string {
+	if f.Migration == nil {
+		return nil
+	}
+	var out []string
+	for _, op := range f.Migration.Ops {
+		if op.Kind == facts.OpCreateTable {
+			out = append(out, op.Table)
+		}
+	}
+	return out
 }

@@ -17,6 +17,7 @@ import (
 var requestCodes = []string{
 	analyzers.CodeMiddlewareShared, analyzers.CodeUnknownMiddleware, analyzers.CodeMiddlewareObjectIgnored,
 	analyzers.CodeMigrationsUnreachable, analyzers.CodeCronInvalid, analyzers.CodeUnknownEvent,
+	analyzers.CodeMigrationNotRun,
 }
 
 // The request-time traps' quick fixes, applied, leave a file that parses,
@@ -30,6 +31,9 @@ func TestRequestFixes(t *testing.T) {
 			[]string{`typo.middleware.authRequired().route("secret")`}},
 		{"unknown-middleware.txtar", analyzers.CodeMiddlewareObjectIgnored, "src/server/plugins/objmw/index.ts",
 			[]string{"  middleware: () => ({\n    objGuard: createMiddleware(", "{ status: 418 })),\n  }),\n  service"}},
+		{"migration-not-run.txtar", analyzers.CodeMigrationNotRun, "src/server/plugins/books/migrations/003_create_loans.ts",
+			[]string{"import type { Kysely } from \"kysely\";\nexport async function up(db: Kysely<any>) { //@diag(migration-not-run)\n  await db.schema.createTable(\"loans\")",
+				"execute();\n}\n\nexport const down = async (db: Kysely<any>) => {\n  await db.schema.dropTable(\"loans\").execute();\n};\n"}},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {

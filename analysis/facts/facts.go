@@ -435,7 +435,18 @@ type Service struct {
 // Migration is what a migration file does to the database.
 type Migration struct {
 	HasUp bool
-	Ops   []TableOp
+	// DefaultUp: up is a member of the default-exported object. Kysely's
+	// file provider (the generator) runs it; the server imports the module
+	// and calls only a named `up` export, so it never does.
+	DefaultUp bool
+	// UpRange is the up function's name (or the function when unnamed).
+	UpRange analysis.Range
+	// Export is the default export statement when DefaultUp is set, and
+	// NamedForm the same functions as named exports, which both the
+	// generator and the server run ("" when a member cannot be moved).
+	Export    analysis.Range
+	NamedForm string
+	Ops       []TableOp
 	// Unknown lists what the analyzer could not follow; any entry makes the
 	// plugin's schema verdict unknown.
 	Unknown []Unknown
@@ -569,8 +580,9 @@ type ClientRoute struct {
 // when that id cannot be read.) 3: MiddlewareUses and EventUses
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
-// and Plugin.EventsUnknown; 5: TableUses, ClientCalls, TableOp.TableRange,
-// EventUses with their method, RouteStacks for routes that run nothing,
-// NamedCalls, Plugin.ErrorKeys/ErrorUses, CtxUse.Method of ctx.errors
-// (navigation).
-const SchemaVersion = "5"
+// and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
+// NamedForm, and .js/.mjs migrations; 6: TableUses, ClientCalls,
+// TableOp.TableRange, EventUses with their method, RouteStacks for routes
+// that run nothing, NamedCalls, Plugin.ErrorKeys/ErrorUses, CtxUse.Method
+// of ctx.errors (navigation).
+const SchemaVersion = "6"

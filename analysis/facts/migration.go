@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"bytes"
 	"regexp"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -15,11 +16,15 @@ import (
 // plugin is "unknown" rather than a guess.
 func (x *extractor) migration(root syntax.Node) *Migration {
 	m := &Migration{}
-	up := x.findUp(root)
+	up, name := x.findUp(root)
+	if up.IsNull() {
+		up, name = x.findDefaultUp(root, m)
+	}
 	if up.IsNull() {
 		return m
 	}
 	m.HasUp = true
+	m.UpRange = x.rng(name)
 	ps := params(up)
 	if len(ps) == 0 || ps[0] == "" {
 		m.Unknown = append(m.Unknown, Unknown{Range: x.rng(up), Reason: "up() does not name its database parameter"})
@@ -37,7 +42,8 @@ func (x *extractor) migration(root syntax.Node) *Migration {
 	return m
 }
 
-func (x *extractor) findUp(root syntax.Node) syntax.Node {
+// findUp finds the top-level function named up and the node naming it.
+func (x *extractor) findUp(root syntax.Node) (fn, name syntax.Node) {
 	for _, st := range root.NamedChildren() {
 		decl := st
 		if st.Is("export_statement") {
@@ -45,20 +51,96 @@ func (x *extractor) findUp(root syntax.Node) syntax.Node {
 		}
 		switch decl.Kind() {
 		case "function_declaration":
-			if decl.Field("name").Text() == "up" {
-				return decl
+			if n := decl.Field("name"); n.Text() == "up" {
+				return decl, n
 			}
 		case "lexical_declaration", "variable_declaration":
 			for _, d := range decl.NamedChildren() {
-				if d.Is("variable_declarator") && d.Field("name").Text() == "up" {
+				if n := d.Field("name"); d.Is("variable_declarator") && n.Text() == "up" {
 					if v := d.Field("value").Unwrap(); isFunction(v) {
-						return v
+						return v, n
 					}
 				}
 			}
 		}
 	}
-	return syntax.Node{}
+	return syntax.Node{}, syntax.Node{}
+}
+
+// findDefaultUp finds up in `export default { up() {} }` or
+// `export default { up: async (db) => {} }`, the other form Kysely's file
+// provider accepts, and records that form on m.
+func (x *extractor) findDefaultUp(root syntax.Node, m *Migration) (fn, name syntax.Node) {
+	for _, st := range root.NamedChildren() {
+		if !st.Is("export_statement") {
+			continue
+		}
+		obj := st.Field("value").Unwrap()
+		if !obj.Is("object") {
+			continue
+		}
+		for _, member := range obj.NamedChildren() {
+			switch member.Kind() {
+			case "method_definition":
+				if n := member.Field("name"); n.Text() == "up" {
+					fn, name = member, n
+				}
+			case "pair":
+				if n := member.Field("key"); n.Text() == "up" {
+					if v := member.Field("value").Unwrap(); isFunction(v) {
+						fn, name = v, n
+					}
+				}
+			}
+		}
+		if !fn.IsNull() {
+			m.DefaultUp = true
+			m.Export = x.rng(st)
+			m.NamedForm = x.namedExports(obj)
+			return fn, name
+		}
+	}
+	return syntax.Node{}, syntax.Node{}
+}
+
+// namedExports writes the members of a default-exported migration object
+// (`{ async up(db) {…}, down: async (db) => {…} }`) as named exports, or ""
+// when one is not a plain function (a getter, a spread, a computed key).
+func (x *extractor) namedExports(obj syntax.Node) string {
+	var b strings.Builder
+	for _, member := range obj.NamedChildren() {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		switch member.Kind() {
+		case "comment":
+			b.WriteString(member.Text())
+		case "method_definition":
+			name := member.Field("name")
+			text := x.outdented(member)
+			cut := name.Start() - member.Start() // the head is one line: no indent to strip
+
+			head := strings.TrimSpace(text[:cut])
+			if !name.Is("property_identifier") || (head != "" && head != "async") {
+				return ""
+			}
+			b.WriteString("export ")
+			if head == "async" {
+				b.WriteString("async ")
+			}
+			b.WriteString("function ")
+			b.WriteString(text[cut:])
+		case "pair":
+			key, v := member.Field("key"), member.Field("value")
+			if !key.Is("property_identifier") || !isFunction(v.Unwrap()) {
+				return ""
+			}
+			b.WriteString("export const " + key.Text() + " = " + x.outdented(v) + ";")
+		default:
+			return ""
+		}
+	}
+	return b.String()
 }
 
 // usesIdent reports whether n mentions the identifier name.
@@ -355,4 +437,23 @@ func splitTopLevel(s string) []string {
 		}
 	}
 	return append(out, s[start:])
+}
+
+// outdented is n's text with the indentation of the line n starts on
+// removed from its later lines, so a member moved to the top level keeps
+// its shape.
+func (x *extractor) outdented(n syntax.Node) string {
+	lineStart := n.Start()
+	for lineStart > 0 && x.src[lineStart-1] != '\n' {
+		lineStart--
+	}
+	indent := x.src[lineStart:n.Start()]
+	if len(bytes.TrimLeft(indent, " \t")) != 0 {
+		indent = indent[:len(indent)-len(bytes.TrimLeft(indent, " \t"))]
+	}
+	text := n.Text()
+	if len(indent) == 0 {
+		return text
+	}
+	return strings.ReplaceAll(text, "\n"+string(indent), "\n")
 }

@@ -343,7 +343,7 @@ func (p *Project) scan(ctx context.Context, buffers []string) ([]string, error) 
 		if d.Type()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice|fs.ModeIrregular) != 0 {
 			return nil
 		}
-		if isTypeScript(d.Name()) {
+		if isTypeScript(d.Name()) || isMigrationScript(path) {
 			paths = append(paths, path)
 			seen[path] = true
 			// Files of nested projects are dropped after the walk, so
@@ -382,7 +382,7 @@ func (p *Project) scan(ctx context.Context, buffers []string) ([]string, error) 
 // disk: TypeScript, inside the root, under no directory the walk skips.
 func (p *Project) wouldScan(path, outDir string) bool {
 	path = filepath.Clean(path)
-	if !isTypeScript(filepath.Base(path)) || path == p.root || !isWithin(p.root, path) {
+	if !(isTypeScript(filepath.Base(path)) || isMigrationScript(path)) || path == p.root || !isWithin(p.root, path) {
 		return false
 	}
 	rel, err := filepath.Rel(p.root, path)
@@ -451,11 +451,11 @@ func (p *Project) KindOf(path string) (facts.Kind, bool) {
 	if path == p.config.ConfigPath {
 		return facts.KindConfig, true
 	}
+	if filepath.Base(filepath.Dir(path)) == "migrations" && GeneratorRunsMigration(path) && p.underPluginDir(filepath.Dir(filepath.Dir(path))) {
+		return facts.KindMigration, true
+	}
 	if !isTypeScript(path) {
 		return 0, false
-	}
-	if filepath.Base(filepath.Dir(path)) == "migrations" && p.underPluginDir(filepath.Dir(filepath.Dir(path))) && !strings.HasSuffix(path, ".d.ts") {
-		return facts.KindMigration, true
 	}
 	if filepath.Base(path) == "schema.ts" && p.underPluginDir(filepath.Dir(path)) {
 		return facts.KindSchema, true

@@ -111,7 +111,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sup, err := supervisor.New(supervisor.Options{
 		Root:                    root,
 		Command:                 command,
-		HotRoutes:               supervisor.ReloadsRoutes(command, scripts),
+		DevServer:               supervisor.DevServerOf(command, scripts),
 		Typegen:                 *typegenCmd,
 		RestartOnTypegenFailure: *force,
 		Grace:                   *grace,

@@ -327,6 +327,11 @@ func isConfigInput(root, path string) bool {
 }
 
 // isStartInput: files the server (or the runtime) reads once at start.
+// IsStartInput reports whether path is read when the server starts rather
+// than imported by it (.env, bunfig.toml, tsconfig.json, the config): a dev
+// command that reloads imported code does not reload these.
+func IsStartInput(root, path string) bool { return isStartInput(root, path) }
+
 func isStartInput(root, path string) bool {
 	if isConfigInput(root, path) {
 		return true

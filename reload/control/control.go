@@ -57,6 +57,9 @@ type Status struct {
 	StartedAt         time.Time `json:"startedAt,omitzero"`
 	State             string    `json:"state"`
 	LastRestartReason string    `json:"lastRestartReason"`
+	// DevServer names the dev command's kind ("bun --hot", ...) when it
+	// reloads some code itself; "" for one that reloads nothing.
+	DevServer string `json:"devServer,omitempty"`
 	// Loaded maps every project source file the running server's start saw
 	// to its facts.File.CodeHash at that moment, as 16 hex digits.
 	Loaded map[string]string `json:"loaded"`

@@ -67,6 +67,7 @@ type hello struct {
 
 type appConfig struct {
 	hot     bool
+	watch   bool
 	env     []string
 	options func(*Options)
 }
@@ -116,11 +117,14 @@ func startApp(t testing.TB, cfg appConfig) *app {
 	if cfg.hot {
 		argv = []string{bun, "--hot", "run", "src/server/index.ts"}
 	}
+	if cfg.watch {
+		argv = []string{bun, "--watch", "run", "src/server/index.ts"}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := Options{
 		Root:       root,
 		Command:    argv,
-		HotRoutes:  ReloadsRoutes(argv, nil),
+		DevServer:  DevServerOf(argv, nil),
 		Typegen:    fmt.Sprintf("'%s' scripts/generate.ts", bun),
 		Port:       a.port,
 		Grace:      3 * time.Second,
@@ -280,8 +284,10 @@ func TestPluginServiceEditRestarts(t *testing.T) {
 	a := startApp(t, appConfig{hot: true})
 	before := a.waitHello("service v1", func(h hello) bool { return strings.Contains(h.Greeting, "service v1") })
 	a.edit("src/server/plugins/greeter/index.ts", "(service v1)", "(service v2)")
-	// bun --hot re-evaluates the plugin module too, but a real AppServer
-	// builds plugin services once: only a new process is trustworthy.
+	// bun --hot runs the entry again, and the real AppServer (2.5.1) then
+	// serves the new service too, but the servers of the earlier runs keep
+	// their background services (a cron job in a plugin's init fired three
+	// times a second after two saves): only a new process is clean.
 	a.waitHello("a new server with service v2", func(h hello) bool {
 		return h.Pid != before.Pid && strings.Contains(h.Greeting, "service v2")
 	})
@@ -290,6 +296,40 @@ func TestPluginServiceEditRestarts(t *testing.T) {
 	if n := a.typegenRuns(); n != 0 {
 		t.Errorf("typegen ran %d times for a service body edit, want 0", n)
 	}
+}
+
+// Under bun --watch, Bun starts the program again for every saved file it
+// imports: donkeyls dev must not restart on top, and the status must say the
+// server runs the saved code (restart-required clears in the editor).
+func TestPluginServiceEditUnderWatchLeavesTheReloadToBun(t *testing.T) {
+	a := startApp(t, appConfig{watch: true})
+	a.waitHello("service v1", func(h hello) bool { return strings.Contains(h.Greeting, "service v1") })
+	plugin := a.path("src/server/plugins/greeter/index.ts")
+	loadedBefore := a.sup.Status().Loaded[plugin]
+	a.edit("src/server/plugins/greeter/index.ts", "(service v1)", "(service v2)")
+	a.waitHello("bun --watch to serve service v2", func(h hello) bool { return strings.Contains(h.Greeting, "service v2") })
+	a.waitLog("→ nothing: bun --watch reloads it itself")
+	a.settle()
+	if n := a.starts(); n != 1 {
+		t.Errorf("the server was started %d times, want 1 (bun --watch reloads by itself)", n)
+	}
+	if got := a.sup.Status().Loaded[plugin]; got == loadedBefore || got == "" {
+		t.Errorf("status still fingerprints the old plugin (%q, before %q): the editor would keep restart-required", got, loadedBefore)
+	}
+}
+
+// The SvelteKit adapter's Vite plugin reloads no server code: a route edit
+// must restart (it was left to the "hot" dev command, and the old route kept
+// answering).
+func TestRouteBodyEditUnderViteRestarts(t *testing.T) {
+	a := startApp(t, appConfig{options: func(o *Options) { o.DevServer = ViteAdapter }})
+	before := a.waitHello("route v1", func(h hello) bool { return h.Route == "route v1" })
+	a.edit("src/server/routes/api.ts", `route: "route v1"`, `route: "route v2"`)
+	after := a.waitHello("a new server with route v2", func(h hello) bool { return h.Route == "route v2" })
+	if after.Pid == before.Pid {
+		t.Errorf("route v2 served by the old pid %d without a restart", before.Pid)
+	}
+	a.waitLog("vite dev with the SvelteKit adapter does not reload it")
 }
 
 func TestNewHandlerKeyRunsTypegenOnceThenRestarts(t *testing.T) {

@@ -213,22 +213,32 @@ func TestBackoffGrowsAndCaps(t *testing.T) {
 	}
 }
 
-func TestReloadsRoutes(t *testing.T) {
-	scripts := map[string]string{"dev": "bun --hot run src/server/index.ts", "start": "bun run src/server/index.ts", "vite": "vite dev"}
+func TestDevServerOf(t *testing.T) {
+	scripts := map[string]string{
+		"dev": "bun --hot run src/server/index.ts", "start": "bun run src/server/index.ts",
+		"vite": "bun --bun vite dev", "watch": "bun --watch src/server/index.ts",
+	}
 	cases := []struct {
-		argv []string
-		want bool
+		argv          []string
+		want          DevServer
+		routes, plugs bool
 	}{
-		{[]string{"bun", "--hot", "run", "src/index.ts"}, true},
-		{[]string{"bun", "run", "src/index.ts"}, false},
-		{[]string{"bun", "run", "dev"}, true},
-		{[]string{"npm", "run", "start"}, false},
-		{[]string{"/usr/local/bin/vite", "dev"}, true},
-		{[]string{"bun", "--watch", "run", "src/index.ts"}, false},
+		{[]string{"bun", "--hot", "run", "src/index.ts"}, BunHot, true, false},
+		{[]string{"bun", "run", "src/index.ts"}, PlainServer, false, false},
+		{[]string{"bun", "run", "dev"}, BunHot, true, false},
+		{[]string{"npm", "run", "start"}, PlainServer, false, false},
+		// The adapter's Vite plugin reloads no server code (observed: a
+		// saved route kept answering its old body).
+		{[]string{"/usr/local/bin/vite", "dev"}, ViteAdapter, false, false},
+		{[]string{"bun", "run", "vite"}, ViteAdapter, false, false},
+		{[]string{"bun", "--watch", "run", "src/index.ts"}, BunWatch, true, true},
+		{[]string{"pnpm", "watch"}, BunWatch, true, true},
 	}
 	for _, c := range cases {
-		if got := ReloadsRoutes(c.argv, scripts); got != c.want {
-			t.Errorf("ReloadsRoutes(%q) = %v, want %v", c.argv, got, c.want)
+		got := DevServerOf(c.argv, scripts)
+		if got != c.want || got.ReloadsRoutes() != c.routes || got.ReloadsPlugins() != c.plugs {
+			t.Errorf("DevServerOf(%q) = %s (routes %v, plugins %v), want %s (routes %v, plugins %v)",
+				c.argv, got, got.ReloadsRoutes(), got.ReloadsPlugins(), c.want, c.routes, c.plugs)
 		}
 	}
 }

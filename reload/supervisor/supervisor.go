@@ -58,8 +58,8 @@ type Classifier interface {
 type Options struct {
 	Root    string
 	Command []string // the dev server, run in Root
-	// HotRoutes says the command reloads route code itself (bun --hot, Vite).
-	HotRoutes      bool
+	// DevServer is what the command reloads by itself (DevServerOf).
+	DevServer      DevServer
 	Typegen        string // shell command
 	TypegenTimeout time.Duration
 	// RestartOnTypegenFailure restarts even when typegen failed, with stale types.
@@ -148,6 +148,9 @@ func New(opts Options) (*Supervisor, error) {
 		done:      make(chan struct{}),
 		st:        control.Status{State: control.StateStarting, Loaded: map[string]string{}},
 	}
+	if opts.DevServer != PlainServer {
+		s.st.DevServer = opts.DevServer.String()
+	}
 	s.typegen = typegen.NewRunner(typegen.Options{
 		Dir: opts.Root, Command: opts.Typegen, Timeout: opts.TypegenTimeout,
 		OnLine: func(l string) { fmt.Fprintf(out, "[typegen] %s\n", l) },
@@ -181,11 +184,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer s.shutdown()
 
-	routes := "route edits restart the server (the command does not reload routes itself)"
-	if s.opts.HotRoutes {
-		routes = "route edits are reloaded in place by the dev command, no restart"
-	}
-	s.logf("supervising `%s` in %s; %s", Describe(s.opts.Command), s.opts.Root, routes)
+	s.logf("supervising `%s` in %s; %s", Describe(s.opts.Command), s.opts.Root, s.reloadPolicy())
 	s.startNow(ctx, "initial start")
 
 	batches, errs := w.Batches(), w.Errors()
@@ -335,8 +334,14 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 	}
 	typegenNeeded := d.Action.Has(impact.Typegen) || d.Action.Has(impact.Migrate)
 	restartNeeded := d.Action.Has(impact.Restart) || d.Action.Has(impact.Migrate) ||
-		(d.Action.Has(impact.RouteReload) && !s.opts.HotRoutes)
+		(d.Action.Has(impact.RouteReload) && !s.opts.DevServer.ReloadsRoutes())
 	running := s.proc != nil
+	// `bun --watch` starts the program again by itself for every imported
+	// file: restarting on top would start it twice.
+	selfReloaded := running && restartNeeded && s.opts.DevServer.ReloadsPlugins() && onlyImportedCode(s.opts.Root, d)
+	if selfReloaded {
+		restartNeeded = false
+	}
 	if !running && d.Action != 0 {
 		restartNeeded = true // a crashed server gets its next try at the next relevant change
 	}
@@ -365,7 +370,53 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 	if restartNeeded {
 		s.owed = ""
 		s.restart(ctx, reason, false)
+		return
 	}
+	if selfReloaded || (running && d.Action.Has(impact.RouteReload) && s.opts.DevServer.ReloadsRoutes()) {
+		s.reloadedInPlace()
+	}
+}
+
+// reloadedInPlace records that the running server loaded the code on disk
+// by itself (the dev command reloads what it imported), so the editor's
+// restart-required clears.
+func (s *Supervisor) reloadedInPlace() {
+	loaded := s.opts.Classifier.Loaded()
+	hexes := make(map[string]string, len(loaded))
+	for path, h := range loaded {
+		hexes[path] = control.FormatHash(h)
+	}
+	s.mu.Lock()
+	s.st.Loaded = hexes
+	s.mu.Unlock()
+}
+
+// onlyImportedCode reports whether every change that asks for a restart is
+// code the server imports, which a dev command that reloads imported files
+// picks up by itself: no migration, nothing read only at start.
+func onlyImportedCode(root string, d classify.Decision) bool {
+	if d.Action.Has(impact.Migrate) {
+		return false
+	}
+	for _, r := range d.Reasons {
+		if (r.Action.Has(impact.Restart) || r.Action.Has(impact.RouteReload)) && classify.IsStartInput(root, r.Path) {
+			return false
+		}
+	}
+	return true
+}
+
+// reloadPolicy says, once at start, what the dev command reloads itself.
+func (s *Supervisor) reloadPolicy() string {
+	switch s.opts.DevServer {
+	case BunWatch:
+		return "bun --watch starts the server again by itself for every saved file it imports, so code edits need no restart from here; .env, the config and migrations restart the server"
+	case BunHot:
+		return "bun --hot runs the entry again for every saved file it imports: route edits need no restart; plugin edits restart the server, because each re-run leaves the earlier runs' background services (cron jobs, job workers) running beside the new ones"
+	case ViteAdapter:
+		return "vite dev with the SvelteKit adapter reloads no server code (its route reload never fires), so route and plugin edits restart the server"
+	}
+	return "route and plugin edits restart the server (the command does not reload code itself)"
 }
 
 // describe renders the one line a decision prints.
@@ -385,16 +436,20 @@ func (s *Supervisor) describe(d classify.Decision, tg, restart, running bool) st
 		if d.Action.Has(impact.Migrate) {
 			why = "generated schema is stale and migrations run when the server starts"
 		}
+	case tg && (d.Action.Has(impact.Restart) || d.Action.Has(impact.RouteReload)):
+		do, why = "typegen", "generated types are stale; "+s.opts.DevServer.String()+" reloads the code itself"
 	case tg:
 		do, why = "typegen", "generated types are stale; the running server is unaffected"
 	case restart && !running:
 		do, why = "start", "the server is not running"
+	case restart && d.Action.Has(impact.Restart) && s.opts.DevServer == BunHot:
+		do, why = "restart", "bun --hot ran the new code already, but beside the background services of the earlier runs (each save adds one more run of every cron job); a restart leaves one"
 	case restart && d.Action.Has(impact.Restart):
 		do, why = "restart", "the running server loaded the old version"
 	case restart:
-		do, why = "restart", "route code changed and the dev command does not reload routes itself"
-	case d.Action.Has(impact.RouteReload):
-		do, why = "nothing", "the dev command reloads route code itself"
+		do, why = "restart", fmt.Sprintf("route code changed and %s does not reload it", s.opts.DevServer)
+	case d.Action.Has(impact.Restart) || d.Action.Has(impact.RouteReload):
+		do, why = "nothing", s.opts.DevServer.String()+" reloads it itself"
 	default:
 		do, why = "nothing", "neither the running server nor the generated types depend on it"
 	}
