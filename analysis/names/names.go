@@ -487,27 +487,27 @@ func (b *builder) generated(f *facts.File) {
 }
 
 // ClientSpelling is how the generated client spells a route's full name:
-// each dot-separated segment with its dashes camel-cased (the adapter's
-// toCamelCase), so `api.books.list-all` is called as api.books.listAll.
+// the adapter's generator (adapter-sveltekit, buildRouteTree) nests an
+// object per dot-separated segment, keeping the segments before the last as
+// written, and names the method with toCamelCase of the last one (split on
+// "-" and "_", each word capitalised, the first letter lower-cased): route
+// `books.list-all` is called as api.books.listAll.
 func ClientSpelling(full string) string {
-	if !strings.Contains(full, "-") {
+	dot := strings.LastIndexByte(full, '.')
+	ns, last := full[:dot+1], full[dot+1:]
+	if !strings.ContainsAny(last, "-_") && (last == "" || last[0] < 'A' || last[0] > 'Z') {
 		return full
 	}
 	var b strings.Builder
-	up := false
-	for _, r := range full {
-		switch {
-		case r == '-':
-			up = true
-		case up && r >= 'a' && r <= 'z':
-			b.WriteRune(r - 'a' + 'A')
-			up = false
-		default:
-			b.WriteRune(r)
-			up = false
-		}
+	b.WriteString(ns)
+	for _, w := range strings.FieldsFunc(last, func(r rune) bool { return r == '-' || r == '_' }) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
 	}
-	return b.String()
+	out := b.String()
+	if len(out) > len(ns) {
+		out = ns + strings.ToLower(out[len(ns):len(ns)+1]) + out[len(ns)+1:]
+	}
+	return out
 }
 
 // resolve names the plugin a registration registers; ok is false when its

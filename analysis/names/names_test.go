@@ -95,3 +95,16 @@ func TestKeySet(t *testing.T) {
 		t.Errorf("only %d of 1000 absent keys told apart from 40 held", absent)
 	}
 }
+
+// The client's method name is the adapter's toCamelCase of the route's last
+// segment; the namespaces before it are kept as written.
+func TestClientSpelling(t *testing.T) {
+	for in, want := range map[string]string{
+		"books.list": "books.list", "books.list-all": "books.listAll", "books.list_all": "books.listAll",
+		"api.books.GetOne": "api.books.getOne", "ping": "ping", "my-ns.x-y": "my-ns.xY", "a.b--c": "a.bC",
+	} {
+		if got := ClientSpelling(in); got != want {
+			t.Errorf("ClientSpelling(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
