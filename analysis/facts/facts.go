@@ -259,7 +259,8 @@ type Plugin struct {
 	// read in full.
 	EventsUnknown bool
 	// ErrorKeys are the keys of `customErrors: {...}`; ErrorUses the
-	// `ctx.errors.<Name>` accesses inside the plugin's functions.
+	// `ctx.core.errors.<Name>` accesses inside the plugin's functions (a
+	// plugin's context has no `errors`).
 	ErrorKeys []Key
 	ErrorUses []Key
 
@@ -373,7 +374,7 @@ type CtxUse struct {
 	Plugin      string // for ctx.plugins.<Plugin>
 	PluginRange analysis.Range
 	// Method is the member after the plugin (ctx.plugins.<p>.<Method>), or
-	// the error of ctx.errors.<Method>.
+	// the error of ctx.errors.<Method> and ctx.core.errors.<Method>.
 	Method      string
 	MethodRange analysis.Range
 }

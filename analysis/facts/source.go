@@ -377,7 +377,7 @@ func (x *extractor) plugin(call syntax.Node) {
 				if u.Plugin != "" {
 					pl.DepUses = append(pl.DepUses, MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange})
 				}
-			case "errors":
+			case "core":
 				if u.Method != "" {
 					pl.ErrorUses = append(pl.ErrorUses, Key{Name: u.Method, Range: u.MethodRange})
 				}
@@ -471,8 +471,21 @@ func (x *extractor) ctxUses(body syntax.Node, ctxName string) []CtxUse {
 		}
 		prop := n.Field("property")
 		u := CtxUse{Member: prop.Text(), Range: x.rng(n)}
-		if u.Member == "errors" {
-			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n {
+		// ctx.errors.<Name> (a route's context) and ctx.core.errors.<Name>
+		// (any context: a plugin's has no errors member, verified under
+		// Bun: "undefined is not an object (evaluating 'ctx.errors.X')").
+		errs := n
+		if u.Member == "core" {
+			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n && p.Field("property").Text() == "errors" {
+				errs = p
+			} else {
+				errs = syntax.Node{}
+			}
+		} else if u.Member != "errors" {
+			errs = syntax.Node{}
+		}
+		if !errs.IsNull() {
+			if p := errs.Parent(); p.Is("member_expression") && p.Field("object") == errs {
 				pp := p.Field("property")
 				u.Method, u.MethodRange = pp.Text(), x.rng(pp)
 			}

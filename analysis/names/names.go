@@ -380,7 +380,7 @@ func (b *builder) source(f *facts.File) {
 			switch {
 			case u.Member == "plugins" && u.Plugin != "":
 				b.memberUse(ViaCtxPlugins, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
-			case u.Member == "errors" && u.Method != "":
+			case (u.Member == "errors" || u.Member == "core") && u.Method != "":
 				b.add(Occurrence{Name: Name{Error, u.Method}, Range: u.MethodRange, Via: ViaErrorUse, Renamable: true})
 			}
 		}
