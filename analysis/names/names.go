@@ -226,12 +226,23 @@ func (k *keySet) add(key string) {
 	k[b>>6] |= 1 << (b & 63)
 }
 
-func (k *keySet) mayHave(key string) bool {
+// keyProbe is a key's two bits, hashed once per query rather than once
+// per file.
+type keyProbe struct {
+	a, b uint8
+	ok   bool
+}
+
+func probe(key string) keyProbe {
 	if key == "" {
-		return false
+		return keyProbe{}
 	}
 	a, b := keyBits(key)
-	return k[a>>6]&(1<<(a&63)) != 0 && k[b>>6]&(1<<(b&63)) != 0
+	return keyProbe{a, b, true}
+}
+
+func (k *keySet) mayHave(q keyProbe) bool {
+	return q.ok && k[q.a>>6]&(1<<(q.a&63)) != 0 && k[q.b>>6]&(1<<(q.b&63)) != 0
 }
 
 type memoKey struct{}
@@ -603,9 +614,10 @@ func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 			client = ""
 		}
 	}
+	pk, pe, pc := probe(n.Key), probe(export), probe(client)
 	for i := range ix.files {
 		f := &ix.files[i]
-		if !f.keys.mayHave(n.Key) && !f.keys.mayHave(export) && !f.keys.mayHave(client) {
+		if !f.keys.mayHave(pk) && !f.keys.mayHave(pe) && !f.keys.mayHave(pc) {
 			continue
 		}
 		for _, o := range f.occ {
@@ -628,9 +640,10 @@ func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 // Defs lists the definitions of n.
 func (ix *Index) Defs(n Name) []Occurrence {
 	var out []Occurrence
+	pk := probe(n.Key)
 	for i := range ix.files {
 		f := &ix.files[i]
-		if !f.keys.mayHave(n.Key) {
+		if !f.keys.mayHave(pk) {
 			continue
 		}
 		for _, o := range f.occ {
