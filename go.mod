@@ -20,3 +20,7 @@ require (
 	go.uber.org/multierr v1.8.0 // indirect
 	go.uber.org/zap v1.21.0 // indirect
 )
+
+// npm installs packages here; some ship Go code (flatted, under eslint)
+// that is none of ours: ./... must not build, vet or test it.
+ignore node_modules

@@ -4,7 +4,15 @@
 // into facts, facts into a project model, and the model into findings.
 package analysis
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrTooLarge says a file is too large to analyze: larger than a project's
+// sources ever are (srcfile.MaxSize for reading it, syntax.MaxSize for
+// parsing it). One error for both, so a caller asks errors.Is once.
+var ErrTooLarge = errors.New("file too large to analyze")
 
 // Pos is one point in a file. Offset is a byte offset; Line is 0-based; Col
 // counts UTF-16 code units from the start of the line, as LSP does by default.
@@ -119,6 +127,23 @@ type CommandRef struct {
 	Root string
 }
 
+// Remedy is what clears a finding when editing the code is not the fix.
+// Editors read it (the language server sends it as Diagnostic.data.fix)
+// instead of keeping their own lists of codes.
+type Remedy string
+
+const (
+	// RemedyNone: only a change to the code clears the finding.
+	RemedyNone Remedy = ""
+	// RemedyRegenerate: running the generator clears it.
+	RemedyRegenerate Remedy = "regenerate"
+	// RemedyRestart: restarting the dev server clears it (plugins are built once at start).
+	RemedyRestart Remedy = "restart"
+	// RemedyMigrate: a migration changed; regenerating clears the finding,
+	// and the database changes when the server next starts and runs it.
+	RemedyMigrate Remedy = "migrate"
+)
+
 // Finding is one diagnostic with a stable code.
 type Finding struct {
 	Code     string
@@ -128,4 +153,5 @@ type Finding struct {
 	Related  []Related
 	Fixes    []Fix
 	Commands []CommandRef
+	Remedy   Remedy
 }

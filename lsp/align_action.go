@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/donkeyls/donkeyls/analysis/names"
-	"github.com/donkeyls/donkeyls/lsp/text"
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 // alignActions offers, on a plugin whose export or folder no longer match
@@ -32,7 +32,7 @@ func (alignActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Code
 	if err != nil {
 		return nil, nil
 	}
-	offset := text.NewLines(string(content)).Offset(text.Position{Line: int(req.Range.Start.Line), Character: int(req.Range.Start.Character)})
+	offset := textpos.New(content).Offset(int(req.Range.Start.Line), int(req.Range.Start.Character), req.pos.encoding())
 	a, ok, err := names.Align(ps.p, req.Path, offset, src)
 	if err != nil || !ok {
 		return nil, err

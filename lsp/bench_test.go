@@ -64,7 +64,10 @@ func benchEdit(b *testing.B, opts synth.Options) {
 	}()
 	c := lsptest.New(b, cr, cw)
 	indexStart := time.Now()
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	// As our editors do: the status is computed after every analysis too.
+	caps := lsptest.Capabilities(true)
+	caps["experimental"] = map[string]any{"donkeylsStatus": true}
+	c.Initialize(root, caps, map[string]any{"typegen": map[string]any{"onSave": "off"}})
 	c.Wait("indexing to finish", func() bool {
 		for _, p := range c.ProgressEventsLocked() {
 			if p.Value.Kind == "end" {

@@ -43,6 +43,11 @@ type ActionRequest struct {
 	Doc      *text.Document
 	// Source reads every open buffer (as of the request) over the disk.
 	Source project.Source
+	// pos converts positions in the session's encoding, reading Source.
+	pos *positions
+	// Typegen is the command a regenerate would run, as of the request:
+	// the action's title names it.
+	Typegen string
 }
 
 // CodeAction is an action in analysis terms; the server turns it into the
@@ -103,7 +108,10 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		Snapshot:    snap,
 		Doc:         doc,
 		Source:      s.overlay(),
+		Typegen:     ps.typegenCommand(),
 	}
+	c := s.clientCaps()
+	areq.pos = newPositions(c.encoding, areq.Source)
 	for _, k := range p.Context.Only {
 		areq.Only = append(areq.Only, string(k))
 	}
@@ -112,7 +120,6 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 			areq.Findings = append(areq.Findings, f)
 		}
 	}
-	c := s.clientCaps()
 	return rpc.Async(func(ctx context.Context) (any, error) {
 		if snap == nil {
 			return []any{}, nil
@@ -127,7 +134,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				s.log.Warnf("code actions: %v", err)
+				s.log.Warn("code actions", "err", err)
 				continue
 			}
 			actions = append(actions, got...)
@@ -135,7 +142,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		if !s.trusted() {
 			actions = markUntrusted(actions, c)
 		}
-		return s.wireActions(actions, c, versions), nil
+		return s.wireActions(actions, c, versions, areq.pos), nil
 	}), nil
 }
 
@@ -169,7 +176,7 @@ func kindWanted(only []string, kind string) bool {
 // supports them, bare Commands otherwise (edits cannot be expressed then).
 // An action whose edit needs a file creation the client cannot do is left
 // out rather than offered and failing.
-func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]int32) any {
+func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]int32, pos *positions) any {
 	if !c.codeActionLiteral {
 		cmds := []protocol.Command{}
 		for _, a := range actions {
@@ -189,12 +196,12 @@ func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]i
 			w.Disabled = &disabledReason{Reason: a.Disabled}
 		}
 		for _, f := range a.Findings {
-			w.Diagnostics = append(w.Diagnostics, s.toDiagnostic(f))
+			w.Diagnostics = append(w.Diagnostics, s.toDiagnostic(f, pos))
 		}
 		if a.Edit != nil {
-			edit, ok := s.wireEdit(*a.Edit, c, versions)
+			edit, ok := s.wireEdit(*a.Edit, c, versions, pos)
 			if !ok {
-				s.log.Debugf("action %q needs file creation, which the client does not support", a.Title)
+				s.log.Debug("action left out: it creates files, which the client does not support", "title", a.Title)
 				continue
 			}
 			w.Edit = edit
@@ -221,7 +228,9 @@ func wireCommand(title string, c analysis.CommandRef) protocol.Command {
 
 // wireEdit converts a workspace edit: documentChanges (creations first,
 // then versioned edits) when the client supports them, changes otherwise.
-func (s *Server) wireEdit(e analysis.WorkspaceEdit, c caps, versions map[string]int32) (*workspaceEdit, bool) {
+// The edits' positions are converted by pos, which reads the text they
+// were computed from.
+func (s *Server) wireEdit(e analysis.WorkspaceEdit, c caps, versions map[string]int32, pos *positions) (*workspaceEdit, bool) {
 	if len(e.Creates) > 0 && !(c.documentChanges && c.createFiles) {
 		return nil, false
 	}
@@ -234,7 +243,7 @@ func (s *Server) wireEdit(e analysis.WorkspaceEdit, c caps, versions map[string]
 		if _, ok := byPath[te.Path]; !ok {
 			order = append(order, te.Path)
 		}
-		byPath[te.Path] = append(byPath[te.Path], protocol.TextEdit{Range: toRange(te.Range), NewText: te.NewText})
+		byPath[te.Path] = append(byPath[te.Path], protocol.TextEdit{Range: pos.rng(te.Path, te.Range), NewText: te.NewText})
 	}
 	if !c.documentChanges {
 		out := &workspaceEdit{Changes: map[string][]protocol.TextEdit{}}
@@ -295,18 +304,27 @@ func (findingActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 				continue
 			}
 			c := cmd
+			if c.Command == analysis.CommandRegenerate {
+				c.Title = regenerateTitle(req.Typegen)
+			}
 			cmdIndex[key] = len(out)
-			out = append(out, CodeAction{Title: cmd.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
+			out = append(out, CodeAction{Title: c.Title, Kind: KindQuickFix, Findings: []analysis.Finding{f}, Command: &c, Preferred: len(f.Fixes) == 0})
 		}
 	}
 	return out, nil
+}
+
+// regenerateTitle names the command a regenerate runs, so that a user sees
+// what will execute before choosing it.
+func regenerateTitle(command string) string {
+	return "Regenerate types (" + command + ")"
 }
 
 // relevant reports whether a finding belongs to the request: its range
 // touches the requested one, or the client listed it among the context's
 // diagnostics.
 func relevant(f analysis.Finding, req *ActionRequest) bool {
-	r := toRange(f.Location.Range)
+	r := req.pos.rng(f.Location.Path, f.Location.Range)
 	if overlaps(r, req.Range) {
 		return true
 	}

@@ -8,6 +8,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/names"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
@@ -47,12 +48,14 @@ func (s *Server) codeLens(ctx context.Context, req *rpc.Request) (any, error) {
 		if !t.resolve(ctx) {
 			return []codeLens{}, ctx.Err()
 		}
-		return fileLenses(t.proj, t.path, uri), nil
+		return fileLenses(t.proj, t.path, uri, t.conv), nil
 	}), nil
 }
 
-// fileLenses places one lens per plugin and route of the file, unresolved.
-func fileLenses(p *project.Project, path, uri string) []codeLens {
+// fileLenses places one lens per plugin and route of the file, unresolved,
+// with ranges converted by conv.
+func fileLenses(p *project.Project, path, uri string, conv *positions) []codeLens {
+	toRange := func(r analysis.Range) protocol.Range { return conv.rng(path, r) }
 	out := []codeLens{}
 	f := p.File(path)
 	if f == nil || f.Missing || f.Unreadable || f.Kind.IsGenerated() {

@@ -137,40 +137,33 @@ func (s *Server) runTypegen(ctx context.Context, ps *projectState, reason string
 
 	var prog *progress
 	if !quiet {
-		prog = s.beginProgress(ctx, token, "donkeyls: regenerating types", cancel)
+		prog = s.beginProgress(ctx, token, ProgressRegenerating, cancel)
 		ps.watchLines(prog, true)
 		defer ps.watchLines(prog, false)
 	}
-	s.log.Infof("typegen in %s (%s)", ps.root, reason)
+	s.log.Info("typegen started", "root", ps.root, "reason", reason)
+	ps.typegenStarted()
 	res := runner.Run(ctx)
-	ps.generatedChanged()
 
+	failure := ""
 	switch {
 	case res.Err == nil:
-		s.log.Infof("typegen in %s: `%s` done in %s", ps.root, res.Command, res.Duration.Round(time.Millisecond))
+		s.log.Info("typegen done", "root", ps.root, "command", res.Command, "took", res.Duration.Round(time.Millisecond))
 		prog.end(fmt.Sprintf("done in %s", res.Duration.Round(10*time.Millisecond)))
 	case ctx.Err() != nil || errors.Is(res.Err, context.Canceled):
-		s.log.Infof("typegen in %s cancelled", ps.root)
+		s.log.Info("typegen cancelled", "root", ps.root)
 		prog.end("cancelled")
 	default:
 		prog.end("failed")
-		s.typegenFailed(ps, res)
+		failure = failureMessage(ps, res)
+		s.typegenFailed(ps, res, failure)
 	}
+	ps.generatedChanged(ps.typegenEnded(failure))
 	return res
 }
 
-// typegenFailed logs the whole output and shows one message per failed run
-// (callers that shared a run share its result).
-func (s *Server) typegenFailed(ps *projectState, res typegen.Result) {
-	key := fmt.Sprintf("%s|%d|%d|%d", res.Command, res.ExitCode, res.Duration, len(res.Output))
-	ps.mu.Lock()
-	repeat := ps.lastFailure == key
-	ps.lastFailure = key
-	ps.mu.Unlock()
-	if repeat {
-		return
-	}
-	s.log.Errorf("typegen in %s failed: %v\n%s", ps.root, res.Err, res.Output)
+// failureMessage is what the user is told about a failed run.
+func failureMessage(ps *projectState, res typegen.Result) string {
 	what := fmt.Sprintf("exited with status %d", res.ExitCode)
 	if errors.Is(res.Err, context.DeadlineExceeded) {
 		what = "timed out (setting donkeyls.typegen.timeout)"
@@ -181,7 +174,22 @@ func (s *Server) typegenFailed(ps *projectState, res typegen.Result) {
 	if last := lastLine(res.Output); last != "" {
 		msg += ": " + last
 	}
-	s.showMessage(protocol.MessageTypeError, "%s. The full output is in the donkeyls log.", msg)
+	return msg + ". The full output is in the donkeyls log."
+}
+
+// typegenFailed logs the whole output and shows one message per failed run
+// (callers that shared a run share its result).
+func (s *Server) typegenFailed(ps *projectState, res typegen.Result, msg string) {
+	key := fmt.Sprintf("%s|%d|%d|%d", res.Command, res.ExitCode, res.Duration, len(res.Output))
+	ps.mu.Lock()
+	repeat := ps.lastFailure == key
+	ps.lastFailure = key
+	ps.mu.Unlock()
+	if repeat {
+		return
+	}
+	s.log.Error("typegen failed", "root", ps.root, "command", res.Command, "err", res.Err, "output", res.Output)
+	s.showMessage(protocol.MessageTypeError, "%s", msg)
 }
 
 // lastLine is the last non-empty line of output.
@@ -212,14 +220,22 @@ func (ps *projectState) watchLines(p *progress, on bool) {
 	}
 }
 
-// generatedChanged re-reads every generated output after a typegen run.
-func (ps *projectState) generatedChanged() {
+// generatedChanged re-reads every generated output after typegen run n;
+// the types count as generating until an analysis has read them.
+func (ps *projectState) generatedChanged(n uint64) {
 	snap, _, _ := ps.current()
 	if snap == nil {
+		ps.rereadRecorded(n) // the load to come reads them
 		return
 	}
 	paths := snap.GeneratedPaths()
-	ps.srv.disp.Enqueue(func(context.Context) { ps.srv.filesChanged(paths) })
+	ps.srv.disp.Enqueue(func(context.Context) {
+		ps.srv.filesChanged(paths)
+		// After the paths were recorded, so the analysis that commits
+		// run n has read them (open buffers among them are read as
+		// they are, as always).
+		ps.rereadRecorded(n)
+	})
 }
 
 func (s *Server) cmdRestart(ctx context.Context, args []json.RawMessage, token json.RawMessage) (any, error) {

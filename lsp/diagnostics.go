@@ -9,6 +9,8 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
 
@@ -23,7 +25,12 @@ import (
 // and ours otherwise. When the spelling of a path changes (the buffer was
 // closed, or reopened under another spelling), the old one is cleared
 // first: a client keys diagnostics by the URI string, so they would stay.
-func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool) {
+//
+// src reads the text the findings were computed from. Whether a file's
+// diagnostics changed is decided on their UTF-16 form and offsets, which
+// the analysis computed already; only the files sent are converted to the
+// session's encoding, so a UTF-8 client costs reads of what is sent only.
+func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool, src project.Source) {
 	// Held across the notifications: retire must not clear a file that an
 	// analysis still running then publishes again.
 	ps.pubMu.Lock()
@@ -32,12 +39,15 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		return
 	}
 	byPath := map[string][]protocol.Diagnostic{}
+	findingsOf := map[string][]analysis.Finding{}
+	utf16 := newPositions(textpos.UTF16, src)
 	for _, f := range findings {
 		p := f.Location.Path
 		if p == "" {
 			continue
 		}
-		byPath[p] = append(byPath[p], ps.srv.toDiagnostic(f))
+		byPath[p] = append(byPath[p], ps.srv.toDiagnostic(f, utf16))
+		findingsOf[p] = append(findingsOf[p], f)
 	}
 	spell := ps.srv.spellings()
 	uriOf := func(p string) string {
@@ -54,7 +64,7 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		return
 	}
 	for p, diags := range byPath {
-		fp := fingerprint(diags)
+		fp := fingerprint(diags, findingsOf[p])
 		_, touched := changed[p]
 		prev, had := ps.published[p]
 		uri := uriOf(p)
@@ -94,6 +104,14 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
+	if enc := ps.srv.clientCaps().encoding; enc != textpos.UTF16 {
+		conv := newPositions(enc, src)
+		for _, p := range paths {
+			for i, f := range findingsOf[p] {
+				out[p][i] = ps.srv.toDiagnostic(f, conv)
+			}
+		}
+	}
 	for _, p := range paths {
 		params := publishParams{URI: uriOf(p), Diagnostics: out[p]}
 		if v, ok := versions[p]; ok {
@@ -131,8 +149,17 @@ type publishParams struct {
 	Diagnostics []protocol.Diagnostic `json:"diagnostics"`
 }
 
-func fingerprint(diags []protocol.Diagnostic) string {
+// fingerprint identifies what a file's diagnostics say. The offsets are in
+// it for encodings other than UTF-16: an edit that keeps a related
+// location's UTF-16 column can still move its UTF-8 one.
+func fingerprint(diags []protocol.Diagnostic, findings []analysis.Finding) string {
 	b, _ := json.Marshal(diags)
+	for _, f := range findings {
+		b = fmt.Appendf(b, "|%d-%d", f.Location.Range.Start.Offset, f.Location.Range.End.Offset)
+		for _, r := range f.Related {
+			b = fmt.Appendf(b, ",%d-%d", r.Location.Range.Start.Offset, r.Location.Range.End.Offset)
+		}
+	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
 
@@ -148,30 +175,29 @@ func (s *Server) uriFor(path string) string {
 	return text.FileURI(path)
 }
 
-// toDiagnostic converts a finding. The analysis already computed its
-// positions in UTF-16 units from the content it read, which is the content
-// of the document version published with it.
-func (s *Server) toDiagnostic(f analysis.Finding) protocol.Diagnostic {
+// toDiagnostic converts a finding, its positions by pos (which reads the
+// content the finding was computed from, the document version published
+// with it).
+func (s *Server) toDiagnostic(f analysis.Finding, pos *positions) protocol.Diagnostic {
 	d := protocol.Diagnostic{
-		Range:    toRange(f.Location.Range),
+		Range:    pos.rng(f.Location.Path, f.Location.Range),
 		Severity: protocol.DiagnosticSeverity(f.Severity),
 		Code:     f.Code,
 		Source:   "donkeyls",
 		Message:  f.Message,
+		Data:     diagnosticData{Fix: f.Remedy},
 	}
 	for _, r := range f.Related {
 		d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{
-			Location: protocol.Location{URI: protocol.DocumentURI(s.uriFor(r.Location.Path)), Range: toRange(r.Location.Range)},
+			Location: protocol.Location{URI: protocol.DocumentURI(s.uriFor(r.Location.Path)), Range: pos.rng(r.Location.Path, r.Location.Range)},
 			Message:  r.Message,
 		})
 	}
 	return d
 }
 
-func toRange(r analysis.Range) protocol.Range {
-	return protocol.Range{Start: toPosition(r.Start), End: toPosition(r.End)}
-}
-
+// toPosition sends an analysis position as it is: its line and UTF-16
+// column.
 func toPosition(p analysis.Pos) protocol.Position {
 	line, col := p.Line, p.Col
 	if line < 0 {

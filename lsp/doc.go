@@ -56,7 +56,23 @@
 // A second goroutine per project polls the
 // `donkeyls dev` supervisor, when one runs, for the code its server loaded;
 // a change of that, or a save, wakes the worker, which then only recomputes
-// restart-required without running the analyzers again.
+// restart-required without running the analyzers again. A third sends the
+// project's donkeyls/status (docs/protocol.md) when kicked (after each
+// analysis, at the start and end of a typegen run, on a settings change),
+// coalesced, and only when it differs from the last one sent; a finished
+// typegen run counts as generating until an analysis has read the outputs
+// it recorded as changed.
+//
+// # Positions
+//
+// The analysis works in byte offsets; analysis.Pos also carries the UTF-16
+// line and column its extractor computed with analysis/textpos, the one
+// package that converts offsets and positions (LSP's line ends, UTF-16 and
+// UTF-8). initialize negotiates the session's position encoding; every
+// answer converts through a positions value (positions.go) that reads the
+// text the answer is about: the overlay an analysis read for a publish, the
+// buffers as of the request for code actions and navigation. Under UTF-16
+// nothing is read to send a position.
 //
 // # Cancellation and shutdown
 //

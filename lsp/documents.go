@@ -61,16 +61,16 @@ func (s *Server) didChange(ctx context.Context, req *rpc.Request) (any, error) {
 	doc := s.docs[u.Key()]
 	if doc == nil {
 		s.mu.Unlock()
-		s.log.Warnf("didChange for %s, which is not open: ignored", u.Raw)
+		s.log.Warn("didChange for a document that is not open: ignored", "uri", u.Raw)
 		return nil, nil
 	}
-	next, err := doc.Apply(p.TextDocument.Version, changes)
+	next, err := doc.Apply(p.TextDocument.Version, s.caps.encoding, changes)
 	if err == nil {
 		s.docs[u.Key()] = next
 	}
 	s.mu.Unlock()
 	if err != nil {
-		s.log.Warnf("%v", err)
+		s.log.Warn("didChange: ignored", "err", err)
 		return nil, nil
 	}
 	s.contentChanged(u)
@@ -147,7 +147,7 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	// The file on disk now matches the buffer: restart-required may apply.
 	ps.record(nil, false)
 	if mode == settings.OnSaveOff {
-		s.log.Debugf("saved %s: on-save typegen is off (donkeyls.typegen.onSave is off)", name)
+		s.log.Debug("saved: no typegen, donkeyls.typegen.onSave is off", "file", name)
 		return nil, nil
 	}
 	snap, _, _ := ps.current()
@@ -156,7 +156,7 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 	}
 	if snap.IsGenerated(u.Path) {
 		// Never for the generator's own outputs: that would loop.
-		s.log.Debugf("saved %s: a generated output, no typegen", name)
+		s.log.Debug("saved: a generated output, no typegen", "file", name)
 		return nil, nil
 	}
 	if mode == settings.OnSaveAlways {
@@ -174,7 +174,7 @@ func (s *Server) didSave(ctx context.Context, req *rpc.Request) (any, error) {
 		after := snap.WithFile(path, []byte(now))
 		stale, why := after.Stale(before, []string{path})
 		if !stale {
-			s.log.Debugf("saved %s: outputs still up to date", name)
+			s.log.Debug("saved: outputs still up to date", "file", name)
 			return
 		}
 		s.typegenOnSave(ps, "saved "+name+": "+strings.Join(why, "; "))

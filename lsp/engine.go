@@ -38,8 +38,9 @@ type Snapshot interface {
 	// an output with the same bytes then costs no analysis.
 	Holds(path string, content []byte) bool
 	NeedsReload() bool
-	// TypegenCommand is the project's own typegen command.
-	TypegenCommand() string
+	// Config is the project's configuration (nil when it has none), from
+	// which project.TypegenCommand decides what a typegen run executes.
+	Config() *project.Config
 	// Findings runs every analyzer.
 	Findings(ctx context.Context) []analysis.Finding
 	// Stale reports whether going from before to this snapshot, over the
@@ -115,12 +116,7 @@ func (s projectSnapshot) WithoutFile(path string) Snapshot {
 	return projectSnapshot{s.p.WithoutFile(path)}
 }
 
-func (s projectSnapshot) TypegenCommand() string {
-	if c := s.p.Config(); c != nil {
-		return c.TypegenCommand()
-	}
-	return "bunx donkeylabs generate"
-}
+func (s projectSnapshot) Config() *project.Config { return s.p.Config() }
 
 func (s projectSnapshot) Findings(ctx context.Context) []analysis.Finding {
 	return analyzers.Run(ctx, s.p)

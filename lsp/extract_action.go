@@ -16,6 +16,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/refactor"
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -71,13 +72,13 @@ func (extractActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 		// The buffer moved on since the last analysis: read this version.
 		p = p.WithFile(req.Path, content)
 	}
-	lines := text.NewLines(string(content))
-	offset := lines.Offset(text.Position{Line: int(req.Range.Start.Line), Character: int(req.Range.Start.Character)})
+	lines, enc := textpos.New(content), req.pos.encoding()
+	offset := lines.Offset(int(req.Range.Start.Line), int(req.Range.Start.Character), enc)
 	cands := refactor.Candidates(p, req.Path, offset)
 	if len(cands) == 0 {
 		// A selection that starts before the route (at its router) and
 		// ends inside it still means that route.
-		offset = lines.Offset(text.Position{Line: int(req.Range.End.Line), Character: int(req.Range.End.Character)})
+		offset = lines.Offset(int(req.Range.End.Line), int(req.Range.End.Character), enc)
 		if cands = refactor.Candidates(p, req.Path, offset); len(cands) == 0 {
 			return nil, nil
 		}
@@ -164,7 +165,8 @@ func (s *Server) cmdExtract(ctx context.Context, args []json.RawMessage, _ json.
 	if f := p.File(u.Path); f == nil || f.Hash != facts.HashBytes(content) {
 		p = p.WithFile(u.Path, content)
 	}
-	offset := text.NewLines(string(content)).Offset(text.Position{Line: int(a.Position.Line), Character: int(a.Position.Character)})
+	c := s.clientCaps()
+	offset := textpos.New(content).Offset(int(a.Position.Line), int(a.Position.Character), c.encoding)
 	edit, err := refactor.Extract(ctx, p, src, u.Path, offset, refactor.Options{PluginName: a.Plugin, MethodName: a.Method})
 	var refusal *refactor.RefusalError
 	if errors.As(err, &refusal) {
@@ -174,8 +176,7 @@ func (s *Server) cmdExtract(ctx context.Context, args []json.RawMessage, _ json.
 	if err != nil {
 		return nil, err
 	}
-	c := s.clientCaps()
-	we, ok := s.wireEdit(edit, c, src.versionsWithin(ps.root))
+	we, ok := s.wireEdit(edit, c, src.versionsWithin(ps.root), newPositions(c.encoding, src))
 	if !c.applyEdit || !ok {
 		return nil, rpc.Errorf(jsonrpc2.InvalidRequest, "the editor cannot apply this edit (it needs workspace/applyEdit with file creation)")
 	}

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
@@ -201,8 +202,8 @@ func TestExtractToPluginThroughServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := text.NewLines(string(b)).Position(strings.Index(string(b), `route("ping")`))
-	pos := map[string]any{"line": at.Line, "character": at.Character}
+	line, char := textpos.New(b).Position(strings.Index(string(b), `route("ping")`), textpos.UTF16)
+	pos := map[string]any{"line": line, "character": char}
 	var ping []extractAction
 	if err := c.Call("textDocument/codeAction", map[string]any{
 		"textDocument": map[string]any{"uri": text.FileURI(admin)},
@@ -293,7 +294,7 @@ func applyEdit(t *testing.T, c *lsptest.Client, we wireEdit, open map[string]str
 // ranges refer to the original; inserts at one place keep their order).
 func applyTextEdits(t *testing.T, s string, edits []wireTextEdit) string {
 	t.Helper()
-	lines := text.NewLines(s)
+	lines := textpos.New([]byte(s))
 	type span struct {
 		start, end int
 		text       string
@@ -301,8 +302,8 @@ func applyTextEdits(t *testing.T, s string, edits []wireTextEdit) string {
 	spans := make([]span, len(edits))
 	for i, e := range edits {
 		spans[i] = span{
-			start: lines.Offset(text.Position{Line: e.Range.Start.Line, Character: e.Range.Start.Character}),
-			end:   lines.Offset(text.Position{Line: e.Range.End.Line, Character: e.Range.End.Character}),
+			start: lines.Offset(e.Range.Start.Line, e.Range.Start.Character, textpos.UTF16),
+			end:   lines.Offset(e.Range.End.Line, e.Range.End.Character, textpos.UTF16),
 			text:  e.NewText,
 		}
 	}
@@ -399,7 +400,7 @@ func TestExtractCommandWithChosenNames(t *testing.T) {
 	admin := filepath.Join(root, "src", "server", "routes", "admin.ts")
 	content := c.Open(admin)
 	c.WaitDiagnostics(admin, "the route-direct-db hint", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "route-direct-db") })
-	at := text.NewLines(content).Position(strings.Index(content, "ctx.db"))
+	atLine, atChar := textpos.New([]byte(content)).Position(strings.Index(content, "ctx.db"), textpos.UTF16)
 	run := func(plugin, method string) (result struct {
 		Applied bool     `json:"applied"`
 		Reason  string   `json:"reason"`
@@ -410,7 +411,7 @@ func TestExtractCommandWithChosenNames(t *testing.T) {
 			"command": "donkeyls.extractToPlugin",
 			"arguments": []any{map[string]any{
 				"uri":      text.FileURI(admin),
-				"position": map[string]any{"line": at.Line, "character": at.Character},
+				"position": map[string]any{"line": atLine, "character": atChar},
 				"plugin":   plugin,
 				"method":   method,
 			}},

@@ -58,7 +58,7 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 	s.mu.Unlock()
 	s.folders = folders
 	if p.ClientInfo != nil {
-		s.log.Debugf("client %s %s, folders %v", p.ClientInfo.Name, p.ClientInfo.Version, folders)
+		s.log.Debug("client", "name", p.ClientInfo.Name, "version", p.ClientInfo.Version, "folders", folders)
 	}
 	s.reportProblems(probs)
 
@@ -77,6 +77,9 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 	}
 	return map[string]any{
 		"capabilities": map[string]any{
+			// Every position sent or read from here on counts characters
+			// in this encoding (positions.go).
+			"positionEncoding": c.encoding.String(),
 			"textDocumentSync": map[string]any{
 				"openClose": true,
 				"change":    2, // incremental
@@ -116,7 +119,7 @@ func folderPath(raw string) string {
 
 func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error) {
 	if s.initializedSeen {
-		s.log.Warnf("initialized received twice: ignored")
+		s.log.Warn("initialized received twice: ignored")
 		return nil, nil
 	}
 	s.initializedSeen = true
@@ -136,9 +139,9 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 	if c.dynamicWatch {
 		// Our own watcher only if the client refuses (or never answers).
 		s.goWork(func() {
-			if !s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": watchGlobs()}) {
+			if !s.register("donkeyls-watch", "workspace/didChangeWatchedFiles", map[string]any{"watchers": clientWatchGlobs()}) {
 				for _, dir := range folders {
-					s.watchFolder(dir)
+					s.fallbackWatchFolder(dir)
 				}
 			}
 		})
@@ -147,7 +150,7 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 		if !c.dynamicWatch {
 			// Watching first: no change made during discovery is missed.
 			for _, dir := range folders {
-				s.watchFolder(dir)
+				s.fallbackWatchFolder(dir)
 			}
 		}
 		for _, dir := range folders {
@@ -163,7 +166,7 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 func (s *Server) register(id, method string, options any) bool {
 	params := protocol.RegistrationParams{Registrations: []protocol.Registration{{ID: id, Method: method, RegisterOptions: options}}}
 	if err := s.call(s.work, "client/registerCapability", params, nil, clientCallTimeout); err != nil {
-		s.log.Warnf("could not register %s with the client: %v", method, err)
+		s.log.Warn("could not register with the client", "method", method, "err", err)
 		return false
 	}
 	return true
@@ -178,7 +181,7 @@ func (s *Server) pullConfiguration() {
 	params := protocol.ConfigurationParams{Items: []protocol.ConfigurationItem{{Section: "donkeyls"}}}
 	if err := s.call(s.work, "workspace/configuration", params, &result, 0); err != nil {
 		if s.work.Err() == nil {
-			s.log.Warnf("reading settings: %v", err)
+			s.log.Warn("reading settings", "err", err)
 		}
 		return
 	}
@@ -223,12 +226,13 @@ func (s *Server) applySettings(raw json.RawMessage) {
 	s.mu.Unlock()
 	s.reportProblems(probs)
 	for _, key := range ignored {
-		s.logOnce("ignored-workspace:"+key, "workspace setting donkeyls.%s ignored: the project is not trusted, so only the editor's user settings (initializationOptions) choose what runs", key)
+		s.warnOnce("ignored-workspace:"+key, "workspace setting donkeyls."+key+" ignored: the project is not trusted, so only the editor's user settings (initializationOptions) choose what runs")
 	}
 	for _, ps := range projects {
 		ps.configureRunner(set)
+		ps.statusChanged() // trust or the typegen command may differ
 	}
-	s.log.Debugf("settings: %+v", set)
+	s.log.Debug("settings", "trusted", set.Trusted, "typegen.command", set.Typegen.Command, "typegen.onSave", string(set.Typegen.OnSave), "typegen.timeout", set.Typegen.Timeout)
 }
 
 // reportProblems shows each distinct settings problem once per session.
@@ -272,7 +276,7 @@ func (s *Server) didChangeWorkspaceFolders(ctx context.Context, req *rpc.Request
 		watch := !s.clientCaps().dynamicWatch
 		s.goWork(func() {
 			if watch {
-				s.watchFolder(dir)
+				s.fallbackWatchFolder(dir)
 			}
 			s.discover(dir)
 		})

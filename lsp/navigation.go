@@ -43,6 +43,9 @@ type navTarget struct {
 	versions map[string]int32
 	ps       *projectState
 	srv      *Server
+	// conv converts positions in the session's encoding, reading the
+	// buffers as of the request.
+	conv *positions
 }
 
 // capture reads the document position parameters and the state they refer
@@ -58,7 +61,7 @@ func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParam
 	s.mu.Lock()
 	doc := s.docs[u.Key()]
 	s.mu.Unlock()
-	t := navTarget{path: u.Path, pos: p.Position, doc: doc, srv: s}
+	t := navTarget{path: u.Path, pos: p.Position, doc: doc, srv: s, conv: newPositions(s.clientCaps().encoding, s.buffers())}
 	ps := s.projectFor(u.Path)
 	if ps == nil {
 		select {
@@ -127,17 +130,10 @@ func (t navTarget) content() (string, bool) {
 	return string(b), true
 }
 
-// offset converts the LSP position (UTF-16) to the byte offset the
-// analysis works in.
+// offset converts the LSP position to the byte offset the analysis works
+// in.
 func (t navTarget) offset() (int, bool) {
-	if t.doc != nil {
-		return t.doc.Lines().Offset(text.Position{Line: int(t.pos.Line), Character: int(t.pos.Character)}), true
-	}
-	src, ok := t.content()
-	if !ok {
-		return 0, false
-	}
-	return text.NewLines(src).Offset(text.Position{Line: int(t.pos.Line), Character: int(t.pos.Character)}), true
+	return t.conv.offset(t.path, t.pos)
 }
 
 // occurrence is the name under the cursor.
@@ -151,8 +147,8 @@ func (t navTarget) occurrence() (*names.Index, names.Occurrence, bool) {
 	return ix, occ, ok
 }
 
-func (s *Server) location(path string, r analysis.Range) protocol.Location {
-	return protocol.Location{URI: protocol.DocumentURI(s.uriFor(path)), Range: toRange(r)}
+func (s *Server) location(conv *positions, path string, r analysis.Range) protocol.Location {
+	return protocol.Location{URI: protocol.DocumentURI(s.uriFor(path)), Range: conv.rng(path, r)}
 }
 
 // positionRequest runs answer on its own goroutine with the captured
@@ -183,7 +179,7 @@ func (s *Server) definition(ctx context.Context, req *rpc.Request) (any, error) 
 			}
 			out := []protocol.Location{}
 			for _, d := range ix.Defs(occ.Name) {
-				out = append(out, s.location(d.Path, d.Range))
+				out = append(out, s.location(t.conv, d.Path, d.Range))
 			}
 			if len(out) == 0 {
 				return nil, nil
@@ -205,7 +201,7 @@ func (s *Server) references(ctx context.Context, req *rpc.Request) (any, error) 
 				if o.Def && !p.Context.IncludeDeclaration {
 					continue
 				}
-				out = append(out, s.location(o.Path, o.Range))
+				out = append(out, s.location(t.conv, o.Path, o.Range))
 			}
 			return out, nil
 		})
@@ -223,7 +219,7 @@ func (s *Server) hover(ctx context.Context, req *rpc.Request) (any, error) {
 			if md == "" {
 				return nil, nil
 			}
-			r := toRange(occ.Range)
+			r := t.conv.rng(t.path, occ.Range)
 			return protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: md}, Range: &r}, nil
 		})
 }
@@ -236,7 +232,7 @@ func (s *Server) prepareRename(ctx context.Context, req *rpc.Request) (any, erro
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"range": toRange(tgt.Range), "placeholder": tgt.Placeholder}, nil
+			return map[string]any{"range": t.conv.rng(t.path, tgt.Range), "placeholder": tgt.Placeholder}, nil
 		})
 }
 
@@ -279,7 +275,7 @@ func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 			case warn.Text != "":
 				s.showMessage(protocol.MessageTypeWarning, "%s", warn.Text)
 			}
-			w, _ := s.wireEdit(edit, c, t.versions)
+			w, _ := s.wireEdit(edit, c, t.versions, newPositions(c.encoding, src))
 			return w, nil
 		})
 }
@@ -304,7 +300,7 @@ func (s *Server) confirm(ctx context.Context, warning, proceed string) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		s.log.Debugf("asking before a rename: %v", err)
+		s.log.Debug("asking before a rename failed: showing the warning instead", "err", err)
 		s.showMessage(protocol.MessageTypeWarning, "%s", warning)
 		return true
 	}
@@ -325,7 +321,7 @@ func (s *Server) documentSymbol(ctx context.Context, req *rpc.Request) (any, err
 		if !t.resolve(ctx) {
 			return []any{}, ctx.Err()
 		}
-		return documentSymbols(t.proj, t.path), nil
+		return documentSymbols(t.proj, t.path, t.conv), nil
 	}), nil
 }
 
@@ -341,6 +337,7 @@ func (s *Server) workspaceSymbol(ctx context.Context, req *rpc.Request) (any, er
 	s.mu.Lock()
 	states := append([]*projectState(nil), s.projects...)
 	s.mu.Unlock()
+	conv := newPositions(s.clientCaps().encoding, s.buffers())
 	var projs []*project.Project
 	for _, ps := range states {
 		snap, _, _ := ps.current()
@@ -362,7 +359,7 @@ func (s *Server) workspaceSymbol(ctx context.Context, req *rpc.Request) (any, er
 			out = append(out, protocol.SymbolInformation{
 				Name:          sym.Name.Key,
 				Kind:          symbolKind(sym.Name.Kind),
-				Location:      s.location(sym.Def.Path, sym.Def.Range),
+				Location:      s.location(conv, sym.Def.Path, sym.Def.Range),
 				ContainerName: sym.Name.Kind.String(),
 			})
 		}
@@ -397,8 +394,10 @@ func symbolKind(k names.Kind) protocol.SymbolKind {
 }
 
 // documentSymbols lists the plugins (with their service methods,
-// middleware and handlers), routes by full name and events of one file.
-func documentSymbols(p *project.Project, path string) []protocol.DocumentSymbol {
+// middleware and handlers), routes by full name and events of one file,
+// with ranges converted by conv.
+func documentSymbols(p *project.Project, path string, conv *positions) []protocol.DocumentSymbol {
+	toRange := func(r analysis.Range) protocol.Range { return conv.rng(path, r) }
 	out := []protocol.DocumentSymbol{}
 	f := p.File(path)
 	if f == nil || f.Missing || f.Unreadable {

@@ -70,7 +70,7 @@ func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title
 	createCtx := context.WithoutCancel(ctx)
 	s.goWork(func() {
 		if err := s.call(createCtx, "window/workDoneProgress/create", map[string]any{"token": token}, nil, clientCallTimeout); err != nil {
-			s.log.Debugf("no progress: %v", err)
+			s.log.Debug("no progress", "err", err)
 			return
 		}
 		p.mu.Lock()

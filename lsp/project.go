@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -59,6 +60,9 @@ type projectState struct {
 	sup    *control.Status // what the supervised dev server loaded; nil without one
 	supKey string
 
+	tracker statusTracker // typegen runs and failures, for donkeyls/status
+	status  statusSender
+
 	watcher io.Closer // our own watcher on the root, when the client has none
 
 	// pubMu is held across one publish, and across retire's clearing, so
@@ -78,6 +82,7 @@ func newProjectState(s *Server, root string) *projectState {
 		wantLoad:  1,
 		published: map[string]publishedEntry{},
 		lines:     map[*progress]struct{}{},
+		status:    newStatusSender(),
 	}
 }
 
@@ -89,10 +94,10 @@ func (s *Server) discover(dir string) {
 	case errors.As(err, &limit):
 		// The folder is far too big (`/`, a home directory): say so once,
 		// and still serve what was found.
-		s.log.Warnf("%v", err)
+		s.log.Warn("searching for projects", "err", err)
 		s.showOnce("discover-limit:"+dir, protocol.MessageTypeWarning, "donkeyls %v", err)
 	case err != nil:
-		s.log.Infof("no donkeylabs project under %s: %v", dir, err)
+		s.log.Info("no donkeylabs project under the folder", "folder", dir, "err", err)
 		return
 	}
 	s.disp.Enqueue(func(context.Context) {
@@ -120,11 +125,13 @@ func (s *Server) addProject(root string) {
 	s.mu.Unlock()
 	ps.configureRunner(set)
 	if selfWatch {
-		s.watchProject(ps)
+		s.fallbackWatchProject(ps)
 	}
-	s.log.Infof("project %s", root)
+	s.log.Info("project", "root", root)
 	s.goWork(func() { ps.loop(ps.ctx) })
-	s.goWork(func() { ps.watchSupervisor(ps.ctx) })
+	s.goWork(func() { ps.linkDev(ps.ctx) })
+	s.goWork(func() { ps.sendStatuses(ps.ctx) })
+	ps.statusChanged()
 	ps.poke()
 }
 
@@ -258,72 +265,102 @@ func (ps *projectState) current() (Snapshot, []analysis.Finding, map[string]int3
 	return ps.snap, ps.findings, ps.versions
 }
 
-// loop is the project's worker: it waits for changes, lets a burst settle
-// for the debounce time, and analyzes. A change that arrives while an
-// incremental analysis runs cancels it and starts the wait again, so a
-// burst of keystrokes costs one analysis, not one per keystroke. A full
-// load is never cancelled that way: on a large project, typing during
-// indexing would otherwise keep it from ever finishing.
+// loop is the project's worker: it waits for a change, waits for the burst
+// to go quiet for the debounce time, and analyzes. A change that arrives
+// while an incremental analysis runs supersedes it: the run is cancelled and
+// the wait for quiet starts again, so a burst of keystrokes costs one
+// analysis, not one per keystroke. A full load is never superseded that
+// way: on a large project, typing during indexing would otherwise keep it
+// from ever finishing; what changed meanwhile is analyzed right after.
 func (ps *projectState) loop(ctx context.Context) {
 	defer close(ps.done)
 	delay := ps.srv.opts.Debounce
 	if delay == 0 {
 		delay = DefaultDebounce
 	}
+	for ps.waitChange(ctx) {
+		// Until a run is not superseded: each new burst settles first.
+		outcome := runSuperseded
+		for outcome == runSuperseded {
+			if !ps.waitQuiet(ctx, delay) {
+				return
+			}
+			outcome = ps.runAnalysis(ctx)
+		}
+		if outcome == runStopped {
+			return
+		}
+	}
+}
+
+// waitChange waits for the next recorded change; false when ctx ends first.
+func (ps *projectState) waitChange(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-ps.kick:
+		return true
+	}
+}
+
+// waitQuiet waits until no change has been recorded for delay (each one
+// starts the wait again); false when ctx ends first.
+func (ps *projectState) waitQuiet(ctx context.Context, delay time.Duration) bool {
+	if delay <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-ps.kick:
+			timer.Reset(delay)
+		case <-timer.C:
+			return true
 		}
-	settle:
-		if delay > 0 {
-			timer := time.NewTimer(delay)
-		wait:
-			for {
-				select {
-				case <-ctx.Done():
-					timer.Stop()
-					return
-				case <-ps.kick:
-					timer.Reset(delay)
-				case <-timer.C:
-					break wait
-				}
-			}
-		}
-		ps.mu.Lock()
-		load := ps.snap == nil || ps.wantLoad != ps.loaded
-		ps.mu.Unlock()
-		runCtx, cancel := context.WithCancel(ctx)
-		finished := make(chan struct{})
-		go func() {
-			defer close(finished)
-			ps.analyze(runCtx)
-		}()
-		if load {
-			select {
-			case <-finished:
-			case <-ctx.Done():
-				cancel()
-				<-finished
-				return
-			}
-			cancel()
-			continue
-		}
-		select {
-		case <-finished:
-			cancel()
-		case <-ps.kick:
-			cancel()
-			<-finished
-			goto settle
-		case <-ctx.Done():
-			cancel()
-			<-finished
-			return
-		}
+	}
+}
+
+// runOutcome is how one analysis run ended.
+type runOutcome int
+
+const (
+	runFinished   runOutcome = iota // it ran to its end
+	runSuperseded                   // a change arrived during an incremental run, which was cancelled
+	runStopped                      // the project's context ended
+)
+
+// runAnalysis runs one analysis and waits for it: a full load to its end,
+// an incremental run until it ends or a change supersedes it. Either way
+// the run has stopped when it returns.
+func (ps *projectState) runAnalysis(ctx context.Context) runOutcome {
+	ps.mu.Lock()
+	load := ps.snap == nil || ps.wantLoad != ps.loaded
+	ps.mu.Unlock()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		ps.analyze(runCtx)
+	}()
+	var changed <-chan struct{}
+	if !load {
+		changed = ps.kick // a nil channel never fires: a load is not superseded
+	}
+	select {
+	case <-finished:
+		return runFinished
+	case <-changed:
+		cancel()
+		<-finished
+		return runSuperseded
+	case <-ctx.Done():
+		cancel()
+		<-finished
+		return runStopped
 	}
 }
 
@@ -341,6 +378,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	for p, n := range ps.dirty {
 		dirty[p] = n
 	}
+	reread := ps.tracker.recorded // the typegen runs whose outputs this run reads
 	ps.mu.Unlock()
 
 	src := s.overlay()
@@ -363,7 +401,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 				cur = cur.WithoutFile(path)
 				changed = true
 			default:
-				s.log.Warnf("reading %s: %v", path, rerr)
+				s.log.Warn("reading a changed file", "path", path, "err", rerr)
 			}
 		}
 		if cur.NeedsReload() {
@@ -381,9 +419,11 @@ func (ps *projectState) analyze(ctx context.Context) {
 		// makes it a project again loads it afresh.
 		ps.mu.Lock()
 		ps.snap, ps.analyzed, ps.findings = nil, nil, nil
+		ps.tracker.reread = reread
 		ps.mu.Unlock()
 		ps.clearPublished()
 		ps.readyOnce.Do(func() { close(ps.ready) })
+		ps.statusChanged()
 		return
 	}
 	// Nothing changed in the sources (a save, a supervisor restart, a file
@@ -410,6 +450,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	ps.findings = findings
 	ps.versions = versions
 	ps.loadErr = ""
+	ps.tracker.reread = reread
 	if load {
 		ps.loaded = wantLoad
 	}
@@ -420,14 +461,15 @@ func (ps *projectState) analyze(ctx context.Context) {
 	}
 	again := len(ps.dirty) > 0 || ps.wantLoad != ps.loaded
 	ps.mu.Unlock()
-	s.log.Debugf("analyzed %s (%d changed, load=%v) in %s: %d findings", ps.root, len(dirty), load, time.Since(started).Round(time.Microsecond), len(findings))
+	s.log.Debug("analyzed", "root", ps.root, "changed", len(dirty), "load", load, "took", time.Since(started).Round(time.Microsecond), "findings", len(findings))
 
 	if load {
 		// The project's own typegen command may have changed with its config.
 		ps.configureRunner(s.currentSettings())
 	}
 	ps.readyOnce.Do(func() { close(ps.ready) })
-	ps.publish(findings, versions, dirty, load)
+	ps.publish(findings, versions, dirty, load, src)
+	ps.statusChanged()
 	if load && s.opts.AfterLoad != nil {
 		go s.opts.AfterLoad()
 	}
@@ -441,7 +483,7 @@ func (ps *projectState) load(ctx context.Context, src *overlaySource) (Snapshot,
 	first := ps.isFirstLoad()
 	var prog *progress
 	if first {
-		prog = s.beginProgress(ctx, nil, "donkeyls: indexing "+filepath.Base(ps.root), nil)
+		prog = s.beginProgress(ctx, nil, ProgressIndexing+filepath.Base(ps.root), nil)
 	}
 	snap, err := s.engine.Load(ctx, ps.root, src)
 	if prog != nil {
@@ -471,10 +513,10 @@ func (ps *projectState) loadFailed(err error) {
 	case repeat:
 	case errors.Is(err, project.ErrNoProject):
 		// Its config was deleted or moved: not a failure to shout about.
-		ps.srv.log.Infof("%s is no longer a project: %v", ps.root, err)
+		ps.srv.log.Info("no longer a project", "root", ps.root, "err", err)
 		ps.srv.showMessage(protocol.MessageTypeInfo, "donkeyls: %s is no longer a donkeylabs project (no %s); its diagnostics are cleared until it is one again", ps.root, project.ConfigFile)
 	default:
-		ps.srv.log.Errorf("loading project %s: %v", ps.root, err)
+		ps.srv.log.Error("loading the project", "root", ps.root, "err", err)
 		ps.srv.showMessage(protocol.MessageTypeError, "donkeyls could not read the project in %s: %v", ps.root, err)
 	}
 }
@@ -496,7 +538,7 @@ func (ps *projectState) retire() {
 	select {
 	case <-ps.done:
 	case <-time.After(retireGrace):
-		ps.srv.log.Errorf("project %s: its analysis did not stop within %s", ps.root, retireGrace)
+		ps.srv.log.Error("the analysis of a retired project did not stop in time", "root", ps.root, "waited", retireGrace)
 	}
 	ps.pubMu.Lock()
 	defer ps.pubMu.Unlock()
@@ -508,7 +550,8 @@ func (ps *projectState) retire() {
 		_ = w.Close()
 	}
 	ps.clearPublished()
-	ps.srv.log.Infof("project %s retired", ps.root)
+	ps.sendRemoved()
+	ps.srv.log.Info("project retired", "root", ps.root)
 }
 
 // clearPublished sends an empty list for every URI the project published
@@ -536,11 +579,11 @@ func (ps *projectState) typegenCommand() string {
 }
 
 func (ps *projectState) commandLocked(set settings.Settings) string {
-	cmd := set.Typegen.Command
-	if cmd == "" && ps.snap != nil {
-		cmd = ps.snap.TypegenCommand()
+	var cfg *project.Config
+	if ps.snap != nil {
+		cfg = ps.snap.Config()
 	}
-	return cmd
+	return project.TypegenCommand(set.Typegen.Command, cfg)
 }
 
 // configureRunner creates or updates the project's typegen runner.
@@ -570,7 +613,7 @@ func (ps *projectState) configureRunner(set settings.Settings) {
 // outputLine forwards one line of typegen output to the log and to every
 // progress report watching the run.
 func (ps *projectState) outputLine(line string) {
-	ps.srv.log.Debugf("typegen %s: %s", filepath.Base(ps.root), line)
+	ps.srv.log.Debug("typegen output", "project", filepath.Base(ps.root), "line", line)
 	ps.mu.Lock()
 	reports := make([]*progress, 0, len(ps.lines))
 	for p := range ps.lines {
@@ -584,7 +627,7 @@ func (ps *projectState) outputLine(line string) {
 
 // waitIdle waits for the typegen runner to stop after its callers were
 // cancelled, so that no child process outlives the server.
-func (ps *projectState) waitIdle(log *logger) {
+func (ps *projectState) waitIdle(log *slog.Logger) {
 	ps.mu.Lock()
 	r := ps.runner
 	ps.mu.Unlock()
@@ -596,15 +639,40 @@ func (ps *projectState) waitIdle(log *logger) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if r.Running() {
-		log.Errorf("typegen in %s still running at exit", ps.root)
+		log.Error("typegen still running at exit", "root", ps.root)
 	}
+}
+
+// buffers reads the open file buffers as they were when it was made, and
+// the disk for every other path.
+type buffers map[string]*text.Document
+
+// buffers captures the open file buffers, by clean path.
+func (s *Server) buffers() buffers {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := make(buffers, len(s.docs))
+	for _, d := range s.docs {
+		if d.URI.IsFile() {
+			b[d.URI.Path] = d
+		}
+	}
+	return b
+}
+
+// ReadFile implements project.Source.
+func (b buffers) ReadFile(path string) ([]byte, error) {
+	if d, ok := b[filepath.Clean(path)]; ok {
+		return []byte(d.Text()), nil
+	}
+	return srcfile.Read(path)
 }
 
 // overlaySource reads open buffers first and the disk otherwise. It holds
 // the buffers as they were when it was made, so one analysis sees one
 // consistent state of the editor.
 type overlaySource struct {
-	docs map[string]*text.Document
+	docs buffers
 	// unsaved are the open buffers whose text differs from the last save.
 	unsaved map[string]bool
 }
@@ -612,7 +680,7 @@ type overlaySource struct {
 func (s *Server) overlay() *overlaySource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := &overlaySource{docs: make(map[string]*text.Document, len(s.docs)), unsaved: map[string]bool{}}
+	o := &overlaySource{docs: make(buffers, len(s.docs)), unsaved: map[string]bool{}}
 	for k, d := range s.docs {
 		if !d.URI.IsFile() {
 			continue
@@ -626,12 +694,7 @@ func (s *Server) overlay() *overlaySource {
 }
 
 // ReadFile implements project.Source.
-func (o *overlaySource) ReadFile(path string) ([]byte, error) {
-	if d, ok := o.docs[filepath.Clean(path)]; ok {
-		return []byte(d.Text()), nil
-	}
-	return srcfile.Read(path)
-}
+func (o *overlaySource) ReadFile(path string) ([]byte, error) { return o.docs.ReadFile(path) }
 
 // BufferPaths implements project.Buffers: a buffer opened on a path that
 // does not exist on disk yet (a new migration) is analyzed like a file.

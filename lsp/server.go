@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -58,9 +59,11 @@ const (
 type Server struct {
 	opts   Options
 	engine Engine
-	log    *logger
-	conn   jsonrpc2.Conn
-	disp   *rpc.Dispatcher
+	log    *slog.Logger
+	// logSink connects the log to the client once the connection exists.
+	logSink *logSink
+	conn    jsonrpc2.Conn
+	disp    *rpc.Dispatcher
 	// life is the connection's lifetime: the dispatcher, replies and
 	// notifications. work is cancelled earlier, at shutdown: analysis,
 	// typegen runs and watchers.
@@ -109,7 +112,7 @@ type Server struct {
 func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 	s := newServer(ctx, opts)
 	stream := rpc.NewStream(in, out, nil)
-	stream.OnSkip = func(err error) { s.log.Warnf("ignored malformed input: %v", err) }
+	stream.OnSkip = func(err error) { s.log.Warn("ignored malformed input", "err", err) }
 	var outErr error
 	// Called inside a write, under jsonrpc2's write lock: it must not write.
 	stream.OnWriteError = func(err error) {
@@ -119,8 +122,8 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 		})
 	}
 	s.conn = jsonrpc2.NewConn(stream)
-	s.disp = rpc.NewDispatcher(s.life, s.handle, s.log.Errorf)
-	s.log.setClient(func(t protocol.MessageType, msg string) {
+	s.disp = rpc.NewDispatcher(s.life, s.handle, func(format string, args ...any) { s.log.Error(fmt.Sprintf(format, args...)) })
+	s.logSink.setClient(func(t protocol.MessageType, msg string) {
 		_ = s.conn.Notify(s.life, "window/logMessage", protocol.LogMessageParams{Type: t, Message: msg})
 	})
 	s.conn.Go(s.life, s.disp.Handle)
@@ -130,11 +133,11 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 	select {
 	case <-s.exited:
 	case <-s.outClosed:
-		s.log.Errorf("the client's end of the output closed (%v): ending the session", outErr)
+		s.log.Error("the client's end of the output closed: ending the session", "err", outErr)
 	case <-s.conn.Done():
-		s.log.Debugf("input closed: %v", s.conn.Err())
+		s.log.Debug("input closed", "err", s.conn.Err())
 	case <-ctx.Done():
-		s.log.Debugf("stopped: %v", ctx.Err())
+		s.log.Debug("stopped", "err", ctx.Err())
 	}
 	s.teardown(ordered)
 	s.mu.Lock()
@@ -148,10 +151,12 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts Options) int {
 func newServer(ctx context.Context, opts Options) *Server {
 	life, stop := context.WithCancel(ctx)
 	work, stopWork := context.WithCancel(life)
+	log, sink := newLogger(opts.Log)
 	s := &Server{
 		opts:       opts,
 		engine:     opts.Engine,
-		log:        &logger{file: opts.Log},
+		log:        log,
+		logSink:    sink,
 		life:       life,
 		stop:       stop,
 		work:       work,
@@ -205,7 +210,7 @@ func (s *Server) teardown(ordered <-chan struct{}) {
 	select {
 	case <-done:
 	case <-time.After(shutdownGrace):
-		s.log.Errorf("gave up waiting %s for running work to stop", shutdownGrace)
+		s.log.Error("gave up waiting for running work to stop", "waited", shutdownGrace)
 	}
 	_ = s.conn.Close()
 }
@@ -245,7 +250,7 @@ func (s *Server) handle(ctx context.Context, req *rpc.Request) (any, error) {
 		if req.IsCall {
 			return nil, rpc.Errorf(jsonrpc2.MethodNotFound, "method not found: %s", methodName(req))
 		}
-		s.log.Debugf("ignored notification %s", methodName(req))
+		s.log.Debug("ignored notification", "method", methodName(req))
 		return nil, nil
 	}
 	return h(ctx, req)
@@ -327,7 +332,7 @@ func (s *Server) shutdown(ctx context.Context, req *rpc.Request) (any, error) {
 // notify sends a notification with the connection's lifetime context.
 func (s *Server) notify(method string, params any) {
 	if err := s.conn.Notify(context.WithoutCancel(s.life), method, params); err != nil {
-		s.log.Debugf("sending %s: %v", method, err)
+		s.log.Debug("sending a notification", "method", method, "err", err)
 	}
 }
 
@@ -348,7 +353,7 @@ func (s *Server) call(ctx context.Context, method string, params, result any, ti
 // showMessage tells the user something in the editor's UI.
 func (s *Server) showMessage(t protocol.MessageType, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	s.log.Debugf("showMessage: %s", msg)
+	s.log.Debug("showMessage", "message", msg)
 	s.notify("window/showMessage", protocol.ShowMessageParams{Type: t, Message: msg})
 }
 
@@ -363,14 +368,14 @@ func (s *Server) showOnce(key string, t protocol.MessageType, format string, arg
 	}
 }
 
-// logOnce logs a warning the first time key is seen in this session.
-func (s *Server) logOnce(key, format string, args ...any) {
+// warnOnce logs a warning the first time key is seen in this session.
+func (s *Server) warnOnce(key, msg string, args ...any) {
 	s.mu.Lock()
 	seen := s.shownOnce[key]
 	s.shownOnce[key] = true
 	s.mu.Unlock()
 	if !seen {
-		s.log.Warnf(format, args...)
+		s.log.Warn(msg, args...)
 	}
 }
 

@@ -73,7 +73,7 @@ func (s *fakeSnap) Analyzes(path string) bool {
 func (s *fakeSnap) IsGenerated(path string) bool { return strings.HasSuffix(path, ".d.ts") }
 func (s *fakeSnap) GeneratedPaths() []string     { return nil }
 func (s *fakeSnap) NeedsReload() bool            { return false }
-func (s *fakeSnap) TypegenCommand() string       { return "true" }
+func (s *fakeSnap) Config() *project.Config      { return nil }
 func (s *fakeSnap) Plugins() []lsp.PluginCode    { return nil }
 func (s *fakeSnap) Stale(before lsp.Snapshot, changed []string) (bool, []string) {
 	return false, nil

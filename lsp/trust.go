@@ -36,7 +36,7 @@ func (s *Server) mayRun(ps *projectState, action, command string) bool {
 	if s.trusted() {
 		return true
 	}
-	s.log.Infof("refused to %s in %s (`%s`): the project is not trusted", action, ps.root, command)
+	s.log.Info("refused to "+action+": the project is not trusted", "root", ps.root, "command", command)
 	if s.clientCaps().trustRequest {
 		s.notify("donkeyls/trustRequired", trustRequired{Root: ps.root, Action: action, Command: command})
 		return false

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 // The protocol library's types are used where they match the specification
@@ -28,6 +30,11 @@ type initializeParams struct {
 }
 
 type clientCapabilities struct {
+	General struct {
+		// PositionEncodings (LSP 3.17) lists the encodings the client
+		// counts characters in, its preference first.
+		PositionEncodings []string `json:"positionEncodings"`
+	} `json:"general"`
 	Workspace struct {
 		ApplyEdit     bool `json:"applyEdit"`
 		WorkspaceEdit *struct {
@@ -48,6 +55,9 @@ type clientCapabilities struct {
 		// project itself when told donkeyls/trustRequired, so the server
 		// need not show its own refusal message.
 		DonkeylsTrustRequest bool `json:"donkeylsTrustRequest"`
+		// DonkeylsStatus: the client renders donkeyls/status
+		// notifications (docs/protocol.md).
+		DonkeylsStatus bool `json:"donkeylsStatus"`
 	} `json:"experimental"`
 	TextDocument struct {
 		CodeAction *struct {
@@ -85,6 +95,10 @@ type caps struct {
 	disabledActions   bool
 	applyEdit         bool
 	trustRequest      bool
+	status            bool
+	// encoding is the session's position encoding, announced in the
+	// initialize result.
+	encoding textpos.Encoding
 }
 
 func (c clientCapabilities) conclude() caps {
@@ -93,6 +107,8 @@ func (c clientCapabilities) conclude() caps {
 		configuration:     c.Workspace.Configuration,
 		applyEdit:         c.Workspace.ApplyEdit,
 		trustRequest:      c.Experimental.DonkeylsTrustRequest,
+		status:            c.Experimental.DonkeylsStatus,
+		encoding:          negotiateEncoding(c.General.PositionEncodings),
 		codeActionLiteral: c.TextDocument.CodeAction != nil && len(c.TextDocument.CodeAction.CodeActionLiteralSupport) > 0 && string(c.TextDocument.CodeAction.CodeActionLiteralSupport) != "null",
 	}
 	out.disabledActions = out.codeActionLiteral && c.TextDocument.CodeAction.DisabledSupport

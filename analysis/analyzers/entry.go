@@ -83,6 +83,7 @@ func reportCoreEventsMissing(p *Pass) {
 		Message: fmt.Sprintf("the generated events.ts has none of the framework's core events (workflow.*, job.*, cron.*, ...): the last generate run of the entry %s printed nothing usable; donkeyls sees no such cause now, so regenerating should bring them back",
 			proj.Rel(proj.Config().EntryPath())),
 		Commands: []analysis.CommandRef{p.regenerate()},
+		Remedy:   analysis.RemedyRegenerate,
 	})
 }
 
@@ -115,6 +116,7 @@ func reportLastRunEmpty(p *Pass) {
 		Message: fmt.Sprintf("the generated client has no routes although the entry %s mounts %d: the last generate run of the entry printed nothing usable (an import-time console.log, a failed import, a crash or a run over 10 s then); donkeyls sees no such cause now, so regenerating should bring them back",
 			proj.Rel(proj.Config().EntryPath()), n),
 		Commands: []analysis.CommandRef{p.regenerate()},
+		Remedy:   analysis.RemedyRegenerate,
 	})
 }
 

@@ -47,6 +47,10 @@ func (p *Pass) stale(code, path string, rng analysis.Range, genPath string, genR
 		Location: analysis.Location{Path: path, Range: rng},
 		Message:  msg,
 		Commands: []analysis.CommandRef{p.regenerate()},
+		Remedy:   analysis.RemedyRegenerate,
+	}
+	if code == CodeStaleSchema {
+		f.Remedy = analysis.RemedyMigrate
 	}
 	if genPath != "" && genPath != path {
 		f.Related = append(f.Related, analysis.Related{
@@ -58,7 +62,9 @@ func (p *Pass) stale(code, path string, rng analysis.Range, genPath string, genR
 }
 
 func (p *Pass) regenerate() analysis.CommandRef {
-	return analysis.CommandRef{Title: "Regenerate types (" + p.Project.Config().TypegenCommand() + ")", Command: analysis.CommandRegenerate, Root: p.Project.Root()}
+	// The language server titles it with the command that will run, which
+	// its settings may choose (project.TypegenCommand).
+	return analysis.CommandRef{Title: "Regenerate types", Command: analysis.CommandRegenerate, Root: p.Project.Root()}
 }
 
 // generated returns the facts of a generated output that exists and has the
@@ -103,6 +109,7 @@ func runTypesMissing(p *Pass) {
 			Message:  what + "; run the generator",
 			Related:  []analysis.Related{{Location: analysis.Location{Path: path}, Message: "missing output"}},
 			Commands: []analysis.CommandRef{p.regenerate()},
+			Remedy:   analysis.RemedyRegenerate,
 		})
 	}
 }

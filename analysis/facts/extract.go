@@ -137,73 +137,26 @@ func codeHash(root syntax.Node) uint64 {
 	return h.Sum64()
 }
 
-// topLevel records imports and top-level declarations.
+// topLevel records imports and top-level declarations, and the initializers
+// of top-level variables, which later reads resolve names through.
 func (x *extractor) topLevel(root syntax.Node) {
 	x.consts = map[string]syntax.Node{}
-	for _, st := range root.NamedChildren() {
-		exported := false
-		decl := st
-		if st.Is("export_statement") {
-			exported = true
-			decl = st.Field("declaration")
-			if decl.IsNull() {
-				x.reExport(st)
-				continue
+	WalkTopLevel(root, TopLevel{
+		Import: func(st syntax.Node) { x.f.Imports = append(x.f.Imports, x.importDecl(st)) },
+		Var: func(binding, value syntax.Node, kind string, exported bool, st syntax.Node) {
+			if !binding.Is("identifier") {
+				return // destructuring binds no name the facts follow
 			}
-		}
-		switch decl.Kind() {
-		case "import_statement":
-			x.f.Imports = append(x.f.Imports, x.importDecl(decl))
-		case "lexical_declaration", "variable_declaration":
-			kind := "const"
-			if fc := decl.FirstChild(); !fc.IsNull() {
-				kind = fc.Text()
+			x.f.TopLevel = append(x.f.TopLevel, Decl{Name: binding.Text(), Kind: kind, Exported: exported, Range: x.rng(st)})
+			if !value.IsNull() {
+				x.consts[binding.Text()] = value
 			}
-			for _, d := range decl.NamedChildren() {
-				if !d.Is("variable_declarator") {
-					continue
-				}
-				name := d.Field("name")
-				if !name.Is("identifier") {
-					continue
-				}
-				x.f.TopLevel = append(x.f.TopLevel, Decl{Name: name.Text(), Kind: kind, Exported: exported, Range: x.rng(st)})
-				if v := d.Field("value"); !v.IsNull() {
-					x.consts[name.Text()] = v
-				}
-			}
-		default:
-			if kind := DeclKind(decl.Kind()); kind != "" {
-				x.addDecl(decl, kind, exported, st)
-			}
-		}
-	}
-}
-
-// DeclKind names the declaration a named top-level node introduces
-// ("function", "class", "type", "interface", "enum"), "" for other nodes.
-func DeclKind(nodeKind string) string {
-	switch nodeKind {
-	case "function_declaration", "generator_function_declaration":
-		return "function"
-	case "class_declaration", "abstract_class_declaration":
-		return "class"
-	case "type_alias_declaration":
-		return "type"
-	case "interface_declaration":
-		return "interface"
-	case "enum_declaration":
-		return "enum"
-	}
-	return ""
-}
-
-func (x *extractor) addDecl(decl syntax.Node, kind string, exported bool, stmt syntax.Node) {
-	name := decl.Field("name")
-	if name.IsNull() {
-		return
-	}
-	x.f.TopLevel = append(x.f.TopLevel, Decl{Name: name.Text(), Kind: kind, Exported: exported, Range: x.rng(stmt)})
+		},
+		Decl: func(name syntax.Node, kind string, exported bool, st syntax.Node) {
+			x.f.TopLevel = append(x.f.TopLevel, Decl{Name: name.Text(), Kind: kind, Exported: exported, Range: x.rng(st)})
+		},
+		Export: x.reExport,
+	})
 }
 
 func (x *extractor) importDecl(n syntax.Node) Import {

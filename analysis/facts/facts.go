@@ -493,9 +493,13 @@ type Column struct {
 	Range      analysis.Range
 }
 
-// Config is what donkeylabs.config.ts says, read statically.
+// Config is what donkeylabs.config.ts says, read statically: a key it leaves
+// out is "" (project.Config is this type with the generator's defaults
+// applied).
 type Config struct {
-	Plugins      []string
+	Plugins []string
+	// PluginsKnown is false when the plugins value could not be read
+	// statically (a variable, a function call) or is missing.
 	PluginsKnown bool
 	Routes       string
 	OutDir       string
@@ -582,8 +586,9 @@ type ClientRoute struct {
 // (navigation); 4: MiddlewarePushes, RouteStacks, CronSchedules,
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
-// NamedForm, and .js/.mjs migrations; 6: TableUses, ClientCalls,
+// NamedForm, and .js/.mjs migrations; 6: a lone "\r" ends a line (LSP's
+// rule), so positions after one moved; 7: TableUses, ClientCalls,
 // TableOp.TableRange, EventUses with their method, RouteStacks for routes
 // that run nothing, NamedCalls, Plugin.ErrorKeys/ErrorUses, CtxUse.Method
 // of ctx.errors (navigation).
-const SchemaVersion = "6"
+const SchemaVersion = "7"

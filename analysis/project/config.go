@@ -18,24 +18,23 @@ const (
 	ConfigFile    = "donkeylabs.config.ts"
 )
 
-// Config is the project configuration with the generator's defaults applied.
+// Config is the project configuration: what donkeylabs.config.ts says,
+// with the generator's defaults applied to every key it leaves out, and what
+// package.json says. The keys are facts.Config's, declared once there.
 type Config struct {
 	Root string
 	// ConfigPath is the config file; "" for the older flat layout.
 	ConfigPath string
-	// Facts are the config file's facts (nil in the flat layout).
+	// Facts are the config file's facts as written (nil in the flat
+	// layout): findings about the file itself need to know which keys it
+	// sets and where.
 	Facts *facts.Config
-
-	Plugins []string
-	// PluginsKnown is false when the plugins value could not be read
-	// statically (a variable, a function call): plugin discovery then falls
-	// back to every */index.ts under the usual folders and says so.
-	PluginsKnown bool
-	Routes       string
-	OutDir       string
-	Entry        string
-	Adapter      string
-	ClientOutput string
+	// Config is the configuration in effect: Facts with the defaults
+	// applied (the flat layout's own defaults when there is no config
+	// file). When its plugins value could not be read statically
+	// (PluginsKnown false), Plugins falls back to the conventional folder,
+	// so plugin discovery still helps and says so.
+	facts.Config
 
 	// Scripts are package.json scripts.
 	Scripts map[string]string
@@ -68,21 +67,33 @@ func (c *Config) abs(p string) string {
 	return filepath.Join(c.Root, filepath.FromSlash(p))
 }
 
-// TypegenCommand is the shell command that regenerates types: the gen:types
-// script through the package manager the lockfile names, or the generator
-// directly when there is no such script.
-func (c *Config) TypegenCommand() string {
-	if _, ok := c.Scripts["gen:types"]; ok {
-		switch c.PackageManager {
+// GeneratorCommand runs the generator itself: what regenerates types in a
+// project without a gen:types script.
+const GeneratorCommand = "bunx donkeylabs generate"
+
+// TypegenCommand is the shell command that regenerates types, decided here
+// for the language server and `donkeyls dev` alike: configured when the
+// user chose one (the typegen.command setting, dev's --typegen), else the
+// gen:types script through the package manager the lockfile names, else the
+// generator directly. cfg is nil when the project could not be read.
+func TypegenCommand(configured string, cfg *Config) string {
+	if configured != "" {
+		return configured
+	}
+	if cfg == nil {
+		return GeneratorCommand
+	}
+	if _, ok := cfg.Scripts["gen:types"]; ok {
+		switch cfg.PackageManager {
 		case "", "bun":
 			return "bun run gen:types"
 		case "yarn":
 			return "yarn run gen:types"
 		default:
-			return c.PackageManager + " run gen:types"
+			return cfg.PackageManager + " run gen:types"
 		}
 	}
-	return "bunx donkeylabs generate"
+	return GeneratorCommand
 }
 
 // PluginScanDirs are the directories the generator scans for plugins, one per

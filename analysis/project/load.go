@@ -253,7 +253,7 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 // package.json, applying the generator's defaults.
 func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loadCounters) (*Config, *facts.File, error) {
 	src := opts.Source
-	cfg := &Config{Root: root, OutDir: DefaultOutDir, Entry: DefaultEntry, Routes: DefaultRoutes, PluginsKnown: true}
+	cfg := &Config{Root: root, Config: facts.Config{OutDir: DefaultOutDir, Entry: DefaultEntry, Routes: DefaultRoutes, PluginsKnown: true}}
 	cfg.readPackageJSON(src.ReadFile)
 	path := filepath.Join(root, ConfigFile)
 	b, err := src.ReadFile(path)
@@ -276,25 +276,28 @@ func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loa
 	cfg.ConfigPath = path
 	cfg.Facts = f.Config
 	if c := f.Config; c != nil {
-		cfg.Plugins = c.Plugins
-		cfg.PluginsKnown = c.PluginsKnown
-		if c.OutDir != "" {
-			cfg.OutDir = c.OutDir
-		}
-		if c.Entry != "" {
-			cfg.Entry = c.Entry
-		}
-		if c.Routes != "" {
-			cfg.Routes = c.Routes
-		}
-		cfg.Adapter = c.Adapter
-		cfg.ClientOutput = c.ClientOutput
-		if !c.PluginsKnown && len(c.Plugins) == 0 {
-			// Fall back to the conventional folder so analysis still helps.
-			cfg.Plugins = []string{"./src/server/plugins/**/index.ts"}
-		}
+		cfg.Config = withDefaults(*c, cfg.Config)
 	}
 	return cfg, f, nil
+}
+
+// withDefaults is what the config says, with def's value for each key it
+// leaves out.
+func withDefaults(c, def facts.Config) facts.Config {
+	if c.OutDir == "" {
+		c.OutDir = def.OutDir
+	}
+	if c.Entry == "" {
+		c.Entry = def.Entry
+	}
+	if c.Routes == "" {
+		c.Routes = def.Routes
+	}
+	if !c.PluginsKnown && len(c.Plugins) == 0 {
+		// Fall back to the conventional folder so analysis still helps.
+		c.Plugins = []string{"./src/server/plugins/**/index.ts"}
+	}
+	return c
 }
 
 func bufferPaths(src Source) []string {

@@ -92,8 +92,11 @@ export default defineConfig({ plugins });`)
 	if len(cfg.Plugins) != 1 || cfg.Plugins[0] != "./src/plugins/**/index.ts" {
 		t.Errorf("plugins from a constant: %v", cfg.Plugins)
 	}
-	if got := cfg.TypegenCommand(); got != "pnpm run gen:types" {
+	if got := project.TypegenCommand("", cfg); got != "pnpm run gen:types" {
 		t.Errorf("typegen command %q", got)
+	}
+	if got := project.TypegenCommand("make types", cfg); got != "make types" {
+		t.Errorf("configured typegen command: %q", got)
 	}
 	if !p.IsGenerated(filepath.Join(root, ".@donkeylabs", "server", "registry.d.ts")) {
 		t.Error("registry.d.ts is an output")

@@ -63,57 +63,33 @@ func parseModule(ctx context.Context, parser *syntax.Parser, path string, src []
 }
 
 func (m *module) index() {
-	for _, st := range m.tree.Root().NamedChildren() {
-		exported := false
-		decl := st
-		if st.Is("export_statement") {
-			exported = true
-			decl = st.Field("declaration")
-			if decl.IsNull() {
-				// export { a, b as c } [from "x"]
-				if st.Field("source").IsNull() {
-					st.Walk(func(n syntax.Node) bool {
-						if n.Is("export_specifier") {
-							m.exportedNames[n.Field("name").Text()] = true
-						}
-						return true
-					})
-				}
-				continue
+	facts.WalkTopLevel(m.tree.Root(), facts.TopLevel{
+		Import: m.addImport,
+		Var: func(binding, _ syntax.Node, kind string, exported bool, st syntax.Node) {
+			for _, id := range patternNames(binding) {
+				m.top[id.Text()] = &topDecl{Name: id.Text(), Kind: kind, Exported: exported, Stmt: st}
 			}
-		}
-		switch decl.Kind() {
-		case "import_statement":
-			m.addImport(decl)
-		case "lexical_declaration", "variable_declaration":
-			kind := decl.FirstChild().Text()
-			for _, d := range decl.NamedChildren() {
-				if !d.Is("variable_declarator") {
-					continue
-				}
-				for _, id := range patternNames(d.Field("name")) {
-					m.top[id.Text()] = &topDecl{Name: id.Text(), Kind: kind, Exported: exported, Stmt: st}
-				}
+		},
+		Decl: func(name syntax.Node, kind string, exported bool, st syntax.Node) {
+			m.top[name.Text()] = &topDecl{Name: name.Text(), Kind: kind, Exported: exported, Stmt: st}
+		},
+		Export: func(st syntax.Node) {
+			if !st.Field("source").IsNull() {
+				return // export { a } from "x" re-exports, declares nothing here
 			}
-		default:
-			if kind := facts.DeclKind(decl.Kind()); kind != "" {
-				m.addTop(decl, kind, exported, st)
-			}
-		}
-	}
+			st.Walk(func(n syntax.Node) bool {
+				if n.Is("export_specifier") {
+					m.exportedNames[n.Field("name").Text()] = true
+				}
+				return true
+			})
+		},
+	})
 	for name := range m.exportedNames {
 		if d := m.top[name]; d != nil {
 			d.Exported = true
 		}
 	}
-}
-
-func (m *module) addTop(decl syntax.Node, kind string, exported bool, st syntax.Node) {
-	name := decl.Field("name")
-	if name.IsNull() {
-		return
-	}
-	m.top[name.Text()] = &topDecl{Name: name.Text(), Kind: kind, Exported: exported, Stmt: st}
 }
 
 func (m *module) addImport(n syntax.Node) {

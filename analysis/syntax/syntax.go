@@ -7,11 +7,12 @@ package syntax
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	sitter "github.com/smacker/go-tree-sitter"
+
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/smacker/go-tree-sitter/typescript/tsx"
 	"github.com/smacker/go-tree-sitter/typescript/typescript"
 )
@@ -20,9 +21,6 @@ import (
 // smaller; anything larger is generated or not source at all, and parsing it
 // would cost seconds for facts nobody needs.
 const MaxSize = 8 << 20
-
-// ErrTooLarge is returned for inputs over MaxSize.
-var ErrTooLarge = errors.New("file too large to analyze")
 
 // Dialect selects the grammar.
 type Dialect int
@@ -134,7 +132,7 @@ func (p *Parser) ParseTransient(ctx context.Context, src []byte, d Dialect) (*Tr
 
 func (p *Parser) parse(ctx context.Context, src []byte, d Dialect, transient bool) (tree *Tree, err error) {
 	if len(src) > MaxSize {
-		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(src), MaxSize)
+		return nil, fmt.Errorf("%w (%d bytes, limit %d)", analysis.ErrTooLarge, len(src), MaxSize)
 	}
 	if d != TSX {
 		d = TypeScript

@@ -3,12 +3,15 @@ package syntax
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/donkeyls/donkeyls/analysis"
 )
 
 func exampleSource(tb testing.TB, rel string) []byte {
@@ -72,8 +75,8 @@ func TestErrorsAndHostileInput(t *testing.T) {
 	if _, err := p.Parse(context.Background(), deep, TypeScript); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Parse(context.Background(), make([]byte, MaxSize+1), TypeScript); err == nil {
-		t.Error("oversized input accepted")
+	if _, err := p.Parse(context.Background(), make([]byte, MaxSize+1), TypeScript); !errors.Is(err, analysis.ErrTooLarge) {
+		t.Errorf("oversized input: %v, want analysis.ErrTooLarge", err)
 	}
 	// The zero Node answers every question without panicking.
 	var zero Node

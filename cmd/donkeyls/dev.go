@@ -36,7 +36,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fs := newFlagSet(devUsage)
-	typegenCmd := fs.String("typegen", "", "typegen shell command, run with sh -c in the project root (default: the gen:types script, or bunx donkeylabs generate)")
+	typegenCmd := fs.String("typegen", "", "typegen shell command, run with sh -c in the project root (default: the gen:types script, or "+project.GeneratorCommand+")")
 	grace := fs.Duration("grace", supervisor.DefaultGrace, "how long the server gets to exit after SIGTERM before SIGKILL")
 	debounce := fs.Duration("debounce", 100*time.Millisecond, "quiet time that ends a burst of file changes")
 	port := fs.Int("port", 0, "the port the dev server listens on, to wait for it to be free and ready (default: $PORT)")
@@ -91,13 +91,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		command = supervisor.DefaultCommand(root, cfg.EntryPath())
 	}
-	if *typegenCmd == "" {
-		if cfg != nil {
-			*typegenCmd = cfg.TypegenCommand()
-		} else {
-			*typegenCmd = "bunx donkeylabs generate"
-		}
-	}
+	*typegenCmd = project.TypegenCommand(*typegenCmd, cfg)
 	if *port == 0 {
 		if p, err := strconv.Atoi(os.Getenv("PORT")); err == nil && p > 0 {
 			*port = p

@@ -6,7 +6,6 @@
 package nvim_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,24 +33,6 @@ const scenarioTimeout = 3 * time.Minute
 const exitSkip = 77
 
 func pluginDir() string { return filepath.Join(testenv.RepoRoot(), "editors", "nvim") }
-
-// syncBuffer collects Neovim's output from two pipes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // run is one finished scenario.
 type run struct {
@@ -103,7 +83,7 @@ func scenario(t *testing.T, name, root string, env map[string]string) run {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	cmd.Stdout = out
 	cmd.Stderr = out
 
@@ -216,7 +196,7 @@ func freshBookshop(t *testing.T) string {
 }
 
 // TestRegenerateClearsStaleRegistry: the issue's first half. The plugin
-// file shows stale-registry at the ndjson handler key (61:7); "Regenerate
+// file shows the stale registry diagnostic at the ndjson handler key (61:7); "Regenerate
 // types" from Neovim's code action menu runs the typegen command through
 // the server, and the diagnostic clears.
 func TestRegenerateClearsStaleRegistry(t *testing.T) {
@@ -229,6 +209,14 @@ func TestRegenerateClearsStaleRegistry(t *testing.T) {
 	if !strings.Contains(string(b), "notes: string | null;") {
 		t.Errorf("after regenerating, orders/schema.ts lacks the notes column; the typegen command did not run")
 	}
+}
+
+// TestStatuslineFromTheServer: the statusline and :DonkeyStatus render the
+// server's donkeyls/status: its stale count, a status it sends whatever the
+// diagnostics say, generating then up to date around Regenerate, failed.
+func TestStatuslineFromTheServer(t *testing.T) {
+	root, regen := staleBookshop(t)
+	scenario(t, "status", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
 // TestClientStartedElsewhere: with a server started as the README's
@@ -381,7 +369,7 @@ func TestLspConfigFor011(t *testing.T) {
 }
 
 // TestNewMigrationInTheEditor: `:edit` of a migration that does not exist
-// yet, typed and written, gets stale-schema like one that was on disk.
+// yet, typed and written, gets the stale schema diagnostic like one that was on disk.
 func TestNewMigrationInTheEditor(t *testing.T) {
 	scenario(t, "newfile", freshBookshop(t), nil)
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/donkeyls/donkeyls/analysis"
 )
 
 // Read returns the content of the regular file at path; anything else is
@@ -19,7 +21,7 @@ func Read(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrNotRegular}
 	}
 	if st.Size() > MaxSize {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
+		return nil, &fs.PathError{Op: "read", Path: path, Err: analysis.ErrTooLarge}
 	}
 	return os.ReadFile(path)
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"syscall"
 	"time"
+
+	"github.com/donkeyls/donkeyls/analysis"
 )
 
 // Read returns the content of the regular file at path. It is os.ReadFile
@@ -59,7 +61,7 @@ func read(path string, fd int) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrNotRegular}
 	}
 	if st.Size > MaxSize {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
+		return nil, &fs.PathError{Op: "read", Path: path, Err: analysis.ErrTooLarge}
 	}
 	// One byte more than the size, so a file read whole ends with a read
 	// returning 0 rather than a second allocation; a file that grows while
@@ -78,7 +80,7 @@ func read(path string, fd int) ([]byte, error) {
 		}
 		buf = buf[:len(buf)+n]
 		if len(buf) > MaxSize {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
+			return nil, &fs.PathError{Op: "read", Path: path, Err: analysis.ErrTooLarge}
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

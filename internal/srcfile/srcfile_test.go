@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
@@ -60,7 +61,7 @@ func TestReadRegularFiles(t *testing.T) {
 	if err := os.Truncate(huge, srcfile.MaxSize+1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readWithin(t, huge); !errors.Is(err, srcfile.ErrTooLarge) {
+	if _, err := readWithin(t, huge); !errors.Is(err, analysis.ErrTooLarge) {
 		t.Errorf("file over MaxSize: %v, want ErrTooLarge", err)
 	}
 }

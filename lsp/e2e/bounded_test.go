@@ -138,11 +138,16 @@ func TestProjectCreatedInFolderLater(t *testing.T) {
 func projectsInLog(log string) []string {
 	var roots []string
 	for _, line := range strings.Split(log, "\n") {
-		_, rest, ok := strings.Cut(line, " project ")
-		if !ok || !strings.Contains(line, "INFO") || strings.HasSuffix(rest, " retired") || !filepath.IsAbs(rest) {
+		_, root, ok := strings.Cut(line, " INFO  project root=")
+		if !ok {
 			continue
 		}
-		roots = append(roots, rest)
+		if r, err := strconv.Unquote(root); err == nil {
+			root = r
+		}
+		if filepath.IsAbs(root) {
+			roots = append(roots, root)
+		}
 	}
 	return roots
 }

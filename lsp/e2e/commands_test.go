@@ -43,7 +43,7 @@ func TestDefaultTypegenCommandUsesLockfile(t *testing.T) {
 		t.Fatalf("regenerate: %v", err)
 	}
 	c.WaitDiagnostics(plugin, "stale-registry cleared", func(d lsptest.Diagnostics) bool { return !lsptest.Has(d, "stale-registry") })
-	if log := readLog(t, srv); !strings.Contains(log, "`bun run gen:types` done") {
+	if log := readLog(t, srv); !strings.Contains(log, `command="bun run gen:types" took=`) {
 		t.Errorf("the default command was not `bun run gen:types`; log:\n%s", log)
 	}
 	c.Shutdown()
@@ -129,7 +129,7 @@ func TestSettingsProblemsShownOnce(t *testing.T) {
 	c.WaitMessage("donkeyls.colour")
 	c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"donkeyls": bad}})
 	c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": nil})
-	waitLog(t, srv, "DEBUG settings: ", 3)
+	waitLog(t, srv, "DEBUG settings ", 3)
 	c.Shutdown()
 	srv.wait("exit")
 	counts := map[string]int{}

@@ -70,7 +70,7 @@ func TestOnSaveWhenStale(t *testing.T) {
 	}
 	c.Replace(plugin, bodyOnly)
 	c.Save(plugin, bodyOnly)
-	waitLog(t, srv, "saved index.ts: outputs still up to date", 1)
+	waitLog(t, srv, "saved: outputs still up to date file=index.ts", 1)
 
 	xmlKey := "      xml: createHandler<ExportFn>(async () => new Response(\"<rows/>\")),\n"
 	withKey := strings.Replace(bodyOnly, ndjsonKey, xmlKey+ndjsonKey, 1)
@@ -79,7 +79,7 @@ func TestOnSaveWhenStale(t *testing.T) {
 	}
 	c.Replace(plugin, withKey)
 	c.Save(plugin, withKey)
-	waitLog(t, srv, "done in", 1)
+	waitLog(t, srv, "INFO  typegen done ", 1)
 	if n := runs(t, counter); n != 1 {
 		t.Errorf("typegen ran %d times, want once (for the handler key, not for the body edit)", n)
 	}
@@ -111,7 +111,7 @@ func TestOnSaveAlwaysCoalesces(t *testing.T) {
 		c.Save(plugin, edited)
 	}
 	// Six callers finish: the first run's and five sharing the follow-up.
-	waitLog(t, srv, "done in", 6)
+	waitLog(t, srv, "INFO  typegen done ", 6)
 	if n := runs(t, counter); n != 2 {
 		t.Errorf("typegen ran %d times for a save and five saves during its run, want 2", n)
 	}
@@ -130,7 +130,7 @@ func TestOnSaveOffWhenUntrusted(t *testing.T) {
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": false, "typegen": map[string]any{"command": command, "onSave": "always"}})
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
-	waitLog(t, srv, "DEBUG settings: ", 1) // the workspace/configuration answer was applied
+	waitLog(t, srv, "DEBUG settings ", 1) // the workspace/configuration answer was applied
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 	c.Save(plugin, src)
 	waitLog(t, srv, "refused to run typegen on save", 1)
@@ -156,7 +156,7 @@ func TestSavingGeneratedOutputDoesNotLoop(t *testing.T) {
 	src := c.Open(registry)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 	c.Save(registry, src)
-	waitLog(t, srv, "saved registry.d.ts: a generated output, no typegen", 1)
+	waitLog(t, srv, "saved: a generated output, no typegen file=registry.d.ts", 1)
 	if n := runs(t, counter); n != 0 {
 		t.Errorf("saving a generated output ran typegen %d times", n)
 	}

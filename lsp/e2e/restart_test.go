@@ -13,6 +13,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/lsp"
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
 	"github.com/donkeyls/donkeyls/lsp/text"
 	"github.com/donkeyls/donkeyls/reload/control"
@@ -28,6 +29,7 @@ type fakeSupervisor struct {
 	loaded   map[string]string
 	started  time.Time
 	restarts []string
+	state    string // "" is running
 }
 
 func (f *fakeSupervisor) load() {
@@ -50,7 +52,11 @@ func (f *fakeSupervisor) load() {
 func (f *fakeSupervisor) Status() control.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return control.Status{Pid: os.Getpid(), StartedAt: f.started, State: control.StateRunning, Loaded: f.loaded}
+	state := f.state
+	if state == "" {
+		state = control.StateRunning
+	}
+	return control.Status{Pid: os.Getpid(), StartedAt: f.started, State: state, Loaded: f.loaded}
 }
 
 func (f *fakeSupervisor) Restart(ctx context.Context, reason string) error {
@@ -79,11 +85,15 @@ func TestRestartRequired(t *testing.T) {
 
 	srv := start(t)
 	c := srv.client
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"onSave": "off"}})
+	c.Initialize(root, statusCaps(), map[string]any{"trusted": true, "typegen": map[string]any{"onSave": "off"}})
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
 	c.WaitDiagnostics(plugin, "the first publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })
-	waitLog(t, srv, "supervisor of "+root+": pid", 1)
+	waitLog(t, srv, "dev supervisor root="+root+` status="pid`, 1)
+	running, n := waitStatus(t, c, 0, "dev running", func(st lsp.Status) bool { return st.Dev.State == lsp.DevRunning })
+	if running.Dev.Pid != os.Getpid() || running.Dev.Supervisor != control.StateRunning || running.Dev.Restart != 0 {
+		t.Errorf("status before the edit: %+v; want running under the supervisor's pid %d", running.Dev, os.Getpid())
+	}
 
 	edited := strings.Replace(src, "const rows = await handle(params, ctx);", "const rows = (await handle(params, ctx)).slice(0, 1000);", 1)
 	if edited == src {
@@ -104,6 +114,13 @@ func TestRestartRequired(t *testing.T) {
 	}
 	if !strings.Contains(diag.Message, `"books"`) {
 		t.Errorf("message %q does not name the plugin", diag.Message)
+	}
+	if got := dataJSON(t, diag); got != `{"fix":"restart"}` {
+		t.Errorf("restart-required data %s, want {\"fix\":\"restart\"}", got)
+	}
+	needed, n := waitStatus(t, c, n+1, "restart needed", func(st lsp.Status) bool { return st.Dev.State == lsp.DevRestartNeeded })
+	if needed.Dev.Restart != 1 {
+		t.Errorf("status after the save: %+v; want restartNeeded with 1 finding", needed.Dev)
 	}
 	var actions []action
 	if err := c.Call("textDocument/codeAction", map[string]any{
@@ -127,6 +144,7 @@ func TestRestartRequired(t *testing.T) {
 	}
 	c.WaitMessage("restarted the dev server")
 	c.WaitDiagnostics(plugin, "restart-required cleared after the restart", func(d lsptest.Diagnostics) bool { return !lsptest.Has(d, "restart-required") })
+	waitStatus(t, c, n+1, "running again after the restart", func(st lsp.Status) bool { return st.Dev.State == lsp.DevRunning && st.Dev.Restart == 0 })
 	sup.mu.Lock()
 	if len(sup.restarts) != 1 {
 		t.Errorf("supervisor got %d restart requests, want 1", len(sup.restarts))

@@ -73,7 +73,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 	c.Initialize(root, lsptest.Capabilities(true), nil)
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 	src := c.Open(plugin)
-	waitLog(t, srv, "DEBUG settings: ", 1)
+	waitLog(t, srv, "DEBUG settings ", 1)
 	waitLog(t, srv, "workspace setting donkeyls.typegen.command ignored", 1)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 
@@ -97,7 +97,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 
 	// Pushed settings are workspace settings too.
 	c.Notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"donkeyls": json.RawMessage(c.Settings)}})
-	waitLog(t, srv, "DEBUG settings: ", 2)
+	waitLog(t, srv, "DEBUG settings ", 2)
 	makeStale(t, c, plugin, src, "tsv")
 	waitLog(t, srv, "refused to run typegen on save", 3)
 	if err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, nil); err == nil {
@@ -133,7 +133,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 	src = c.Open(plugin)
 	waitLog(t, srv, "DEBUG analyzed ", 1)
 	makeStale(t, c, plugin, src, "yaml")
-	waitLog(t, srv, "done in", 1)
+	waitLog(t, srv, "INFO  typegen done ", 1)
 	if _, err := os.Stat(pwned); err != nil {
 		t.Errorf("trusted: on-save typegen did not run the gen:types script: %v", err)
 	}
@@ -151,12 +151,17 @@ func TestUntrustedQuickFixSaysSo(t *testing.T) {
 		name     string
 		trusted  bool
 		disabled bool
+		command  string // typegen.command in initializationOptions
 		title    string
 		reason   string
 	}{
 		{name: "untrusted", title: "Regenerate types (bun run gen:types): needs a trusted project"},
 		{name: "untrusted-disabledSupport", disabled: true, title: "Regenerate types (bun run gen:types)", reason: "not trusted"},
 		{name: "trusted", trusted: true, title: "Regenerate types (bun run gen:types)"},
+		// The title names the command that really runs: a configured one
+		// replaces the project's script (it said bun run gen:types here).
+		{name: "trusted-configured", trusted: true, command: "sh scripts/gen.sh --fast", title: "Regenerate types (sh scripts/gen.sh --fast)"},
+		{name: "untrusted-configured", command: "sh scripts/gen.sh --fast", title: "Regenerate types (sh scripts/gen.sh --fast): needs a trusted project"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root, _ := staleBookshop(t)
@@ -166,7 +171,11 @@ func TestUntrustedQuickFixSaysSo(t *testing.T) {
 			if tc.disabled {
 				caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
 			}
-			c.Initialize(root, caps, map[string]any{"trusted": tc.trusted})
+			opts := map[string]any{"trusted": tc.trusted}
+			if tc.command != "" {
+				opts["typegen"] = map[string]any{"command": tc.command}
+			}
+			c.Initialize(root, caps, opts)
 			plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
 			c.Open(plugin)
 			d := c.WaitDiagnostics(plugin, "stale-registry", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "stale-registry") })

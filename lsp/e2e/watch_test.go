@@ -84,7 +84,7 @@ func TestClientWatchesFiles(t *testing.T) {
 		}
 		return false
 	})
-	for _, g := range []string{"**/*.ts", "package.json", "bun.lock"} {
+	for _, g := range []string{"**/*.{ts,tsx,mts}", "**/migrations/*.{js,mjs}", "package.json", "bun.lock"} {
 		if !strings.Contains(globs, g) {
 			t.Errorf("watchers %s do not cover %s", globs, g)
 		}

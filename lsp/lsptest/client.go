@@ -69,6 +69,7 @@ type Client struct {
 	logs          []protocol.LogMessageParams
 	progress      []Progress
 	registrations []protocol.Registration
+	statuses      []json.RawMessage // donkeyls/status params, in order
 	applied       []json.RawMessage
 	versions      map[string]int32
 	raw           map[string]chan Response // hand-made requests waiting for replies, by id JSON
@@ -76,6 +77,9 @@ type Client struct {
 	withhold      map[string]bool          // server requests left unanswered until Answer
 	held          map[string][]func()      // their deferred answers, by method
 }
+
+// StatusMethod is the server's donkeyls/status notification (lsp.StatusMethod).
+const StatusMethod = "donkeyls/status"
 
 // Response is the reply to a hand-made request.
 type Response struct {
@@ -168,6 +172,8 @@ func (c *Client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		}
 	case "workspace/applyEdit":
 		c.applied = append(c.applied, params)
+	case StatusMethod:
+		c.statuses = append(c.statuses, append(json.RawMessage(nil), params...))
 	}
 	if _, call := req.(*jsonrpc2.Call); call && c.withhold[req.Method()] {
 		c.held[req.Method()] = append(c.held[req.Method()], func() { _ = c.respond(ctx, reply, req) })
@@ -668,4 +674,15 @@ func deref(v *int32) any {
 		return "-"
 	}
 	return *v
+}
+
+// StatusesLocked are the params of every donkeyls/status so far, in order,
+// inside a Wait condition.
+func (c *Client) StatusesLocked() []json.RawMessage { return c.statuses }
+
+// Statuses are the params of every donkeyls/status so far, in order.
+func (c *Client) Statuses() []json.RawMessage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]json.RawMessage(nil), c.statuses...)
 }

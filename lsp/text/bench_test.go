@@ -3,6 +3,8 @@ package text
 import (
 	"strings"
 	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 // BenchmarkTypingLargeBuffer applies one-character incremental edits, the
@@ -23,7 +25,7 @@ func BenchmarkTypingLargeBuffer(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				l := (i * 7919) % lines
-				next, err := d.Apply(int32(i+2), []Change{{Range: &Range{Start: Position{l, 10}, End: Position{l, 10}}, Text: "x"}})
+				next, err := d.Apply(int32(i+2), textpos.UTF16, []Change{{Range: &Range{Start: Position{l, 10}, End: Position{l, 10}}, Text: "x"}})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -3,6 +3,8 @@ package text
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 // chunkTarget is the size a buffer's text is cut into. An edit rebuilds one
@@ -50,26 +52,10 @@ func splitChunks(s string, out []chunk) []chunk {
 				n++
 			}
 		}
-		out = append(out, chunk{s: s[:n], breaks: countBreaks(s[:n])})
+		out = append(out, chunk{s: s[:n], breaks: textpos.CountLineEnds(s[:n])})
 		s = s[n:]
 	}
 	return out
-}
-
-// countBreaks counts line ends: "\n", "\r\n" and a lone "\r".
-func countBreaks(s string) int {
-	n := strings.Count(s, "\n")
-	for i := strings.IndexByte(s, '\r'); i >= 0; {
-		if i+1 >= len(s) || s[i+1] != '\n' {
-			n++
-		}
-		j := strings.IndexByte(s[i+1:], '\r')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
-	}
-	return n
 }
 
 // String joins the chunks.
@@ -89,9 +75,9 @@ func (b *buffer) String() string {
 // empty last line).
 func (b *buffer) lineCount() int { return b.breaks + 1 }
 
-// offset converts an LSP position to a byte offset, with the rules of
-// Lines.Offset.
-func (b *buffer) offset(p Position) int {
+// offset converts a position, its character counted in enc, to a byte
+// offset, with the rules of textpos.Table.Offset.
+func (b *buffer) offset(p Position, enc textpos.Encoding) int {
 	if p.Line < 0 {
 		return 0
 	}
@@ -109,29 +95,21 @@ func (b *buffer) offset(p Position) int {
 	if p.Line > 0 {
 		s := b.chunks[k].s
 		for want := p.Line - seen; want > 0; i++ {
-			switch s[i] {
-			case '\n':
+			if n := textpos.LineEndAt(s, i); n > 0 {
+				i += n - 1
 				want--
-			case '\r':
-				if i+1 >= len(s) || s[i+1] != '\n' {
-					want--
-				}
 			}
 		}
 	}
-	// Walk the line's characters until the column or the line's end.
+	// Walk the line's characters, across chunks, until the character or
+	// the line's end. No chunk boundary splits a character or a "\r\n".
 	units := 0
 	for k < len(b.chunks) {
 		s := b.chunks[k].s
-		for i < len(s) && units < p.Character {
-			if s[i] == '\n' || s[i] == '\r' {
-				return off + i
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			units += utf16Len(r)
-			i += size
-		}
-		if units >= p.Character {
+		n, used := textpos.Advance(s[i:], p.Character-units, enc)
+		i += n
+		units += used
+		if units >= p.Character || i < len(s) {
 			return off + i
 		}
 		off += len(s)

@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 var pieces = []string{"a", "bc", " ", "é", "界", "😀", "\n", "\r", "\r\n", "\xff", "\x80", "\xe7\x95", "\x80\x80\x80\x80\x80"}
@@ -24,9 +26,9 @@ func checkBuffer(t *testing.T, r *rand.Rand, b *buffer, flat string) {
 	if got := b.String(); got != flat {
 		t.Fatalf("buffer holds %d bytes that differ from the flat text's %d", len(got), len(flat))
 	}
-	lines := NewLines(flat)
-	if b.lineCount() != lines.Count() || b.size != len(flat) {
-		t.Fatalf("lineCount %d size %d, want %d and %d", b.lineCount(), b.size, lines.Count(), len(flat))
+	lines := textpos.New([]byte(flat))
+	if b.lineCount() != lines.Lines() || b.size != len(flat) {
+		t.Fatalf("lineCount %d size %d, want %d and %d", b.lineCount(), b.size, lines.Lines(), len(flat))
 	}
 	for k := 1; k < len(b.chunks); k++ {
 		if badBoundary(b.chunks[k-1].s, b.chunks[k].s) {
@@ -34,9 +36,11 @@ func checkBuffer(t *testing.T, r *rand.Rand, b *buffer, flat string) {
 		}
 	}
 	for i := 0; i < 30; i++ {
-		p := Position{Line: r.Intn(lines.Count()+2) - 1, Character: r.Intn(12)}
-		if got, want := b.offset(p), lines.Offset(p); got != want {
-			t.Fatalf("offset(%+v) = %d, want %d", p, got, want)
+		p := Position{Line: r.Intn(lines.Lines()+2) - 1, Character: r.Intn(12)}
+		for _, enc := range []textpos.Encoding{textpos.UTF16, textpos.UTF8} {
+			if got, want := b.offset(p, enc), lines.Offset(p.Line, p.Character, enc); got != want {
+				t.Fatalf("offset(%+v, %s) = %d, want %d", p, enc, got, want)
+			}
 		}
 	}
 }

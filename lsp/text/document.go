@@ -3,6 +3,8 @@ package text
 import (
 	"fmt"
 	"sync"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
 // Document is one version of an open editor buffer. It is immutable:
@@ -34,8 +36,12 @@ func (d *Document) Text() string {
 // Len is the content's length in bytes.
 func (d *Document) Len() int { return d.buf.size }
 
-// Lines returns a line table of the document's content.
-func (d *Document) Lines() *Lines { return NewLines(d.Text()) }
+// Position is an LSP position: a 0-based line and a character counted in
+// the session's position encoding (see textpos).
+type Position struct {
+	Line      int
+	Character int
+}
 
 // Change is one content change event. Range nil means the whole document
 // is replaced, which is how full sync (and VS Code after some operations)
@@ -52,11 +58,12 @@ type Range struct {
 	End   Position `json:"end"`
 }
 
-// Apply returns the document after changes, in order, at version. Each
+// Apply returns the document after changes, in order, at version, their
+// characters counted in enc. Each
 // change's range is read against the text the previous change produced, as
 // the specification says. A version that does not increase is refused:
 // applying an edit twice, or out of order, would silently corrupt the buffer.
-func (d *Document) Apply(version int32, changes []Change) (*Document, error) {
+func (d *Document) Apply(version int32, enc textpos.Encoding, changes []Change) (*Document, error) {
 	if version <= d.Version {
 		return nil, fmt.Errorf("%s: version %d after %d: change ignored", d.URI.Raw, version, d.Version)
 	}
@@ -66,7 +73,7 @@ func (d *Document) Apply(version int32, changes []Change) (*Document, error) {
 			buf = newBuffer(c.Text)
 			continue
 		}
-		start, end := buf.offset(c.Range.Start), buf.offset(c.Range.End)
+		start, end := buf.offset(c.Range.Start, enc), buf.offset(c.Range.End, enc)
 		if end < start {
 			start, end = end, start
 		}

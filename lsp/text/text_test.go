@@ -2,67 +2,16 @@ package text
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
-
-func TestLinesRoundTripUTF16(t *testing.T) {
-	// "é" is 2 bytes/1 unit, "界" 3 bytes/1 unit, "😀" 4 bytes/2 units.
-	src := "// é 界 😀 note\r\nexport const x = 1;\rlast 😀x"
-	l := NewLines(src)
-	if l.Count() != 3 {
-		t.Fatalf("Count = %d, want 3 (\\r\\n and lone \\r both end a line)", l.Count())
-	}
-	cases := []struct {
-		needle string
-		want   Position
-	}{
-		{"note", Position{0, 10}}, // "// "(3) + "é"(1) + " 界"(2) + " 😀"(3) + " "(1) = 10 units
-		{"export", Position{1, 0}},
-		{"x =", Position{1, 13}},
-		{"😀x", Position{2, 5}},
-	}
-	for _, c := range cases {
-		off := strings.Index(src, c.needle)
-		if off < 0 {
-			t.Fatalf("needle %q missing", c.needle)
-		}
-		got := l.Position(off)
-		if got != c.want {
-			t.Errorf("Position(%q at %d) = %+v, want %+v", c.needle, off, got, c.want)
-		}
-		if back := l.Offset(got); back != off {
-			t.Errorf("Offset(%+v) = %d, want %d", got, back, off)
-		}
-	}
-}
-
-func TestOffsetClampsAndNeverSplitsSurrogates(t *testing.T) {
-	src := "a😀b\nxy"
-	l := NewLines(src)
-	// Character 2 falls between the two UTF-16 units of the emoji.
-	if got := l.Offset(Position{0, 2}); got != strings.Index(src, "b") {
-		t.Errorf("mid-surrogate offset = %d, want the end of the emoji (%d)", got, strings.Index(src, "b"))
-	}
-	if got := l.Offset(Position{0, 99}); got != strings.Index(src, "\n") {
-		t.Errorf("character past line end = %d, want line end %d", got, strings.Index(src, "\n"))
-	}
-	if got := l.Offset(Position{7, 0}); got != len(src) {
-		t.Errorf("line past end = %d, want %d", got, len(src))
-	}
-	if got := l.Offset(Position{-1, 3}); got != 0 {
-		t.Errorf("negative line = %d, want 0", got)
-	}
-	if got := l.Position(len(src) + 10); got != (Position{1, 2}) {
-		t.Errorf("Position past end = %+v", got)
-	}
-}
 
 func TestApplyIncrementalAndFull(t *testing.T) {
 	u, _ := ParseURI("file:///p/a.ts")
 	d := NewDocument(u, "typescript", 1, "const 界 = 1;\nconst b = 2;\n")
 	// Replace "1" on line 0 (after a CJK identifier) and insert on line 1.
-	d2, err := d.Apply(2, []Change{
+	d2, err := d.Apply(2, textpos.UTF16, []Change{
 		{Range: &Range{Start: Position{0, 10}, End: Position{0, 11}}, Text: "42"},
 		{Range: &Range{Start: Position{1, 6}, End: Position{1, 6}}, Text: "😀"},
 	})
@@ -73,7 +22,7 @@ func TestApplyIncrementalAndFull(t *testing.T) {
 		t.Fatalf("incremental = %q, want %q", d2.Text(), want)
 	}
 	// The second change's range is read against the first change's result.
-	d3, err := d2.Apply(3, []Change{
+	d3, err := d2.Apply(3, textpos.UTF16, []Change{
 		{Range: &Range{Start: Position{1, 6}, End: Position{1, 8}}, Text: ""},
 		{Range: &Range{Start: Position{1, 6}, End: Position{1, 7}}, Text: "c"},
 	})
@@ -83,7 +32,7 @@ func TestApplyIncrementalAndFull(t *testing.T) {
 	if want := "const 界 = 42;\nconst c = 2;\n"; d3.Text() != want {
 		t.Fatalf("sequential changes = %q, want %q", d3.Text(), want)
 	}
-	d4, err := d3.Apply(4, []Change{{Text: "whole"}})
+	d4, err := d3.Apply(4, textpos.UTF16, []Change{{Text: "whole"}})
 	if err != nil || d4.Text() != "whole" {
 		t.Fatalf("full sync = %q, %v", d4.Text(), err)
 	}
@@ -92,13 +41,31 @@ func TestApplyIncrementalAndFull(t *testing.T) {
 	}
 }
 
+// TestApplyUTF8 reads the same edits as TestApplyIncrementalAndFull with
+// characters counted in bytes, as a client that negotiated utf-8 sends them.
+func TestApplyUTF8(t *testing.T) {
+	u, _ := ParseURI("file:///p/a.ts")
+	d := NewDocument(u, "typescript", 1, "const 界 = 1;\rconst 😀b = 2;\r\n")
+	d2, err := d.Apply(2, textpos.UTF8, []Change{
+		{Range: &Range{Start: Position{0, 12}, End: Position{0, 13}}, Text: "42"}, // "const 界 = " is 12 bytes
+		{Range: &Range{Start: Position{1, 6}, End: Position{1, 10}}, Text: ""},    // the emoji's 4 bytes
+		{Range: &Range{Start: Position{1, 99}, End: Position{1, 99}}, Text: " // end"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "const 界 = 42;\rconst b = 2; // end\r\n"; d2.Text() != want {
+		t.Fatalf("utf-8 changes = %q, want %q", d2.Text(), want)
+	}
+}
+
 func TestApplyRefusesStaleVersion(t *testing.T) {
 	u, _ := ParseURI("file:///p/a.ts")
 	d := NewDocument(u, "typescript", 5, "x")
-	if _, err := d.Apply(5, []Change{{Text: "y"}}); err == nil {
+	if _, err := d.Apply(5, textpos.UTF16, []Change{{Text: "y"}}); err == nil {
 		t.Error("same version accepted")
 	}
-	if _, err := d.Apply(3, []Change{{Text: "y"}}); err == nil {
+	if _, err := d.Apply(3, textpos.UTF16, []Change{{Text: "y"}}); err == nil {
 		t.Error("older version accepted")
 	}
 }
@@ -161,16 +128,17 @@ func FuzzApply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string, l1, c1, l2, c2 int, ins string) {
 		u, _ := ParseURI("file:///p/a.ts")
 		d := NewDocument(u, "typescript", 1, src)
-		out, err := d.Apply(2, []Change{{Range: &Range{Start: Position{l1, c1}, End: Position{l2, c2}}, Text: ins}})
+		out, err := d.Apply(2, textpos.UTF8, []Change{{Range: &Range{Start: Position{l1, c1}, End: Position{l2, c2}}, Text: ins}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(out.Text()) > len(src)+len(ins) {
 			t.Fatalf("result grew beyond source+insert: %d", len(out.Text()))
 		}
-		l := out.Lines()
+		l := textpos.New([]byte(out.Text()))
 		for off := 0; off <= len(out.Text()); off++ {
-			_ = l.Offset(l.Position(off))
+			line, char := l.Position(off, textpos.UTF16)
+			_ = l.Offset(line, char, textpos.UTF16)
 		}
 	})
 }

@@ -5,17 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 	"github.com/donkeyls/donkeyls/reload/classify"
 	"github.com/donkeyls/donkeyls/reload/control"
@@ -28,32 +26,13 @@ import (
 
 const waitLimit = 30 * time.Second
 
-// syncBuffer collects the supervisor's output for assertions and failure
-// messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type app struct {
 	t          testing.TB
 	root       string
 	port       int
 	bun        string
 	typegenLog string
-	out        *syncBuffer
+	out        *testenv.Output
 	sup        *Supervisor
 	stop       context.CancelFunc
 	done       chan error
@@ -72,46 +51,14 @@ type appConfig struct {
 	options func(*Options)
 }
 
-func copyTree(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatalf("copying the fixture: %v", err)
-	}
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startApp copies the fixture and supervises it.
 func startApp(t testing.TB, cfg appConfig) *app {
 	t.Helper()
 	bun := testenv.Bun(t)
 	root := t.TempDir()
-	copyTree(t, filepath.Join("..", "testdata", "app"), root)
-	a := &app{t: t, root: root, port: freePort(t), bun: bun,
-		typegenLog: filepath.Join(t.TempDir(), "typegen.log"), out: &syncBuffer{}, done: make(chan error, 1)}
+	fixture.CopyTree(t, filepath.Join("..", "testdata", "app"), root)
+	a := &app{t: t, root: root, port: testenv.FreePort(t), bun: bun,
+		typegenLog: filepath.Join(t.TempDir(), "typegen.log"), out: &testenv.Output{}, done: make(chan error, 1)}
 
 	argv := []string{bun, "run", "src/server/index.ts"}
 	if cfg.hot {

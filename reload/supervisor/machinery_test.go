@@ -12,6 +12,8 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/reload/classify"
+
+	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
 // restartEverything is a classifier double: every changed path restarts.
@@ -134,7 +136,7 @@ func TestNeverTwoServers(t *testing.T) {
 	server := `trap 'if grep -qx "start $$" life.log; then sleep 0.3; echo "stop $$" >> life.log; fi; exit 0' TERM
 echo "start $$" >> life.log
 while :; do sleep 0.02; done`
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	sup, err := New(Options{
 		Root: root, Command: []string{"/bin/sh", "-c", server}, Grace: 5 * time.Second,
 		Debounce: 20 * time.Millisecond, Classifier: &restartEverything{}, Stdout: out, NoControl: true,
@@ -249,7 +251,7 @@ func TestDevServerOf(t *testing.T) {
 // output").
 func TestRestartSaysWhyTheServerNeverStarted(t *testing.T) {
 	root := t.TempDir()
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	sup, err := New(Options{
 		Root: root, Command: []string{"donkeyls-test-no-such-bun", "run", "src/server/index.ts"}, Grace: time.Second,
 		Debounce: 20 * time.Millisecond, Classifier: &restartEverything{}, Stdout: out, Stderr: out, NoControl: true,

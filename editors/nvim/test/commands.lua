@@ -71,8 +71,8 @@ H.run(function()
 
   H.step("open the route file")
   local route = open(root .. "/src/server/routes/admin.ts")
-  H.wait(30000, "the route-direct-db diagnostic (the project is analyzed)", function()
-    return H.find_diagnostic(route, "route-direct-db") ~= nil
+  H.wait(30000, "the direct database query diagnostic (the project is analyzed)", function()
+    return H.find_message(route, "queries ctx.db directly") ~= nil
   end, function()
     return H.describe_diagnostics(route) .. "; " .. H.describe_messages()
   end)
@@ -172,7 +172,7 @@ H.run(function()
   end)
   H.check(compat.is_stopped(first_client), "the old server stopped", "it still runs")
   H.wait(30000, "diagnostics from the new server", function()
-    return H.find_diagnostic(route, "route-direct-db") ~= nil
+    return H.find_message(route, "queries ctx.db directly") ~= nil
   end, function()
     return H.describe_diagnostics(route)
   end)

@@ -61,16 +61,16 @@ H.run(function()
     )
   end
 
-  H.step("route-direct-db hint at 20:23")
-  H.wait(30000, "the route-direct-db diagnostic on ctx.db in admin.salesReport", function()
-    return H.find_diagnostic(buf, "route-direct-db") ~= nil
+  H.step("direct database query hint at 20:23")
+  H.wait(30000, "the direct database query diagnostic on ctx.db in admin.salesReport", function()
+    return H.find_message(buf, "queries ctx.db directly") ~= nil
   end, function()
     return H.describe_diagnostics(buf)
   end)
-  local d = H.find_diagnostic(buf, "route-direct-db")
+  local d = H.find_message(buf, "queries ctx.db directly")
   H.check(
     d.lnum == 19 and d.col == 22,
-    "route-direct-db at 20:23",
+    "the hint at 20:23",
     string.format("at %d:%d", d.lnum + 1, d.col + 1)
   )
 
@@ -154,9 +154,9 @@ H.run(function()
   end
   H.check(#modified == 0, "every buffer written", table.concat(modified, ", "))
 
-  H.step("route-direct-db clears")
-  H.wait(20000, "the route-direct-db diagnostic to clear from admin.ts", function()
-    return H.find_diagnostic(buf, "route-direct-db") == nil
+  H.step("the direct database query hint clears")
+  H.wait(20000, "the direct database query hint to clear from admin.ts", function()
+    return H.find_message(buf, "queries ctx.db directly") == nil
   end, function()
     return H.describe_diagnostics(buf)
   end)

@@ -30,8 +30,8 @@ H.run(function()
   })
   H.check(id ~= nil, "a client id", "nil")
   vim.lsp.buf_attach_client(buf, id)
-  H.wait(30000, "a stale-registry diagnostic", function()
-    return H.find_diagnostic(buf, "stale-registry") ~= nil
+  H.wait(30000, "a stale registry diagnostic (data.fix = regenerate)", function()
+    return H.find_fix(buf, "regenerate") ~= nil
   end, function()
     return H.describe_diagnostics(buf) .. "; " .. H.describe_messages()
   end)
@@ -49,8 +49,8 @@ H.run(function()
   end, H.describe_messages)
   local last = donkeyls.status(root).last["donkeyls.regenerate"]
   H.check(last.ok, "regenerate to succeed", vim.inspect(last))
-  H.wait(20000, "the stale-registry diagnostic to clear", function()
-    return H.find_diagnostic(buf, "stale-registry") == nil
+  H.wait(20000, "the stale registry diagnostic to clear", function()
+    return H.find_fix(buf, "regenerate") == nil
   end, function()
     return H.describe_diagnostics(buf)
   end)

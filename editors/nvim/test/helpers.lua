@@ -69,6 +69,28 @@ function H.describe_diagnostics(bufnr)
   return table.concat(lines, "\n    ")
 end
 
+-- The first diagnostic whose data says what fixes it ("regenerate",
+-- "restart", "migrate"): the server's contract, so no test names a code.
+function H.find_fix(bufnr, fix)
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local lsp = d.user_data and d.user_data.lsp or {}
+    if type(lsp.data) == "table" and lsp.data.fix == fix then
+      return d
+    end
+  end
+  return nil
+end
+
+-- The first diagnostic whose message holds text.
+function H.find_message(bufnr, text)
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.message:find(text, 1, true) then
+      return d
+    end
+  end
+  return nil
+end
+
 function H.find_diagnostic(bufnr, code)
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
     if tostring(d.code) == code then

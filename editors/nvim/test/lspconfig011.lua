@@ -56,8 +56,8 @@ H.run(function()
   local id = vim.lsp.start_client(cfg)
   H.check(id ~= nil, "a client", "nil")
   vim.lsp.buf_attach_client(buf, id)
-  H.wait(30000, "a stale-registry diagnostic", function()
-    return H.find_diagnostic(buf, "stale-registry") ~= nil
+  H.wait(30000, "a stale registry diagnostic (data.fix = regenerate)", function()
+    return H.find_fix(buf, "regenerate") ~= nil
   end, function()
     return H.describe_diagnostics(buf) .. "; " .. H.describe_messages()
   end)

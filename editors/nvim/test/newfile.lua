@@ -1,6 +1,6 @@
 -- Scenario: a migration made in the editor. `:edit` a path that does not
 -- exist yet, type an addColumn migration, `:write`: the server analyzes the
--- new file like one that was on disk when it started, so stale-schema (the
+-- new file like one that was on disk when it started, so the stale schema diagnostic (the
 -- plugin's schema.ts no longer matches its migrations) appears on the new
 -- buffer as it is typed, as `donkeyls check` reports it once written, and
 -- stays after the write.
@@ -56,8 +56,8 @@ H.run(function()
   -- Analysed as it changes, before any write: the file is not on disk yet.
   -- (Writing it would hide a server that only reads the disk: Neovim's
   -- write probe file makes the server reload the whole project.)
-  H.wait(30000, "stale-schema on the new, unwritten migration", function()
-    return H.find_diagnostic(buf, "stale-schema") ~= nil
+  H.wait(30000, "a stale schema diagnostic (data.fix = migrate) on the new, unwritten migration", function()
+    return H.find_fix(buf, "migrate") ~= nil
   end, function()
     return H.describe_diagnostics(buf) .. "; " .. H.describe_messages()
   end)
@@ -67,8 +67,8 @@ H.run(function()
   H.check(vim.fn.filereadable(path) == 1, "the migration to be on disk", path)
   vim.api.nvim_buf_set_lines(buf, -1, -1, false, { "// saved" })
   local version = vim.lsp.util.buf_versions[buf]
-  H.wait(30000, "stale-schema after the write and one more edit", function()
-    return H.find_diagnostic(buf, "stale-schema") ~= nil and vim.lsp.util.buf_versions[buf] == version
+  H.wait(30000, "the stale schema diagnostic after the write and one more edit", function()
+    return H.find_fix(buf, "migrate") ~= nil and vim.lsp.util.buf_versions[buf] == version
   end, function()
     return H.describe_diagnostics(buf) .. "; " .. H.describe_messages()
   end)

@@ -2,7 +2,7 @@
 -- server starts with "off"; update_settings() switches it to "always" in
 -- the running server (workspace/didChangeConfiguration and
 -- workspace/configuration), so writing the stale plugin buffer runs the
--- typegen command by itself and stale-registry clears without any command.
+-- typegen command by itself and the stale registry diagnostic clears without any command.
 local here = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h")
 package.path = here .. "/?.lua;" .. package.path
 local H = require("helpers")
@@ -30,8 +30,8 @@ H.run(function()
   H.step("open the stale books plugin")
   vim.cmd("edit " .. vim.fn.fnameescape(root .. "/src/server/plugins/books/index.ts"))
   local buf = vim.api.nvim_get_current_buf()
-  H.wait(30000, "a stale-registry diagnostic", function()
-    return H.find_diagnostic(buf, "stale-registry") ~= nil
+  H.wait(30000, "a stale registry diagnostic (data.fix = regenerate)", function()
+    return H.find_fix(buf, "regenerate") ~= nil
   end, function()
     return H.describe_diagnostics(buf) .. "; " .. H.describe_messages()
   end)
@@ -60,9 +60,9 @@ H.run(function()
   local run = donkeyls.status(root).last.typegen
   H.check(run.ok, "the on-save typegen run to succeed", vim.inspect(run) .. "; " .. H.describe_messages())
 
-  H.step("stale-registry clears")
-  H.wait(20000, "the stale-registry diagnostic to clear", function()
-    return H.find_diagnostic(buf, "stale-registry") == nil
+  H.step("the stale registry diagnostic clears")
+  H.wait(20000, "the stale registry diagnostic to clear", function()
+    return H.find_fix(buf, "regenerate") == nil
   end, function()
     return H.describe_diagnostics(buf)
   end)

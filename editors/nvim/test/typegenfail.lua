@@ -28,7 +28,7 @@ H.run(function()
   vim.cmd("edit " .. vim.fn.fnameescape(root .. "/src/server/plugins/books/index.ts"))
   local buf = vim.api.nvim_get_current_buf()
   H.wait(30000, "the server to attach", function()
-    return donkeyls.client(root) ~= nil and H.find_diagnostic(buf, "stale-registry") ~= nil
+    return donkeyls.client(root) ~= nil and H.find_fix(buf, "regenerate") ~= nil
   end, function()
     return H.describe_diagnostics(buf) .. "; " .. H.describe_messages()
   end)

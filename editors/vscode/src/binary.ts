@@ -10,9 +10,10 @@ export type Resolution =
   | { ok: false; message: string; tried: string[] };
 
 /** What the resolver may ask of the file system. */
+// Properties, not methods: callers pass probe.isFile around unbound.
 export interface FileProbe {
-  isFile(p: string): boolean;
-  isExecutable(p: string): boolean;
+  isFile: (p: string) => boolean;
+  isExecutable: (p: string) => boolean;
 }
 
 export interface ResolveInput {

@@ -2,6 +2,7 @@
 // donkeyls serve is launched and what it is told. The extension wraps it into
 // vscode-languageclient options; the integration test drives the real binary
 // with exactly these values.
+import type { StaticFeature } from 'vscode-languageclient/node';
 import type { ServerSettings } from './settings';
 
 export const CLIENT_ID = 'donkeyls';
@@ -42,3 +43,16 @@ export const DOCUMENT_SELECTOR = [
 export function initializationOptions(settings: ServerSettings): ServerSettings {
   return settings;
 }
+
+/**
+ * Tells the server that this client renders donkeyls/status
+ * (docs/protocol.md); the server sends it to no other client.
+ */
+export const statusFeature: StaticFeature = {
+  fillClientCapabilities: (capabilities) => {
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), donkeylsStatus: true };
+  },
+  initialize: () => undefined,
+  getState: () => ({ kind: 'static' }),
+  clear: () => undefined,
+};

@@ -19,8 +19,6 @@ import {
   ServerOptions,
   ShowMessageNotification,
   State,
-  WorkDoneProgress,
-  WorkDoneProgressCreateRequest,
 } from 'vscode-languageclient/node';
 import { CrashBackoff } from './backoff';
 import { FileProbe, resolveBinary } from './binary';
@@ -32,12 +30,13 @@ import {
   devLaunch,
   initializationOptions,
   serverLaunch,
+  statusFeature,
 } from './clientConfig';
 import { DevTerminals } from './devServer';
 import { clientMiddleware } from './middleware';
 import { CONFIG_FILE, chooseProject, projectRootOf } from './project';
 import { ServerSettings, didChangeConfigurationParams, serverSettings } from './settings';
-import { ActionId, Event, Model, bare, initialModel, isTypegenTitle, reduce, typesView } from './status';
+import { ActionId, Event, Model, STATUS_METHOD, bare, finishedGenerating, initialModel, parseStatus, reduce, typesView } from './status';
 import { DEV_CLICK, StatusBar, TYPES_CLICK } from './statusBar';
 import { TrustGate } from './trust';
 import { RestartMode, decideTsRestart, enabledPatterns, generatedOutputs } from './tsRefresh';
@@ -50,6 +49,11 @@ export const COMMANDS = {
   showOutput: 'donkeyls.showOutput',
   restartServer: 'donkeyls.restartLanguageServer',
 } as const;
+
+/** What a caught value says, for a log line or a message. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
 
 const nodeProbe: FileProbe = {
   isFile: (p) => {
@@ -79,10 +83,6 @@ function stringSetting(key: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-// Waiting this long after generation ends lets a failure message, which the
-// server may send just after its progress ends, cancel a TypeScript restart.
-const TS_RESTART_DELAY_MS = 1500;
-
 export class DonkeyExtension implements vscode.Disposable {
   private readonly output: vscode.OutputChannel;
   private readonly status = new StatusBar();
@@ -95,10 +95,8 @@ export class DonkeyExtension implements vscode.Disposable {
   private model: Model;
   private client: LanguageClient | undefined;
   private clientHooks: vscode.Disposable[] = [];
-  private regenerateSeq = 0;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
-  private tsRestartTimer: NodeJS.Timeout | undefined;
   private binaryPath: string | undefined;
   // Each start attempt's death is counted once, whether the close handler or
   // the failed start() notices it first.
@@ -204,7 +202,7 @@ export class DonkeyExtension implements vscode.Disposable {
     try {
       await client.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(this.settingsFor(undefined)));
     } catch (e) {
-      this.log(`could not send settings: ${e}`);
+      this.log(`could not send settings: ${errorText(e)}`);
     }
   }
 
@@ -250,7 +248,7 @@ export class DonkeyExtension implements vscode.Disposable {
       try {
         fs.chmodSync(res.path, 0o755);
       } catch (e) {
-        this.log(`could not make ${res.path} executable: ${e}`);
+        this.log(`could not make ${res.path} executable: ${errorText(e)}`);
       }
     }
     this.log(`using ${res.path} (from ${res.source})`);
@@ -277,12 +275,20 @@ export class DonkeyExtension implements vscode.Disposable {
       },
       middleware: clientMiddleware({
         settingsFor: (scope) => this.settingsFor(scope),
-        diagnostics: (uri, codes) => this.dispatch({ kind: 'diagnostics', uri, codes }),
         allows: (what) => this.trust.allows(what),
         pushSettings: () => this.pushSettings(),
       }),
     };
-    return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    client.registerFeature(statusFeature);
+    // Before the start, so the first status cannot arrive ahead of its
+    // handler; the client keeps it across its own restarts.
+    client.onNotification(STATUS_METHOD, (params: unknown) => {
+      if (this.client !== client) return;
+      const status = parseStatus(params);
+      if (status !== undefined) this.dispatch({ kind: 'status', status });
+    });
+    return client;
   }
 
   private async startClient(): Promise<void> {
@@ -301,7 +307,7 @@ export class DonkeyExtension implements vscode.Disposable {
     try {
       await client.start();
     } catch (e) {
-      this.log(`the language server did not start: ${e}`);
+      this.log(`the language server did not start: ${errorText(e)}`);
       // The close handler has already scheduled a restart when the process
       // died; a server that answered initialize with an error gets one here.
       if (this.client === client) this.crashed();
@@ -341,17 +347,13 @@ export class DonkeyExtension implements vscode.Disposable {
   }
 
   /**
-   * Replaces the language client's own handlers for progress and messages
-   * with ones that also feed the status bar. Must run after every start: a
-   * start re-installs the client's handlers.
+   * Shows the server's messages our way. Must run after every start: a
+   * start re-installs the client's own handler. Progress is the language
+   * client's own.
    */
   private hookClient(client: LanguageClient): void {
     this.unhookClient();
     this.clientHooks.push(
-      client.onRequest(WorkDoneProgressCreateRequest.type, (params) => {
-        this.trackProgress(client, String(params.token));
-        return null;
-      }),
       client.onNotification(ShowMessageNotification.type, (params) => this.showServerMessage(params.type, params.message)),
     );
   }
@@ -361,57 +363,9 @@ export class DonkeyExtension implements vscode.Disposable {
     this.clientHooks = [];
   }
 
-  /** Feeds one progress token to the status bar; stop() ends it if the server never did. */
-  private trackProgress(client: LanguageClient, token: string): { stop(): void } {
-    let finish: (() => void) | undefined;
-    let report: ((message: string | undefined) => void) | undefined;
-    let typegen = false;
-    let begun = false;
-    let ended = false;
-    const sub = client.onProgress(WorkDoneProgress.type, token, (value) => {
-      if (ended) return;
-      switch (value.kind) {
-        case 'begin':
-          begun = true;
-          typegen = isTypegenTitle(value.title);
-          this.dispatch({ kind: 'progressBegin', token, title: value.title, now: Date.now() });
-          void vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Window, title: `donkeyls: ${bare(value.title)}` },
-            (progress) =>
-              new Promise<void>((resolve) => {
-                finish = resolve;
-                report = (message) => progress.report({ message });
-                report(value.message);
-              }),
-          );
-          break;
-        case 'report':
-          report?.(value.message);
-          break;
-        case 'end':
-          ended = true;
-          sub.dispose();
-          finish?.();
-          this.dispatch({ kind: 'progressEnd', token, now: Date.now(), message: value.message });
-          if (typegen) this.scheduleTsRefresh();
-          break;
-      }
-    });
-    return {
-      stop: () => {
-        if (ended) return;
-        ended = true;
-        sub.dispose();
-        finish?.();
-        if (begun) this.dispatch({ kind: 'progressEnd', token, now: Date.now() });
-      },
-    };
-  }
-
   private showServerMessage(type: MessageType, message: string): void {
     switch (type) {
       case MessageType.Error:
-        this.dispatch({ kind: 'errorMessage', message, now: Date.now() });
         void vscode.window.showErrorMessage(`donkeyls: ${bare(message)}`, 'Show Output').then((c) => {
           if (c === 'Show Output') this.output.show(true);
         });
@@ -436,7 +390,7 @@ export class DonkeyExtension implements vscode.Disposable {
       try {
         await old.dispose(5000);
       } catch (e) {
-        this.log(`stopping the language server: ${e}`);
+        this.log(`stopping the language server: ${errorText(e)}`);
       } finally {
         this.stopping = false;
       }
@@ -466,26 +420,16 @@ export class DonkeyExtension implements vscode.Disposable {
     if (client === undefined) return;
     root ??= await this.pickProject();
     if (root === undefined) return;
-    this.log(`regenerating types in ${root}`);
-    // The progress token is ours, not one the server creates: the server
-    // then sends its begin before it starts the generator, on the same pipe
-    // as the reply, so "types: generating" always shows, however fast the
-    // run. A server-created token needs a window/workDoneProgress/create
-    // round trip first, and a run that ends before it is never shown.
-    const token = `donkeyls-regenerate-${++this.regenerateSeq}`;
-    const progress = this.trackProgress(client, token);
+    this.log(`Regenerate Types: ${root}`);
+    // The server shows the run's progress and reports it in donkeyls/status
+    // (generating until the new outputs were read), however fast it is.
     try {
-      await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root], workDoneToken: token });
+      await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.regenerate, arguments: [root] });
     } catch (e) {
-      this.dispatch({ kind: 'errorMessage', message: `typegen: ${e instanceof Error ? e.message : String(e)}`, now: Date.now() });
-      this.log(`regenerate failed: ${e}`);
-      void vscode.window.showErrorMessage(`donkeyls: regenerating types failed: ${e instanceof Error ? e.message : e}`, 'Show Output').then((c) => {
+      this.log(`regenerate failed: ${errorText(e)}`);
+      void vscode.window.showErrorMessage(`donkeyls: Regenerate Types failed: ${errorText(e)}`, 'Show Output').then((c) => {
         if (c === 'Show Output') this.output.show(true);
       });
-    } finally {
-      // The server ends its progress before it replies; a refusal or a lost
-      // connection may never begin or end it.
-      progress.stop();
     }
   }
 
@@ -514,7 +458,7 @@ export class DonkeyExtension implements vscode.Disposable {
       try {
         await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.restart, arguments: [root] });
       } catch (e) {
-        this.log(`donkeyls.restart failed: ${e}`);
+        this.log(`donkeyls.restart failed: ${errorText(e)}`);
       }
       return;
     }
@@ -555,15 +499,11 @@ export class DonkeyExtension implements vscode.Disposable {
 
   // ---- TypeScript refresh ----------------------------------------------
 
-  private scheduleTsRefresh(): void {
-    clearTimeout(this.tsRestartTimer);
-    this.tsRestartTimer = setTimeout(() => void this.refreshTypeScript(), TS_RESTART_DELAY_MS);
-  }
-
-  private async refreshTypeScript(): Promise<void> {
-    if (this.model.failure !== undefined || typesView(this.model) === 'generating') return;
+  /** After a successful run in roots (the server said so in donkeyls/status). */
+  private async refreshTypeScript(roots: string[]): Promise<void> {
+    if (typesView(this.model) === 'generating') return;
     const outputs: string[] = [];
-    for (const root of this.projects) {
+    for (const root of roots) {
       try {
         outputs.push(...generatedOutputs(root, fs.readFileSync(path.join(root, CONFIG_FILE), 'utf8')));
       } catch {
@@ -582,15 +522,18 @@ export class DonkeyExtension implements vscode.Disposable {
       await vscode.commands.executeCommand('typescript.restartTsServer');
     } catch (e) {
       // The TypeScript extension may be disabled; nothing to refresh then.
-      this.log(`typescript.restartTsServer: ${e}`);
+      this.log(`typescript.restartTsServer: ${errorText(e)}`);
     }
   }
 
   // ---- plumbing --------------------------------------------------------
 
   private dispatch(e: Event): void {
+    const before = this.model;
     this.model = reduce(this.model, e);
     this.status.render(this.model);
+    const done = finishedGenerating(before, this.model);
+    if (done.length > 0) void this.refreshTypeScript(done);
   }
 
   private log(message: string): void {
@@ -600,7 +543,6 @@ export class DonkeyExtension implements vscode.Disposable {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    clearTimeout(this.tsRestartTimer);
     this.unhookClient();
     const client = this.client;
     this.client = undefined;

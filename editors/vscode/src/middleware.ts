@@ -1,26 +1,17 @@
 // The language client middleware: answers workspace/configuration from our
-// settings mapping (and makes didChangeConfiguration go through it too),
-// feeds diagnostics to the status bar, and keeps project commands behind
-// Workspace Trust even when a code action triggers them.
-import type * as vscode from 'vscode';
+// settings mapping (and makes didChangeConfiguration go through it too), and
+// keeps project commands behind Workspace Trust even when a code action
+// triggers them.
 import type { Middleware } from 'vscode-languageclient/node';
 import { PROJECT_COMMANDS } from './clientConfig';
 import { ServerSettings, answerConfiguration } from './settings';
 
 export interface MiddlewareDeps {
   settingsFor(scopeUri: string | undefined): ServerSettings;
-  diagnostics(uri: string, codes: string[]): void;
   /** The trust gate; false refuses the command. */
   allows(what: string): boolean;
   /** Sends the mapped settings in a workspace/didChangeConfiguration. */
   pushSettings(): Promise<void>;
-}
-
-export function diagnosticCode(d: vscode.Diagnostic): string {
-  const c = d.code;
-  if (c === undefined) return '';
-  if (typeof c === 'object') return String(c.value);
-  return String(c);
 }
 
 export function clientMiddleware(deps: MiddlewareDeps): Middleware {
@@ -39,13 +30,9 @@ export function clientMiddleware(deps: MiddlewareDeps): Middleware {
       // already runs with it.
       didChangeConfiguration: () => deps.pushSettings(),
     },
-    handleDiagnostics: (uri, diagnostics, next) => {
-      deps.diagnostics(uri.toString(), diagnostics.map(diagnosticCode));
-      next(uri, diagnostics);
-    },
-    executeCommand: async (command, args, next) => {
+    executeCommand: (command, args, next): unknown => {
       if (PROJECT_COMMANDS.has(command) && !deps.allows(command)) return undefined;
-      return next(command, args);
+      return next(command, args) as unknown;
     },
   };
 }

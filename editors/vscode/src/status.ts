@@ -1,79 +1,78 @@
-// The status bar's state machine: server events in, two status items and
-// their click menus out. Pure (no vscode import, the clock is passed in) so
-// every transition is unit-tested.
+// The status bar's state machine: the server's donkeyls/status notifications
+// (docs/protocol.md) and the extension's own events in, two status items and
+// their click menus out. Pure (no vscode import) so every transition is
+// unit-tested. It knows no diagnostic code and reads no server text: what is
+// stale, generating, failed or needs a restart is the server's data.
 
-/** Diagnostic codes that mean "the generated types are out of date". */
-export const STALENESS_CODES: ReadonlySet<string> = new Set([
-  'stale-registry',
-  'stale-context',
-  'stale-schema',
-  'stale-events',
-  'stale-client',
-  'types-missing',
-]);
+/** The donkeyls/status notification. */
+export const STATUS_METHOD = 'donkeyls/status';
 
-export const RESTART_CODE = 'restart-required';
+export type TypesState = 'indexing' | 'unknown' | 'fresh' | 'stale' | 'generating' | 'failed';
+export type DevState = 'stopped' | 'running' | 'restartNeeded';
 
-/** An error shown this soon after generation ended still belongs to it. */
-export const FAILURE_WINDOW_MS = 10000;
+/** The params of donkeyls/status: one project's state. */
+export interface ProjectStatus {
+  root: string;
+  removed?: boolean;
+  types: {
+    state: TypesState;
+    stale: number;
+    findings: Record<string, number>;
+    command?: string;
+    failure?: string;
+    error?: string;
+  };
+  dev: { state: DevState; restart: number; supervisor?: string; pid?: number };
+  trusted: boolean;
+}
 
 export type ServerPhase = 'starting' | 'running' | 'stopped' | 'crashed';
 
-export type TypesView = 'starting' | 'offline' | 'busy' | 'fresh' | 'stale' | 'generating' | 'failed';
+export type TypesView = 'starting' | 'offline' | 'busy' | 'unknown' | 'fresh' | 'stale' | 'generating' | 'failed';
 export type DevView = 'stopped' | 'running' | 'restartNeeded';
 
 export type Event =
   | { kind: 'server'; phase: ServerPhase; detail?: string }
-  | { kind: 'diagnostics'; uri: string; codes: string[] }
-  | { kind: 'progressBegin'; token: string; title: string; now: number }
-  | { kind: 'progressEnd'; token: string; now: number; message?: string }
-  | { kind: 'errorMessage'; message: string; now: number }
+  | { kind: 'status'; status: ProjectStatus }
   | { kind: 'dev'; running: boolean }
   | { kind: 'trust'; trusted: boolean };
 
 export interface Model {
   phase: ServerPhase;
   phaseDetail?: string;
+  /** Workspace Trust, as this window knows it. */
   trusted: boolean;
-  /** Per document: how many staleness diagnostics it has. */
-  stale: ReadonlyMap<string, number>;
-  /** Per document: how many restart-required diagnostics it has. */
-  restart: ReadonlyMap<string, number>;
-  /** Progress tokens between begin and end, with their titles. */
-  progress: ReadonlyMap<string, string>;
-  /** When the last type generation ended. */
-  lastTypegenEnd?: number;
-  failure?: string;
+  /** The last status of every project the server serves, by root. */
+  projects: ReadonlyMap<string, ProjectStatus>;
+  /** A donkeyls dev terminal of this window runs. */
   devRunning: boolean;
 }
 
 export function initialModel(trusted: boolean): Model {
-  return { phase: 'starting', trusted, stale: new Map(), restart: new Map(), progress: new Map(), devRunning: false };
+  return { phase: 'starting', trusted, projects: new Map(), devRunning: false };
 }
 
-const typegenWords = /typegen|generat|gen:types/i;
-
-/**
- * The server reports other work with progress too (indexing a project);
- * only progress titled as type generation is "generating".
- */
-export function isTypegenTitle(title: string): boolean {
-  return typegenWords.test(title);
-}
-
-function typegenRunning(m: Model): boolean {
-  for (const title of m.progress.values()) if (isTypegenTitle(title)) return true;
-  return false;
-}
-
-function withCount(m: ReadonlyMap<string, number>, uri: string, n: number): Map<string, number> {
-  const out = new Map(m);
-  if (n > 0) {
-    out.set(uri, n);
-  } else {
-    out.delete(uri);
+/** Decodes a donkeyls/status params object; undefined for anything else. */
+export function parseStatus(params: unknown): ProjectStatus | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const p = params as Partial<ProjectStatus>;
+  if (typeof p.root !== 'string' || typeof p.types !== 'object' || p.types === null || typeof p.dev !== 'object' || p.dev === null) {
+    return undefined;
   }
-  return out;
+  return {
+    root: p.root,
+    removed: p.removed === true,
+    types: {
+      state: p.types.state,
+      stale: Number(p.types.stale) || 0,
+      findings: typeof p.types.findings === 'object' && p.types.findings !== null ? p.types.findings : {},
+      command: p.types.command,
+      failure: p.types.failure,
+      error: p.types.error,
+    },
+    dev: { state: p.dev.state, restart: Number(p.dev.restart) || 0, supervisor: p.dev.supervisor, pid: p.dev.pid },
+    trusted: p.trusted === true,
+  };
 }
 
 export function reduce(m: Model, e: Event): Model {
@@ -82,49 +81,16 @@ export function reduce(m: Model, e: Event): Model {
       if (e.phase === 'running') {
         return { ...m, phase: e.phase, phaseDetail: e.detail };
       }
-      // A server that is gone has withdrawn its diagnostics and progress.
-      return {
-        ...m,
-        phase: e.phase,
-        phaseDetail: e.detail,
-        stale: new Map(),
-        restart: new Map(),
-        progress: new Map(),
-        failure: undefined,
-      };
-    case 'diagnostics': {
-      let stale = 0;
-      let restart = 0;
-      for (const c of e.codes) {
-        if (STALENESS_CODES.has(c)) stale++;
-        else if (c === RESTART_CODE) restart++;
+      // A server that is gone has withdrawn what it reported.
+      return { ...m, phase: e.phase, phaseDetail: e.detail, projects: new Map() };
+    case 'status': {
+      const projects = new Map(m.projects);
+      if (e.status.removed) {
+        projects.delete(e.status.root);
+      } else {
+        projects.set(e.status.root, e.status);
       }
-      return { ...m, stale: withCount(m.stale, e.uri, stale), restart: withCount(m.restart, e.uri, restart) };
-    }
-    case 'progressBegin': {
-      const progress = new Map(m.progress);
-      progress.set(e.token, e.title);
-      // A new generation supersedes the last failure.
-      return { ...m, progress, failure: isTypegenTitle(e.title) ? undefined : m.failure };
-    }
-    case 'progressEnd': {
-      const title = m.progress.get(e.token);
-      if (title === undefined) return m;
-      const progress = new Map(m.progress);
-      progress.delete(e.token);
-      if (!isTypegenTitle(title)) return { ...m, progress };
-      // The server ends a failed run's progress with "failed" and then shows
-      // the reason; the reason replaces this placeholder.
-      const failed = e.message !== undefined && /fail/i.test(e.message);
-      return { ...m, progress, lastTypegenEnd: e.now, failure: failed ? m.failure ?? 'see the donkeyls output' : m.failure };
-    }
-    case 'errorMessage': {
-      const duringRun =
-        typegenRunning(m) || (m.lastTypegenEnd !== undefined && e.now - m.lastTypegenEnd <= FAILURE_WINDOW_MS);
-      if (duringRun || typegenWords.test(e.message)) {
-        return { ...m, failure: e.message };
-      }
-      return m;
+      return { ...m, projects };
     }
     case 'dev':
       return { ...m, devRunning: e.running };
@@ -133,32 +99,52 @@ export function reduce(m: Model, e: Event): Model {
   }
 }
 
-function sum(m: ReadonlyMap<string, number>): number {
-  let n = 0;
-  for (const v of m.values()) n += v;
-  return n;
+function statuses(m: Model): ProjectStatus[] {
+  return [...m.projects.values()].sort((a, b) => a.root.localeCompare(b.root));
 }
 
 export function staleCount(m: Model): number {
-  return sum(m.stale);
+  return statuses(m).reduce((n, s) => n + s.types.stale, 0);
+}
+
+function restartCount(m: Model): number {
+  return statuses(m).reduce((n, s) => n + s.dev.restart, 0);
+}
+
+/** The project whose types are in a state, the first by root. */
+function inState(m: Model, state: TypesState): ProjectStatus | undefined {
+  return statuses(m).find((s) => s.types.state === state);
 }
 
 export function typesView(m: Model): TypesView {
   if (m.phase === 'starting') return 'starting';
   if (m.phase !== 'running') return 'offline';
-  if (typegenRunning(m)) return 'generating';
-  if (m.failure !== undefined) return 'failed';
-  if (staleCount(m) > 0) return 'stale';
-  if (m.progress.size > 0) return 'busy';
+  // The most pressing state of any project wins.
+  for (const state of ['generating', 'failed', 'stale', 'unknown'] as const) {
+    if (inState(m, state) !== undefined) return state;
+  }
+  // No project reported yet is fresh, as it was before the server said
+  // anything: a folder it finds no project in must not spin forever.
+  if (inState(m, 'indexing') !== undefined) return 'busy';
   return 'fresh';
 }
 
 export function devView(m: Model): DevView {
-  // restart-required comes from the server, which learns from the running
-  // dev server what it loaded: it holds even for a dev server started outside
-  // this window.
-  if (m.phase === 'running' && sum(m.restart) > 0) return 'restartNeeded';
+  // The server learns from the project's donkeyls dev supervisor what its
+  // server loaded and runs: this holds even for a dev server started outside
+  // this window. A terminal of ours whose supervisor is not up yet counts
+  // as running too.
+  if (m.phase === 'running') {
+    const all = statuses(m);
+    if (all.some((s) => s.dev.state === 'restartNeeded')) return 'restartNeeded';
+    if (all.some((s) => s.dev.state === 'running')) return 'running';
+  }
   return m.devRunning ? 'running' : 'stopped';
+}
+
+/** Whether project commands may run: this window's trust and the server's. */
+function mayRun(m: Model): boolean {
+  return m.trusted && statuses(m).every((s) => s.trusted);
 }
 
 export type ActionId =
@@ -214,9 +200,14 @@ export function bare(text: string): string {
   return text.replace(/^donkeyls:\s*/i, '');
 }
 
+function baseName(root: string): string {
+  return root.split(/[\\/]/).filter(Boolean).pop() ?? root;
+}
+
 export function typesItem(m: Model): ItemView {
   const n = staleCount(m);
-  const trustNote = m.trusted ? '' : restricted;
+  const trusted = mayRun(m);
+  const trustNote = trusted ? '' : restricted;
   switch (typesView(m)) {
     case 'starting':
       return { text: '$(loading~spin) donkeyls', tooltip: `donkeyls: starting the language server.${trustNote}`, tone: 'normal', actions: [A.showOutput] };
@@ -228,62 +219,98 @@ export function typesItem(m: Model): ItemView {
         actions: [A.restartServer, A.showOutput],
       };
     case 'generating': {
-      const title = [...m.progress.values()].filter(isTypegenTitle).pop() ?? 'regenerating types';
-      return { text: '$(sync~spin) types: generating', tooltip: `donkeyls: ${bare(title)}`, tone: 'normal', actions: [A.showOutput] };
+      const p = inState(m, 'generating');
+      const command = p?.types.command ? ` (${p.types.command})` : '';
+      return {
+        text: '$(sync~spin) types: generating',
+        tooltip: `donkeyls: regenerating the types of ${baseName(p?.root ?? '')}${command}`,
+        tone: 'normal',
+        actions: [A.showOutput],
+      };
     }
     case 'busy': {
-      const title = [...m.progress.values()].pop() ?? 'working';
-      return { text: '$(loading~spin) types', tooltip: `donkeyls: ${bare(title)}`, tone: 'normal', actions: [A.showOutput] };
+      const p = inState(m, 'indexing');
+      return {
+        text: '$(loading~spin) types',
+        tooltip: `donkeyls: reading ${baseName(p?.root ?? '')}`,
+        tone: 'normal',
+        actions: [A.showOutput],
+      };
+    }
+    case 'unknown': {
+      const p = inState(m, 'unknown');
+      return {
+        text: '$(question) types',
+        tooltip: `donkeyls: cannot read the project in ${p?.root ?? ''}${p?.types.error ? `: ${p.types.error}` : ''}.${trustNote}`,
+        tone: 'normal',
+        actions: [A.showOutput, A.restartServer],
+      };
     }
     case 'failed':
       return {
         text: '$(error) types: failed',
-        tooltip: `donkeyls: type generation failed: ${bare(m.failure ?? '')}${trustNote}`,
+        tooltip: `donkeyls: type generation failed: ${bare(inState(m, 'failed')?.types.failure ?? 'see the donkeyls output')}${trustNote}`,
         tone: 'error',
-        actions: gate(m.trusted, [A.showOutput, A.regenerate, A.showProblems]),
+        actions: gate(trusted, [A.showOutput, A.regenerate, A.showProblems]),
       };
     case 'stale':
       return {
         text: `$(warning) types: stale (${n})`,
         tooltip: `donkeyls: ${n} ${n === 1 ? 'problem says' : 'problems say'} the generated types are out of date. Click to regenerate.${trustNote}`,
         tone: 'warning',
-        actions: gate(m.trusted, [A.regenerate, A.showProblems, A.showOutput]),
+        actions: gate(trusted, [A.regenerate, A.showProblems, A.showOutput]),
       };
     case 'fresh':
       return {
         text: '$(check) types',
         tooltip: `donkeyls: generated types are up to date.${trustNote}`,
         tone: 'normal',
-        actions: gate(m.trusted, [A.regenerate, A.showOutput, A.restartServer]),
+        actions: gate(trusted, [A.regenerate, A.showOutput, A.restartServer]),
       };
   }
 }
 
 export function devItem(m: Model): ItemView {
-  const trustNote = m.trusted ? '' : restricted;
+  const trusted = mayRun(m);
+  const trustNote = trusted ? '' : restricted;
   switch (devView(m)) {
     case 'restartNeeded': {
-      const n = sum(m.restart);
+      const n = restartCount(m);
       return {
         text: '$(debug-restart) dev: restart needed',
         tooltip: `donkeyls: the running dev server has old code loaded (${n} ${n === 1 ? 'change needs' : 'changes need'} a restart). Click to restart it.${trustNote}`,
         tone: 'warning',
-        actions: gate(m.trusted, [A.restartDev, A.showProblems, ...(m.devRunning ? [A.showDev] : [])]),
+        actions: gate(trusted, [A.restartDev, A.showProblems, ...(m.devRunning ? [A.showDev] : [])]),
       };
     }
     case 'running':
       return {
         text: '$(vm-running) dev: running',
-        tooltip: `donkeyls: the dev server runs under donkeyls dev in a terminal.${trustNote}`,
+        tooltip: m.devRunning
+          ? `donkeyls: the dev server runs under donkeyls dev in a terminal.${trustNote}`
+          : `donkeyls: the dev server runs under donkeyls dev, started outside this window.${trustNote}`,
         tone: 'normal',
-        actions: gate(m.trusted, [A.showDev, A.restartDev]),
+        actions: gate(trusted, m.devRunning ? [A.showDev, A.restartDev] : [A.restartDev]),
       };
     case 'stopped':
       return {
         text: '$(debug-start) dev: stopped',
-        tooltip: `donkeyls: no dev server started from this window. Click to start donkeyls dev.${trustNote}`,
+        tooltip: `donkeyls: no dev server runs under donkeyls dev. Click to start donkeyls dev.${trustNote}`,
         tone: 'normal',
-        actions: gate(m.trusted, [A.startDev]),
+        actions: gate(trusted, [A.startDev]),
       };
   }
+}
+
+/**
+ * The projects whose run of the generator finished since the previous
+ * model: generating before, fresh or stale now. A failed run is not one.
+ */
+export function finishedGenerating(before: Model, after: Model): string[] {
+  const out: string[] = [];
+  for (const [root, s] of after.projects) {
+    const prev = before.projects.get(root);
+    if (prev?.types.state === 'generating' && (s.types.state === 'fresh' || s.types.state === 'stale')) out.push(root);
+  }
+  return out.sort();
 }

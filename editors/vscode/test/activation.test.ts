@@ -1,16 +1,17 @@
 // The extension's activation with the vscode API stubbed: what a user sees
 // before any server runs (no project, no binary, Restricted Mode).
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { readManifest } from './manifest';
 import { fileUri, installVscodeStub, resetStub, settle } from './vscodeStub';
 
 const stub = installVscodeStub();
 const { DonkeyExtension, COMMANDS } = require('../src/extension') as typeof import('../src/extension');
 
-const manifest = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+const manifest = readManifest(resolve(__dirname, '..', '..', 'package.json'));
 
 let dir = '';
 let shop = '';
@@ -55,7 +56,7 @@ const visible = () => stub.statusItems.filter((i) => i.visible).map((i) => i.tex
 
 test('every palette command of package.json is registered', async () => {
   await activate();
-  const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
+  const contributed = manifest.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual(contributed, Object.values(COMMANDS).sort());
   for (const id of contributed) assert.ok(stub.commands.has(id), `${id} is not registered`);
 });

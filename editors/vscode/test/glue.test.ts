@@ -11,6 +11,18 @@ const { DevTerminals } = require('../src/devServer') as typeof import('../src/de
 const { TrustGate } = require('../src/trust') as typeof import('../src/trust');
 const { clientMiddleware } = require('../src/middleware') as typeof import('../src/middleware');
 const { initialModel, reduce } = require('../src/status') as typeof import('../src/status');
+const { statusFeature } = require('../src/clientConfig') as typeof import('../src/clientConfig');
+import type { ProjectStatus } from '../src/status';
+
+/** A donkeyls/status as the server sends it (docs/protocol.md). */
+function status(types: Partial<ProjectStatus['types']>, dev: Partial<ProjectStatus['dev']> = {}): ProjectStatus {
+  return {
+    root: '/w/shop',
+    types: { state: 'fresh', stale: 0, findings: {}, ...types },
+    dev: { state: 'stopped', restart: 0, ...dev },
+    trusted: true,
+  };
+}
 const { devLaunch, SERVER_COMMANDS } = require('../src/clientConfig') as typeof import('../src/clientConfig');
 const { serverSettings } = require('../src/settings') as typeof import('../src/settings');
 
@@ -19,7 +31,7 @@ beforeEach(() => resetStub(stub));
 test('status bar: two items, clickable, rendered from the model with theme colours', () => {
   const bar = new StatusBar();
   let m = reduce(initialModel(true), { kind: 'server', phase: 'running' });
-  m = reduce(m, { kind: 'diagnostics', uri: 'file:///w/a.ts', codes: ['stale-registry', 'stale-context'] });
+  m = reduce(m, { kind: 'status', status: status({ state: 'stale', stale: 2 }) });
   bar.render(m);
   const [types, dev] = stub.statusItems;
   assert.equal(types.text, '$(warning) types: stale (2)');
@@ -30,7 +42,7 @@ test('status bar: two items, clickable, rendered from the model with theme colou
   assert.equal(dev.command, DEV_CLICK);
   assert.equal(dev.backgroundColor, undefined);
 
-  m = reduce(m, { kind: 'errorMessage', message: 'typegen failed: exit status 1', now: 0 });
+  m = reduce(m, { kind: 'status', status: status({ state: 'failed', stale: 2, failure: 'typegen failed: exit status 1' }) });
   bar.render(m);
   assert.equal(types.text, '$(error) types: failed');
   assert.equal(types.backgroundColor?.id, 'statusBarItem.errorBackground');
@@ -41,7 +53,7 @@ test('status bar: two items, clickable, rendered from the model with theme colou
 test('clicking an item offers its actions and returns the one picked', async () => {
   const bar = new StatusBar();
   let m = reduce(initialModel(true), { kind: 'server', phase: 'running' });
-  m = reduce(m, { kind: 'diagnostics', uri: 'file:///w/a.ts', codes: ['stale-events'] });
+  m = reduce(m, { kind: 'status', status: status({ state: 'stale', stale: 1 }) });
   bar.render(m);
   stub.answers.push('$(sync) Regenerate Types');
   assert.equal(await bar.pick('types'), 'regenerate');
@@ -107,18 +119,16 @@ test('trust gate: untrusted refuses with a way to trust; trusted allows silently
 
 function middlewareWith(trusted: boolean) {
   stub.trusted = trusted;
-  const seen: { uri: string; codes: string[] }[] = [];
   let pushed = 0;
   const gate = new TrustGate(() => {});
   const mw = clientMiddleware({
     settingsFor: () => serverSettings(<T>(_k: string, f: T) => f, stub.trusted).settings,
-    diagnostics: (uri, codes) => seen.push({ uri, codes }),
     allows: (what) => gate.allows(what),
     pushSettings: async () => {
       pushed++;
     },
   });
-  return { mw, seen, pushes: () => pushed };
+  return { mw, pushes: () => pushed };
 }
 
 test('middleware: a code action cannot run project commands in Restricted Mode', async () => {
@@ -139,14 +149,13 @@ test('middleware: a code action cannot run project commands in Restricted Mode',
   assert.equal(await trusted.mw.executeCommand!(SERVER_COMMANDS.regenerate, ['/w/shop'], next), 'ran');
 });
 
-test('middleware: diagnostics codes reach the status model, string or {value} codes alike', () => {
-  const { mw, seen } = middlewareWith(true);
-  const passed: unknown[] = [];
-  const uri = { toString: () => 'file:///w/shop/src/server/plugins/orders/index.ts' };
-  const diags = [{ code: 'stale-registry' }, { code: { value: 'restart-required', target: {} } }, { code: undefined }, { code: 7 }];
-  mw.handleDiagnostics!(uri as never, diags as never, (u, d) => passed.push(u, d));
-  assert.deepEqual(seen, [{ uri: 'file:///w/shop/src/server/plugins/orders/index.ts', codes: ['stale-registry', 'restart-required', '', '7'] }]);
-  assert.deepEqual(passed, [uri, diags]);
+test('the client announces that it renders donkeyls/status, keeping other experimental capabilities', () => {
+  const caps: { experimental?: unknown } = { experimental: { other: 1 } };
+  statusFeature.fillClientCapabilities(caps);
+  assert.deepEqual(caps.experimental, { other: 1, donkeylsStatus: true });
+  const none: { experimental?: unknown } = {};
+  statusFeature.fillClientCapabilities(none);
+  assert.deepEqual(none.experimental, { donkeylsStatus: true });
 });
 
 test('middleware: workspace/configuration answers donkeyls from the mapping and trust', async () => {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
+  ClientCapabilities,
   ConfigurationRequest,
   DidChangeConfigurationNotification,
   DidOpenTextDocumentNotification,
@@ -32,8 +33,8 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { bundledBinaryPath } from '../src/binary';
 import { clientMiddleware } from '../src/middleware';
-import { initialModel, isTypegenTitle, reduce, typesView } from '../src/status';
-import { DOCUMENT_SELECTOR, SERVER_COMMANDS, initializationOptions, serverLaunch } from '../src/clientConfig';
+import { ProjectStatus, STATUS_METHOD, initialModel, parseStatus, reduce, typesItem, typesView } from '../src/status';
+import { DOCUMENT_SELECTOR, SERVER_COMMANDS, initializationOptions, serverLaunch, statusFeature } from '../src/clientConfig';
 import { ServerSettings, SettingReader, answerConfiguration, didChangeConfigurationParams, serverSettings } from '../src/settings';
 
 const extensionDir = resolve(__dirname, '..', '..');
@@ -62,6 +63,8 @@ interface Session {
   progress: { token: string; kind: string; title?: string; message?: string }[];
   created: string[];
   messages: { type: number; message: string }[];
+  /** Every donkeyls/status, in order. */
+  statuses: ProjectStatus[];
   exited: Promise<number | null>;
   /** The settings workspace/configuration answers with, as the extension would. */
   settings: ServerSettings;
@@ -77,10 +80,10 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   const launch = serverLaunch(binary, '');
   const proc = spawn(launch.command, launch.args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
-  proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
+  proc.stderr.on('data', (b: Buffer) => stderr.push(b.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], exited, settings };
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  const s: Session = { proc, conn, stderr, diagnostics: new Map(), progress: [], created: [], messages: [], statuses: [], exited, settings };
 
   // The requests a VS Code client answers.
   conn.onRequest(ConfigurationRequest.type, (params) => answerConfiguration(params.items, () => s.settings, []));
@@ -102,39 +105,47 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
   conn.onRequest('workspace/applyEdit', () => ({ applied: false }));
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => s.diagnostics.set(p.uri, p));
   conn.onNotification(ShowMessageNotification.type, (p) => s.messages.push(p));
+  conn.onNotification(STATUS_METHOD, (p: unknown) => {
+    const st = parseStatus(p);
+    assert.ok(st !== undefined, `a donkeyls/status the extension cannot read: ${JSON.stringify(p)}`);
+    s.statuses.push(st);
+  });
   conn.onNotification('window/logMessage', () => {});
   conn.onError(() => undefined);
   conn.listen();
 
   const rootUri = pathToFileURL(root).href;
+  const capabilities: ClientCapabilities = {
+    workspace: {
+      configuration: true,
+      workspaceFolders: true,
+      didChangeConfiguration: { dynamicRegistration: true },
+      didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
+      executeCommand: { dynamicRegistration: true },
+      applyEdit: true,
+      workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
+    },
+    window: { workDoneProgress: true, showMessage: { messageActionItem: { additionalPropertiesSupport: true } } },
+    textDocument: {
+      synchronization: { dynamicRegistration: true, didSave: true, willSave: true, willSaveWaitUntil: true },
+      publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true, versionSupport: false },
+      codeAction: {
+        dynamicRegistration: true,
+        isPreferredSupport: true,
+        codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'refactor.extract', 'source'] } },
+      },
+    },
+    general: { positionEncodings: ['utf-16'] },
+  };
+  // What the extension's language client adds to its capabilities.
+  statusFeature.fillClientCapabilities(capabilities);
   const init = conn.sendRequest(InitializeRequest.type, {
     processId: process.pid,
     clientInfo: { name: 'donkeyls-vscode-integration-test' },
     rootUri,
     workspaceFolders: [{ uri: rootUri, name: 'bookshop' }],
     initializationOptions: initializationOptions(settings),
-    capabilities: {
-      workspace: {
-        configuration: true,
-        workspaceFolders: true,
-        didChangeConfiguration: { dynamicRegistration: true },
-        didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
-        executeCommand: { dynamicRegistration: true },
-        applyEdit: true,
-        workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
-      },
-      window: { workDoneProgress: true, showMessage: { messageActionItem: { additionalPropertiesSupport: true } } },
-      textDocument: {
-        synchronization: { dynamicRegistration: true, didSave: true, willSave: true, willSaveWaitUntil: true },
-        publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true, versionSupport: false },
-        codeAction: {
-          dynamicRegistration: true,
-          isPreferredSupport: true,
-          codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'refactor.extract', 'source'] } },
-        },
-      },
-      general: { positionEncodings: ['utf-16'] },
-    },
+    capabilities,
   });
   // A server that dies makes the pending request reject; the race below reports it.
   init.catch(() => undefined);
@@ -170,7 +181,6 @@ function syncConfiguration(s: Session, sections: string[]): void {
     s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: secs === undefined ? null : raw });
   const mw = clientMiddleware({
     settingsFor: () => s.settings,
-    diagnostics: () => undefined,
     allows: () => true,
     pushSettings: () => s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings)),
   });
@@ -203,9 +213,21 @@ async function open(s: Session, file: string): Promise<void> {
   });
 }
 
-function codesOf(s: Session, file: string): string[] {
+/** What fixes each diagnostic on file, as its data says ("" for nothing but an edit). */
+function fixesOf(s: Session, file: string): string[] {
   const d = s.diagnostics.get(pathToFileURL(file).href);
-  return (d?.diagnostics ?? []).map((x) => String(typeof x.code === 'object' ? (x.code as { value: unknown }).value : x.code));
+  return (d?.diagnostics ?? []).map((x) => String((x.data as { fix?: string } | undefined)?.fix ?? ''));
+}
+
+/** Waits for a donkeyls/status after the first `after` that satisfies cond. */
+function waitStatus(s: Session, after: number, what: string, cond: (st: ProjectStatus) => boolean): Promise<number> {
+  return waitFor(
+    () => {
+      const i = s.statuses.findIndex((st, n) => n >= after && cond(st));
+      return i < 0 ? undefined : i;
+    },
+    () => `a donkeyls/status: ${what}; got ${JSON.stringify(s.statuses.map((st) => st.types))}`,
+  );
 }
 
 function allDiagnostics(s: Session): string {
@@ -240,12 +262,11 @@ describe('the extension configuration against the real donkeyls serve', () => {
   function execute(sess: Session, command: string, args: unknown[]): Promise<unknown> {
     const mw = clientMiddleware({
       settingsFor: () => sess.settings,
-      diagnostics: () => undefined,
       // TrustGate.allows reads the same workspace.isTrusted the settings were built from.
       allows: () => sess.settings.trusted,
       pushSettings: async () => undefined,
     });
-    return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a }));
+    return mw.executeCommand!(command, args, (c, a) => sess.conn.sendRequest(ExecuteCommandRequest.type, { command: c, arguments: a })) as Promise<unknown>;
   }
 
   async function save(sess: Session, file: string): Promise<void> {
@@ -265,8 +286,8 @@ describe('the extension configuration against the real donkeyls serve', () => {
       const books = join(root, 'src/server/plugins/books/index.ts');
       await open(s, books);
       await waitFor(
-        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
-        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+        () => (fixesOf(s, books).includes('regenerate') ? true : undefined),
+        () => `a diagnostic on ${books} that regenerating fixes; got:\n${allDiagnostics(s)}`,
       );
       const warnings = () => s.messages.filter((m) => /settings|unknown setting/.test(m.message));
       // A settings change in VS Code goes the way of the registration's sync,
@@ -278,6 +299,38 @@ describe('the extension configuration against the real donkeyls serve', () => {
       await new Promise((r) => setTimeout(r, 500));
       assert.deepEqual(warnings(), [], 'the server warned about the settings VS Code sent');
       assert.ok(existsSync(join(root, 'typegen-synced')), `Regenerate answered ${JSON.stringify(result)} without the changed command`);
+    } finally {
+      await stopSession(s);
+    }
+  });
+
+  test('donkeyls/status: the status bar model renders what the server reports, from the first one after initialize', async (t) => {
+    if (notBuilt) {
+      t.skip('donkeyls serve is not built yet');
+      return;
+    }
+    const s = await startSession(root, settingsFrom({ 'typegen.onSave': 'off' }, true));
+    try {
+      // Nothing opened: the server reports the project it found on its own.
+      const n = await waitStatus(s, 0, 'stale', (st) => st.types.state === 'stale');
+      const st = s.statuses[n];
+      assert.equal(st.root, root);
+      assert.equal(st.types.stale, 2, JSON.stringify(st.types));
+      assert.equal(st.dev.state, 'stopped');
+      assert.equal(st.trusted, true);
+      const m = s.statuses.reduce((m, status) => reduce(m, { kind: 'status', status }), reduce(initialModel(true), { kind: 'server', phase: 'running' }));
+      assert.equal(typesItem(m).text, '$(warning) types: stale (2)');
+      assert.equal(typesItem(m).actions[0].id, 'regenerate');
+      // As many diagnostics say regenerating (or migrating) fixes them.
+      const books = join(root, 'src/server/plugins/books/index.ts');
+      await open(s, books);
+      await waitFor(
+        () => {
+          const fixes = [...s.diagnostics.values()].flatMap((p) => p.diagnostics).map((d) => (d.data as { fix?: string } | undefined)?.fix);
+          return fixes.filter((f) => f === 'regenerate' || f === 'migrate').length === 2 ? true : undefined;
+        },
+        () => `2 diagnostics whose data says regenerate or migrate; got:\n${allDiagnostics(s)}`,
+      );
     } finally {
       await stopSession(s);
     }
@@ -296,8 +349,8 @@ describe('the extension configuration against the real donkeyls serve', () => {
       const books = join(root, 'src/server/plugins/books/index.ts');
       await open(s, books);
       await waitFor(
-        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
-        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+        () => (fixesOf(s, books).includes('regenerate') ? true : undefined),
+        () => `a diagnostic on ${books} that regenerating fixes; got:\n${allDiagnostics(s)}`,
       );
       await save(s, books);
       assert.equal(await execute(s, SERVER_COMMANDS.regenerate, [root]), undefined);
@@ -305,7 +358,11 @@ describe('the extension configuration against the real donkeyls serve', () => {
       // typegen well within it.
       await new Promise((r) => setTimeout(r, 2000));
       assert.equal(existsSync(marker()), false, 'the typegen command ran in an untrusted workspace');
-      assert.deepEqual(s.progress.filter((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? '')), [], 'typegen progress began in an untrusted workspace');
+      assert.deepEqual(s.statuses.filter((st) => st.types.state === 'generating'), [], 'the server said it was generating in an untrusted workspace');
+      assert.ok(s.statuses.length > 0 && s.statuses.every((st) => !st.trusted), `the server did not say it is untrusted: ${JSON.stringify(s.statuses)}`);
+      // The extension's status bar, fed the same statuses, offers no command that runs project code.
+      const m = s.statuses.reduce((m, status) => reduce(m, { kind: 'status', status }), reduce(initialModel(true), { kind: 'server', phase: 'running' }));
+      assert.equal(typesItem(m).actions[0].id, 'manageTrust');
     } finally {
       await stopSession(s);
     }
@@ -322,21 +379,23 @@ describe('the extension configuration against the real donkeyls serve', () => {
       const books = join(root, 'src/server/plugins/books/index.ts');
       await open(s, books);
       await waitFor(
-        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
-        () => `a stale-registry diagnostic on ${books}; got:\n${allDiagnostics(s)}`,
+        () => (fixesOf(s, books).includes('regenerate') ? true : undefined),
+        () => `a diagnostic on ${books} that regenerating fixes; got:\n${allDiagnostics(s)}`,
       );
 
       // On save (onSave "always").
       await save(s, books);
       await waitFor(() => (existsSync(marker()) ? true : undefined), () => `typegen on save to create ${marker()}`);
-      const token = await waitFor(
-        () => s.progress.find((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? ''))?.token,
-        () => `a $/progress begin; created tokens: ${s.created.join(', ') || 'none'}`,
-      );
-      assert.ok(s.created.includes(token), 'progress began on a token the client did not create');
+      // The status says generating, then (the outputs read again) what the types are now.
+      let n = await waitStatus(s, 0, 'generating after the save', (st) => st.types.state === 'generating' && st.types.command === 'touch typegen-ran');
+      n = await waitStatus(s, n + 1, 'done generating', (st) => st.types.state !== 'generating');
+      assert.notEqual(s.statuses[n].types.state, 'failed');
+      // Every progress the server began on a token we accepted, it ended.
+      const begun = () => s.progress.filter((p) => p.kind === 'begin').map((p) => p.token);
+      assert.ok(begun().every((t) => s.created.includes(t)), 'progress began on a token the client did not create');
       await waitFor(
-        () => (s.progress.some((p) => p.token === token && p.kind === 'end') ? true : undefined),
-        () => `the $/progress end of ${token}`,
+        () => (begun().every((t) => s.progress.some((p) => p.token === t && p.kind === 'end')) ? true : undefined),
+        () => `every $/progress to end: ${JSON.stringify(s.progress)}`,
       );
 
       // A live settings change: saving no longer runs typegen, and the
@@ -345,13 +404,9 @@ describe('the extension configuration against the real donkeyls serve', () => {
       await s.conn.sendNotification(DidChangeConfigurationNotification.type, didChangeConfigurationParams(s.settings));
       const result = await execute(s, SERVER_COMMANDS.regenerate, [root]);
       assert.ok(existsSync(join(root, 'typegen-ran-2')), `Regenerate answered ${JSON.stringify(result)} without running the changed command`);
-      // Run this way (as a code action runs it, with no token of ours), the
-      // server creates the progress token itself and may begin reporting
-      // only once we accepted it, after its reply: wait for it, bounded.
-      await waitFor(
-        () => (s.progress.filter((p) => p.kind === 'begin' && isTypegenTitle(p.title ?? '')).length === 2 ? true : undefined),
-        () => `each typegen run to report its own progress; begins: ${s.progress.filter((p) => p.kind === 'begin').length}`,
-      );
+      // The status said generating once more, with the new command, and ended.
+      n = await waitStatus(s, n + 1, 'generating the new command', (st) => st.types.state === 'generating' && st.types.command === 'touch typegen-ran-2');
+      await waitStatus(s, n + 1, 'done generating again', (st) => st.types.state !== 'generating' && st.types.state !== 'failed');
       assert.deepEqual(
         s.messages.filter((m) => m.type === 1),
         [],
@@ -372,7 +427,7 @@ describe('the extension configuration against the real donkeyls serve', () => {
       const books = join(root, 'src/server/plugins/books/index.ts');
       await open(s, books);
       await waitFor(
-        () => (codesOf(s, books).includes('stale-registry') ? true : undefined),
+        () => (fixesOf(s, books).includes('regenerate') ? true : undefined),
         () => `the project to be analysed; got:\n${allDiagnostics(s)}`,
       );
       await execute(s, SERVER_COMMANDS.regenerate, [root]);
@@ -381,15 +436,14 @@ describe('the extension configuration against the real donkeyls serve', () => {
         () => `an error window/showMessage; got ${JSON.stringify(s.messages)}`,
       );
       assert.match(error.message, /cannot find module zod/);
-      // The extension's status model, fed the same events, says "failed".
-      let m = reduce(initialModel(true), { kind: 'server', phase: 'running' });
-      for (const p of s.progress) {
-        if (p.kind === 'begin') m = reduce(m, { kind: 'progressBegin', token: p.token, title: p.title ?? '', now: 0 });
-        if (p.kind === 'end') m = reduce(m, { kind: 'progressEnd', token: p.token, now: 0, message: p.message });
-      }
-      assert.ok(s.progress.some((p) => p.kind === 'end'), 'the failed run never ended its progress');
-      m = reduce(m, { kind: 'errorMessage', message: error.message, now: 0 });
+      const failed = await waitStatus(s, 0, 'failed', (st) => st.types.state === 'failed');
+      assert.equal(s.statuses[failed].types.failure, error.message);
+      // The extension's status model, fed the same statuses, says "failed" with the reason.
+      const m = s.statuses.reduce((m, status) => reduce(m, { kind: 'status', status }), reduce(initialModel(true), { kind: 'server', phase: 'running' }));
       assert.equal(typesView(m), 'failed');
+      assert.match(typesItem(m).tooltip, /cannot find module zod/);
+      const begun = s.progress.filter((p) => p.kind === 'begin').map((p) => p.token);
+      assert.ok(begun.every((t) => s.progress.some((p) => p.token === t && p.kind === 'end')), `a progress never ended: ${JSON.stringify(s.progress)}`);
     } finally {
       await stopSession(s);
     }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
+import { parseManifest } from './manifest';
 
 const extensionDir = resolve(__dirname, '..', '..');
 const platformDir = `${process.platform}-${process.arch}`;
@@ -108,12 +109,12 @@ test('the bundle needs nothing at run time but vscode and Node built-ins', () =>
 });
 
 test('the packaged manifest activates on donkeylabs projects and declares limited trust support', () => {
-  const pkg = JSON.parse(contents(vsix, entries.find((e) => e.name === 'extension/package.json')!).toString('utf8'));
+  const pkg = parseManifest(contents(vsix, entries.find((e) => e.name === 'extension/package.json')!).toString('utf8'));
   assert.equal(pkg.main, './dist/extension.js');
   assert.ok(pkg.activationEvents.includes('workspaceContains:**/donkeylabs.config.ts'));
   assert.ok(pkg.activationEvents.includes('onLanguage:typescript'));
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-  const titles = pkg.contributes.commands.map((c: { category: string; title: string }) => `${c.category}: ${c.title}`).sort();
+  const titles = pkg.contributes.commands.map((c) => `${c.category}: ${c.title}`).sort();
   assert.deepEqual(titles, [
     'donkeyls: Regenerate Types',
     'donkeyls: Restart Dev Server',

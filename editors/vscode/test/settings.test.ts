@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readManifest } from './manifest';
 import { SettingReader, answerConfiguration, didChangeConfigurationParams, serverSettings } from '../src/settings';
 
 const root = join(__dirname, '..', '..');
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const props: Record<string, { default: unknown; enum?: unknown[] }> = manifest.contributes.configuration.properties;
+const manifest = readManifest(join(root, 'package.json'));
+const props = manifest.contributes.configuration.properties;
 
 // Reads like WorkspaceConfiguration.get: user values over package.json defaults.
 function reader(user: Record<string, unknown>): SettingReader {

@@ -52,7 +52,7 @@ class TsServer {
       const start = head.index + head[0].length;
       const end = start + Number(head[1]);
       if (this.buf.length < end) return;
-      const msg = JSON.parse(this.buf.subarray(start, end).toString('utf8'));
+      const msg = JSON.parse(this.buf.subarray(start, end).toString('utf8')) as { type: string; request_seq: number; body: unknown };
       this.buf = this.buf.subarray(end);
       if (msg.type === 'response') {
         this.waiting.get(msg.request_seq)?.(msg.body);

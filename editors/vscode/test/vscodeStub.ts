@@ -190,6 +190,9 @@ export class VscodeStub {
   private readonly closeTerminal = new Emitter<FakeTerminal>();
 
   module(): Record<string, unknown> {
+    // The fake module's functions are called with the module as `this`;
+    // they reach the stub through this name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const stub = this;
     const message = (kind: Shown['kind']) => (msg: string, ...actions: string[]) => {
       stub.messages.push({ kind, message: msg, actions });

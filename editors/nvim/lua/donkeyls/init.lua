@@ -15,16 +15,6 @@ M.commands = {
   restart = "donkeyls.restart",
 }
 
--- The codes that mean "the generated types are out of date".
-M.staleness_codes = {
-  ["stale-registry"] = true,
-  ["stale-context"] = true,
-  ["stale-schema"] = true,
-  ["stale-events"] = true,
-  ["stale-client"] = true,
-  ["types-missing"] = true,
-}
-
 local levels = vim.log.levels
 
 -- Everything the plugin remembers about the projects of this editor.
@@ -33,6 +23,7 @@ local state = {
   clients = {}, -- root -> client id
   info = {}, -- root -> { cmd, settings, server, started }
   progress = {}, -- root -> token -> { title, message }
+  status = {}, -- project root -> the server's last donkeyls/status for it
   last = {}, -- root -> name -> { ok, at, ... }
   stopping = {}, -- client id -> true while we stop it on purpose
   shown = {}, -- messages shown once
@@ -164,19 +155,33 @@ local function progress_handler(root)
     elseif value.kind == "report" and all[key] then
       all[key].message = value.message or all[key].message
     elseif value.kind == "end" then
-      local done = all[key]
       all[key] = nil
-      if done and done.title:find("regenerating types", 1, true) then
-        local msg = value.message or ""
-        record(root, "typegen", { ok = msg:find("^done") ~= nil, message = msg })
-        vim.schedule(function()
-          reload_unmodified(root)
-          compat.user_event("DonkeylsTypegenDone")
-        end)
-      end
     end
     return ret
   end
+end
+
+--- donkeyls/status (docs/protocol.md): the server's state of one project.
+--- Kept for M.status() and the statusline; a run of the generator that
+--- ended is recorded, and the project's unmodified buffers are re-read.
+function M.on_status(result)
+  if type(result) ~= "table" or type(result.root) ~= "string" or type(result.types) ~= "table" or type(result.dev) ~= "table" then
+    return
+  end
+  local root = result.root
+  local prev = state.status[root]
+  state.status[root] = (not result.removed) and result or nil
+  if prev and prev.types.state == "generating" and result.types.state ~= "generating" and not result.removed then
+    local failed = result.types.state == "failed"
+    record(root, "typegen", { ok = not failed, message = failed and (result.types.failure or "failed") or "done" })
+    vim.schedule(function()
+      reload_unmodified(root)
+      compat.user_event("DonkeylsTypegenDone")
+    end)
+  end
+  vim.schedule(function()
+    compat.user_event("DonkeylsStatus")
+  end)
 end
 
 -- sent: vim.loop.now() when the request went out, nil when unknown.
@@ -273,6 +278,18 @@ end
 
 local on_trust_required, run_command, check_before_save
 
+-- What the plugin handles of the server's own protocol: we ask the user
+-- about trust ourselves (donkeyls/trustRequired), so the server sends that
+-- instead of its refusal message; and we render donkeyls/status.
+local function experimental(capabilities)
+  capabilities.experimental = vim.tbl_extend(
+    "force",
+    capabilities.experimental or {},
+    { donkeylsTrustRequest = true, donkeylsStatus = true }
+  )
+  return capabilities
+end
+
 local function client_config(root, cmd, settings)
   local handlers = {
     ["$/progress"] = progress_handler(root),
@@ -286,11 +303,11 @@ local function client_config(root, cmd, settings)
         on_trust_required(root, type(result) == "table" and result or {})
       end)
     end,
+    ["donkeyls/status"] = function(_, result)
+      return M.on_status(result)
+    end,
   }
-  -- We ask the user about trust ourselves (donkeyls/trustRequired), so
-  -- the server sends that instead of its refusal message.
-  local capabilities = config.capabilities(state.opts)
-  capabilities.experimental = vim.tbl_extend("force", capabilities.experimental or {}, { donkeylsTrustRequest = true })
+  local capabilities = experimental(config.capabilities(state.opts))
   return {
     name = "donkeyls",
     cmd = cmd,
@@ -323,6 +340,12 @@ local function client_config(root, cmd, settings)
       if state.clients[root] == client_id then
         state.clients[root] = nil
         state.progress[root] = nil
+        -- What the server reported went with it (nested projects too).
+        for r in pairs(state.status) do
+          if r == root or r:sub(1, #root + 1) == root .. "/" then
+            state.status[r] = nil
+          end
+        end
       end
       if not on_purpose and (code ~= 0 or (signal or 0) ~= 0) then
         notify(
@@ -444,12 +467,7 @@ function M.lsp_config()
         on_dir(root)
       end
     end,
-    capabilities = (function()
-      -- As client_config: the plugin asks about trust itself.
-      local caps = config.capabilities(opts)
-      caps.experimental = vim.tbl_extend("force", caps.experimental or {}, { donkeylsTrustRequest = true })
-      return caps
-    end)(),
+    capabilities = experimental(config.capabilities(opts)),
     before_init = function(params, cfg)
       local settings = config.settings_for(state.opts or config.defaults, cfg.root_dir)
       params.initializationOptions = settings
@@ -488,6 +506,9 @@ function M.lsp_config()
             on_trust_required(root, type(result) == "table" and result or {})
           end)
         end
+      end,
+      ["donkeyls/status"] = function(_, result)
+        return M.on_status(result)
       end,
     },
   }
@@ -921,25 +942,15 @@ function M.trust_line(root)
   return "not trusted: no project command runs until you trust it (:DonkeyTrust)"
 end
 
-local function count_diagnostics(root)
-  local client = M.client(root)
-  local out = { stale = 0, restart = 0, total = 0, by_code = {} }
-  if not client then
-    return out
-  end
-  for _, d in ipairs(vim.diagnostic.get(nil, { namespace = compat.diagnostic_namespace(client.id) })) do
-    local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
-    code = code and tostring(code) or "?"
-    out.total = out.total + 1
-    out.by_code[code] = (out.by_code[code] or 0) + 1
-    if M.staleness_codes[code] then
-      out.stale = out.stale + 1
-    elseif code == "restart-required" then
-      out.restart = out.restart + 1
-    end
-  end
-  return out
-end
+-- The words of each donkeyls/status types.state.
+local type_words = {
+  indexing = "reading",
+  unknown = "unknown",
+  fresh = "up to date",
+  stale = "stale",
+  generating = "generating",
+  failed = "failed",
+}
 
 --- What the plugin knows about a project, as a table (for statuslines and
 --- scripts). root: nil for the current project.
@@ -955,18 +966,11 @@ function M.status(root)
     table.insert(busy, p.message and (p.title .. ": " .. p.message) or p.title)
   end
   table.sort(busy)
-  local d = count_diagnostics(root)
+  -- The server's word, not a reading of its diagnostics.
+  local st = client and state.status[root] or nil
   local types = "unknown"
-  if client then
-    types = "up to date"
-    if d.stale > 0 then
-      types = "stale"
-    end
-    for _, b in ipairs(busy) do
-      if b:find("regenerating types", 1, true) then
-        types = "generating"
-      end
-    end
+  if st then
+    types = type_words[st.types.state] or tostring(st.types.state)
   end
   local t = dev.get(root)
   return {
@@ -977,7 +981,16 @@ function M.status(root)
     cmd = info.cmd,
     settings = info.settings,
     types = types,
-    diagnostics = d,
+    -- stale: findings regenerating clears, by_code: them by code, restart:
+    -- findings a restart of the dev server clears; failure: why the last
+    -- typegen run failed; dev_state: stopped, running or restartNeeded.
+    diagnostics = {
+      stale = st and tonumber(st.types.stale) or 0,
+      by_code = st and type(st.types.findings) == "table" and st.types.findings or {},
+      restart = st and tonumber(st.dev.restart) or 0,
+    },
+    failure = st and st.types.failure or nil,
+    dev_state = st and st.dev.state or nil,
     busy = busy,
     last = state.last[root] or {},
     dev = t and { buf = t.buf, job = t.job } or nil,
@@ -996,7 +1009,7 @@ function M.statusline(bufnr)
   if s.types == "stale" then
     text = string.format("types: stale (%d)", s.diagnostics.stale)
   end
-  if s.diagnostics.restart > 0 then
+  if s.dev_state == "restartNeeded" then
     text = text .. " | dev: restart needed"
   end
   return text
@@ -1053,12 +1066,12 @@ function M.status_lines(root)
   if s.types == "stale" then
     local codes = {}
     for code, n in pairs(s.diagnostics.by_code) do
-      if M.staleness_codes[code] then
-        table.insert(codes, string.format("%s %d", code, n))
-      end
+      table.insert(codes, string.format("%s %d", code, n))
     end
     table.sort(codes)
     types = types .. " (" .. table.concat(codes, ", ") .. ")"
+  elseif s.types == "failed" and s.failure then
+    types = types .. ": " .. s.failure
   end
   table.insert(lines, types)
   for _, b in ipairs(s.busy) do
@@ -1077,10 +1090,12 @@ function M.status_lines(root)
   end
   if s.dev then
     table.insert(lines, string.format("  dev: running in terminal buffer %d", s.dev.buf))
+  elseif s.dev_state == "running" or s.dev_state == "restartNeeded" then
+    table.insert(lines, "  dev: running under `donkeyls dev`, started outside this Neovim")
   else
     table.insert(lines, "  dev: no `donkeyls dev` terminal opened here (:DonkeyDev)")
   end
-  if s.diagnostics.restart > 0 then
+  if s.dev_state == "restartNeeded" then
     table.insert(lines, "  dev server has old code loaded: :DonkeyRestart")
   end
   if state.opts and state.opts.log_file then

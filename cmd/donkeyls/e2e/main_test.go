@@ -1,4 +1,4 @@
-package devcmd
+package e2e
 
 import (
 	"testing"

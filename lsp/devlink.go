@@ -1,3 +1,8 @@
+// The language server's link to a running `donkeyls dev`: it asks that
+// process's supervisor (reload/supervisor, over reload/control) what code
+// the dev server loaded, and turns the difference from the sources into
+// restart-required findings. Nothing here supervises anything.
+
 package lsp
 
 import (
@@ -16,19 +21,20 @@ import (
 // supervised dev server started: plugins are built once, at start.
 const CodeRestartRequired = "restart-required"
 
-// supervisorPoll is how often the server asks a project's `donkeyls dev`
-// supervisor what code its server loaded. Asking is one local socket
+// devPoll is how often the server asks a project's `donkeyls dev`
+// supervisor what code its dev server loaded. Asking is one local socket
 // round trip; without a supervisor, one failed stat.
-const supervisorPoll = time.Second
+const devPoll = time.Second
 
-// watchSupervisor polls the project's supervisor and re-analyzes when what
-// the running server loaded changes (a restart, a start, a crash).
-func (ps *projectState) watchSupervisor(ctx context.Context) {
-	t := time.NewTicker(supervisorPoll)
+// linkDev follows the project's `donkeyls dev`, when one runs: it polls its
+// supervisor and re-analyzes when what the running server loaded changes
+// (a restart, a start, a crash).
+func (ps *projectState) linkDev(ctx context.Context) {
+	t := time.NewTicker(devPoll)
 	defer t.Stop()
 	for {
-		st, ok := ps.supervisorStatus(ctx)
-		key := statusKey(st, ok)
+		st, ok := ps.devStatus(ctx)
+		key := devStatusKey(st, ok)
 		ps.mu.Lock()
 		changed := key != ps.supKey
 		ps.supKey = key
@@ -39,7 +45,7 @@ func (ps *projectState) watchSupervisor(ctx context.Context) {
 		}
 		ps.mu.Unlock()
 		if changed {
-			ps.srv.log.Debugf("supervisor of %s: %s", ps.root, key)
+			ps.srv.log.Debug("dev supervisor", "root", ps.root, "status", key)
 			ps.record(nil, false)
 		}
 		select {
@@ -50,20 +56,22 @@ func (ps *projectState) watchSupervisor(ctx context.Context) {
 	}
 }
 
-func (ps *projectState) supervisorStatus(ctx context.Context) (control.Status, bool) {
+// devStatus asks the project's `donkeyls dev` supervisor for its status;
+// false when none answers.
+func (ps *projectState) devStatus(ctx context.Context) (control.Status, bool) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	c, err := control.Dial(ctx, ps.root)
 	if err != nil {
 		if !errors.Is(err, control.ErrNoSupervisor) {
-			ps.srv.log.Debugf("supervisor of %s: %v", ps.root, err)
+			ps.srv.log.Debug("dev supervisor unreachable", "root", ps.root, "err", err)
 		}
 		return control.Status{}, false
 	}
 	defer c.Close()
 	st, err := c.Status(ctx)
 	if err != nil {
-		ps.srv.log.Debugf("supervisor status of %s: %v", ps.root, err)
+		ps.srv.log.Debug("dev supervisor status", "root", ps.root, "err", err)
 		return control.Status{}, false
 	}
 	return st, true
@@ -87,9 +95,9 @@ func whyRestart(st *control.Status) string {
 	return "plugins are built once at start, so this code takes effect after a restart"
 }
 
-// statusKey fingerprints what matters of a status: which server runs and
+// devStatusKey fingerprints what matters of a status: which server runs and
 // what it loaded.
-func statusKey(st control.Status, ok bool) string {
+func devStatusKey(st control.Status, ok bool) string {
 	if !ok {
 		return "none"
 	}
@@ -136,6 +144,7 @@ func restartFindings(snap Snapshot, st *control.Status, unsaved map[string]bool,
 			Message: fmt.Sprintf("the dev server (%spid %d%s) runs %s plugin %q: %s",
 				devServerOf(st), st.Pid, started, what, pl.Name, whyRestart(st)),
 			Commands: []analysis.CommandRef{{Title: "Restart the dev server", Command: analysis.CommandRestart, Root: root}},
+			Remedy:   analysis.RemedyRestart,
 		})
 	}
 	return out

@@ -1,77 +1,29 @@
-// Package devcmd tests `donkeyls dev` as a user runs it: the real binary,
-// the fixture app under a real Bun, and signals from outside.
-package devcmd
+// Package e2e tests the donkeyls binary's dev command as a user runs it: the
+// real binary, the fixture app (reload/testdata/app) under a real Bun,
+// signals from outside, and the language server (the binary too) talking to
+// it over the control socket. A package of its own, as lsp/e2e is, so the
+// tests can reach the program only as a user does.
+package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 	"github.com/donkeyls/donkeyls/reload/control"
 )
 
 const waitLimit = 30 * time.Second
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // groupMembers lists the live processes whose process group is pgid.
 func groupMembers(pgid int) []int {
@@ -106,7 +58,7 @@ func groupMembers(pgid int) []int {
 type devRun struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testenv.Output
 	root string
 	port int
 	done chan error
@@ -126,15 +78,15 @@ func startDevWith(t *testing.T, flags []string, devArgs ...string) *devRun {
 	bin := testenv.Binary(t)
 	bun := testenv.Bun(t)
 	root := t.TempDir()
-	copyTree(t, filepath.Join("..", "testdata", "app"), root)
-	port := freePort(t)
+	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "reload", "testdata", "app"), root)
+	port := testenv.FreePort(t)
 	args := append([]string{"dev", "--port", strconv.Itoa(port), "--typegen", "bun scripts/generate.ts"}, flags...)
 	args = append(append(args, root, "--"), devArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Dir(bun)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"PORT="+strconv.Itoa(port))
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -251,10 +203,10 @@ func TestStaleSocketAfterACrashIsReplaced(t *testing.T) {
 	// A new run in the same project takes over.
 	bin := testenv.Binary(t)
 	bun := testenv.Bun(t)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	cmd := exec.Command(bin, "dev", "--port", strconv.Itoa(port), r.root, "--", bun, "run", "src/server/index.ts")
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	out := &syncBuffer{}
+	out := &testenv.Output{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
