@@ -8,6 +8,7 @@ package names
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -184,16 +185,18 @@ type EventInfo struct {
 // hundred thousand comparisons on the largest projects, cheaper than
 // building a map of every name per snapshot.
 type Index struct {
-	files []fileOccurrences // by path
+	files []*fileOccurrences // by path; shared with later snapshots: read only
 	// byPath finds a file's entry in files.
 	byPath map[string]int
 	// Plugins by name; a name defined twice keeps the first in path order.
 	Plugins  map[string]*PluginInfo
 	byExport map[string]*PluginInfo
-	// clientNames maps the name a client call spells (each segment
-	// camel-cased, as the generated client writes it) to the route's
-	// full name; only client calls found here are routes.
+	// clientNames maps the name a client call spells (ClientSpelling) to
+	// the route's full name; only client calls found there are routes.
+	// Built on first use from routeFiles: most requests never need it.
+	clientOnce  sync.Once
 	clientNames map[string]string
+	routeFiles  []*facts.File
 }
 
 type fileOccurrences struct {
@@ -260,16 +263,13 @@ func Build(p *project.Project) *Index {
 		byPath:      map[string]int{},
 		Plugins:     map[string]*PluginInfo{},
 		byExport:    map[string]*PluginInfo{},
-		clientNames: map[string]string{},
 	}
 	p.EachFile(func(f *facts.File) {
 		if f.Missing || f.Unreadable || f.Kind.IsGenerated() {
 			return
 		}
-		for i := range f.Routes {
-			if full := f.Routes[i].FullName; full != "" {
-				ix.clientNames[ClientSpelling(full)] = full
-			}
+		if len(f.Routes) > 0 {
+			ix.routeFiles = append(ix.routeFiles, f)
 		}
 		for i := range f.Plugins {
 			pl := &f.Plugins[i]
@@ -306,7 +306,7 @@ func Build(p *project.Project) *Index {
 		fo := p.Reuse(fileKey{f.Path}, []*facts.File{f}, func() any { return fileOccurrencesOf(f) }).(*fileOccurrences)
 		if len(fo.occ) > 0 {
 			ix.byPath[f.Path] = len(ix.files)
-			ix.files = append(ix.files, *fo)
+			ix.files = append(ix.files, fo)
 		}
 	})
 	for _, info := range ix.Plugins {
@@ -497,6 +497,21 @@ func (b *builder) generated(f *facts.File) {
 	}
 }
 
+// clients maps client spellings to route full names, built once.
+func (ix *Index) clients() map[string]string {
+	ix.clientOnce.Do(func() {
+		ix.clientNames = map[string]string{}
+		for _, f := range ix.routeFiles {
+			for i := range f.Routes {
+				if full := f.Routes[i].FullName; full != "" {
+					ix.clientNames[ClientSpelling(full)] = full
+				}
+			}
+		}
+	})
+	return ix.clientNames
+}
+
 // ClientSpelling is how the generated client spells a route's full name:
 // the adapter's generator (adapter-sveltekit, buildRouteTree) nests an
 // object per dot-separated segment, keeping the segments before the last as
@@ -525,7 +540,7 @@ func ClientSpelling(full string) string {
 // export is no plugin of the project.
 func (ix *Index) resolve(o Occurrence) (Occurrence, bool) {
 	if o.Via == ViaClientCall {
-		full, ok := ix.clientNames[o.Name.Key]
+		full, ok := ix.clients()[o.Name.Key]
 		o.Name.Key = full
 		return o, ok
 	}
@@ -610,13 +625,12 @@ func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 	client := ""
 	if n.Kind == Route {
 		client = ClientSpelling(n.Key)
-		if ix.clientNames[client] != n.Key {
+		if ix.clients()[client] != n.Key {
 			client = ""
 		}
 	}
 	pk, pe, pc := probe(n.Key), probe(export), probe(client)
-	for i := range ix.files {
-		f := &ix.files[i]
+	for _, f := range ix.files {
 		if !f.keys.mayHave(pk) && !f.keys.mayHave(pe) && !f.keys.mayHave(pc) {
 			continue
 		}
@@ -641,8 +655,7 @@ func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 func (ix *Index) Defs(n Name) []Occurrence {
 	var out []Occurrence
 	pk := probe(n.Key)
-	for i := range ix.files {
-		f := &ix.files[i]
+	for _, f := range ix.files {
 		if !f.keys.mayHave(pk) {
 			continue
 		}

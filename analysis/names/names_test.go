@@ -14,7 +14,7 @@ func rng(start, end int) analysis.Range {
 // tell two adjacent tokens apart (ctx.plugins.books.list: "books" ends
 // where the dot before "list" stands).
 func TestAt(t *testing.T) {
-	ix := &Index{byPath: map[string]int{"f": 0}, files: []fileOccurrences{{path: "f", occ: []Occurrence{
+	ix := &Index{byPath: map[string]int{"f": 0}, files: []*fileOccurrences{{path: "f", occ: []Occurrence{
 		{Name: Name{Plugin, "books"}, Range: rng(12, 17)},
 		{Name: Name{Method, "books.list"}, Range: rng(18, 22)},
 		{Name: Name{Event, "e"}, Range: rng(40, 43), Quoted: true},
@@ -44,7 +44,7 @@ func TestAt(t *testing.T) {
 // then scattered characters; a query whose characters are not all there in
 // order matches nothing.
 func TestSearchRanks(t *testing.T) {
-	ix := &Index{files: []fileOccurrences{{path: "f"}}}
+	ix := &Index{files: []*fileOccurrences{{path: "f"}}}
 	for i, k := range []string{"books", "books.list", "bookshelf", "audit.books", "bulk.ops", "orders"} {
 		ix.files[0].occ = append(ix.files[0].occ, Occurrence{Name: Name{Route, k}, Def: true, Range: rng(i, i+1)})
 	}
