@@ -260,9 +260,9 @@ func For(p *project.Project) *Index {
 // Build indexes every file of p.
 func Build(p *project.Project) *Index {
 	ix := &Index{
-		byPath:      map[string]int{},
-		Plugins:     map[string]*PluginInfo{},
-		byExport:    map[string]*PluginInfo{},
+		byPath:   map[string]int{},
+		Plugins:  map[string]*PluginInfo{},
+		byExport: map[string]*PluginInfo{},
 	}
 	p.EachFile(func(f *facts.File) {
 		if f.Missing || f.Unreadable || f.Kind.IsGenerated() {
