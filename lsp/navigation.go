@@ -432,7 +432,7 @@ func documentSymbols(p *project.Project, path string, conv *positions) []protoco
 		sym.Children = append(sym.Children, keys(pl.MiddlewareKeys, protocol.SymbolKindFunction, "middleware")...)
 		sym.Children = append(sym.Children, keys(pl.HandlerKeys, protocol.SymbolKindFunction, "handler")...)
 		sym.Children = append(sym.Children, keys(pl.EventKeys, protocol.SymbolKindEvent, "event")...)
-		sym.Children = append(sym.Children, keys(pl.ErrorKeys, protocol.SymbolKindClass, "custom error")...)
+		sym.Children = append(sym.Children, keys(customErrorKeys(pl.CustomErrors), protocol.SymbolKindClass, "custom error")...)
 		out = append(out, sym)
 	}
 	for i := range f.Routes {
@@ -469,4 +469,12 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func customErrorKeys(errs []facts.CustomError) []facts.Key {
+	out := make([]facts.Key, len(errs))
+	for i, e := range errs {
+		out[i] = facts.Key{Name: e.Name, Range: e.Range}
+	}
+	return out
 }

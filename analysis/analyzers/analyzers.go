@@ -64,6 +64,10 @@ func All() []*Analyzer {
 		migrationsReachAnalyzer(),
 		cronAnalyzer(),
 		eventsAnalyzer(),
+		handlersAnalyzer(),
+		errorsAnalyzer(),
+		servicesAnalyzer(),
+		jobsAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

@@ -18,6 +18,9 @@ var requestCodes = []string{
 	analyzers.CodeMiddlewareShared, analyzers.CodeUnknownMiddleware, analyzers.CodeMiddlewareObjectIgnored,
 	analyzers.CodeMigrationsUnreachable, analyzers.CodeCronInvalid, analyzers.CodeUnknownEvent,
 	analyzers.CodeMigrationNotRun,
+	analyzers.CodeHandlerShadowed, analyzers.CodeHandlerUnresolved, analyzers.CodeCustomErrorConflict,
+	analyzers.CodeUnregisteredService, analyzers.CodeServiceMisread, analyzers.CodeUnknownJob,
+	analyzers.CodeWorkflowUnknownStep,
 }
 
 // The request-time traps' quick fixes, applied, leave a file that parses,
@@ -26,14 +29,28 @@ func TestRequestFixes(t *testing.T) {
 	cases := []struct {
 		fixture, code, file string
 		want                []string
+		// edited is the file the fix writes, when not file.
+		edited string
 	}{
 		{"unknown-middleware.txtar", analyzers.CodeUnknownMiddleware, "src/server/routes/api.ts",
-			[]string{`typo.middleware.authRequired().route("secret")`}},
+			[]string{`typo.middleware.authRequired().route("secret")`}, ""},
 		{"unknown-middleware.txtar", analyzers.CodeMiddlewareObjectIgnored, "src/server/plugins/objmw/index.ts",
-			[]string{"  middleware: () => ({\n    objGuard: createMiddleware(", "{ status: 418 })),\n  }),\n  service"}},
+			[]string{"  middleware: () => ({\n    objGuard: createMiddleware(", "{ status: 418 })),\n  }),\n  service"}, ""},
+		{"handler-shadowed.txtar", analyzers.CodeHandlerUnresolved, "src/server/routes/api.ts",
+			[]string{`(api.route("typo") as any).addHandler("xml", {`}, ""},
+		{"unknown-job.txtar", analyzers.CodeUnknownJob, "src/server/routes/api.ts",
+			[]string{`await ctx.core.jobs.enqueue("sendReceipt", {}) }) }); //@diag`}, ""},
+		{"unknown-job.txtar", analyzers.CodeUnknownJob, "src/server/workflows.ts",
+			[]string{`.task("send", { job: "sendReceipt" })`}, ""},
+		{"unknown-job.txtar", analyzers.CodeWorkflowUnknownStep, "src/server/workflows.ts",
+			[]string{`target: "start", maxIterations: 2 }`}, ""},
+		{"services.txtar", analyzers.CodeUnregisteredService, "src/server/services/things.ts",
+			[]string{"server.registerService(stampService);\nserver.registerService(lostService);\nserver.use(api);",
+				"import { plainService, clockService, mailService, stampService } from \"./services/things\";\nimport { api } from \"./routes/api\";\nimport { lostService } from \"./services/things\";\n"},
+			"src/server/index.ts"},
 		{"migration-not-run.txtar", analyzers.CodeMigrationNotRun, "src/server/plugins/books/migrations/003_create_loans.ts",
 			[]string{"import type { Kysely } from \"kysely\";\nexport async function up(db: Kysely<any>) { //@diag(migration-not-run)\n  await db.schema.createTable(\"loans\")",
-				"execute();\n}\n\nexport const down = async (db: Kysely<any>) => {\n  await db.schema.dropTable(\"loans\").execute();\n};\n"}},
+				"execute();\n}\n\nexport const down = async (db: Kysely<any>) => {\n  await db.schema.dropTable(\"loans\").execute();\n};\n"}, ""},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
@@ -67,13 +84,17 @@ func TestRequestFixes(t *testing.T) {
 					t.Errorf("after %q, still reported: %s", f.Fixes[0].Title, g.Message)
 				}
 			}
-			b, err := os.ReadFile(path)
+			edited := c.file
+			if c.edited != "" {
+				edited = c.edited
+			}
+			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(edited)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(string(b), w) {
-					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, c.file, w, b)
+					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, edited, w, b)
 				}
 			}
 		})
@@ -155,6 +176,49 @@ func TestMigrationsUnreachableNamesAFixThatWorks(t *testing.T) {
 			t.Errorf("%s: the message does not offer %q: %s", tc.fixture, tc.wantRename, msg)
 		case tc.wantRename == "" && strings.Contains(msg, "rename"):
 			t.Errorf("%s: the message offers a rename that cannot help: %s", tc.fixture, msg)
+		}
+	}
+}
+
+// Removing the type arguments the generator cannot read, one fix at a
+// time, ends with every service in AppServices under its own type: each
+// fix can hand the next service's type argument to another one (its regex
+// searches the rest of the file), so the findings move until none is left
+// but the annotated factory's, which this fix does not touch.
+func TestServiceTypeArgumentsFix(t *testing.T) {
+	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "request", "services.txtar")))
+	path := filepath.Join(dir, "src", "server", "services", "things.ts")
+	for round := 0; ; round++ {
+		p, err := project.Load(context.Background(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fix *analysis.Fix
+		var left []string
+		for _, f := range findingsWithCode(p, analyzers.CodeServiceMisread) {
+			left = append(left, f.Message)
+			if len(f.Fixes) > 0 && fix == nil {
+				fix = &f.Fixes[0]
+			}
+		}
+		if fix == nil {
+			if len(left) != 1 || !strings.Contains(left[0], `"stamp"`) {
+				t.Errorf("after %d fixes, left: %q; want only stamp's annotation", round, left)
+			}
+			break
+		}
+		if round > 3 {
+			t.Fatalf("still fixing after %d rounds: %q", round, left)
+		}
+		applyEdits(t, fix.Edit.Edits)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`export const clockService = defineService("clock", async`, `export const mailService = defineService("mail", async`} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("after the fixes the file lacks %s:\n%s", w, b)
 		}
 	}
 }

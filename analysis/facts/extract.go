@@ -117,6 +117,7 @@ func (x *extractor) run(kind Kind) {
 	x.middlewareStacks(root)
 	x.cronSchedules(root)
 	x.eventUses(root)
+	x.runtimeNames(root)
 }
 
 // codeHash hashes every token but comments, separated so that adjacent

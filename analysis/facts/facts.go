@@ -116,9 +116,9 @@ type File struct {
 	// Kysely queries on a context's db (`ctx.db.selectFrom("books")
 	// .where("author", ...)`), in a route handler or a plugin.
 	TableUses []TableUse
-	// NamedCalls are the job and process names written as strings:
-	// `jobs.register("x", ...)`, `jobs.enqueue("x", ...)`,
-	// `processes.register({ name: "x" })`, `processes.spawn("x")`.
+	// NamedCalls are the process names written as strings:
+	// `processes.register({ name: "x" })`, `processes.spawn("x")` (job
+	// names are in Jobs).
 	NamedCalls []NamedCall
 	// ClientCalls are calls through a member chain of plain names,
 	// `api.books.list(...)`: the candidates for calls of the generated
@@ -146,6 +146,16 @@ type File struct {
 	// be read, so any name may be declared.
 	EventCalls    []EventUse
 	EventsUnknown bool
+	// ServiceRegs are the `registerService(...)` calls; Jobs the job
+	// names registered and used through a jobs service; Workflows the
+	// `workflow("name")...` builder chains (see runtime.go).
+	ServiceRegs []ServiceReg
+	Jobs        JobFacts
+	Workflows   []Workflow
+	// PatchesRouteBuilder is set when the file touches
+	// RouteBuilder.prototype: it may add handler methods the framework's
+	// builder lacks.
+	PatchesRouteBuilder bool
 
 	Migration *Migration
 	Config    *Config
@@ -221,6 +231,11 @@ type GeneratorService struct {
 	ExportName string
 	Name       string
 	ReturnType string
+	// TypeAt is the byte offset of the `defineService<` the generator took
+	// ReturnType from, -1 when it came from the factory's annotation or
+	// there is none: its regex searches the rest of the file, so this is
+	// always another call than the one matched.
+	TypeAt int
 }
 
 // Key is a named thing at a place.
@@ -258,10 +273,13 @@ type Plugin struct {
 	// EventsUnknown is set when `events:` is not an object literal we can
 	// read in full.
 	EventsUnknown bool
-	// ErrorKeys are the keys of `customErrors: {...}`; ErrorUses the
-	// `ctx.core.errors.<Name>` accesses inside the plugin's functions (a
-	// plugin's context has no `errors`).
-	ErrorKeys []Key
+	// CustomErrors are the entries of `customErrors: {...}`;
+	// CustomErrorsKnown is false when that is not an object literal read in
+	// full.
+	CustomErrors      []CustomError
+	CustomErrorsKnown bool
+	// ErrorUses are the `ctx.core.errors.<Name>` accesses inside the
+	// plugin's functions (a plugin's context has no `errors`).
 	ErrorUses []Key
 
 	// ServiceMethods are the keys of the object the service factory returns.
@@ -284,6 +302,16 @@ type Plugin struct {
 	DepUses []MemberUse
 	// DBTables are the tables queried through ctx.db inside the plugin.
 	DBTables []Key
+}
+
+// CustomError is one `Name: { status, code, defaultMessage }` entry of a
+// plugin's customErrors. Def is the source text of status, code and
+// defaultMessage, the only fields the server reads, when all three are
+// literals (or absent); "" otherwise.
+type CustomError struct {
+	Name  string
+	Range analysis.Range
+	Def   string
 }
 
 // MemberUse is `ctx.plugins.<Plugin>.<Method>` or `ctx.deps.<Plugin>.<Method>`.
@@ -328,6 +356,10 @@ type Route struct {
 	// ConfigRange is the argument of the handler call (object or defineRoute(...)).
 	ConfigRange analysis.Range
 	Middleware  []string
+	// AddHandler is set for `.route("n").addHandler("kind", config)`, the
+	// only call that reaches a plugin's handler at runtime; Kind and
+	// KindRange are then the literal's (with its quotes).
+	AddHandler bool
 
 	Input  *Schema
 	Output *Schema
@@ -402,12 +434,12 @@ type TableUse struct {
 	Range  analysis.Range
 }
 
-// NamedCall is one job or process name at a call of the core service.
+// NamedCall is one process name at a call of the core service.
 type NamedCall struct {
-	Kind   string // "job" or "process"
+	Kind   string // "process"
 	Name   string
 	Range  analysis.Range // the string literal, quotes included
-	Method string         // register, registerExternal, enqueue, schedule, spawn, getByName
+	Method string         // register, spawn, getByName
 	// Def is set for a registration, which defines the name.
 	Def bool
 }
@@ -431,6 +463,12 @@ type Service struct {
 	ExportName string
 	Name       string
 	Range      analysis.Range
+	// NameRange is the name literal (the call's callee when there is none).
+	NameRange analysis.Range
+	// Exported is set for `export const x = defineService(...)`; TypeArgs
+	// is the `<...>` of `defineService<"n", T>(...)`, zero when absent.
+	Exported bool
+	TypeArgs analysis.Range
 }
 
 // Migration is what a migration file does to the database.
@@ -587,8 +625,11 @@ type ClientRoute struct {
 // EventCalls, EventsUnknown (request-time traps), Plugin.MiddlewareObject
 // and Plugin.EventsUnknown; 5: Migration.DefaultUp, UpRange, Export,
 // NamedForm, and .js/.mjs migrations; 6: a lone "\r" ends a line (LSP's
-// rule), so positions after one moved; 7: TableUses, ClientCalls,
-// TableOp.TableRange, EventUses with their method, RouteStacks for routes
-// that run nothing, NamedCalls, Plugin.ErrorKeys/ErrorUses, CtxUse.Method
-// of ctx.errors (navigation).
-const SchemaVersion = "7"
+// rule), so positions after one moved; 7: Plugin.CustomErrors,
+// Route.AddHandler, Service.NameRange/Exported/TypeArgs,
+// GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
+// PatchesRouteBuilder (request-time traps, part 2); 8: TableUses,
+// ClientCalls, TableOp.TableRange, EventUses with their method, RouteStacks
+// for routes that run nothing, process NamedCalls, Plugin.ErrorUses,
+// CtxUse.Method of ctx.errors (navigation).
+const SchemaVersion = "8"

@@ -192,6 +192,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add([]byte("createPlugin.define({ handlers: { a: 1, ...x }, middleware: () => { return { b } } })"), uint8(0))
 	f.Add([]byte(`r.route("a").typed({ handle: async (i, ctx) => ctx.db.selectFrom("t as x").innerJoin("u", "u.id", "x.u").select(["x.a", "b"]).where("x.c", "=", 1).execute() })`), uint8(0))
 	f.Add([]byte(`api.books.list({}); api.a.b.c-d(); x.y(`), uint8(0))
+	f.Add([]byte(`workflow("w").task("a", { next: "b", job: "j" }).choice("c", { choices: [{ next: 1 }, x], default: "d" }).loop("l", { target: "a" }); jobs.enqueue("j"); x.registerService(y); (r.route("n") as any).addHandler("k", {}); createPlugin.define({ customErrors: { E: { status: 1, code: "E" }, ...o } })`), uint8(0))
 	f.Fuzz(func(t *testing.T, src []byte, k uint8) {
 		kind := facts.Kind(int(k) % 10)
 		file := extract(t, "fuzz.ts", src, kind)

@@ -74,9 +74,10 @@ func generatorView(path string, src []byte, root syntax.Node) GeneratorView {
 		return v
 	}
 	for _, m := range reService.FindAllSubmatchIndex(src, -1) {
-		s := GeneratorService{ExportName: string(src[m[2]:m[3]]), Name: string(src[m[4]:m[5]])}
-		if g := reServiceGeneric.FindSubmatch(src[m[0]:]); g != nil {
-			s.ReturnType = strings.TrimSpace(string(g[1]))
+		s := GeneratorService{ExportName: string(src[m[2]:m[3]]), Name: string(src[m[4]:m[5]]), TypeAt: -1}
+		if g := reServiceGeneric.FindSubmatchIndex(src[m[0]:]); g != nil {
+			s.ReturnType = strings.TrimSpace(string(src[m[0]+g[2] : m[0]+g[3]]))
+			s.TypeAt = m[0] + g[0]
 		}
 		if s.ReturnType == "" {
 			end := m[0] + 500

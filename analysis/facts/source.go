@@ -89,12 +89,17 @@ func (x *extractor) calls(root syntax.Node) {
 			}
 		case "defineService":
 			if fn.Is("identifier") {
-				s := Service{Range: x.rng(n)}
+				s := Service{Range: x.rng(n), NameRange: x.rng(fn)}
 				if a := args(n); len(a) > 0 {
 					s.Name = stringValue(a[0])
+					s.NameRange = x.rng(a[0])
+				}
+				if ta := n.Field("type_arguments"); !ta.IsNull() {
+					s.TypeArgs = x.rng(ta)
 				}
 				if d := n.Parent(); d.Is("variable_declarator") {
 					s.ExportName = d.Field("name").Text()
+					s.Exported = d.Parent().Parent().Is("export_statement")
 				}
 				x.f.Services = append(x.f.Services, s)
 			}
@@ -107,7 +112,11 @@ func (x *extractor) calls(root syntax.Node) {
 		default:
 			if fn.Is("member_expression") {
 				obj := fn.Field("object")
-				if isRouteCall(obj) {
+				// `(r.route("n") as any).addHandler("kind", cfg)` is how a
+				// plugin handler is reached (see Route.AddHandler).
+				if name == "addHandler" && isRouteCall(obj.Unwrap()) {
+					routeCalls = append(routeCalls, n)
+				} else if isRouteCall(obj) {
 					routeCalls = append(routeCalls, n)
 				} else if obj.Is("member_expression") && obj.Field("property").Text() == "middleware" {
 					prop := fn.Field("property")
@@ -141,10 +150,9 @@ var ctxMembers = map[string]bool{
 	"sse": true, "schema": true, "processes": true, "workflows": true,
 }
 
-// namedMethods are the core jobs' and processes' methods that take a name,
-// and whether the call defines it.
+// namedMethods are the core processes' methods that take a name, and
+// whether the call defines it (jobs are read by runtimeNames).
 var namedMethods = map[string]map[string]bool{
-	"jobs":      {"register": true, "registerExternal": true, "enqueue": false, "schedule": false, "getByName": false},
 	"processes": {"register": true, "spawn": false, "getByName": false},
 }
 
@@ -321,13 +329,17 @@ func (x *extractor) plugin(call syntax.Node) {
 	} else {
 		pl.MiddlewareKnown = !obj.HasError()
 	}
-	if m, ok := member(members, "customErrors"); ok {
-		pl.ErrorKeys, _ = x.keysOf(m)
-	}
 	if m, ok := member(members, "events"); ok {
 		var known bool
 		pl.EventKeys, known = x.keysOf(m)
 		pl.EventsUnknown = !known
+	}
+	if m, ok := member(members, "customErrors"); ok {
+		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
+			pl.CustomErrors, pl.CustomErrorsKnown = x.customErrors(v)
+		}
+	} else {
+		pl.CustomErrorsKnown = !obj.HasError()
 	}
 	h := fnv.New64a()
 	for _, name := range []string{"service", "init"} {
@@ -386,6 +398,35 @@ func (x *extractor) plugin(call syntax.Node) {
 		pl.DBTables = append(pl.DBTables, x.dbTables(fnNode.Field("body"), ps[0])...)
 	}
 	x.f.Plugins = append(x.f.Plugins, pl)
+}
+
+// customErrors reads a plugin's customErrors object.
+func (x *extractor) customErrors(obj syntax.Node) ([]CustomError, bool) {
+	ms, known := objectMembers(obj)
+	out := make([]CustomError, 0, len(ms))
+	for _, m := range ms {
+		ce := CustomError{Name: m.name, Range: x.rng(m.key)}
+		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
+			fields, ok := objectMembers(v)
+			def := ""
+			for _, k := range []string{"status", "code", "defaultMessage"} {
+				f, has := member(fields, k)
+				switch {
+				case !has:
+					def += k + "=;"
+				case f.kind == "pair" && (f.value.Is("number") || isStringLit(f.value)):
+					def += k + "=" + f.value.Text() + ";"
+				default:
+					ok = false
+				}
+			}
+			if ok {
+				ce.Def = def
+			}
+		}
+		out = append(out, ce)
+	}
+	return out, known
 }
 
 func isWrapper(n syntax.Node) bool {
@@ -660,7 +701,7 @@ func indexSpace(s string) int {
 // route reads `<chain>.route("name").<kind>(config)`.
 func (x *extractor) route(call syntax.Node, routers map[string]string) {
 	fn := call.Field("function")
-	routeCall := fn.Field("object")
+	routeCall := fn.Field("object").Unwrap()
 	kindNode := fn.Field("property")
 	ra := args(routeCall)
 	r := Route{
@@ -668,6 +709,17 @@ func (x *extractor) route(call syntax.Node, routers map[string]string) {
 		NameRange: x.rng(ra[0]),
 		Kind:      kindNode.Text(),
 		KindRange: x.rng(kindNode),
+	}
+	a := args(call)
+	if kindNode.Text() == "addHandler" {
+		r.AddHandler = true
+		r.Kind, r.KindRange = "", analysis.Range{}
+		if len(a) > 0 && isStringLit(a[0]) {
+			r.Kind, r.KindRange = stringValue(a[0]), x.rng(a[0])
+		}
+		if len(a) > 0 {
+			a = a[1:]
+		}
 	}
 	r.CallRange = x.lines.Range(routeCall.Field("function").Field("property").Start(), call.End())
 	// Walk the chain below .route(...) to find the router and middleware.
@@ -714,7 +766,6 @@ func (x *extractor) route(call syntax.Node, routers map[string]string) {
 	} else {
 		r.FullName = r.Name
 	}
-	a := args(call)
 	if len(a) > 0 {
 		cfg := a[0].Unwrap()
 		r.ConfigRange = x.rng(cfg)

@@ -374,7 +374,7 @@ func (b *builder) source(f *facts.File) {
 		for _, u := range pl.DepUses {
 			b.memberUse(ViaCtxDeps, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
 		}
-		for _, k := range pl.ErrorKeys {
+		for _, k := range pl.CustomErrors {
 			b.add(Occurrence{Name: Name{Error, k.Name}, Range: k.Range, Quoted: isQuoted(k.Range, len(k.Name)), Def: true, Via: ViaErrorKey, Renamable: true})
 		}
 		for _, k := range pl.ErrorUses {
@@ -427,6 +427,12 @@ func (b *builder) source(f *facts.File) {
 			n = Name{Column, u.Table + "." + u.Column}
 		}
 		b.add(Occurrence{Name: n, Range: u.Range, Quoted: isQuoted(u.Range, len(u.Column)) || isQuoted(u.Range, len(u.Table)), Via: ViaQuery})
+	}
+	for _, k := range f.Jobs.Registered {
+		b.add(Occurrence{Name: Name{Job, k.Name}, Range: k.Range, Quoted: true, Def: true, Via: ViaRegister, Renamable: true})
+	}
+	for _, u := range f.Jobs.Used {
+		b.add(Occurrence{Name: Name{Job, u.Name}, Range: u.Range, Quoted: true, Via: ViaNamedUse, Renamable: true})
 	}
 	for _, c := range f.NamedCalls {
 		k, via := Job, ViaNamedUse
