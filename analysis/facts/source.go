@@ -106,6 +106,8 @@ func (x *extractor) calls(root syntax.Node) {
 		case "register":
 			if fn.Is("member_expression") {
 				x.processRegistration(n, fn)
+				// The name's own range, for navigation.
+				x.namedCall(n, fn, name)
 			}
 		case "emit", "on":
 			if fn.Is("member_expression") {

@@ -144,8 +144,9 @@ func alignEdit(p *project.Project, a *Alignment, pluginPath string, src project.
 		inside := a.NewDir != "" && strings.HasPrefix(path, a.OldDir+string(filepath.Separator))
 		var text string
 		for _, imp := range f.Imports {
-			target := p.ResolveImport(path, imp.Spec)
-			if target == nil {
+			r := p.ResolveImport(path, imp.Spec)
+			target := r.File
+			if target == nil || !isRelativeSpec(imp.Spec) {
 				continue
 			}
 			var err error
@@ -201,4 +202,10 @@ func alignEdit(p *project.Project, a *Alignment, pluginPath string, src project.
 		}
 	}
 	return edit, nil
+}
+
+// isRelativeSpec: only a relative specifier is rewritten when the folder
+// moves (an alias or absolute path keeps naming the old place as written).
+func isRelativeSpec(spec string) bool {
+	return strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../")
 }

@@ -439,13 +439,3 @@ func (p *Project) resolveLocal(from, spec string) (f *facts.File, ok, local bool
 	}
 	return r.File, r.Path != "", r.Local
 }
-
-// ResolveImport is the analyzed file a relative import specifier names, as
-// Bun resolves it; nil for a package import or a file not analyzed.
-func (p *Project) ResolveImport(from, spec string) *facts.File {
-	if !isRelative(spec) {
-		return nil
-	}
-	f, _ := p.resolveRelative(from, spec)
-	return f
-}
