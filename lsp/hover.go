@@ -364,12 +364,11 @@ func (h *hoverBuilder) effectiveMiddleware(ri names.RouteInfo) {
 	if idx >= 0 {
 		eff = analyzers.EffectiveMiddleware(h.p, f, idx)
 	}
+	if len(ri.Route.Middleware) > 0 {
+		fmt.Fprintf(b, "\n**Middleware in its chain:** `%s`\n", strings.Join(ri.Route.Middleware, "`, `"))
+	}
 	if !eff.Known {
-		if len(ri.Route.Middleware) > 0 {
-			fmt.Fprintf(b, "\n**Middleware:** its chain shows `%s`; what else it runs is decided outside this file (its router is imported, passed around or pushed on elsewhere)\n", strings.Join(ri.Route.Middleware, "`, `"))
-		} else {
-			b.WriteString("\n**Middleware:** decided outside this file (its router is imported, passed around or pushed on elsewhere)\n")
-		}
+		b.WriteString("\n**Runs middleware:** decided outside this file (its router is imported, passed around or pushed on elsewhere)\n")
 		return
 	}
 	if len(eff.Runs) == 0 {
