@@ -6,6 +6,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
 // Plugin use codes: ctx.plugins.x / ctx.deps.x naming no plugin, or a
@@ -157,6 +158,12 @@ func (c *useChecker) check(u pluginUse) {
 		}
 		return
 	}
+	if len(m.byName[u.Use.Plugin]) == 0 && u.Via == "plugins" {
+		if gp := folderNamed(c.p, u.Use.Plugin); gp != nil {
+			reportFolderKeyUse(c.p, u, gp)
+			return
+		}
+	}
 	if u.Use.Method == "" {
 		return
 	}
@@ -225,4 +232,33 @@ func reportUnknownPlugin(p *Pass, m *pluginModel, u pluginUse, names []string) (
 	}
 	p.Report(f)
 	return suggested
+}
+
+// folderNamed returns the plugin the generator registered under name only
+// because it could not read the plugin's own name (its folder is name).
+func folderNamed(p *Pass, name string) *project.GenPlugin {
+	exp := p.Project.Expected()
+	for i := range exp.Plugins {
+		gp := &exp.Plugins[i]
+		if gp.Name == name && gp.NameFromFolder && gp.Def != nil && gp.Def.NameKnown && gp.Def.Name != name {
+			return gp
+		}
+	}
+	return nil
+}
+
+// reportFolderKeyUse: ctx.plugins.<folder> type-checks against the registry
+// the generator wrote (keyed by the folder after it misread the name), but
+// the server registers the plugin by its name, so the use is undefined
+// (verified: {"folderKey":false,"nameKey":true} from a route returning
+// both checks).
+func reportFolderKeyUse(p *Pass, u pluginUse, gp *project.GenPlugin) {
+	p.Report(analysis.Finding{
+		Code:     CodeUnknownPlugin,
+		Severity: analysis.SeverityError,
+		Location: analysis.Location{Path: u.Path, Range: u.Use.PluginRange},
+		Message: fmt.Sprintf("ctx.plugins.%s in %s type-checks only because the generator could not read the plugin's name and registered it under its folder %q; the server registers it as %q, so ctx.plugins.%s is undefined at runtime: fix the name the generator reads (see plugin-name-misread), regenerate, and use ctx.plugins.%s",
+			u.Use.Plugin, u.parent(), u.Use.Plugin, gp.Def.Name, u.Use.Plugin, gp.Def.Name),
+		Related: []analysis.Related{{Location: analysis.Location{Path: gp.Path, Range: gp.Def.NameRange}, Message: fmt.Sprintf("the plugin's name is %q", gp.Def.Name)}},
+	})
 }

@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"os"
+	"github.com/donkeyls/donkeyls/analysis/project"
 	"path/filepath"
 	"strings"
 
@@ -83,7 +83,7 @@ func runMigrationsReach(p *Pass) {
 		for i, pat := range migrationDirs {
 			tried[i] = filepath.Join(root, filepath.FromSlash(fmt.Sprintf(pat, name)))
 		}
-		if reaches(tried, own) {
+		if reaches(p.Project.Source(), tried, own) {
 			continue
 		}
 		rel := make([]string, len(tried))
@@ -129,17 +129,16 @@ func renameReaches(root, folder, own string) bool {
 // the file system resolves them (a symlinked plugin folder counts). Only
 // plugins outside the first folder get here, so the common layout costs
 // no system call.
-func reaches(tried []string, own string) bool {
-	ownInfo, err := os.Stat(own)
-	if err != nil {
+func reaches(src project.Source, tried []string, own string) bool {
+	if _, err := src.Stat(own); err != nil {
 		return true // gone from disk (an unsaved buffer's folder): nothing to say
 	}
 	for _, t := range tried {
-		fi, err := os.Stat(t)
+		fi, err := src.Stat(t)
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		return os.SameFile(fi, ownInfo)
+		return src.SameFile(t, own)
 	}
 	return false
 }

@@ -14,17 +14,18 @@ import (
 // Staleness codes: a generated output no longer matches what the generator
 // would write for the current sources.
 const (
-	CodeTypesMissing  = "types-missing"
-	CodeStaleRegistry = "stale-registry"
-	CodeStaleContext  = "stale-context"
-	CodeStaleSchema   = "stale-schema"
-	CodeStaleEvents   = "stale-events"
-	CodeStaleClient   = "stale-client"
-	CodeSchemaUnknown = "schema-unknown"
+	CodeTypesMissing   = "types-missing"
+	CodeStaleRegistry  = "stale-registry"
+	CodeStaleContext   = "stale-context"
+	CodeStaleSchema    = "stale-schema"
+	CodeStaleEvents    = "stale-events"
+	CodeStaleClient    = "stale-client"
+	CodeStaleProcesses = "stale-processes"
+	CodeSchemaUnknown  = "schema-unknown"
 )
 
 // StalenessCodes are the codes whose fix is to regenerate types.
-var StalenessCodes = []string{CodeTypesMissing, CodeStaleRegistry, CodeStaleContext, CodeStaleSchema, CodeStaleEvents, CodeStaleClient}
+var StalenessCodes = []string{CodeTypesMissing, CodeStaleRegistry, CodeStaleContext, CodeStaleSchema, CodeStaleEvents, CodeStaleClient, CodeStaleProcesses}
 
 func stalenessAnalyzers() []*Analyzer {
 	return []*Analyzer{
@@ -34,6 +35,7 @@ func stalenessAnalyzers() []*Analyzer {
 		{Name: "schema", Doc: "compares each plugin's schema.ts with what its migrations create", Codes: []string{CodeStaleSchema, CodeSchemaUnknown}, Run: runStaleSchema},
 		{Name: "events", Doc: "compares events.ts with defineEvents", Codes: []string{CodeStaleEvents}, Run: runStaleEvents},
 		{Name: "client", Doc: "compares the generated client with the routes (only when an adapter is configured)", Codes: []string{CodeStaleClient}, Run: runStaleClient},
+		{Name: "processes", Doc: "compares processes.ts with the process definitions the entry run prints", Codes: []string{CodeStaleProcesses}, Run: runStaleProcesses},
 	}
 }
 
@@ -137,8 +139,12 @@ func runStaleRegistry(p *Pass) {
 			// An output written on another machine (or before the project
 			// moved) imports a path that is not this plugin's: the
 			// generator writes the relative path from the output dir.
+			missing := ""
+			if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
+				missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
+			}
 			p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
-				"the generated registry imports plugin %q from %q, but the generator imports it from %q here: regenerate types", gp.Name, e.ImportPath, registryImportPath(regPath, gp.Path))
+				"the generated registry imports plugin %q from %q%s; the generator writes %q, relative to the output directory: regenerate types", gp.Name, e.ImportPath, missing, registryImportPath(regPath, gp.Path))
 		case ok:
 		case byExport[gp.ExportName].Name != "":
 			old := byExport[gp.ExportName]
@@ -438,7 +444,7 @@ func runStaleClient(p *Pass) {
 		group := exp.Routes[start:end]
 		start = end
 		file := proj.File(group[0].Path)
-		res := proj.Reuse(clientCompareKey{group[0].Path}, []*facts.File{file, cf}, func() any {
+		res := proj.Reuse(clientCompareKey{group[0].Path, proj.ZodMajor()}, []*facts.File{file, cf}, func() any {
 			return compareClientRoutes(p, group, routes, index(), clientPath)
 		}).(clientComparison)
 		for _, i := range res.matched {
@@ -462,7 +468,12 @@ func runStaleClient(p *Pass) {
 	}
 }
 
-type clientCompareKey struct{ path string }
+// clientCompareKey: a comparison is kept while the route file and the
+// client are unchanged, for one zod major version.
+type clientCompareKey struct {
+	path string
+	zod  int
+}
 
 // clientComparison is one route file compared with the client: its findings
 // and the client routes it defines.
@@ -477,43 +488,35 @@ type clientComparison struct {
 func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) clientComparison {
 	proj := p.Project
 	local := &Pass{Context: p.Context, Project: proj}
+	zod4 := proj.ZodMajor() >= 4
 	var matched []int
 	for _, gr := range group {
 		r := gr.Route
-		idx, ok := have[r.FullName]
+		idx, ok := have[gr.Name]
 		if !ok {
 			local.stale(CodeStaleClient, gr.Path, r.NameRange, clientPath, analysis.Range{},
-				"route %q is not in the generated client (%s): regenerate types", r.FullName, proj.Rel(clientPath))
+				"route %q is not in the generated client (%s): regenerate types", gr.Name, proj.Rel(clientPath))
 			continue
 		}
 		matched = append(matched, idx)
 		h := &routes[idx]
 		if kindOfRoute(r.Kind) != h.Kind && h.Kind != "" {
 			local.stale(CodeStaleClient, gr.Path, r.KindRange, clientPath, h.Range,
-				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", r.FullName, r.Kind, h.Kind)
+				"route %q is now a %s route, but the generated client calls it as %s: regenerate types", gr.Name, r.Kind, h.Kind)
 			continue
 		}
-		if diff := schemaDiff(r.Input, h.Input, h.InputKnown, h.InputRecord); diff != "" {
+		if diff := clientTypeDiff(r.Input, h.InputType, noInputType, zod4); diff != "" {
 			local.stale(CodeStaleClient, gr.Path, schemaRange(r.Input, r.NameRange), clientPath, h.Range,
-				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+				"the input of route %q changed (%s), but the generated client has the old type: regenerate types", gr.Name, diff)
 		}
-		if r.Kind == "typed" || r.Kind == "formData" {
-			if diff := schemaDiff(r.Output, h.Output, h.OutputKnown, h.OutputNone); diff != "" {
+		if k := kindOfRoute(r.Kind); k == "typed" || k == "formData" {
+			if diff := clientTypeDiff(r.Output, h.OutputType, noOutputType, zod4); diff != "" {
 				local.stale(CodeStaleClient, gr.Path, schemaRange(r.Output, r.NameRange), clientPath, h.Range,
-					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", r.FullName, diff)
+					"the output of route %q changed (%s), but the generated client has the old type: regenerate types", gr.Name, diff)
 			}
 		}
 	}
 	return clientComparison{findings: local.findings, matched: matched}
-}
-
-func findField(fs []facts.Field, name string) (facts.Field, bool) {
-	for _, f := range fs {
-		if f.Name == name {
-			return f, true
-		}
-	}
-	return facts.Field{}, false
 }
 
 // kindOfRoute maps a route's handler kind to the client's method family;
@@ -533,40 +536,253 @@ func schemaRange(s *facts.Schema, fallback analysis.Range) analysis.Range {
 	return fallback
 }
 
-// schemaDiff compares a route schema with the client's type, field names,
-// optionality and primitive types only; anything it cannot read on either
-// side is assumed unchanged.
-func schemaDiff(s *facts.Schema, have []facts.Field, haveKnown, havePlaceholder bool) string {
-	switch {
-	case s == nil && havePlaceholder:
+// The texts the adapter writes for a route without an input or an output
+// schema.
+const (
+	noInputType  = "Record<string, never>"
+	noOutputType = "unknown"
+)
+
+// clientTypeDiff compares the type text the generator would write for a
+// route schema (the server's own zod-to-TS translation, facts.Schema.TSType)
+// with the text in the client (have, "" when the client's type was not
+// read). It says what changed, or "" when nothing did or the source does
+// not decide it (a schema imported from another file). zod4 says the
+// project runs zod 4, under which "zod" schemas all print as unknown.
+func clientTypeDiff(s *facts.Schema, have, absent string, zod4 bool) string {
+	if have == "" {
 		return ""
-	case s == nil && haveKnown:
+	}
+	// Nearly every route is unchanged: compare without building the
+	// normalized texts, which only a message needs.
+	if s != nil && s.TSKnown && !(zod4 && s.ZodMain) && sameIgnoringSpace(s.TSType, have) {
+		return ""
+	}
+	have = normalizeType(have)
+	switch {
+	case s == nil && have != absent:
 		return "schema removed"
 	case s == nil:
 		return ""
-	case havePlaceholder:
-		return "schema added"
-	case !s.FieldsKnown || !haveKnown:
+	case !s.TSKnown:
+		// Any schema replaces the no-input placeholder; "unknown" may be
+		// what an undecided output schema translates to.
+		if absent == noInputType && have == noInputType {
+			return "schema added"
+		}
 		return ""
 	}
-	// Schemas have a handful of fields: linear scans beat building maps for
-	// each of ten thousand routes on every keystroke.
+	want := normalizeType(s.TSType)
+	if zod4 && s.ZodMain {
+		want = "unknown" // zod 4 schemas have no _def.typeName
+	}
+	if want == have {
+		return ""
+	}
+	if have == absent {
+		return "schema added"
+	}
+	if hf, ok := topFields(have); ok {
+		if wf, ok := topFields(want); ok {
+			if d := fieldDiffs(wf, hf); d != "" {
+				return d
+			}
+		}
+	}
+	return fmt.Sprintf("the client has %s, the generator now writes %s", clip(have), clip(want))
+}
+
+// sameIgnoringSpace reports whether a and b are equal once every run of
+// white space is one space and the ends are trimmed (normalizeType).
+func sameIgnoringSpace(a, b string) bool {
+	i, j := 0, 0
+	for first := true; ; first = false {
+		for i < len(a) && isSpace(a[i]) {
+			i++
+		}
+		for j < len(b) && isSpace(b[j]) {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		// Both are at a non-space: a run of spaces before it must be in
+		// both or in neither (the start of the string counts as none).
+		if !first && isSpace(a[i-1]) != isSpace(b[j-1]) {
+			return false
+		}
+		for i < len(a) && j < len(b) && !isSpace(a[i]) && !isSpace(b[j]) {
+			if a[i] != b[j] {
+				return false
+			}
+			i++
+			j++
+		}
+		if (i < len(a) && !isSpace(a[i])) || (j < len(b) && !isSpace(b[j])) {
+			return false
+		}
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// typeField is one top-level member of an object type text.
+type typeField struct {
+	name, typ string
+	optional  bool
+}
+
+// topFields splits `{ a: string; b?: { c: number; }; }` into its top-level
+// members; ok is false for anything but a single object type.
+func topFields(t string) ([]typeField, bool) {
+	if !strings.HasPrefix(t, "{") || !strings.HasSuffix(t, "}") {
+		return nil, false
+	}
+	body := t[1 : len(t)-1]
+	var out []typeField
+	depth, start := 0, 0
+	flush := func(part string) bool {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return true
+		}
+		colon := strings.Index(part, ":")
+		if colon <= 0 {
+			return false
+		}
+		name := strings.TrimSpace(part[:colon])
+		f := typeField{typ: strings.TrimSpace(part[colon+1:])}
+		if strings.HasSuffix(name, "?") {
+			f.optional, name = true, strings.TrimSpace(strings.TrimSuffix(name, "?"))
+		}
+		f.name = name
+		out = append(out, f)
+		return true
+	}
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{', '<', '(', '[':
+			depth++
+		case '}', '>', ')', ']':
+			if body[i] != '>' || i == 0 || body[i-1] != '=' {
+				depth--
+			}
+			if depth < 0 {
+				return nil, false // `{...} | {...}`: not one object
+			}
+		case ';':
+			if depth == 0 {
+				if !flush(body[start:i]) {
+					return nil, false
+				}
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 || !flush(body[start:]) {
+		return nil, false
+	}
+	return out, true
+}
+
+func fieldDiffs(want, have []typeField) string {
+	find := func(fs []typeField, name string) (typeField, bool) {
+		for _, f := range fs {
+			if f.name == name {
+				return f, true
+			}
+		}
+		return typeField{}, false
+	}
 	var diffs []string
-	for _, f := range s.Fields {
-		h, ok := findField(have, f.Name)
+	for _, f := range want {
+		h, ok := find(have, f.name)
 		switch {
 		case !ok:
-			diffs = append(diffs, "new field "+f.Name)
-		case h.Optional != f.Optional:
-			diffs = append(diffs, "field "+f.Name+" optionality")
-		case h.Type != "" && f.Type != "" && h.Type != f.Type:
-			diffs = append(diffs, "field "+f.Name+" is now "+f.Type)
+			diffs = append(diffs, "new field "+f.name)
+		case h.optional != f.optional && f.optional:
+			diffs = append(diffs, "field "+f.name+" is now optional")
+		case h.optional != f.optional:
+			diffs = append(diffs, "field "+f.name+" is now required")
+		case h.typ != f.typ:
+			diffs = append(diffs, "field "+f.name+" is now "+clip(f.typ))
 		}
 	}
 	for _, f := range have {
-		if _, ok := findField(s.Fields, f.Name); !ok {
-			diffs = append(diffs, "field "+f.Name+" removed")
+		if _, ok := find(want, f.name); !ok {
+			diffs = append(diffs, "field "+f.name+" removed")
 		}
 	}
 	return strings.Join(diffs, ", ")
+}
+
+// clip keeps a type text short enough for a diagnostic.
+func clip(t string) string {
+	if len(t) > 80 {
+		return t[:77] + "..."
+	}
+	return t
+}
+
+// runStaleProcesses compares processes.ts with the processes the generate
+// run of the entry prints. Under server 2.5.1 a definition reaches that
+// output only when it is registered as the entry is imported, and then the
+// server's own console.log of it breaks the output unless stdout is
+// silenced; one registered in a plugin's init or onReady never runs in
+// generate mode (start() prints and exits first). Verified: registered in
+// onReady, the real generator wrote an empty ProcessRegistry.
+func runStaleProcesses(p *Pass) {
+	proj := p.Project
+	path := filepath.Join(proj.Config().OutPath(), "processes.ts")
+	pf := generated(proj, path)
+	run := proj.Entry()
+	if pf == nil || run.Status == project.EntryUnknown || (run.Status == project.EntryRuns && run.Uncertain) {
+		return
+	}
+	printed := map[string]bool{}
+	if run.Status == project.EntryRuns {
+		for _, n := range run.Processes {
+			printed[n] = true
+		}
+	}
+	have := map[string]bool{}
+	for _, k := range pf.Generated.Processes {
+		have[k.Name] = true
+		if printed[k.Name] {
+			continue
+		}
+		p.stale(CodeStaleProcesses, path, k.Range, "", analysis.Range{},
+			"processes.ts declares process %q, but the generator's run of the entry prints no such definition (%s): regenerating writes processes.ts without it, and ctx.core.processes.send() for it loses its types",
+			k.Name, whyNotPrinted(proj, run, k.Name))
+	}
+	for _, n := range run.Processes {
+		if n == "" || have[n] || run.Status != project.EntryRuns {
+			continue
+		}
+		for _, r := range run.Registrations {
+			if r.Name == n {
+				p.stale(CodeStaleProcesses, r.Path, r.Range, path, analysis.Range{},
+					"process %q is registered when the entry is imported, but processes.ts does not declare it: regenerate types", n)
+				break
+			}
+		}
+	}
+}
+
+// whyNotPrinted says why the run does not print process name.
+func whyNotPrinted(proj *project.Project, run *project.EntryRun, name string) string {
+	switch run.Status {
+	case project.EntryMissing:
+		return "the entry " + proj.Rel(run.Path) + " does not exist"
+	case project.EntryEmpty:
+		return "the run prints nothing usable: see entry-run-empty"
+	}
+	for _, r := range run.Registrations {
+		if r.Name == name && !r.AtImport {
+			return fmt.Sprintf("its processes.register at %s:%d runs only once the server starts, and in generate mode start() prints and exits first", proj.Rel(r.Path), r.Range.Start.Line+1)
+		}
+	}
+	return "no processes.register call the entry reaches names it"
 }

@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -228,4 +229,38 @@ func (x *extractor) reExport(st syntax.Node) {
 	if re.Star || len(re.Names) > 0 {
 		x.f.ReExports = append(x.f.ReExports, re)
 	}
+}
+
+// ProcessRegistration is `<x>.processes.register({ name: "..." })`.
+type ProcessRegistration struct {
+	Name  string // "" when not a string literal
+	Range analysis.Range
+	// AtImport is set when the call runs as the module is imported: the
+	// server's register() then writes "[Processes] Registered process
+	// definition: <name>" to stdout (core/processes.ts, console.log) ahead
+	// of the generate-mode JSON, which the generator then cannot parse.
+	AtImport bool
+	// StdoutMuted is set when the file reassigns console.log.
+	StdoutMuted bool
+}
+
+// processRegistration records a process definition registered on the
+// core processes service.
+func (x *extractor) processRegistration(call, fn syntax.Node) {
+	obj := fn.Field("object").Unwrap()
+	if !obj.Is("member_expression") || obj.Field("property").Text() != "processes" {
+		return
+	}
+	reg := ProcessRegistration{Range: x.rng(call), AtImport: runsAtImport(call)}
+	// A file that reassigns console.log may silence the server's line;
+	// its registrations are then read as printed, not as a broken run.
+	reg.StdoutMuted = bytes.Contains(x.src, []byte("console.log ="))
+	if a := args(call); len(a) == 1 && a[0].Unwrap().Is("object") {
+		if ms, _ := objectMembers(a[0].Unwrap()); len(ms) > 0 {
+			if m, ok := member(ms, "name"); ok && m.kind == "pair" && isStringLit(m.value) {
+				reg.Name = stringValue(m.value)
+			}
+		}
+	}
+	x.f.ProcessRegistrations = append(x.f.ProcessRegistrations, reg)
 }

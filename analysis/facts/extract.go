@@ -70,6 +70,8 @@ type extractor struct {
 	// consts maps top-level const names to their initializers, so a schema
 	// or dependency list held in a named constant can still be read.
 	consts map[string]syntax.Node
+	// zod translates schema expressions, built on first use.
+	zod *zodEval
 }
 
 // stmtRange is the statement call forms, through wrappers (parentheses,
@@ -151,6 +153,9 @@ func (x *extractor) topLevel(root syntax.Node) {
 			x.f.TopLevel = append(x.f.TopLevel, Decl{Name: binding.Text(), Kind: kind, Exported: exported, Range: x.rng(st)})
 			if !value.IsNull() {
 				x.consts[binding.Text()] = value
+				if kind == "const" && value.Unwrap().Is("identifier") {
+					x.f.Aliases = append(x.f.Aliases, ImportName{Name: value.Unwrap().Text(), Alias: binding.Text()})
+				}
 			}
 		},
 		Decl: func(name syntax.Node, kind string, exported bool, st syntax.Node) {

@@ -91,6 +91,9 @@ type File struct {
 
 	Imports  []Import
 	TopLevel []Decl
+	// Aliases are top-level `const Alias = Name` with an identifier value:
+	// the same object under a second name (a router mounted through one).
+	Aliases []ImportName
 
 	// Generator is what `donkeylabs generate` would read from this file with
 	// its own regular expressions and rules, which differ from the syntax
@@ -122,6 +125,10 @@ type File struct {
 	ReExports    []ReExport
 	Servers      []Key
 	StdoutWrites []StdoutWrite
+	// ProcessRegistrations are the process definitions registered on the
+	// core processes service (processes.ts is generated from those the
+	// generate run prints).
+	ProcessRegistrations []ProcessRegistration
 	// MiddlewarePushes are the `.middleware.<name>()` calls with their
 	// routers; RouteStacks the middleware routes really run where this
 	// file alone decides it.
@@ -365,6 +372,15 @@ type Schema struct {
 	// Fields is the top-level shape when the schema is a z.object literal.
 	Fields      []Field
 	FieldsKnown bool
+	// TSType is the TypeScript text the server prints for this schema in
+	// generate mode, which the adapter writes into the client; TSKnown is
+	// false when the source alone does not decide it.
+	TSType  string
+	TSKnown bool
+	// ZodMain is set when the schema is built from zod's main entry
+	// ("zod", not "zod/v3" or "zod/v4"), whose meaning depends on the
+	// installed major version.
+	ZodMain bool
 }
 
 // Field is one property of a z.object.
@@ -531,6 +547,8 @@ type Generated struct {
 	ClientRoutes []ClientRoute
 	// routes.ts
 	RouteSchemas []string
+	// processes.ts: the ProcessRegistry members.
+	Processes []Key
 	// Parsed is false when the file is not in a form we recognise; analyzers
 	// then say nothing about it rather than guess.
 	Parsed bool
@@ -569,6 +587,10 @@ type ClientRoute struct {
 	Range       analysis.Range
 	InputRecord bool // Record<string, never>: the route has no input schema
 	OutputNone  bool // unknown: the route has no output schema
+	// InputType and OutputType are the texts inside Expand<...>, as the
+	// generator wrote them; "" when the client has no such type.
+	InputType  string
+	OutputType string
 }
 
 // SchemaVersion names the shape and meaning of File. Facts cached by one
@@ -583,5 +605,7 @@ type ClientRoute struct {
 // rule), so positions after one moved; 7: Plugin.CustomErrors,
 // Route.AddHandler, Service.NameRange/Exported/TypeArgs,
 // GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
-// PatchesRouteBuilder (request-time traps, part 2).
-const SchemaVersion = "7"
+// PatchesRouteBuilder (request-time traps, part 2); 8: Schema.TSType (the
+// server's zod-to-TS text) and ZodMain, ClientRoute.InputType/OutputType,
+// processes.ts entries, ProcessRegistrations, Aliases.
+const SchemaVersion = "8"

@@ -25,6 +25,7 @@ var (
 	reTypeDecl      = regexp.MustCompile(`^\s*export type ([\w$]+)\s*=\s*(.*)$`)
 	reClientCall    = regexp.MustCompile(`this\.(request|rawRequest|streamRequest|streamUrl|streamGet|htmlRequest|sseConnect|formDataRequest)\("([^"]+)"`)
 	reClientTypeRef = regexp.MustCompile(`Routes\.([\w$.]+)\.(Input|Output)\b`)
+	reProcessEntry  = regexp.MustCompile(`^\s+"([^"]+)":\s*\{`)
 )
 
 func scanGenerated(kind Kind, src []byte, lines *textpos.Table) *Generated {
@@ -40,10 +41,34 @@ func scanGenerated(kind Kind, src []byte, lines *textpos.Table) *Generated {
 		scanEvents(g, src, lines)
 	case KindClient:
 		scanClient(g, src, lines)
-	case KindRoutes, KindProcesses:
+	case KindProcesses:
+		scanProcesses(g, src, lines)
+	case KindRoutes:
 		g.Parsed = bytes.Contains(src, []byte("Auto-generated")) || len(bytes.TrimSpace(src)) > 0
 	}
 	return g
+}
+
+// scanProcesses reads the process names of processes.ts: the members of
+// `interface ProcessRegistry { "name": { events; commands }; }`.
+func scanProcesses(g *Generated, src []byte, lines *textpos.Table) {
+	in := false
+	eachLine(src, func(line []byte, off int) bool {
+		s := string(line)
+		t := strings.TrimSpace(s)
+		switch {
+		case strings.HasPrefix(t, "interface ProcessRegistry"):
+			g.Parsed = true
+			in = !strings.HasSuffix(t, "{}")
+		case in && t == "}":
+			in = false
+		case in:
+			if m := reProcessEntry.FindStringSubmatchIndex(s); m != nil {
+				g.Processes = append(g.Processes, Key{Name: s[m[2]:m[3]], Range: lines.Range(off+m[2]-1, off+m[3]+1)})
+			}
+		}
+		return true
+	})
 }
 
 // eachLine calls fn with every line and its starting byte offset.
@@ -324,15 +349,26 @@ func scanClient(g *Generated, src []byte, lines *textpos.Table) {
 	g.Parsed = bytes.Contains(src, []byte("class ApiClient")) || len(calls) > 0
 	for _, c := range calls {
 		cr := ClientRoute{Name: c.name, Kind: c.kind, Range: lines.Range(c.rng[0], c.rng[1])}
-		if ti := types["Routes."+c.ref]; ti != nil {
+		ti := types["Routes."+c.ref]
+		if ti == nil {
+			ti = types[c.ref]
+		}
+		if ti != nil {
 			cr.Input, cr.InputKnown, cr.InputRecord = typeFields(ti.input)
 			cr.Output, cr.OutputKnown, cr.OutputNone = typeFields(ti.output)
-		} else if ti := types[c.ref]; ti != nil {
-			cr.Input, cr.InputKnown, cr.InputRecord = typeFields(ti.input)
-			cr.Output, cr.OutputKnown, cr.OutputNone = typeFields(ti.output)
+			cr.InputType, cr.OutputType = expandInner(ti.input), expandInner(ti.output)
 		}
 		g.ClientRoutes = append(g.ClientRoutes, cr)
 	}
+}
+
+// expandInner is the type text T of `Expand<T>;`.
+func expandInner(t string) string {
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(t), ";"))
+	if strings.HasPrefix(t, "Expand<") && strings.HasSuffix(t, ">") {
+		return t[len("Expand<") : len(t)-1]
+	}
+	return ""
 }
 
 func balancedAngles(s string) bool {

@@ -102,6 +102,10 @@ func (x *extractor) calls(root syntax.Node) {
 				}
 				x.f.Services = append(x.f.Services, s)
 			}
+		case "register":
+			if fn.Is("member_expression") {
+				x.processRegistration(n, fn)
+			}
 		case "emit", "on":
 			if fn.Is("member_expression") {
 				if a := args(n); len(a) > 0 && isStringLit(a[0]) {
@@ -620,6 +624,8 @@ func (x *extractor) schema(v syntax.Node) *Schema {
 		}
 	}
 	s.Fields, s.FieldsKnown = zodObjectFields(u)
+	s.TSType, s.TSKnown = x.zodEvaluator().TypeText(v)
+	s.ZodMain = x.zodEvaluator().FromMain(v)
 	return s
 }
 

@@ -11,7 +11,6 @@ package impact
 
 import (
 	"fmt"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -453,26 +452,15 @@ func newImportGraph(p *project.Project) *importGraph {
 			continue
 		}
 		for _, imp := range f.Imports {
-			if imp.TypeOnly || !strings.HasPrefix(imp.Spec, ".") {
+			if imp.TypeOnly {
 				continue
 			}
-			if target := resolve(p, path, imp.Spec); target != "" {
+			if target := p.ResolveImport(path, imp.Spec).Path; target != "" {
 				g.importers[target] = append(g.importers[target], path)
 			}
 		}
 	}
 	return g
-}
-
-// resolve maps a relative specifier to a project file: x, x.ts, x.tsx, x/index.ts.
-func resolve(p *project.Project, from, spec string) string {
-	base := filepath.Join(filepath.Dir(from), filepath.FromSlash(path.Clean(spec)))
-	for _, cand := range []string{base, base + ".ts", base + ".tsx", filepath.Join(base, "index.ts"), strings.TrimSuffix(base, ".js") + ".ts"} {
-		if f := p.File(cand); f != nil && !f.Missing {
-			return cand
-		}
-	}
-	return ""
 }
 
 type reach int

@@ -1,9 +1,7 @@
 package project
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
+	"sort"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -47,11 +45,38 @@ type EntryRun struct {
 	// chain written inside server.use(...) is mounted.
 	Mounted       map[RouterRef]bool
 	InlineMounted map[string]bool
+	// Copies are the parent.router(child) calls on served routers: the
+	// child's routes, as they are at that call, served again under the
+	// parent's prefix (router.ts: the routes are copied, not linked).
+	Copies []RouteCopy
 	// Uncertain is set when some mount could not be followed: a router not
 	// found mounted may then be mounted after all.
 	Uncertain bool
 	// ServerFiles are the project files that construct an AppServer.
 	ServerFiles []string
+	// Processes are the process definitions the run prints (registered at
+	// import time with stdout silenced, the only way one reaches the
+	// output under server 2.5.1); Registrations every processes.register
+	// call in the files the run reaches.
+	Processes     []string
+	Registrations []ProcessReg
+}
+
+// ProcessReg is a processes.register call and its file.
+type ProcessReg struct {
+	Path string
+	facts.ProcessRegistration
+}
+
+// RouteCopy is one parent.router(child) call: child's routes (and its
+// children's) are copied into the served router under Prefix. When the
+// child lives in the file of the call, only the routes defined before the
+// call exist then (Before, a byte offset; -1 when every route does, the
+// child's module having been evaluated before the importer's body).
+type RouteCopy struct {
+	From   RouterRef
+	Prefix string
+	Before int
 }
 
 // RouterRef names a router by its file and variable.
@@ -85,7 +110,7 @@ func (p *Project) computeEntry() *EntryRun {
 	}
 	entry := p.File(e.Path)
 	if entry == nil || entry.Missing {
-		if _, err := os.Stat(e.Path); err == nil {
+		if _, err := p.src.Stat(e.Path); err == nil {
 			return e // there, but not a file we analyze (a skipped directory)
 		}
 		e.Status = EntryMissing
@@ -98,6 +123,20 @@ func (p *Project) computeEntry() *EntryRun {
 		queue = queue[1:]
 		if f.SyntaxErrors && !f.StaleFacts {
 			e.Uncertain = true
+		}
+		for _, r := range f.ProcessRegistrations {
+			e.Registrations = append(e.Registrations, ProcessReg{f.Path, r})
+			switch {
+			case r.AtImport && r.StdoutMuted:
+				e.Processes = append(e.Processes, r.Name)
+			case r.AtImport:
+				name := r.Name
+				if name == "" {
+					name = "<name>"
+				}
+				e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: r.Range,
+					Message: "processes.register runs when the entry is imported and the server logs it to stdout (\"[Processes] Registered process definition: " + name + "\"), so the generator cannot parse the routes the run prints"})
+			}
 		}
 		for _, w := range f.StdoutWrites {
 			e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: w.Range,
@@ -122,18 +161,20 @@ func (p *Project) computeEntry() *EntryRun {
 		}
 		var used map[string]bool // built only when an import does not resolve
 		for _, imp := range f.Imports {
-			if imp.TypeOnly || allTypeOnly(imp) || !isRelative(imp.Spec) {
+			if imp.TypeOnly || allTypeOnly(imp) {
 				continue
 			}
-			t, ok := p.resolveRelative(f.Path, imp.Spec)
+			t, ok, local := p.resolveLocal(f.Path, imp.Spec)
+			if !local {
+				continue
+			}
 			if !ok && used == nil {
 				used = boundByServer(f)
 			}
 			visit(imp.Spec, imp.SpecRange, t, ok, !ok && keptForSure(used, imp))
 		}
 		for _, re := range f.ReExports {
-			if isRelative(re.Spec) {
-				t, ok := p.resolveRelative(f.Path, re.Spec)
+			if t, ok, local := p.resolveLocal(f.Path, re.Spec); local {
 				visit(re.Spec, re.Range, t, ok, false)
 			}
 		}
@@ -158,6 +199,7 @@ func (p *Project) computeEntry() *EntryRun {
 			}
 		}
 	}
+	p.copyMounted(e)
 	if len(e.Causes) > 0 {
 		e.Status = EntryEmpty
 	} else {
@@ -178,13 +220,88 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 			p.mount(e, RouterRef{ref.Path, r.Var})
 		}
 	}
-	for _, m := range f.Mounts {
-		// parent.router(child) copies child's routes under the parent's
-		// prefix: their names change, which this model does not follow.
-		if m.Method == "router" && m.Receiver == ref.Var {
-			e.Uncertain = true
+}
+
+// copyMounted records the parent.router(child) calls of the files the run
+// reaches whose parent is a served router, wherever the call is written.
+func (p *Project) copyMounted(e *EntryRun) {
+	for path := range e.Reached {
+		f := p.files[path]
+		for _, m := range f.Mounts {
+			if m.Method != "router" {
+				continue
+			}
+			ref, ok := p.followBinding(f, m.Receiver, map[RouterRef]bool{})
+			if !ok {
+				e.Uncertain = true // a router we cannot follow: its copies are unknown
+				continue
+			}
+			if e.Mounted[ref] {
+				p.copyRoutes(e, f, ref, m, "", 0)
+			}
 		}
 	}
+	sort.Slice(e.Copies, func(i, j int) bool {
+		a, b := e.Copies[i], e.Copies[j]
+		if a.From != b.From {
+			return a.From.Path < b.From.Path || (a.From.Path == b.From.Path && a.From.Var < b.From.Var)
+		}
+		return a.Prefix < b.Prefix
+	})
+}
+
+// copyRoutes records parent.router(child) (m, in f, on router ref) with
+// the prefix the copies get, following copies into the child made before
+// the call. outer is the prefix of an enclosing copy; depth bounds cycles.
+func (p *Project) copyRoutes(e *EntryRun, f *facts.File, ref RouterRef, m facts.Mount, outer string, depth int) {
+	if depth > 8 {
+		e.Uncertain = true
+		return
+	}
+	prefix, ok := routerPrefix(p.files[ref.Path], ref.Var)
+	if m.Ident == "" || !ok {
+		e.Uncertain = true
+		return
+	}
+	prefix = joinPrefix(outer, prefix)
+	child, ok := p.followBinding(f, m.Ident, map[RouterRef]bool{})
+	if !ok {
+		e.Uncertain = true
+		return
+	}
+	before := -1
+	if child.Path == f.Path {
+		before = m.Call.Start.Offset
+	}
+	e.Copies = append(e.Copies, RouteCopy{From: child, Prefix: prefix, Before: before})
+	cf := p.files[child.Path]
+	for _, cm := range cf.Mounts {
+		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || cm.Call.Start.Offset < before) {
+			p.copyRoutes(e, cf, child, cm, prefix, depth+1)
+		}
+	}
+}
+
+// routerPrefix is the full prefix of router v of f.
+func routerPrefix(f *facts.File, v string) (string, bool) {
+	for _, r := range f.Routers {
+		if r.Var == v {
+			return r.Prefix, r.PrefixKnown
+		}
+	}
+	return "", false
+}
+
+// joinPrefix joins name segments as Router does: an empty prefix adds
+// nothing.
+func joinPrefix(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
 }
 
 // isServer reports whether name, in f, is an AppServer: one constructed in
@@ -224,6 +341,11 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 			return RouterRef{f.Path, name}, true
 		}
 	}
+	for _, a := range f.Aliases {
+		if a.Alias == name {
+			return p.followBinding(f, a.Name, seen)
+		}
+	}
 	for _, re := range f.ReExports {
 		for _, n := range re.Names {
 			if n.Alias != name {
@@ -235,15 +357,15 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 				}
 				continue
 			}
-			if t, ok := p.resolveRelative(f.Path, re.Spec); ok && t != nil {
+			if t, ok, _ := p.resolveLocal(f.Path, re.Spec); ok && t != nil {
 				return p.followBinding(t, n.Name, seen)
 			}
 		}
 	}
 	for _, imp := range f.Imports {
 		for _, n := range imp.Names {
-			if n.Alias == name && isRelative(imp.Spec) {
-				if t, ok := p.resolveRelative(f.Path, imp.Spec); ok && t != nil {
+			if n.Alias == name {
+				if t, ok, _ := p.resolveLocal(f.Path, imp.Spec); ok && t != nil {
 					return p.followBinding(t, n.Name, seen)
 				}
 			}
@@ -251,8 +373,8 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 	}
 	// `export * from "./x"` forwards every name x exports.
 	for _, re := range f.ReExports {
-		if re.Star && isRelative(re.Spec) {
-			if t, ok := p.resolveRelative(f.Path, re.Spec); ok && t != nil {
+		if re.Star {
+			if t, ok, _ := p.resolveLocal(f.Path, re.Spec); ok && t != nil {
 				if ref, ok := p.followBinding(t, name, seen); ok {
 					return ref, true
 				}
@@ -293,10 +415,6 @@ func keptForSure(used map[string]bool, imp facts.Import) bool {
 	return false
 }
 
-func isRelative(spec string) bool {
-	return strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../")
-}
-
 func allTypeOnly(imp facts.Import) bool {
 	if imp.Default != "" || imp.Namespace != "" || len(imp.Names) == 0 {
 		return false
@@ -309,48 +427,14 @@ func allTypeOnly(imp facts.Import) bool {
 	return true
 }
 
-// resolveRelative finds the file a relative import names, trying the
-// extensions and index files Bun's resolution tries. ok is false only when
-// nothing exists there at all; a file that exists but is not analyzed
-// (JavaScript, JSON) gives ok with a nil file.
-func (p *Project) resolveRelative(from, spec string) (*facts.File, bool) {
-	base := filepath.Join(filepath.Dir(from), filepath.FromSlash(spec))
-	stem := base
-	for _, ext := range []string{".js", ".ts", ".mjs", ".mts", ".tsx", ".jsx"} {
-		if strings.HasSuffix(stem, ext) {
-			stem = strings.TrimSuffix(stem, ext)
-			break
-		}
+// resolveLocal resolves an import that names a project file; local is
+// false for packages. ok is false only when nothing exists there at all; a
+// file that exists but is not analyzed (JavaScript, JSON) gives ok with a
+// nil file.
+func (p *Project) resolveLocal(from, spec string) (f *facts.File, ok, local bool) {
+	r := p.ResolveImport(from, spec)
+	if r.File != nil && r.File.Kind == facts.KindConfig {
+		return nil, false, true
 	}
-	// Candidates are built one at a time: nearly every import is found at
-	// the first or second, and the entry of a large project has thousands.
-	for i := 0; i < 6; i++ {
-		var cand string
-		switch i {
-		case 0:
-			if stem == base {
-				continue // no extension: base itself is a directory or nothing
-			}
-			cand = base
-		case 1:
-			cand = stem + ".ts"
-		case 2:
-			cand = stem + string(filepath.Separator) + "index.ts"
-		case 3:
-			cand = stem + ".tsx"
-		case 4:
-			cand = stem + ".mts"
-		case 5:
-			cand = stem + string(filepath.Separator) + "index.tsx"
-		}
-		if f := p.File(cand); f != nil && !f.Missing && f.Kind != facts.KindConfig {
-			return f, true
-		}
-	}
-	for _, cand := range []string{base, stem + ".js", stem + ".mjs", stem + ".cjs", stem + ".jsx", stem + ".json", filepath.Join(stem, "index.js")} {
-		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
-			return nil, true
-		}
-	}
-	return nil, false
+	return r.File, r.Path != "", r.Local
 }

@@ -124,10 +124,13 @@ type GenColumn struct {
 	Range analysis.Range
 }
 
-// GenRoute is a route and its file.
+// GenRoute is a route and its file, with the name the run serves it
+// under: its own full name, or for a copy made by parent.router(child)
+// the parent's prefix joined to it.
 type GenRoute struct {
 	Route *facts.Route
 	Path  string
+	Name  string
 }
 
 var reIdentWord = regexp.MustCompile(`^\w+$`)
@@ -230,13 +233,42 @@ func (p *Project) computeExpected() *Expected {
 					continue
 				}
 			}
-			e.Routes = append(e.Routes, GenRoute{Route: r, Path: path})
+			e.Routes = append(e.Routes, GenRoute{Route: r, Path: path, Name: r.FullName})
 		}
+	}
+	if run.Status == EntryRuns && len(run.Copies) > 0 {
+		e.Routes = p.appendCopies(e.Routes, run.Copies)
 	}
 	if run.Status == EntryRuns && run.Uncertain {
 		e.RoutesUncertain = true
 	}
 	return e
+}
+
+// appendCopies adds the routes parent.router(child) calls copy, kept in
+// file order so that each file's routes stay one run.
+func (p *Project) appendCopies(routes []GenRoute, copies []RouteCopy) []GenRoute {
+	for _, c := range copies {
+		f := p.files[c.From.Path]
+		vars := map[string]bool{c.From.Var: true}
+		for changed := true; changed; {
+			changed = false
+			for _, r := range f.Routers {
+				if r.Var != "" && vars[r.Parent] && !vars[r.Var] {
+					vars[r.Var], changed = true, true
+				}
+			}
+		}
+		for i := range f.Routes {
+			r := &f.Routes[i]
+			if !vars[r.RouterVar] || (c.Before >= 0 && r.CallRange.Start.Offset >= c.Before) {
+				continue
+			}
+			routes = append(routes, GenRoute{Route: r, Path: c.From.Path, Name: joinPrefix(c.Prefix, r.FullName)})
+		}
+	}
+	sort.SliceStable(routes, func(i, j int) bool { return routes[i].Path < routes[j].Path })
+	return routes
 }
 
 func keyRange(gp *GenPlugin, key string, handlers bool) analysis.Range {

@@ -286,3 +286,20 @@ func TestImportGraphResolution(t *testing.T) {
 		}
 	}
 }
+
+// TestImportGraphFollowsTSConfigPaths: Bun resolves tsconfig `paths`
+// aliases when it runs the entry, so a file imported only through one is
+// loaded by the server and its edits restart it.
+func TestImportGraphFollowsTSConfigPaths(t *testing.T) {
+	root := fixture(t)
+	write(t, filepath.Join(root, "tsconfig.json"), `{
+  // aliases, as SvelteKit and most templates write them
+  "compilerOptions": { "paths": { "@server/*": ["./src/server/*"], }, },
+}`)
+	edit(t, root, "src/server/index.ts", `import { settings } from "./settings";`, `import { settings } from "@server/settings";`)
+	c := newClassifier(t, root)
+	g := importGraph(c.Project())
+	if p := filepath.Join(root, "src", "server", "settings.ts"); !g[p] {
+		t.Errorf("settings.ts, imported as @server/settings, is not in the entry's import graph")
+	}
+}
