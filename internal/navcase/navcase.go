@@ -38,6 +38,12 @@ type Hover struct {
 	Want []string `json:"want"`
 }
 
+// Lens is a code lens: on the line of At, resolved to Title.
+type Lens struct {
+	At    Pos    `json:"at"`
+	Title string `json:"title"`
+}
+
 // Case is the materialized app and what each request must answer.
 type Case struct {
 	Root string `json:"root"`
@@ -53,7 +59,12 @@ type Case struct {
 	// Hovers are routes whose hover must show the middleware the runtime
 	// runs for them.
 	Hovers []Hover `json:"hovers"`
+	// Lenses are code lenses of the notes plugin and the routes file.
+	Lenses []Lens `json:"lenses"`
 }
+
+// runs heads the list of middleware a route runs at request time.
+const runs = "**Runs middleware** (in order, as the router's shared stack runs it):\n"
 
 func testdata(name string) string {
 	return filepath.Join(testenv.RepoRoot(), "internal", "fixture", "testdata", name)
@@ -77,8 +88,14 @@ func New(t testing.TB) Case {
 		OldName: "notes",
 		NewName: "memos",
 		Hovers: []Hover{
-			// The middleware its own chain shows.
-			{At: find(t, admin, `.route("reset")`, "reset"), Want: []string{"**route `admin.reset`**", "**Middleware in its chain:** `authRequired`"}},
+			{At: find(t, routes, `.route("add")`, "add"), Want: []string{"**route `notes.add`**", runs + "- `authRequired`\n"}},
+			{At: find(t, routes, `.route("list")`, "list"), Want: []string{"**route `notes.list`**", "**Runs middleware:** none"}},
+			{At: find(t, admin, `.route("reset")`, "reset"), Want: []string{"**route `admin.reset`**", runs + "- `authRequired`\n"}},
+		},
+		Lenses: []Lens{
+			// name, the feed dependency, ctx.deps, three ctx.plugins, registerPlugin
+			{At: find(t, plugin, "export const notesPlugin", "notesPlugin"), Title: "6 uses · registered in index.ts"},
+			{At: find(t, routes, `.route("add")`, "add"), Title: "0 callers · no client (no adapter)"},
 		},
 	}
 }

@@ -12,7 +12,8 @@ import (
 // TestNavigationCaseOverThePipe runs the navigation case (internal/navcase)
 // through the binary: go to definition from ctx.plugins.notes.list lands on
 // the list method, hover on a route shows the middleware the runtime runs
-// for it, and renaming plugin notes to memos, applied to disk, leaves
+// for it, code lenses count a plugin's uses and a route's callers, and
+// renaming plugin notes to memos, applied to disk, leaves
 // exactly the expected files, after which `donkeyls check` reports only
 // staleness.
 func TestNavigationCaseOverThePipe(t *testing.T) {
@@ -64,6 +65,34 @@ func TestNavigationCaseOverThePipe(t *testing.T) {
 			if !strings.Contains(hover.Contents.Value, want) {
 				t.Errorf("hover at %s lacks %q:\n%s", nc.String(h.At), want, hover.Contents.Value)
 			}
+		}
+	}
+
+	for _, l := range nc.Lenses {
+		var lenses []map[string]any
+		if err := c.Call("textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(l.At.File)}}, &lenses); err != nil {
+			t.Fatal(err)
+		}
+		var lens map[string]any
+		for _, x := range lenses {
+			if r, _ := x["range"].(map[string]any); r != nil {
+				if start, _ := r["start"].(map[string]any); start != nil && start["line"] == float64(l.At.Line) {
+					lens = x
+				}
+			}
+		}
+		if lens == nil {
+			t.Errorf("no code lens on line %d of %s: %v", l.At.Line+1, nc.String(l.At), lenses)
+			continue
+		}
+		var resolved struct {
+			Command struct{ Title string } `json:"command"`
+		}
+		if err := c.Call("codeLens/resolve", lens, &resolved); err != nil {
+			t.Fatal(err)
+		}
+		if resolved.Command.Title != l.Title {
+			t.Errorf("the code lens at %s reads %q, want %q", nc.String(l.At), resolved.Command.Title, l.Title)
 		}
 	}
 

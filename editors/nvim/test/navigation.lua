@@ -4,7 +4,8 @@
 -- test's binary and log on top). `gd` on ctx.plugins.notes.list lands on the
 -- list method; `grr` on the plugin's name lists the feed plugin's
 -- dependency; `K` on a route shows the middleware the runtime runs for it;
--- `grn` on the name, answered "memos" at the prompt, renames the plugin
+-- the code lenses show a plugin's uses and a route's callers; `grn` on the
+-- name, answered "memos" at the prompt, renames the plugin
 -- across the files and `:wall` writes them. The Go test compares the files
 -- on disk with the expected ones and runs `donkeyls check`.
 local here = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h")
@@ -129,6 +130,31 @@ H.run(function()
     for _, w in ipairs(floats()) do
       vim.api.nvim_win_close(w, true)
     end
+  end
+
+  -- The README's on_attach refreshes code lenses on BufEnter, so going to
+  -- a file shows them.
+  for _, l in ipairs(nc.lenses) do
+    H.step("the code lens on line " .. (l.at.line + 1) .. " of " .. where(l.at))
+    go(l.at)
+    local buf = vim.api.nvim_get_current_buf()
+    local function titles()
+      local out = {}
+      for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+        table.insert(out, string.format("%d: %s", lens.range.start.line + 1, lens.command and lens.command.title or "(unresolved)"))
+      end
+      return out
+    end
+    H.wait(30000, "the lens " .. l.title, function()
+      for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+        if lens.range.start.line == l.at.line and lens.command and lens.command.title == l.title then
+          return true
+        end
+      end
+      return false
+    end, function()
+      return "lenses: " .. table.concat(titles(), "; ")
+    end)
   end
 
   H.step("grn on the plugin's name, answered " .. nc.newName)

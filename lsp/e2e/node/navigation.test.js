@@ -2,8 +2,9 @@
 // vscode-languageserver-protocol, the library VS Code's language client
 // uses: go to definition from ctx.plugins.notes.list lands on the list
 // method, hover on a route shows the middleware the runtime runs for it,
-// and renaming plugin notes to memos gives one WorkspaceEdit, which is
-// applied to the files on disk with the library's own TextDocument.applyEdits
+// code lenses resolve to a plugin's uses and a route's callers, and
+// renaming plugin notes to memos gives one WorkspaceEdit, which is applied
+// to the files on disk with the library's own TextDocument.applyEdits
 // (UTF-16 offsets, as VS Code counts them). The Go side then compares the
 // files and runs `donkeyls check`.
 //
@@ -26,6 +27,8 @@ const {
   PublishDiagnosticsNotification,
   DefinitionRequest,
   HoverRequest,
+  CodeLensRequest,
+  CodeLensResolveRequest,
   PrepareRenameRequest,
   RenameRequest,
   ShutdownRequest,
@@ -98,6 +101,7 @@ async function main() {
         textDocument: {
           definition: { linkSupport: false },
           hover: { contentFormat: [MarkupKind.Markdown, MarkupKind.PlainText] },
+          codeLens: {},
           rename: { prepareSupport: true },
           publishDiagnostics: { versionSupport: true },
         },
@@ -108,6 +112,7 @@ async function main() {
   const caps = init.capabilities;
   assert.ok(caps.definitionProvider, "definitionProvider is not advertised");
   assert.ok(caps.hoverProvider, "hoverProvider is not advertised");
+  assert.ok(caps.codeLensProvider && caps.codeLensProvider.resolveProvider, `codeLensProvider with resolveProvider is not advertised: ${JSON.stringify(caps.codeLensProvider)}`);
   assert.ok(caps.renameProvider && caps.renameProvider.prepareProvider, `renameProvider with prepareProvider is not advertised: ${JSON.stringify(caps.renameProvider)}`);
   conn.sendNotification(InitializedNotification.type, {});
   conn.sendNotification(DidOpenTextDocumentNotification.type, {
@@ -130,6 +135,16 @@ async function main() {
       assert.ok(hover.contents.value.includes(want), `hover at ${where(h.at)} lacks ${JSON.stringify(want)}:\n${hover.contents.value}`);
     }
     console.log(`hover at ${where(h.at)}: ok`);
+  }
+
+  // Code lenses, resolved as an editor does when it shows them.
+  for (const l of nc.lenses) {
+    const lenses = await withTimeout(conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uri(l.at.file) } }), "codeLens");
+    const lens = (lenses || []).find((x) => x.range.start.line === l.at.line);
+    assert.ok(lens, `no code lens on line ${l.at.line + 1} of ${where(l.at)}: ${JSON.stringify(lenses)}`);
+    const resolved = await withTimeout(conn.sendRequest(CodeLensResolveRequest.type, lens), "codeLens/resolve");
+    assert.equal(resolved.command && resolved.command.title, l.title, `the code lens at ${where(l.at)}`);
+    console.log(`code lens at ${where(l.at)}: ${resolved.command.title}`);
   }
 
   // Rename the plugin and apply the edit to disk.
