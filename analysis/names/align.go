@@ -3,7 +3,6 @@ package names
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -71,7 +70,7 @@ func Align(p *project.Project, path string, offset int, src project.Source) (Ali
 	}
 	a.Title += ": " + strings.Join(parts, ", ")
 	if a.NewDir != "" {
-		if _, err := os.Stat(a.NewDir); err == nil || hasFileUnder(p, a.NewDir) {
+		if _, err := p.Source().Stat(a.NewDir); err == nil || hasFileUnder(p, a.NewDir) {
 			a.Disabled = fmt.Sprintf("%s already exists", p.Rel(a.NewDir))
 			return a, true, nil
 		}
