@@ -427,9 +427,15 @@ type Registration struct {
 
 // Event is one entry of `defineEvents({...})` (or a plugin's `events`).
 type Event struct {
-	Name   string
-	Range  analysis.Range
-	Schema string // source text of the schema
+	Name        string
+	Range       analysis.Range
+	Schema      string // source text of the schema
+	SchemaRange analysis.Range
+	// TSType is the schema's type as zod's own schema object describes it
+	// (the translation Schema.TSType uses); TSKnown is false when the source
+	// does not decide it.
+	TSType  string
+	TSKnown bool
 }
 
 // Service is `export const x = defineService("name", ...)`.
@@ -607,5 +613,6 @@ type ClientRoute struct {
 // GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
 // PatchesRouteBuilder (request-time traps, part 2); 8: Schema.TSType (the
 // server's zod-to-TS text) and ZodMain, ClientRoute.InputType/OutputType,
-// processes.ts entries, ProcessRegistrations, Aliases.
-const SchemaVersion = "8"
+// processes.ts entries, ProcessRegistrations, Aliases; 9: Event.SchemaRange,
+// TSType, TSKnown (event-type-lossy).
+const SchemaVersion = "9"
