@@ -82,8 +82,10 @@ type File struct {
 	// StaleFacts is set when the content did not parse and the facts are
 	// those of the last version that did (editor buffers mid-edit).
 	StaleFacts bool
-	// GitBlob is git's blob id of the content, for migrations only: an
-	// applied migration that changed since HEAD is never re-run.
+	// GitBlob is git's blob id of the content, for migrations and plugin
+	// files (index.ts) only: an applied migration that changed since HEAD
+	// is never re-run, and a plugin file unchanged since HEAD has HEAD's
+	// name.
 	GitBlob string
 	// GitBlobLF is the blob id of the content with CRLF line ends made LF,
 	// set only when it differs: with core.autocrlf git stores that one.
@@ -614,5 +616,5 @@ type ClientRoute struct {
 // PatchesRouteBuilder (request-time traps, part 2); 8: Schema.TSType (the
 // server's zod-to-TS text) and ZodMain, ClientRoute.InputType/OutputType,
 // processes.ts entries, ProcessRegistrations, Aliases; 9: Event.SchemaRange,
-// TSType, TSKnown (event-type-lossy).
+// TSType, TSKnown (event-type-lossy), GitBlob of index.ts files (plugin renames).
 const SchemaVersion = "9"

@@ -231,7 +231,20 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 		if n != 1 {
 			what = fmt.Sprintf("%d migrations", n)
 		}
-		parts = append(parts, fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations and records as applied by plugin name: move the folder to plugins/%s, and every database will run them again", what, p.Rel(dir), newName))
+		part := fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations: move the folder to plugins/%s", what, p.Rel(dir), newName)
+		// The same model as the plugin-rename finding: only migrations a
+		// database built from the committed code ran are recorded.
+		if rec, ok := p.RecordedMigrations(info.Path); ok && len(rec.Files) > 0 {
+			recorded := "1 of them is"
+			if len(rec.Files) != 1 {
+				recorded = fmt.Sprintf("%d of them are", len(rec.Files))
+			}
+			part += fmt.Sprintf("; %s committed, and the server records applied migrations by plugin name, so every database that ran them will run them again as %q's", recorded, newName)
+		} else if !p.InGit() {
+			// No version control to say whether any database ran them.
+			part += fmt.Sprintf("; the server records applied migrations by plugin name, so a database that already ran them will run them again as %q's", newName)
+		}
+		parts = append(parts, part)
 	}
 	if len(parts) == 0 {
 		return ""
@@ -259,6 +272,9 @@ func brokenFileNaming(p *project.Project, n Name, src project.Source) string {
 		f := p.File(path)
 		if f == nil || !f.SyntaxErrors || f.Kind.IsGenerated() {
 			continue
+		}
+		if src == nil {
+			return path // cannot read it: it may hold a use
 		}
 		b, err := src.ReadFile(path)
 		if err != nil || strings.Contains(string(b), word) {
