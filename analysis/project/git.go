@@ -113,13 +113,21 @@ func hasGitAbove(dir string) bool {
 
 // startGit asks git for the migrations' blob ids at HEAD in the background,
 // so the subprocess runs while the files are parsed rather than after.
-func startGit(root string, migrations []string) *gitInfo {
+func startGit(repo Repository, root string, migrations []string) *gitInfo {
+	if repo == nil {
+		repo = gitHead{}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &gitInfo{done: make(chan struct{}), cancel: cancel, head: newHeadCache(gitHead{})}
+	g := &gitInfo{done: make(chan struct{}), cancel: cancel, head: newHeadCache(repo)}
 	go func() {
 		defer close(g.done)
 		defer cancel()
-		g.blobs = gitHeadBlobs(ctx, root, migrations)
+		if blobs, inRepo := repo.HeadBlobs(ctx, root, migrations); inRepo {
+			if blobs == nil {
+				blobs = map[string]string{}
+			}
+			g.blobs = blobs
+		}
 	}()
 	return g
 }
@@ -140,8 +148,14 @@ func GitBlobID(content []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// gitHead reads HEAD with git: the operating system's HeadReader.
+// gitHead reads HEAD with git: the operating system's Repository.
 type gitHead struct{}
+
+// HeadBlobs lists the blob ids at HEAD of the folders of paths.
+func (gitHead) HeadBlobs(ctx context.Context, root string, paths []string) (map[string]string, bool) {
+	blobs := gitHeadBlobs(ctx, root, paths)
+	return blobs, blobs != nil
+}
 
 // HeadTree lists HEAD's files under dir (recursively) with their blob ids.
 func (gitHead) HeadTree(ctx context.Context, root, dir string) (map[string]string, bool) {

@@ -227,7 +227,7 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 		}
 	}
 	sort.Strings(migrations)
-	p.git = startGit(root, migrations)
+	p.git = startGit(opts.Repository, root, migrations)
 	if err := p.extractAll(ctx, &opts, &counts, kinds); err != nil {
 		p.git.cancel() // nobody will ask
 		return nil, err
