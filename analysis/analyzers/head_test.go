@@ -11,6 +11,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
+	"github.com/donkeyls/donkeyls/analysis/names"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 )
@@ -163,5 +164,26 @@ func TestPluginRenameMessagesAndFix(t *testing.T) {
 			(f.Code == analyzers.CodeMigrationsUnreachable || f.Code == analyzers.CodePluginRenameRerunsMigrations) {
 			t.Errorf("after the fix: %s: %s", f.Code, f.Message)
 		}
+	}
+}
+
+// The editor's rename warning reads the same model: it promises reruns for
+// committed migrations only.
+func TestRenameWarningReadsTheRecordedMigrations(t *testing.T) {
+	fx := fixture.Load(t, filepath.Join("testdata", "request-head", "plugin-rename-none.txtar"))
+	_, p, _ := loadWithHead(t, fx)
+	ix := names.For(p)
+	warn := func(plugin string) string {
+		defs := ix.Defs(names.Name{Kind: names.Plugin, Key: plugin})
+		if len(defs) != 1 {
+			t.Fatalf("%d definitions of %s", len(defs), plugin)
+		}
+		return names.RenameWarning(p, ix, names.Target{Occurrence: defs[0], Placeholder: plugin}, "renamed")
+	}
+	if w := warn("authors"); !strings.Contains(w, `1 of them is committed`) || !strings.Contains(w, `run them again as "renamed"'s`) {
+		t.Errorf("committed migrations, yet the warning does not say they run again: %s", w)
+	}
+	if w := warn("drafts"); !strings.Contains(w, "move the folder") || strings.Contains(w, "run them again") {
+		t.Errorf("migrations never committed, yet the warning says they run again (or forgets the folder): %s", w)
 	}
 }
