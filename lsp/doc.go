@@ -53,6 +53,9 @@
 // deleted), clears everything it published; a removed one is first
 // cancelled and waited for, so a pending analysis cannot publish after the
 // clear. Buffers not on disk yet (a new migration) are part of every load.
+// A load reads through a project.Source that lays the open buffers, as of
+// the moment the analysis began, over the operating system's
+// (internal/ossource): the analysis itself touches no file.
 // A second goroutine per project polls the
 // `donkeyls dev` supervisor, when one runs, for the code its server loaded;
 // a change of that, or a save, wakes the worker, which then only recomputes

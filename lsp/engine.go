@@ -9,6 +9,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 )
 
 // Engine is the analysis the server drives. The server holds it behind this
@@ -72,9 +73,9 @@ type AnalysisEngine struct {
 func (e AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
 	b := e.Bounds
 	if b.MaxEntries == 0 && b.MaxDirs == 0 && b.MaxDepth == 0 && b.Timeout == 0 {
-		return project.Discover(ctx, dir)
+		return project.Discover(ctx, ossource.Source{}, dir)
 	}
-	return project.DiscoverWith(ctx, dir, b)
+	return project.DiscoverWith(ctx, ossource.Source{}, dir, b)
 }
 
 // Load implements Engine.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/lsp"
 )
 
@@ -50,14 +51,14 @@ func TestAnalysisEngineUsesItsCache(t *testing.T) {
 	dir := fixture.Materialize(t, fixture.Fixture{Base: "bookshop", Arch: &txtar.Archive{}})
 	cache := &mapCache{m: map[[32]byte]*facts.File{}}
 	engine := lsp.AnalysisEngine{Cache: cache}
-	if _, err := engine.Load(context.Background(), dir, nil); err != nil {
+	if _, err := engine.Load(context.Background(), dir, ossource.Source{}); err != nil {
 		t.Fatal(err)
 	}
 	if cache.puts == 0 || cache.hits != 0 || len(cache.done) != 1 {
 		t.Fatalf("first load: %d puts, %d hits, done %v", cache.puts, cache.hits, cache.done)
 	}
 	puts := cache.puts
-	if _, err := engine.Load(context.Background(), dir, nil); err != nil {
+	if _, err := engine.Load(context.Background(), dir, ossource.Source{}); err != nil {
 		t.Fatal(err)
 	}
 	if cache.puts != puts || cache.hits != puts || len(cache.done) != 2 {

@@ -17,7 +17,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/refactor"
 	"github.com/donkeyls/donkeyls/analysis/textpos"
-	"github.com/donkeyls/donkeyls/internal/srcfile"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
@@ -58,7 +58,7 @@ func (extractActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 	}
 	src := req.Source
 	if src == nil {
-		src = docSource{doc: req.Doc}
+		src = docSource{Source: ossource.Source{}, doc: req.Doc}
 	}
 	content, err := src.ReadFile(req.Path)
 	if err != nil {
@@ -119,13 +119,16 @@ func (extractActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 }
 
 // docSource reads the request's open buffer, and the disk for the rest.
-type docSource struct{ doc *text.Document }
+type docSource struct {
+	project.Source
+	doc *text.Document
+}
 
 func (d docSource) ReadFile(path string) ([]byte, error) {
 	if d.doc != nil && d.doc.URI.IsFile() && filepath.Clean(d.doc.URI.Path) == filepath.Clean(path) {
 		return []byte(d.doc.Text()), nil
 	}
-	return srcfile.Read(path)
+	return d.Source.ReadFile(path)
 }
 
 var _ project.Source = docSource{}

@@ -4,7 +4,6 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
-	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/textpos"
 )
 
@@ -32,11 +31,16 @@ func negotiateEncoding(offered []string) textpos.Encoding {
 // nil *positions converts in UTF-16 and reads nothing.
 type positions struct {
 	enc    textpos.Encoding
-	src    project.Source
+	src    textReader
 	tables map[string]*textpos.Table
 }
 
-func newPositions(enc textpos.Encoding, src project.Source) *positions {
+// textReader is all positions needs of a project.Source: the text.
+type textReader interface {
+	ReadFile(path string) ([]byte, error)
+}
+
+func newPositions(enc textpos.Encoding, src textReader) *positions {
 	return &positions{enc: enc, src: src, tables: map[string]*textpos.Table{}}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -672,6 +673,8 @@ func (b buffers) ReadFile(path string) ([]byte, error) {
 // the buffers as they were when it was made, so one analysis sees one
 // consistent state of the editor.
 type overlaySource struct {
+	// Source is the operating system's: everything but open buffers.
+	project.Source
 	docs buffers
 	// unsaved are the open buffers whose text differs from the last save.
 	unsaved map[string]bool
@@ -680,7 +683,7 @@ type overlaySource struct {
 func (s *Server) overlay() *overlaySource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := &overlaySource{docs: make(buffers, len(s.docs)), unsaved: map[string]bool{}}
+	o := &overlaySource{Source: ossource.Source{}, docs: make(buffers, len(s.docs)), unsaved: map[string]bool{}}
 	for k, d := range s.docs {
 		if !d.URI.IsFile() {
 			continue
@@ -694,7 +697,12 @@ func (s *Server) overlay() *overlaySource {
 }
 
 // ReadFile implements project.Source.
-func (o *overlaySource) ReadFile(path string) ([]byte, error) { return o.docs.ReadFile(path) }
+func (o *overlaySource) ReadFile(path string) ([]byte, error) {
+	if d, ok := o.docs[filepath.Clean(path)]; ok {
+		return []byte(d.Text()), nil
+	}
+	return o.Source.ReadFile(path)
+}
 
 // BufferPaths implements project.Buffers: a buffer opened on a path that
 // does not exist on disk yet (a new migration) is analyzed like a file.

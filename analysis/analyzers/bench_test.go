@@ -3,12 +3,12 @@ package analyzers_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/synth"
 )
 
@@ -16,18 +16,21 @@ import (
 // server on a large project: re-extract one plugin file and rerun every
 // analyzer over the new snapshot.
 func BenchmarkEditOnePlugin(b *testing.B) {
-	dir := b.TempDir()
-	if err := synth.Write(dir, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
+	msrc := fixture.Synth(b, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1})
+	dir := msrc.Root()
 	ctx := context.Background()
-	p, err := project.Load(ctx, dir, nil)
+	p, err := project.Load(ctx, dir, msrc)
 	if err != nil {
 		b.Fatal(err)
 	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "src", "server", "plugins", "*", "index.ts"))
+	var matches []string
+	for _, f := range p.Files() {
+		if filepath.Base(f) == "index.ts" && filepath.Base(filepath.Dir(filepath.Dir(f))) == "plugins" {
+			matches = append(matches, f)
+		}
+	}
 	path := matches[len(matches)/2]
-	src, _ := os.ReadFile(path)
+	src, _ := msrc.ReadFile(path)
 	edits := [][]byte{
 		bytes.Replace(src, []byte("service: async (ctx) => {"), []byte("service: async (ctx) => { // edited"), 1),
 		src,

@@ -13,6 +13,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/memsource"
 )
 
 // The init-shaped project: its only entry finding is entry-missing, whose
@@ -21,11 +22,8 @@ import (
 // from its output), nothing at warning level but the true glob trap.
 func TestEntryMissingFixThenGenerate(t *testing.T) {
 	ctx := context.Background()
-	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", "init-shape.txtar")))
-	p, err := project.Load(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, p := loadMemory(t, filepath.Join("testdata", "entry", "init-shape.txtar"))
+	dir := src.Root()
 	var fix *analysis.Fix
 	for _, f := range analyzers.Run(ctx, p) {
 		if f.Code == analyzers.CodeEntryMissing && len(f.Fixes) == 1 {
@@ -38,8 +36,8 @@ func TestEntryMissingFixThenGenerate(t *testing.T) {
 	if fix.Title != "Set entry to ./src/server/index.ts" {
 		t.Errorf("fix title %q", fix.Title)
 	}
-	applyEdits(t, fix.Edit.Edits)
-	cfg, _ := os.ReadFile(filepath.Join(dir, "donkeylabs.config.ts"))
+	applyEdits(t, src, fix.Edit.Edits)
+	cfg := readMemory(t, src, filepath.Join(dir, "donkeylabs.config.ts"))
 	if !strings.Contains(string(cfg), "defineConfig({\n  entry: \"./src/server/index.ts\",") {
 		t.Fatalf("config after the fix:\n%s", cfg)
 	}
@@ -47,22 +45,15 @@ func TestEntryMissingFixThenGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "src", "lib", "api.ts"), client, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeMemory(t, src, filepath.Join(dir, "src", "lib", "api.ts"), client)
 	// The same run put the core events into events.ts (221 lines added in
 	// the real one; reduced here to one).
 	events, err := os.ReadFile(filepath.Join("testdata", "entry", "generated-events-init.ts.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".@donkeylabs", "server", "events.ts"), events, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err = project.Load(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeMemory(t, src, filepath.Join(dir, ".@donkeylabs", "server", "events.ts"), events)
+	p = reload(t, src)
 	if st := p.Entry().Status; st != project.EntryRuns {
 		t.Errorf("entry status %v after the fix, want it to run", st)
 	}
@@ -99,34 +90,21 @@ func TestInitShapeLoudFindings(t *testing.T) {
 	}
 }
 
-func loadEntryFixture(t *testing.T, name string) (string, *project.Project) {
+func loadEntryFixture(t *testing.T, name string) (*memsource.Source, *project.Project) {
 	t.Helper()
-	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", name+".txtar")))
-	p, err := project.Load(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir, p
+	return loadMemory(t, filepath.Join("testdata", "entry", name+".txtar"))
 }
 
 // A name no barrel exports (a typo mid-edit) in a project whose barrels
 // re-export each other: the entry model gives up at once instead of trying
 // every path through the cycle.
 func TestEntryThroughBarrelCycleEnds(t *testing.T) {
-	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "entry", "barrel-cycle-none.txtar")))
+	msrc := fixture.Memory(t, fixture.Load(t, filepath.Join("testdata", "entry", "barrel-cycle-none.txtar")))
+	dir := msrc.Root()
 	index := filepath.Join(dir, "src", "server", "index.ts")
-	src, err := os.ReadFile(index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	typo := strings.ReplaceAll(string(src), "apiRouter", "apiRoutr")
-	if err := os.WriteFile(index, []byte(typo), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := project.Load(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	typo := strings.ReplaceAll(string(readMemory(t, msrc, index)), "apiRouter", "apiRoutr")
+	writeMemory(t, msrc, index, []byte(typo))
+	p := reload(t, msrc)
 	done := make(chan *project.EntryRun, 1)
 	go func() { done <- p.Entry() }()
 	select {
@@ -142,7 +120,8 @@ func TestEntryThroughBarrelCycleEnds(t *testing.T) {
 // The twin is quiet because the model follows the renaming barrel, the
 // star re-export and the child router, not because it gave up.
 func TestEntryRunFollowsReexportsAndChildRouters(t *testing.T) {
-	dir, p := loadEntryFixture(t, "unmounted-router-none-reexport")
+	src, p := loadEntryFixture(t, "unmounted-router-none-reexport")
+	dir := src.Root()
 	run := p.Entry()
 	if run.Status != project.EntryRuns || run.Uncertain {
 		t.Fatalf("status %v uncertain %v", run.Status, run.Uncertain)
@@ -170,7 +149,8 @@ func TestEntryRunFollowsReexportsAndChildRouters(t *testing.T) {
 // it and the finding is gone.
 func TestUnmountedRouterFix(t *testing.T) {
 	ctx := context.Background()
-	dir, p := loadEntryFixture(t, "unmounted-router")
+	src, p := loadEntryFixture(t, "unmounted-router")
+	dir := src.Root()
 	var fix *analysis.Fix
 	for _, f := range analyzers.Run(ctx, p) {
 		if f.Code == analyzers.CodeUnmountedRouter && len(f.Fixes) == 1 {
@@ -180,15 +160,12 @@ func TestUnmountedRouterFix(t *testing.T) {
 	if fix == nil {
 		t.Fatal("unmounted-router with a fix not reported")
 	}
-	applyEdits(t, fix.Edit.Edits)
-	entry, _ := os.ReadFile(filepath.Join(dir, "src", "server", "index.ts"))
+	applyEdits(t, src, fix.Edit.Edits)
+	entry := readMemory(t, src, filepath.Join(dir, "src", "server", "index.ts"))
 	if !strings.Contains(string(entry), "server.use(apiRouter);\nserver.use(adminRouter);\n") {
 		t.Fatalf("entry after the fix:\n%s", entry)
 	}
-	p, err := project.Load(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = reload(t, src)
 	for _, f := range analyzers.Run(ctx, p) {
 		if f.Code == analyzers.CodeUnmountedRouter {
 			t.Errorf("still reported: %s", f.Message)
@@ -205,11 +182,7 @@ func TestUnmountedRouterFix(t *testing.T) {
 // server resolves loans' dependency on "books" by name.
 func TestCopiedPluginIsNotAStartupError(t *testing.T) {
 	ctx := context.Background()
-	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "framework", "unregistered-plugin-copied-folder.txtar")))
-	p, err := project.Load(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := loadFixture(t, "unregistered-plugin-copied-folder.txtar")
 	n := 0
 	for _, f := range analyzers.Run(ctx, p) {
 		if f.Code != analyzers.CodeUnregisteredPlugin {

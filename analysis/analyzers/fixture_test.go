@@ -2,17 +2,19 @@ package analyzers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/memsource"
 )
 
 // The fixture format is described in internal/fixture. Analyzer fixtures
@@ -23,18 +25,19 @@ var defaultCodes = append(append([]string{}, analyzers.StalenessCodes...),
 	analyzers.CodeEntryMissing, analyzers.CodeEntryRunEmpty, analyzers.CodeUnmountedRouter,
 	analyzers.CodeConfigInvalid)
 
-// findingsOf runs every analyzer over every project under dir and renders
+// findingsOf runs every analyzer over every project src holds and renders
 // the findings whose codes the fixture compares.
-func findingsOf(t *testing.T, dir string, codes map[string]bool) []string {
+func findingsOf(t *testing.T, src *memsource.Source, codes map[string]bool) []string {
 	t.Helper()
 	ctx := context.Background()
-	roots, err := project.Discover(ctx, dir)
+	dir := src.Root()
+	roots, err := project.Discover(ctx, src, dir)
 	if err != nil {
 		t.Fatalf("discover: %v", err)
 	}
 	var got []string
 	for _, root := range roots {
-		p, err := project.Load(ctx, root, nil)
+		p, err := project.Load(ctx, root, src)
 		if err != nil {
 			t.Fatalf("load: %v", err)
 		}
@@ -54,6 +57,45 @@ func findingsOf(t *testing.T, dir string, codes map[string]bool) []string {
 	return got
 }
 
+// loadMemory builds a fixture in memory and loads its one project.
+func loadMemory(t *testing.T, path string) (*memsource.Source, *project.Project) {
+	t.Helper()
+	src := fixture.Memory(t, fixture.Load(t, path))
+	p, err := project.Load(context.Background(), src.Root(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, p
+}
+
+// reload loads src's project again, as a fresh process would.
+func reload(t *testing.T, src *memsource.Source) *project.Project {
+	t.Helper()
+	p, err := project.Load(context.Background(), src.Root(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readMemory reads a file of a fixture built in memory.
+func readMemory(t *testing.T, src *memsource.Source, path string) []byte {
+	t.Helper()
+	b, err := src.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// writeMemory writes a file of a fixture built in memory.
+func writeMemory(t *testing.T, src *memsource.Source, path string, b []byte) {
+	t.Helper()
+	if err := src.WriteFile(path, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func runFixtures(t *testing.T, group string) {
 	paths, err := filepath.Glob(filepath.Join("testdata", group, "*.txtar"))
 	if err != nil || len(paths) == 0 {
@@ -69,8 +111,7 @@ func runFixtures(t *testing.T, group string) {
 			}
 		}
 		t.Run(strings.TrimSuffix(fx.Name, ".txtar"), func(t *testing.T) {
-			dir := fixture.Materialize(t, fx)
-			got := findingsOf(t, dir, codes)
+			got := findingsOf(t, fixture.Memory(t, fx), codes)
 			want := fx.Want
 			if len(fx.Marks) > 0 {
 				// Marked fixtures compare lines, not columns.
@@ -97,21 +138,39 @@ func TestTraps(t *testing.T) { runFixtures(t, "traps") }
 
 func TestEntryRun(t *testing.T) { runFixtures(t, "entry") }
 
-// The example ships with deliberate staleness (see examples/bookshop/README.md);
-// made fresh, it must report nothing at warning level or above.
-func TestFreshProjectIsQuiet(t *testing.T) {
-	dir := fixture.Materialize(t, fixture.Fixture{Base: "bookshop", Arch: &txtar.Archive{}})
-	ctx := context.Background()
-	p, err := project.Load(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
+func TestRequestTraps(t *testing.T) { runFixtures(t, "request") }
+
+// TestFixturesNeverTouchTheDisk: every fixture is laid out in memory at a
+// root that exists on no disk, and loads through its memsource.Source alone.
+// A read that went to the operating system instead (a forgotten os.Stat, a
+// git run) would find nothing there and change the fixture's findings, and
+// the fixture would fail; here each root is checked to be absent, and each
+// project to have been read at all.
+func TestFixturesNeverTouchTheDisk(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("testdata", "*", "*.txtar"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "*", "*", "*.txtar"))
+	paths = append(paths, more...)
+	if len(paths) < 100 {
+		t.Fatalf("only %d fixtures", len(paths))
 	}
-	for _, f := range analyzers.Run(ctx, p) {
-		if f.Severity <= 2 {
-			rel, _ := filepath.Rel(dir, f.Location.Path)
-			t.Errorf("%s:%s: %s [%s]", rel, f.Location.Range, f.Message, f.Code)
+	for _, path := range paths {
+		fx := fixture.Load(t, path)
+		src := fixture.Memory(t, fx)
+		if _, err := os.Stat(src.Root()); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%s: the fixture's root %s exists on disk (%v): a read through the OS could succeed", path, src.Root(), err)
+		}
+		roots, err := project.Discover(context.Background(), src, src.Root())
+		if err != nil || len(roots) == 0 {
+			t.Errorf("%s: no project in memory: %v", path, err)
+			continue
+		}
+		p, err := project.Load(context.Background(), roots[0], src)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if p.Source() != src || len(p.Files()) == 0 {
+			t.Errorf("%s: the project was not read from its memsource", path)
 		}
 	}
 }
-
-func TestRequestTraps(t *testing.T) { runFixtures(t, "request") }

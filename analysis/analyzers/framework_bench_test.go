@@ -8,6 +8,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/synth"
 )
 
@@ -41,11 +42,8 @@ func runOnly(ctx context.Context, as []*analyzers.Analyzer, p *project.Project) 
 
 func synthProject(t testing.TB, opts synth.Options) *project.Project {
 	t.Helper()
-	dir := t.TempDir()
-	if err := synth.Write(dir, opts); err != nil {
-		t.Fatal(err)
-	}
-	p, err := project.Load(context.Background(), dir, nil)
+	src := fixture.Synth(t, opts)
+	p, err := project.Load(context.Background(), src.Root(), src)
 	if err != nil {
 		t.Fatal(err)
 	}

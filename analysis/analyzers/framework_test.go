@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/memsource"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
@@ -30,9 +30,9 @@ var frameworkCodes = []string{
 
 func TestFramework(t *testing.T) { runFixtures(t, "framework") }
 
-// Fixtures under testdata/framework/git start from a git repository holding
-// the base project committed; the archive is applied on top afterwards, as
-// the developer's uncommitted edits.
+// Fixtures under testdata/framework/git are git work trees: their
+// .git-head members are what HEAD holds, the rest is the work tree with the
+// developer's uncommitted edits.
 func TestFrameworkGit(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("testdata", "framework", "git", "*.txtar"))
 	if err != nil || len(paths) == 0 {
@@ -43,69 +43,34 @@ func TestFrameworkGit(t *testing.T) {
 		if fx.Codes == nil {
 			t.Fatalf("%s: a git fixture must name its codes", path)
 		}
-		t.Run(strings.TrimSuffix(fx.Name, ".txtar"), func(t *testing.T) {
-			dir := t.TempDir()
-			fixture.Base(t, fx, dir)
-			gitCommitAll(t, dir)
-			fixture.Apply(t, dir, fx.Arch)
-			got := findingsOf(t, dir, fx.Codes)
-			if strings.Join(got, "\n") != strings.Join(fx.Want, "\n") {
-				t.Errorf("findings differ\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(fx.Want, "\n  "))
-			}
-		})
-	}
-}
-
-// gitCommitAll makes dir a repository with everything in it committed. The
-// developer's own git configuration must not matter: no global or system
-// config is read, and identity comes from the environment.
-func gitCommitAll(t *testing.T, dir string) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("git is required under CI")
-		}
-		t.Skip("git not installed")
-	}
-	env := append(os.Environ(),
-		"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=donkeyls test", "GIT_AUTHOR_EMAIL=test@example.invalid",
-		"GIT_COMMITTER_NAME=donkeyls test", "GIT_COMMITTER_EMAIL=test@example.invalid",
-	)
-	for _, args := range [][]string{
-		{"init", "-q", "-b", "main"},
-		{"add", "-A"},
-		{"-c", "commit.gpgsign=false", "commit", "-q", "-m", "base"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		if src := fixture.Memory(t, fx); !isRepo(src) {
+			t.Fatalf("%s: a git fixture must have .git-head members", path)
 		}
 	}
+	runFixtures(t, filepath.Join("framework", "git"))
 }
 
-// The example made fresh is a realistic project: none of the framework
-// codes may fire at warning level or above, and route-direct-db hints are
-// exactly where routes query ctx.db directly (examples/bookshop/README.md
-// documents the one route that does, admin.salesReport).
-func TestFrameworkCleanBookshop(t *testing.T) {
-	dir := fixture.Materialize(t, fixture.Fixture{Base: "bookshop", Arch: &txtar.Archive{}})
+// isRepo reports whether src is a git work tree.
+func isRepo(src project.Source) bool {
+	_, ok := src.HeadBlobs(context.Background(), "", nil)
+	return ok
+}
+
+// The shop base every overlay fixture starts from is fresh and realistic:
+// none of the framework codes fires at warning level or above, and the
+// route-direct-db hint is exactly where a route queries ctx.db directly
+// (admin.salesReport). Every fixture that adds nothing relies on this.
+func TestFrameworkCleanShop(t *testing.T) {
+	src := fixture.Memory(t, fixture.Fixture{Name: "shop", Base: "shop", Arch: &txtar.Archive{}})
 	ctx := context.Background()
-	p, err := project.Load(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := reload(t, src)
+	dir := src.Root()
 	codes := map[string]bool{}
 	for _, c := range frameworkCodes {
 		codes[c] = true
 	}
 	var hints []string
 	for _, f := range analyzers.Run(ctx, p) {
-		if !codes[f.Code] {
-			continue
-		}
 		rel, _ := filepath.Rel(dir, f.Location.Path)
 		where := fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), f.Location.Range.Start.Line+1, f.Location.Range.Start.Col+1)
 		switch {
@@ -127,16 +92,10 @@ func TestFrameworkCleanBookshop(t *testing.T) {
 	}
 }
 
-// loadFixture materializes a fixture archive and loads its one project.
-func loadFixture(t *testing.T, name string) (string, *project.Project) {
+// loadFixture builds a framework fixture in memory and loads its one project.
+func loadFixture(t *testing.T, name string) (*memsource.Source, *project.Project) {
 	t.Helper()
-	fx := fixture.Load(t, filepath.Join("testdata", "framework", name))
-	dir := fixture.Materialize(t, fx)
-	p, err := project.Load(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir, p
+	return loadMemory(t, filepath.Join("testdata", "framework", name))
 }
 
 // findingsWithCode runs the analyzers and keeps one code.
@@ -151,19 +110,16 @@ func findingsWithCode(p *project.Project, code string) []analysis.Finding {
 }
 
 // applyEdits applies edits (all relative to the current text, as LSP
-// edits are) to the files on disk, checking that every range agrees with
+// edits are) to the files of src, checking that every range agrees with
 // the file: the byte offset and the line/column must name the same place.
-func applyEdits(t *testing.T, edits []analysis.TextEdit) {
+func applyEdits(t *testing.T, src *memsource.Source, edits []analysis.TextEdit) {
 	t.Helper()
 	byPath := map[string][]analysis.TextEdit{}
 	for _, e := range edits {
 		byPath[e.Path] = append(byPath[e.Path], e)
 	}
 	for path, es := range byPath {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := readMemory(t, src, path)
 		for _, e := range es {
 			for _, pos := range []analysis.Pos{e.Range.Start, e.Range.End} {
 				if got := offsetOf(string(b), pos.Line, pos.Col); got != pos.Offset {
@@ -176,9 +132,7 @@ func applyEdits(t *testing.T, edits []analysis.TextEdit) {
 		for _, e := range es {
 			s = s[:e.Range.Start.Offset] + e.NewText + s[e.Range.End.Offset:]
 		}
-		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeMemory(t, src, path, []byte(s))
 	}
 }
 
@@ -244,7 +198,8 @@ func TestFrameworkFixes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
-			dir, p := loadFixture(t, c.fixture)
+			src, p := loadFixture(t, c.fixture)
+			dir := src.Root()
 			before := findingsWithCode(p, c.code)
 			if len(before) == 0 {
 				t.Fatalf("the fixture reports no %s", c.code)
@@ -267,11 +222,8 @@ func TestFrameworkFixes(t *testing.T) {
 			if len(f.Fixes) == 0 {
 				t.Fatalf("%s at %s offers no fix", c.code, f.Location.Range)
 			}
-			applyEdits(t, f.Fixes[0].Edit.Edits)
-			after, err := project.Load(context.Background(), dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			applyEdits(t, src, f.Fixes[0].Edit.Edits)
+			after := reload(t, src)
 			if pf := after.File(path); pf == nil || pf.SyntaxErrors {
 				t.Errorf("after %q, %s does not parse", f.Fixes[0].Title, c.file)
 			}
@@ -280,10 +232,7 @@ func TestFrameworkFixes(t *testing.T) {
 					t.Errorf("after %q, %s is still reported: %s", f.Fixes[0].Title, c.code, g.Message)
 				}
 			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := readMemory(t, src, path)
 			for _, w := range c.want {
 				if !strings.Contains(string(b), w) {
 					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, c.file, w, b)
@@ -334,7 +283,7 @@ func TestDiagnosticsDoc(t *testing.T) {
 	seen := map[string]bool{}
 	for _, path := range paths {
 		fx := fixture.Load(t, path)
-		if len(fx.Want) == 0 {
+		if len(fx.Want) == 0 && len(fx.Marks) == 0 {
 			continue
 		}
 		_, p := loadFixture(t, filepath.Base(path))
@@ -359,8 +308,8 @@ func TestDiagnosticsDoc(t *testing.T) {
 // facts) but no fix is offered for it: the fix's positions belong to the
 // last good text, not the one in the editor.
 func TestFrameworkNoFixWhileMidEdit(t *testing.T) {
-	dir, p := loadFixture(t, "unknown-plugin.txtar")
-	path := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	msrc, p := loadFixture(t, "unknown-plugin.txtar")
+	path := filepath.Join(msrc.Root(), "src", "server", "routes", "books.ts")
 	before := findingsWithCode(p, analyzers.CodeUnknownPlugin)
 	hasFix := false
 	for _, f := range before {
@@ -371,10 +320,7 @@ func TestFrameworkNoFixWhileMidEdit(t *testing.T) {
 	if !hasFix {
 		t.Fatal("the fixture offers no fix in books.ts to begin with")
 	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := readMemory(t, msrc, path)
 	midEdit := strings.Replace(string(src), "export const BookSchema", "\nexport const = \nexport const BookSchema", 1)
 	q := p.WithFile(path, []byte(midEdit))
 	if f := q.File(path); f == nil || !f.StaleFacts {

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
-	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 )
 
@@ -33,22 +31,19 @@ func TestIncrementalMatchesCold(t *testing.T) {
 	ctx := context.Background()
 	for _, path := range paths {
 		fx := fixture.Load(t, path)
-		if fx.Base != "bookshop" {
+		if fx.Base != "shop" {
 			continue
 		}
 		t.Run(filepath.Base(filepath.Dir(path))+"/"+strings.TrimSuffix(fx.Name, ".txtar"), func(t *testing.T) {
-			dir := t.TempDir()
-			fixture.Base(t, fx, dir)
-			p, err := project.Load(ctx, dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			src := fixture.MemoryBase(t, fx)
+			dir := src.Root()
+			p := reload(t, src)
 			_ = analyzers.Run(ctx, p) // fill the caches the next snapshot may reuse
-			fixture.Apply(t, dir, fx.Arch)
+			fixture.ApplyMemory(t, src, fx.Arch)
 			for _, rel := range fx.Touched {
 				abs := filepath.Join(dir, filepath.FromSlash(rel))
 				var under []string
-				if _, err := os.Stat(abs); err != nil {
+				if _, err := src.Stat(abs); err != nil {
 					for _, f := range p.Files() {
 						if f == abs || strings.HasPrefix(f, abs+string(filepath.Separator)) {
 							under = append(under, f)
@@ -58,7 +53,7 @@ func TestIncrementalMatchesCold(t *testing.T) {
 					under = []string{abs}
 				}
 				for _, f := range under {
-					b, err := os.ReadFile(f)
+					b, err := src.ReadFile(f)
 					switch {
 					case err == nil:
 						p = p.WithFile(f, b)
@@ -73,10 +68,7 @@ func TestIncrementalMatchesCold(t *testing.T) {
 				t.Skip("the edit changes discovery: editors reload the project for it")
 			}
 			incremental := render(dir, analyzers.Run(ctx, p))
-			cold, err := project.Load(ctx, dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cold := reload(t, src)
 			if want := render(dir, analyzers.Run(ctx, cold)); incremental != want {
 				t.Errorf("incremental findings differ from a cold load\nincremental:\n%s\ncold:\n%s", incremental, want)
 			}

@@ -2,7 +2,6 @@ package analyzers
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -97,7 +96,7 @@ func runMigrationsReach(p *Pass) {
 		for i, pat := range migrationDirs {
 			tried[i] = filepath.Join(root, filepath.FromSlash(fmt.Sprintf(pat, name)))
 		}
-		if reaches(tried, own) {
+		if reaches(p.Project.Source(), tried, own) {
 			if renamed {
 				reportRenamed(p, m, d, rec, own)
 			}
@@ -158,17 +157,16 @@ func renameReaches(root, folder, own string) bool {
 // the file system resolves them (a symlinked plugin folder counts). Only
 // plugins outside the first folder get here, so the common layout costs
 // no system call.
-func reaches(tried []string, own string) bool {
-	ownInfo, err := os.Stat(own)
-	if err != nil {
+func reaches(src project.Source, tried []string, own string) bool {
+	if _, err := src.Stat(own); err != nil {
 		return true // gone from disk (an unsaved buffer's folder): nothing to say
 	}
 	for _, t := range tried {
-		fi, err := os.Stat(t)
+		fi, err := src.Stat(t)
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		return os.SameFile(fi, ownInfo)
+		return src.SameFile(t, own)
 	}
 	return false
 }

@@ -1,15 +1,12 @@
 package analyzers_test
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
-	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 )
 
@@ -54,13 +51,8 @@ func TestRequestFixes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(c.fixture, ".txtar")+"/"+c.code, func(t *testing.T) {
-			fx := fixture.Load(t, filepath.Join("testdata", "request", c.fixture))
-			dir := fixture.Materialize(t, fx)
-			p, err := project.Load(context.Background(), dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(dir, filepath.FromSlash(c.file))
+			src, p := loadMemory(t, filepath.Join("testdata", "request", c.fixture))
+			path := filepath.Join(src.Root(), filepath.FromSlash(c.file))
 			var f analysis.Finding
 			for _, g := range findingsWithCode(p, c.code) {
 				if g.Location.Path == path && len(g.Fixes) > 0 {
@@ -71,11 +63,8 @@ func TestRequestFixes(t *testing.T) {
 			if f.Code == "" {
 				t.Fatalf("no %s with a fix in %s", c.code, c.file)
 			}
-			applyEdits(t, f.Fixes[0].Edit.Edits)
-			after, err := project.Load(context.Background(), dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			applyEdits(t, src, f.Fixes[0].Edit.Edits)
+			after := reload(t, src)
 			if pf := after.File(path); pf == nil || pf.SyntaxErrors {
 				t.Errorf("after %q, %s does not parse", f.Fixes[0].Title, c.file)
 			}
@@ -88,10 +77,7 @@ func TestRequestFixes(t *testing.T) {
 			if c.edited != "" {
 				edited = c.edited
 			}
-			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(edited)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := readMemory(t, src, filepath.Join(src.Root(), filepath.FromSlash(edited)))
 			for _, w := range c.want {
 				if !strings.Contains(string(b), w) {
 					t.Errorf("after %q, %s lacks\n%s\n--- file:\n%s", f.Fixes[0].Title, edited, w, b)
@@ -104,23 +90,16 @@ func TestRequestFixes(t *testing.T) {
 // A plugin folder reached through a symlink is where the server looks:
 // silent with the symlink, reported without it.
 func TestMigrationsThroughSymlink(t *testing.T) {
-	fx := fixture.Load(t, filepath.Join("testdata", "request-symlink", "migrations-symlink.txtar"))
-	dir := fixture.Materialize(t, fx)
+	src := fixture.Memory(t, fixture.Load(t, filepath.Join("testdata", "request-symlink", "migrations-symlink.txtar")))
+	dir := src.Root()
 	load := func() []analysis.Finding {
-		p, err := project.Load(context.Background(), dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return findingsWithCode(p, analyzers.CodeMigrationsUnreachable)
+		return findingsWithCode(reload(t, src), analyzers.CodeMigrationsUnreachable)
 	}
 	if got := load(); len(got) != 1 {
 		t.Fatalf("without the symlink: %d findings, want 1 (%v)", len(got), got)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "src", "server", "plugins"), 0o755); err != nil {
+	if err := src.Symlink(filepath.Join("..", "..", "..", "modules", "notes"), filepath.Join(dir, "src", "server", "plugins", "notes")); err != nil {
 		t.Fatal(err)
-	}
-	if err := os.Symlink(filepath.Join("..", "..", "..", "modules", "notes"), filepath.Join(dir, "src", "server", "plugins", "notes")); err != nil {
-		t.Skipf("no symlinks here: %v", err)
 	}
 	for _, f := range load() {
 		t.Errorf("with the symlink: %s", f.Message)
@@ -128,12 +107,7 @@ func TestMigrationsThroughSymlink(t *testing.T) {
 }
 
 func TestUnknownEventFix(t *testing.T) {
-	fx := fixture.Load(t, filepath.Join("testdata", "request", "unknown-event.txtar"))
-	dir := fixture.Materialize(t, fx)
-	p, err := project.Load(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, p := loadMemory(t, filepath.Join("testdata", "request", "unknown-event.txtar"))
 	var fixes []analysis.Fix
 	for _, f := range findingsWithCode(p, analyzers.CodeUnknownEvent) {
 		fixes = append(fixes, f.Fixes...)
@@ -141,11 +115,8 @@ func TestUnknownEventFix(t *testing.T) {
 	if len(fixes) != 1 {
 		t.Fatalf("%d fixes, want 1 (order.creatd -> order.created; order.shipped has no near name)", len(fixes))
 	}
-	applyEdits(t, fixes[0].Edit.Edits)
-	b, err := os.ReadFile(filepath.Join(dir, "src", "server", "plugins", "orders", "index.ts"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	applyEdits(t, src, fixes[0].Edit.Edits)
+	b := readMemory(t, src, filepath.Join(src.Root(), "src", "server", "plugins", "orders", "index.ts"))
 	if !strings.Contains(string(b), `ctx.core.events.emit("order.created", { id });`) {
 		t.Errorf("after the fix:\n%s", b)
 	}
@@ -161,11 +132,7 @@ func TestMigrationsUnreachableNamesAFixThatWorks(t *testing.T) {
 		{filepath.Join("testdata", "request", "migrations-unreachable.txtar"), `rename the plugin to "bookstore"`},
 		{filepath.Join("testdata", "request-symlink", "migrations-symlink.txtar"), ""},
 	} {
-		dir := fixture.Materialize(t, fixture.Load(t, tc.fixture))
-		p, err := project.Load(context.Background(), dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, p := loadMemory(t, tc.fixture)
 		got := findingsWithCode(p, analyzers.CodeMigrationsUnreachable)
 		if len(got) != 1 {
 			t.Fatalf("%s: %d findings, want 1", tc.fixture, len(got))
@@ -186,13 +153,10 @@ func TestMigrationsUnreachableNamesAFixThatWorks(t *testing.T) {
 // searches the rest of the file), so the findings move until none is left
 // but the annotated factory's, which this fix does not touch.
 func TestServiceTypeArgumentsFix(t *testing.T) {
-	dir := fixture.Materialize(t, fixture.Load(t, filepath.Join("testdata", "request", "services.txtar")))
-	path := filepath.Join(dir, "src", "server", "services", "things.ts")
+	src := fixture.Memory(t, fixture.Load(t, filepath.Join("testdata", "request", "services.txtar")))
+	path := filepath.Join(src.Root(), "src", "server", "services", "things.ts")
 	for round := 0; ; round++ {
-		p, err := project.Load(context.Background(), dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := reload(t, src)
 		var fix *analysis.Fix
 		var left []string
 		for _, f := range findingsWithCode(p, analyzers.CodeServiceMisread) {
@@ -210,12 +174,9 @@ func TestServiceTypeArgumentsFix(t *testing.T) {
 		if round > 3 {
 			t.Fatalf("still fixing after %d rounds: %q", round, left)
 		}
-		applyEdits(t, fix.Edit.Edits)
+		applyEdits(t, src, fix.Edit.Edits)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readMemory(t, src, path)
 	for _, w := range []string{`export const clockService = defineService("clock", async`, `export const mailService = defineService("mail", async`} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("after the fixes the file lacks %s:\n%s", w, b)

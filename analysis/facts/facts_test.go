@@ -3,7 +3,6 @@ package facts_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,15 +10,23 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 	"github.com/donkeyls/donkeyls/internal/testenv"
+	"golang.org/x/tools/txtar"
 )
 
+// example is a file of the fixtures' shop base (internal/fixture).
 func example(t testing.TB, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "examples", "bookshop", filepath.FromSlash(rel)))
+	arch, err := txtar.ParseFile(filepath.Join(testenv.RepoRoot(), "internal", "fixture", "testdata", "shop.txtar"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	for _, f := range arch.Files {
+		if f.Name == rel {
+			return f.Data
+		}
+	}
+	t.Fatalf("the shop base has no %s", rel)
+	return nil
 }
 
 func extract(t testing.TB, path string, src []byte, kind facts.Kind) *facts.File {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"golang.org/x/tools/txtar"
 )
 
 // Every staleness fixture says what its edit requires of a running dev
@@ -53,21 +53,21 @@ func TestClassifyStalenessRows(t *testing.T) {
 func classifyFixture(t *testing.T, fx fixture.Fixture) impact.Verdict {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	fixture.Base(t, fx, dir)
-	before, err := project.Load(ctx, dir, nil)
+	src := fixture.MemoryBase(t, fx)
+	dir := src.Root()
+	before, err := project.Load(ctx, dir, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fixture.Apply(t, dir, fx.Arch)
+	fixture.ApplyMemory(t, src, fx.Arch)
 	after := before
 	var changed []string
 	for _, rel := range fx.Touched {
 		abs := filepath.Join(dir, filepath.FromSlash(rel))
-		changed = append(changed, expand(t, before, abs)...)
+		changed = append(changed, expand(src, before, abs)...)
 	}
 	for _, abs := range changed {
-		b, err := os.ReadFile(abs)
+		b, err := src.ReadFile(abs)
 		switch {
 		case err == nil:
 			after = after.WithFile(abs, b)
@@ -78,7 +78,7 @@ func classifyFixture(t *testing.T, fx fixture.Fixture) impact.Verdict {
 		}
 	}
 	if after.NeedsReload() {
-		if after, err = project.Load(ctx, dir, nil); err != nil {
+		if after, err = project.Load(ctx, dir, src); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,8 +87,8 @@ func classifyFixture(t *testing.T, fx fixture.Fixture) impact.Verdict {
 
 // expand turns a deleted directory into the files the snapshot had below it,
 // as a watcher reports them.
-func expand(t *testing.T, p *project.Project, abs string) []string {
-	if _, err := os.Stat(abs); err == nil || p.File(abs) != nil {
+func expand(src project.Source, p *project.Project, abs string) []string {
+	if _, err := src.Stat(abs); err == nil || p.File(abs) != nil {
 		return []string{abs}
 	}
 	var out []string
@@ -102,14 +102,14 @@ func expand(t *testing.T, p *project.Project, abs string) []string {
 
 func TestClassifyIgnoresGeneratedOutputs(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
-	before, err := project.Load(ctx, dir, nil)
+	src := fixture.Memory(t, fixture.Fixture{Name: "shop", Base: "shop", Arch: &txtar.Archive{}})
+	dir := src.Root()
+	before, err := project.Load(ctx, dir, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg := filepath.Join(dir, ".@donkeylabs", "server", "registry.d.ts")
-	b, _ := os.ReadFile(reg)
+	b, _ := src.ReadFile(reg)
 	after := before.WithFile(reg, append(b, []byte("\n// rewritten by the generator\n")...))
 	if v := impact.Classify(before, after, []string{reg}); v.Action != 0 {
 		t.Errorf("a rewritten output must need nothing (or typegen would loop), got %s: %+v", v.Action, v.Reasons)

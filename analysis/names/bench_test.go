@@ -7,6 +7,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/names"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/synth"
 )
 
@@ -15,11 +16,8 @@ import (
 // occurrences but the edited one's are reused (the first iteration builds
 // them all; it is the cold cost, reported apart as cold-ms).
 func BenchmarkBuild1000Plugins10000Routes(b *testing.B) {
-	root := b.TempDir()
-	if err := synth.Write(root, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	p, err := project.Load(context.Background(), root, nil)
+	src := fixture.Synth(b, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1})
+	p, err := project.Load(context.Background(), src.Root(), src)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -30,17 +30,6 @@ type LoadOptions struct {
 	Source Source
 	// Cache supplies facts of files already seen; nil means parse everything.
 	Cache FactsCache
-	// Repository answers what the analysis reads of git's HEAD; nil means
-	// git itself, run in the project.
-	Repository Repository
-}
-
-// Repository is the version-control view of a project: what HEAD holds.
-type Repository interface {
-	// HeadBlobs returns git's blob ids at HEAD of paths (and of the other
-	// files in their folders); inRepo is false outside a work tree.
-	HeadBlobs(ctx context.Context, root string, paths []string) (blobs map[string]string, inRepo bool)
-	HeadReader
 }
 
 // LoadStats says where a Load's facts came from.

@@ -2,7 +2,6 @@ package project
 
 import (
 	"encoding/json"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -120,9 +119,9 @@ func PluginScanBase(glob string) string {
 }
 
 // readPackageJSON fills scripts and the package manager.
-func (c *Config) readPackageJSON(read func(string) ([]byte, error)) {
+func (c *Config) readPackageJSON(src Source) {
 	c.Scripts = map[string]string{}
-	if b, err := read(filepath.Join(c.Root, "package.json")); err == nil {
+	if b, err := src.ReadFile(filepath.Join(c.Root, "package.json")); err == nil {
 		var pkg struct {
 			Scripts map[string]string `json:"scripts"`
 		}
@@ -134,7 +133,7 @@ func (c *Config) readPackageJSON(read func(string) ([]byte, error)) {
 		{"bun.lock", "bun"}, {"bun.lockb", "bun"}, {"pnpm-lock.yaml", "pnpm"},
 		{"yarn.lock", "yarn"}, {"package-lock.json", "npm"},
 	} {
-		if _, err := os.Stat(filepath.Join(c.Root, lock.file)); err == nil {
+		if _, err := src.Stat(filepath.Join(c.Root, lock.file)); err == nil {
 			c.PackageManager = lock.pm
 			return
 		}

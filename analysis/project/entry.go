@@ -1,7 +1,6 @@
 package project
 
 import (
-	"os"
 	"sort"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -111,7 +110,7 @@ func (p *Project) computeEntry() *EntryRun {
 	}
 	entry := p.File(e.Path)
 	if entry == nil || entry.Missing {
-		if _, err := os.Stat(e.Path); err == nil {
+		if _, err := p.src.Stat(e.Path); err == nil {
 			return e // there, but not a file we analyze (a skipped directory)
 		}
 		e.Status = EntryMissing

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
-	"github.com/donkeyls/donkeyls/internal/pseudofs"
-	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
 // ErrNoProject is returned when a directory holds no donkeylabs project.
@@ -73,48 +70,54 @@ func (e *LimitError) Error() string {
 }
 
 // Discover lists the project roots under dir with DefaultDiscoverOptions.
-func Discover(ctx context.Context, dir string) ([]string, error) {
-	return DiscoverWith(ctx, dir, DefaultDiscoverOptions())
+func Discover(ctx context.Context, src Source, dir string) ([]string, error) {
+	return DiscoverWith(ctx, src, dir, DefaultDiscoverOptions())
 }
 
 // DiscoverWith lists the project roots under dir: every directory holding a
-// donkeylabs.config.ts, skipping node_modules, .git and pseudo-filesystems,
-// or dir itself when it has none but uses the older flat layout. Sorted.
-// When a bound is reached, the roots found so far come with a *LimitError.
-func DiscoverWith(ctx context.Context, dir string, opts DiscoverOptions) ([]string, error) {
+// donkeylabs.config.ts, skipping node_modules, .git and what src will not
+// list (pseudo-filesystems), or dir itself when it has none but uses the
+// older flat layout. Sorted. When a bound is reached, the roots found so far
+// come with a *LimitError.
+func DiscoverWith(ctx context.Context, src Source, dir string, opts DiscoverOptions) ([]string, error) {
+	if src == nil {
+		return nil, errNoSource
+	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", dir, err)
 	}
-	st, err := os.Stat(dir)
+	st, err := src.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", dir, err)
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	if pseudofs.Skip(dir) {
-		return nil, fmt.Errorf("%s is a pseudo-filesystem (/proc, /sys, /dev): %w", dir, ErrNoProject)
-	}
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
+	top, err := src.ReadDir(dir)
+	if errors.Is(err, ErrNoSource) {
+		return nil, fmt.Errorf("%w: %w", err, ErrNoProject)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("searching %s for projects: %w", dir, err)
+	}
 	var roots []string
 	var limit *LimitError
-	entries, dirs := 0, 0
 	depthOf := func(path string) int {
 		rel, _ := filepath.Rel(dir, path)
 		return strings.Count(rel, string(filepath.Separator)) + 1
 	}
-	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == dir {
-				return err
-			}
-			return nil // unreadable subdirectories are not projects
-		}
+	// dir itself is the first entry and the first directory entered.
+	entries, dirs := 1, 1
+	if opts.OnDir != nil {
+		opts.OnDir(dir)
+	}
+	walkErr := walkEntries(src, dir, top, func(path string, d fs.DirEntry) error {
 		if err := ctx.Err(); err != nil {
 			if errors.Is(err, context.DeadlineExceeded) && opts.Timeout > 0 {
 				limit = &LimitError{Dir: dir, Bound: opts.Timeout.String()}
@@ -128,16 +131,14 @@ func DiscoverWith(ctx context.Context, dir string, opts DiscoverOptions) ([]stri
 			return fs.SkipAll
 		}
 		if d.IsDir() {
-			if path != dir {
-				if skipDir(d.Name()) || pseudofs.Skip(path) {
-					return filepath.SkipDir
+			if skipDir(d.Name()) {
+				return filepath.SkipDir
+			}
+			if opts.MaxDepth > 0 && depthOf(path) > opts.MaxDepth {
+				if limit == nil {
+					limit = &LimitError{Dir: dir, Bound: fmt.Sprintf("%d levels deep", opts.MaxDepth)}
 				}
-				if opts.MaxDepth > 0 && depthOf(path) > opts.MaxDepth {
-					if limit == nil {
-						limit = &LimitError{Dir: dir, Bound: fmt.Sprintf("%d levels deep", opts.MaxDepth)}
-					}
-					return filepath.SkipDir
-				}
+				return filepath.SkipDir
 			}
 			dirs++
 			if opts.MaxDirs > 0 && dirs > opts.MaxDirs {
@@ -154,10 +155,13 @@ func DiscoverWith(ctx context.Context, dir string, opts DiscoverOptions) ([]stri
 		}
 		return nil
 	})
+	if walkErr == fs.SkipAll {
+		walkErr = nil
+	}
 	if walkErr != nil {
 		return nil, fmt.Errorf("searching %s for projects: %w", dir, walkErr)
 	}
-	if len(roots) == 0 && isFlatLayout(dir) {
+	if len(roots) == 0 && isFlatLayout(src, dir) {
 		roots = append(roots, dir)
 	}
 	sort.Strings(roots)
@@ -172,23 +176,23 @@ func DiscoverWith(ctx context.Context, dir string, opts DiscoverOptions) ([]stri
 
 // isFlatLayout recognises the older layout: plugins/<name>/index.ts with the
 // registry at the root.
-func isFlatLayout(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, "plugins")); err != nil {
+func isFlatLayout(src Source, dir string) bool {
+	if _, err := src.Stat(filepath.Join(dir, "plugins")); err != nil {
 		return false
 	}
 	for _, marker := range []string{"registry.d.ts", "context.d.ts", "scripts/generate-registry.ts"} {
-		if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+		if _, err := src.Stat(filepath.Join(dir, filepath.FromSlash(marker))); err == nil {
 			return true
 		}
 	}
 	return false
 }
 
-type diskSource struct{}
+// errNoSource says a caller forgot the Source: the analysis has no disk of
+// its own to fall back on.
+var errNoSource = errors.New("project: no Source given (the OS one is internal/ossource)")
 
-func (diskSource) ReadFile(path string) ([]byte, error) { return srcfile.Read(path) }
-
-// Load reads and analyzes the project rooted at root. src may be nil (disk).
+// Load reads and analyzes the project rooted at root through src.
 func Load(ctx context.Context, root string, src Source) (*Project, error) {
 	return LoadWith(ctx, root, LoadOptions{Source: src})
 }
@@ -196,7 +200,7 @@ func Load(ctx context.Context, root string, src Source) (*Project, error) {
 // LoadWith is Load with a facts cache.
 func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, error) {
 	if opts.Source == nil {
-		opts.Source = diskSource{}
+		return nil, errNoSource
 	}
 	var counts loadCounters
 	root, err := filepath.Abs(root)
@@ -208,8 +212,8 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 	if err != nil {
 		return nil, err
 	}
-	p := &Project{root: root, config: cfg, files: map[string]*facts.File{}, memo: &memo{}}
-	paths, err := p.scan(ctx, bufferPaths(opts.Source))
+	p := &Project{root: root, config: cfg, src: opts.Source, files: map[string]*facts.File{}, memo: &memo{}}
+	paths, err := p.scan(ctx, opts.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +231,7 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 		}
 	}
 	sort.Strings(migrations)
-	p.git = startGit(opts.Repository, root, migrations)
+	p.git = startGit(opts.Source, root, migrations)
 	if err := p.extractAll(ctx, &opts, &counts, kinds); err != nil {
 		p.git.cancel() // nobody will ask
 		return nil, err
@@ -254,14 +258,14 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loadCounters) (*Config, *facts.File, error) {
 	src := opts.Source
 	cfg := &Config{Root: root, Config: facts.Config{OutDir: DefaultOutDir, Entry: DefaultEntry, Routes: DefaultRoutes, PluginsKnown: true}}
-	cfg.readPackageJSON(src.ReadFile)
+	cfg.readPackageJSON(src)
 	path := filepath.Join(root, ConfigFile)
 	b, err := src.ReadFile(path)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("reading %s: %w", path, err)
 		}
-		if !isFlatLayout(root) {
+		if !isFlatLayout(src, root) {
 			return nil, nil, fmt.Errorf("%s: %w", root, ErrNoProject)
 		}
 		// The flat layout keeps plugins at the root and the registry beside them.
@@ -307,30 +311,21 @@ func bufferPaths(src Source) []string {
 	return nil
 }
 
-// scan lists every TypeScript file of the project: those on disk, and the
+// scan lists every TypeScript file of the project: those src lists, and the
 // buffers not saved yet that the walk would have found there.
-func (p *Project) scan(ctx context.Context, buffers []string) ([]string, error) {
+func (p *Project) scan(ctx context.Context, src Source) ([]string, error) {
 	var paths, nested []string
 	outDir := p.config.OutPath()
 	seen := map[string]bool{}
-	err := filepath.WalkDir(p.root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == p.root {
-				return err
-			}
-			return nil
-		}
+	err := walkDir(src, p.root, func(path string, d fs.DirEntry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if path == p.root {
-				return nil
-			}
 			if skipDir(d.Name()) && !isWithin(outDir, path) && !isWithin(path, outDir) {
 				return filepath.SkipDir
 			}
-			if d.Name() == "node_modules" || pseudofs.Skip(path) {
+			if d.Name() == "node_modules" {
 				return filepath.SkipDir
 			}
 			return nil
@@ -360,7 +355,7 @@ func (p *Project) scan(ctx context.Context, buffers []string) ([]string, error) 
 	if err != nil {
 		return nil, fmt.Errorf("scanning %s: %w", p.root, err)
 	}
-	for _, path := range buffers {
+	for _, path := range bufferPaths(src) {
 		if !seen[path] && p.wouldScan(path, outDir) {
 			paths = append(paths, path)
 			seen[path] = true
@@ -518,7 +513,7 @@ func (p *Project) expectedOutputs(paths []string) map[string]facts.Kind {
 		if !p.underPluginDir(pluginDir) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(pluginDir, "index.ts")); err != nil {
+		if _, err := p.src.Stat(filepath.Join(pluginDir, "index.ts")); err != nil {
 			continue
 		}
 		out[filepath.Join(pluginDir, "schema.ts")] = facts.KindSchema

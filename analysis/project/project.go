@@ -2,6 +2,10 @@
 // its configuration. A Project is an immutable snapshot: WithFile returns a new
 // snapshot that shares every other file's facts, so an edit costs one file's
 // extraction and never a rescan of the workspace.
+//
+// Discover and Load read only through the Source they are given (see
+// source.go and docs/analysis.md): this package, like all of analysis,
+// touches no file and starts no process itself.
 package project
 
 import (
@@ -13,12 +17,6 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 )
-
-// Source reads file contents. The language server passes one that prefers
-// open editor buffers over disk; nil means the disk.
-type Source interface {
-	ReadFile(path string) ([]byte, error)
-}
 
 // Buffers is a Source that also holds files which may not exist on disk yet
 // (a buffer opened on a new path in the editor). Load analyzes each of them
@@ -33,7 +31,10 @@ type Buffers interface {
 type Project struct {
 	root   string
 	config *Config
-	files  map[string]*facts.File
+	// src is what the Load read through; analyzers that must ask about
+	// files the facts do not hold (does this folder exist?) ask it.
+	src   Source
+	files map[string]*facts.File
 	// expected are the generated outputs the generator would write, with the
 	// kind each is read as; those that do not exist have Missing facts.
 	expected map[string]facts.Kind
@@ -92,6 +93,9 @@ func (p *Project) Memo(key any, build func() any) any {
 func (p *Project) m() *memo {
 	return p.memo
 }
+
+// Source is what the Load behind this snapshot read through.
+func (p *Project) Source() Source { return p.src }
 
 // Root is the directory holding donkeylabs.config.ts (or the flat layout).
 func (p *Project) Root() string { return p.root }

@@ -3,7 +3,6 @@ package project_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,36 +11,52 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/memsource"
+	"golang.org/x/tools/txtar"
 )
 
-func write(t *testing.T, path, content string) {
+// Every test here reads through a memsource.Source: the walk, the config,
+// the flat layout and the scan see exactly the tree a test lays out, and
+// nothing of the machine's disk (internal/ossource tests the OS side).
+
+// memTree is an empty tree in memory at a root of its own.
+func memTree(t *testing.T) *memsource.Source {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+	return fixture.NewMemory(filepath.Join(string(filepath.Separator), "mem", t.Name()), nil, nil)
+}
+
+func write(t *testing.T, src *memsource.Source, path, content string) {
+	t.Helper()
+	if err := src.WriteFile(path, []byte(content)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func bookshop(t *testing.T) (string, *project.Project) {
+func load(t *testing.T, src project.Source, root string) *project.Project {
 	t.Helper()
-	dir := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
-	p, err := project.Load(context.Background(), dir, nil)
+	p, err := project.Load(context.Background(), root, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir, p
+	return p
+}
+
+// shop is the fixtures' shop base in memory.
+func shop(t *testing.T) (*memsource.Source, string, *project.Project) {
+	t.Helper()
+	src := fixture.Memory(t, fixture.Fixture{Name: "shop", Base: "shop", Arch: &txtar.Archive{}})
+	return src, src.Root(), load(t, src, src.Root())
 }
 
 func TestDiscoverSkipsDependenciesAndFindsEveryProject(t *testing.T) {
-	root := t.TempDir()
-	write(t, filepath.Join(root, "apps", "shop", "donkeylabs.config.ts"), "export default {plugins: []}")
-	write(t, filepath.Join(root, "apps", "admin", "donkeylabs.config.ts"), "export default {plugins: []}")
-	write(t, filepath.Join(root, "node_modules", "tpl", "donkeylabs.config.ts"), "export default {}")
-	write(t, filepath.Join(root, ".git", "x", "donkeylabs.config.ts"), "export default {}")
-	roots, err := project.Discover(context.Background(), root)
+	src := memTree(t)
+	root := src.Root()
+	write(t, src, filepath.Join(root, "apps", "shop", "donkeylabs.config.ts"), "export default {plugins: []}")
+	write(t, src, filepath.Join(root, "apps", "admin", "donkeylabs.config.ts"), "export default {plugins: []}")
+	write(t, src, filepath.Join(root, "node_modules", "tpl", "donkeylabs.config.ts"), "export default {}")
+	write(t, src, filepath.Join(root, ".git", "x", "donkeylabs.config.ts"), "export default {}")
+	write(t, src, filepath.Join(root, "empty", "notes.txt"), "")
+	roots, err := project.Discover(context.Background(), src, root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,42 +64,38 @@ func TestDiscoverSkipsDependenciesAndFindsEveryProject(t *testing.T) {
 	if len(roots) != 2 || roots[0] != want[0] || roots[1] != want[1] {
 		t.Errorf("roots %v, want %v", roots, want)
 	}
-	if _, err := project.Discover(context.Background(), t.TempDir()); !errors.Is(err, project.ErrNoProject) {
+	if _, err := project.Discover(context.Background(), src, filepath.Join(root, "empty")); !errors.Is(err, project.ErrNoProject) {
 		t.Errorf("empty dir: %v", err)
 	}
-	if _, err := project.Discover(context.Background(), filepath.Join(root, "missing")); err == nil {
+	if _, err := project.Discover(context.Background(), src, filepath.Join(root, "missing")); err == nil {
 		t.Error("missing dir must be an error")
 	}
 }
 
 func TestFlatLayout(t *testing.T) {
-	root := t.TempDir()
-	write(t, filepath.Join(root, "plugins", "users", "index.ts"), `export const usersPlugin = createPlugin.define({ name: "users", service: async () => ({}) });`)
-	write(t, filepath.Join(root, "registry.d.ts"), "// Auto-generated\n")
-	roots, err := project.Discover(context.Background(), root)
+	src := memTree(t)
+	root := src.Root()
+	write(t, src, filepath.Join(root, "plugins", "users", "index.ts"), `export const usersPlugin = createPlugin.define({ name: "users", service: async () => ({}) });`)
+	write(t, src, filepath.Join(root, "registry.d.ts"), "// Auto-generated\n")
+	roots, err := project.Discover(context.Background(), src, root)
 	if err != nil || len(roots) != 1 {
 		t.Fatalf("flat layout not found: %v %v", roots, err)
 	}
-	p, err := project.Load(context.Background(), root, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := load(t, src, root)
 	if exp := p.Expected(); len(exp.Plugins) != 1 || exp.Plugins[0].Name != "users" {
 		t.Errorf("plugins %+v", exp.Plugins)
 	}
 }
 
 func TestConfigDefaultsAndOutputs(t *testing.T) {
-	root := t.TempDir()
-	write(t, filepath.Join(root, "donkeylabs.config.ts"), `import { defineConfig } from "@donkeylabs/server";
+	src := memTree(t)
+	root := src.Root()
+	write(t, src, filepath.Join(root, "donkeylabs.config.ts"), `import { defineConfig } from "@donkeylabs/server";
 const plugins = ["./src/plugins/**/index.ts"];
 export default defineConfig({ plugins });`)
-	write(t, filepath.Join(root, "package.json"), `{"scripts": {"gen:types": "donkeylabs generate"}}`)
-	write(t, filepath.Join(root, "pnpm-lock.yaml"), "")
-	p, err := project.Load(context.Background(), root, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	write(t, src, filepath.Join(root, "package.json"), `{"scripts": {"gen:types": "donkeylabs generate"}}`)
+	write(t, src, filepath.Join(root, "pnpm-lock.yaml"), "")
+	p := load(t, src, root)
 	cfg := p.Config()
 	if cfg.OutDir != ".@donkeylabs/server" || cfg.Entry != "./src/index.ts" || cfg.ClientPath() != "" {
 		t.Errorf("defaults: %+v", cfg)
@@ -104,10 +115,10 @@ export default defineConfig({ plugins });`)
 }
 
 func TestWithFileReplacesOneFileAndKeepsLastGoodFacts(t *testing.T) {
-	dir, p := bookshop(t)
+	msrc, dir, p := shop(t)
 	path := filepath.Join(dir, "src", "server", "plugins", "books", "index.ts")
 	before := p.File(path)
-	src, _ := os.ReadFile(path)
+	src, _ := msrc.ReadFile(path)
 
 	// Same content: the same snapshot comes back, nothing re-extracted.
 	if q := p.WithFile(path, src); q != p {
@@ -147,7 +158,7 @@ func TestWithFileReplacesOneFileAndKeepsLastGoodFacts(t *testing.T) {
 }
 
 func TestWithoutFileMarksOutputsMissing(t *testing.T) {
-	dir, p := bookshop(t)
+	_, dir, p := shop(t)
 	reg := filepath.Join(dir, ".@donkeylabs", "server", "registry.d.ts")
 	q := p.WithoutFile(reg)
 	if f := q.File(reg); f == nil || !f.Missing || f.Kind != facts.KindRegistry {
@@ -160,7 +171,7 @@ func TestWithoutFileMarksOutputsMissing(t *testing.T) {
 }
 
 func TestKinds(t *testing.T) {
-	dir, p := bookshop(t)
+	_, dir, p := shop(t)
 	cases := map[string]facts.Kind{
 		"src/server/plugins/books/index.ts":                        facts.KindSource,
 		"src/server/plugins/books/schema.ts":                       facts.KindSchema,
@@ -182,17 +193,14 @@ func TestKinds(t *testing.T) {
 // A project nested in another (a template or a second app kept inside the
 // first) is analyzed on its own: the outer project must not read its files.
 func TestLoadLeavesNestedProjectsOut(t *testing.T) {
-	dir, _ := bookshop(t)
+	src, dir, _ := shop(t)
 	nested := filepath.Join(dir, "templates", "starter")
-	write(t, filepath.Join(nested, "donkeylabs.config.ts"), `export default { plugins: ["./src/server/plugins/**/index.ts"] };`)
+	write(t, src, filepath.Join(nested, "donkeylabs.config.ts"), `export default { plugins: ["./src/server/plugins/**/index.ts"] };`)
 	nestedPlugin := filepath.Join(nested, "src", "server", "plugins", "greeter", "index.ts")
-	write(t, nestedPlugin, `import { createPlugin } from "@donkeylabs/server";
+	write(t, src, nestedPlugin, `import { createPlugin } from "@donkeylabs/server";
 export const greeterPlugin = createPlugin.define({ name: "greeter", service: async () => ({}) });
 `)
-	p, err := project.Load(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := load(t, src, dir)
 	for _, path := range p.Files() {
 		if strings.HasPrefix(path, nested+string(filepath.Separator)) {
 			t.Errorf("outer project read %s from the nested project", path)
@@ -201,28 +209,28 @@ export const greeterPlugin = createPlugin.define({ name: "greeter", service: asy
 	if p.File(filepath.Join(dir, "src", "server", "plugins", "books", "index.ts")) == nil {
 		t.Error("outer project lost its own plugin")
 	}
-	inner, err := project.Load(context.Background(), nested, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inner := load(t, src, nested)
 	if inner.File(nestedPlugin) == nil {
 		t.Errorf("nested project does not read its own plugin; files: %v", inner.Files())
 	}
 }
 
-// buffers serves editor buffers over the disk, some on paths not on disk.
-type buffers map[string]string
+// buffers serves editor buffers over a tree, some on paths not in it.
+type buffers struct {
+	project.Source
+	open map[string]string
+}
 
 func (b buffers) ReadFile(path string) ([]byte, error) {
-	if s, ok := b[path]; ok {
+	if s, ok := b.open[path]; ok {
 		return []byte(s), nil
 	}
-	return os.ReadFile(path)
+	return b.Source.ReadFile(path)
 }
 
 func (b buffers) BufferPaths() []string {
 	var out []string
-	for p := range b {
+	for p := range b.open {
 		out = append(out, p)
 	}
 	return out
@@ -231,8 +239,7 @@ func (b buffers) BufferPaths() []string {
 // TestLoadReadsBuffersNotOnDisk: a file made in the editor and not saved
 // yet is analyzed when the scan would find it on disk, and only then.
 func TestLoadReadsBuffersNotOnDisk(t *testing.T) {
-	dir := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
+	tree, dir, _ := shop(t)
 	migration := filepath.Join(dir, "src/server/plugins/users/migrations/002_add_phone.ts")
 	ignored := []string{
 		filepath.Join(dir, "node_modules/x/index.ts"),
@@ -240,14 +247,11 @@ func TestLoadReadsBuffersNotOnDisk(t *testing.T) {
 		filepath.Join(dir, "src/notes.md"),
 		filepath.Join(filepath.Dir(dir), "outside.ts"),
 	}
-	src := buffers{migration: "export async function up() {}\n"}
+	src := buffers{Source: tree, open: map[string]string{migration: "export async function up() {}\n"}}
 	for _, p := range ignored {
-		src[p] = "export const x = 1;\n"
+		src.open[p] = "export const x = 1;\n"
 	}
-	p, err := project.Load(context.Background(), dir, src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := load(t, src, dir)
 	if f := p.File(migration); f == nil || f.Kind != facts.KindMigration {
 		t.Errorf("the new migration buffer is not analyzed as a migration: %+v", f)
 	}
@@ -260,13 +264,14 @@ func TestLoadReadsBuffersNotOnDisk(t *testing.T) {
 
 // tree writes a synthetic tree: width directories per level, depth levels,
 // files files in each, and a project at the given relative paths.
-func tree(t *testing.T, width, depth, files int, projects ...string) string {
+func tree(t *testing.T, width, depth, files int, projects ...string) (*memsource.Source, string) {
 	t.Helper()
-	root := t.TempDir()
+	src := memTree(t)
+	root := src.Root()
 	var fill func(dir string, level int)
 	fill = func(dir string, level int) {
 		for f := 0; f < files; f++ {
-			write(t, filepath.Join(dir, "f"+string(rune('a'+f))+".txt"), "x")
+			write(t, src, filepath.Join(dir, "f"+string(rune('a'+f))+".txt"), "x")
 		}
 		if level == depth {
 			return
@@ -277,9 +282,9 @@ func tree(t *testing.T, width, depth, files int, projects ...string) string {
 	}
 	fill(root, 0)
 	for _, p := range projects {
-		write(t, filepath.Join(root, p, "donkeylabs.config.ts"), "export default {plugins: []}")
+		write(t, src, filepath.Join(root, p, "donkeylabs.config.ts"), "export default {plugins: []}")
 	}
-	return root
+	return src, root
 }
 
 func TestDiscoverBounds(t *testing.T) {
@@ -295,12 +300,12 @@ func TestDiscoverBounds(t *testing.T) {
 		{"time", project.DiscoverOptions{Timeout: time.Nanosecond}, "1ns"},
 	}
 	// 4 wide, 4 deep, 2 files each: 341 directories, 1023 entries.
-	root := tree(t, 4, 4, 2, "aa", "da/db/dc/dd")
+	src, root := tree(t, 4, 4, 2, "aa", "da/db/dc/dd")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			entered := 0
 			c.opts.OnDir = func(string) { entered++ }
-			roots, err := project.DiscoverWith(ctx, root, c.opts)
+			roots, err := project.DiscoverWith(ctx, src, root, c.opts)
 			var limit *project.LimitError
 			if !errors.As(err, &limit) {
 				t.Fatalf("err = %v, want a LimitError", err)
@@ -318,32 +323,8 @@ func TestDiscoverBounds(t *testing.T) {
 			}
 		})
 	}
-	roots, err := project.DiscoverWith(ctx, root, project.DefaultDiscoverOptions())
+	roots, err := project.DiscoverWith(ctx, src, root, project.DefaultDiscoverOptions())
 	if err != nil || len(roots) != 2 {
 		t.Errorf("within the default bounds: %v, %v", roots, err)
-	}
-}
-
-// TestDiscoverNeverEntersPseudoFilesystems: a workspace folder of `/` must
-// not walk /proc (every process's view of the whole filesystem), /sys or
-// /dev. Only the first level is searched here, which is where they are.
-func TestDiscoverNeverEntersPseudoFilesystems(t *testing.T) {
-	var entered []string
-	_, err := project.DiscoverWith(context.Background(), "/", project.DiscoverOptions{MaxDepth: 1, OnDir: func(d string) { entered = append(entered, d) }})
-	if err == nil {
-		t.Log("a project at / ?")
-	}
-	for _, d := range entered {
-		for _, pseudo := range []string{"/proc", "/sys", "/dev"} {
-			if d == pseudo || strings.HasPrefix(d, pseudo+"/") {
-				t.Errorf("entered %s", d)
-			}
-		}
-	}
-	if len(entered) < 2 {
-		t.Errorf("entered only %v: the test walked nothing", entered)
-	}
-	if _, err := project.DiscoverWith(context.Background(), "/proc", project.DiscoverOptions{OnDir: func(d string) { t.Errorf("entered %s", d) }}); err == nil || !strings.Contains(err.Error(), "pseudo-filesystem") {
-		t.Errorf("a folder of /proc: %v", err)
 	}
 }

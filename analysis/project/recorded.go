@@ -28,23 +28,16 @@ type Recorded struct {
 	Files []string
 }
 
-// HeadReader is what the recorded-migrations model reads of version
-// control: HEAD's files under a folder with their blob ids, and some files'
-// content at HEAD.
-type HeadReader interface {
-	HeadTree(ctx context.Context, root, dir string) (map[string]string, bool)
-	HeadFiles(ctx context.Context, root string, paths []string) map[string][]byte
-}
-
-// headCache asks a HeadReader each question once per Load.
+// headCache asks the Source's repository each question once per Load:
+// HEAD does not move under a Load.
 type headCache struct {
-	r     HeadReader
+	r     Repository
 	mu    sync.Mutex
 	trees map[string]map[string]string
 	names map[string]string // plugin file at HEAD -> its name there
 }
 
-func newHeadCache(r HeadReader) *headCache {
+func newHeadCache(r Repository) *headCache {
 	return &headCache{r: r, trees: map[string]map[string]string{}, names: map[string]string{}}
 }
 

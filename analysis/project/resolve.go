@@ -3,7 +3,6 @@ package project
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -98,7 +97,7 @@ func (p *Project) resolvePath(base string) (*facts.File, string) {
 		}
 	}
 	for _, cand := range []string{base, stem + ".js", stem + ".mjs", stem + ".cjs", stem + ".jsx", stem + ".json", filepath.Join(stem, "index.js")} {
-		if st, err := os.Stat(cand); err == nil && !st.IsDir() {
+		if st, err := p.src.Stat(cand); err == nil && !st.IsDir() {
 			return nil, cand
 		}
 	}
@@ -152,17 +151,17 @@ type tsconfigKey struct{}
 func (p *Project) tsconfig() *tsPaths {
 	return p.Memo(tsconfigKey{}, func() any {
 		t := &tsPaths{}
-		readTSConfig(filepath.Join(p.root, "tsconfig.json"), t, 0)
+		readTSConfig(p.src, filepath.Join(p.root, "tsconfig.json"), t, 0)
 		return t
 	}).(*tsPaths)
 }
 
 // readTSConfig applies the config at path to t, its `extends` first.
-func readTSConfig(path string, t *tsPaths, depth int) {
+func readTSConfig(src Source, path string, t *tsPaths, depth int) {
 	if depth > 8 {
 		return
 	}
-	b, err := os.ReadFile(path)
+	b, err := src.ReadFile(path)
 	if err != nil {
 		return
 	}
@@ -197,7 +196,7 @@ func readTSConfig(path string, t *tsPaths, depth int) {
 			if !strings.HasSuffix(parent, ".json") {
 				parent += ".json"
 			}
-			readTSConfig(parent, t, depth+1)
+			readTSConfig(src, parent, t, depth+1)
 		}
 	}
 	if cfg.CompilerOptions.BaseURL != nil {
@@ -292,10 +291,10 @@ func (p *Project) ZodMajor() int {
 			Dependencies    map[string]string `json:"dependencies"`
 			DevDependencies map[string]string `json:"devDependencies"`
 		}
-		if b, err := os.ReadFile(filepath.Join(p.root, "node_modules", "zod", "package.json")); err == nil && json.Unmarshal(b, &pkg) == nil && pkg.Version != "" {
+		if b, err := p.src.ReadFile(filepath.Join(p.root, "node_modules", "zod", "package.json")); err == nil && json.Unmarshal(b, &pkg) == nil && pkg.Version != "" {
 			return leadingMajor(pkg.Version)
 		}
-		if b, err := os.ReadFile(filepath.Join(p.root, "package.json")); err == nil && json.Unmarshal(b, &pkg) == nil {
+		if b, err := p.src.ReadFile(filepath.Join(p.root, "package.json")); err == nil && json.Unmarshal(b, &pkg) == nil {
 			if v, ok := pkg.Dependencies["zod"]; ok {
 				return leadingMajor(v)
 			}

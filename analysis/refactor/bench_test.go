@@ -17,8 +17,8 @@ import (
 func BenchmarkExtract(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
-	fixture.Base(b, fixture.Fixture{Base: "bookshop"}, dir)
-	p, err := project.Load(ctx, dir, nil)
+	fixture.Base(b, fixture.Fixture{Base: "shop"}, dir)
+	p, err := project.Load(ctx, dir, fixture.FromDir(b, dir))
 	if err != nil {
 		b.Fatal(err)
 	}

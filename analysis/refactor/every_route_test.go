@@ -11,6 +11,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/refactor"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
+	"github.com/donkeyls/donkeyls/internal/fixture"
 )
 
 // TestEveryRoute offers every candidate of every route of every golden
@@ -24,7 +25,7 @@ func TestEveryRoute(t *testing.T) {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel()
 			dir := g.project(t)
-			p, err := project.Load(ctx, dir, nil)
+			p, err := project.Load(ctx, dir, fixture.FromDir(t, dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +82,8 @@ func TestNotOnARoute(t *testing.T) {
 	ctx := context.Background()
 	g := loadGolden(t, filepath.Join("testdata", "db-query-input.txtar"))
 	dir := g.project(t)
-	p, err := project.Load(ctx, dir, nil)
+	src := fixture.FromDir(t, dir)
+	p, err := project.Load(ctx, dir, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,13 +95,13 @@ func TestNotOnARoute(t *testing.T) {
 		t.Errorf("extract at the top of the file: %v, want a refusal", err)
 	}
 	// A file with a syntax error in the route is refused, not guessed at.
-	b, err := os.ReadFile(path)
+	b, err := src.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	broken := []byte(string(b) + "\nadminRouter.route(\"x\").typed({ handle: async (input, ctx) => { ctx.db.selectFrom(\"orders\" } });\n")
 	p = p.WithFile(path, broken)
-	if err := os.WriteFile(path, broken, 0o644); err != nil {
+	if err := src.WriteFile(path, broken); err != nil {
 		t.Fatal(err)
 	}
 	for _, off := range []int{len(b) + 60, strings.Index(string(b), "ctx.db")} {

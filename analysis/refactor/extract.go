@@ -13,12 +13,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
-	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
-
-type diskSource struct{}
-
-func (diskSource) ReadFile(path string) ([]byte, error) { return srcfile.Read(path) }
 
 // extraction is one run of Extract.
 type extraction struct {
@@ -85,7 +80,7 @@ func refuse(r *facts.Route, format string, args ...any) error {
 
 func newExtraction(ctx context.Context, p *project.Project, src project.Source, path string, offset int, opts Options) *extraction {
 	if src == nil {
-		src = diskSource{}
+		src = p.Source()
 	}
 	return &extraction{ctx: ctx, p: p, src: src, opts: opts, routePath: path, offset: offset, edits: newEditSet(), movedImports: map[string]*binding{}}
 }

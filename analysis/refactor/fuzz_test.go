@@ -2,7 +2,6 @@ package refactor_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,12 +10,14 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/refactor"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"golang.org/x/tools/txtar"
 )
 
-// FuzzExtract puts arbitrary text in a route file of the bookshop and
+// FuzzExtract puts arbitrary text in a route file of the shop base and
 // extracts at arbitrary offsets: the result is a refusal or an edit that
 // applies and parses, never an internal error.
 func FuzzExtract(f *testing.F) {
+	shop := fixture.Memory(f, fixture.Fixture{Name: "shop", Base: "shop", Arch: &txtar.Archive{}})
 	for _, seed := range []struct{ file, at, plugin string }{
 		{"admin.ts", "ctx.db", ""},
 		{"admin.ts", "ctx.db", "orders"},
@@ -24,7 +25,7 @@ func FuzzExtract(f *testing.F) {
 		{"orders.ts", "pricing", ""},
 		{"users.ts", "handle", "accounts"},
 	} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "bookshop", "src", "server", "routes", seed.file))
+		b, err := shop.ReadFile(filepath.Join(shop.Root(), "src", "server", "routes", seed.file))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -32,9 +33,9 @@ func FuzzExtract(f *testing.F) {
 	}
 	f.Add("import { createRouter } from \"@donkeylabs/server\";\nexport const r = createRouter(\"x\");\nr.route(\"a.b\").typed({ handle: async (input, ctx) => ctx.db.selectFrom(\"books\").selectAll().execute() });\n", 90, "b")
 	dir := f.TempDir()
-	fixture.Base(f, fixture.Fixture{Base: "bookshop"}, dir)
+	fixture.Base(f, fixture.Fixture{Base: "shop"}, dir)
 	ctx := context.Background()
-	base, err := project.Load(ctx, dir, nil)
+	base, err := project.Load(ctx, dir, fixture.FromDir(f, dir))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func FuzzExtract(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string, offset int, plugin string) {
 		p := base.WithFile(path, []byte(src))
 		files := map[string][]byte{path: []byte(src)}
-		srcs := source{files: files}
+		srcs := source{Source: base.Source(), files: files}
 		for _, c := range append(refactor.Candidates(p, path, offset), refactor.Candidate{Plugin: plugin}) {
 			edit, err := refactor.Extract(ctx, p, srcs, path, offset, c.Options())
 			if err != nil {
@@ -75,12 +76,15 @@ func FuzzExtract(f *testing.F) {
 	})
 }
 
-// source serves the fuzzed file and the disk for the rest.
-type source struct{ files map[string][]byte }
+// source serves the fuzzed file over the project's tree.
+type source struct {
+	project.Source
+	files map[string][]byte
+}
 
 func (s source) ReadFile(path string) ([]byte, error) {
 	if b, ok := s.files[path]; ok {
 		return b, nil
 	}
-	return os.ReadFile(path)
+	return s.Source.ReadFile(path)
 }

@@ -88,7 +88,7 @@ func loadGolden(t *testing.T, path string) golden {
 func (g golden) project(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, dir)
+	fixture.Base(t, fixture.Fixture{Base: "shop"}, dir)
 	fixture.Apply(t, dir, g.input)
 	return dir
 }
@@ -119,7 +119,7 @@ func runGolden(t *testing.T, g golden) (result, error) {
 	t.Helper()
 	ctx := context.Background()
 	dir := g.project(t)
-	p, err := project.Load(ctx, dir, nil)
+	p, err := project.Load(ctx, dir, fixture.FromDir(t, dir))
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -318,7 +318,7 @@ func TestResultsParseAndCheck(t *testing.T) {
 			}
 			// The extracted route no longer touches ctx.db, so its
 			// route-direct-db hint is gone.
-			p, err := project.Load(ctx, res.dir, nil)
+			p, err := project.Load(ctx, res.dir, fixture.FromDir(t, res.dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,7 +349,7 @@ func TestResultsParseAndCheck(t *testing.T) {
 func findings(t *testing.T, dir string) map[string]analysis.Finding {
 	t.Helper()
 	ctx := context.Background()
-	p, err := project.Load(ctx, dir, nil)
+	p, err := project.Load(ctx, dir, fixture.FromDir(t, dir))
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}

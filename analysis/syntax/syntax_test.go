@@ -4,24 +4,32 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/tools/txtar"
+
 	"github.com/donkeyls/donkeyls/analysis"
 )
 
+// exampleSource is a file of the fixtures' shop base (internal/fixture).
 func exampleSource(tb testing.TB, rel string) []byte {
 	tb.Helper()
 	_, here, _, _ := runtimeCaller()
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "examples", "bookshop", filepath.FromSlash(rel)))
+	arch, err := txtar.ParseFile(filepath.Join(filepath.Dir(here), "..", "..", "internal", "fixture", "testdata", "shop.txtar"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return b
+	for _, f := range arch.Files {
+		if f.Name == rel {
+			return f.Data
+		}
+	}
+	tb.Fatalf("the shop base has no %s", rel)
+	return nil
 }
 
 func TestTreeShape(t *testing.T) {

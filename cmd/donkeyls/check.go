@@ -13,6 +13,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/factcache"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 )
 
 // runCheck analyzes every project under DIR and prints its findings.
@@ -87,11 +88,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // checkDir analyzes every project under dir; cache may be nil.
 func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analysis.Finding, project.LoadStats, error) {
 	var stats project.LoadStats
-	roots, err := project.Discover(ctx, dir)
+	src := ossource.Source{}
+	roots, err := project.Discover(ctx, src, dir)
 	if err != nil {
 		return nil, stats, err
 	}
-	opts := project.LoadOptions{}
+	opts := project.LoadOptions{Source: src}
 	if cache != nil {
 		opts.Cache = cache
 	}

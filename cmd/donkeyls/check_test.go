@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
@@ -158,5 +160,32 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 	}
 	if code, _, errOut := runMain(t, "frobnicate"); code != exitUsage || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+}
+
+// The example made fresh is the README's showcase of a realistic project:
+// nothing at warning level or above (TestCheckFreshProjectExitsZero), and
+// the route-direct-db hint exactly where a route queries ctx.db directly
+// (examples/bookshop/README.md documents admin.salesReport), offering the
+// extract-to-plugin command.
+func TestCheckExampleHintsItsOneDirectQuery(t *testing.T) {
+	dir := fixture.Materialize(t, fixture.Fixture{Base: "bookshop", Arch: &txtar.Archive{}})
+	findings, _, err := checkDir(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hints []string
+	for _, f := range findings {
+		if f.Code != "route-direct-db" {
+			continue
+		}
+		rel, _ := filepath.Rel(dir, f.Location.Path)
+		hints = append(hints, fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), f.Location.Range.Start.Line+1, f.Location.Range.Start.Col+1))
+		if f.Severity != analysis.SeverityHint || len(f.Commands) != 1 || f.Commands[0].Command != analysis.CommandExtractPlugin {
+			t.Errorf("route-direct-db: severity %s, commands %+v; want a hint offering extract-to-plugin", f.Severity, f.Commands)
+		}
+	}
+	if want := "src/server/routes/admin.ts:20:23"; strings.Join(hints, " ") != want {
+		t.Errorf("route-direct-db hints at %v, want exactly %s", hints, want)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/reload/classify"
 	"github.com/donkeyls/donkeyls/reload/control"
 	"github.com/donkeyls/donkeyls/reload/supervisor"
@@ -139,7 +140,7 @@ func devRoot(ctx context.Context, dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(abs, project.ConfigFile)); err == nil {
 		return abs, nil
 	}
-	roots, err := project.Discover(ctx, abs)
+	roots, err := project.Discover(ctx, ossource.Source{}, abs)
 	if err != nil {
 		if errors.Is(err, project.ErrNoProject) {
 			return "", fmt.Errorf("%s holds no donkeylabs project (no donkeylabs.config.ts below it)", dir)

@@ -15,6 +15,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/memsource"
 	"github.com/donkeyls/donkeyls/internal/synth"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
@@ -23,19 +24,15 @@ import (
 // synthetic project: every extractor's output shapes.
 func corpus(t testing.TB) []*facts.File {
 	t.Helper()
-	var dirs []string
+	var srcs []*memsource.Source
 	paths, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(), "analysis", "analyzers", "testdata", "*", "*.txtar"))
 	for _, path := range paths {
-		dirs = append(dirs, fixture.Materialize(t, fixture.Load(t, path)))
+		srcs = append(srcs, fixture.Memory(t, fixture.Load(t, path)))
 	}
-	dir := t.TempDir()
-	if err := synth.Write(dir, synth.Options{Plugins: 10, Routes: 100, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	dirs = append(dirs, dir)
+	srcs = append(srcs, fixture.Synth(t, synth.Options{Plugins: 10, Routes: 100, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}))
 	var files []*facts.File
-	for _, dir := range dirs {
-		p, err := project.Load(context.Background(), dir, nil)
+	for _, src := range srcs {
+		p, err := project.Load(context.Background(), src.Root(), src)
 		if err != nil {
 			t.Fatal(err)
 		}

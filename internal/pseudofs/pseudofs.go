@@ -21,6 +21,11 @@ func Skip(dir string) bool {
 	return knownMount(dir) || pseudoType(dir)
 }
 
+// KnownMount reports whether dir is, or lies in, one of the places the
+// pseudo-filesystems are mounted on every Linux system, by name alone: no
+// system call. Skip also asks the kernel about other places.
+func KnownMount(dir string) bool { return knownMount(dir) }
+
 // knownMount reports whether dir is under one of mountPoints.
 func knownMount(dir string) bool {
 	dir = filepath.Clean(dir)

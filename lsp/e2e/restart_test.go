@@ -13,6 +13,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/lsp"
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -33,7 +34,7 @@ type fakeSupervisor struct {
 }
 
 func (f *fakeSupervisor) load() {
-	p, err := project.Load(context.Background(), f.root, nil)
+	p, err := project.Load(context.Background(), f.root, ossource.Source{})
 	if err != nil {
 		f.t.Errorf("fake supervisor: %v", err)
 		return

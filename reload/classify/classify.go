@@ -20,6 +20,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/internal/srcfile"
 )
 
@@ -59,7 +60,7 @@ type Classifier struct {
 // supplies the facts of files parsed by any earlier run.
 func New(ctx context.Context, root string, cache project.FactsCache) *Classifier {
 	c := &Classifier{root: filepath.Clean(root), cache: cache, other: map[string]uint64{}, wrote: map[string]uint64{}}
-	c.snap, c.loadErr = project.LoadWith(ctx, c.root, project.LoadOptions{Cache: cache})
+	c.snap, c.loadErr = project.LoadWith(ctx, c.root, project.LoadOptions{Source: ossource.Source{}, Cache: cache})
 	if c.loadErr != nil {
 		c.snap = nil
 	}
@@ -187,7 +188,7 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 		return Decision{}
 	}
 	if after.NeedsReload() {
-		if p, err := project.LoadWith(ctx, c.root, project.LoadOptions{Cache: c.cache}); err == nil {
+		if p, err := project.LoadWith(ctx, c.root, project.LoadOptions{Source: ossource.Source{}, Cache: c.cache}); err == nil {
 			after = p
 		} else {
 			c.snap = nil

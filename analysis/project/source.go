@@ -1,0 +1,94 @@
+package project
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path/filepath"
+)
+
+// Source is everything the analysis reads of the world outside the process:
+// file contents, directory listings, file metadata, and what version
+// control holds at HEAD. The analysis packages touch no file and start no
+// process themselves; the caller chooses where their reads go. The language
+// server, check and dev pass the operating system's (internal/ossource),
+// with the language server's open buffers laid over it; tests pass one held
+// in memory (internal/memsource), so a fixture never touches the disk.
+//
+// Paths are absolute and clean, in the operating system's form.
+type Source interface {
+	// ReadFile returns a file's content. A path that is not a regular file
+	// is an error; one that does not exist is fs.ErrNotExist.
+	ReadFile(path string) ([]byte, error)
+	// ReadDir lists a directory sorted by name, as os.ReadDir does: each
+	// entry's type is its own (a symlink is not followed). A directory the
+	// Source holds no source in by nature (a pseudo-filesystem) is refused
+	// with ErrNoSource, and left out of its parent's listing.
+	ReadDir(path string) ([]fs.DirEntry, error)
+	// Stat describes path, following symlinks.
+	Stat(path string) (fs.FileInfo, error)
+	// SameFile reports whether a and b are the same file or directory once
+	// symlinks are followed; false when either does not exist.
+	SameFile(a, b string) bool
+	Repository
+}
+
+// Repository is the version-control view of a Source: what is committed.
+type Repository interface {
+	// HeadBlobs returns git's blob ids at HEAD of those of paths that HEAD
+	// tracks, keyed by path. inRepo is false when root is in no work tree
+	// (or no version control is at hand): git-based findings are then
+	// skipped quietly. A repository without a first commit has an empty map.
+	HeadBlobs(ctx context.Context, root string, paths []string) (blobs map[string]string, inRepo bool)
+	// HeadTree returns the blob ids at HEAD of every file below dir (which
+	// need not exist any more), keyed by path; inRepo as for HeadBlobs.
+	HeadTree(ctx context.Context, root, dir string) (blobs map[string]string, inRepo bool)
+	// HeadFiles returns the content at HEAD of those of paths HEAD holds.
+	HeadFiles(ctx context.Context, root string, paths []string) map[string][]byte
+}
+
+// ErrNoSource is how a Source refuses to list a directory that holds no
+// source by nature (the kernel's /proc, /sys, /dev).
+var ErrNoSource = errors.New("it holds no source")
+
+// walkDir visits every entry below root, depth first in name order as
+// filepath.WalkDir does, listing directories through src. visit may return
+// fs.SkipDir for a directory not to enter it, or fs.SkipAll to stop. A
+// subdirectory that cannot be listed is passed over (it holds no project
+// files we could read); the root that cannot be is an error.
+func walkDir(src Source, root string, visit func(path string, d fs.DirEntry) error) error {
+	entries, err := src.ReadDir(root)
+	if err != nil {
+		return err
+	}
+	if err := walkEntries(src, root, entries, visit); err != nil && err != fs.SkipAll {
+		return err
+	}
+	return nil
+}
+
+func walkEntries(src Source, dir string, entries []fs.DirEntry, visit func(string, fs.DirEntry) error) error {
+	for _, d := range entries {
+		path := filepath.Join(dir, d.Name())
+		if err := visit(path, d); err != nil {
+			if err != fs.SkipDir {
+				return err
+			}
+			if !d.IsDir() {
+				return nil // as filepath.WalkDir: the rest of this directory
+			}
+			continue
+		}
+		if !d.IsDir() {
+			continue
+		}
+		sub, err := src.ReadDir(path)
+		if err != nil {
+			continue
+		}
+		if err := walkEntries(src, path, sub, visit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
