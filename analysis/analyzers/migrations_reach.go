@@ -68,6 +68,7 @@ func runMigrationsReach(p *Pass) {
 	// The first folder the server tries, as a prefix of plugin folders:
 	// the usual layout is decided with no allocation and no system call.
 	first := filepath.Join(root, "src", "server", "plugins") + string(filepath.Separator)
+	recorded := p.Project.RecordedMigrations()
 	for _, d := range m.defs {
 		name := d.Name()
 		if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
@@ -82,7 +83,7 @@ func runMigrationsReach(p *Pass) {
 			continue // never registered: unregistered-plugin says its migrations never run
 		}
 		own := filepath.Join(pluginDir, "migrations")
-		rec, renamed := p.Project.RecordedMigrations(d.Path)
+		rec, renamed := recorded[d.Path]
 		// At HEAD the server must have found them under that name, or no
 		// database ran them.
 		renamed = renamed && rec.Name != "" && rec.Name != name && renameReaches(root, rec.Name, filepath.Join(rec.HeadDir, "migrations"))

@@ -234,7 +234,7 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 		part := fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations: move the folder to plugins/%s", what, p.Rel(dir), newName)
 		// The same model as the plugin-rename finding: only migrations a
 		// database built from the committed code ran are recorded.
-		if rec, ok := p.RecordedMigrations(info.Path); ok && len(rec.Files) > 0 {
+		if rec, ok := p.RecordedMigrations()[info.Path]; ok && len(rec.Files) > 0 {
 			recorded := "1 of them is"
 			if len(rec.Files) != 1 {
 				recorded = fmt.Sprintf("%d of them are", len(rec.Files))

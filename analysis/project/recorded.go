@@ -90,23 +90,22 @@ func (c *headCache) pluginNames(ctx context.Context, root string, paths []string
 
 type recordedKey struct{}
 
-// RecordedMigrations says under which name databases built from HEAD
-// recorded the migrations of the plugin defined in pluginPath (its
-// index.ts); ok is false when none of them is committed (no database built
-// from the repository ran them), outside version control, or when HEAD does
-// not say. Navigation's rename warning and the plugin-rename finding both
-// read it, so they say the same thing.
-func (p *Project) RecordedMigrations(pluginPath string) (Recorded, bool) {
-	all := p.Memo(recordedKey{}, func() any { return p.computeRecorded(context.Background()) }).(map[string]Recorded)
-	r, ok := all[pluginPath]
-	return r, ok
+// RecordedMigrations says, for each plugin file (its index.ts) whose
+// migrations a database built from HEAD ran, under which name it recorded
+// them. A plugin is absent when none of its migrations is committed (no
+// database built from the repository ran them), outside version control,
+// and when HEAD does not say. Navigation's rename warning and the
+// plugin-rename finding both read it, so they say the same thing. The map
+// is shared: never modify it.
+func (p *Project) RecordedMigrations() map[string]Recorded {
+	return p.Memo(recordedKey{}, func() any { return p.computeRecorded(context.Background()) }).(map[string]Recorded)
 }
 
 func (p *Project) computeRecorded(ctx context.Context) map[string]Recorded {
-	out := map[string]Recorded{}
 	if !p.InGit() || p.git.head == nil {
-		return out
+		return nil
 	}
+	out := map[string]Recorded{}
 	head := p.git.head
 	// Each plugin folder whose migrations/ holds files, with those files.
 	migs := map[string][]*facts.File{}
