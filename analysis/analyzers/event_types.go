@@ -30,7 +30,7 @@ func eventTypesAnalyzer() *Analyzer {
 type eventTypesKey struct{}
 
 func runEventTypes(p *Pass) {
-	path := p.Project.Expected().EventsFile
+	path := p.Project.EventsFile()
 	if path == "" {
 		return
 	}
