@@ -93,10 +93,17 @@ type FileCreate struct {
 	Content string
 }
 
-// WorkspaceEdit is applied as one undoable step: creations first, then edits.
+// FileRename moves a file or a directory (with everything in it).
+type FileRename struct {
+	From, To string
+}
+
+// WorkspaceEdit is applied as one undoable step: creations first, then
+// edits (at the paths before any rename), then renames.
 type WorkspaceEdit struct {
 	Creates []FileCreate
 	Edits   []TextEdit
+	Renames []FileRename
 }
 
 // Fix is a quick fix that is a pure text change.

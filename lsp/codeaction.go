@@ -17,6 +17,7 @@ import (
 const (
 	KindQuickFix        = "quickfix"
 	KindRefactorExtract = "refactor.extract"
+	KindRefactorRewrite = "refactor.rewrite"
 )
 
 // ActionProvider contributes code actions for a range of a file. Providers
@@ -233,6 +234,9 @@ func (s *Server) wireEdit(e analysis.WorkspaceEdit, c caps, versions map[string]
 	if len(e.Creates) > 0 && !(c.documentChanges && c.createFiles) {
 		return nil, false
 	}
+	if len(e.Renames) > 0 && !(c.documentChanges && c.renameFiles) {
+		return nil, false
+	}
 	var order []string
 	byPath := map[string][]protocol.TextEdit{}
 	for _, te := range e.Edits {
@@ -261,6 +265,10 @@ func (s *Server) wireEdit(e analysis.WorkspaceEdit, c caps, versions map[string]
 			id.Version = &v
 		}
 		out.DocumentChanges = append(out.DocumentChanges, textDocumentEdit{TextDocument: id, Edits: byPath[p]})
+	}
+	// Renames last: the edits above name the files where they are now.
+	for _, r := range e.Renames {
+		out.DocumentChanges = append(out.DocumentChanges, renameFile{Kind: "rename", OldURI: text.FileURI(r.From), NewURI: text.FileURI(r.To)})
 	}
 	return out, true
 }

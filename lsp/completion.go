@@ -29,6 +29,14 @@ var (
 	reEventString  = regexp.MustCompile(`\.(?:emit|on)\(\s*["'` + "`" + `]([^"'` + "`" + `]*)$`)
 	reDepsOpen     = regexp.MustCompile(`dependencies\s*:\s*\[([^\]]*)$`)
 	reOpenString   = regexp.MustCompile(`["']([\w$.-]*)$`)
+	// .route("x").<kind> on a route builder; the chain may span lines.
+	reHandlerKind = regexp.MustCompile(`\.route\(\s*["'][^"'\n]*["']\s*\)\s*\.([\w$]*)$`)
+	// A table string of a query on a context's db.
+	reQueryTable = regexp.MustCompile(`\.db\s*\.\s*(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(\s*["']([\w]*)$`)
+	// A column string of a later method of that query: the last table the
+	// query names, then a column method's open string (or an array of them).
+	reQueryFrom   = regexp.MustCompile(`\.db\s*\.\s*(?:selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\(\s*["'](\w+)`)
+	reQueryColumn = regexp.MustCompile(`\.(?:where|orWhere|having|orderBy|groupBy|select|returning|distinctOn|whereRef|orWhereRef)\(\s*(?:\[[^\]]*?)?["'](?:\w+\.)?([\w]*)$`)
 )
 
 func (s *Server) completion(ctx context.Context, req *rpc.Request) (any, error) {
@@ -40,7 +48,8 @@ func (s *Server) completion(ctx context.Context, req *rpc.Request) (any, error) 
 				return nil, nil
 			}
 			off, _ := t.offset()
-			items := completionItems(t.proj, names.For(t.proj), t.path, src, off, registryTrusted(t.proj, t.findings))
+			fresh := freshness{registry: registryTrusted(t.proj, t.findings), schema: schemaTrusted(t.findings)}
+			items := completionItems(t.proj, names.For(t.proj), t.path, src, off, fresh)
 			if items == nil {
 				return nil, nil
 			}
@@ -72,9 +81,29 @@ func registryTrusted(p *project.Project, findings []analysis.Finding) bool {
 	return true
 }
 
+// schemaTrusted reports whether tsserver's completions of table and column
+// strings are right: Kysely types them from the generated schema.ts and
+// context.d.ts, so only when no finding says those are stale or missing.
+func schemaTrusted(findings []analysis.Finding) bool {
+	for _, f := range findings {
+		switch f.Code {
+		case analyzers.CodeStaleSchema, analyzers.CodeStaleContext, analyzers.CodeTypesMissing:
+			return false
+		}
+	}
+	return true
+}
+
+// freshness says which generated types tsserver completes from correctly.
+type freshness struct {
+	registry bool // registry.d.ts and context.d.ts: plugins, methods, middleware, handlers
+	schema   bool // schema.ts files: tables and columns
+}
+
 // completionItems answers for the text before offset; nil means "not a
 // place for framework names".
-func completionItems(p *project.Project, ix *names.Index, path, src string, offset int, typesFresh bool) []protocol.CompletionItem {
+func completionItems(p *project.Project, ix *names.Index, path, src string, offset int, fresh freshness) []protocol.CompletionItem {
+	typesFresh := fresh.registry
 	if offset < 0 || offset > len(src) {
 		return nil
 	}
@@ -134,12 +163,43 @@ func completionItems(p *project.Project, ix *names.Index, path, src string, offs
 		}
 		return nonNil(items)
 	}
-	// dependencies: [ ... may span lines; look back a little.
+	// dependencies: [ and query chains may span lines; look back a little.
 	from := offset - 2048
 	if from < 0 {
 		from = 0
 	}
-	m := reDepsOpen.FindStringSubmatch(src[from:offset])
+	window := src[from:offset]
+	if m := reHandlerKind.FindStringSubmatch(window); m != nil {
+		if typesFresh {
+			return nil
+		}
+		// The built-in kinds come from the server's own types, which
+		// tsserver offers whatever the registry says; the plugins' kinds
+		// reach IRouteBuilder only through registry.d.ts.
+		var items []protocol.CompletionItem
+		for _, k := range ix.DefNames(names.Handler) {
+			items = append(items, protocol.CompletionItem{Label: k, Kind: protocol.CompletionItemKindMethod, Detail: "handler kind"})
+		}
+		return nonNil(items)
+	}
+	// A query is one statement: a table named before the last ";" is
+	// another query's.
+	stmt := window[strings.LastIndexByte(window, ';')+1:]
+	if reQueryTable.MatchString(stmt) {
+		if fresh.schema {
+			return nil
+		}
+		return tableItems(p)
+	}
+	if reQueryColumn.MatchString(stmt) {
+		if from := reQueryFrom.FindAllStringSubmatch(stmt, -1); from != nil {
+			if fresh.schema {
+				return nil
+			}
+			return columnItems(p, from[len(from)-1][1])
+		}
+	}
+	m := reDepsOpen.FindStringSubmatch(window)
 	if m == nil {
 		return nil
 	}
@@ -198,4 +258,33 @@ func pluginAt(p *project.Project, path string, offset int) *facts.Plugin {
 		}
 	}
 	return nil
+}
+
+// tableItems lists the tables the migrations build, once each.
+func tableItems(p *project.Project) []protocol.CompletionItem {
+	seen := map[string]bool{}
+	var items []protocol.CompletionItem
+	for _, s := range p.Expected().Schemas {
+		for _, t := range s.Tables {
+			if !seen[t.Name] {
+				seen[t.Name] = true
+				items = append(items, protocol.CompletionItem{Label: t.Name, Kind: protocol.CompletionItemKindStruct, Detail: "table · " + p.Rel(t.Path)})
+			}
+		}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Label < items[j].Label })
+	return nonNil(items)
+}
+
+// columnItems lists a table's columns as its migrations build them.
+func columnItems(p *project.Project, table string) []protocol.CompletionItem {
+	t, _ := schemaTable(p, table)
+	if t == nil {
+		return []protocol.CompletionItem{}
+	}
+	items := make([]protocol.CompletionItem, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		items = append(items, protocol.CompletionItem{Label: c.Name, Kind: protocol.CompletionItemKindField, Detail: table + " · " + columnText(c)})
+	}
+	return items
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -87,8 +88,12 @@ func devServerOf(st *control.Status) string {
 }
 
 // whyRestart says why a plugin edit needs a restart under the supervised
-// command (observed with server 2.5.1 under Bun 1.4.5).
-func whyRestart(st *control.Status) string {
+// command (observed with server 2.5.1 under Bun 1.4.5), or why donkeyls
+// dev's in-place reload of this file left the old service running.
+func whyRestart(st *control.Status, path string) string {
+	if e := st.HotFailed[filepath.Clean(path)]; e != "" {
+		return "its new service was not reloaded in place, so the old one keeps answering: " + e + " (fix it and save, or restart)"
+	}
 	if st.DevServer == "bun --hot" {
 		return "bun --hot runs the entry again on save, but the servers of the earlier runs keep their background services (cron jobs, job workers), so a restart is what leaves one clean server with this code"
 	}
@@ -109,6 +114,14 @@ func devStatusKey(st control.Status, ok bool) string {
 	h := fnv.New64a()
 	for _, p := range paths {
 		fmt.Fprintf(h, "%s=%s\n", p, st.Loaded[p])
+	}
+	failed := make([]string, 0, len(st.HotFailed))
+	for p, e := range st.HotFailed {
+		failed = append(failed, p+"\x00"+e)
+	}
+	sort.Strings(failed)
+	for _, f := range failed {
+		fmt.Fprintf(h, "failed %s\n", f)
 	}
 	return fmt.Sprintf("pid %d %s loaded %d files (%016x)", st.Pid, st.State, len(paths), h.Sum64())
 }
@@ -142,7 +155,7 @@ func restartFindings(snap Snapshot, st *control.Status, unsaved map[string]bool,
 			Severity: analysis.SeverityInformation,
 			Location: analysis.Location{Path: pl.Path, Range: pl.Range},
 			Message: fmt.Sprintf("the dev server (%spid %d%s) runs %s plugin %q: %s",
-				devServerOf(st), st.Pid, started, what, pl.Name, whyRestart(st)),
+				devServerOf(st), st.Pid, started, what, pl.Name, whyRestart(st, pl.Path)),
 			Commands: []analysis.CommandRef{{Title: "Restart the dev server", Command: analysis.CommandRestart, Root: root}},
 			Remedy:   analysis.RemedyRestart,
 		})

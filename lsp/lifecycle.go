@@ -95,6 +95,7 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 			"workspaceSymbolProvider": true,
 			"renameProvider":          map[string]any{"prepareProvider": true},
 			"completionProvider":      map[string]any{"triggerCharacters": []string{".", `"`, "'"}},
+			"codeLensProvider":        map[string]any{"resolveProvider": true},
 			"workspace": map[string]any{
 				"workspaceFolders": map[string]any{"supported": true, "changeNotifications": true},
 			},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 
 	"go.lsp.dev/protocol"
 
@@ -216,7 +215,7 @@ func (s *Server) hover(ctx context.Context, req *rpc.Request) (any, error) {
 			if !ok {
 				return nil, nil
 			}
-			md := hoverText(t.proj, ix, occ)
+			md := hoverText(t.proj, ix, occ, t.findings)
 			if md == "" {
 				return nil, nil
 			}
@@ -233,7 +232,7 @@ func (s *Server) prepareRename(ctx context.Context, req *rpc.Request) (any, erro
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"range": t.conv.rng(t.path, tgt.Occurrence.TextRange()), "placeholder": tgt.Placeholder}, nil
+			return map[string]any{"range": t.conv.rng(t.path, tgt.Range), "placeholder": tgt.Placeholder}, nil
 		})
 }
 
@@ -268,12 +267,44 @@ func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); warn != "" {
-				s.showMessage(protocol.MessageTypeWarning, "%s", warn)
+			switch warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); {
+			case warn.Committed:
+				if !s.confirm(ctx, warn.Text, renameAnyway) {
+					return nil, nil
+				}
+			case warn.Text != "":
+				s.showMessage(protocol.MessageTypeWarning, "%s", warn.Text)
 			}
 			w, _ := s.wireEdit(edit, c, t.versions, newPositions(c.encoding, src))
 			return w, nil
 		})
+}
+
+// renameAnyway is the action that goes on with a rename after a warning.
+const renameAnyway = "Rename anyway"
+
+// confirm asks the user, with window/showMessageRequest, whether to go on;
+// the other choice is Cancel, and dismissing the message cancels too. A
+// client that cannot ask (an error answer) gets the warning as a message
+// and the work goes on, as before there was a question.
+func (s *Server) confirm(ctx context.Context, warning, proceed string) bool {
+	params := map[string]any{
+		"type":    protocol.MessageTypeWarning,
+		"message": warning,
+		"actions": []map[string]string{{"title": proceed}, {"title": "Cancel"}},
+	}
+	var choice *struct {
+		Title string `json:"title"`
+	}
+	if err := s.call(ctx, "window/showMessageRequest", params, &choice, 0); err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		s.log.Debug("asking before a rename failed: showing the warning instead", "err", err)
+		s.showMessage(protocol.MessageTypeWarning, "%s", warning)
+		return true
+	}
+	return choice != nil && choice.Title == proceed
 }
 
 func (s *Server) documentSymbol(ctx context.Context, req *rpc.Request) (any, error) {
@@ -348,6 +379,16 @@ func symbolKind(k names.Kind) protocol.SymbolKind {
 		return protocol.SymbolKindFunction
 	case names.Event:
 		return protocol.SymbolKindEvent
+	case names.Handler:
+		return protocol.SymbolKindFunction
+	case names.Table:
+		return protocol.SymbolKindStruct
+	case names.Column:
+		return protocol.SymbolKindField
+	case names.Error:
+		return protocol.SymbolKindClass
+	case names.Job, names.Process:
+		return protocol.SymbolKindConstant
 	}
 	return protocol.SymbolKindKey
 }
@@ -391,6 +432,7 @@ func documentSymbols(p *project.Project, path string, conv *positions) []protoco
 		sym.Children = append(sym.Children, keys(pl.MiddlewareKeys, protocol.SymbolKindFunction, "middleware")...)
 		sym.Children = append(sym.Children, keys(pl.HandlerKeys, protocol.SymbolKindFunction, "handler")...)
 		sym.Children = append(sym.Children, keys(pl.EventKeys, protocol.SymbolKindEvent, "event")...)
+		sym.Children = append(sym.Children, keys(customErrorKeys(pl.CustomErrors), protocol.SymbolKindClass, "custom error")...)
 		out = append(out, sym)
 	}
 	for i := range f.Routes {
@@ -404,133 +446,22 @@ func documentSymbols(p *project.Project, path string, conv *positions) []protoco
 	for _, e := range f.Events {
 		out = append(out, protocol.DocumentSymbol{Name: e.Name, Detail: "event", Kind: protocol.SymbolKindEvent, Range: toRange(e.Range), SelectionRange: toRange(e.Range)})
 	}
+	if m := f.Migration; m != nil {
+		// A migration's tables, with the columns each statement adds.
+		for _, op := range m.Ops {
+			detail := map[facts.TableOpKind]string{facts.OpCreateTable: "create table", facts.OpAlterTable: "alter table", facts.OpDropTable: "drop table", facts.OpRenameTable: "rename table"}[op.Kind]
+			sel := op.TableRange
+			if sel.IsZero() {
+				sel = op.Range
+			}
+			sym := protocol.DocumentSymbol{Name: op.Table, Detail: detail, Kind: protocol.SymbolKindStruct, Range: toRange(op.Range), SelectionRange: toRange(sel)}
+			for _, c := range op.Add {
+				sym.Children = append(sym.Children, protocol.DocumentSymbol{Name: c.Name, Detail: "column · " + c.Type, Kind: protocol.SymbolKindField, Range: toRange(c.Range), SelectionRange: toRange(c.Range)})
+			}
+			out = append(out, sym)
+		}
+	}
 	return out
-}
-
-// hoverText is the Markdown shown for a name.
-func hoverText(p *project.Project, ix *names.Index, occ names.Occurrence) string {
-	var b strings.Builder
-	list := func(title string, items []string) {
-		if len(items) == 0 {
-			fmt.Fprintf(&b, "\n**%s:** none\n", title)
-			return
-		}
-		fmt.Fprintf(&b, "\n**%s:** %s\n", title, "`"+strings.Join(items, "`, `")+"`")
-	}
-	uses := 0
-	for _, o := range ix.Occurrences(occ.Name) {
-		if !o.Def && !o.Generated {
-			uses++
-		}
-	}
-	switch occ.Name.Kind {
-	case names.Plugin:
-		info := ix.Plugins[occ.Name.Key]
-		if info == nil {
-			fmt.Fprintf(&b, "plugin `%s` is not defined in this project\n", occ.Name.Key)
-			return b.String()
-		}
-		pl := info.Def
-		fmt.Fprintf(&b, "**plugin `%s`** · `%s`\n", info.Name, p.Rel(info.Path))
-		var deps, methods, mw, handlers []string
-		for _, d := range pl.Dependencies {
-			if d.Name != "" {
-				deps = append(deps, d.Name)
-			}
-		}
-		for _, m := range pl.ServiceMethods {
-			methods = append(methods, m.Name)
-		}
-		for _, m := range pl.MiddlewareKeys {
-			mw = append(mw, m.Name)
-		}
-		for _, h := range pl.HandlerKeys {
-			handlers = append(handlers, h.Name)
-		}
-		list("Dependencies", deps)
-		list("Dependents", info.Dependents)
-		list("Service methods", methods)
-		list("Middleware", mw)
-		list("Handlers", handlers)
-		if len(info.Registered) == 0 {
-			fmt.Fprintf(&b, "\n**Not registered:** no `registerPlugin(%s)` in the project; at runtime `ctx.plugins.%s` is undefined\n", pl.ExportName, info.Name)
-		} else {
-			var at []string
-			for _, l := range info.Registered {
-				at = append(at, fmt.Sprintf("`%s:%d`", p.Rel(l.Path), l.Range.Start.Line+1))
-			}
-			fmt.Fprintf(&b, "\n**Registered:** %s\n", strings.Join(at, ", "))
-		}
-		fmt.Fprintf(&b, "\n%s\n", count(uses, "use"))
-	case names.Method:
-		plugin, method, _ := strings.Cut(occ.Name.Key, ".")
-		defs := ix.Defs(occ.Name)
-		if len(defs) == 0 {
-			fmt.Fprintf(&b, "plugin `%s` has no service method `%s`\n", plugin, method)
-			return b.String()
-		}
-		fmt.Fprintf(&b, "**service method `%s`** of plugin `%s` · `%s:%d`\n\n%s\n", method, plugin, p.Rel(defs[0].Path), defs[0].Range.Start.Line+1, count(uses, "use"))
-	case names.Middleware:
-		defs := ix.Defs(occ.Name)
-		if len(defs) == 0 {
-			fmt.Fprintf(&b, "no plugin defines middleware `%s`: at runtime it is skipped and the route runs unguarded\n", occ.Name.Key)
-			return b.String()
-		}
-		var by []string
-		for _, d := range defs {
-			if f := p.File(d.Path); f != nil && len(f.Plugins) > 0 {
-				by = append(by, f.Plugins[0].Name)
-			}
-		}
-		fmt.Fprintf(&b, "**middleware `%s`**", occ.Name.Key)
-		if len(by) > 0 {
-			fmt.Fprintf(&b, " of plugin `%s`", strings.Join(by, "`, `"))
-		}
-		fmt.Fprintf(&b, "\n\n%s\n", count(uses, "use"))
-	case names.Route:
-		routes := ix.RoutesNamed(p, occ.Name.Key)
-		if len(routes) == 0 {
-			fmt.Fprintf(&b, "route `%s` is not defined in the sources\n", occ.Name.Key)
-			return b.String()
-		}
-		ri := routes[0]
-		r := ri.Route
-		fmt.Fprintf(&b, "**route `%s`** · `.%s` · `%s:%d`\n", r.FullName, r.Kind, p.Rel(ri.Path), r.NameRange.Start.Line+1)
-		if len(r.Middleware) > 0 {
-			fmt.Fprintf(&b, "\n**Middleware in its chain:** `%s`\n", strings.Join(r.Middleware, "`, `"))
-		}
-		if r.Input != nil {
-			fmt.Fprintf(&b, "\n**Input:**\n```ts\n%s\n```\n", r.Input.Text)
-		} else {
-			b.WriteString("\n**Input:** none\n")
-		}
-		if r.Output != nil {
-			fmt.Fprintf(&b, "\n**Output:**\n```ts\n%s\n```\n", r.Output.Text)
-		} else {
-			b.WriteString("\n**Output:** none\n")
-		}
-		if len(routes) > 1 {
-			fmt.Fprintf(&b, "\nDefined %d times\n", len(routes))
-		}
-	case names.Event:
-		evs := ix.EventsNamed(p, occ.Name.Key)
-		emits := 0
-		for _, o := range ix.Occurrences(occ.Name) {
-			if o.Via == names.ViaEmit {
-				emits++
-			}
-		}
-		if len(evs) == 0 && len(ix.Defs(occ.Name)) == 0 {
-			fmt.Fprintf(&b, "event `%s` is not declared: emitting it type-checks and does nothing at runtime\n", occ.Name.Key)
-			return b.String()
-		}
-		fmt.Fprintf(&b, "**event `%s`**\n", occ.Name.Key)
-		if len(evs) > 0 {
-			fmt.Fprintf(&b, "\n```ts\n%s\n```\n", evs[0].Event.Schema)
-		}
-		fmt.Fprintf(&b, "\n%s\n", count(emits, "emit/on call"))
-	}
-	return b.String()
 }
 
 func count(n int, noun string) string {
@@ -538,4 +469,12 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func customErrorKeys(errs []facts.CustomError) []facts.Key {
+	out := make([]facts.Key, len(errs))
+	for i, e := range errs {
+		out[i] = facts.Key{Name: e.Name, Range: e.Range}
+	}
+	return out
 }

@@ -84,3 +84,45 @@ func benchNav(b *testing.B, method string, extra map[string]any) {
 		}
 	}
 }
+
+// BenchmarkCodeLens asks for the lenses of the first route file of the
+// 1,000-plugin / 10,000-route project and resolves every one, as an editor
+// showing the whole file does: one iteration is what opening it costs.
+func BenchmarkCodeLens(b *testing.B) {
+	root := b.TempDir()
+	if err := synth.Write(root, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "src/server/routes/*.ts"))
+	if len(files) == 0 {
+		b.Fatal("no route files in the synthetic project")
+	}
+	sort.Strings(files)
+	c := startNav(b, root)
+	params := map[string]any{"textDocument": map[string]any{"uri": text.FileURI(files[0])}}
+	var lenses []map[string]any
+	if err := c.Call("textDocument/codeLens", params, &lenses); err != nil {
+		b.Fatal(err)
+	}
+	if len(lenses) == 0 {
+		b.Fatalf("no lenses in %s", files[0])
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.Call("textDocument/codeLens", params, &lenses); err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range lenses {
+			var out struct {
+				Command *struct{ Title string } `json:"command"`
+			}
+			if err := c.Call("codeLens/resolve", l, &out); err != nil {
+				b.Fatal(err)
+			}
+			if out.Command == nil || out.Command.Title == "" {
+				b.Fatal("a lens resolved without a title")
+			}
+		}
+	}
+	b.ReportMetric(float64(len(lenses)), "lenses")
+}

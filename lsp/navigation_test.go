@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -30,9 +32,17 @@ import (
 //	hover NAME               prepareRename NAME
 //	rename NAME NEWNAME      completion NAME
 //	rename! NAME NEWNAME     (a rename that also shows a warning message)
+//	rename? NAME NEWNAME ANSWER  (a rename that asks first; ANSWER is the
+//	                         action chosen, "-" dismisses the question,
+//	                         "never" says none is asked)
 //	symbols PATH             wsymbol QUERY
+//	lenses PATH              (code lenses of the file, each resolved)
+//	actions NAME             (refactor.rewrite code actions there, with their edits)
 //	open PATH                (open the file as a buffer, content from disk)
 //	replace PATH             (the buffer becomes the file's `PATH.edit` section)
+//
+// A section named `git-commit` makes the project a git repository with
+// every file committed (its content is the commit message).
 //
 // The `want` section is the rendered answers, each after "> request". Run
 // with -update to rewrite it, then read the diff: it is the behaviour.
@@ -86,41 +96,13 @@ func runNavFixture(t *testing.T, fixture string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	marks := map[string]mark{}
-	var requests []string
-	edits := map[string]string{}
+	got := navAnswers(t, ar, nil, nil)
 	wantIdx := -1
 	for i, f := range ar.Files {
-		switch {
-		case f.Name == "requests":
-			for _, l := range strings.Split(string(f.Data), "\n") {
-				if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-					requests = append(requests, l)
-				}
-			}
-		case f.Name == "want":
+		if f.Name == "want" {
 			wantIdx = i
-		case strings.HasSuffix(f.Name, ".edit"):
-			edits[strings.TrimSuffix(f.Name, ".edit")] = stripMarks(strings.TrimSuffix(f.Name, ".edit"), string(f.Data), marks)
-		default:
-			content := stripMarks(f.Name, string(f.Data), marks)
-			p := filepath.Join(root, filepath.FromSlash(f.Name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
-	c := startNav(t, root)
-	var out strings.Builder
-	for _, r := range requests {
-		fmt.Fprintf(&out, "> %s\n", r)
-		out.WriteString(navRequest(t, c, root, marks, edits, r))
-	}
-	got := out.String()
 	if *update {
 		if wantIdx < 0 {
 			ar.Files = append(ar.Files, txtar.File{Name: "want"})
@@ -137,6 +119,118 @@ func runNavFixture(t *testing.T, fixture string) {
 	}
 	if want := string(ar.Files[wantIdx].Data); got != want {
 		t.Errorf("answers differ\n--- got\n%s--- want\n%s", got, want)
+	}
+}
+
+// navAnswers writes the fixture's project (and extra files over it) to a
+// new directory, runs its requests (those keep accepts, all when nil) and
+// renders the answers.
+func navAnswers(t *testing.T, ar *txtar.Archive, extra map[string]string, keep func(request string) bool) string {
+	t.Helper()
+	root := t.TempDir()
+	marks := map[string]mark{}
+	var requests []string
+	edits := map[string]string{}
+	commit := ""
+	write := func(name, content string) {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range ar.Files {
+		switch {
+		case f.Name == "requests":
+			for _, l := range strings.Split(string(f.Data), "\n") {
+				if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && (keep == nil || keep(l)) {
+					requests = append(requests, l)
+				}
+			}
+		case f.Name == "want":
+		case f.Name == "git-commit":
+			commit = strings.TrimSpace(string(f.Data))
+		case strings.HasSuffix(f.Name, ".edit"):
+			edits[strings.TrimSuffix(f.Name, ".edit")] = stripMarks(strings.TrimSuffix(f.Name, ".edit"), string(f.Data), marks)
+		default:
+			write(f.Name, stripMarks(f.Name, string(f.Data), marks))
+		}
+	}
+	for name, content := range extra {
+		write(name, content)
+	}
+	if commit != "" {
+		gitCommitAll(t, root, commit)
+	}
+	c := startNav(t, root)
+	var out strings.Builder
+	for _, r := range requests {
+		fmt.Fprintf(&out, "> %s\n", r)
+		out.WriteString(navRequest(t, c, root, marks, edits, r))
+	}
+	return out.String()
+}
+
+// TestAnswersIgnoreGeneratedTypes: where a name leads, its references and
+// renames come from the sources, so generated types that are stale (a
+// registry and client from before the handlers and routes existed, a
+// schema.ts without a later column) must not change them. The generated
+// files' own occurrences are left out of the comparison: references list
+// them, marked by their path, when they exist.
+func TestAnswersIgnoreGeneratedTypes(t *testing.T) {
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "navigation", "routes.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sourceOnly := func(req string) bool {
+		for _, p := range []string{"definition ", "references", "prepareRename ", "rename ", "symbols ", "lenses src/server/plugins"} {
+			if strings.HasPrefix(req, p) {
+				return true
+			}
+		}
+		return false
+	}
+	stale := map[string]string{
+		".@donkeylabs/server/registry.d.ts": `// Auto-generated by donkeylabs generate
+import { type Register, type InferService } from "@donkeylabs/server";
+import { authPlugin } from "../../src/server/plugins/auth/index";
+
+declare module "@donkeylabs/server" {
+  export interface PluginRegistry {
+    auth: Register<InferService<typeof authPlugin>>;
+  }
+  export type AvailableHandlers = "typed" | "raw";
+  export type AvailableMiddleware = "authRequired";
+}
+`,
+		"src/lib/api.ts": `// Auto-generated by donkeylabs generate
+export class ApiClient extends UnifiedApiClientBase {
+  api = {
+    before: (input: Routes.Api.Before.Input, options?: RequestOptions): Promise<Routes.Api.Before.Output> => this.request("api.before", input, options)
+  };
+}
+`,
+		"src/server/plugins/books/schema.ts": `export interface Books {
+  id: string;
+  title: string;
+  author: string | null;
+}
+
+export interface DB {
+  books: Books;
+}
+`,
+	}
+	without := navAnswers(t, ar, nil, sourceOnly)
+	with := navAnswers(t, ar, stale, sourceOnly)
+	generated := regexp.MustCompile(`(?m)^(\.@donkeylabs/server/registry\.d\.ts|src/lib/api\.ts|src/server/plugins/books/schema\.ts):.*\n`)
+	if a, b := without, generated.ReplaceAllString(with, ""); a != b {
+		t.Errorf("stale generated types changed the answers\n--- without them\n%s--- with them\n%s", a, b)
+	}
+	if !strings.Contains(without, "> rename routeDef all") {
+		t.Fatal("the fixture lost its requests")
 	}
 }
 
@@ -159,7 +253,10 @@ func startNav(t testing.TB, root string) *lsptest.Client {
 	c := lsptest.New(t, cr, cw)
 	// No wait for indexing: navigation requests wait for the first
 	// snapshot themselves, which the first request of each fixture checks.
-	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+	caps := lsptest.Capabilities(true)
+	// Disabled actions say why they cannot run (the align fixture).
+	caps["textDocument"].(map[string]any)["codeAction"].(map[string]any)["disabledSupport"] = true
+	c.Initialize(root, caps, map[string]any{"typegen": map[string]any{"onSave": "off"}})
 	return c
 }
 
@@ -280,16 +377,37 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("%s %q\n", pr.Range, pr.Placeholder)
-	case "rename", "rename!":
+	case "rename", "rename!", "rename?":
 		params := position(t, root, marks, f[1])
 		params["newName"] = f[2]
+		before := len(c.Messages())
+		if f[0] == "rename?" {
+			answer := f[3]
+			if answer == "-" {
+				answer = ""
+			}
+			c.SetMessageAnswer(strings.ReplaceAll(answer, "_", " "))
+		}
 		raw, e := call("textDocument/rename", params)
+		c.SetMessageAnswer("")
 		if e != "" {
 			return e
 		}
 		warning := ""
-		if f[0] == "rename!" {
+		switch f[0] {
+		case "rename!":
 			warning = "warning: " + c.WaitMessage("migrations").Message + "\n"
+		case "rename?":
+			msgs := c.Messages()
+			if asked := len(msgs) > before; asked != (f[3] != "never") {
+				t.Errorf("%s: asked %v", line, asked)
+			}
+			for _, m := range msgs[before:] {
+				warning += "asked: " + m.Message + "\n"
+			}
+		}
+		if string(raw) == "null" {
+			return warning + "null\n"
 		}
 		var we struct {
 			DocumentChanges []struct {
@@ -359,6 +477,96 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 		var b strings.Builder
 		writeSymbols(&b, syms, "")
 		return b.String()
+	case "actions":
+		params := position(t, root, marks, f[1])
+		// Code actions answer from the snapshot as it is; navigation
+		// requests wait for the first one.
+		call("textDocument/documentSymbol", map[string]any{"textDocument": params["textDocument"]})
+		pos := params["position"]
+		params["range"] = map[string]any{"start": pos, "end": pos}
+		delete(params, "position")
+		params["context"] = map[string]any{"diagnostics": []any{}, "only": []string{"refactor.rewrite"}}
+		raw, e := call("textDocument/codeAction", params)
+		if e != "" {
+			return e
+		}
+		var acts []struct {
+			Title    string `json:"title"`
+			Disabled *struct {
+				Reason string `json:"reason"`
+			} `json:"disabled"`
+			Edit struct {
+				DocumentChanges []json.RawMessage `json:"documentChanges"`
+			} `json:"edit"`
+		}
+		if err := json.Unmarshal(raw, &acts); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, a := range acts {
+			fmt.Fprintf(&b, "action: %s\n", a.Title)
+			if a.Disabled != nil {
+				fmt.Fprintf(&b, "  disabled: %s\n", a.Disabled.Reason)
+			}
+			for _, dc := range a.Edit.DocumentChanges {
+				var op struct {
+					Kind, OldURI, NewURI string
+					TextDocument         struct{ URI string } `json:"textDocument"`
+					Edits                []struct {
+						Range   navRange `json:"range"`
+						NewText string   `json:"newText"`
+					} `json:"edits"`
+				}
+				if err := json.Unmarshal(dc, &op); err != nil {
+					t.Fatal(err)
+				}
+				if op.Kind == "rename" {
+					fmt.Fprintf(&b, "  rename %s -> %s\n", relURI(t, root, op.OldURI), relURI(t, root, op.NewURI))
+					continue
+				}
+				for _, e := range op.Edits {
+					fmt.Fprintf(&b, "  %s:%s %q\n", relURI(t, root, op.TextDocument.URI), e.Range, e.NewText)
+				}
+			}
+		}
+		if len(acts) == 0 {
+			b.WriteString("[]\n")
+		}
+		return b.String()
+	case "lenses":
+		raw, e := call("textDocument/codeLens", map[string]any{"textDocument": map[string]any{"uri": text.FileURI(filepath.Join(root, filepath.FromSlash(f[1])))}})
+		if e != "" {
+			return e
+		}
+		var lenses []map[string]any
+		if err := json.Unmarshal(raw, &lenses); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, l := range lenses {
+			if l["command"] != nil {
+				t.Errorf("%s: codeLens answered resolved lenses; they resolve lazily", line)
+			}
+			var res struct {
+				Range   navRange `json:"range"`
+				Command struct {
+					Title string `json:"title"`
+				} `json:"command"`
+			}
+			resRaw, e := call("codeLens/resolve", l)
+			if e != "" {
+				b.WriteString(e)
+				continue
+			}
+			if err := json.Unmarshal(resRaw, &res); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %s\n", res.Range, res.Command.Title)
+		}
+		if len(lenses) == 0 {
+			b.WriteString("[]\n")
+		}
+		return b.String()
 	case "wsymbol":
 		q := ""
 		if len(f) > 1 {
@@ -384,6 +592,30 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 	}
 	t.Fatalf("unknown request %q", line)
 	return ""
+}
+
+// gitCommitAll makes root a repository with every file committed, as a
+// project whose migrations other databases have applied.
+func gitCommitAll(t *testing.T, root, msg string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is not installed")
+		}
+		t.Skip("git is not installed")
+	}
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"add", "-A"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", msg},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 type docSymbol struct {

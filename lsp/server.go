@@ -175,7 +175,7 @@ func newServer(ctx context.Context, opts Options) *Server {
 	if s.engine == nil {
 		s.engine = AnalysisEngine{}
 	}
-	s.providers = append([]ActionProvider{findingActions{}, extractActions{}}, opts.Providers...)
+	s.providers = append([]ActionProvider{findingActions{}, extractActions{}, alignActions{}}, opts.Providers...)
 	s.commands = map[string]commandFunc{
 		CommandRegenerate:    s.cmdRegenerate,
 		CommandRestart:       s.cmdRestart,
@@ -308,6 +308,10 @@ func (s *Server) method(name string) methodFunc {
 		return s.rename
 	case "textDocument/completion":
 		return s.completion
+	case "textDocument/codeLens":
+		return s.codeLens
+	case "codeLens/resolve":
+		return s.codeLensResolve
 	}
 	return nil
 }

@@ -86,6 +86,7 @@ func decodeLenient(raw json.RawMessage, into any) error {
 type caps struct {
 	documentChanges   bool
 	createFiles       bool
+	renameFiles       bool
 	workDoneProgress  bool
 	configuration     bool
 	dynamicConfig     bool
@@ -114,8 +115,11 @@ func (c clientCapabilities) conclude() caps {
 	if we := c.Workspace.WorkspaceEdit; we != nil {
 		out.documentChanges = we.DocumentChanges
 		for _, op := range we.ResourceOperations {
-			if op == "create" {
+			switch op {
+			case "create":
 				out.createFiles = true
+			case "rename":
+				out.renameFiles = true
 			}
 		}
 	}
@@ -144,6 +148,14 @@ type textDocumentEdit struct {
 type versionedID struct {
 	URI     string `json:"uri"`
 	Version *int32 `json:"version"`
+}
+
+// renameFile moves a file or a folder; an existing target is never
+// overwritten (the options' defaults).
+type renameFile struct {
+	Kind   string `json:"kind"` // "rename"
+	OldURI string `json:"oldUri"`
+	NewURI string `json:"newUri"`
 }
 
 type createFile struct {

@@ -66,7 +66,7 @@ func TestRenameWarningReadsTheRecordedMigrations(t *testing.T) {
 		if len(defs) != 1 {
 			t.Fatalf("%d definitions of %s", len(defs), plugin)
 		}
-		return names.RenameWarning(p, ix, names.Target{Occurrence: defs[0], Placeholder: plugin}, "renamed")
+		return names.RenameWarning(p, ix, names.Target{Occurrence: defs[0], Placeholder: plugin}, "renamed").Text
 	}
 	if w := warn("authors"); !strings.Contains(w, `1 of them is committed`) || !strings.Contains(w, `run them again as "renamed"'s`) {
 		t.Errorf("committed migrations, yet the warning does not say they run again: %s", w)

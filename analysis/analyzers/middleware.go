@@ -7,6 +7,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
 // Middleware traps: code that type-checks and starts, then runs routes with
@@ -34,20 +35,12 @@ func runMiddleware(p *Pass) {
 		reportObjectMiddleware(p, d)
 	}
 	var useFiles []*facts.File
-	// Routers pushed on from another file (an imported router) get
-	// middleware this file's order does not show.
-	foreign := map[string]bool{}
 	for _, f := range files {
-		if len(f.MiddlewarePushes) == 0 {
-			continue
-		}
-		useFiles = append(useFiles, f)
-		for _, u := range f.MiddlewarePushes {
-			if !u.Local {
-				foreign[u.Receiver] = true
-			}
+		if len(f.MiddlewarePushes) > 0 {
+			useFiles = append(useFiles, f)
 		}
 	}
+	foreign := foreignRouters(useFiles)
 	if len(useFiles) == 0 {
 		return
 	}
@@ -210,4 +203,83 @@ func containsUse(s []int, v int) bool {
 		}
 	}
 	return false
+}
+
+// RouteMiddleware is the middleware one route runs at request time, as the
+// router builds it: the same model the middleware-shared and
+// unknown-middleware findings come from, for navigation to show.
+type RouteMiddleware struct {
+	// Known is false when its file alone does not decide the stack: the
+	// router is imported, handed to a function, or pushed on elsewhere.
+	Known bool
+	Runs  []MiddlewareStep
+}
+
+// MiddlewareStep is one middleware a route runs.
+type MiddlewareStep struct {
+	Name string
+	// At is the .middleware.<name>() push it comes from.
+	At analysis.Location
+	// Shown is set when the route's own chain, or a standalone push on its
+	// router before it, shows it; unset when it comes from another route's
+	// chain (the shared stack).
+	Shown bool
+	// Skipped says why the server skips it ("[Server] Middleware 'x' not
+	// found, skipping"); "" when a registered plugin provides it.
+	Skipped string
+}
+
+// EffectiveMiddleware is what route (an index into f.Routes) runs.
+func EffectiveMiddleware(p *project.Project, f *facts.File, route int) RouteMiddleware {
+	var rs *facts.RouteStack
+	for i := range f.RouteStacks {
+		if s := &f.RouteStacks[i]; s.Route == route && s.MergedInto == "" {
+			rs = s
+			break
+		}
+	}
+	if rs == nil {
+		// A file that never pushes middleware runs none on its own
+		// routers, unless another file pushes on them.
+		r := &f.Routes[route]
+		if len(f.MiddlewarePushes) == 0 && r.PrefixKnown && r.RouterVar != "" && !f.SyntaxErrors && !foreignRouters(sourceFiles(p))[r.RouterVar] {
+			return RouteMiddleware{Known: true}
+		}
+		return RouteMiddleware{}
+	}
+	if foreign := foreignRouters(sourceFiles(p)); foreign[rs.Router] {
+		return RouteMiddleware{}
+	}
+	prov := middlewareProviders(pluginModelOf(p))
+	out := RouteMiddleware{Known: true}
+	for _, i := range rs.Runs {
+		if i < 0 || i >= len(f.MiddlewarePushes) {
+			continue
+		}
+		u := f.MiddlewarePushes[i]
+		step := MiddlewareStep{Name: u.Name, At: analysis.Location{Path: f.Path, Range: u.Range}, Shown: containsUse(rs.Shown, i)}
+		if !prov.open && !prov.names[u.Name] {
+			step.Skipped = "no registered plugin provides it"
+			if why := prov.elsewhere[u.Name]; why != "" {
+				step.Skipped = why
+			}
+		}
+		out.Runs = append(out.Runs, step)
+	}
+	return out
+}
+
+// foreignRouters are the router variables some file pushes middleware on
+// without creating them (an imported router): their routes get middleware
+// the creating file's order does not show.
+func foreignRouters(files []*facts.File) map[string]bool {
+	foreign := map[string]bool{}
+	for _, f := range files {
+		for _, u := range f.MiddlewarePushes {
+			if !u.Local {
+				foreign[u.Receiver] = true
+			}
+		}
+	}
+	return foreign
 }

@@ -116,7 +116,19 @@ type File struct {
 	// EventUses are the string-literal first arguments of `.emit("…")`
 	// and `.on("…")` calls, range with the quotes. Any receiver counts;
 	// only names that some defineEvents declares are linked to it.
-	EventUses []Key
+	EventUses []EventUse
+	// TableUses are the table and column names written as strings in
+	// Kysely queries on a context's db (`ctx.db.selectFrom("books")
+	// .where("author", ...)`), in a route handler or a plugin.
+	TableUses []TableUse
+	// NamedCalls are the process names written as strings:
+	// `processes.register({ name: "x" })`, `processes.spawn("x")` (job
+	// names are in Jobs).
+	NamedCalls []NamedCall
+	// ClientCalls are calls through a member chain of plain names,
+	// `api.books.list(...)`: the candidates for calls of the generated
+	// client in app code. Which are routes depends on the other files.
+	ClientCalls []ClientCall
 
 	// Mounts are `.use(x)` and `.router(x)` calls; ReExports the export
 	// statements that forward other modules' bindings; Servers the
@@ -275,6 +287,9 @@ type Plugin struct {
 	// full.
 	CustomErrors      []CustomError
 	CustomErrorsKnown bool
+	// ErrorUses are the `ctx.core.errors.<Name>` accesses inside the
+	// plugin's functions (a plugin's context has no `errors`).
+	ErrorUses []Key
 
 	// ServiceMethods are the keys of the object the service factory returns.
 	ServiceMethods []Key
@@ -285,6 +300,15 @@ type Plugin struct {
 	// ServiceHash fingerprints the service and init code; a change to it
 	// means a running server still has the old code.
 	ServiceHash uint64
+	// OutsideServiceHash fingerprints the file's code with this plugin's
+	// service function left out (0 when service is not a function): equal
+	// before and after an edit means only the service body changed, which
+	// donkeyls dev can apply in the running server (reload/hotplugin).
+	OutsideServiceHash uint64
+	// HasInit: the definition has an init member. The runtime hands init
+	// the service it built at start, so that service cannot be swapped
+	// under it.
+	HasInit bool
 
 	WithSchema bool
 	WithConfig bool // the export is a factory: registerPlugin(x({...}))
@@ -408,6 +432,8 @@ type CtxUse struct {
 	Range       analysis.Range
 	Plugin      string // for ctx.plugins.<Plugin>
 	PluginRange analysis.Range
+	// Method is the member after the plugin (ctx.plugins.<p>.<Method>), or
+	// the error of ctx.errors.<Method> and ctx.core.errors.<Method>.
 	Method      string
 	MethodRange analysis.Range
 }
@@ -425,6 +451,31 @@ type Registration struct {
 	// Receiver is the source text the method is called on ("server"); ""
 	// for a bare registerPlugin(...) call.
 	Receiver string
+}
+
+// TableUse is one table or column named in a query. Column is "" for
+// the table itself; Range is the string literal, quotes included.
+type TableUse struct {
+	Table  string
+	Column string
+	Range  analysis.Range
+}
+
+// NamedCall is one process name at a call of the core service.
+type NamedCall struct {
+	Kind   string // "process"
+	Name   string
+	Range  analysis.Range // the string literal, quotes included
+	Method string         // register, spawn, getByName
+	// Def is set for a registration, which defines the name.
+	Def bool
+}
+
+// ClientCall is `<Root>.<Segs[0]>....<Segs[n-1]>(...)`, at least two
+// segments, each with the range of its name.
+type ClientCall struct {
+	Root string
+	Segs []Key
 }
 
 // Event is one entry of `defineEvents({...})` (or a plugin's `events`).
@@ -495,9 +546,12 @@ type TableOp struct {
 	Table   string
 	NewName string // OpRenameTable
 	Range   analysis.Range
-	Add     []Column
-	Drop    []string
-	Rename  [][2]string // from, to
+	// TableRange is the table name's string literal; zero for raw SQL,
+	// where Range is the statement.
+	TableRange analysis.Range
+	Add        []Column
+	Drop       []string
+	Rename     [][2]string // from, to
 }
 
 // Column is a column as a migration creates it.
@@ -615,6 +669,11 @@ type ClientRoute struct {
 // GeneratorService.TypeAt, ServiceRegs, Jobs, Workflows,
 // PatchesRouteBuilder (request-time traps, part 2); 8: Schema.TSType (the
 // server's zod-to-TS text) and ZodMain, ClientRoute.InputType/OutputType,
-// processes.ts entries, ProcessRegistrations, Aliases; 9: Event.SchemaRange,
-// TSType, TSKnown (event-type-lossy), GitBlob of index.ts files (plugin renames).
-const SchemaVersion = "9"
+// processes.ts entries, ProcessRegistrations, Aliases; 9:
+// Plugin.OutsideServiceHash and HasInit (hot plugin reload); 10: TableUses,
+// ClientCalls, TableOp.TableRange, EventUses with their method, RouteStacks
+// for routes that run nothing, process NamedCalls, Plugin.ErrorUses,
+// CtxUse.Method of ctx.errors (navigation); 11: Event.SchemaRange,
+// TSType, TSKnown (event-type-lossy), GitBlob of index.ts files (plugin
+// renames).
+const SchemaVersion = "11"

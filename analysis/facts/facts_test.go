@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 	"github.com/donkeyls/donkeyls/internal/testenv"
@@ -196,10 +197,28 @@ func FuzzExtract(f *testing.F) {
 		f.Add(example(f, rel), uint8(0))
 	}
 	f.Add([]byte("createPlugin.define({ handlers: { a: 1, ...x }, middleware: () => { return { b } } })"), uint8(0))
+	f.Add([]byte(`r.route("a").typed({ handle: async (i, ctx) => ctx.db.selectFrom("t as x").innerJoin("u", "u.id", "x.u").select(["x.a", "b"]).where("x.c", "=", 1).execute() })`), uint8(0))
+	f.Add([]byte(`api.books.list({}); api.a.b.c-d(); x.y(`), uint8(0))
 	f.Add([]byte(`workflow("w").task("a", { next: "b", job: "j" }).choice("c", { choices: [{ next: 1 }, x], default: "d" }).loop("l", { target: "a" }); jobs.enqueue("j"); x.registerService(y); (r.route("n") as any).addHandler("k", {}); createPlugin.define({ customErrors: { E: { status: 1, code: "E" }, ...o } })`), uint8(0))
 	f.Fuzz(func(t *testing.T, src []byte, k uint8) {
 		kind := facts.Kind(int(k) % 10)
 		file := extract(t, "fuzz.ts", src, kind)
+		inBounds := func(r analysis.Range) {
+			if r.Start.Offset > len(src) || r.End.Offset > len(src) || r.Start.Offset > r.End.Offset {
+				t.Fatalf("range out of bounds: %+v (len %d)", r, len(src))
+			}
+		}
+		for _, u := range file.TableUses {
+			inBounds(u.Range)
+		}
+		for _, c := range file.ClientCalls {
+			if len(c.Segs) < 2 {
+				t.Fatalf("client call with %d segments", len(c.Segs))
+			}
+			for _, s := range c.Segs {
+				inBounds(s.Range)
+			}
+		}
 		for _, pl := range file.Plugins {
 			for _, key := range pl.HandlerKeys {
 				if key.Range.Start.Offset > len(src) || key.Range.End.Offset > len(src) || key.Range.Start.Offset > key.Range.End.Offset {

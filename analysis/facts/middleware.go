@@ -32,10 +32,10 @@ type MiddlewareUse struct {
 	Standalone bool
 }
 
-// RouteStack is the middleware one route really runs, computed only for
-// routes whose router this file creates and orders completely (every push,
-// route, child and merge on it at the top level, the router never handed to
-// a function).
+// RouteStack is the middleware one route really runs (Runs empty: none),
+// computed only for routes whose router this file creates and orders
+// completely (every push, route, child and merge on it at the top level,
+// the router never handed to a function).
 type RouteStack struct {
 	Route int // index into File.Routes
 	// Router is the variable of the route's router ("" for an inline one).
@@ -226,9 +226,14 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 				}
 			}
 			s.routes = append(s.routes, ra)
-			if ra.shared && known(op.router) {
+			switch {
+			case ra.shared && known(op.router):
 				shared = append(shared, ra)
 				sharedRouter = append(sharedRouter, op.router)
+			case known(op.router):
+				// Added while its router's stack was empty: it keeps
+				// an empty stack of its own and runs nothing.
+				x.f.RouteStacks = append(x.f.RouteStacks, RouteStack{Route: op.route, Router: routerVar(op.router)})
 			}
 		case opMerge:
 			m := states[op.other]

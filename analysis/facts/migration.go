@@ -201,6 +201,9 @@ func (x *extractor) migrationStatement(m *Migration, st syntax.Node, db string) 
 		return
 	}
 	op := TableOp{Table: name, Range: x.rng(st)}
+	if len(first.args) > 0 {
+		op.TableRange = x.rng(first.args[0])
+	}
 	switch first.name {
 	case "createTable":
 		op.Kind = OpCreateTable

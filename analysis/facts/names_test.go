@@ -51,3 +51,65 @@ func join(s []string) string {
 	}
 	return out
 }
+
+// Tables and columns named in Kysely queries on the context's db, with the
+// range of each string: qualified names through the alias, array selects,
+// the keys of values/set, and nothing unqualified after a join (it could
+// be either table's) or on a db that is not the context's.
+func TestTableUses(t *testing.T) {
+	src := `import { createRouter } from "@donkeylabs/server";
+const r = createRouter("books");
+r.route("list").typed({
+  handle: async (input, ctx) => {
+    await ctx.db.selectFrom("books as b").select(["b.title", "author as a"]).where("year", ">", 1).execute();
+    await ctx.db.insertInto("books").values({ id: "1", title }).execute();
+    await ctx.db.updateTable("books").set({ stock: 1 }).where("id", "=", "1").execute();
+    await ctx.db.selectFrom("orders").innerJoin("users as u", "u.id", "orders.user").select(["u.email", "total"]).execute();
+    await other.db.selectFrom("ghosts").where("boo", "=", 1).execute();
+    return [];
+  },
+});
+`
+	f := extract(t, "src/server/routes/books.ts", []byte(src), facts.KindSource)
+	var got []string
+	for _, u := range f.TableUses {
+		name := u.Table
+		if u.Column != "" {
+			name += "." + u.Column
+		}
+		got = append(got, name+"="+textAt(t, src, u.Range))
+	}
+	want := `books="books as b" books.title="b.title" books.author="author as a" books.year="year" ` +
+		`books="books" books.id=id books.title=title ` +
+		`books="books" books.stock=stock books.id="id" ` +
+		`orders="orders" users="users as u" users.email="u.email"`
+	if g := join(got); g != want {
+		t.Errorf("table uses:\n got %s\nwant %s", g, want)
+	}
+}
+
+// Calls through a plain member chain of two or more names are the client
+// call candidates; the context's members, globals, computed members and
+// one-segment calls are not.
+func TestClientCalls(t *testing.T) {
+	src := `const api = createApi();
+await api.books.list({});
+await client.admin.reports.sales({});
+ctx.plugins.books.list();
+console.log.bind(null);
+api.single();
+api["books"].list();
+`
+	f := extract(t, "src/lib/load.ts", []byte(src), facts.KindSource)
+	var got []string
+	for _, c := range f.ClientCalls {
+		s := c.Root
+		for _, seg := range c.Segs {
+			s += "." + textAt(t, src, seg.Range)
+		}
+		got = append(got, s)
+	}
+	if g, want := join(got), "api.books.list client.admin.reports.sales"; g != want {
+		t.Errorf("client calls: got %q, want %q", g, want)
+	}
+}

@@ -3,6 +3,7 @@ package facts
 import (
 	"bytes"
 	"hash/fnv"
+	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
@@ -107,11 +108,13 @@ func (x *extractor) calls(root syntax.Node) {
 		case "register":
 			if fn.Is("member_expression") {
 				x.processRegistration(n, fn)
+				// The name's own range, for navigation.
+				x.namedCall(n, fn, name)
 			}
 		case "emit", "on":
 			if fn.Is("member_expression") {
 				if a := args(n); len(a) > 0 && isStringLit(a[0]) {
-					x.f.EventUses = append(x.f.EventUses, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
+					x.f.EventUses = append(x.f.EventUses, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
 				}
 			}
 		default:
@@ -126,6 +129,8 @@ func (x *extractor) calls(root syntax.Node) {
 				} else if obj.Is("member_expression") && obj.Field("property").Text() == "middleware" {
 					prop := fn.Field("property")
 					x.f.MiddlewareUses = append(x.f.MiddlewareUses, Key{Name: prop.Text(), Range: x.rng(prop)})
+				} else if !x.namedCall(n, fn, name) {
+					x.clientCall(fn)
 				}
 			}
 			if hasConsole && stdoutMethods[name] {
@@ -137,6 +142,96 @@ func (x *extractor) calls(root syntax.Node) {
 	for _, c := range routeCalls {
 		x.route(c, routers)
 	}
+}
+
+// notClientRoots are globals whose member chains are never API calls.
+var notClientRoots = map[string]bool{
+	"console": true, "Math": true, "JSON": true, "Object": true, "Array": true, "Promise": true,
+	"Date": true, "Number": true, "String": true, "Reflect": true, "z": true, "Bun": true, "process": true,
+}
+
+// ctxMembers are the framework context's members: `ctx.plugins.x.y()`
+// is a service call, never the client.
+var ctxMembers = map[string]bool{
+	"plugins": true, "deps": true, "db": true, "core": true, "errors": true, "services": true,
+	"middleware": true, "events": true, "jobs": true, "cron": true, "cache": true, "logger": true,
+	"sse": true, "schema": true, "processes": true, "workflows": true,
+}
+
+// namedMethods are the core processes' methods that take a name, and
+// whether the call defines it (jobs are read by runtimeNames).
+var namedMethods = map[string]map[string]bool{
+	"processes": {"register": true, "spawn": false, "getByName": false},
+}
+
+// namedCall records a job or process name at `<...>.jobs.<m>("x")` or
+// `<...>.processes.<m>(...)`; false when the call is none of those.
+func (x *extractor) namedCall(call, fn syntax.Node, method string) bool {
+	obj := fn.Field("object").Unwrap()
+	service := ""
+	switch {
+	case obj.Is("identifier"):
+		service = obj.Text()
+	case obj.Is("member_expression"):
+		service = obj.Field("property").Text()
+	}
+	methods := namedMethods[service]
+	def, ok := methods[method]
+	if !ok {
+		return false
+	}
+	kind := "job"
+	if service == "processes" {
+		kind = "process"
+	}
+	a := args(call)
+	if len(a) == 0 {
+		return true
+	}
+	lit := a[0].Unwrap()
+	if kind == "process" && method == "register" {
+		// register({ name: "x", ... })
+		if !lit.Is("object") {
+			return true
+		}
+		ms, _ := objectMembers(lit)
+		m, found := member(ms, "name")
+		if !found || m.kind != "pair" {
+			return true
+		}
+		lit = m.value.Unwrap()
+	}
+	if isStringLit(lit) {
+		if name := stringValue(lit); name != "" {
+			x.f.NamedCalls = append(x.f.NamedCalls, NamedCall{Kind: kind, Name: name, Range: x.rng(lit), Method: method, Def: def})
+		}
+	}
+	return true
+}
+
+// clientCall records `root.a.b(...)`, a plain-name chain of at least two
+// segments, as a candidate client call.
+func (x *extractor) clientCall(fn syntax.Node) {
+	var segs []Key
+	n := fn
+	for i := 0; i < 16 && n.Is("member_expression"); i++ {
+		prop := n.Field("property")
+		if !prop.Is("property_identifier") {
+			return
+		}
+		segs = append(segs, Key{Name: prop.Text(), Range: x.rng(prop)})
+		n = n.Field("object")
+	}
+	if len(segs) < 2 || !n.Is("identifier") || notClientRoots[n.Text()] {
+		return
+	}
+	for i, j := 0, len(segs)-1; i < j; i, j = i+1, j-1 {
+		segs[i], segs[j] = segs[j], segs[i]
+	}
+	if ctxMembers[segs[0].Name] {
+		return
+	}
+	x.f.ClientCalls = append(x.f.ClientCalls, ClientCall{Root: n.Text(), Segs: segs})
 }
 
 // chainRoot follows `a.b(...).c` chains down to the identifier they start
@@ -260,6 +355,9 @@ func (x *extractor) plugin(call syntax.Node) {
 		if !ok {
 			continue
 		}
+		if name == "init" {
+			pl.HasInit = true
+		}
 		fnNode := m.value
 		if m.kind == "pair" {
 			fnNode = m.value.Unwrap()
@@ -275,6 +373,7 @@ func (x *extractor) plugin(call syntax.Node) {
 			continue
 		}
 		pl.ServiceRange = x.rng(fnNode)
+		pl.OutsideServiceHash = codeHashExcept(x.tree.Root(), fnNode)
 		if ret, ok := returnedObject(fnNode); ok {
 			ms, known := objectMembers(ret)
 			pl.ServiceKnown = known
@@ -301,6 +400,10 @@ func (x *extractor) plugin(call syntax.Node) {
 			case "deps":
 				if u.Plugin != "" {
 					pl.DepUses = append(pl.DepUses, MemberUse{Plugin: u.Plugin, PluginRange: u.PluginRange, Method: u.Method, MethodRange: u.MethodRange})
+				}
+			case "core":
+				if u.Method != "" {
+					pl.ErrorUses = append(pl.ErrorUses, Key{Name: u.Method, Range: u.MethodRange})
 				}
 			}
 		}
@@ -421,6 +524,25 @@ func (x *extractor) ctxUses(body syntax.Node, ctxName string) []CtxUse {
 		}
 		prop := n.Field("property")
 		u := CtxUse{Member: prop.Text(), Range: x.rng(n)}
+		// ctx.errors.<Name> (a route's context) and ctx.core.errors.<Name>
+		// (any context: a plugin's has no errors member, verified under
+		// Bun: "undefined is not an object (evaluating 'ctx.errors.X')").
+		errs := n
+		if u.Member == "core" {
+			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n && p.Field("property").Text() == "errors" {
+				errs = p
+			} else {
+				errs = syntax.Node{}
+			}
+		} else if u.Member != "errors" {
+			errs = syntax.Node{}
+		}
+		if !errs.IsNull() {
+			if p := errs.Parent(); p.Is("member_expression") && p.Field("object") == errs {
+				pp := p.Field("property")
+				u.Method, u.MethodRange = pp.Text(), x.rng(pp)
+			}
+		}
 		if u.Member == "plugins" || u.Member == "deps" {
 			if p := n.Parent(); p.Is("member_expression") && p.Field("object") == n {
 				pp := p.Field("property")
@@ -466,14 +588,117 @@ func (x *extractor) dbTables(body syntax.Node, ctxName string) []Key {
 				return true
 			}
 			// "users as u" aliases the table.
+			alias := ""
 			if i := indexSpace(t); i > 0 {
-				t = t[:i]
+				t, alias = t[:i], aliasOf(t[i:])
 			}
 			out = append(out, Key{Name: t, Range: x.rng(a[0])})
+			x.f.TableUses = append(x.f.TableUses, TableUse{Table: t, Range: x.rng(a[0])})
+			x.queryColumns(n, t, alias)
 		}
 		return true
 	})
 	return out
+}
+
+// aliasOf reads the alias of " as u".
+func aliasOf(rest string) string {
+	f := strings.Fields(rest)
+	if len(f) == 2 && strings.EqualFold(f[0], "as") {
+		return f[1]
+	}
+	return ""
+}
+
+// columnMethods take column names as their first string argument (or an
+// array of them); whereRef and friends as their third too.
+var columnMethods = map[string]bool{
+	"where": true, "orWhere": true, "having": true, "orderBy": true, "groupBy": true,
+	"select": true, "returning": true, "distinctOn": true, "whereRef": true, "orWhereRef": true,
+}
+
+var joinMethods = map[string]bool{"innerJoin": true, "leftJoin": true, "rightJoin": true, "fullJoin": true}
+
+// queryColumns follows the method chain above a selectFrom/insertInto/...
+// call and records the columns its string arguments name. Qualified names
+// ("b.author") are resolved through the table and its alias; after a join
+// an unqualified name could be either table's, so it is left out.
+func (x *extractor) queryColumns(from syntax.Node, table, alias string) {
+	quals := map[string]string{table: table}
+	if alias != "" {
+		quals[alias] = table
+	}
+	joined := false
+	col := func(lit syntax.Node) {
+		if !isStringLit(lit) {
+			return
+		}
+		c := stringValue(lit)
+		if i := indexSpace(c); i > 0 {
+			c = c[:i]
+		}
+		t := table
+		if q, name, ok := strings.Cut(c, "."); ok {
+			if t, ok = quals[q]; !ok {
+				return
+			}
+			c = name
+		} else if joined {
+			return
+		}
+		if c == "" || c == "*" || strings.ContainsAny(c, " ()") {
+			return
+		}
+		x.f.TableUses = append(x.f.TableUses, TableUse{Table: t, Column: c, Range: x.rng(lit)})
+	}
+	cur := from
+	for i := 0; i < 64; i++ {
+		m := cur.Parent()
+		if !m.Is("member_expression") || m.Field("object") != cur {
+			return
+		}
+		call := m.Parent()
+		if !call.Is("call_expression") || call.Field("function") != m {
+			return
+		}
+		method := m.Field("property").Text()
+		a := args(call)
+		switch {
+		case columnMethods[method] && len(a) > 0:
+			first := a[0].Unwrap()
+			if first.Is("array") {
+				for _, e := range first.NamedChildren() {
+					col(e)
+				}
+			} else {
+				col(first)
+			}
+			if (method == "whereRef" || method == "orWhereRef") && len(a) > 2 {
+				col(a[2].Unwrap())
+			}
+		case (method == "values" || method == "set") && len(a) > 0 && a[0].Unwrap().Is("object"):
+			ms, _ := objectMembers(a[0].Unwrap())
+			for _, om := range ms {
+				if om.name != "" && (om.kind == "pair" || om.kind == "shorthand") {
+					x.f.TableUses = append(x.f.TableUses, TableUse{Table: table, Column: om.name, Range: x.rng(om.key)})
+				}
+			}
+		case joinMethods[method] && len(a) > 0:
+			joined = true
+			if j := stringValue(a[0].Unwrap()); j != "" {
+				jt, ja := j, ""
+				if k := indexSpace(j); k > 0 {
+					jt, ja = j[:k], aliasOf(j[k:])
+				}
+				quals[jt] = jt
+				if ja != "" {
+					quals[ja] = jt
+				}
+				x.f.TableUses = append(x.f.TableUses, TableUse{Table: jt, Range: x.rng(a[0])})
+			}
+		}
+		cur = call
+	}
 }
 
 func indexSpace(s string) int {

@@ -12,6 +12,7 @@ package impact
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -61,6 +62,18 @@ type Reason struct {
 	Action Action
 	// What changed, in words a developer reads in a log line: `handler key "xml" added`.
 	What string
+	// ServiceOnly is set when the edit to a plugin file is inside that
+	// plugin's service function and nowhere else (the rest of the file is the
+	// same code: handler and middleware keys, name, dependencies, init,
+	// events, customErrors, imports, module-level code), so the running
+	// server can rebuild the service in place instead of restarting.
+	ServiceOnly *ServiceEdit
+}
+
+// ServiceEdit names the plugin whose service body alone changed.
+type ServiceEdit struct {
+	Plugin string // its name: the key of the runtime's services map
+	Export string // the exported const holding its definition (or config factory)
 }
 
 // Verdict is the classification of a set of changed files.
@@ -129,6 +142,15 @@ func Classify(before, after *project.Project, changed []string) Verdict {
 		plugins := hasPlugins(old) || hasPlugins(cur)
 		switch {
 		case plugins:
+			if e := serviceOnly(old, cur); e != nil {
+				if holder := initHolder(after, e.Plugin); holder != "" {
+					v.add(p, Restart, "plugin %q: only its service body changed, but plugin %q has an init, which holds the service built at start", e.Plugin, holder)
+					continue
+				}
+				v.add(p, Restart, "plugin %q: only its service body changed", e.Plugin)
+				v.Reasons[len(v.Reasons)-1].ServiceOnly = e
+				continue
+			}
 			v.add(p, Restart, "%s", describePlugin(old, cur))
 		case defines(old, cur, func(f *facts.File) bool { return len(f.Services) > 0 || len(f.Events) > 0 || len(f.Registrations) > 0 }):
 			v.add(p, Restart, "%s changed (services, events or registrations are read at start)", filepath.Base(p))
@@ -213,6 +235,76 @@ func hasRoutes(f *facts.File) bool  { return f != nil && len(f.Routes) > 0 }
 
 func defines(a, b *facts.File, pred func(*facts.File) bool) bool {
 	return (a != nil && pred(a)) || (b != nil && pred(b))
+}
+
+// serviceOnly reports the plugin whose service function holds the only
+// code change between old and cur: one plugin in both, named and exported
+// the same, its service a function in both, everything outside that
+// function the same tokens.
+func serviceOnly(old, cur *facts.File) *ServiceEdit {
+	if old == nil || cur == nil || old.Missing || cur.Missing || len(old.Plugins) != 1 || len(cur.Plugins) != 1 {
+		return nil
+	}
+	a, b := old.Plugins[0], cur.Plugins[0]
+	if !a.NameKnown || !b.NameKnown || a.Name != b.Name || a.ExportName == "" || a.ExportName != b.ExportName || !b.Exported {
+		return nil
+	}
+	if a.OutsideServiceHash == 0 || a.OutsideServiceHash != b.OutsideServiceHash {
+		return nil
+	}
+	return &ServiceEdit{Plugin: b.Name, Export: b.ExportName}
+}
+
+// initHolder names a plugin with an init among name and the plugins that
+// depend on it, directly or not: rebuilding name's service rebuilds theirs,
+// and an init keeps the one it was given at start. "" when there is none.
+func initHolder(p *project.Project, name string) string {
+	type node struct {
+		init bool
+		deps []string
+	}
+	plugins := map[string]node{}
+	p.EachFile(func(f *facts.File) {
+		for _, pl := range f.Plugins {
+			if pl.Name == "" {
+				continue
+			}
+			n := node{init: pl.HasInit}
+			for _, d := range pl.Dependencies {
+				n.deps = append(n.deps, d.Name)
+			}
+			plugins[pl.Name] = n
+		}
+	})
+	affected := map[string]bool{name: true}
+	for changed := true; changed; {
+		changed = false
+		for pn, n := range plugins {
+			if affected[pn] {
+				continue
+			}
+			for _, d := range n.deps {
+				if affected[d] {
+					affected[pn], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	var holders []string
+	for pn := range affected {
+		if plugins[pn].init {
+			holders = append(holders, pn)
+		}
+	}
+	if len(holders) == 0 {
+		return ""
+	}
+	sort.Strings(holders)
+	if slices.Contains(holders, name) {
+		return name
+	}
+	return holders[0]
 }
 
 // describePlugin says what changed in a plugin file, most structural first.

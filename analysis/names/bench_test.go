@@ -34,3 +34,33 @@ func BenchmarkBuild1000Plugins10000Routes(b *testing.B) {
 	}
 	b.ReportMetric(float64(cold.Microseconds())/1000, "cold-ms")
 }
+
+// BenchmarkOccurrences1000Plugins is the lookup inside a references
+// request, without the protocol: every occurrence of one plugin name on
+// the 1,000-plugin / 10,000-route project.
+func BenchmarkOccurrences1000Plugins(b *testing.B) {
+	root := b.TempDir()
+	if err := synth.Write(root, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := project.Load(context.Background(), root, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix := names.Build(p)
+	var plugin string
+	for name := range ix.Plugins {
+		if plugin == "" || name < plugin {
+			plugin = name
+		}
+	}
+	n := names.Name{Kind: names.Plugin, Key: plugin}
+	if len(ix.Occurrences(n)) == 0 {
+		b.Fatalf("plugin %s has no occurrences", plugin)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix.Occurrences(n)
+	}
+}

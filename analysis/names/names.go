@@ -8,6 +8,7 @@ package names
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -23,6 +24,12 @@ const (
 	Middleware      // a middleware key; middleware names are global at runtime
 	Route           // a route; Name.Key is its full name
 	Event           // an event name
+	Handler         // a handler kind: typed, raw, ... or a plugin's handlers key
+	Table           // a database table
+	Column          // a table's column; Name.Key is "table.column"
+	Error           // a custom error: a plugin's customErrors key, ctx.errors.<Name>
+	Job             // a job name of the core jobs service
+	Process         // a process name of the core processes service
 )
 
 func (k Kind) String() string {
@@ -37,6 +44,18 @@ func (k Kind) String() string {
 		return "route"
 	case Event:
 		return "event"
+	case Handler:
+		return "handler"
+	case Table:
+		return "table"
+	case Column:
+		return "column"
+	case Error:
+		return "error"
+	case Job:
+		return "job"
+	case Process:
+		return "process"
 	}
 	return "unknown"
 }
@@ -65,7 +84,44 @@ const (
 	ViaDefineEvents  Via = "defineEvents"   // a defineEvents key or a plugin's events key
 	ViaEmit          Via = "emit/on"        // emit("x") / on("x")
 	ViaEventMap      Via = "events.ts"      // an EventMap entry of the generated events
+	ViaHandlerKey    Via = "handlers"       // a key of a plugin's handlers
+	ViaHandlerUse    Via = ".handler"       // .route("x").<kind>({...})
+	ViaMigration     Via = "migration"      // createTable/addColumn in a migration
+	ViaQuery         Via = "query"          // a table or column string in a Kysely query on ctx.db
+	ViaClientCall    Via = "client call"    // api.<route>(...) in app code
+	ViaListen        Via = "on"             // on("x"): a listener (ViaEmit is the emit)
+	ViaErrorKey      Via = "customErrors"   // a key of a plugin's customErrors
+	ViaErrorUse      Via = "ctx.errors"     // ctx.errors.<Name>
+	ViaRegister      Via = "register"       // jobs.register("x") / processes.register({ name: "x" })
+	ViaNamedUse      Via = "call"           // jobs.enqueue("x"), processes.spawn("x"), ...
 )
+
+// BuiltinErrors are the errors the server's ctx.errors always has.
+var BuiltinErrors = []string{"BadRequest", "Unauthorized", "Forbidden", "NotFound", "MethodNotAllowed", "Conflict", "Gone",
+	"UnprocessableEntity", "TooManyRequests", "InternalServer", "NotImplemented", "BadGateway", "ServiceUnavailable", "GatewayTimeout"}
+
+// IsBuiltinError reports whether name is one of BuiltinErrors.
+func IsBuiltinError(name string) bool {
+	for _, b := range BuiltinErrors {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
+
+// BuiltinHandlers are the handler kinds the server itself provides.
+var BuiltinHandlers = []string{"typed", "raw", "stream", "sse", "formData", "html"}
+
+// IsBuiltinHandler reports whether kind is one of BuiltinHandlers.
+func IsBuiltinHandler(kind string) bool {
+	for _, b := range BuiltinHandlers {
+		if b == kind {
+			return true
+		}
+	}
+	return false
+}
 
 // Occurrence is one place a name is written.
 type Occurrence struct {
@@ -129,17 +185,67 @@ type EventInfo struct {
 // hundred thousand comparisons on the largest projects, cheaper than
 // building a map of every name per snapshot.
 type Index struct {
-	files []fileOccurrences // by path
+	files []*fileOccurrences // by path; shared with later snapshots: read only
 	// byPath finds a file's entry in files.
 	byPath map[string]int
 	// Plugins by name; a name defined twice keeps the first in path order.
 	Plugins  map[string]*PluginInfo
 	byExport map[string]*PluginInfo
+	// clientNames maps the name a client call spells (ClientSpelling) to
+	// the route's full name; only client calls found there are routes.
+	// Built on first use from routeFiles: most requests never need it.
+	clientOnce  sync.Once
+	clientNames map[string]string
+	routeFiles  []*facts.File
 }
 
 type fileOccurrences struct {
 	path string
 	occ  []Occurrence // sorted by start offset
+	// keys has two bits set per key written in the file (a name, or the
+	// export a registration names): a query skips every file whose keys
+	// lack its bits, so it reads the few files that may hold the name
+	// instead of every occurrence of the project.
+	keys keySet
+}
+
+// keySet is a 256-bit Bloom filter of the keys of one file: with the few
+// dozen distinct keys of a route file, about 1 file in 25 that lacks a key
+// still has to be read.
+type keySet [4]uint64
+
+func keyBits(key string) (uint8, uint8) {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	return uint8(h), uint8(h >> 8)
+}
+
+func (k *keySet) add(key string) {
+	a, b := keyBits(key)
+	k[a>>6] |= 1 << (a & 63)
+	k[b>>6] |= 1 << (b & 63)
+}
+
+// keyProbe is a key's two bits, hashed once per query rather than once
+// per file.
+type keyProbe struct {
+	a, b uint8
+	ok   bool
+}
+
+func probe(key string) keyProbe {
+	if key == "" {
+		return keyProbe{}
+	}
+	a, b := keyBits(key)
+	return keyProbe{a, b, true}
+}
+
+func (k *keySet) mayHave(q keyProbe) bool {
+	return q.ok && k[q.a>>6]&(1<<(q.a&63)) != 0 && k[q.b>>6]&(1<<(q.b&63)) != 0
 }
 
 type memoKey struct{}
@@ -161,6 +267,9 @@ func Build(p *project.Project) *Index {
 	p.EachFile(func(f *facts.File) {
 		if f.Missing || f.Unreadable || f.Kind.IsGenerated() {
 			return
+		}
+		if len(f.Routes) > 0 {
+			ix.routeFiles = append(ix.routeFiles, f)
 		}
 		for i := range f.Plugins {
 			pl := &f.Plugins[i]
@@ -194,10 +303,10 @@ func Build(p *project.Project) *Index {
 				info.Registered = append(info.Registered, analysis.Location{Path: f.Path, Range: reg.Range})
 			}
 		}
-		occ := p.Reuse(fileKey{f.Path}, []*facts.File{f}, func() any { return fileOccurrencesOf(f) }).([]Occurrence)
-		if len(occ) > 0 {
+		fo := p.Reuse(fileKey{f.Path}, []*facts.File{f}, func() any { return fileOccurrencesOf(f) }).(*fileOccurrences)
+		if len(fo.occ) > 0 {
 			ix.byPath[f.Path] = len(ix.files)
-			ix.files = append(ix.files, fileOccurrences{path: f.Path, occ: occ})
+			ix.files = append(ix.files, fo)
 		}
 	})
 	for _, info := range ix.Plugins {
@@ -209,7 +318,7 @@ func Build(p *project.Project) *Index {
 // fileOccurrencesOf lists one file's occurrences by offset. Registrations
 // are kept with the export they name (Name.Key empty): which plugin that
 // is depends on other files, so it is resolved per query.
-func fileOccurrencesOf(f *facts.File) []Occurrence {
+func fileOccurrencesOf(f *facts.File) *fileOccurrences {
 	b := &builder{path: f.Path}
 	if f.Kind.IsGenerated() {
 		b.generated(f)
@@ -217,7 +326,14 @@ func fileOccurrencesOf(f *facts.File) []Occurrence {
 		b.source(f)
 	}
 	sort.SliceStable(b.occ, func(i, j int) bool { return b.occ[i].Range.Start.Offset < b.occ[j].Range.Start.Offset })
-	return b.occ
+	fo := &fileOccurrences{path: f.Path, occ: b.occ}
+	for i := range b.occ {
+		fo.keys.add(b.occ[i].Name.Key)
+		if b.occ[i].Export != "" {
+			fo.keys.add(b.occ[i].Export)
+		}
+	}
+	return fo
 }
 
 type builder struct {
@@ -249,19 +365,34 @@ func (b *builder) source(f *facts.File) {
 		for _, m := range pl.MiddlewareKeys {
 			b.add(Occurrence{Name: Name{Middleware, m.Name}, Range: m.Range, Quoted: isQuoted(m.Range, len(m.Name)), Def: true, Via: ViaMiddlewareKey, Renamable: true})
 		}
+		for _, h := range pl.HandlerKeys {
+			b.add(Occurrence{Name: Name{Handler, h.Name}, Range: h.Range, Quoted: isQuoted(h.Range, len(h.Name)), Def: true, Via: ViaHandlerKey, Renamable: true})
+		}
 		for _, e := range pl.EventKeys {
 			b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 		}
 		for _, u := range pl.DepUses {
 			b.memberUse(ViaCtxDeps, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
 		}
+		for _, k := range pl.CustomErrors {
+			b.add(Occurrence{Name: Name{Error, k.Name}, Range: k.Range, Quoted: isQuoted(k.Range, len(k.Name)), Def: true, Via: ViaErrorKey, Renamable: true})
+		}
+		for _, k := range pl.ErrorUses {
+			b.add(Occurrence{Name: Name{Error, k.Name}, Range: k.Range, Via: ViaErrorUse, Renamable: true})
+		}
 	}
 	for i := range f.Routes {
 		r := &f.Routes[i]
 		b.add(Occurrence{Name: Name{Route, r.FullName}, Range: r.NameRange, Quoted: true, Def: true, Via: ViaRoute, Renamable: r.PrefixKnown})
+		if r.Kind != "" {
+			b.add(Occurrence{Name: Name{Handler, r.Kind}, Range: r.KindRange, Via: ViaHandlerUse, Renamable: true})
+		}
 		for _, u := range r.CtxUses {
-			if u.Member == "plugins" && u.Plugin != "" {
+			switch {
+			case u.Member == "plugins" && u.Plugin != "":
 				b.memberUse(ViaCtxPlugins, u.Plugin, u.PluginRange, u.Method, u.MethodRange)
+			case (u.Member == "errors" || u.Member == "core") && u.Method != "":
+				b.add(Occurrence{Name: Name{Error, u.Method}, Range: u.MethodRange, Via: ViaErrorUse, Renamable: true})
 			}
 		}
 	}
@@ -284,7 +415,59 @@ func (b *builder) source(f *facts.File) {
 		b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 	}
 	for _, u := range f.EventUses {
-		b.add(Occurrence{Name: Name{Event, u.Name}, Range: u.Range, Quoted: true, Via: ViaEmit, Renamable: true})
+		via := ViaEmit
+		if u.Method == "on" {
+			via = ViaListen
+		}
+		b.add(Occurrence{Name: Name{Event, u.Name}, Range: u.Range, Quoted: true, Via: via, Renamable: true})
+	}
+	for _, u := range f.TableUses {
+		n := Name{Table, u.Table}
+		if u.Column != "" {
+			n = Name{Column, u.Table + "." + u.Column}
+		}
+		b.add(Occurrence{Name: n, Range: u.Range, Quoted: isQuoted(u.Range, len(u.Column)) || isQuoted(u.Range, len(u.Table)), Via: ViaQuery})
+	}
+	for _, k := range f.Jobs.Registered {
+		b.add(Occurrence{Name: Name{Job, k.Name}, Range: k.Range, Quoted: true, Def: true, Via: ViaRegister, Renamable: true})
+	}
+	for _, u := range f.Jobs.Used {
+		b.add(Occurrence{Name: Name{Job, u.Name}, Range: u.Range, Quoted: true, Via: ViaNamedUse, Renamable: true})
+	}
+	for _, c := range f.NamedCalls {
+		k, via := Job, ViaNamedUse
+		if c.Kind == "process" {
+			k = Process
+		}
+		if c.Def {
+			via = ViaRegister
+		}
+		b.add(Occurrence{Name: Name{k, c.Name}, Range: c.Range, Quoted: true, Def: c.Def, Via: via, Renamable: true})
+	}
+	for _, c := range f.ClientCalls {
+		segs := make([]string, len(c.Segs))
+		for i, s := range c.Segs {
+			segs[i] = s.Name
+		}
+		rng := c.Segs[0].Range
+		rng.End = c.Segs[len(c.Segs)-1].Range.End
+		b.add(Occurrence{Name: Name{Route, strings.Join(segs, ".")}, Range: rng, Via: ViaClientCall, Renamable: true})
+	}
+	if m := f.Migration; m != nil {
+		for _, op := range m.Ops {
+			if op.Kind == facts.OpCreateTable {
+				r := op.TableRange
+				if r.IsZero() {
+					r = op.Range
+				}
+				b.add(Occurrence{Name: Name{Table, op.Table}, Range: r, Quoted: isQuoted(r, len(op.Table)), Def: true, Via: ViaMigration})
+			}
+			if op.Kind == facts.OpCreateTable || op.Kind == facts.OpAlterTable {
+				for _, c := range op.Add {
+					b.add(Occurrence{Name: Name{Column, op.Table + "." + c.Name}, Range: c.Range, Quoted: isQuoted(c.Range, len(c.Name)), Def: true, Via: ViaMigration})
+				}
+			}
+		}
 	}
 	for _, u := range f.MiddlewareUses {
 		b.add(Occurrence{Name: Name{Middleware, u.Name}, Range: u.Range, Via: ViaMiddlewareUse, Renamable: true})
@@ -320,9 +503,53 @@ func (b *builder) generated(f *facts.File) {
 	}
 }
 
+// clients maps client spellings to route full names, built once.
+func (ix *Index) clients() map[string]string {
+	ix.clientOnce.Do(func() {
+		ix.clientNames = map[string]string{}
+		for _, f := range ix.routeFiles {
+			for i := range f.Routes {
+				if full := f.Routes[i].FullName; full != "" {
+					ix.clientNames[ClientSpelling(full)] = full
+				}
+			}
+		}
+	})
+	return ix.clientNames
+}
+
+// ClientSpelling is how the generated client spells a route's full name:
+// the adapter's generator (adapter-sveltekit, buildRouteTree) nests an
+// object per dot-separated segment, keeping the segments before the last as
+// written, and names the method with toCamelCase of the last one (split on
+// "-" and "_", each word capitalised, the first letter lower-cased): route
+// `books.list-all` is called as api.books.listAll.
+func ClientSpelling(full string) string {
+	dot := strings.LastIndexByte(full, '.')
+	ns, last := full[:dot+1], full[dot+1:]
+	if !strings.ContainsAny(last, "-_") && (last == "" || last[0] < 'A' || last[0] > 'Z') {
+		return full
+	}
+	var b strings.Builder
+	b.WriteString(ns)
+	for _, w := range strings.FieldsFunc(last, func(r rune) bool { return r == '-' || r == '_' }) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	out := b.String()
+	if len(out) > len(ns) {
+		out = ns + strings.ToLower(out[len(ns):len(ns)+1]) + out[len(ns)+1:]
+	}
+	return out
+}
+
 // resolve names the plugin a registration registers; ok is false when its
 // export is no plugin of the project.
 func (ix *Index) resolve(o Occurrence) (Occurrence, bool) {
+	if o.Via == ViaClientCall {
+		full, ok := ix.clients()[o.Name.Key]
+		o.Name.Key = full
+		return o, ok
+	}
 	if o.Via != ViaRegistration {
 		return o, true
 	}
@@ -360,7 +587,7 @@ func (ix *Index) At(path string, offset int) (Occurrence, bool) {
 func (ix *Index) each(fn func(Occurrence) bool) {
 	for _, f := range ix.files {
 		for _, o := range f.occ {
-			if o.Via == ViaRegistration {
+			if o.Via == ViaRegistration || o.Via == ViaClientCall {
 				var ok bool
 				if o, ok = ix.resolve(o); !ok {
 					continue
@@ -376,30 +603,68 @@ func (ix *Index) each(fn func(Occurrence) bool) {
 // Occurrences lists every occurrence of n, in path and offset order.
 func (ix *Index) Occurrences(n Name) []Occurrence {
 	var out []Occurrence
+	ix.EachOccurrence(n, func(o Occurrence) { out = append(out, o) })
+	return out
+}
+
+// CountUses is the number of occurrences of n that are neither its
+// definitions nor in generated files.
+func (ix *Index) CountUses(n Name) int {
+	uses := 0
+	ix.EachOccurrence(n, func(o Occurrence) {
+		if !o.Def && !o.Generated {
+			uses++
+		}
+	})
+	return uses
+}
+
+// EachOccurrence calls fn for every occurrence of n, in path and offset
+// order, registrations and client calls resolved to n.
+func (ix *Index) EachOccurrence(n Name, fn func(Occurrence)) {
 	var export string
 	if n.Kind == Plugin {
 		if info := ix.Plugins[n.Key]; info != nil {
 			export = info.Def.ExportName
 		}
 	}
+	client := ""
+	if n.Kind == Route {
+		client = ClientSpelling(n.Key)
+		if ix.clients()[client] != n.Key {
+			client = ""
+		}
+	}
+	pk, pe, pc := probe(n.Key), probe(export), probe(client)
 	for _, f := range ix.files {
+		if !f.keys.mayHave(pk) && !f.keys.mayHave(pe) && !f.keys.mayHave(pc) {
+			continue
+		}
 		for _, o := range f.occ {
 			switch {
+			case o.Via == ViaClientCall:
+				if client != "" && o.Name.Key == client {
+					o.Name.Key = n.Key
+					fn(o)
+				}
 			case o.Name == n:
-				out = append(out, o)
+				fn(o)
 			case o.Via == ViaRegistration && export != "" && o.Export == export && ix.byExport[export].Name == n.Key:
 				o.Name.Key = n.Key
-				out = append(out, o)
+				fn(o)
 			}
 		}
 	}
-	return out
 }
 
 // Defs lists the definitions of n.
 func (ix *Index) Defs(n Name) []Occurrence {
 	var out []Occurrence
+	pk := probe(n.Key)
 	for _, f := range ix.files {
+		if !f.keys.mayHave(pk) {
+			continue
+		}
 		for _, o := range f.occ {
 			if o.Def && o.Name == n {
 				out = append(out, o)

@@ -14,7 +14,7 @@ func rng(start, end int) analysis.Range {
 // tell two adjacent tokens apart (ctx.plugins.books.list: "books" ends
 // where the dot before "list" stands).
 func TestAt(t *testing.T) {
-	ix := &Index{byPath: map[string]int{"f": 0}, files: []fileOccurrences{{path: "f", occ: []Occurrence{
+	ix := &Index{byPath: map[string]int{"f": 0}, files: []*fileOccurrences{{path: "f", occ: []Occurrence{
 		{Name: Name{Plugin, "books"}, Range: rng(12, 17)},
 		{Name: Name{Method, "books.list"}, Range: rng(18, 22)},
 		{Name: Name{Event, "e"}, Range: rng(40, 43), Quoted: true},
@@ -44,7 +44,7 @@ func TestAt(t *testing.T) {
 // then scattered characters; a query whose characters are not all there in
 // order matches nothing.
 func TestSearchRanks(t *testing.T) {
-	ix := &Index{files: []fileOccurrences{{path: "f"}}}
+	ix := &Index{files: []*fileOccurrences{{path: "f"}}}
 	for i, k := range []string{"books", "books.list", "bookshelf", "audit.books", "bulk.ops", "orders"} {
 		ix.files[0].occ = append(ix.files[0].occ, Occurrence{Name: Name{Route, k}, Def: true, Range: rng(i, i+1)})
 	}
@@ -64,5 +64,47 @@ func TestSearchRanks(t *testing.T) {
 	}
 	if s := ix.Search("zz", 0); len(s) != 0 {
 		t.Errorf("Search(zz) matched %v", s)
+	}
+}
+
+// A key set never forgets a key it holds (queries skip files by it), and it
+// tells most absent keys apart.
+func TestKeySet(t *testing.T) {
+	var k keySet
+	var held []string
+	for i := 0; i < 40; i++ {
+		key := "plugin" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		k.add(key)
+		held = append(held, key)
+	}
+	for _, key := range held {
+		if !k.mayHave(probe(key)) {
+			t.Fatalf("key set lost %q", key)
+		}
+	}
+	if k.mayHave(probe("")) {
+		t.Error(`key set holds ""`)
+	}
+	absent := 0
+	for i := 0; i < 1000; i++ {
+		if !k.mayHave(probe("other" + string(rune(0x100+i)))) {
+			absent++
+		}
+	}
+	if absent < 800 {
+		t.Errorf("only %d of 1000 absent keys told apart from 40 held", absent)
+	}
+}
+
+// The client's method name is the adapter's toCamelCase of the route's last
+// segment; the namespaces before it are kept as written.
+func TestClientSpelling(t *testing.T) {
+	for in, want := range map[string]string{
+		"books.list": "books.list", "books.list-all": "books.listAll", "books.list_all": "books.listAll",
+		"api.books.GetOne": "api.books.getOne", "ping": "ping", "my-ns.x-y": "my-ns.xY", "a.b--c": "a.bC",
+	} {
+		if got := ClientSpelling(in); got != want {
+			t.Errorf("ClientSpelling(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -27,6 +27,8 @@ type Target struct {
 	Occurrence Occurrence
 	// Placeholder is the current text of the part being renamed.
 	Placeholder string
+	// Range is where that text stands under the cursor.
+	Range analysis.Range
 }
 
 // PrepareRename finds the renamable name at offset in path, or says why
@@ -42,12 +44,15 @@ func PrepareRename(p *project.Project, ix *Index, path string, offset int) (Targ
 				}
 			}
 		}
-		return Target{}, refuse("no plugin, service method, middleware or event name here")
+		return Target{}, refuse("no framework name here (plugin, service method, middleware, handler, route, event, custom error, job or process)")
 	}
 	if occ.Via == ViaRegistration {
 		return Target{}, refuse("registerPlugin(...) names the plugin's export, a TypeScript binding: TypeScript renames it; rename the plugin itself at its `name:` string")
 	}
-	t := Target{Occurrence: occ, Placeholder: occ.Name.Key}
+	t := Target{Occurrence: occ, Placeholder: occ.Name.Key, Range: occ.TextRange()}
+	if occ.Via == ViaQuery || occ.Via == ViaMigration {
+		return Target{}, refuse("tables and columns are named by the migrations that already ran on every database: renaming one needs a new migration (alterTable(...).renameColumn / renameTo), not a text edit")
+	}
 	switch occ.Name.Kind {
 	case Plugin:
 		info := ix.Plugins[occ.Name.Key]
@@ -74,15 +79,75 @@ func PrepareRename(p *project.Project, ix *Index, path string, offset int) (Targ
 		if len(ix.Defs(occ.Name)) == 0 {
 			return Target{}, refuse("no plugin in this project defines middleware %q", occ.Name.Key)
 		}
+	case Error:
+		if IsBuiltinError(occ.Name.Key) && len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("%q is an error of the server itself: it cannot be renamed", occ.Name.Key)
+		}
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("no plugin in this project declares custom error %q", occ.Name.Key)
+		}
+	case Job, Process:
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("%s %q is never registered in this project: donkeyls renames names it can follow to their register call", occ.Name.Kind, occ.Name.Key)
+		}
+	case Handler:
+		if IsBuiltinHandler(occ.Name.Key) {
+			return Target{}, refuse("%q is a handler kind of the server itself: it cannot be renamed", occ.Name.Key)
+		}
+		if len(ix.Defs(occ.Name)) == 0 {
+			return Target{}, refuse("no plugin in this project defines handler %q", occ.Name.Key)
+		}
 	case Event:
 		if len(ix.Defs(occ.Name)) == 0 {
 			return Target{}, refuse("event %q is not declared by defineEvents or a plugin's events in this project", occ.Name.Key)
 		}
 	case Route:
-		return Target{}, refuse("renaming a route also needs every client call of it, which donkeyls does not follow yet")
+		routes := ix.RoutesNamed(p, occ.Name.Key)
+		switch {
+		case len(routes) == 0:
+			return Target{}, refuse("route %q is not defined in the sources (only the generated client names it): donkeyls renames routes at their .route(...) call", occ.Name.Key)
+		case len(routes) > 1:
+			return Target{}, refuse("route %q is defined %d times (versioned routers?): donkeyls cannot tell which one a client call reaches", occ.Name.Key, len(routes))
+		case !routes[0].Route.PrefixKnown:
+			return Target{}, refuse("the router of route %q cannot be followed in %s (imported or built by a function), so its full name and client calls are unknown", occ.Name.Key, p.Rel(routes[0].Path))
+		}
+		r := routes[0].Route
+		t.Placeholder = r.Name
+		if occ.Via == ViaClientCall || occ.Via == ViaClient {
+			// The cursor is on the client's spelling of the full name:
+			// the route's own name is its last segments.
+			if occ.Via == ViaClient {
+				return Target{}, refuse("this is the generated client, which typegen rewrites: rename the route at its .route(%q) call or at a call of the client", r.Name)
+			}
+			sub, ok := clientNameRange(p, occ, strings.Count(r.Name, ".")+1)
+			if !ok {
+				return Target{}, refuse("cannot find this client call's segments in %s: try again once it is analyzed", p.Rel(occ.Path))
+			}
+			t.Range = sub
+		}
 	}
 	return t, nil
 }
+
+// clientNameRange is the range of the last n segments of the client call at
+// o: the part that spells the route's own name.
+func clientNameRange(p *project.Project, o Occurrence, n int) (analysis.Range, bool) {
+	f := p.File(o.Path)
+	if f == nil {
+		return analysis.Range{}, false
+	}
+	for _, c := range f.ClientCalls {
+		if len(c.Segs) < n || c.Segs[0].Range.Start != o.Range.Start {
+			continue
+		}
+		r := c.Segs[len(c.Segs)-n].Range
+		r.End = c.Segs[len(c.Segs)-1].Range.End
+		return r, true
+	}
+	return analysis.Range{}, false
+}
+
+var routeSegment = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]*$`)
 
 // dependentsKnown refuses a plugin rename when some plugin's dependencies
 // are not all literals: one of them may name the plugin, and it would be
@@ -115,13 +180,27 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 	n := t.Occurrence.Name
 	var full string
 	switch n.Kind {
+	case Error:
+		if !identifier.MatchString(newName) {
+			return analysis.WorkspaceEdit{}, refuse("%q is not a valid identifier: errors are called as ctx.errors.<Name>(...)", newName)
+		}
 	case Plugin, Method, Middleware:
 		if !identifier.MatchString(newName) {
 			return analysis.WorkspaceEdit{}, refuse("%q is not a valid identifier: %s names are used as ctx.plugins.<name> and must be one", newName, n.Kind)
 		}
-	case Event:
+	case Handler:
+		if !identifier.MatchString(newName) || IsBuiltinHandler(newName) {
+			return analysis.WorkspaceEdit{}, refuse("%q cannot be a handler kind: routes call it as .%s({...}), so it must be an identifier other than the built-in kinds", newName, newName)
+		}
+	case Event, Job, Process:
 		if newName == "" || strings.ContainsAny(newName, "\"'`\\\n\r") {
-			return analysis.WorkspaceEdit{}, refuse("%q cannot be an event name", newName)
+			return analysis.WorkspaceEdit{}, refuse("%q cannot be %s name", newName, article(n.Kind))
+		}
+	case Route:
+		for _, seg := range strings.Split(newName, ".") {
+			if !routeSegment.MatchString(seg) {
+				return analysis.WorkspaceEdit{}, refuse("%q cannot be a route name: the client calls it as api.<prefix>.<name>(...), so each dot-separated part must be a name", newName)
+			}
 		}
 	}
 	switch n.Kind {
@@ -133,6 +212,11 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 	case Method:
 		plugin, _, _ := strings.Cut(n.Key, ".")
 		full = plugin + "." + newName
+	case Route:
+		full = newName
+		if r := ix.RoutesNamed(p, n.Key); len(r) == 1 && r[0].Route.Prefix != "" {
+			full = r[0].Route.Prefix + "." + newName
+		}
 	default:
 		full = newName
 	}
@@ -151,7 +235,16 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 			return analysis.WorkspaceEdit{}, refuse("%s does not parse now, and it uses %s %q: fix its syntax error first", p.Rel(o.Path), n.Kind, n.Key)
 		}
 		text := newName
-		if o.Def && !o.Quoted && (o.Via == ViaService || o.Via == ViaMiddlewareKey) {
+		rng := o.TextRange()
+		if o.Via == ViaClientCall {
+			old := t.Placeholder
+			sub, ok := clientNameRange(p, o, strings.Count(old, ".")+1)
+			if !ok {
+				return analysis.WorkspaceEdit{}, refuse("cannot find the client call's segments in %s: try again once it is analyzed", p.Rel(o.Path))
+			}
+			rng, text = sub, ClientSpelling(newName)
+		}
+		if o.Def && !o.Quoted && (o.Via == ViaService || o.Via == ViaMiddlewareKey || o.Via == ViaHandlerKey || o.Via == ViaErrorKey) {
 			short, err := isShorthand(p, src, o)
 			if err != nil {
 				return analysis.WorkspaceEdit{}, err
@@ -165,13 +258,20 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 				text = newName + ": " + old
 			}
 		}
-		edit.Edits = append(edit.Edits, analysis.TextEdit{Path: o.Path, Range: o.TextRange(), NewText: text})
+		edit.Edits = append(edit.Edits, analysis.TextEdit{Path: o.Path, Range: rng, NewText: text})
 	}
 	// A broken file with no known use may still hold one in its broken part.
 	if broken := brokenFileNaming(p, n, src); broken != "" {
 		return analysis.WorkspaceEdit{}, refuse("%s does not parse now and mentions %q, perhaps a use inside the broken part that no rename could see: fix its syntax error first", p.Rel(broken), shortName(n))
 	}
 	return edit, nil
+}
+
+func article(k Kind) string {
+	if k == Event {
+		return "an event"
+	}
+	return "a " + k.String()
 }
 
 // isShorthand reports whether the object key at o is a shorthand property:
@@ -200,19 +300,27 @@ func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, er
 	return false, nil
 }
 
-// RenameWarning says what a rename changes beyond the code, "" when
-// nothing. Two things follow a plugin's name outside the code: the server
-// finds its migrations under plugins/<name>/migrations and records applied
-// ones by name, and the generator, when its regular expression cannot read
-// the name (it stops at the first "}" in the file), names the plugin after
-// its folder.
-func RenameWarning(p *project.Project, ix *Index, t Target, newName string) string {
+// Warning is what a rename changes beyond the code.
+type Warning struct {
+	Text string // "" when nothing
+	// Committed is set when the plugin's migrations are in git's HEAD:
+	// then other databases have most likely applied them, and renaming
+	// makes each of them run every one again, so the user is asked first.
+	Committed bool
+}
+
+// RenameWarning says what a rename changes beyond the code. Two things
+// follow a plugin's name outside the code: the server finds its migrations
+// under plugins/<name>/migrations and records applied ones by name, and
+// the generator, when its regular expression cannot read the name (it
+// stops at the first "}" in the file), names the plugin after its folder.
+func RenameWarning(p *project.Project, ix *Index, t Target, newName string) Warning {
 	if t.Occurrence.Name.Kind != Plugin {
-		return ""
+		return Warning{}
 	}
 	info := ix.Plugins[t.Occurrence.Name.Key]
 	if info == nil {
-		return ""
+		return Warning{}
 	}
 	var parts []string
 	folder := filepath.Base(filepath.Dir(info.Path))
@@ -226,18 +334,19 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 			n++
 		}
 	})
+	// The same model as the plugin-rename finding: only migrations a
+	// database built from the committed code ran are recorded.
+	committed := len(p.RecordedMigrations()[info.Path].Files)
 	if n > 0 {
 		what := "1 migration"
 		if n != 1 {
 			what = fmt.Sprintf("%d migrations", n)
 		}
 		part := fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations: move the folder to plugins/%s", what, p.Rel(dir), newName)
-		// The same model as the plugin-rename finding: only migrations a
-		// database built from the committed code ran are recorded.
-		if rec, ok := p.RecordedMigrations()[info.Path]; ok && len(rec.Files) > 0 {
+		if committed > 0 {
 			recorded := "1 of them is"
-			if len(rec.Files) != 1 {
-				recorded = fmt.Sprintf("%d of them are", len(rec.Files))
+			if committed != 1 {
+				recorded = fmt.Sprintf("%d of them are", committed)
 			}
 			part += fmt.Sprintf("; %s committed, and the server records applied migrations by plugin name, so every database that ran them will run them again as %q's", recorded, newName)
 		} else if !p.InGit() {
@@ -246,18 +355,24 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) stri
 		}
 		parts = append(parts, part)
 	}
-	if len(parts) == 0 {
-		return ""
+	if folder == info.Name || info.Def.ExportName == info.Name+"Plugin" {
+		parts = append(parts, fmt.Sprintf("afterwards the code action \"Rename plugin %q's export and folder\" on its name renames %s and moves %s", newName, info.Def.ExportName, p.Rel(filepath.Dir(info.Path))))
 	}
-	return fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; "))
+	if len(parts) == 0 {
+		return Warning{}
+	}
+	return Warning{Text: fmt.Sprintf("renaming plugin %q to %q: %s", info.Name, newName, strings.Join(parts, "; ")), Committed: committed > 0}
 }
 
 // shortName is the name as it is written in the source: a method's own
 // name, without its plugin.
 func shortName(n Name) string {
-	if n.Kind == Method {
+	switch n.Kind {
+	case Method:
 		_, m, _ := strings.Cut(n.Key, ".")
 		return m
+	case Route:
+		return n.Key[strings.LastIndexByte(n.Key, '.')+1:]
 	}
 	return n.Key
 }

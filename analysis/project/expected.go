@@ -122,6 +122,11 @@ type GenColumn struct {
 	Name  string
 	Path  string
 	Range analysis.Range
+	// Type is the SQL type as the migration writes it, lower-cased; NotNull
+	// and PrimaryKey what its builder says (navigation shows them).
+	Type       string
+	NotNull    bool
+	PrimaryKey bool
 }
 
 // GenRoute is a route and its file, with the name the run serves it
@@ -445,10 +450,10 @@ func buildSchema(migrations []string, files []*facts.File) GenSchema {
 			t := tables[idx]
 			for _, c := range op.Add {
 				if j := colIndex(t.Columns, c.Name); j >= 0 {
-					t.Columns[j] = GenColumn{Name: c.Name, Path: mpath, Range: c.Range}
+					t.Columns[j] = genColumn(c, mpath)
 					continue
 				}
-				t.Columns = append(t.Columns, GenColumn{Name: c.Name, Path: mpath, Range: c.Range})
+				t.Columns = append(t.Columns, genColumn(c, mpath))
 			}
 			for _, d := range op.Drop {
 				if j := colIndex(t.Columns, d); j >= 0 {
@@ -457,7 +462,7 @@ func buildSchema(migrations []string, files []*facts.File) GenSchema {
 			}
 			for _, r := range op.Rename {
 				if j := colIndex(t.Columns, r[0]); j >= 0 {
-					t.Columns[j] = GenColumn{Name: r[1], Path: mpath, Range: op.Range}
+					t.Columns[j].Name, t.Columns[j].Path, t.Columns[j].Range = r[1], mpath, op.Range
 				}
 			}
 		}
@@ -466,6 +471,10 @@ func buildSchema(migrations []string, files []*facts.File) GenSchema {
 		gs.Tables = append(gs.Tables, t.GenTable)
 	}
 	return gs
+}
+
+func genColumn(c facts.Column, path string) GenColumn {
+	return GenColumn{Name: c.Name, Path: path, Range: c.Range, Type: c.Type, NotNull: c.NotNull, PrimaryKey: c.PrimaryKey}
 }
 
 func colIndex(cols []GenColumn, name string) int {

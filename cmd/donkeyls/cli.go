@@ -45,7 +45,9 @@ Exit status: 0 nothing at warning level or above, 1 something is,
 		summary:  "run the dev server; restart or regenerate types only when an edit needs it",
 		detail: `Runs COMMAND (default: bun run <entry from donkeylabs.config.ts>) in the
 project root, watches the project and restarts the server or regenerates
-types only when an edit needs it.`,
+types only when an edit needs it. When COMMAND is bun running the entry, an
+edit confined to a plugin's service function is applied in the running
+server instead of restarting it (--no-hot-plugins turns that off).`,
 	}
 	versionUsage = commandUsage{
 		name:     "version",

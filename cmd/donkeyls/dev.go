@@ -26,7 +26,7 @@ const exitDevFailed = 1
 
 // runDev supervises the project's dev server until interrupted.
 //
-//	donkeyls dev [--typegen CMD] [--grace DURATION] [--port N] [DIR] [-- COMMAND ARGS...]
+//	donkeyls dev [--typegen CMD] [--grace DURATION] [--port N] [--no-hot-plugins] [DIR] [-- COMMAND ARGS...]
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var command []string
 	for i, a := range args {
@@ -41,6 +41,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("grace", supervisor.DefaultGrace, "how long the server gets to exit after SIGTERM before SIGKILL")
 	debounce := fs.Duration("debounce", 100*time.Millisecond, "quiet time that ends a burst of file changes")
 	port := fs.Int("port", 0, "the port the dev server listens on, to wait for it to be free and ready (default: $PORT)")
+	noHot := fs.Bool("no-hot-plugins", false, "restart for every plugin edit, instead of rebuilding a plugin's service in the running server when only its service function changed")
 	force := fs.Bool("restart-on-typegen-failure", false, "restart even when typegen failed (the server then runs with stale types)")
 	cacheOpts := addCacheFlags(fs)
 	pos, code, ok := parseArgs(fs, args, stdout, stderr)
@@ -113,6 +114,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Port:                    *port,
 		Debounce:                *debounce,
 		Classifier:              cls,
+		HotPlugins:              !*noHot,
 		Stdout:                  stdout,
 		Stderr:                  stderr,
 	})

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/navcase"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
@@ -501,7 +502,7 @@ if not ok or vim.v.errmsg ~= "" then
   vim.cmd("cquit 1")
 end
 for _, tag in ipairs({ ":DonkeyRegenerate", ":DonkeyRestart", ":DonkeyDev", ":DonkeyStatus",
-    ":DonkeyLspRestart", ":DonkeyTrust", ":DonkeyUntrust", "donkeyls-trust", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig" }) do
+    ":DonkeyLspRestart", ":DonkeyTrust", ":DonkeyUntrust", "donkeyls-trust", "donkeyls.setup()", "donkeyls-settings", "donkeyls-lspconfig", "donkeyls-navigation", "donkeyls-keys" }) do
   local found, herr = pcall(vim.cmd, "help " .. tag)
   if not found or vim.fn.expand("%:t") ~= "donkeyls.txt" then
     io.stderr:write(":help " .. tag .. " did not open donkeyls.txt: " .. tostring(herr) .. "\n")
@@ -639,5 +640,71 @@ func TestTrustPrompt(t *testing.T) {
 	})
 	if _, err := os.Stat(pwned2); !os.IsNotExist(err) {
 		t.Errorf("the changed gen:types script ran without being trusted: %s exists (%v)", pwned2, err)
+	}
+}
+
+// TestNavigation runs the navigation case (internal/navcase) in Neovim with
+// the keys the README's "Keys" section maps, its snippet run as written:
+// `gd` from ctx.plugins.notes.list puts the cursor on the list method, `grr`
+// lists the references, `K` shows the route's middleware, and `grn` then
+// `:wall` leave exactly the expected files, after which `donkeyls check`
+// reports only staleness.
+func TestNavigation(t *testing.T) {
+	nc := navcase.New(t)
+	keys := filepath.Join(t.TempDir(), "keys.lua")
+	if err := os.WriteFile(keys, []byte(readmeLua(t, "### Keys")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scenario(t, "navigation", nc.Root, map[string]string{
+		"DONKEYLS_TEST_NAVCASE": nc.WriteJSON(t),
+		"DONKEYLS_TEST_KEYS":    keys,
+	})
+	nc.CheckRenamed(t)
+	nc.CheckOnlyStaleness(t)
+}
+
+// readmeLua is the first Lua code block of the README after the line
+// heading: what a user copies from that section.
+func readmeLua(t *testing.T, heading string) string {
+	t.Helper()
+	readme := read(t, filepath.Join(pluginDir(), "README.md"))
+	i := strings.Index(readme, "\n"+heading+"\n")
+	if i < 0 {
+		t.Fatalf("the README has no %q section", heading)
+	}
+	rest := readme[i:]
+	start := strings.Index(rest, "\n```lua\n")
+	if start < 0 {
+		t.Fatalf("the README's %q section has no lua block", heading)
+	}
+	rest = rest[start+len("\n```lua\n"):]
+	end := strings.Index(rest, "\n```\n")
+	if end < 0 {
+		t.Fatalf("the README's %q lua block is not closed", heading)
+	}
+	return rest[:end+1]
+}
+
+// TestHelpKeysAsReadme: the keys snippet of :help donkeyls-keys is the
+// README's, which TestNavigation runs, so the help never shows an untested
+// variant.
+func TestHelpKeysAsReadme(t *testing.T) {
+	help := read(t, filepath.Join(pluginDir(), "doc", "donkeyls.txt"))
+	i := strings.Index(help, "*donkeyls-keys*")
+	if i < 0 {
+		t.Fatal("the help has no *donkeyls-keys* tag")
+	}
+	rest := help[i:]
+	start := strings.Index(rest, ">lua\n")
+	end := strings.Index(rest, "\n<\n")
+	if start < 0 || end < start {
+		t.Fatal("the help's keys section has no >lua ... < block")
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.Trim(rest[start+len(">lua\n"):end], "\n"), "\n") {
+		b.WriteString(strings.TrimPrefix(line, "    ") + "\n")
+	}
+	if want := readmeLua(t, "### Keys"); b.String() != want {
+		t.Errorf("the help's keys snippet differs from the README's:\n%s\nREADME:\n%s", b.String(), want)
 	}
 }

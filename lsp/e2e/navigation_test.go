@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -133,18 +134,7 @@ func TestRenamePluginThenCheck(t *testing.T) {
 	if line < 0 {
 		t.Fatal(`fixture moved: no name: "users" in the users plugin`)
 	}
-	var edit struct {
-		DocumentChanges []struct {
-			TextDocument struct{ URI string } `json:"textDocument"`
-			Edits        []struct {
-				Range struct {
-					Start struct{ Line, Character int } `json:"start"`
-					End   struct{ Line, Character int } `json:"end"`
-				} `json:"range"`
-				NewText string `json:"newText"`
-			} `json:"edits"`
-		} `json:"documentChanges"`
-	}
+	var edit workspaceEdit
 	params := map[string]any{
 		"textDocument": map[string]any{"uri": text.FileURI(plugin)},
 		"position":     map[string]any{"line": line, "character": col},
@@ -159,26 +149,7 @@ func TestRenamePluginThenCheck(t *testing.T) {
 			t.Errorf("the rename's warning lacks %q: %s", want, warning)
 		}
 	}
-	edited := 0
-	for _, dc := range edit.DocumentChanges {
-		u, _ := text.ParseURI(dc.TextDocument.URI)
-		lines := strings.Split(readFile(t, u.Path), "\n")
-		// Edits of one file do not overlap; apply them last first so the
-		// earlier positions stay right. The example is ASCII, so UTF-16
-		// columns are byte columns.
-		for i := len(dc.Edits) - 1; i >= 0; i-- {
-			e := dc.Edits[i]
-			if e.Range.Start.Line != e.Range.End.Line {
-				t.Fatalf("a rename edit spans lines: %+v", e)
-			}
-			l := lines[e.Range.Start.Line]
-			lines[e.Range.Start.Line] = l[:e.Range.Start.Character] + e.NewText + l[e.Range.End.Character:]
-			edited++
-		}
-		if err := os.WriteFile(u.Path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edited := edit.applyToDisk(t)
 	if edited < 3 {
 		t.Fatalf("rename made %d edits, want the name, the orders dependency and its ctx.deps use at least", edited)
 	}
@@ -200,6 +171,51 @@ func TestRenamePluginThenCheck(t *testing.T) {
 	if !after["stale-registry"] {
 		t.Errorf("after the rename check does not say the registry is stale: %v", after)
 	}
+}
+
+// workspaceEdit is a rename's answer: text edits per document.
+type workspaceEdit struct {
+	DocumentChanges []struct {
+		TextDocument struct{ URI string } `json:"textDocument"`
+		Edits        []struct {
+			Range struct {
+				Start struct{ Line, Character int } `json:"start"`
+				End   struct{ Line, Character int } `json:"end"`
+			} `json:"range"`
+			NewText string `json:"newText"`
+		} `json:"edits"`
+	} `json:"documentChanges"`
+}
+
+// applyToDisk writes the edit into the files as an editor does on save and
+// returns how many text edits it applied. Edits of one file do not overlap;
+// they are applied from the last so the earlier positions stay right. The
+// projects are ASCII, so UTF-16 columns are byte columns.
+func (edit workspaceEdit) applyToDisk(t *testing.T) int {
+	t.Helper()
+	edited := 0
+	for _, dc := range edit.DocumentChanges {
+		u, _ := text.ParseURI(dc.TextDocument.URI)
+		lines := strings.Split(readFile(t, u.Path), "\n")
+		edits := dc.Edits
+		sort.Slice(edits, func(i, j int) bool {
+			a, b := edits[i].Range.Start, edits[j].Range.Start
+			return a.Line < b.Line || a.Line == b.Line && a.Character < b.Character
+		})
+		for i := len(edits) - 1; i >= 0; i-- {
+			e := edits[i]
+			if e.Range.Start.Line != e.Range.End.Line {
+				t.Fatalf("a rename edit spans lines: %+v", e)
+			}
+			l := lines[e.Range.Start.Line]
+			lines[e.Range.Start.Line] = l[:e.Range.Start.Character] + e.NewText + l[e.Range.End.Character:]
+			edited++
+		}
+		if err := os.WriteFile(u.Path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return edited
 }
 
 func checkCodes(t *testing.T, root string) map[string]bool {

@@ -31,6 +31,8 @@ type fakeSupervisor struct {
 	started  time.Time
 	restarts []string
 	state    string // "" is running
+	// hotFailed is what donkeyls dev reports of in-place reloads that threw.
+	hotFailed map[string]string
 }
 
 func (f *fakeSupervisor) load() {
@@ -57,7 +59,7 @@ func (f *fakeSupervisor) Status() control.Status {
 	if state == "" {
 		state = control.StateRunning
 	}
-	return control.Status{Pid: os.Getpid(), StartedAt: f.started, State: state, Loaded: f.loaded}
+	return control.Status{Pid: os.Getpid(), StartedAt: f.started, State: state, Loaded: f.loaded, HotFailed: f.hotFailed}
 }
 
 func (f *fakeSupervisor) Restart(ctx context.Context, reason string) error {
@@ -153,4 +155,49 @@ func TestRestartRequired(t *testing.T) {
 	sup.mu.Unlock()
 	c.Shutdown()
 	srv.wait("exit")
+}
+
+// A plugin edit donkeyls dev tried to apply in place but whose new service
+// threw: restart-required stays, and says why the old code still runs.
+func TestRestartRequiredSaysWhyAnInPlaceReloadFailed(t *testing.T) {
+	root, _, _ := freshBookshop(t, "")
+	sup := &fakeSupervisor{t: t, root: root}
+	sup.load()
+	ln, err := control.Listen(root, sup)
+	if err != nil {
+		t.Fatalf("fake supervisor: %v", err)
+	}
+	defer ln.Close()
+
+	srv := start(t)
+	c := srv.client
+	c.Initialize(root, statusCaps(), map[string]any{"trusted": true, "typegen": map[string]any{"onSave": "off"}})
+	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
+	src := c.Open(plugin)
+	c.WaitDiagnostics(plugin, "the first publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })
+	waitStatus(t, c, 0, "dev running", func(st lsp.Status) bool { return st.Dev.State == lsp.DevRunning })
+
+	edited := strings.Replace(src, "const db = ctx.db;", `const db = ctx.db;
+      if (db) throw new Error("no catalogue today");`, 1)
+	if edited == src {
+		t.Fatal("fixture moved: no service body to edit")
+	}
+	sup.mu.Lock()
+	sup.hotFailed = map[string]string{plugin: `plugin "books"'s service threw: Error: no catalogue today`}
+	sup.mu.Unlock()
+	c.Replace(plugin, edited)
+	c.Save(plugin, edited)
+	d := c.WaitDiagnostics(plugin, "restart-required with the reload's error", func(d lsptest.Diagnostics) bool {
+		for _, x := range d.Diagnostics {
+			if x.Code == "restart-required" && strings.Contains(x.Message, "no catalogue today") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, x := range d.Diagnostics {
+		if x.Code == "restart-required" && !strings.Contains(x.Message, "old one keeps answering") {
+			t.Errorf("message %q does not say the old service still answers", x.Message)
+		}
+	}
 }

@@ -56,6 +56,10 @@ type Client struct {
 
 	// Settings answers workspace/configuration for the donkeyls section.
 	Settings json.RawMessage
+	// MessageAnswer is the action a window/showMessageRequest is answered
+	// with; "" answers null, as dismissing the message does. Set it
+	// before the request is sent (SetMessageAnswer while running).
+	MessageAnswer string
 
 	mu            sync.Mutex
 	changed       chan struct{} // closed and replaced on every notification
@@ -146,7 +150,7 @@ func (c *Client) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 			c.diags[d.URI] = d
 			c.publishes = append(c.publishes, d)
 		}
-	case "window/showMessage":
+	case "window/showMessage", "window/showMessageRequest":
 		var m protocol.ShowMessageParams
 		if json.Unmarshal(params, &m) == nil {
 			c.messages = append(c.messages, m)
@@ -189,6 +193,7 @@ func (c *Client) respond(ctx context.Context, reply jsonrpc2.Replier, req jsonrp
 	params := req.Params()
 	c.mu.Lock()
 	settings := c.Settings
+	answer := c.MessageAnswer
 	c.mu.Unlock()
 	switch req.Method() {
 	case "workspace/configuration":
@@ -204,6 +209,11 @@ func (c *Client) respond(ctx context.Context, reply jsonrpc2.Replier, req jsonrp
 		return reply(ctx, out, nil)
 	case "workspace/applyEdit":
 		return reply(ctx, map[string]any{"applied": true}, nil)
+	case "window/showMessageRequest":
+		if answer == "" {
+			return reply(ctx, nil, nil)
+		}
+		return reply(ctx, map[string]string{"title": answer}, nil)
 	case "window/workDoneProgress/create", "client/registerCapability", "client/unregisterCapability":
 		return reply(ctx, nil, nil)
 	}
@@ -211,6 +221,13 @@ func (c *Client) respond(ctx context.Context, reply jsonrpc2.Replier, req jsonrp
 		return reply(ctx, nil, jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "test client: %s", req.Method()))
 	}
 	return nil
+}
+
+// SetMessageAnswer sets MessageAnswer while the client runs.
+func (c *Client) SetMessageAnswer(title string) {
+	c.mu.Lock()
+	c.MessageAnswer = title
+	c.mu.Unlock()
 }
 
 // Withhold leaves the server's requests for these methods unanswered, as a

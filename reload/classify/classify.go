@@ -348,3 +348,16 @@ func rel(root, path string) string {
 	}
 	return path
 }
+
+// Fingerprint is path as last classified: the hash of its bytes
+// (facts.HashBytes) and of its code.
+func (c *Classifier) Fingerprint(path string) (hash, codeHash uint64, ok bool) {
+	if c.snap == nil {
+		return 0, 0, false
+	}
+	f := c.snap.File(filepath.Clean(path))
+	if f == nil || f.Missing || f.Unreadable {
+		return 0, 0, false
+	}
+	return f.Hash, f.CodeHash, true
+}

@@ -60,6 +60,15 @@ type Status struct {
 	// DevServer names the dev command's kind ("bun --hot", ...) when it
 	// reloads some code itself; "" for one that reloads nothing.
 	DevServer string `json:"devServer,omitempty"`
+	// HotPlugins says whether the running server applies plugin service
+	// edits in place: "on", "off: <why>", or ""
+	// when donkeyls dev does not use them (--no-hot-plugins, another dev
+	// command) or the server has not said yet.
+	HotPlugins string `json:"hotPlugins,omitempty"`
+	// HotFailed maps a plugin file whose last in-place reload failed (its
+	// new service threw, or it did not load) to the error: the server still
+	// runs the old service, and the editor says why.
+	HotFailed map[string]string `json:"hotFailed,omitempty"`
 	// Loaded maps every project source file the running server's start saw
 	// to its facts.File.CodeHash at that moment, as 16 hex digits.
 	Loaded map[string]string `json:"loaded"`

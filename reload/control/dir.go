@@ -43,3 +43,14 @@ func ensureDir(dir string, uid int) error {
 	}
 	return nil
 }
+
+// PrivateDir makes <root>/.donkeyls ours and private, as the socket's
+// directory, and returns it: the place for other files only donkeyls dev
+// and the server it runs may read (the hot plugin preload and its socket).
+func PrivateDir(root string) (string, error) {
+	dir := root + string(os.PathSeparator) + Dir
+	if err := ensureDir(dir, os.Getuid()); err != nil {
+		return "", err
+	}
+	return dir, nil
+}

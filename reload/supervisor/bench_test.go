@@ -2,11 +2,13 @@ package supervisor
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/donkeyls/donkeyls/reload/control"
 	"github.com/donkeyls/donkeyls/reload/watch"
 )
 
@@ -55,3 +57,52 @@ func median(d []time.Duration) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkHotApply compares, for the same plugin service edit, save → the
+// new behaviour answering when hot plugins rebuild the service in the
+// running server, against save → a restarted server answering (the same
+// supervisor without hot plugins). Run with -benchtime=20x for medians over
+// 20 saves of each.
+func BenchmarkHotApply(b *testing.B) {
+	hot := startApp(b, appConfig{options: func(o *Options) { o.HotPlugins = true }})
+	hot.waitStatus("hot plugins on", func(st control.Status) bool { return st.HotPlugins == "on" })
+	cold := startApp(b, appConfig{})
+	var inPlace, restarted []time.Duration
+	save := func(a *app, i int) time.Duration {
+		from, to := fmt.Sprintf("(service v%d)", i+1), fmt.Sprintf("(service v%d)", i+2)
+		a.waitHello(from, func(h hello) bool { return strings.Contains(h.Greeting, from) })
+		saved := time.Now()
+		a.edit("src/server/plugins/greeter/index.ts", from, to)
+		var answered time.Time
+		a.waitHello(to, func(h hello) bool {
+			answered = time.Now()
+			return strings.Contains(h.Greeting, to)
+		})
+		return answered.Sub(saved)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		inPlace = append(inPlace, save(hot, i))
+		restarted = append(restarted, save(cold, i))
+	}
+	b.StopTimer()
+	if n := hot.starts(); n != 1 {
+		b.Fatalf("the hot app was started %d times, want 1: the edits were not applied in place", n)
+	}
+	b.ReportMetric(ms(median(inPlace)), "hot-save-to-answer-ms")
+	b.ReportMetric(ms(median(restarted)), "restart-save-to-answer-ms")
+	b.ReportMetric(float64(median(restarted))/float64(median(inPlace)), "restart/hot")
+	// Both include the watcher's debounce, which neither can avoid.
+	b.ReportMetric(float64(median(restarted)-watch.DefaultDebounce)/float64(median(inPlace)-watch.DefaultDebounce), "restart/hot-minus-debounce")
+	b.Logf("over %d saves each: hot min/median/max %s/%s/%s; restart %s/%s/%s",
+		b.N, minOf(inPlace), median(inPlace).Round(time.Millisecond), maxOf(inPlace),
+		minOf(restarted), median(restarted).Round(time.Millisecond), maxOf(restarted))
+}
+
+func minOf(d []time.Duration) time.Duration {
+	return slices.Min(d).Round(time.Millisecond)
+}
+
+func maxOf(d []time.Duration) time.Duration {
+	return slices.Max(d).Round(time.Millisecond)
+}

@@ -41,7 +41,11 @@ type app struct {
 type hello struct {
 	Pid      int    `json:"pid"`
 	Greeting string `json:"greeting"`
-	Route    string `json:"route"`
+	// ViaDeps is counter's call of greeter through its ctx.deps.
+	ViaDeps string `json:"viaDeps"`
+	// Notes counts the rows of an in-memory SQLite table made at start.
+	Notes int    `json:"notes"`
+	Route string `json:"route"`
 }
 
 type appConfig struct {
@@ -49,6 +53,8 @@ type appConfig struct {
 	watch   bool
 	env     []string
 	options func(*Options)
+	// prepare changes the copied fixture before the supervisor starts.
+	prepare func(root string)
 }
 
 // startApp copies the fixture and supervises it.
@@ -57,6 +63,9 @@ func startApp(t testing.TB, cfg appConfig) *app {
 	bun := testenv.Bun(t)
 	root := t.TempDir()
 	fixture.CopyTree(t, filepath.Join("..", "testdata", "app"), root)
+	if cfg.prepare != nil {
+		cfg.prepare(root)
+	}
 	a := &app{t: t, root: root, port: testenv.FreePort(t), bun: bun,
 		typegenLog: filepath.Join(t.TempDir(), "typegen.log"), out: &testenv.Output{}, done: make(chan error, 1)}
 

@@ -30,8 +30,9 @@ func (r *restartEverything) Classify(_ context.Context, changed []string) classi
 	}
 	return d
 }
-func (r *restartEverything) TypegenWrote()             { r.typegenRuns++ }
-func (r *restartEverything) Loaded() map[string]uint64 { return map[string]uint64{} }
+func (r *restartEverything) TypegenWrote()                             { r.typegenRuns++ }
+func (r *restartEverything) Loaded() map[string]uint64                 { return map[string]uint64{} }
+func (r *restartEverything) Fingerprint(string) (uint64, uint64, bool) { return 0, 0, false }
 
 // lifeEvent is one line of the fake server's life log: "start PID" or
 // "stop PID".

@@ -23,6 +23,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/impact"
 	"github.com/donkeyls/donkeyls/reload/classify"
 	"github.com/donkeyls/donkeyls/reload/control"
+	"github.com/donkeyls/donkeyls/reload/hotplugin"
 	"github.com/donkeyls/donkeyls/reload/internal/procgroup"
 	"github.com/donkeyls/donkeyls/reload/typegen"
 	"github.com/donkeyls/donkeyls/reload/watch"
@@ -52,6 +53,10 @@ type Classifier interface {
 	TypegenWrote()
 	// Loaded fingerprints the code a server started now would load.
 	Loaded() map[string]uint64
+	// Fingerprint is path as last classified: its bytes' hash
+	// (facts.HashBytes) and its code hash; ok is false for a file the
+	// classifier does not model.
+	Fingerprint(path string) (hash, codeHash uint64, ok bool)
 }
 
 // Options configure a Supervisor.
@@ -74,6 +79,12 @@ type Options struct {
 	Stdout, Stderr          io.Writer
 	// NoControl skips the control socket.
 	NoControl bool
+	// HotPlugins applies an edit confined to a plugin's service function
+	// inside the running server (reload/hotplugin) when the command is Bun
+	// running the entry itself; everything else restarts as before.
+	HotPlugins bool
+	// HotTimeout bounds one in-place reload (hotplugin.DefaultTimeout when 0).
+	HotTimeout time.Duration
 }
 
 // Supervisor is one `donkeyls dev` run.
@@ -100,6 +111,14 @@ type Supervisor struct {
 	owed        string // a restart withheld because typegen failed
 	// typegenOwed: the last typegen failed, so the next restart runs it first.
 	typegenOwed bool
+
+	// command and env start the server: the options', plus the hot plugin
+	// preload when it is used.
+	command []string
+	env     []string
+	hot     *hotplugin.Host // nil without hot plugins
+	// hotSaid holds the "hot plugins off" reasons already printed (under mu).
+	hotSaid map[string]bool
 }
 
 type request struct {
@@ -147,6 +166,9 @@ func New(opts Options) (*Supervisor, error) {
 		reqs:      make(chan request),
 		done:      make(chan struct{}),
 		st:        control.Status{State: control.StateStarting, Loaded: map[string]string{}},
+		command:   opts.Command,
+		env:       opts.Env,
+		hotSaid:   map[string]bool{},
 	}
 	if opts.DevServer != PlainServer {
 		s.st.DevServer = opts.DevServer.String()
@@ -181,6 +203,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return err
 		}
 		defer srv.Close()
+	}
+	if s.opts.HotPlugins {
+		if host := s.startHot(); host != nil {
+			defer host.Close() // after shutdown: the server's end goes first
+		}
 	}
 	defer s.shutdown()
 
@@ -236,6 +263,12 @@ func (s *Supervisor) Status() control.Status {
 	st.Loaded = make(map[string]string, len(s.st.Loaded))
 	for k, v := range s.st.Loaded {
 		st.Loaded[k] = v
+	}
+	if len(s.st.HotFailed) > 0 {
+		st.HotFailed = make(map[string]string, len(s.st.HotFailed))
+		for k, v := range s.st.HotFailed {
+			st.HotFailed[k] = v
+		}
 	}
 	return st
 }
@@ -336,6 +369,10 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 	restartNeeded := d.Action.Has(impact.Restart) || d.Action.Has(impact.Migrate) ||
 		(d.Action.Has(impact.RouteReload) && !s.opts.DevServer.ReloadsRoutes())
 	running := s.proc != nil
+	var inPlace []hotEdit
+	if restartNeeded && running {
+		inPlace = s.hotEdits(d)
+	}
 	// `bun --watch` starts the program again by itself for every imported
 	// file: restarting on top would start it twice.
 	selfReloaded := running && restartNeeded && s.opts.DevServer.ReloadsPlugins() && onlyImportedCode(s.opts.Root, d)
@@ -345,7 +382,11 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 	if !running && d.Action != 0 {
 		restartNeeded = true // a crashed server gets its next try at the next relevant change
 	}
-	s.logf("%s", s.describe(d, typegenNeeded, restartNeeded, running))
+	if inPlace != nil {
+		s.logf("%s", s.describeInPlace(d, typegenNeeded))
+	} else {
+		s.logf("%s", s.describe(d, typegenNeeded, restartNeeded, running))
+	}
 	reason := summary(s.opts.Root, d)
 	if s.typegenOwed && restartNeeded && !typegenNeeded {
 		s.logf("the last typegen failed: running it again before the restart")
@@ -365,10 +406,14 @@ func (s *Supervisor) onBatch(ctx context.Context, batch []string) {
 				reason = s.owed
 			}
 			restartNeeded = true
+			inPlace = nil // the restart owed covers more than this edit
 		}
 	}
 	if restartNeeded {
 		s.owed = ""
+		if inPlace != nil && s.applyInPlace(ctx, inPlace) {
+			return
+		}
 		s.restart(ctx, reason, false)
 		return
 	}
@@ -415,6 +460,9 @@ func (s *Supervisor) reloadPolicy() string {
 		return "bun --hot runs the entry again for every saved file it imports: route edits need no restart; plugin edits restart the server, because each re-run leaves the earlier runs' background services (cron jobs, job workers) running beside the new ones"
 	case ViteAdapter:
 		return "vite dev with the SvelteKit adapter reloads no server code (its route reload never fires), so route and plugin edits restart the server"
+	}
+	if s.hot != nil {
+		return "route and plugin edits restart the server (the command does not reload code itself), except an edit confined to a plugin's service function: hot plugins rebuild that service, and its dependents', in the running server (--no-hot-plugins turns this off)"
 	}
 	return "route and plugin edits restart the server (the command does not reload code itself)"
 }
@@ -571,9 +619,9 @@ func (s *Supervisor) startNow(ctx context.Context, reason string) {
 		hexes[path] = control.FormatHash(h)
 	}
 	s.tail.reset()
-	env := append(os.Environ(), s.opts.Env...)
+	env := append(os.Environ(), s.env...)
 	p, err := procgroup.Start(procgroup.Cmd{
-		Path: s.opts.Command[0], Args: s.opts.Command[1:], Dir: s.opts.Root, Env: env,
+		Path: s.command[0], Args: s.command[1:], Dir: s.opts.Root, Env: env,
 		Stdout: s.serverOut, Stderr: s.serverErr,
 	})
 	if err != nil {
@@ -590,7 +638,14 @@ func (s *Supervisor) startNow(ctx context.Context, reason string) {
 	s.st.State = control.StateStarting
 	s.st.LastRestartReason = reason
 	s.st.Loaded = hexes
+	s.st.HotPlugins = ""
+	s.st.HotFailed = nil
 	s.mu.Unlock()
+	if s.hot != nil {
+		// Its preload may have spoken before the pid was recorded.
+		state, why := s.hot.State(p.Pid())
+		s.hotState(p.Pid(), state, why)
+	}
 	s.logf("started pid %d: %s", p.Pid(), reason)
 	if s.opts.Port <= 0 {
 		s.setState(control.StateRunning)

@@ -6,7 +6,7 @@ import type { PluginRegistry, CoreServices, Errors, ServiceRegistry } from "@don
 import type { Kysely } from "kysely";
 
 /** Merged database schema from all plugins */
-export type DatabaseSchema = PluginRegistry["counter"]["schema"] & PluginRegistry["greeter"]["schema"];
+export type DatabaseSchema = PluginRegistry["counter"]["schema"] & PluginRegistry["greeter"]["schema"] & PluginRegistry["notes"]["schema"];
 
 /** Custom services registered via defineService() */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface

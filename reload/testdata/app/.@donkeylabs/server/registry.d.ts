@@ -2,21 +2,25 @@
 import { type Register, type InferService, type InferSchema, type InferHandlers, type InferMiddleware, type InferDependencies } from "@donkeylabs/server";
 import { counterPlugin } from "../../src/server/plugins/counter/index";
 import { greeterPlugin } from "../../src/server/plugins/greeter/index";
+import { notesPlugin } from "../../src/server/plugins/notes/index";
 
 declare module "@donkeylabs/server" {
   export interface PluginRegistry {
     counter: Register<InferService<typeof counterPlugin>, InferSchema<typeof counterPlugin>, InferHandlers<typeof counterPlugin>, InferDependencies<typeof counterPlugin>, InferMiddleware<typeof counterPlugin>>;
     greeter: Register<InferService<typeof greeterPlugin>, InferSchema<typeof greeterPlugin>, InferHandlers<typeof greeterPlugin>, InferDependencies<typeof greeterPlugin>, InferMiddleware<typeof greeterPlugin>>;
+    notes: Register<InferService<typeof notesPlugin>, InferSchema<typeof notesPlugin>, InferHandlers<typeof notesPlugin>, InferDependencies<typeof notesPlugin>, InferMiddleware<typeof notesPlugin>>;
   }
 
   export interface PluginHandlerRegistry extends
     InferHandlers<typeof counterPlugin>,
-    InferHandlers<typeof greeterPlugin>
+    InferHandlers<typeof greeterPlugin>,
+    InferHandlers<typeof notesPlugin>
   {}
 
   export interface PluginMiddlewareRegistry extends
     InferMiddleware<typeof counterPlugin>,
-    InferMiddleware<typeof greeterPlugin>
+    InferMiddleware<typeof greeterPlugin>,
+    InferMiddleware<typeof notesPlugin>
   {}
 }
 

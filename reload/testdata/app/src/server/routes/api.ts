@@ -6,6 +6,8 @@ apiRouter.route("hello").typed({
   handle: async (input, ctx) => ({
     pid: process.pid,
     greeting: ctx.plugins.greeter.greet("world"),
+    viaDeps: ctx.plugins.counter.viaDeps(),
+    notes: ctx.plugins.notes.count(),
     route: "route v1",
   }),
 });
