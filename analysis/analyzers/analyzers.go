@@ -68,6 +68,7 @@ func All() []*Analyzer {
 		errorsAnalyzer(),
 		servicesAnalyzer(),
 		jobsAnalyzer(),
+		eventTypesAnalyzer(),
 	}
 	all = append(all, stalenessAnalyzers()...)
 	return append(all, trapsAnalyzer())

@@ -17,7 +17,7 @@ var requestCodes = []string{
 	analyzers.CodeMigrationNotRun,
 	analyzers.CodeHandlerShadowed, analyzers.CodeHandlerUnresolved, analyzers.CodeCustomErrorConflict,
 	analyzers.CodeUnregisteredService, analyzers.CodeServiceMisread, analyzers.CodeUnknownJob,
-	analyzers.CodeWorkflowUnknownStep,
+	analyzers.CodeWorkflowUnknownStep, analyzers.CodeEventTypeLossy, analyzers.CodePluginRenameRerunsMigrations,
 }
 
 // The request-time traps' quick fixes, applied, leave a file that parses,

@@ -17,7 +17,7 @@ import (
 // recovered from errors yields partial facts with SyntaxErrors set.
 func Extract(ctx context.Context, p *syntax.Parser, path string, src []byte, kind Kind) *File {
 	f := &File{Path: path, Kind: kind, Size: len(src), Hash: HashBytes(src)}
-	if kind == KindMigration {
+	if kind == KindMigration || (kind == KindSource && filepath.Base(path) == "index.ts") {
 		f.GitBlob = gitBlobID(src)
 		if bytes.Contains(src, []byte("\r\n")) {
 			f.GitBlobLF = gitBlobID(bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n")))

@@ -82,8 +82,10 @@ type File struct {
 	// StaleFacts is set when the content did not parse and the facts are
 	// those of the last version that did (editor buffers mid-edit).
 	StaleFacts bool
-	// GitBlob is git's blob id of the content, for migrations only: an
-	// applied migration that changed since HEAD is never re-run.
+	// GitBlob is git's blob id of the content, for migrations and plugin
+	// files (index.ts) only: an applied migration that changed since HEAD
+	// is never re-run, and a plugin file unchanged since HEAD has HEAD's
+	// name.
 	GitBlob string
 	// GitBlobLF is the blob id of the content with CRLF line ends made LF,
 	// set only when it differs: with core.autocrlf git stores that one.
@@ -478,9 +480,15 @@ type ClientCall struct {
 
 // Event is one entry of `defineEvents({...})` (or a plugin's `events`).
 type Event struct {
-	Name   string
-	Range  analysis.Range
-	Schema string // source text of the schema
+	Name        string
+	Range       analysis.Range
+	Schema      string // source text of the schema
+	SchemaRange analysis.Range
+	// TSType is the schema's type as zod's own schema object describes it
+	// (the translation Schema.TSType uses); TSKnown is false when the source
+	// does not decide it.
+	TSType  string
+	TSKnown bool
 }
 
 // Service is `export const x = defineService("name", ...)`.
@@ -665,5 +673,7 @@ type ClientRoute struct {
 // Plugin.OutsideServiceHash and HasInit (hot plugin reload); 10: TableUses,
 // ClientCalls, TableOp.TableRange, EventUses with their method, RouteStacks
 // for routes that run nothing, process NamedCalls, Plugin.ErrorUses,
-// CtxUse.Method of ctx.errors (navigation).
-const SchemaVersion = "10"
+// CtxUse.Method of ctx.errors (navigation); 11: Event.SchemaRange,
+// TSType, TSKnown (event-type-lossy), GitBlob of index.ts files (plugin
+// renames).
+const SchemaVersion = "11"

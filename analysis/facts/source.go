@@ -83,7 +83,9 @@ func (x *extractor) calls(root syntax.Node) {
 						if m.kind != "pair" {
 							continue
 						}
-						x.f.Events = append(x.f.Events, Event{Name: m.name, Range: x.rng(m.key), Schema: m.value.Text()})
+						ev := Event{Name: m.name, Range: x.rng(m.key), Schema: m.value.Text(), SchemaRange: x.rng(m.value)}
+						ev.TSType, ev.TSKnown = x.zodEvaluator().TypeText(m.value)
+						x.f.Events = append(x.f.Events, ev)
 					}
 				}
 			}

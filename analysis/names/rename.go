@@ -328,24 +328,32 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) Warn
 		parts = append(parts, fmt.Sprintf("the generator cannot read this plugin's name and uses its folder, %s, so rename the folder to %s too or the generated types keep the old name", folder, newName))
 	}
 	dir := filepath.Join(filepath.Dir(info.Path), "migrations")
-	n, committed := 0, 0
+	n := 0
 	p.EachFile(func(f *facts.File) {
 		if f.Kind == facts.KindMigration && !f.Missing && filepath.Dir(f.Path) == dir {
 			n++
-			if _, ok := p.GitHeadBlob(f.Path); ok {
-				committed++
-			}
 		}
 	})
+	// The same model as the plugin-rename finding: only migrations a
+	// database built from the committed code ran are recorded.
+	committed := len(p.RecordedMigrations()[info.Path].Files)
 	if n > 0 {
 		what := "1 migration"
 		if n != 1 {
 			what = fmt.Sprintf("%d migrations", n)
 		}
+		part := fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations: move the folder to plugins/%s", what, p.Rel(dir), newName)
 		if committed > 0 {
-			what += fmt.Sprintf(" (%d committed, so likely applied to other databases)", committed)
+			recorded := "1 of them is"
+			if committed != 1 {
+				recorded = fmt.Sprintf("%d of them are", committed)
+			}
+			part += fmt.Sprintf("; %s committed, and the server records applied migrations by plugin name, so every database that ran them will run them again as %q's", recorded, newName)
+		} else if !p.InGit() {
+			// No version control to say whether any database ran them.
+			part += fmt.Sprintf("; the server records applied migrations by plugin name, so a database that already ran them will run them again as %q's", newName)
 		}
-		parts = append(parts, fmt.Sprintf("it has %s in %s, which the server looks for under plugins/<name>/migrations and records as applied by plugin name: move the folder to plugins/%s, and every database will run them again", what, p.Rel(dir), newName))
+		parts = append(parts, part)
 	}
 	if folder == info.Name || info.Def.ExportName == info.Name+"Plugin" {
 		parts = append(parts, fmt.Sprintf("afterwards the code action \"Rename plugin %q's export and folder\" on its name renames %s and moves %s", newName, info.Def.ExportName, p.Rel(filepath.Dir(info.Path))))
@@ -379,6 +387,9 @@ func brokenFileNaming(p *project.Project, n Name, src project.Source) string {
 		f := p.File(path)
 		if f == nil || !f.SyntaxErrors || f.Kind.IsGenerated() {
 			continue
+		}
+		if src == nil {
+			return path // cannot read it: it may hold a use
 		}
 		b, err := src.ReadFile(path)
 		if err != nil || strings.Contains(string(b), word) {

@@ -325,24 +325,34 @@ func (p *Project) expectedServices() []GenService {
 	return out
 }
 
-// expectedEvents: the first of the known events files with entries.
-func (p *Project) expectedEvents() (string, []GenEvent) {
+// EventsFile is the events file the generator reads: the first of
+// src/events.ts, src/server/events.ts and src/lib/events.ts with entries
+// in a defineEvents; "" when none has any.
+func (p *Project) EventsFile() string {
 	for _, rel := range []string{"src/events.ts", "src/server/events.ts", "src/lib/events.ts"} {
 		path := filepath.Join(p.root, filepath.FromSlash(rel))
-		f := p.files[path]
-		if f == nil || f.Missing || len(f.Events) == 0 {
-			continue
+		if f := p.files[path]; f != nil && !f.Missing && len(f.Events) > 0 {
+			return path
 		}
-		events := p.Reuse(eventsKey{path}, []*facts.File{f}, func() any {
-			var out []GenEvent
-			for _, ev := range f.Events {
-				out = append(out, GenEvent{Name: ev.Name, Type: ZodSourceToType(ev.Schema), Path: path, Range: ev.Range})
-			}
-			return out
-		}).([]GenEvent)
-		return path, events
 	}
-	return "", nil
+	return ""
+}
+
+// expectedEvents: the events of EventsFile, typed as the generator types them.
+func (p *Project) expectedEvents() (string, []GenEvent) {
+	path := p.EventsFile()
+	if path == "" {
+		return "", nil
+	}
+	f := p.files[path]
+	events := p.Reuse(eventsKey{path}, []*facts.File{f}, func() any {
+		var out []GenEvent
+		for _, ev := range f.Events {
+			out = append(out, GenEvent{Name: ev.Name, Type: ZodSourceToType(ev.Schema), Path: path, Range: ev.Range})
+		}
+		return out
+	}).([]GenEvent)
+	return path, events
 }
 
 type eventsKey struct{ path string }

@@ -12,7 +12,7 @@ import (
 // parsed rather than after.
 func startGit(src Source, root string, migrations []string) *gitInfo {
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &gitInfo{done: make(chan struct{}), cancel: cancel}
+	g := &gitInfo{done: make(chan struct{}), cancel: cancel, head: newHeadCache(src)}
 	go func() {
 		defer close(g.done)
 		defer cancel()

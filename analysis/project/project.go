@@ -274,6 +274,9 @@ type gitInfo struct {
 	done   chan struct{}
 	blobs  map[string]string
 	cancel context.CancelFunc // stops git when the Load fails
+	// head answers what the plugin-rename model asks of HEAD, once per
+	// question for the whole Load: HEAD does not move under a Load.
+	head *headCache
 }
 
 func (p *Project) gitBlobs() map[string]string {

@@ -40,6 +40,11 @@ type Repository interface {
 	// (or no version control is at hand): git-based findings are then
 	// skipped quietly. A repository without a first commit has an empty map.
 	HeadBlobs(ctx context.Context, root string, paths []string) (blobs map[string]string, inRepo bool)
+	// HeadTree returns the blob ids at HEAD of every file below dir (which
+	// need not exist any more), keyed by path; inRepo as for HeadBlobs.
+	HeadTree(ctx context.Context, root, dir string) (blobs map[string]string, inRepo bool)
+	// HeadFiles returns the content at HEAD of those of paths HEAD holds.
+	HeadFiles(ctx context.Context, root string, paths []string) map[string][]byte
 }
 
 // ErrNoSource is how a Source refuses to list a directory that holds no

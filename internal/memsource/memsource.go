@@ -216,3 +216,40 @@ func rePath(err error, p string) error {
 	}
 	return err
 }
+
+// HeadTree answers from the head files given to New.
+func (s *Source) HeadTree(_ context.Context, _ string, dir string) (map[string]string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.head == nil {
+		return nil, false
+	}
+	prefix, err := s.name("head", dir)
+	if err != nil {
+		return map[string]string{}, true
+	}
+	blobs := map[string]string{}
+	for name, b := range s.head {
+		if prefix == "." || strings.HasPrefix(name, prefix+"/") {
+			blobs[filepath.Join(s.root, filepath.FromSlash(name))] = project.GitBlobID(b)
+		}
+	}
+	return blobs, true
+}
+
+// HeadFiles answers from the head files given to New.
+func (s *Source) HeadFiles(_ context.Context, _ string, paths []string) map[string][]byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[string][]byte{}
+	for _, p := range paths {
+		name, err := s.name("head", p)
+		if err != nil {
+			continue
+		}
+		if b, ok := s.head[name]; ok {
+			out[p] = append([]byte(nil), b...)
+		}
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,4 +114,64 @@ func resolveDir(d string) string {
 		return r
 	}
 	return d
+}
+
+// HeadTree lists HEAD's files under dir (recursively) with their blob ids.
+func (Source) HeadTree(ctx context.Context, root, dir string) (map[string]string, bool) {
+	if !mayBeInGit(root) {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	// ls-tree of a folder lists everything below it; the path asked for
+	// need not exist.
+	blobs := gitHeadBlobs(ctx, root, []string{filepath.Join(dir, "x")})
+	return blobs, blobs != nil
+}
+
+// HeadFiles returns the content at HEAD of those of paths HEAD holds, with
+// one git process.
+func (Source) HeadFiles(ctx context.Context, root string, paths []string) map[string][]byte {
+	if len(paths) == 0 || !mayBeInGit(root) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var in bytes.Buffer
+	var asked []string
+	for _, p := range paths {
+		rel, err := filepath.Rel(root, p)
+		if err != nil || strings.ContainsAny(rel, "\n\r") {
+			continue
+		}
+		asked = append(asked, p)
+		// ./ makes the path relative to -C root, not to the top level.
+		fmt.Fprintf(&in, "HEAD:./%s\n", filepath.ToSlash(rel))
+	}
+	cmd := exec.CommandContext(ctx, "git", "-C", root, "cat-file", "--batch")
+	cmd.Stdin = &in
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	files := map[string][]byte{}
+	for _, p := range asked {
+		// <object> SP blob SP <size> LF <content> LF, or "<name> missing" LF.
+		nl := bytes.IndexByte(out, '\n')
+		if nl < 0 {
+			break
+		}
+		header := strings.Fields(string(out[:nl]))
+		out = out[nl+1:]
+		if len(header) != 3 || header[1] != "blob" {
+			continue
+		}
+		var size int
+		if _, err := fmt.Sscanf(header[2], "%d", &size); err != nil || size < 0 || size+1 > len(out) {
+			break
+		}
+		files[p] = out[:size:size]
+		out = out[size+1:]
+	}
+	return files
 }
