@@ -39,7 +39,9 @@
 // the analyzers and publishes. A change arriving during an incremental run
 // cancels it and restarts the wait, as gopls does: a burst of keystrokes
 // costs one analysis. The project's first load starts at once, without the
-// debounce: there is no burst to merge yet. A full load (start-up, configuration change, a
+// debounce: there is no burst to merge yet (a file opened while it runs is
+// published by it as closed, then again with its version by the open's
+// analysis). A full load (start-up, configuration change, a
 // directory that appeared or vanished) is not cancelled that way, or typing
 // during indexing of a large project would keep it from ever finishing;
 // changes made meanwhile are applied right after. A run commits its snapshot
