@@ -215,7 +215,7 @@ const FIRST_COMMAND_MS = 120000;
 
 function regenerateRequests(serveLog) {
   if (!existsSync(serveLog)) return 0;
-  return (readFileSync(serveLog, 'utf8').match(/typegen in .* \(requested from the editor\)/g) ?? []).length;
+  return (readFileSync(serveLog, 'utf8').match(/typegen started .*reason="requested from the editor"/g) ?? []).length;
 }
 
 /** Presses the Regenerate Types keybinding in the editor of relPath. */
@@ -232,7 +232,7 @@ async function activating(wb) {
 async function regenerate(wb, serveLog, relPath) {
   const before = regenerateRequests(serveLog);
   await pressRegenerate(wb, relPath);
-  await waitFor('the Regenerate Types request in the server log ("typegen in … (requested from the editor)")', () => regenerateRequests(serveLog) > before, FIRST_COMMAND_MS).catch(
+  await waitFor('the Regenerate Types request in the server log (typegen started … reason="requested from the editor")', () => regenerateRequests(serveLog) > before, FIRST_COMMAND_MS).catch(
     async (e) => {
       throw new Error(`${e.message}${await activating(wb)}`);
     },
@@ -413,8 +413,8 @@ async function main() {
     const serveLog = join(root, 'donkeyls-serve-restricted.log');
     await waitFor('a trusted server after the untrusted one', () => {
       const text = readFileSync(serveLog, 'utf8');
-      const untrusted = text.indexOf('Trusted:false');
-      return untrusted >= 0 && text.indexOf('Trusted:true', untrusted) > untrusted;
+      const untrusted = text.indexOf('trusted=false');
+      return untrusted >= 0 && text.indexOf('trusted=true', untrusted) > untrusted;
     });
     await wb.statusItem(/types: stale \(2\)/, 60000);
     await regenerate(wb, serveLog, 'src/server/plugins/books/index.ts');
