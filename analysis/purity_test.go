@@ -71,8 +71,8 @@ func TestAnalysisIsPure(t *testing.T) {
 				t.Errorf("%s imports %s (%s)", strings.Join(append(chain, dir), " → "), imp, why)
 				continue
 			}
-			if strings.HasPrefix(imp, module) {
-				check(strings.TrimPrefix(imp, module), append(chain, dir))
+			if after, ok := strings.CutPrefix(imp, module); ok {
+				check(after, append(chain, dir))
 			}
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,7 +83,7 @@ func benchEdit(b *testing.B, opts synth.Options) {
 	runtime.ReadMemStats(&ms)
 
 	plugins, _ := filepath.Glob(filepath.Join(root, "src/server/plugins/*/index.ts"))
-	sort.Strings(plugins)
+	slices.Sort(plugins)
 	plugin := plugins[len(plugins)/2]
 	src := c.Open(plugin)
 	c.WaitDiagnostics(plugin, "the first publish after open", func(d lsptest.Diagnostics) bool { return d.Version != nil && *d.Version == 1 })
@@ -133,7 +133,7 @@ func benchEdit(b *testing.B, opts synth.Options) {
 }
 
 func reportQuantiles(b *testing.B, ds []time.Duration, prefix string) {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	slices.Sort(ds)
 	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, prefix+"median-ms")
 	b.ReportMetric(float64(ds[len(ds)*9/10].Microseconds())/1000, prefix+"p90-ms")
 }

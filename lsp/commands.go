@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,8 +196,8 @@ func (s *Server) typegenFailed(ps *projectState, res typegen.Result, msg string)
 // lastLine is the last non-empty line of output.
 func lastLine(out string) string {
 	lines := strings.Split(strings.TrimRight(out, "\r\n\t "), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
+	for _, line := range slices.Backward(lines) {
+		if l := strings.TrimSpace(line); l != "" {
 			if len(l) > 200 {
 				l = l[:200] + "…"
 			}
@@ -259,8 +260,7 @@ func (s *Server) cmdRestart(ctx context.Context, args []json.RawMessage, token j
 	defer c.Close()
 	if err := c.Restart(ctx, "requested from the editor"); err != nil {
 		why := err.Error()
-		var refused *control.RefusedError
-		if errors.As(err, &refused) {
+		if refused, ok := errors.AsType[*control.RefusedError](err); ok {
 			why = refused.Reason
 		}
 		s.showMessage(protocol.MessageTypeError, "donkeyls: restart failed in %s: %s", filepath.Base(ps.root), why)

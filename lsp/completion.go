@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,10 +165,7 @@ func completionItems(p *project.Project, ix *names.Index, path, src string, offs
 		return nonNil(items)
 	}
 	// dependencies: [ and query chains may span lines; look back a little.
-	from := offset - 2048
-	if from < 0 {
-		from = 0
-	}
+	from := max(offset-2048, 0)
 	window := src[from:offset]
 	if m := reHandlerKind.FindStringSubmatch(window); m != nil {
 		if typesFresh {
@@ -226,7 +224,7 @@ func pluginItems(p *project.Project, ix *names.Index, own string, listed map[str
 			keys = append(keys, name)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	items := make([]protocol.CompletionItem, 0, len(keys))
 	for _, k := range keys {
 		info := ix.Plugins[k]

@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -110,7 +110,7 @@ func devStatusKey(st control.Status, ok bool) string {
 	for p := range st.Loaded {
 		paths = append(paths, p)
 	}
-	sort.Strings(paths)
+	slices.Sort(paths)
 	h := fnv.New64a()
 	for _, p := range paths {
 		fmt.Fprintf(h, "%s=%s\n", p, st.Loaded[p])
@@ -119,7 +119,7 @@ func devStatusKey(st control.Status, ok bool) string {
 	for p, e := range st.HotFailed {
 		failed = append(failed, p+"\x00"+e)
 	}
-	sort.Strings(failed)
+	slices.Sort(failed)
 	for _, f := range failed {
 		fmt.Fprintf(h, "failed %s\n", f)
 	}

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 
 	"go.lsp.dev/protocol"
 
@@ -95,7 +95,7 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		}
 	}
 	ps.mu.Unlock()
-	sort.Strings(cleared)
+	slices.Sort(cleared)
 	for _, uri := range cleared {
 		ps.srv.notify("textDocument/publishDiagnostics", publishParams{URI: uri, Diagnostics: []protocol.Diagnostic{}})
 	}
@@ -103,7 +103,7 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 	for p := range out {
 		paths = append(paths, p)
 	}
-	sort.Strings(paths)
+	slices.Sort(paths)
 	if enc := ps.srv.clientCaps().encoding; enc != textpos.UTF16 {
 		conv := newPositions(enc, src)
 		for _, p := range paths {

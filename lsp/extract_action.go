@@ -171,8 +171,7 @@ func (s *Server) cmdExtract(ctx context.Context, args []json.RawMessage, _ json.
 	c := s.clientCaps()
 	offset := textpos.New(content).Offset(int(a.Position.Line), int(a.Position.Character), c.encoding)
 	edit, err := refactor.Extract(ctx, p, src, u.Path, offset, refactor.Options{PluginName: a.Plugin, MethodName: a.Method})
-	var refusal *refactor.RefusalError
-	if errors.As(err, &refusal) {
+	if refusal, ok := errors.AsType[*refactor.RefusalError](err); ok {
 		s.showMessage(protocol.MessageTypeWarning, "%s", refusal.Error())
 		return map[string]any{"applied": false, "reason": refusal.Reason}, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -186,7 +187,7 @@ func TestExtractToPluginThroughServer(t *testing.T) {
 			t.Errorf("the edit wrote %s, which the golden does not change", rel)
 		}
 	}
-	sort.Strings(got)
+	slices.Sort(got)
 	for _, rel := range got {
 		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 		if err != nil {

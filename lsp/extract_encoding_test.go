@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -126,7 +127,7 @@ func TestExtractEditInEachEncoding(t *testing.T) {
 	for p := range a {
 		paths = append(paths, p)
 	}
-	sort.Strings(paths)
+	slices.Sort(paths)
 	if len(a) != len(b) {
 		t.Errorf("the utf-16 edit changes %d files, the utf-8 one %d", len(a), len(b))
 	}

@@ -3,6 +3,7 @@ package lsp
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -197,12 +198,7 @@ func definingPlugins(p *project.Project, defs []names.Occurrence) []string {
 }
 
 func isStaleness(code string) bool {
-	for _, c := range analyzers.StalenessCodes {
-		if c == code {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(analyzers.StalenessCodes, code)
 }
 
 // typesOf reports whether a finding is about the generated types a plugin's

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +70,7 @@ func (s *Server) initialize(ctx context.Context, req *rpc.Request) (any, error) 
 	for name := range s.commands {
 		commands = append(commands, name)
 	}
-	sort.Strings(commands)
+	slices.Sort(commands)
 	version := s.opts.Version
 	if version == "" {
 		version = "dev"

@@ -242,8 +242,7 @@ func (t navTarget) prepare() (names.Target, error) {
 		return names.Target{}, rpc.Errorf(rpc.CodeRequestFailed, "cannot read %s", t.path)
 	}
 	tgt, err := names.PrepareRename(t.proj, names.For(t.proj), t.path, off)
-	var refusal *names.RefusalError
-	if errors.As(err, &refusal) {
+	if refusal, ok := errors.AsType[*names.RefusalError](err); ok {
 		return names.Target{}, rpc.Errorf(rpc.CodeRequestFailed, "%s", refusal.Reason)
 	}
 	return tgt, err
@@ -260,8 +259,7 @@ func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 				return nil, err
 			}
 			edit, err := names.Rename(t.proj, names.For(t.proj), tgt, p.NewName, src)
-			var refusal *names.RefusalError
-			if errors.As(err, &refusal) {
+			if refusal, ok := errors.AsType[*names.RefusalError](err); ok {
 				return nil, rpc.Errorf(rpc.CodeRequestFailed, "%s", refusal.Reason)
 			}
 			if err != nil {

@@ -1,10 +1,11 @@
 package lsp_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func benchNav(b *testing.B, method string, extra map[string]any) {
 	var path string
 	var line, col int
 	files, _ := filepath.Glob(filepath.Join(root, "src/server/routes/*.ts"))
-	sort.Strings(files)
+	slices.Sort(files)
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
@@ -64,9 +65,7 @@ func benchNav(b *testing.B, method string, extra map[string]any) {
 		"textDocument": map[string]any{"uri": text.FileURI(path)},
 		"position":     map[string]any{"line": line, "character": col},
 	}
-	for k, v := range extra {
-		params[k] = v
-	}
+	maps.Copy(params, extra)
 	var warm any
 	if err := c.Call(method, params, &warm); err != nil {
 		b.Fatalf("%s: %v", method, err)
@@ -97,7 +96,7 @@ func BenchmarkCodeLens(b *testing.B) {
 	if len(files) == 0 {
 		b.Fatal("no route files in the synthetic project")
 	}
-	sort.Strings(files)
+	slices.Sort(files)
 	c := startNav(b, root)
 	params := map[string]any{"textDocument": map[string]any{"uri": text.FileURI(files[0])}}
 	var lenses []map[string]any

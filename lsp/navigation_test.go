@@ -10,7 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -144,7 +144,7 @@ func navAnswers(t *testing.T, ar *txtar.Archive, extra map[string]string, keep f
 	for _, f := range ar.Files {
 		switch {
 		case f.Name == "requests":
-			for _, l := range strings.Split(string(f.Data), "\n") {
+			for l := range strings.SplitSeq(string(f.Data), "\n") {
 				if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && (keep == nil || keep(l)) {
 					requests = append(requests, l)
 				}
@@ -434,7 +434,7 @@ func navRequest(t *testing.T, c *lsptest.Client, root string, marks map[string]m
 				lines = append(lines, fmt.Sprintf("%s:%s %q", relURI(t, root, dc.TextDocument.URI), e.Range, e.NewText))
 			}
 		}
-		sort.Strings(lines)
+		slices.Sort(lines)
 		return warning + strings.Join(lines, "\n") + "\n"
 	case "completion":
 		raw, e := call("textDocument/completion", position(t, root, marks, f[1]))

@@ -6,8 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -400,9 +401,7 @@ func (ps *projectState) analyze(ctx context.Context) {
 	wantLoad := ps.wantLoad
 	load := base == nil || wantLoad != ps.loaded
 	dirty := make(map[string]uint64, len(ps.dirty))
-	for p, n := range ps.dirty {
-		dirty[p] = n
-	}
+	maps.Copy(dirty, ps.dirty)
 	reread := ps.tracker.recorded // the typegen runs whose outputs this run reads
 	ps.mu.Unlock()
 
@@ -589,7 +588,7 @@ func (ps *projectState) clearPublished() {
 	}
 	ps.published = map[string]publishedEntry{}
 	ps.mu.Unlock()
-	sort.Strings(uris)
+	slices.Sort(uris)
 	for _, u := range uris {
 		ps.srv.notify("textDocument/publishDiagnostics", publishParams{URI: u, Diagnostics: []protocol.Diagnostic{}})
 	}

@@ -217,11 +217,9 @@ func (s *Server) teardown(ordered <-chan struct{}) {
 
 // go runs fn on a goroutine the teardown waits for.
 func (s *Server) goWork(fn func()) {
-	s.workers.Add(1)
-	go func() {
-		defer s.workers.Done()
+	s.workers.Go(func() {
 		fn()
-	}()
+	})
 }
 
 // handle is the ordered entry point of every message.
@@ -393,8 +391,7 @@ func (s *Server) clientCaps() caps {
 
 // errInvalidParams wraps a decoding problem as InvalidParams.
 func errInvalidParams(method string, err error) error {
-	var we *jsonrpc2.Error
-	if errors.As(err, &we) {
+	if we, ok := errors.AsType[*jsonrpc2.Error](err); ok {
 		return we
 	}
 	return rpc.Errorf(jsonrpc2.InvalidParams, "%s: %v", method, err)

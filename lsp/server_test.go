@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,9 +82,7 @@ func (s *fakeSnap) Stale(before lsp.Snapshot, changed []string) (bool, []string)
 
 func (s *fakeSnap) with(path string, content *string) lsp.Snapshot {
 	files := make(map[string]string, len(s.files))
-	for k, v := range s.files {
-		files[k] = v
-	}
+	maps.Copy(files, s.files)
 	if content == nil {
 		delete(files, path)
 	} else {
@@ -126,11 +125,11 @@ func (s *fakeSnap) Findings(ctx context.Context) []analysis.Finding {
 	var out []analysis.Finding
 	for path, content := range s.files {
 		for i, line := range strings.Split(content, "\n") {
-			col := strings.Index(line, "STALE")
-			if col < 0 {
+			before, _, ok := strings.Cut(line, "STALE")
+			if !ok {
 				continue
 			}
-			units := len(utf16.Encode([]rune(line[:col])))
+			units := len(utf16.Encode([]rune(before)))
 			out = append(out, analysis.Finding{
 				Code:     "stale-registry",
 				Severity: analysis.SeverityWarning,
@@ -227,7 +226,7 @@ func TestBurstOfChangesPublishesOnce(t *testing.T) {
 	})
 	before := e.completed()
 	var last int32
-	for i := 0; i < 20; i++ {
+	for i := range 20 {
 		body := fmt.Sprintf("export const a = %d; // STALE\n", i)
 		if i == 19 {
 			body = "export const a = 19; // STALE final\n"
@@ -292,7 +291,7 @@ func TestWatchedFilesBatchAnalyzesOnce(t *testing.T) {
 	c.WaitDiagnostics(a, "the open buffer's publish", func(d lsptest.Diagnostics) bool { return d.Version != nil })
 	before := e.completed()
 	var changes []any
-	for i := 0; i < 500; i++ {
+	for i := range 500 {
 		p := filepath.Join(root, "routes", fmt.Sprintf("r%03d.ts", i))
 		content := "export const r = 1;\n"
 		if i == 499 {

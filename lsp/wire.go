@@ -75,8 +75,7 @@ type dynamicReg struct {
 // a client with one odd capability must still get a working server.
 func decodeLenient(raw json.RawMessage, into any) error {
 	err := json.Unmarshal(raw, into)
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
+	if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		return nil
 	}
 	return err

@@ -6,6 +6,7 @@ package analyzers
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -83,20 +84,15 @@ func Run(ctx context.Context, p *project.Project) []analysis.Finding {
 	results := make([][]analysis.Finding, len(all))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	if workers > len(all) {
-		workers = len(all)
-	}
+	workers := min(runtime.GOMAXPROCS(0), len(all))
 	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
 				pass := &Pass{Context: ctx, Project: p}
 				all[i].Run(pass)
 				results[i] = pass.findings
 			}
-		}()
+		})
 	}
 feed:
 	for i := range all {
@@ -131,12 +127,7 @@ feed:
 }
 
 func isStaleness(code string) bool {
-	for _, c := range StalenessCodes {
-		if c == code {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(StalenessCodes, code)
 }
 
 // Sort orders findings by path, start offset, then code.

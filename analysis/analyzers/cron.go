@@ -162,7 +162,7 @@ func anyIn(vals map[int]bool, lo, hi int) bool {
 // never ends.
 func parseCronField(field string, min, max int) (map[int]bool, bool) {
 	vals := map[int]bool{}
-	for _, part := range strings.Split(field, ",") {
+	for part := range strings.SplitSeq(field, ",") {
 		switch {
 		case part == "*":
 			for i := min; i <= max; i++ {

@@ -3,6 +3,7 @@ package analyzers
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -281,7 +282,7 @@ func mountFix(proj *project.Project, run *project.EntryRun, f *facts.File, r fac
 	for path := range run.Reached {
 		paths = append(paths, path)
 	}
-	sort.Strings(paths)
+	slices.Sort(paths)
 	for _, path := range paths {
 		mf := proj.File(path)
 		for i := range mf.Mounts {

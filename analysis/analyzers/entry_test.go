@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +84,7 @@ func TestInitShapeLoudFindings(t *testing.T) {
 			got = append(got, f.Code)
 		}
 	}
-	sort.Strings(got)
+	slices.Sort(got)
 	if strings.Join(got, " ") != "entry-missing plugin-factory-not-called plugins-glob-unsupported" {
 		t.Errorf("loud findings %v", got)
 	}
@@ -230,7 +230,7 @@ func TestRouterCopiesTakeTheParentsPrefix(t *testing.T) {
 	for _, r := range p.Expected().Routes {
 		names = append(names, r.Name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	if got := strings.Join(names, " "); got != "api.health api.local.before api.users.admin.count api.users.list api.x" {
 		t.Errorf("served routes %q, the real run printed api.health api.users.list api.users.admin.count api.local.before api.x", got)
 	}

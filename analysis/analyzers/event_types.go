@@ -106,8 +106,8 @@ func isIdentByte(c byte) bool {
 // source text it works on.
 func lossCause(src, gen string) string {
 	var causes []string
-	if i := strings.Index(gen, "unknown /* "); i >= 0 {
-		frag := strings.TrimSuffix(gen[i+len("unknown /* "):], " */")
+	if _, after, ok := strings.Cut(gen, "unknown /* "); ok {
+		frag := strings.TrimSuffix(after, " */")
 		if j := strings.Index(frag, " */"); j >= 0 {
 			frag = frag[:j]
 		}

@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -83,7 +83,7 @@ func checkEvents(p *Pass, files []*facts.File) {
 	for n := range declared {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, f := range useFiles {
 		for _, u := range f.EventCalls {
 			if declared[u.Name] || strings.Contains(u.Name, "*") {

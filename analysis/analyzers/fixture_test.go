@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,7 +53,7 @@ func findingsOf(t *testing.T, src *memsource.Source, codes map[string]bool) []st
 			}
 		}
 	}
-	sort.Strings(got)
+	slices.Sort(got)
 	return got
 }
 
@@ -116,7 +116,7 @@ func runFixtures(t *testing.T, group string) {
 			if len(fx.Marks) > 0 {
 				// Marked fixtures compare lines, not columns.
 				want = append(append([]string{}, fx.Marks...), fx.Want...)
-				sort.Strings(want)
+				slices.Sort(want)
 				for i, g := range got {
 					loc, code, _ := strings.Cut(g, " ")
 					if k := strings.LastIndex(loc, ":"); k >= 0 {

@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -134,12 +134,7 @@ func findDep(pl *facts.Plugin, name string) (facts.Key, bool) {
 }
 
 func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(xs, s)
 }
 
 // sccs is Tarjan's algorithm, iterative so that a long dependency chain in a
@@ -198,7 +193,7 @@ func sccs(nodes []string, graph map[string][]string) [][]string {
 						break
 					}
 				}
-				sort.Strings(comp)
+				slices.Sort(comp)
 				out = append(out, comp)
 			}
 		}

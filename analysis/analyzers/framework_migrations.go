@@ -3,6 +3,7 @@ package analyzers
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func checkMigrations(p *Pass, migrations []*facts.File) {
 	for d := range dirs {
 		dirNames = append(dirNames, d)
 	}
-	sort.Strings(dirNames)
+	slices.Sort(dirNames)
 	for _, d := range dirNames {
 		checkOrder(p, dirs[d])
 	}

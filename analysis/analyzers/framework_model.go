@@ -3,7 +3,7 @@ package analyzers
 import (
 	"hash/fnv"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -273,8 +273,8 @@ func (m *pluginModel) importTarget(from, spec string) *facts.File {
 	base := filepath.Join(filepath.Dir(from), filepath.FromSlash(spec))
 	stem := base
 	for _, ext := range []string{".js", ".ts", ".mjs", ".mts"} {
-		if strings.HasSuffix(stem, ext) {
-			stem = strings.TrimSuffix(stem, ext)
+		if before, ok := strings.CutSuffix(stem, ext); ok {
+			stem = before
 			break
 		}
 	}
@@ -306,7 +306,7 @@ func (m *pluginModel) names() []string {
 	for n := range m.byName {
 		out = append(out, n)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -325,7 +325,7 @@ func (m *pluginModel) universe(names []string) uint64 {
 	for n := range m.genNames {
 		gen = append(gen, n)
 	}
-	sort.Strings(gen)
+	slices.Sort(gen)
 	h.Write([]byte{1})
 	for _, n := range gen {
 		h.Write(append([]byte(n), 0))

@@ -3,6 +3,7 @@ package analyzers
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func reportUnregistered(p *Pass, m *pluginModel) {
 				}
 			}
 			if len(dependents) > 0 {
-				sort.Strings(dependents)
+				slices.Sort(dependents)
 				sortRelated(f.Related)
 				f.Severity = analysis.SeverityError
 				f.Message = fmt.Sprintf("plugin %s is never registered, but %s depends on it: the server will refuse to start (\"depends on '%s', but it is not registered\"); add %s to %s",

@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -72,7 +72,7 @@ func checkRoutes(p *Pass, routeFiles []*facts.File) {
 			byName[r.FullName] = append(byName[r.FullName], at)
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, name := range names {
 		group := byName[name]
 		if len(group) < 2 {

@@ -139,7 +139,7 @@ func applyEdits(t *testing.T, src *memsource.Source, edits []analysis.TextEdit) 
 // offsetOf converts a 0-based line and UTF-16 column into a byte offset.
 func offsetOf(s string, line, col int) int {
 	off := 0
-	for i := 0; i < line; i++ {
+	for range line {
 		nl := strings.IndexByte(s[off:], '\n')
 		if nl < 0 {
 			return -1
@@ -251,7 +251,7 @@ func docSeverities(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
+	for line := range strings.SplitSeq(string(b), "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) < 4 {
 			continue

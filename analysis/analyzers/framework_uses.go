@@ -2,6 +2,7 @@ package analyzers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -142,10 +143,8 @@ func (c *useChecker) consult(d *pluginDef) {
 	if d == nil {
 		return
 	}
-	for _, f := range c.read {
-		if f == d.File {
-			return
-		}
+	if slices.Contains(c.read, d.File) {
+		return
 	}
 	c.read = append(c.read, d.File)
 }

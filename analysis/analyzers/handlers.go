@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -194,7 +194,7 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 	for k := range provided {
 		kinds = append(kinds, k)
 	}
-	sort.Strings(kinds)
+	slices.Sort(kinds)
 	entry := p.Project.Entry()
 	patched := false
 	for _, f := range sourceFiles(p.Project) {

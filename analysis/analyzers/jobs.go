@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -67,7 +67,7 @@ func checkJobs(p *Pass, files []*facts.File) {
 	for n := range registered {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, f := range files {
 		for _, u := range f.Jobs.Used {
 			if registered[u.Name] {

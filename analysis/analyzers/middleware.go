@@ -2,7 +2,7 @@ package analyzers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -119,7 +119,7 @@ func middlewareProviders(m *pluginModel) *providers {
 	for n := range pr.names {
 		pr.sorted = append(pr.sorted, n)
 	}
-	sort.Strings(pr.sorted)
+	slices.Sort(pr.sorted)
 	return pr
 }
 
@@ -197,12 +197,7 @@ func reportSharedStack(p *Pass, f *facts.File, rs *facts.RouteStack) {
 }
 
 func containsUse(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s, v)
 }
 
 // RouteMiddleware is the middleware one route runs at request time, as the

@@ -654,8 +654,8 @@ func topFields(t string) ([]typeField, bool) {
 		}
 		name := strings.TrimSpace(part[:colon])
 		f := typeField{typ: strings.TrimSpace(part[colon+1:])}
-		if strings.HasSuffix(name, "?") {
-			f.optional, name = true, strings.TrimSpace(strings.TrimSuffix(name, "?"))
+		if before, ok := strings.CutSuffix(name, "?"); ok {
+			f.optional, name = true, strings.TrimSpace(before)
 		}
 		f.name = name
 		out = append(out, f)

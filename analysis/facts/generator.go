@@ -80,10 +80,7 @@ func generatorView(path string, src []byte, root syntax.Node) GeneratorView {
 			s.TypeAt = m[0] + g[0]
 		}
 		if s.ReturnType == "" {
-			end := m[0] + 500
-			if end > len(src) {
-				end = len(src)
-			}
+			end := min(m[0]+500, len(src))
 			if f := reServiceFactory.FindSubmatch(src[m[0]:end]); f != nil && len(f[1]) > 0 {
 				s.ReturnType = string(f[1])
 			}

@@ -2,6 +2,7 @@ package facts
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -274,12 +275,7 @@ func routerVar(id string) string {
 }
 
 func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s, v)
 }
 
 // routerID names the router object a chain operates on: the variable it
@@ -330,7 +326,7 @@ func objectID(call syntax.Node) string {
 // route: `r.middleware.auth().route("me")`.
 func inRouteChain(call syntax.Node) bool {
 	n := call
-	for i := 0; i < 4096; i++ {
+	for range 4096 {
 		p := n.Parent()
 		switch {
 		case isWrapper(p):
@@ -377,7 +373,7 @@ func (x *extractor) chainPushes(n syntax.Node, pushAt map[int]int) []int {
 // the module loads: it is in a top-level statement, outside any function,
 // branch or loop.
 func topLevelOrdered(n syntax.Node) bool {
-	for i := 0; i < 4096; i++ {
+	for range 4096 {
 		p := n.Parent()
 		if p.IsNull() || p.Is("program") {
 			return true

@@ -266,7 +266,7 @@ type chainStep struct {
 func (x *extractor) callChain(call syntax.Node) ([]chainStep, syntax.Node) {
 	var steps []chainStep
 	n := call
-	for i := 0; i < 512; i++ {
+	for range 512 {
 		n = n.Unwrap()
 		if !n.Is("call_expression") {
 			break
@@ -342,7 +342,7 @@ func (x *extractor) rawSQL(m *Migration, st, expr syntax.Node) {
 	}
 	text := stringValue(tmpl)
 	// Several statements in one template are read one by one.
-	for _, stmt := range strings.Split(text, ";") {
+	for stmt := range strings.SplitSeq(text, ";") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}

@@ -168,7 +168,7 @@ func (x *extractor) workflow(call syntax.Node) {
 		w.Name = stringValue(a[0])
 	}
 	cur := call
-	for i := 0; i < 4096; i++ {
+	for range 4096 {
 		mem := cur.Parent()
 		for isWrapper(mem) {
 			mem = mem.Parent()

@@ -110,7 +110,7 @@ func TestLongWorkflowChain(t *testing.T) {
 	chain := func(n int) []byte {
 		var b strings.Builder
 		b.WriteString(`export const w = workflow("long")`)
-		for i := 0; i < n; i++ {
+		for range n {
 			b.WriteString(`.pass("s", { next: "s" })`)
 		}
 		b.WriteString(".build();\n")

@@ -3,6 +3,7 @@ package facts
 import (
 	"bytes"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -420,20 +421,20 @@ func (x *extractor) customErrors(obj syntax.Node) ([]CustomError, bool) {
 		ce := CustomError{Name: m.name, Range: x.rng(m.key)}
 		if v := m.value.Unwrap(); m.kind == "pair" && v.Is("object") {
 			fields, ok := objectMembers(v)
-			def := ""
+			var def strings.Builder
 			for _, k := range []string{"status", "code", "defaultMessage"} {
 				f, has := member(fields, k)
 				switch {
 				case !has:
-					def += k + "=;"
+					def.WriteString(k + "=;")
 				case f.kind == "pair" && (f.value.Is("number") || isStringLit(f.value)):
-					def += k + "=" + f.value.Text() + ";"
+					def.WriteString(k + "=" + f.value.Text() + ";")
 				default:
 					ok = false
 				}
 			}
 			if ok {
-				ce.Def = def
+				ce.Def = def.String()
 			}
 		}
 		out = append(out, ce)
@@ -508,12 +509,7 @@ func (x *extractor) ctxUses(body syntax.Node, ctxName string) []CtxUse {
 	}
 	body.Walk(func(n syntax.Node) bool {
 		if isFunction(n) && n != body {
-			for _, p := range params(n) {
-				if p == ctxName {
-					return false
-				}
-			}
-			return true
+			return !slices.Contains(params(n), ctxName)
 		}
 		if !n.Is("member_expression") {
 			return true
@@ -652,7 +648,7 @@ func (x *extractor) queryColumns(from syntax.Node, table, alias string) {
 		x.f.TableUses = append(x.f.TableUses, TableUse{Table: t, Column: c, Range: x.rng(lit)})
 	}
 	cur := from
-	for i := 0; i < 64; i++ {
+	for range 64 {
 		m := cur.Parent()
 		if !m.Is("member_expression") || m.Field("object") != cur {
 			return

@@ -140,7 +140,7 @@ func (e *zodEval) TypeText(n syntax.Node) (string, bool) {
 
 // zodRoot is the identifier a call chain starts from.
 func zodRoot(n syntax.Node) string {
-	for i := 0; i < 256; i++ {
+	for range 256 {
 		n = n.Unwrap()
 		switch n.Kind() {
 		case "identifier":

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -196,7 +195,7 @@ func dedupe(ps []string) []string {
 			out = append(out, p)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -300,7 +299,7 @@ func initHolder(p *project.Project, name string) string {
 	if len(holders) == 0 {
 		return ""
 	}
-	sort.Strings(holders)
+	slices.Sort(holders)
 	if slices.Contains(holders, name) {
 		return name
 	}
@@ -458,7 +457,7 @@ func schemaSigs(e *project.Expected) []string {
 			for _, c := range t.Columns {
 				cols = append(cols, c.Name)
 			}
-			sort.Strings(cols)
+			slices.Sort(cols)
 			out = append(out, s.Plugin.Name+"."+t.Name+"("+strings.Join(cols, ",")+")")
 		}
 	}
@@ -468,21 +467,22 @@ func schemaSigs(e *project.Expected) []string {
 func routeSigs(e *project.Expected) []string {
 	var out []string
 	for _, r := range e.Routes {
-		sig := r.Route.FullName + " " + r.Route.Kind
+		var sig strings.Builder
+		sig.WriteString(r.Route.FullName + " " + r.Route.Kind)
 		for _, s := range []*facts.Schema{r.Route.Input, r.Route.Output} {
-			sig += " |"
+			sig.WriteString(" |")
 			if s == nil {
 				continue
 			}
 			if !s.FieldsKnown {
-				sig += strings.Join(strings.Fields(s.Text), " ")
+				sig.WriteString(strings.Join(strings.Fields(s.Text), " "))
 				continue
 			}
 			for _, f := range s.Fields {
-				sig += fmt.Sprintf(" %s:%s:%v", f.Name, f.Type, f.Optional)
+				sig.WriteString(fmt.Sprintf(" %s:%s:%v", f.Name, f.Type, f.Optional))
 			}
 		}
-		out = append(out, sig)
+		out = append(out, sig.String())
 	}
 	return out
 }
@@ -510,8 +510,8 @@ func setDiff(a, b []string) string {
 	if len(added) == 0 && len(removed) == 0 {
 		return ""
 	}
-	sort.Strings(added)
-	sort.Strings(removed)
+	slices.Sort(added)
+	slices.Sort(removed)
 	var parts []string
 	if len(added) > 0 {
 		parts = append(parts, "added/changed: "+strings.Join(added, ", "))

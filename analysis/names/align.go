@@ -76,8 +76,7 @@ func Align(p *project.Project, path string, offset int, src project.Source) (Ali
 		}
 	}
 	edit, err := alignEdit(p, &a, path, src)
-	var refusal *RefusalError
-	if errors.As(err, &refusal) {
+	if refusal, ok := errors.AsType[*RefusalError](err); ok {
 		a.Disabled = refusal.Reason
 		return a, true, nil
 	}

@@ -6,6 +6,7 @@
 package names
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -102,12 +103,7 @@ var BuiltinErrors = []string{"BadRequest", "Unauthorized", "Forbidden", "NotFoun
 
 // IsBuiltinError reports whether name is one of BuiltinErrors.
 func IsBuiltinError(name string) bool {
-	for _, b := range BuiltinErrors {
-		if b == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(BuiltinErrors, name)
 }
 
 // BuiltinHandlers are the handler kinds the server itself provides.
@@ -115,12 +111,7 @@ var BuiltinHandlers = []string{"typed", "raw", "stream", "sse", "formData", "htm
 
 // IsBuiltinHandler reports whether kind is one of BuiltinHandlers.
 func IsBuiltinHandler(kind string) bool {
-	for _, b := range BuiltinHandlers {
-		if b == kind {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(BuiltinHandlers, kind)
 }
 
 // Occurrence is one place a name is written.
@@ -310,7 +301,7 @@ func Build(p *project.Project) *Index {
 		}
 	})
 	for _, info := range ix.Plugins {
-		sort.Strings(info.Dependents)
+		slices.Sort(info.Dependents)
 	}
 	return ix
 }
@@ -685,7 +676,7 @@ func (ix *Index) DefNames(k Kind) []string {
 		}
 		return true
 	})
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 

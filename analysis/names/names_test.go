@@ -72,7 +72,7 @@ func TestSearchRanks(t *testing.T) {
 func TestKeySet(t *testing.T) {
 	var k keySet
 	var held []string
-	for i := 0; i < 40; i++ {
+	for i := range 40 {
 		key := "plugin" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 		k.add(key)
 		held = append(held, key)
@@ -86,7 +86,7 @@ func TestKeySet(t *testing.T) {
 		t.Error(`key set holds ""`)
 	}
 	absent := 0
-	for i := 0; i < 1000; i++ {
+	for i := range 1000 {
 		if !k.mayHave(probe("other" + string(rune(0x100+i)))) {
 			absent++
 		}

@@ -197,7 +197,7 @@ func Rename(p *project.Project, ix *Index, t Target, newName string, src project
 			return analysis.WorkspaceEdit{}, refuse("%q cannot be %s name", newName, article(n.Kind))
 		}
 	case Route:
-		for _, seg := range strings.Split(newName, ".") {
+		for seg := range strings.SplitSeq(newName, ".") {
 			if !routeSegment.MatchString(seg) {
 				return analysis.WorkspaceEdit{}, refuse("%q cannot be a route name: the client calls it as api.<prefix>.<name>(...), so each dot-separated part must be a name", newName)
 			}

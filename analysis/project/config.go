@@ -108,8 +108,8 @@ func (c *Config) PluginScanDirs() []string {
 
 // PluginScanBase is the generator's reading of one plugins glob.
 func PluginScanBase(glob string) string {
-	if i := strings.Index(glob, "**"); i >= 0 {
-		base := glob[:i]
+	if before, _, ok := strings.Cut(glob, "**"); ok {
+		base := before
 		if base == "" {
 			return "."
 		}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -164,7 +166,7 @@ func DiscoverWith(ctx context.Context, src Source, dir string, opts DiscoverOpti
 	if len(roots) == 0 && isFlatLayout(src, dir) {
 		roots = append(roots, dir)
 	}
-	sort.Strings(roots)
+	slices.Sort(roots)
 	if limit != nil {
 		return roots, limit
 	}
@@ -230,7 +232,7 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 			migrations = append(migrations, path)
 		}
 	}
-	sort.Strings(migrations)
+	slices.Sort(migrations)
 	p.git = startGit(opts.Source, root, migrations)
 	if err := p.extractAll(ctx, &opts, &counts, kinds); err != nil {
 		p.git.cancel() // nobody will ask
@@ -539,10 +541,8 @@ func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loa
 	results := make(chan *facts.File)
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range workers {
+		wg.Go(func() {
 			parser := syntax.NewParser()
 			defer parser.Close()
 			for j := range jobs {
@@ -556,7 +556,7 @@ func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loa
 				}
 				results <- opts.extract(ctx, parser, p.root, j.path, b, j.kind, counts)
 			}
-		}()
+		})
 	}
 	// Large files first, so the last job on each core is a small one: the
 	// generated client alone can be a tenth of a project's bytes.
@@ -611,9 +611,7 @@ func (p *Project) clone() *Project {
 	q := *p
 	q.memo = &memo{}
 	q.files = make(map[string]*facts.File, len(p.files))
-	for k, v := range p.files {
-		q.files[k] = v
-	}
+	maps.Copy(q.files, p.files)
 	return &q
 }
 

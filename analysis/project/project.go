@@ -11,7 +11,7 @@ package project
 import (
 	"context"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -121,7 +121,7 @@ func (p *Project) Files() []string {
 		for path := range p.files {
 			m.paths = append(m.paths, path)
 		}
-		sort.Strings(m.paths)
+		slices.Sort(m.paths)
 	})
 	return m.paths
 }
@@ -145,7 +145,7 @@ func (p *Project) GeneratedPaths() []string {
 	for path := range p.expected {
 		out = append(out, path)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -156,7 +156,7 @@ func (p *Project) Contains(path string) bool {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return false
 	}
-	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+	for part := range strings.SplitSeq(filepath.ToSlash(rel), "/") {
 		if part == "node_modules" || part == ".git" {
 			return false
 		}

@@ -272,13 +272,13 @@ func tree(t *testing.T, width, depth, files int, projects ...string) (*memsource
 	root := src.Root()
 	var fill func(dir string, level int)
 	fill = func(dir string, level int) {
-		for f := 0; f < files; f++ {
+		for f := range files {
 			write(t, src, filepath.Join(dir, "f"+string(rune('a'+f))+".txt"), "x")
 		}
 		if level == depth {
 			return
 		}
-		for w := 0; w < width; w++ {
+		for w := range width {
 			fill(filepath.Join(dir, "d"+string(rune('a'+w))), level+1)
 		}
 	}

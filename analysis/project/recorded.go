@@ -3,7 +3,7 @@ package project
 import (
 	"context"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -148,7 +148,7 @@ func (p *Project) computeRecorded(ctx context.Context) map[string]Recorded {
 	if len(heads) == 0 {
 		return out
 	}
-	sort.Strings(heads)
+	slices.Sort(heads)
 	names := head.pluginNames(ctx, p.root, heads)
 	for index, r := range out {
 		if n, ok := names[filepath.Join(r.HeadDir, "index.ts")]; ok {
@@ -167,7 +167,7 @@ func committedHere(p *Project, files []*facts.File) []string {
 			out = append(out, filepath.Base(f.Path))
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -211,6 +211,6 @@ func renamedFrom(p *Project, headTree map[string]string, dir string, files []*fa
 		return "", nil
 	}
 	names := matches[best]
-	sort.Strings(names)
+	slices.Sort(names)
 	return best, names
 }

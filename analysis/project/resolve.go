@@ -66,14 +66,14 @@ func (p *Project) ResolveImport(from, spec string) Resolved {
 func (p *Project) resolvePath(base string) (*facts.File, string) {
 	stem := base
 	for _, ext := range []string{".js", ".ts", ".mjs", ".mts", ".tsx", ".jsx"} {
-		if strings.HasSuffix(stem, ext) {
-			stem = strings.TrimSuffix(stem, ext)
+		if before, ok := strings.CutSuffix(stem, ext); ok {
+			stem = before
 			break
 		}
 	}
 	// Candidates are built one at a time: nearly every import is found at
 	// the first or second, and the entry of a large project has thousands.
-	for i := 0; i < 6; i++ {
+	for i := range 6 {
 		var cand string
 		switch i {
 		case 0:
@@ -212,8 +212,8 @@ func readTSConfig(src Source, path string, t *tsPaths, depth int) {
 		t.rules = t.rules[:0]
 		for pat, targets := range cfg.CompilerOptions.Paths {
 			r := pathRule{prefix: pat}
-			if i := strings.IndexByte(pat, '*'); i >= 0 {
-				r.prefix, r.suffix, r.wildcard = pat[:i], pat[i+1:], true
+			if before, after, ok := strings.Cut(pat, "*"); ok {
+				r.prefix, r.suffix, r.wildcard = before, after, true
 			}
 			for _, tg := range targets {
 				if !filepath.IsAbs(tg) {

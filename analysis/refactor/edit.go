@@ -2,6 +2,7 @@ package refactor
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sort"
 
@@ -88,9 +89,7 @@ func (s *editSet) workspaceEdit() (analysis.WorkspaceEdit, error) {
 // absolute paths to contents; the result is a new map.
 func ApplyEdit(files map[string][]byte, we analysis.WorkspaceEdit) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(files)+len(we.Creates))
-	for k, v := range files {
-		out[k] = v
-	}
+	maps.Copy(out, files)
 	for _, c := range we.Creates {
 		p := filepath.Clean(c.Path)
 		if _, ok := out[p]; ok {

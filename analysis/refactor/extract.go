@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -367,17 +367,12 @@ func (x *extraction) analyzeBody() error {
 	for d := range deps {
 		x.deps = append(x.deps, d)
 	}
-	sort.Strings(x.deps)
+	slices.Sort(x.deps)
 	return nil
 }
 
 func (x *extraction) targetHasTable(t string) bool {
-	for _, o := range tableOwners(x.p, t) {
-		if o == x.plugin {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(tableOwners(x.p, t), x.plugin)
 }
 
 // ctxUse plans the rewrite of one reference to the handler's context.

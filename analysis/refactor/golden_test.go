@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,7 +54,7 @@ func loadGolden(t *testing.T, path string) golden {
 		t.Fatal(err)
 	}
 	g := golden{name: strings.TrimSuffix(filepath.Base(path), ".txtar"), path: path, arch: arch, input: &txtar.Archive{}, want: map[string]string{}}
-	for _, line := range strings.Split(string(arch.Comment), "\n") {
+	for line := range strings.SplitSeq(string(arch.Comment), "\n") {
 		key, val, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
@@ -227,8 +227,8 @@ func TestGolden(t *testing.T) {
 			for p := range g.want {
 				wantPaths = append(wantPaths, p)
 			}
-			sort.Strings(gotPaths)
-			sort.Strings(wantPaths)
+			slices.Sort(gotPaths)
+			slices.Sort(wantPaths)
 			if strings.Join(gotPaths, " ") != strings.Join(wantPaths, " ") {
 				t.Errorf("changed files %v, want %v", gotPaths, wantPaths)
 			}
@@ -249,7 +249,7 @@ func (g golden) rewrite(t *testing.T, changed map[string]string) {
 	for p := range changed {
 		paths = append(paths, p)
 	}
-	sort.Strings(paths)
+	slices.Sort(paths)
 	for _, p := range paths {
 		arch.Files = append(arch.Files, txtar.File{Name: "want/" + p, Data: []byte(changed[p])})
 	}

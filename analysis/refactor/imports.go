@@ -106,7 +106,7 @@ func (ns *importNeeds) statements(file string, st style) string {
 		return 2
 	}
 	var b strings.Builder
-	for r := 0; r < 3; r++ {
+	for r := range 3 {
 		for _, g := range groups {
 			if rank(g) != r {
 				continue

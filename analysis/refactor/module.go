@@ -174,8 +174,8 @@ func resolveSpec(fromFile, spec string) (resolved string, relative bool) {
 // /index, so "./a/index.ts", "./a/index" and "./a" compare equal.
 func trimModuleExt(p string) string {
 	for _, ext := range []string{".ts", ".tsx", ".js", ".mjs", ".mts", ".jsx"} {
-		if strings.HasSuffix(p, ext) {
-			p = strings.TrimSuffix(p, ext)
+		if before, ok := strings.CutSuffix(p, ext); ok {
+			p = before
 			break
 		}
 	}

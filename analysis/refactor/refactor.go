@@ -18,7 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -138,7 +138,7 @@ func Candidates(p *project.Project, path string, offset int) []Candidate {
 	for o := range owners {
 		names = append(names, o)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, o := range names {
 		add(o, method)
 	}

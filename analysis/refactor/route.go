@@ -2,6 +2,7 @@ package refactor
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -61,9 +62,7 @@ func (x *extraction) editRoute() error {
 
 	// Imports the moved code used that nothing left in the file uses.
 	candidates := map[string]*binding{}
-	for name, b := range x.movedImports {
-		candidates[name] = b
-	}
+	maps.Copy(candidates, x.movedImports)
 	if x.schemaInPlugin {
 		sc := analyzeScopes(x.inlineSchema)
 		for _, rf := range sc.refs(x.inlineSchema) {

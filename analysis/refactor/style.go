@@ -54,7 +54,7 @@ func detectStyle(samples ...*module) style {
 // indentUnit is the smallest indentation step the file uses.
 func indentUnit(src []byte) string {
 	best := 0
-	for _, line := range strings.Split(string(src), "\n") {
+	for line := range strings.SplitSeq(string(src), "\n") {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "*") {
 			continue // blank lines and the inside of doc comments
 		}

@@ -88,7 +88,7 @@ func (c *tablesCache) get(d Dialect) *langTables {
 		lt := &langTables{lang: lang, fieldIDs: map[string]uint16{}}
 		n := lang.SymbolCount()
 		lt.kindNames = make([]string, n)
-		for i := uint32(0); i < n; i++ {
+		for i := range n {
 			lt.kindNames[i] = lang.SymbolName(sitter.Symbol(i))
 		}
 		lt.fieldNames = []string{""}

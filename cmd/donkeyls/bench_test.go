@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -62,7 +62,7 @@ func readFloor(b *testing.B, dir string) {
 		b.Fatal(err)
 	}
 	done := make(chan error, 2)
-	for w := 0; w < 2; w++ {
+	for w := range 2 {
 		go func(w int) {
 			for i := w; i < len(paths); i += 2 {
 				if _, err := srcfile.Read(paths[i]); err != nil {
@@ -73,7 +73,7 @@ func readFloor(b *testing.B, dir string) {
 			done <- nil
 		}(w)
 	}
-	for w := 0; w < 2; w++ {
+	for range 2 {
 		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func checkOnce(b *testing.B, ctx context.Context, dir, cacheDir string) {
 
 func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	return s[len(s)/2]
 }
 

@@ -216,7 +216,7 @@ func TestConcurrentChecksShareACache(t *testing.T) {
 	}
 	want, _, _ := checkJSON(t, dir, "--no-cache")
 	cacheDir := t.TempDir()
-	for round := 0; round < 3; round++ {
+	for round := range 3 {
 		outs := make([][]byte, 2)
 		errs := make([]error, 2)
 		var wg sync.WaitGroup

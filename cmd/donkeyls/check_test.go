@@ -147,7 +147,7 @@ func TestCheckMonorepo(t *testing.T) {
 	if !strings.Contains(out, "apps/admin/src/server/plugins/books/index.ts:61:7") {
 		t.Errorf("the stale project's finding is missing:\n%s", out)
 	}
-	for _, line := range strings.Split(out, "\n") {
+	for line := range strings.SplitSeq(out, "\n") {
 		if strings.HasPrefix(line, "apps/shop/") && !strings.Contains(line, ": hint: ") {
 			t.Errorf("the fresh project must have nothing above hint level: %s", line)
 		}

@@ -188,8 +188,7 @@ func existingDir(dir string) (string, error) {
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
 			err = pe.Err // it names the path again, as "stat /abs/dir"
 		}
 		return "", fmt.Errorf("%s: %w", dir, err)

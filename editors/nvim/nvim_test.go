@@ -14,7 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -454,17 +454,12 @@ func pluginDirs(t *testing.T, root string) []string {
 			out = append(out, e.Name())
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
 func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(list, s)
 }
 
 func read(t *testing.T, path string) string {
@@ -701,7 +696,7 @@ func TestHelpKeysAsReadme(t *testing.T) {
 		t.Fatal("the help's keys section has no >lua ... < block")
 	}
 	var b strings.Builder
-	for _, line := range strings.Split(strings.Trim(rest[start+len(">lua\n"):end], "\n"), "\n") {
+	for line := range strings.SplitSeq(strings.Trim(rest[start+len(">lua\n"):end], "\n"), "\n") {
 		b.WriteString(strings.TrimPrefix(line, "    ") + "\n")
 	}
 	if want := readmeLua(t, "### Keys"); b.String() != want {

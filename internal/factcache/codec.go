@@ -51,7 +51,7 @@ var (
 
 func compiledFileCodec() (codec, error) {
 	fileCodecOnce.Do(func() {
-		fileCodec, fileCodecErr = compile(reflect.TypeOf(facts.File{}), map[reflect.Type]*codec{})
+		fileCodec, fileCodecErr = compile(reflect.TypeFor[facts.File](), map[reflect.Type]*codec{})
 	})
 	return fileCodec, fileCodecErr
 }
@@ -153,7 +153,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 			}
 			n := v.Len()
 			e.vals = binary.AppendUvarint(e.vals, uint64(n)+1)
-			for i := 0; i < n; i++ {
+			for i := range n {
 				elem.enc(e, v.Index(i))
 			}
 		}
@@ -182,7 +182,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 		}
 		n := t.Len()
 		c.enc = func(e *encoder, v reflect.Value) {
-			for i := 0; i < n; i++ {
+			for i := range n {
 				elem.enc(e, v.Index(i))
 			}
 		}

@@ -78,13 +78,13 @@ func TestDecodeNeverPanics(t *testing.T) {
 	files := corpus(t)
 	rng := rand.New(rand.NewSource(1))
 	in := newInterner()
-	for i := 0; i < 200; i++ {
+	for range 200 {
 		b, _ := encodeFile(nil, files[rng.Intn(len(files))])
 		for n := 0; n < len(b); n += 1 + len(b)/50 {
 			_, _ = decodeFile(b[:n], nil)
 			_, _ = decodeFile(b[:n], in)
 		}
-		for j := 0; j < 20; j++ {
+		for range 20 {
 			c := append([]byte(nil), b...)
 			c[rng.Intn(len(c))] ^= byte(1 + rng.Intn(255))
 			_, _ = decodeFile(c, in)
@@ -163,7 +163,7 @@ func TestGetReturnsWhatPutStored(t *testing.T) {
 	}
 	// A load that used only half the entries leaves only those.
 	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
-	for i := 0; i < 25; i++ {
+	for i := range 25 {
 		c.Get("/p", key(i))
 	}
 	c.Done("/p")
@@ -202,10 +202,10 @@ func TestCacheStaysUnderItsBound(t *testing.T) {
 	dir := t.TempDir()
 	files := corpus(t)
 	const max = 64 << 10
-	for round := 0; round < 40; round++ {
+	for round := range 40 {
 		c, _ := Open(Options{Dir: dir, MaxBytes: max, FlushWait: time.Minute})
 		root := fmt.Sprintf("/project/%d", round)
-		for i := 0; i < 20; i++ {
+		for i := range 20 {
 			c.Put(root, key(i), files[(round*20+i)%len(files)])
 		}
 		c.Done(root)

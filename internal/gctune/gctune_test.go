@@ -45,7 +45,7 @@ func TestIdleCollectsOnceWorkStops(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	before := ms.NumGC
-	for i := 0; i < 16; i++ {
+	for range 16 {
 		sink = append(sink, make([]byte, 1<<20))
 	}
 	sink = nil

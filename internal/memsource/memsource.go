@@ -210,8 +210,7 @@ func (s *Source) Remove(p string) error {
 // rePath puts the absolute path back into an fs.PathError, so messages and
 // errors.Is read as they would from the operating system.
 func rePath(err error, p string) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return &fs.PathError{Op: pe.Op, Path: p, Err: pe.Err}
 	}
 	return err

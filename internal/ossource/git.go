@@ -63,15 +63,15 @@ func gitHeadBlobs(ctx context.Context, root string, paths []string) map[string]s
 	for sc.Scan() {
 		// <mode> SP <type> SP <object> TAB <path>
 		line := sc.Text()
-		tab := strings.IndexByte(line, '\t')
-		if tab < 0 {
+		before, after, ok := strings.Cut(line, "\t")
+		if !ok {
 			continue
 		}
-		fields := strings.Fields(line[:tab])
+		fields := strings.Fields(before)
 		if len(fields) != 3 || fields[1] != "blob" {
 			continue
 		}
-		abs := filepath.Join(topDir, filepath.FromSlash(line[tab+1:]))
+		abs := filepath.Join(topDir, filepath.FromSlash(after))
 		if rel, err := filepath.Rel(rootResolved, abs); err == nil {
 			abs = filepath.Join(root, rel)
 		}

@@ -268,7 +268,7 @@ func build(opts Options) *project {
 		if i > 0 && rng.Intn(3) == 0 {
 			ndeps := 1 + rng.Intn(2)
 			seen := map[*plugin]bool{}
-			for k := 0; k < ndeps; k++ {
+			for range ndeps {
 				d := created[rng.Intn(i)]
 				if !seen[d] {
 					seen[d] = true
@@ -307,7 +307,7 @@ func build(opts Options) *project {
 	}
 
 	nfiles := (opts.Routes + RoutesPerFile - 1) / RoutesPerFile
-	for f := 0; f < nfiles; f++ {
+	for f := range nfiles {
 		pl := created[f%len(created)]
 		round := f / len(created)
 		prefix := pl.name

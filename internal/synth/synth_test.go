@@ -166,7 +166,7 @@ func TestDependenciesAreAcyclic(t *testing.T) {
 		deps[name] = nil
 		if m := depsRe.FindSubmatch(f.Content); m != nil {
 			withDeps++
-			for _, d := range strings.Split(string(m[1]), ",") {
+			for d := range strings.SplitSeq(string(m[1]), ",") {
 				deps[name] = append(deps[name], strings.Trim(strings.TrimSpace(d), `"`))
 			}
 		}

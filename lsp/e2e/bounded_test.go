@@ -96,7 +96,7 @@ func statusKB(t *testing.T, pid int, field string) int {
 	if err != nil {
 		t.Skipf("cannot read the process status: %v", err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for line := range strings.SplitSeq(string(b), "\n") {
 		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
 			return n
@@ -137,7 +137,7 @@ func TestProjectCreatedInFolderLater(t *testing.T) {
 // projectsInLog lists the project roots the server said it opened.
 func projectsInLog(log string) []string {
 	var roots []string
-	for _, line := range strings.Split(log, "\n") {
+	for line := range strings.SplitSeq(log, "\n") {
 		_, root, ok := strings.Cut(line, " INFO  project root=")
 		if !ok {
 			continue

@@ -8,7 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,7 +43,7 @@ func TestMessageFuzz(t *testing.T) {
 		}
 		return nil
 	})
-	sort.Strings(files)
+	slices.Sort(files)
 	var corpus []string // lines of the project, for plausible edits
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
@@ -185,7 +185,7 @@ func frameOf(body string) []byte {
 // lineOffset is the byte offset of the start of line l (0-based).
 func lineOffset(s string, l int) int {
 	off := 0
-	for i := 0; i < l; i++ {
+	for range l {
 		j := strings.IndexByte(s[off:], '\n')
 		if j < 0 {
 			return len(s)
@@ -221,7 +221,7 @@ func checkFindings(t *testing.T, root string) []string {
 		r := f.Range
 		keys = append(keys, findingKey(filepath.Join(root, f.File), f.Code, f.Severity, r.Start.Line, r.Start.Character, r.End.Line, r.End.Character, f.Message))
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }
 
@@ -240,6 +240,6 @@ func publishedFindings(latest map[string]lsptest.Diagnostics) []string {
 			keys = append(keys, findingKey(u.Path, fmt.Sprint(x.Code), severity[int(x.Severity)], int(r.Start.Line), int(r.Start.Character), int(r.End.Line), int(r.End.Character), x.Message))
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -202,8 +203,8 @@ func (edit workspaceEdit) applyToDisk(t *testing.T) int {
 			a, b := edits[i].Range.Start, edits[j].Range.Start
 			return a.Line < b.Line || a.Line == b.Line && a.Character < b.Character
 		})
-		for i := len(edits) - 1; i >= 0; i-- {
-			e := edits[i]
+		for _, e := range slices.Backward(edits) {
+
 			if e.Range.Start.Line != e.Range.End.Line {
 				t.Fatalf("a rename edit spans lines: %+v", e)
 			}

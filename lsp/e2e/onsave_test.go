@@ -105,7 +105,7 @@ func TestOnSaveAlwaysCoalesces(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	for i := 0; i < 5; i++ {
+	for i := range 5 {
 		edited := src + fmt.Sprintf("// save %d\n", i)
 		c.Replace(plugin, edited)
 		c.Save(plugin, edited)

@@ -84,7 +84,7 @@ func TestUntrustedProjectRunsNothing(t *testing.T) {
 	waitLog(t, srv, "refused to run typegen on save", 2)
 	revert(c, plugin, src)
 
-	for i := 0; i < 2; i++ {
+	for range 2 {
 		err := c.Call("workspace/executeCommand", map[string]any{"command": "donkeyls.regenerate", "arguments": []any{root}}, nil)
 		if err == nil || !strings.Contains(err.Error(), "not trusted") {
 			t.Errorf("regenerate in an untrusted project answered %v, want a refusal", err)

@@ -113,7 +113,7 @@ func TestCheckoutOfManyFilesAnalyzesOnce(t *testing.T) {
 	before := strings.Count(readLog(t, srv), "DEBUG analyzed ")
 
 	dir := filepath.Join(root, "src/server/routes/generated")
-	for i := 0; i < 500; i++ {
+	for i := range 500 {
 		writeFile(t, filepath.Join(dir, fmt.Sprintf("r%03d.ts", i)), fmt.Sprintf(`import { createRouter } from "@donkeylabs/server";
 import { z } from "zod";
 

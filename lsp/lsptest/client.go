@@ -12,7 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -329,8 +329,7 @@ func Await(t testing.TB, ch <-chan Response, what string) Response {
 
 // ErrCode is the JSON-RPC error code of err, 0 when it is not one.
 func ErrCode(err error) int {
-	var we *jsonrpc2.Error
-	if errors.As(err, &we) {
+	if we, ok := errors.AsType[*jsonrpc2.Error](err); ok {
 		return int(we.Code)
 	}
 	return 0
@@ -618,7 +617,7 @@ func Codes(d Diagnostics) []string {
 	for _, x := range d.Diagnostics {
 		out = append(out, fmt.Sprint(x.Code))
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -650,7 +649,7 @@ func (c *Client) Dump() string {
 	for u := range c.diags {
 		uris = append(uris, u)
 	}
-	sort.Strings(uris)
+	slices.Sort(uris)
 	for _, u := range uris {
 		d := c.diags[u]
 		fmt.Fprintf(&b, "  %s v%v: %v\n", u, deref(d.Version), Codes(d))

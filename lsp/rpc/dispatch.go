@@ -221,16 +221,14 @@ func (d *Dispatcher) run(it item) {
 		res, err = nil, Errorf(jsonrpc2.InternalError, "internal error in %s (see the donkeyls log)", it.req.Method)
 	}
 	if work, ok := res.(Async); ok && err == nil {
-		d.workers.Add(1)
-		go func() {
-			defer d.workers.Done()
+		d.workers.Go(func() {
 			var res any
 			var err error
 			if !d.protect(it.req.Method, func() { res, err = work(it.ctx) }) {
 				err = Errorf(jsonrpc2.InternalError, "internal error in %s (see the donkeyls log)", it.req.Method)
 			}
 			d.finish(it, res, err)
-		}()
+		})
 		return
 	}
 	d.finish(it, res, err)
@@ -272,8 +270,7 @@ func (d *Dispatcher) finish(it item, res any, err error) {
 
 // wireError gives every error a JSON-RPC code: jsonrpc2 would send 0.
 func wireError(err error, cancelled bool) *jsonrpc2.Error {
-	var we *jsonrpc2.Error
-	if errors.As(err, &we) {
+	if we, ok := errors.AsType[*jsonrpc2.Error](err); ok {
 		return we
 	}
 	if cancelled || errors.Is(err, context.Canceled) {

@@ -70,7 +70,7 @@ func FuzzStream(f *testing.F) {
 		k := 1 + int(n%4)
 		input := append([]byte(nil), garbage...)
 		var want []string
-		for i := 0; i < k; i++ {
+		for i := range k {
 			id, body := fuzzFrame(i)
 			want = append(want, id)
 			input = append(input, frame(body)...)

@@ -135,7 +135,7 @@ func TestNotificationsRunInOrderWhileAsyncWorkWaits(t *testing.T) {
 		return nil, Errorf(jsonrpc2.MethodNotFound, "no %s", req.Method)
 	})
 	w.send(`{"jsonrpc":"2.0","id":1,"method":"slow"}`)
-	for i := 0; i < 50; i++ {
+	for i := range 50 {
 		w.send(fmt.Sprintf(`{"jsonrpc":"2.0","method":"note","params":%d}`, i))
 	}
 	w.send(`{"jsonrpc":"2.0","id":2,"method":"count"}`)

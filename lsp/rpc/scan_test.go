@@ -91,7 +91,7 @@ func TestIDsAreWrittenBackExactly(t *testing.T) {
 func TestNestedHeadersAreNotReadQuadratically(t *testing.T) {
 	const n = 5000
 	var b strings.Builder
-	for i := 0; i < n; i++ {
+	for range n {
 		b.WriteString("Content-Length: 9999999\r\n\r\n")
 	}
 	input := b.String()

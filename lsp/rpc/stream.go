@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,12 +205,7 @@ func (m *markerMatch) step(c byte) bool {
 // hasMarker reports whether b holds "Content-Length:" in any case.
 func hasMarker(b []byte) bool {
 	var m markerMatch
-	for _, c := range b {
-		if m.step(c) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(b, m.step)
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

@@ -35,7 +35,7 @@ func checkBuffer(t *testing.T, r *rand.Rand, b *buffer, flat string) {
 			t.Fatalf("chunk %d breaks the boundary rules: %q | %q", k, tailOf(b.chunks[k-1].s), b.chunks[k].s[:1])
 		}
 	}
-	for i := 0; i < 30; i++ {
+	for range 30 {
 		p := Position{Line: r.Intn(lines.Lines()+2) - 1, Character: r.Intn(12)}
 		for _, enc := range []textpos.Encoding{textpos.UTF16, textpos.UTF8} {
 			if got, want := b.offset(p, enc), lines.Offset(p.Line, p.Character, enc); got != want {
@@ -60,7 +60,7 @@ func TestBufferMatchesFlatText(t *testing.T) {
 	flat := randomText(r, 5*chunkTarget)
 	b := newBuffer(flat)
 	checkBuffer(t, r, b, flat)
-	for i := 0; i < 3000; i++ {
+	for range 3000 {
 		start := r.Intn(len(flat) + 1)
 		end := start
 		switch r.Intn(4) {
@@ -84,10 +84,7 @@ func TestBufferMatchesFlatText(t *testing.T) {
 		checkBuffer(t, r, b, flat)
 	}
 	for len(flat) > 0 { // delete everything, a piece at a time
-		n := 1 + r.Intn(chunkTarget)
-		if n > len(flat) {
-			n = len(flat)
-		}
+		n := min(1+r.Intn(chunkTarget), len(flat))
 		b = b.replace(0, n, "")
 		flat = flat[n:]
 		checkBuffer(t, r, b, flat)
@@ -106,10 +103,7 @@ func FuzzBufferEdits(f *testing.F) {
 		if start < 0 || n < 0 || start > len(flat) {
 			return
 		}
-		end := start + n
-		if end > len(flat) {
-			end = len(flat)
-		}
+		end := min(start+n, len(flat))
 		b := newBuffer(flat).replace(start, end, ins)
 		checkBuffer(t, r, b, flat[:start]+ins+flat[end:])
 	})

@@ -14,7 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -211,7 +211,7 @@ func (c *Classifier) Classify(ctx context.Context, changed []string) Decision {
 		analyzedSet[p] = true
 	}
 	paths := append(append([]string(nil), analyzed...), other...)
-	sort.Strings(paths)
+	slices.Sort(paths)
 	for _, path := range paths {
 		if covered[path] {
 			continue

@@ -172,7 +172,7 @@ while :; do sleep 0.02; done`
 	}
 	waitCount(1)
 	// Edits keep arriving while servers are being stopped.
-	for i := 0; i < 6; i++ {
+	for i := range 6 {
 		os.WriteFile(filepath.Join(root, "plugin.ts"), []byte(strconv.Itoa(i)), 0o644)
 		time.Sleep(60 * time.Millisecond)
 	}

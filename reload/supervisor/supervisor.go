@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,14 +262,10 @@ func (s *Supervisor) Status() control.Status {
 	defer s.mu.Unlock()
 	st := s.st
 	st.Loaded = make(map[string]string, len(s.st.Loaded))
-	for k, v := range s.st.Loaded {
-		st.Loaded[k] = v
-	}
+	maps.Copy(st.Loaded, s.st.Loaded)
 	if len(s.st.HotFailed) > 0 {
 		st.HotFailed = make(map[string]string, len(s.st.HotFailed))
-		for k, v := range s.st.HotFailed {
-			st.HotFailed[k] = v
-		}
+		maps.Copy(st.HotFailed, s.st.HotFailed)
 	}
 	return st
 }

@@ -132,7 +132,7 @@ func TestOnLineInOrderAndOutputTail(t *testing.T) {
 	if len(lines) != 3001 {
 		t.Fatalf("OnLine got %d lines, want 3001", len(lines))
 	}
-	for i := 0; i < 3000; i++ {
+	for i := range 3000 {
 		if !strings.HasPrefix(lines[i], fmt.Sprintf("line %d ", i+1)) {
 			t.Fatalf("line %d = %q: out of order", i, lines[i])
 		}
@@ -171,7 +171,7 @@ func TestCallsDuringARunShareOneFollowUp(t *testing.T) {
 
 	const n = 5
 	results := make(chan Result, n)
-	for i := 0; i < n; i++ {
+	for range n {
 		go func() { results <- r.Run(context.Background()) }()
 	}
 	waitFor(t, 5*time.Second, "the follow-up callers to queue", func() bool {
@@ -186,7 +186,7 @@ func TestCallsDuringARunShareOneFollowUp(t *testing.T) {
 	if res := <-first; !strings.Contains(res.Output, "run 1") {
 		t.Errorf("first caller got %q, want run 1", res.Output)
 	}
-	for i := 0; i < n; i++ {
+	for range n {
 		select {
 		case res := <-results:
 			if res.Err != nil || !strings.Contains(res.Output, "run 2") {

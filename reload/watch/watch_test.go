@@ -94,7 +94,7 @@ func TestBurstBecomesOneSortedBatch(t *testing.T) {
 	w := start(t, root, Options{Debounce: 200 * time.Millisecond})
 
 	// An editor's save-all: several writes to two files well inside the debounce.
-	for i := 0; i < 5; i++ {
+	for i := range 5 {
 		write(t, plugin, "v"+string(rune('1'+i)))
 		write(t, route, "v"+string(rune('1'+i)))
 	}
