@@ -102,13 +102,7 @@ func checkEvents(p *Pass, files []*facts.File) {
 				Location: analysis.Location{Path: f.Path, Range: u.Range},
 			}
 			msg := fmt.Sprintf("event %q is declared nowhere (no defineEvents, plugin `events:` or core event has it): %s", u.Name, what)
-			if near := nearest(u.Name, names); near != "" {
-				msg += fmt.Sprintf("; did you mean %q?", near)
-				if editable(f) {
-					fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, u.Range, quote(near))}
-				}
-			}
-			fd.Message = msg
+			suggestNear(&fd, f, msg, u.Name, names, u.Range)
 			p.Report(fd)
 		}
 	}

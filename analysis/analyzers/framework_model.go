@@ -1,6 +1,7 @@
 package analyzers
 
 import (
+	"fmt"
 	"hash/fnv"
 	"path/filepath"
 	"slices"
@@ -381,6 +382,19 @@ func quote(s string) string {
 }
 
 // replaceFix is a fix that replaces one range with text.
+// suggestNear ends msg with the candidate nearest to name, if any, and gives
+// fd the quick fix that writes it over rng (a quoted string) when f can be
+// edited; it sets fd.Message either way.
+func suggestNear(fd *analysis.Finding, f *facts.File, msg, name string, candidates []string, rng analysis.Range) {
+	if near := nearest(name, candidates); near != "" {
+		msg += fmt.Sprintf("; did you mean %q?", near)
+		if editable(f) {
+			fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, rng, quote(near))}
+		}
+	}
+	fd.Message = msg
+}
+
 func replaceFix(title, path string, rng analysis.Range, text string) analysis.Fix {
 	return analysis.Fix{Title: title, Edit: analysis.WorkspaceEdit{Edits: []analysis.TextEdit{{Path: path, Range: rng, NewText: text}}}}
 }

@@ -221,13 +221,7 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 			Severity: analysis.SeverityError,
 			Location: analysis.Location{Path: f.Path, Range: r.KindRange},
 		}
-		if near := nearest(r.Kind, kinds); near != "" {
-			msg += fmt.Sprintf("; did you mean %q?", near)
-			if editable(f) {
-				fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, r.KindRange, quote(near))}
-			}
-		}
-		fd.Message = msg
+		suggestNear(&fd, f, msg, r.Kind, kinds, r.KindRange)
 		p.Report(fd)
 	}
 }

@@ -83,13 +83,7 @@ func checkJobs(p *Pass, files []*facts.File) {
 				Location: analysis.Location{Path: f.Path, Range: u.Range},
 			}
 			msg := fmt.Sprintf("no job %q is registered (no jobs.register or jobs.registerExternal has that name): %s", u.Name, what)
-			if near := nearest(u.Name, names); near != "" {
-				msg += fmt.Sprintf("; did you mean %q?", near)
-				if editable(f) {
-					fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, u.Range, quote(near))}
-				}
-			}
-			fd.Message = msg
+			suggestNear(&fd, f, msg, u.Name, names, u.Range)
 			p.Report(fd)
 		}
 	}
@@ -122,13 +116,7 @@ func reportUnknownSteps(p *Pass, f *facts.File) {
 				subject = "this workflow"
 			}
 			msg := fmt.Sprintf("%s has no step %q: building it and starting the server succeed, and each run that reaches this `%s` fails with `Step %q not found in workflow`", subject, r.Name, r.Via, r.Name)
-			if near := nearest(r.Name, names); near != "" {
-				msg += fmt.Sprintf("; did you mean %q?", near)
-				if editable(f) {
-					fd.Fixes = []analysis.Fix{replaceFix(fmt.Sprintf("Change to %q", near), f.Path, r.Range, quote(near))}
-				}
-			}
-			fd.Message = msg
+			suggestNear(&fd, f, msg, r.Name, names, r.Range)
 			p.Report(fd)
 		}
 	}
