@@ -578,20 +578,30 @@ func arrayIndex(s string) (uint64, bool) {
 	return v, v < math.MaxUint32
 }
 
-// list evaluates a single array-literal argument of schemas.
-func (e *zodEval) list(a []syntax.Node) ([]zodValue, bool) {
+// arrayArg is the array literal the first argument is, written in place or
+// held in a const of the same file.
+func (e *zodEval) arrayArg(a []syntax.Node) (syntax.Node, bool) {
 	if len(a) < 1 {
-		return nil, false
+		return syntax.Node{}, false
 	}
 	arr := a[0].Unwrap()
 	if arr.Is("identifier") {
 		init, ok := e.x.consts[arr.Text()]
 		if !ok {
-			return nil, false
+			return syntax.Node{}, false
 		}
 		arr = init.Unwrap()
 	}
 	if !arr.Is("array") || arr.HasError() {
+		return syntax.Node{}, false
+	}
+	return arr, true
+}
+
+// list evaluates a single array-literal argument of schemas.
+func (e *zodEval) list(a []syntax.Node) ([]zodValue, bool) {
+	arr, ok := e.arrayArg(a)
+	if !ok {
 		return nil, false
 	}
 	var out []zodValue
@@ -610,18 +620,8 @@ func (e *zodEval) list(a []syntax.Node) ([]zodValue, bool) {
 
 // stringList reads `["a", "b"]` (directly or through a const).
 func (e *zodEval) stringList(a []syntax.Node) ([]string, bool) {
-	if len(a) < 1 {
-		return nil, false
-	}
-	arr := a[0].Unwrap()
-	if arr.Is("identifier") {
-		init, ok := e.x.consts[arr.Text()]
-		if !ok {
-			return nil, false
-		}
-		arr = init.Unwrap()
-	}
-	if !arr.Is("array") || arr.HasError() {
+	arr, ok := e.arrayArg(a)
+	if !ok {
 		return nil, false
 	}
 	var out []string
