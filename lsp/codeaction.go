@@ -3,6 +3,8 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -101,15 +103,17 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 	s.mu.Lock()
 	doc := s.docs[u.Key()]
 	s.mu.Unlock()
+	src := s.overlay()
 	areq := &ActionRequest{
 		Path:        u.Path,
 		Range:       p.Range,
 		Diagnostics: p.Context.Diagnostics,
 		Snapshot:    snap,
 		Doc:         doc,
-		Source:      s.overlay(),
+		Source:      src,
 		Typegen:     ps.typegenCommand(),
 	}
+	versions, unsafe := editBasis(snap, versions, src, ps.root)
 	c := s.clientCaps()
 	areq.pos = newPositions(c.encoding, areq.Source)
 	for _, k := range p.Context.Only {
@@ -142,8 +146,64 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		if !s.trusted() {
 			actions = markUntrusted(actions, c)
 		}
+		actions = slices.DeleteFunc(actions, func(a CodeAction) bool {
+			if edits(a, unsafe) {
+				s.log.Debug("action left out: its edit was computed from text the open buffer no longer has", "title", a.Title)
+				return true
+			}
+			return false
+		})
 		return s.wireActions(actions, c, versions, areq.pos), nil
 	}), nil
+}
+
+// editBasis says which text each action's edits were computed from. An
+// open buffer the snapshot analysed is edited at its version there (the
+// client refuses the edit if the buffer moved on since). A buffer opened
+// after the snapshot was taken, which the snapshot read from disk, gets its
+// current version when it still holds the same bytes, since the edit fits it
+// exactly; otherwise it is unsafe: an edit without a version would be
+// applied to text it was not computed from.
+func editBasis(snap Snapshot, versions map[string]int32, src *overlaySource, root string) (map[string]int32, map[string]bool) {
+	if snap == nil {
+		return versions, nil
+	}
+	var unsafe map[string]bool
+	out := versions
+	cloned := false
+	for path, d := range src.docs {
+		if _, ok := versions[path]; ok || !within(root, path) || !snap.Analyzes(path) {
+			continue
+		}
+		if snap.Holds(path, []byte(d.Text())) {
+			if !cloned {
+				out, cloned = maps.Clone(versions), true
+				if out == nil {
+					out = map[string]int32{}
+				}
+			}
+			out[path] = d.Version
+			continue
+		}
+		if unsafe == nil {
+			unsafe = map[string]bool{}
+		}
+		unsafe[path] = true
+	}
+	return out, unsafe
+}
+
+// edits reports whether a's edit changes one of paths.
+func edits(a CodeAction, paths map[string]bool) bool {
+	if a.Edit == nil || len(paths) == 0 {
+		return false
+	}
+	for _, te := range a.Edit.Edits {
+		if paths[te.Path] {
+			return true
+		}
+	}
+	return false
 }
 
 // wantsAny reports whether a provider of kinds can satisfy the only filter

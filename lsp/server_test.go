@@ -475,6 +475,56 @@ func TestFixWithFileCreation(t *testing.T) {
 	}
 }
 
+// TestActionOnBufferOpenedAfterTheSnapshot: a code action asked for right
+// after didOpen, before the open's analysis (here: never, the debounce is an
+// hour), answers from the snapshot the first load read from disk. A buffer
+// with the same bytes is edited at its version; one with other bytes is not
+// offered the edit at all, since a versionless edit would be applied to text
+// it was not computed from. (CI once failed TestFixWithFileCreation this
+// way: its action came before the open's analysis and carried no version.)
+func TestActionOnBufferOpenedAfterTheSnapshot(t *testing.T) {
+	for _, tc := range []struct {
+		name, buffer string
+		want         int
+	}{
+		{"same bytes as disk", "UNREGISTERED\n", 1},
+		{"typed before the open was analysed", "UNREGISTERED\n// typed\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := project1(t, map[string]string{"a.ts": "UNREGISTERED\n", "index.ts": "export {};\n"})
+			a := filepath.Join(root, "a.ts")
+			c := serve(t, &fixEngine{}, lsp.Options{Debounce: time.Hour})
+			c.Initialize(root, lsptest.Capabilities(true), nil)
+			c.WaitDiagnostics(a, "the first load's finding", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "unregistered-plugin") })
+			c.Open(a, tc.buffer)
+			var actions []struct {
+				Title string `json:"title"`
+				Edit  struct {
+					DocumentChanges []map[string]any `json:"documentChanges"`
+				} `json:"edit"`
+			}
+			if err := c.Call("textDocument/codeAction", map[string]any{
+				"textDocument": map[string]any{"uri": text.FileURI(a)},
+				"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 1}},
+				"context":      map[string]any{"diagnostics": []any{}},
+			}, &actions); err != nil {
+				t.Fatal(err)
+			}
+			if len(actions) != tc.want {
+				t.Fatalf("%d actions %+v, want %d", len(actions), actions, tc.want)
+			}
+			if tc.want == 0 {
+				return
+			}
+			dc := actions[0].Edit.DocumentChanges
+			last := dc[len(dc)-1]["textDocument"].(map[string]any)
+			if last["uri"] != text.FileURI(a) || last["version"] != float64(1) {
+				t.Errorf("the buffer's edit is on %v at version %v, want %s at 1", last["uri"], last["version"], text.FileURI(a))
+			}
+		})
+	}
+}
+
 // TestFirstLoadDoesNotWaitForTheDebounce: the project's first analysis
 // starts as soon as it is discovered; the debounce merges bursts of edits,
 // and at start-up there is none (with an hour's debounce, main never
