@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/internal/synth"
 )
 
@@ -16,7 +17,7 @@ func BenchmarkDecode(b *testing.B) {
 	if err := synth.Write(dir, synth.Options{Plugins: 100, Routes: 1000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	p, err := project.Load(context.Background(), dir, nil)
+	p, err := project.Load(context.Background(), dir, ossource.Source{})
 	if err != nil {
 		b.Fatal(err)
 	}
