@@ -377,3 +377,51 @@ func TestSchemaExpectedWithoutAStatPerMigration(t *testing.T) {
 		}
 	}
 }
+
+// countingSource counts the listings of each directory.
+type countingSource struct {
+	project.Source
+	mu    sync.Mutex
+	lists map[string]int
+}
+
+func (c *countingSource) ReadDir(path string) ([]fs.DirEntry, error) {
+	c.mu.Lock()
+	c.lists[path]++
+	c.mu.Unlock()
+	return c.Source.ReadDir(path)
+}
+
+// Discovery and the scans that follow it (concurrently, as the server runs
+// them) list each directory once through Listings, and the load reads
+// exactly the files it reads without it.
+func TestListingsListEachDirectoryOnce(t *testing.T) {
+	src, root, want := shop(t)
+	write(t, src, filepath.Join(root, "apps", "admin", "donkeylabs.config.ts"), "export default {plugins: []}")
+	counted := &countingSource{Source: src, lists: map[string]int{}}
+	shared := project.NewListings(counted)
+	var wg sync.WaitGroup
+	var got *project.Project
+	var roots []string
+	var derr, lerr error
+	wg.Go(func() { roots, derr = project.Discover(context.Background(), shared, root) })
+	wg.Go(func() { got, lerr = project.Load(context.Background(), root, shared) })
+	wg.Wait()
+	if derr != nil || lerr != nil {
+		t.Fatal(derr, lerr)
+	}
+	if len(roots) != 2 {
+		t.Errorf("discovered %v, want the shop and apps/admin", roots)
+	}
+	for dir, n := range counted.lists {
+		if n != 1 {
+			t.Errorf("%s listed %d times", dir, n)
+		}
+	}
+	if len(counted.lists) < 5 {
+		t.Errorf("only %d directories listed", len(counted.lists))
+	}
+	if w, g := strings.Join(want.Files(), "\n"), strings.Join(got.Files(), "\n"); w != g {
+		t.Errorf("the load through Listings reads other files:\nwant %s\n got %s", w, g)
+	}
+}

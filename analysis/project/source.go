@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
+	"sync"
 )
 
 // Source is everything the analysis reads of the world outside the process:
@@ -91,4 +93,43 @@ func walkEntries(src Source, dir string, entries []fs.DirEntry, visit func(strin
 		}
 	}
 	return nil
+}
+
+// Listings is a Source that lists each directory once and answers every
+// later ReadDir of it from memory; everything else goes to the Source it
+// wraps. Discovering projects and then scanning one walk the same tree:
+// sharing the listings halves the directory system calls of a start (on
+// 1,000 plugins the second walk was a tenth of a warm check's CPU). It
+// never sees a directory change after its first listing, so it lives for
+// one discovery and the loads that follow it, no longer.
+type Listings struct {
+	Source
+	mu   sync.Mutex
+	dirs map[string]*listing
+}
+
+type listing struct {
+	once    sync.Once
+	entries []fs.DirEntry
+	err     error
+}
+
+// NewListings wraps src.
+func NewListings(src Source) *Listings {
+	return &Listings{Source: src, dirs: map[string]*listing{}}
+}
+
+// ReadDir lists path through the wrapped Source the first time it is
+// asked, from memory after; concurrent callers share the one listing. Each
+// caller gets its own slice.
+func (l *Listings) ReadDir(path string) ([]fs.DirEntry, error) {
+	l.mu.Lock()
+	e := l.dirs[path]
+	if e == nil {
+		e = &listing{}
+		l.dirs[path] = e
+	}
+	l.mu.Unlock()
+	e.once.Do(func() { e.entries, e.err = l.Source.ReadDir(path) })
+	return slices.Clone(e.entries), e.err
 }

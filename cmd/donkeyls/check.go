@@ -88,7 +88,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // checkDir analyzes every project under dir; cache may be nil.
 func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analysis.Finding, project.LoadStats, error) {
 	var stats project.LoadStats
-	src := ossource.Source{}
+	// Discovery walks the whole tree, and each project's scan walks its
+	// part again: the scans read the listings discovery made.
+	src := project.NewListings(ossource.Source{})
 	roots, err := project.Discover(ctx, src, dir)
 	if err != nil {
 		return nil, stats, err
