@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/internal/synth"
@@ -42,6 +43,36 @@ func BenchmarkDecode(b *testing.B) {
 		in := newInterner()
 		for _, e := range entries {
 			if _, err := decodeFile(e, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkEncode encodes the same entries with one encoder, as a cold
+// run's pack write does.
+func BenchmarkEncode(b *testing.B) {
+	dir := b.TempDir()
+	if err := synth.Write(dir, synth.Options{Plugins: 100, Routes: 1000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	p, err := project.Load(context.Background(), dir, ossource.Source{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var files []*facts.File
+	for _, path := range p.Files() {
+		if f := p.File(path); f != nil && !f.Missing {
+			files = append(files, f)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var buf []byte
+	for i := 0; i < b.N; i++ {
+		var enc encoder
+		for _, f := range files {
+			if buf, err = enc.file(buf[:0], f); err != nil {
 				b.Fatal(err)
 			}
 		}
