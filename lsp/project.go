@@ -427,6 +427,9 @@ func (ps *projectState) analyze(ctx context.Context) {
 		ps.mu.Unlock()
 		if dirs != nil {
 			src.Source = dirs
+			// Another project's first load may still read them; it lists
+			// the disk itself once they are forgotten.
+			defer dirs.Forget()
 		}
 	}
 	var cur Snapshot
@@ -748,6 +751,15 @@ func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 		return []byte(d.Text()), nil
 	}
 	return o.Source.ReadFile(path)
+}
+
+// ReadFileInto implements project.IntoReader: open buffers first, then the
+// disk into buf.
+func (o *overlaySource) ReadFileInto(path string, buf []byte) ([]byte, error) {
+	if d, ok := o.docs[filepath.Clean(path)]; ok {
+		return []byte(d.Text()), nil
+	}
+	return project.ReadFileInto(o.Source, path, buf)
 }
 
 // BufferPaths implements project.Buffers: a buffer opened on a path that

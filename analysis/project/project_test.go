@@ -425,3 +425,23 @@ func TestListingsListEachDirectoryOnce(t *testing.T) {
 		t.Errorf("the load through Listings reads other files:\nwant %s\n got %s", w, g)
 	}
 }
+
+// Once forgotten, Listings list the wrapped Source again: a snapshot keeps
+// the Source it was loaded through, and must not read listings of the past.
+func TestListingsForget(t *testing.T) {
+	src := memTree(t)
+	root := src.Root()
+	write(t, src, filepath.Join(root, "a.ts"), "")
+	l := project.NewListings(src)
+	if got, _ := l.ReadDir(root); len(got) != 1 {
+		t.Fatalf("listed %d entries, want 1", len(got))
+	}
+	write(t, src, filepath.Join(root, "b.ts"), "")
+	if got, _ := l.ReadDir(root); len(got) != 1 {
+		t.Errorf("a remembered listing changed: %d entries", len(got))
+	}
+	l.Forget()
+	if got, _ := l.ReadDir(root); len(got) != 2 {
+		t.Errorf("after Forget, listed %d entries, want 2", len(got))
+	}
+}
