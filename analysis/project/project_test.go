@@ -332,10 +332,19 @@ func TestDiscoverBounds(t *testing.T) {
 }
 
 // statCounter counts the Stat calls of a Source by base name.
+// statCounter counts the stats and the listings of each path.
 type statCounter struct {
 	*memsource.Source
 	mu    sync.Mutex
 	stats map[string]int
+	lists map[string]int
+}
+
+func (s *statCounter) ReadDir(p string) ([]fs.DirEntry, error) {
+	s.mu.Lock()
+	s.lists[p]++
+	s.mu.Unlock()
+	return s.Source.ReadDir(p)
 }
 
 func (s *statCounter) Stat(p string) (fs.FileInfo, error) {
@@ -357,7 +366,7 @@ func TestSchemaExpectedWithoutAStatPerMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, mem, filepath.Join(plugins, "orphan", "migrations", "001_create_orphans.ts"), "export async function up() {}\n")
-	src := &statCounter{Source: mem, stats: map[string]int{}}
+	src := &statCounter{Source: mem, stats: map[string]int{}, lists: map[string]int{}}
 	p := load(t, src, dir)
 
 	if schema := filepath.Join(plugins, "books", "schema.ts"); !p.IsGenerated(schema) {
@@ -378,27 +387,13 @@ func TestSchemaExpectedWithoutAStatPerMigration(t *testing.T) {
 	}
 }
 
-// countingSource counts the listings of each directory.
-type countingSource struct {
-	project.Source
-	mu    sync.Mutex
-	lists map[string]int
-}
-
-func (c *countingSource) ReadDir(path string) ([]fs.DirEntry, error) {
-	c.mu.Lock()
-	c.lists[path]++
-	c.mu.Unlock()
-	return c.Source.ReadDir(path)
-}
-
 // Discovery and the scans that follow it (concurrently, as the server runs
 // them) list each directory once through Listings, and the load reads
 // exactly the files it reads without it.
 func TestListingsListEachDirectoryOnce(t *testing.T) {
 	src, root, want := shop(t)
 	write(t, src, filepath.Join(root, "apps", "admin", "donkeylabs.config.ts"), "export default {plugins: []}")
-	counted := &countingSource{Source: src, lists: map[string]int{}}
+	counted := &statCounter{Source: src, stats: map[string]int{}, lists: map[string]int{}}
 	shared := project.NewListings(counted)
 	var wg sync.WaitGroup
 	var got *project.Project

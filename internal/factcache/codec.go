@@ -97,7 +97,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 			}
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		get, set, err := intAccess(t)
+		get, set, err := numAccess[int64](t)
 		if err != nil {
 			return codec{}, err
 		}
@@ -108,7 +108,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 			}
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		get, set, err := uintAccess(t)
+		get, set, err := numAccess[uint64](t)
 		if err != nil {
 			return codec{}, err
 		}
@@ -246,43 +246,33 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 	return *c, nil
 }
 
-// intAccess reads and writes a signed integer of t's size; set reports
-// false for a value that does not fit.
-func intAccess(t reflect.Type) (get func(unsafe.Pointer) int64, set func(unsafe.Pointer, int64) bool, err error) {
+// numAccess reads an integer of t's kind and size at a pointer as a W,
+// and stores a W there, reporting false for a value that does not fit.
+func numAccess[W int64 | uint64](t reflect.Type) (get func(unsafe.Pointer) W, set func(unsafe.Pointer, W) bool, err error) {
+	signed := t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64
 	switch t.Size() {
 	case 1:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int8)(p)) },
-			func(p unsafe.Pointer, x int64) bool { *(*int8)(p) = int8(x); return int64(int8(x)) == x }, nil
+		get, set = access[int8, uint8, W](signed)
 	case 2:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int16)(p)) },
-			func(p unsafe.Pointer, x int64) bool { *(*int16)(p) = int16(x); return int64(int16(x)) == x }, nil
+		get, set = access[int16, uint16, W](signed)
 	case 4:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int32)(p)) },
-			func(p unsafe.Pointer, x int64) bool { *(*int32)(p) = int32(x); return int64(int32(x)) == x }, nil
+		get, set = access[int32, uint32, W](signed)
 	case 8:
-		return func(p unsafe.Pointer) int64 { return *(*int64)(p) },
-			func(p unsafe.Pointer, x int64) bool { *(*int64)(p) = x; return true }, nil
+		get, set = access[int64, uint64, W](signed)
+	default:
+		err = fmt.Errorf("%s: a %d-byte integer cannot be cached", t, t.Size())
 	}
-	return nil, nil, fmt.Errorf("%s: a %d-byte integer cannot be cached", t, t.Size())
+	return get, set, err
 }
 
-// uintAccess is intAccess for unsigned integers.
-func uintAccess(t reflect.Type) (get func(unsafe.Pointer) uint64, set func(unsafe.Pointer, uint64) bool, err error) {
-	switch t.Size() {
-	case 1:
-		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint8)(p)) },
-			func(p unsafe.Pointer, x uint64) bool { *(*uint8)(p) = uint8(x); return uint64(uint8(x)) == x }, nil
-	case 2:
-		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint16)(p)) },
-			func(p unsafe.Pointer, x uint64) bool { *(*uint16)(p) = uint16(x); return uint64(uint16(x)) == x }, nil
-	case 4:
-		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint32)(p)) },
-			func(p unsafe.Pointer, x uint64) bool { *(*uint32)(p) = uint32(x); return uint64(uint32(x)) == x }, nil
-	case 8:
-		return func(p unsafe.Pointer) uint64 { return *(*uint64)(p) },
-			func(p unsafe.Pointer, x uint64) bool { *(*uint64)(p) = x; return true }, nil
+// access is numAccess for one size: through S when signed, else through U.
+func access[S int8 | int16 | int32 | int64, U uint8 | uint16 | uint32 | uint64, W int64 | uint64](signed bool) (func(unsafe.Pointer) W, func(unsafe.Pointer, W) bool) {
+	if signed {
+		return func(p unsafe.Pointer) W { return W(*(*S)(p)) },
+			func(p unsafe.Pointer, x W) bool { *(*S)(p) = S(x); return W(S(x)) == x }
 	}
-	return nil, nil, fmt.Errorf("%s: a %d-byte integer cannot be cached", t, t.Size())
+	return func(p unsafe.Pointer) W { return W(*(*U)(p)) },
+		func(p unsafe.Pointer, x W) bool { *(*U)(p) = U(x); return W(U(x)) == x }
 }
 
 func (e *encoder) str(s string) uint64 {
