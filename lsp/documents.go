@@ -256,7 +256,7 @@ func (s *Server) filesChanged(paths []string) {
 	}
 	if rediscover {
 		for _, dir := range s.folders {
-			s.goWork(func() { s.discover(dir) })
+			s.goWork(func() { s.discover(dir, nil) })
 		}
 	}
 }

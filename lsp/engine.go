@@ -16,8 +16,9 @@ import (
 // seam so that its protocol behaviour (ordering, debounce, publishing,
 // commands) is tested without depending on any analyzer's verdicts.
 type Engine interface {
-	// Discover lists the project roots under a workspace folder.
-	Discover(ctx context.Context, dir string) ([]string, error)
+	// Discover lists the project roots under a workspace folder, listing
+	// directories through src (nil: the operating system's).
+	Discover(ctx context.Context, src project.Source, dir string) ([]string, error)
 	// Load reads a whole project; src serves open buffers over disk.
 	Load(ctx context.Context, root string, src project.Source) (Snapshot, error)
 }
@@ -70,12 +71,15 @@ type AnalysisEngine struct {
 }
 
 // Discover implements Engine.
-func (e AnalysisEngine) Discover(ctx context.Context, dir string) ([]string, error) {
+func (e AnalysisEngine) Discover(ctx context.Context, src project.Source, dir string) ([]string, error) {
+	if src == nil {
+		src = ossource.Source{}
+	}
 	b := e.Bounds
 	if b.MaxEntries == 0 && b.MaxDirs == 0 && b.MaxDepth == 0 && b.Timeout == 0 {
-		return project.Discover(ctx, ossource.Source{}, dir)
+		return project.Discover(ctx, src, dir)
 	}
-	return project.DiscoverWith(ctx, ossource.Source{}, dir, b)
+	return project.DiscoverWith(ctx, src, dir, b)
 }
 
 // Load implements Engine.

@@ -11,6 +11,8 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/lsp/rpc"
 	"github.com/donkeyls/donkeyls/lsp/settings"
 	"github.com/donkeyls/donkeyls/lsp/text"
@@ -146,6 +148,10 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 			}
 		})
 	}
+	// The projects found at start-up load from the listings their
+	// discovery made: a folder that is a project would otherwise be walked
+	// twice at once, by the search for nested projects and by its load.
+	startDirs := project.NewListings(ossource.Source{})
 	s.goWork(func() {
 		if !c.dynamicWatch {
 			// Watching first: no change made during discovery is missed.
@@ -154,7 +160,7 @@ func (s *Server) initialized(ctx context.Context, req *rpc.Request) (any, error)
 			}
 		}
 		for _, dir := range folders {
-			s.discover(dir)
+			s.discover(dir, startDirs)
 		}
 		// After the projects discover enqueued were added.
 		s.disp.Enqueue(func(context.Context) { close(s.discovered) })
@@ -278,7 +284,7 @@ func (s *Server) didChangeWorkspaceFolders(ctx context.Context, req *rpc.Request
 			if watch {
 				s.fallbackWatchFolder(dir)
 			}
-			s.discover(dir)
+			s.discover(dir, nil)
 		})
 	}
 	return nil, nil

@@ -54,6 +54,9 @@ type projectState struct {
 	// nothing more. Written holding both pubMu and mu, so either guards a read.
 	retired bool
 	loadErr string
+	// firstDirs are the listings of the discovery that found the project,
+	// for its first load only; nil after.
+	firstDirs *project.Listings
 
 	runner        *typegen.Runner
 	runnerTimeout time.Duration
@@ -89,15 +92,21 @@ func newProjectState(s *Server, root string) *projectState {
 	}
 }
 
-// discover finds the projects under a workspace folder and starts each. A
+// discover finds the projects under a workspace folder and starts each;
+// with dirs, the search lists directories through it and each project's
+// first load reads the same listings (nil: both read the disk). A
 // folder that is a project itself starts loading at once: the search of
 // the whole tree for nested ones (a walk as long as the load's own on a
 // large project) runs beside it, and finds that root again.
-func (s *Server) discover(dir string) {
+func (s *Server) discover(dir string, dirs *project.Listings) {
 	if isProjectRoot(dir) {
-		s.disp.Enqueue(func(context.Context) { s.addProject(dir) })
+		s.disp.Enqueue(func(context.Context) { s.addProject(dir, dirs) })
 	}
-	roots, err := s.engine.Discover(s.work, dir)
+	var src project.Source
+	if dirs != nil {
+		src = dirs
+	}
+	roots, err := s.engine.Discover(s.work, src, dir)
 	var limit *project.LimitError
 	switch {
 	case errors.As(err, &limit):
@@ -111,7 +120,7 @@ func (s *Server) discover(dir string) {
 	}
 	s.disp.Enqueue(func(context.Context) {
 		for _, root := range roots {
-			s.addProject(root)
+			s.addProject(root, dirs)
 		}
 	})
 }
@@ -127,8 +136,9 @@ func isProjectRoot(dir string) bool {
 	return err == nil && !st.IsDir()
 }
 
-// addProject starts a project unless it is known already.
-func (s *Server) addProject(root string) {
+// addProject starts a project unless it is known already; its first load
+// lists directories through dirs when that is not nil.
+func (s *Server) addProject(root string, dirs *project.Listings) {
 	root = filepath.Clean(root)
 	s.mu.Lock()
 	for _, ps := range s.projects {
@@ -138,6 +148,7 @@ func (s *Server) addProject(root string) {
 		}
 	}
 	ps := newProjectState(s, root)
+	ps.firstDirs = dirs
 	ps.ctx, ps.cancel = context.WithCancel(s.work)
 	s.projects = append(s.projects, ps)
 	set := s.settings
@@ -406,6 +417,21 @@ func (ps *projectState) analyze(ctx context.Context) {
 	ps.mu.Unlock()
 
 	src := s.overlay()
+	if load {
+		// The first load reads the listings its discovery made, a moment
+		// old: what changed since reaches us as a watched-file change, like
+		// any change made during a load. Every later load lists the disk.
+		ps.mu.Lock()
+		dirs := ps.firstDirs
+		ps.firstDirs = nil
+		ps.mu.Unlock()
+		if dirs != nil {
+			src.Source = dirs
+			// Another project's first load may still read them; it lists
+			// the disk itself once they are forgotten.
+			defer dirs.Forget()
+		}
+	}
 	var cur Snapshot
 	var err error
 	changed := false // whether any content really differs from the snapshot's
@@ -725,6 +751,15 @@ func (o *overlaySource) ReadFile(path string) ([]byte, error) {
 		return []byte(d.Text()), nil
 	}
 	return o.Source.ReadFile(path)
+}
+
+// ReadFileInto implements project.IntoReader: open buffers first, then the
+// disk into buf.
+func (o *overlaySource) ReadFileInto(path string, buf []byte) ([]byte, error) {
+	if d, ok := o.docs[filepath.Clean(path)]; ok {
+		return []byte(d.Text()), nil
+	}
+	return project.ReadFileInto(o.Source, path, buf)
 }
 
 // BufferPaths implements project.Buffers: a buffer opened on a path that

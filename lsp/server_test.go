@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +36,7 @@ type fakeEngine struct {
 	gate func(ctx context.Context, files map[string]string)
 }
 
-func (e *fakeEngine) Discover(ctx context.Context, dir string) ([]string, error) {
+func (e *fakeEngine) Discover(ctx context.Context, _ project.Source, dir string) ([]string, error) {
 	return []string{dir}, nil
 }
 
@@ -548,12 +549,12 @@ type slowDiscovery struct {
 	release chan struct{}
 }
 
-func (e slowDiscovery) Discover(ctx context.Context, dir string) ([]string, error) {
+func (e slowDiscovery) Discover(ctx context.Context, src project.Source, dir string) ([]string, error) {
 	select {
 	case <-e.release:
 	case <-ctx.Done():
 	}
-	return e.fakeEngine.Discover(ctx, dir)
+	return e.fakeEngine.Discover(ctx, src, dir)
 }
 
 // TestFolderProjectLoadsDuringDiscovery: a workspace folder that is a
@@ -568,5 +569,69 @@ func TestFolderProjectLoadsDuringDiscovery(t *testing.T) {
 	c.Initialize(root, lsptest.Capabilities(true), nil)
 	c.WaitDiagnostics(path, "the folder project's finding while discovery runs", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
 	close(e.release)
+	c.Shutdown()
+}
+
+// listingEngine lists the root through the Source it is given, in
+// discovery and in the load, so a test can see whether both read one
+// listing: discovery writes late.ts just after listing the root, and only
+// then lets the load list it.
+type listingEngine struct {
+	*fakeEngine
+	listed   chan struct{}
+	loadSaw  chan []string
+	loadOnce sync.Once
+}
+
+func (e *listingEngine) Discover(ctx context.Context, src project.Source, dir string) ([]string, error) {
+	if _, err := src.ReadDir(dir); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "late.ts"), []byte("// STALE\n"), 0o644); err != nil {
+		return nil, err
+	}
+	close(e.listed)
+	return []string{dir}, nil
+}
+
+func (e *listingEngine) Load(ctx context.Context, root string, src project.Source) (lsp.Snapshot, error) {
+	<-e.listed
+	entries, err := src.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]string{}
+	var names []string
+	for _, d := range entries {
+		names = append(names, d.Name())
+		if path := filepath.Join(root, d.Name()); strings.HasSuffix(path, ".ts") {
+			b, err := src.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			files[path] = string(b)
+		}
+	}
+	e.loadOnce.Do(func() { e.loadSaw <- names })
+	return &fakeSnap{e: e.fakeEngine, root: root, files: files}, nil
+}
+
+// TestFirstLoadSharesDiscoverysListings: the folder project's first load,
+// running beside the first discovery, reads the directory listings
+// discovery made instead of walking the tree again; a file that appeared
+// after its directory was listed still reaches the analysis through the
+// watched-files notification, and later loads list the disk afresh.
+func TestFirstLoadSharesDiscoverysListings(t *testing.T) {
+	root := project1(t, map[string]string{project.ConfigFile: "export default {};\n", "a.ts": "// STALE\n"})
+	e := &listingEngine{fakeEngine: &fakeEngine{}, listed: make(chan struct{}), loadSaw: make(chan []string, 1)}
+	c := serve(t, e, lsp.Options{Debounce: -1})
+	c.Initialize(root, lsptest.Capabilities(true), nil)
+	if names := <-e.loadSaw; slices.Contains(names, "late.ts") {
+		t.Errorf("the first load listed the root again (saw %v) instead of reading discovery's listing", names)
+	}
+	late := filepath.Join(root, "late.ts")
+	c.WaitDiagnostics(filepath.Join(root, "a.ts"), "the first load's finding", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
+	c.Notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []map[string]any{{"uri": text.FileURI(late), "type": 1}}})
+	c.WaitDiagnostics(late, "the finding of the file created after its directory was listed", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
 	c.Shutdown()
 }

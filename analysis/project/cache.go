@@ -1,6 +1,7 @@
 package project
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -58,9 +59,14 @@ func FactsKey(path string, kind facts.Kind, content []byte) [32]byte {
 }
 
 // extract returns the facts of content, from the cache when it has them.
-func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, root, path string, content []byte, kind facts.Kind, n *loadCounters) *facts.File {
+// A borrowed content is the caller's buffer, about to be reused: it is
+// copied before parsing, whose facts may keep parts of it.
+func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, root, path string, content []byte, kind facts.Kind, n *loadCounters, borrowed bool) *facts.File {
 	if o.Cache == nil {
 		n.parsed.Add(1)
+		if borrowed {
+			content = bytes.Clone(content)
+		}
 		return facts.Extract(ctx, parser, path, content, kind)
 	}
 	key := FactsKey(path, kind, content)
@@ -69,6 +75,9 @@ func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, root, 
 		return f
 	}
 	n.parsed.Add(1)
+	if borrowed {
+		content = bytes.Clone(content)
+	}
 	f := facts.Extract(ctx, parser, path, content, kind)
 	// A parse cut short by cancellation says nothing about the bytes.
 	if ctx.Err() == nil {

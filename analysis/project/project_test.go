@@ -332,10 +332,19 @@ func TestDiscoverBounds(t *testing.T) {
 }
 
 // statCounter counts the Stat calls of a Source by base name.
+// statCounter counts the stats and the listings of each path.
 type statCounter struct {
 	*memsource.Source
 	mu    sync.Mutex
 	stats map[string]int
+	lists map[string]int
+}
+
+func (s *statCounter) ReadDir(p string) ([]fs.DirEntry, error) {
+	s.mu.Lock()
+	s.lists[p]++
+	s.mu.Unlock()
+	return s.Source.ReadDir(p)
 }
 
 func (s *statCounter) Stat(p string) (fs.FileInfo, error) {
@@ -357,7 +366,7 @@ func TestSchemaExpectedWithoutAStatPerMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(t, mem, filepath.Join(plugins, "orphan", "migrations", "001_create_orphans.ts"), "export async function up() {}\n")
-	src := &statCounter{Source: mem, stats: map[string]int{}}
+	src := &statCounter{Source: mem, stats: map[string]int{}, lists: map[string]int{}}
 	p := load(t, src, dir)
 
 	if schema := filepath.Join(plugins, "books", "schema.ts"); !p.IsGenerated(schema) {
@@ -375,5 +384,59 @@ func TestSchemaExpectedWithoutAStatPerMigration(t *testing.T) {
 		if name := filepath.Base(filepath.Dir(path)); name != "ghost" && name != "orphan" {
 			t.Errorf("%s stat'ed %d times, though the walk listed it", path, n)
 		}
+	}
+}
+
+// Discovery and the scans that follow it (concurrently, as the server runs
+// them) list each directory once through Listings, and the load reads
+// exactly the files it reads without it.
+func TestListingsListEachDirectoryOnce(t *testing.T) {
+	src, root, want := shop(t)
+	write(t, src, filepath.Join(root, "apps", "admin", "donkeylabs.config.ts"), "export default {plugins: []}")
+	counted := &statCounter{Source: src, stats: map[string]int{}, lists: map[string]int{}}
+	shared := project.NewListings(counted)
+	var wg sync.WaitGroup
+	var got *project.Project
+	var roots []string
+	var derr, lerr error
+	wg.Go(func() { roots, derr = project.Discover(context.Background(), shared, root) })
+	wg.Go(func() { got, lerr = project.Load(context.Background(), root, shared) })
+	wg.Wait()
+	if derr != nil || lerr != nil {
+		t.Fatal(derr, lerr)
+	}
+	if len(roots) != 2 {
+		t.Errorf("discovered %v, want the shop and apps/admin", roots)
+	}
+	for dir, n := range counted.lists {
+		if n != 1 {
+			t.Errorf("%s listed %d times", dir, n)
+		}
+	}
+	if len(counted.lists) < 5 {
+		t.Errorf("only %d directories listed", len(counted.lists))
+	}
+	if w, g := strings.Join(want.Files(), "\n"), strings.Join(got.Files(), "\n"); w != g {
+		t.Errorf("the load through Listings reads other files:\nwant %s\n got %s", w, g)
+	}
+}
+
+// Once forgotten, Listings list the wrapped Source again: a snapshot keeps
+// the Source it was loaded through, and must not read listings of the past.
+func TestListingsForget(t *testing.T) {
+	src := memTree(t)
+	root := src.Root()
+	write(t, src, filepath.Join(root, "a.ts"), "")
+	l := project.NewListings(src)
+	if got, _ := l.ReadDir(root); len(got) != 1 {
+		t.Fatalf("listed %d entries, want 1", len(got))
+	}
+	write(t, src, filepath.Join(root, "b.ts"), "")
+	if got, _ := l.ReadDir(root); len(got) != 1 {
+		t.Errorf("a remembered listing changed: %d entries", len(got))
+	}
+	l.Forget()
+	if got, _ := l.ReadDir(root); len(got) != 2 {
+		t.Errorf("after Forget, listed %d entries, want 2", len(got))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"slices"
+	"sync"
 )
 
 // Source is everything the analysis reads of the world outside the process:
@@ -45,6 +47,25 @@ type Repository interface {
 	HeadTree(ctx context.Context, root, dir string) (blobs map[string]string, inRepo bool)
 	// HeadFiles returns the content at HEAD of those of paths HEAD holds.
 	HeadFiles(ctx context.Context, root string, paths []string) map[string][]byte
+}
+
+// IntoReader is a Source that can read a file into a caller's buffer. A
+// warm load only hashes most files (their facts come from the cache), so
+// reading every one into a fresh slice left the whole project's bytes
+// behind as garbage: 11.7 MB per load of 1,000 plugins.
+type IntoReader interface {
+	// ReadFileInto is ReadFile into buf's storage when it fits; the
+	// result may alias buf.
+	ReadFileInto(path string, buf []byte) ([]byte, error)
+}
+
+// ReadFileInto reads path through src into buf when src can, and with
+// ReadFile otherwise. The result may alias buf.
+func ReadFileInto(src Source, path string, buf []byte) ([]byte, error) {
+	if r, ok := src.(IntoReader); ok {
+		return r.ReadFileInto(path, buf)
+	}
+	return src.ReadFile(path)
 }
 
 // ErrNoSource is how a Source refuses to list a directory that holds no
@@ -91,4 +112,63 @@ func walkEntries(src Source, dir string, entries []fs.DirEntry, visit func(strin
 		}
 	}
 	return nil
+}
+
+// Listings is a Source that lists each directory once and answers every
+// later ReadDir of it from memory; everything else goes to the Source it
+// wraps. Discovering projects and then scanning one walk the same tree:
+// sharing the listings halves the directory system calls of a start (on
+// 1,000 plugins the second walk was a tenth of a warm check's CPU). It
+// never sees a directory change after its first listing, so it lives for
+// one discovery and the loads that follow it, no longer.
+type Listings struct {
+	Source
+	mu     sync.Mutex
+	dirs   map[string]*listing
+	forgot bool
+}
+
+// Forget drops every listing; from then on ReadDir lists the wrapped
+// Source each time. A snapshot keeps the Source it was loaded through, so
+// a server forgets once the loads the listings were made for are done:
+// nothing later reads them stale, and they do not stay in memory.
+func (l *Listings) Forget() {
+	l.mu.Lock()
+	l.dirs, l.forgot = nil, true
+	l.mu.Unlock()
+}
+
+type listing struct {
+	once    sync.Once
+	entries []fs.DirEntry
+	err     error
+}
+
+// NewListings wraps src.
+func NewListings(src Source) *Listings {
+	return &Listings{Source: src, dirs: map[string]*listing{}}
+}
+
+// ReadFileInto implements IntoReader through the wrapped Source.
+func (l *Listings) ReadFileInto(path string, buf []byte) ([]byte, error) {
+	return ReadFileInto(l.Source, path, buf)
+}
+
+// ReadDir lists path through the wrapped Source the first time it is
+// asked, from memory after; concurrent callers share the one listing. Each
+// caller gets its own slice.
+func (l *Listings) ReadDir(path string) ([]fs.DirEntry, error) {
+	l.mu.Lock()
+	if l.forgot {
+		l.mu.Unlock()
+		return l.Source.ReadDir(path)
+	}
+	e := l.dirs[path]
+	if e == nil {
+		e = &listing{}
+		l.dirs[path] = e
+	}
+	l.mu.Unlock()
+	e.once.Do(func() { e.entries, e.err = l.Source.ReadDir(path) })
+	return slices.Clone(e.entries), e.err
 }

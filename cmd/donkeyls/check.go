@@ -50,15 +50,20 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "donkeyls check: no facts cache: %v\n", err)
 	}
 	findings, loaded, err := checkDir(ctx, abs, cache)
-	if cache != nil {
-		// Entries still queued are written now, within a bounded wait.
-		if cerr := cache.Close(); cerr != nil && *stats {
-			fmt.Fprintf(stderr, "donkeyls check: %v\n", cerr)
+	// The cache's pack is written in the background while the analyzers
+	// run; the findings are printed before waiting for it, so a cold run's
+	// writing delays the exit, not the answer.
+	defer func() {
+		if cache != nil {
+			// Entries still queued are written now, within a bounded wait.
+			if cerr := cache.Close(); cerr != nil && *stats {
+				fmt.Fprintf(stderr, "donkeyls check: %v\n", cerr)
+			}
 		}
-	}
-	if *stats {
-		fmt.Fprintf(stderr, "donkeyls check: %d files: %d parsed, %d from the cache\n", loaded.Parsed+loaded.Cached, loaded.Parsed, loaded.Cached)
-	}
+		if *stats {
+			fmt.Fprintf(stderr, "donkeyls check: %d files: %d parsed, %d from the cache\n", loaded.Parsed+loaded.Cached, loaded.Parsed, loaded.Cached)
+		}
+	}()
 	if err != nil {
 		if errors.Is(err, project.ErrNoProject) {
 			fmt.Fprintf(stderr, "donkeyls check: %s holds no donkeylabs project: no donkeylabs.config.ts was found below it (node_modules and .git are skipped)\n", dir)
@@ -88,7 +93,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // checkDir analyzes every project under dir; cache may be nil.
 func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analysis.Finding, project.LoadStats, error) {
 	var stats project.LoadStats
-	src := ossource.Source{}
+	// Discovery walks the whole tree, and each project's scan walks its
+	// part again: the scans read the listings discovery made.
+	src := project.NewListings(ossource.Source{})
 	roots, err := project.Discover(ctx, src, dir)
 	if err != nil {
 		return nil, stats, err

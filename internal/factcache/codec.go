@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"unsafe"
 
 	"github.com/donkeyls/donkeyls/analysis/facts"
 )
@@ -38,9 +39,19 @@ type decoder struct {
 	err  error
 }
 
+// A codec reads and writes the value at a pointer: the reflective walk
+// happens once, in compile, and each entry is then decoded by plain loads
+// and stores at field offsets. Going through reflect.Value for every field
+// (Field, SetInt, Index) was most of a warm start's decoding time.
 type codec struct {
-	enc func(e *encoder, v reflect.Value)
-	dec func(d *decoder, v reflect.Value)
+	enc func(e *encoder, p unsafe.Pointer)
+	dec func(d *decoder, p unsafe.Pointer)
+}
+
+// sliceHeader is the layout of every Go slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
 }
 
 var (
@@ -61,60 +72,62 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 	if c, ok := seen[t]; ok {
 		// A recursive type: call through the pointer, filled in below.
 		return codec{
-			enc: func(e *encoder, v reflect.Value) { c.enc(e, v) },
-			dec: func(d *decoder, v reflect.Value) { c.dec(d, v) },
+			enc: func(e *encoder, p unsafe.Pointer) { c.enc(e, p) },
+			dec: func(d *decoder, p unsafe.Pointer) { c.dec(d, p) },
 		}, nil
 	}
 	c := &codec{}
 	seen[t] = c
 	switch t.Kind() {
 	case reflect.Bool:
-		c.enc = func(e *encoder, v reflect.Value) {
-			if v.Bool() {
+		c.enc = func(e *encoder, p unsafe.Pointer) {
+			if *(*bool)(p) {
 				e.vals = append(e.vals, 1)
 			} else {
 				e.vals = append(e.vals, 0)
 			}
 		}
-		c.dec = func(d *decoder, v reflect.Value) {
+		c.dec = func(d *decoder, p unsafe.Pointer) {
 			switch d.byte() {
 			case 0:
 			case 1:
-				v.SetBool(true)
+				*(*bool)(p) = true
 			default:
 				d.fail()
 			}
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		c.enc = func(e *encoder, v reflect.Value) { e.vals = binary.AppendVarint(e.vals, v.Int()) }
-		c.dec = func(d *decoder, v reflect.Value) {
-			x := d.varint()
-			if v.OverflowInt(x) {
+		get, set, err := numAccess[int64](t)
+		if err != nil {
+			return codec{}, err
+		}
+		c.enc = func(e *encoder, p unsafe.Pointer) { e.vals = binary.AppendVarint(e.vals, get(p)) }
+		c.dec = func(d *decoder, p unsafe.Pointer) {
+			if x := d.varint(); !set(p, x) {
 				d.fail()
-				return
 			}
-			v.SetInt(x)
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		c.enc = func(e *encoder, v reflect.Value) { e.vals = binary.AppendUvarint(e.vals, v.Uint()) }
-		c.dec = func(d *decoder, v reflect.Value) {
-			x := d.uvarint()
-			if v.OverflowUint(x) {
+		get, set, err := numAccess[uint64](t)
+		if err != nil {
+			return codec{}, err
+		}
+		c.enc = func(e *encoder, p unsafe.Pointer) { e.vals = binary.AppendUvarint(e.vals, get(p)) }
+		c.dec = func(d *decoder, p unsafe.Pointer) {
+			if x := d.uvarint(); !set(p, x) {
 				d.fail()
-				return
 			}
-			v.SetUint(x)
 		}
 	case reflect.String:
-		c.enc = func(e *encoder, v reflect.Value) { e.vals = binary.AppendUvarint(e.vals, e.str(v.String())) }
-		c.dec = func(d *decoder, v reflect.Value) {
+		c.enc = func(e *encoder, p unsafe.Pointer) { e.vals = binary.AppendUvarint(e.vals, e.str(*(*string)(p))) }
+		c.dec = func(d *decoder, p unsafe.Pointer) {
 			i := d.uvarint()
 			if i >= uint64(len(d.strs)) {
 				d.fail()
 				return
 			}
 			if i > 0 {
-				v.SetString(d.strs[i])
+				*(*string)(p) = d.strs[i]
 			}
 		}
 	case reflect.Pointer:
@@ -122,21 +135,23 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 		if err != nil {
 			return codec{}, err
 		}
-		c.enc = func(e *encoder, v reflect.Value) {
-			if v.IsNil() {
+		et := t.Elem()
+		c.enc = func(e *encoder, p unsafe.Pointer) {
+			q := *(*unsafe.Pointer)(p)
+			if q == nil {
 				e.vals = append(e.vals, 0)
 				return
 			}
 			e.vals = append(e.vals, 1)
-			elem.enc(e, v.Elem())
+			elem.enc(e, q)
 		}
-		c.dec = func(d *decoder, v reflect.Value) {
+		c.dec = func(d *decoder, p unsafe.Pointer) {
 			switch d.byte() {
 			case 0:
 			case 1:
-				p := reflect.New(t.Elem())
-				elem.dec(d, p.Elem())
-				v.Set(p)
+				q := reflect.New(et).UnsafePointer()
+				elem.dec(d, q)
+				*(*unsafe.Pointer)(p) = q
 			default:
 				d.fail()
 			}
@@ -146,18 +161,19 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 		if err != nil {
 			return codec{}, err
 		}
-		c.enc = func(e *encoder, v reflect.Value) {
-			if v.IsNil() {
+		size := t.Elem().Size()
+		c.enc = func(e *encoder, p unsafe.Pointer) {
+			h := (*sliceHeader)(p)
+			if h.data == nil {
 				e.vals = append(e.vals, 0)
 				return
 			}
-			n := v.Len()
-			e.vals = binary.AppendUvarint(e.vals, uint64(n)+1)
-			for i := range n {
-				elem.enc(e, v.Index(i))
+			e.vals = binary.AppendUvarint(e.vals, uint64(h.len)+1)
+			for i := range h.len {
+				elem.enc(e, unsafe.Add(h.data, uintptr(i)*size))
 			}
 		}
-		c.dec = func(d *decoder, v reflect.Value) {
+		c.dec = func(d *decoder, p unsafe.Pointer) {
 			n := d.uvarint()
 			if n == 0 {
 				return
@@ -169,32 +185,35 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 				d.fail()
 				return
 			}
-			s := reflect.MakeSlice(t, int(n), int(n))
+			// MakeSlice rather than a raw allocation, so the collector
+			// knows the elements' pointers; data keeps the array alive
+			// until the header below holds it.
+			data := reflect.MakeSlice(t, int(n), int(n)).UnsafePointer()
 			for i := 0; i < int(n) && d.err == nil; i++ {
-				elem.dec(d, s.Index(i))
+				elem.dec(d, unsafe.Add(data, uintptr(i)*size))
 			}
-			v.Set(s)
+			*(*sliceHeader)(p) = sliceHeader{data: data, len: int(n), cap: int(n)}
 		}
 	case reflect.Array:
 		elem, err := compile(t.Elem(), seen)
 		if err != nil {
 			return codec{}, err
 		}
-		n := t.Len()
-		c.enc = func(e *encoder, v reflect.Value) {
+		n, size := t.Len(), t.Elem().Size()
+		c.enc = func(e *encoder, p unsafe.Pointer) {
 			for i := range n {
-				elem.enc(e, v.Index(i))
+				elem.enc(e, unsafe.Add(p, uintptr(i)*size))
 			}
 		}
-		c.dec = func(d *decoder, v reflect.Value) {
+		c.dec = func(d *decoder, p unsafe.Pointer) {
 			for i := 0; i < n && d.err == nil; i++ {
-				elem.dec(d, v.Index(i))
+				elem.dec(d, unsafe.Add(p, uintptr(i)*size))
 			}
 		}
 	case reflect.Struct:
 		type field struct {
-			index int
-			c     codec
+			offset uintptr
+			c      codec
 		}
 		var fields []field
 		for i := 0; i < t.NumField(); i++ {
@@ -206,25 +225,54 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 			if err != nil {
 				return codec{}, err
 			}
-			fields = append(fields, field{i, fc})
+			fields = append(fields, field{f.Offset, fc})
 		}
-		c.enc = func(e *encoder, v reflect.Value) {
+		c.enc = func(e *encoder, p unsafe.Pointer) {
 			for _, f := range fields {
-				f.c.enc(e, v.Field(f.index))
+				f.c.enc(e, unsafe.Add(p, f.offset))
 			}
 		}
-		c.dec = func(d *decoder, v reflect.Value) {
+		c.dec = func(d *decoder, p unsafe.Pointer) {
 			for _, f := range fields {
 				if d.err != nil {
 					return
 				}
-				f.c.dec(d, v.Field(f.index))
+				f.c.dec(d, unsafe.Add(p, f.offset))
 			}
 		}
 	default:
 		return codec{}, fmt.Errorf("%s: kind %s cannot be cached", t, t.Kind())
 	}
 	return *c, nil
+}
+
+// numAccess reads an integer of t's kind and size at a pointer as a W,
+// and stores a W there, reporting false for a value that does not fit.
+func numAccess[W int64 | uint64](t reflect.Type) (get func(unsafe.Pointer) W, set func(unsafe.Pointer, W) bool, err error) {
+	signed := t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64
+	switch t.Size() {
+	case 1:
+		get, set = access[int8, uint8, W](signed)
+	case 2:
+		get, set = access[int16, uint16, W](signed)
+	case 4:
+		get, set = access[int32, uint32, W](signed)
+	case 8:
+		get, set = access[int64, uint64, W](signed)
+	default:
+		err = fmt.Errorf("%s: a %d-byte integer cannot be cached", t, t.Size())
+	}
+	return get, set, err
+}
+
+// access is numAccess for one size: through S when signed, else through U.
+func access[S int8 | int16 | int32 | int64, U uint8 | uint16 | uint32 | uint64, W int64 | uint64](signed bool) (func(unsafe.Pointer) W, func(unsafe.Pointer, W) bool) {
+	if signed {
+		return func(p unsafe.Pointer) W { return W(*(*S)(p)) },
+			func(p unsafe.Pointer, x W) bool { *(*S)(p) = S(x); return W(S(x)) == x }
+	}
+	return func(p unsafe.Pointer) W { return W(*(*U)(p)) },
+		func(p unsafe.Pointer, x W) bool { *(*U)(p) = U(x); return W(U(x)) == x }
 }
 
 func (e *encoder) str(s string) uint64 {
@@ -279,12 +327,28 @@ func (d *decoder) varint() int64 {
 
 // encodeFile appends the payload of f to dst.
 func encodeFile(dst []byte, f *facts.File) ([]byte, error) {
+	var e encoder
+	return e.file(dst, f)
+}
+
+// file appends the payload of f to dst. One encoder serves a whole pack:
+// a fresh string index and value buffer per entry were a third of a cold
+// run's encoding.
+func (e *encoder) file(dst []byte, f *facts.File) ([]byte, error) {
 	c, err := compiledFileCodec()
 	if err != nil {
 		return nil, err
 	}
-	e := &encoder{index: map[string]uint64{}, strs: []string{""}}
-	c.enc(e, reflect.ValueOf(f).Elem())
+	// Clearing a map costs its capacity: after the generated client's
+	// index (tens of thousands of strings) a new one is cheaper.
+	if e.index == nil || len(e.index) > 4096 {
+		e.index = map[string]uint64{}
+	} else {
+		clear(e.index)
+	}
+	e.strs = append(e.strs[:0], "")
+	e.vals = e.vals[:0]
+	c.enc(e, unsafe.Pointer(f))
 	dst = binary.AppendUvarint(dst, uint64(len(e.strs)))
 	for _, s := range e.strs[1:] {
 		dst = binary.AppendUvarint(dst, uint64(len(s)))
@@ -335,7 +399,7 @@ func decodeFile(b []byte, in *interner) (*facts.File, error) {
 	}
 	d.b = d.b[total:]
 	f := &facts.File{}
-	c.dec(d, reflect.ValueOf(f).Elem())
+	c.dec(d, unsafe.Pointer(f))
 	if d.err != nil || len(d.b) != 0 {
 		return nil, errCorrupt
 	}

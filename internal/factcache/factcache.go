@@ -342,11 +342,12 @@ func (c *Cache) write(path string, used map[[32]byte][]byte, puts map[[32]byte]*
 	w.Write(c.version[:])
 	var n [4]byte
 	var buf []byte
+	var enc encoder
 	for _, k := range keys {
 		v := used[k]
 		if f, parsed := puts[k]; parsed {
 			var err error
-			if buf, err = encodeFile(buf[:0], f); err != nil {
+			if buf, err = enc.file(buf[:0], f); err != nil {
 				continue // that file is parsed again next time
 			}
 			v = buf

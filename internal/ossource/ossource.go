@@ -30,6 +30,11 @@ var _ project.Source = Source{}
 // ReadFile reads a regular file; see srcfile.Read.
 func (Source) ReadFile(path string) ([]byte, error) { return srcfile.Read(path) }
 
+// ReadFileInto is ReadFile into buf when the file fits; see srcfile.ReadInto.
+func (Source) ReadFileInto(path string, buf []byte) ([]byte, error) {
+	return srcfile.ReadInto(path, buf)
+}
+
 // ReadDir is os.ReadDir without the pseudo-filesystems: a subdirectory
 // that is one is left out (the kernel is asked about each), so no walk ever
 // enters it, and a directory under /proc, /sys or /dev is refused with

@@ -35,3 +35,6 @@ func ReadModTime(path string) ([]byte, time.Time, error) {
 	b, err := Read(path)
 	return b, st.ModTime(), err
 }
+
+// ReadInto is Read; buf is not used here.
+func ReadInto(path string, _ []byte) ([]byte, error) { return Read(path) }

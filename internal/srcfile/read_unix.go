@@ -29,7 +29,20 @@ func Read(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
-	return read(path, fd)
+	return read(path, fd, nil)
+}
+
+// ReadInto is Read into buf's storage when the file fits in it, so a
+// caller that only hashes most files (a warm load: the facts come from the
+// cache) reuses one buffer instead of leaving each file behind as garbage.
+// The result aliases buf; keep a copy of what must outlive the next call.
+func ReadInto(path string, buf []byte) ([]byte, error) {
+	fd, err := open(path)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	return read(path, fd, buf)
 }
 
 // ReadModTime is Read that also returns the file's modification time, from
@@ -40,7 +53,7 @@ func ReadModTime(path string) ([]byte, time.Time, error) {
 		return nil, time.Time{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
-	b, err := read(path, fd)
+	b, err := read(path, fd, nil)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -52,7 +65,7 @@ func ReadModTime(path string) ([]byte, time.Time, error) {
 	return b, modTime(&st), nil
 }
 
-func read(path string, fd int) ([]byte, error) {
+func read(path string, fd int, buf []byte) ([]byte, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: path, Err: err}
@@ -66,7 +79,10 @@ func read(path string, fd int) ([]byte, error) {
 	// One byte more than the size, so a file read whole ends with a read
 	// returning 0 rather than a second allocation; a file that grows while
 	// it is read takes the slow path.
-	buf := make([]byte, 0, int(st.Size)+1)
+	if cap(buf) < int(st.Size)+1 {
+		buf = make([]byte, 0, int(st.Size)+1)
+	}
+	buf = buf[:0]
 	for {
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
