@@ -251,8 +251,8 @@ func (c *Cache) Get(root string, key [32]byte) (*facts.File, bool) {
 // entry, which holds exactly as much as it needs (the extractor's slices
 // have room to grow, a quarter of their bytes at 5,000 plugins) and shares
 // its strings with every other entry of the load (the extractor allocates
-// each one anew): 35 MB less at 5,000 plugins, for a decode that costs
-// about as much as reading the file. f itself when it cannot be encoded.
+// each one anew): 35 MB less at 5,000 plugins, for a decode that is about
+// 4 % of a cold load's CPU. f itself when it cannot be encoded.
 func (c *Cache) Put(root string, key [32]byte, f *facts.File) *facts.File {
 	bp := c.bufs.Get().(*[]byte)
 	buf, err := encodeFile((*bp)[:0], f)
