@@ -32,11 +32,12 @@ func (c *mapCache) Get(root string, key [32]byte) (*facts.File, bool) {
 	return f, ok
 }
 
-func (c *mapCache) Put(root string, key [32]byte, f *facts.File) {
+func (c *mapCache) Put(root string, key [32]byte, f *facts.File) *facts.File {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.puts++
 	c.m[key] = f
+	return f
 }
 
 func (c *mapCache) Done(root string) {

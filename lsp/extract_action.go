@@ -89,7 +89,7 @@ func (extractActions) CodeActions(ctx context.Context, req *ActionRequest) ([]Co
 		if f.Code != codeRouteDirectDB {
 			continue
 		}
-		if r, ok := refactor.RouteAt(p.File(req.Path), f.Location.Range.Start.Offset); ok && r.CallRange == cands[0].Route.CallRange {
+		if r, ok := refactor.RouteAt(p.File(req.Path), int(f.Location.Range.Start.Offset)); ok && r.CallRange == cands[0].Route.CallRange {
 			hints = append(hints, f)
 		}
 	}

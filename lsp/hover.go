@@ -188,7 +188,7 @@ func definingPlugins(p *project.Project, defs []names.Occurrence) []string {
 	for _, d := range defs {
 		if f := p.File(d.Path); f != nil {
 			for i := range f.Plugins {
-				if f.Plugins[i].ObjectRange.Contains(d.Range.Start.Offset) && f.Plugins[i].Name != "" {
+				if f.Plugins[i].ObjectRange.Contains(int(d.Range.Start.Offset)) && f.Plugins[i].Name != "" {
 					by = append(by, f.Plugins[i].Name)
 				}
 			}

@@ -79,7 +79,7 @@ func (p *positions) rng(path string, r analysis.Range) protocol.Range {
 func (p *positions) pos(path string, at analysis.Pos) protocol.Position {
 	if p.encoding() != textpos.UTF16 {
 		if t := p.table(path); t != nil {
-			line, char := t.Position(at.Offset, p.enc)
+			line, char := t.Position(int(at.Offset), p.enc)
 			return protocol.Position{Line: uint32(line), Character: uint32(char)}
 		}
 	}

@@ -135,8 +135,8 @@ func (s *fakeSnap) Findings(ctx context.Context) []analysis.Finding {
 				Code:     "stale-registry",
 				Severity: analysis.SeverityWarning,
 				Location: analysis.Location{Path: path, Range: analysis.Range{
-					Start: analysis.Pos{Line: i, Col: units},
-					End:   analysis.Pos{Line: i, Col: units + 5},
+					Start: analysis.Pos{Line: int32(i), Col: int32(units)},
+					End:   analysis.Pos{Line: int32(i), Col: int32(units) + 5},
 				}},
 				Message:  "stale",
 				Commands: []analysis.CommandRef{{Title: "Regenerate types", Command: analysis.CommandRegenerate, Root: s.root}},

@@ -192,7 +192,8 @@ func stderrFix(proj *project.Project, c project.EntryCause) (analysis.Fix, bool)
 		if w.Range != c.Range {
 			continue
 		}
-		end := analysis.Pos{Offset: w.Range.Start.Offset + len(w.Call), Line: w.Range.Start.Line, Col: w.Range.Start.Col + len(w.Call)}
+		n := int32(len(w.Call))
+		end := analysis.Pos{Offset: w.Range.Start.Offset + n, Line: w.Range.Start.Line, Col: w.Range.Start.Col + n}
 		return replaceFix("Write it to stderr (console.error)", c.Path, analysis.Range{Start: w.Range.Start, End: end}, "console.error"), true
 	}
 	return analysis.Fix{}, false

@@ -416,11 +416,11 @@ func replaceFix(title, path string, rng analysis.Range, text string) analysis.Fi
 // at is a zero-width range at p.
 func at(p analysis.Pos) analysis.Range { return analysis.Range{Start: p, End: p} }
 
-// indent is n spaces: edits that add a line copy the column of the line
+// indent is col spaces: edits that add a line copy the column of the line
 // they follow.
-func indent(n int) string {
-	if n < 0 || n > 200 {
+func indent(col int32) string {
+	if col < 0 || col > 200 {
 		return ""
 	}
-	return strings.Repeat(" ", n)
+	return strings.Repeat(" ", int(col))
 }

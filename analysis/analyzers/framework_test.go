@@ -122,7 +122,7 @@ func applyEdits(t *testing.T, src *memsource.Source, edits []analysis.TextEdit) 
 		b := readMemory(t, src, path)
 		for _, e := range es {
 			for _, pos := range []analysis.Pos{e.Range.Start, e.Range.End} {
-				if got := offsetOf(string(b), pos.Line, pos.Col); got != pos.Offset {
+				if got := offsetOf(string(b), int(pos.Line), int(pos.Col)); got != int(pos.Offset) {
 					t.Fatalf("%s: edit position %d:%d is byte %d, but the edit says byte %d", path, pos.Line+1, pos.Col+1, got, pos.Offset)
 				}
 			}

@@ -244,7 +244,7 @@ type GeneratorService struct {
 	// ReturnType from, -1 when it came from the factory's annotation or
 	// there is none: its regex searches the rest of the file, so this is
 	// always another call than the one matched.
-	TypeAt int
+	TypeAt int32
 }
 
 // Key is a named thing at a place.
@@ -675,5 +675,6 @@ type ClientRoute struct {
 // for routes that run nothing, process NamedCalls, Plugin.ErrorUses,
 // CtxUse.Method of ctx.errors (navigation); 11: Event.SchemaRange,
 // TSType, TSKnown (event-type-lossy), GitBlob of index.ts files (plugin
-// renames).
-const SchemaVersion = "11"
+// renames); 12: analysis.Pos and GeneratorService.TypeAt hold int32 (the
+// encoded bytes are the same; the decoder rejects what no longer fits).
+const SchemaVersion = "12"

@@ -204,7 +204,7 @@ func FuzzExtract(f *testing.F) {
 		kind := facts.Kind(int(k) % 10)
 		file := extract(t, "fuzz.ts", src, kind)
 		inBounds := func(r analysis.Range) {
-			if r.Start.Offset > len(src) || r.End.Offset > len(src) || r.Start.Offset > r.End.Offset {
+			if int(r.Start.Offset) > len(src) || int(r.End.Offset) > len(src) || r.Start.Offset > r.End.Offset {
 				t.Fatalf("range out of bounds: %+v (len %d)", r, len(src))
 			}
 		}
@@ -221,7 +221,7 @@ func FuzzExtract(f *testing.F) {
 		}
 		for _, pl := range file.Plugins {
 			for _, key := range pl.HandlerKeys {
-				if key.Range.Start.Offset > len(src) || key.Range.End.Offset > len(src) || key.Range.Start.Offset > key.Range.End.Offset {
+				if int(key.Range.Start.Offset) > len(src) || int(key.Range.End.Offset) > len(src) || key.Range.Start.Offset > key.Range.End.Offset {
 					t.Fatalf("range out of bounds: %+v (len %d)", key.Range, len(src))
 				}
 			}

@@ -12,14 +12,15 @@ import (
 // offsets agree with its line and column.
 func textAt(t *testing.T, src string, r analysis.Range) string {
 	t.Helper()
-	if r.Start.Offset < 0 || r.End.Offset > len(src) || r.Start.Offset > r.End.Offset {
+	start, end := int(r.Start.Offset), int(r.End.Offset)
+	if start < 0 || end > len(src) || start > end {
 		t.Fatalf("range %s (bytes %d-%d) is outside the source", r, r.Start.Offset, r.End.Offset)
 	}
-	lines := strings.Split(src[:r.Start.Offset], "\n")
-	if len(lines)-1 != r.Start.Line || len(lines[len(lines)-1]) != r.Start.Col {
+	lines := strings.Split(src[:start], "\n")
+	if len(lines)-1 != int(r.Start.Line) || len(lines[len(lines)-1]) != int(r.Start.Col) {
 		t.Errorf("range %s starts at byte %d, which is line %d col %d", r, r.Start.Offset, len(lines), len(lines[len(lines)-1])+1)
 	}
-	return src[r.Start.Offset:r.End.Offset]
+	return src[start:end]
 }
 
 func TestRegistrationFacts(t *testing.T) {

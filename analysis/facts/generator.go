@@ -77,7 +77,7 @@ func generatorView(path string, src []byte, root syntax.Node) GeneratorView {
 		s := GeneratorService{ExportName: string(src[m[2]:m[3]]), Name: string(src[m[4]:m[5]]), TypeAt: -1}
 		if g := reServiceGeneric.FindSubmatchIndex(src[m[0]:]); g != nil {
 			s.ReturnType = strings.TrimSpace(string(src[m[0]+g[2] : m[0]+g[3]]))
-			s.TypeAt = m[0] + g[0]
+			s.TypeAt = int32(m[0] + g[0])
 		}
 		if s.ReturnType == "" {
 			end := min(m[0]+500, len(src))

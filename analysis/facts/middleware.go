@@ -94,7 +94,7 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 	}
 	routeAt := make(map[int]int, len(x.f.Routes))
 	for i, r := range x.f.Routes {
-		routeAt[r.NameRange.Start.Offset] = i
+		routeAt[int(r.NameRange.Start.Offset)] = i
 	}
 	local := map[string]bool{}
 	for _, r := range x.f.Routers {
@@ -141,7 +141,7 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 				unordered[id] = true
 			}
 		case method == "route" && len(a) >= 1 && isStringLit(a[0]):
-			i, ok := routeAt[x.rng(a[0]).Start.Offset]
+			i, ok := routeAt[int(x.rng(a[0]).Start.Offset)]
 			if !ok {
 				return true
 			}

@@ -117,7 +117,7 @@ func alignEdit(p *project.Project, a *Alignment, pluginPath string, src project.
 		lines := textpos.New([]byte(text))
 		from, to := 0, len(text)
 		if !within.IsZero() {
-			from, to = within.Start.Offset, within.End.Offset
+			from, to = int(within.Start.Offset), int(within.End.Offset)
 		}
 		for _, m := range word.FindAllStringSubmatchIndex(text[from:to], -1) {
 			s, e := from+m[4], from+m[5]

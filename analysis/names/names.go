@@ -396,8 +396,8 @@ func (b *builder) source(f *facts.File) {
 		if reg.Factory {
 			// registerPlugin(x({...})): only the callee names the export.
 			rng.End = rng.Start
-			rng.End.Offset += len(reg.Ident)
-			rng.End.Col += len(reg.Ident)
+			rng.End.Offset += int32(len(reg.Ident))
+			rng.End.Col += int32(len(reg.Ident))
 		}
 		b.add(Occurrence{Name: Name{Kind: Plugin}, Export: reg.Ident, Range: rng, Via: ViaRegistration})
 	}
@@ -468,7 +468,7 @@ func (b *builder) source(f *facts.File) {
 // isQuoted tells a string-literal key from an identifier key by its length:
 // the facts keep the key's range, and a literal is its text plus quotes.
 func isQuoted(r analysis.Range, nameLen int) bool {
-	return r.End.Offset-r.Start.Offset == nameLen+2
+	return int(r.End.Offset-r.Start.Offset) == nameLen+2
 }
 
 func (b *builder) memberUse(via Via, plugin string, prng analysis.Range, method string, mrng analysis.Range) {
@@ -561,7 +561,7 @@ func (ix *Index) At(path string, offset int) (Occurrence, bool) {
 		return Occurrence{}, false
 	}
 	occ := ix.files[i].occ
-	n := sort.Search(len(occ), func(i int) bool { return occ[i].Range.Start.Offset > offset })
+	n := sort.Search(len(occ), func(i int) bool { return int(occ[i].Range.Start.Offset) > offset })
 	// Tokens do not overlap, so the last one starting at or before offset
 	// is the candidate, or the one before it when a token ends exactly
 	// where the next starts.

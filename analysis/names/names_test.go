@@ -6,7 +6,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis"
 )
 
-func rng(start, end int) analysis.Range {
+func rng(start, end int32) analysis.Range {
 	return analysis.Range{Start: analysis.Pos{Offset: start, Col: start}, End: analysis.Pos{Offset: end, Col: end}}
 }
 
@@ -46,7 +46,7 @@ func TestAt(t *testing.T) {
 func TestSearchRanks(t *testing.T) {
 	ix := &Index{files: []*fileOccurrences{{path: "f"}}}
 	for i, k := range []string{"books", "books.list", "bookshelf", "audit.books", "bulk.ops", "orders"} {
-		ix.files[0].occ = append(ix.files[0].occ, Occurrence{Name: Name{Route, k}, Def: true, Range: rng(i, i+1)})
+		ix.files[0].occ = append(ix.files[0].occ, Occurrence{Name: Name{Route, k}, Def: true, Range: rng(int32(i), int32(i+1))})
 	}
 	got := ""
 	for _, s := range ix.Search("books", 0) {

@@ -288,7 +288,7 @@ func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, er
 	if f.StaleFacts || facts.HashBytes(b) != f.Hash {
 		return false, refuse("%s changed since it was last analyzed (or does not parse now): try the rename again when it does", p.Rel(o.Path))
 	}
-	for i := o.Range.End.Offset; i < len(b); i++ {
+	for i := int(o.Range.End.Offset); i < len(b); i++ {
 		switch b[i] {
 		case ' ', '\t', '\r', '\n':
 			continue

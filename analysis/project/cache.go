@@ -19,8 +19,10 @@ import (
 // any time; it must never return facts put under another key.
 type FactsCache interface {
 	Get(root string, key [32]byte) (*facts.File, bool)
-	// Put may keep f after it returns; f is never modified after.
-	Put(root string, key [32]byte, f *facts.File)
+	// Put may keep f after it returns; f is never modified after. It
+	// returns the facts the project keeps: f, or an equal copy the cache
+	// stores more compactly.
+	Put(root string, key [32]byte, f *facts.File) *facts.File
 	// Done ends one complete Load of root; a failed Load does not call it.
 	Done(root string)
 }
@@ -81,7 +83,7 @@ func (o *LoadOptions) extract(ctx context.Context, parser *syntax.Parser, root, 
 	f := facts.Extract(ctx, parser, path, content, kind)
 	// A parse cut short by cancellation says nothing about the bytes.
 	if ctx.Err() == nil {
-		o.Cache.Put(root, key, f)
+		f = o.Cache.Put(root, key, f)
 	}
 	return f
 }

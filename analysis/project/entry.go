@@ -271,12 +271,12 @@ func (p *Project) copyRoutes(e *EntryRun, f *facts.File, ref RouterRef, m facts.
 	}
 	before := -1
 	if child.Path == f.Path {
-		before = m.Call.Start.Offset
+		before = int(m.Call.Start.Offset)
 	}
 	e.Copies = append(e.Copies, RouteCopy{From: child, Prefix: prefix, Before: before})
 	cf := p.files[child.Path]
 	for _, cm := range cf.Mounts {
-		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || cm.Call.Start.Offset < before) {
+		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || int(cm.Call.Start.Offset) < before) {
 			p.copyRoutes(e, cf, child, cm, prefix, depth+1)
 		}
 	}

@@ -266,7 +266,7 @@ func (p *Project) appendCopies(routes []GenRoute, copies []RouteCopy) []GenRoute
 		}
 		for i := range f.Routes {
 			r := &f.Routes[i]
-			if !vars[r.RouterVar] || (c.Before >= 0 && r.CallRange.Start.Offset >= c.Before) {
+			if !vars[r.RouterVar] || (c.Before >= 0 && int(r.CallRange.Start.Offset) >= c.Before) {
 				continue
 			}
 			routes = append(routes, GenRoute{Route: r, Path: c.From.Path, Name: joinPrefix(c.Prefix, r.FullName)})

@@ -104,7 +104,7 @@ func ApplyEdit(files map[string][]byte, we analysis.WorkspaceEdit) (map[string][
 		if _, ok := byPath[p]; !ok {
 			order = append(order, p)
 		}
-		byPath[p] = append(byPath[p], rawEdit{start: e.Range.Start.Offset, end: e.Range.End.Offset, text: e.NewText, seq: i})
+		byPath[p] = append(byPath[p], rawEdit{start: int(e.Range.Start.Offset), end: int(e.Range.End.Offset), text: e.NewText, seq: i})
 	}
 	for _, p := range order {
 		src, ok := out[p]

@@ -33,9 +33,9 @@ func TestEveryRoute(t *testing.T) {
 			defer parser.Close()
 			p.EachFile(func(f *facts.File) {
 				for _, r := range f.Routes {
-					offsets := []int{r.NameRange.Start.Offset, r.CallRange.End.Offset}
+					offsets := []int{int(r.NameRange.Start.Offset), int(r.CallRange.End.Offset)}
 					if r.Handle != nil {
-						offsets = append(offsets, (r.Handle.BodyRange.Start.Offset+r.Handle.BodyRange.End.Offset)/2)
+						offsets = append(offsets, int(r.Handle.BodyRange.Start.Offset+r.Handle.BodyRange.End.Offset)/2)
 					}
 					for _, off := range offsets {
 						for _, c := range refactor.Candidates(p, f.Path, off) {

@@ -159,7 +159,7 @@ func (x *extraction) loadRoute() error {
 	if err != nil {
 		return err
 	}
-	x.handler = x.rm.nodeAt(r.Handle.Range.Start.Offset, r.Handle.Range.End.Offset, isFunctionNode)
+	x.handler = x.rm.nodeAt(r.Handle.Range, isFunctionNode)
 	if x.handler.IsNull() {
 		return refuse(r, "its handler function could not be found in the file")
 	}

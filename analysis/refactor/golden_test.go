@@ -150,7 +150,7 @@ func runGolden(t *testing.T, g golden) (result, error) {
 	// Every range's line and UTF-16 column agree with its byte offset.
 	for _, e := range edit.Edits {
 		lt := textpos.New(files[e.Path])
-		if got := lt.Range(e.Range.Start.Offset, e.Range.End.Offset); got != e.Range {
+		if got := lt.Range(int(e.Range.Start.Offset), int(e.Range.End.Offset)); got != e.Range {
 			t.Errorf("edit of %s: range %+v, but its offsets are at %+v", e.Path, e.Range, got)
 		}
 	}
@@ -338,7 +338,7 @@ func TestResultsParseAndCheck(t *testing.T) {
 				}
 			}
 			for _, f := range after {
-				if f.Code == "route-direct-db" && f.Location.Path == routePath && route.CallRange.Contains(f.Location.Range.Start.Offset) {
+				if f.Code == "route-direct-db" && f.Location.Path == routePath && route.CallRange.Contains(int(f.Location.Range.Start.Offset)) {
 					t.Errorf("route %s still has a route-direct-db hint: %s", res.route, f.Message)
 				}
 			}

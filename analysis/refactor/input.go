@@ -137,7 +137,7 @@ func (x *extraction) namedSchema(name string) error {
 // the route file (then in the route file, so no import cycle appears).
 func (x *extraction) inlineSchemaPlan() error {
 	r := x.route
-	n := x.rm.nodeAt(r.Input.Range.Start.Offset, r.Input.Range.End.Offset, func(syntax.Node) bool { return true })
+	n := x.rm.nodeAt(r.Input.Range, func(syntax.Node) bool { return true })
 	if n.IsNull() {
 		return refuse(r, "its input schema could not be found in the file")
 	}

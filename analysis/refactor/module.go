@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/syntax"
 	"github.com/donkeyls/donkeyls/analysis/textpos"
@@ -144,8 +145,9 @@ func (m *module) indentAt(off int) string {
 	return string(m.src[start:end])
 }
 
-// nodeAt finds the node spanning exactly [start, end) whose kind satisfies ok.
-func (m *module) nodeAt(start, end int, ok func(syntax.Node) bool) syntax.Node {
+// nodeAt finds the node spanning exactly r whose kind satisfies ok.
+func (m *module) nodeAt(r analysis.Range, ok func(syntax.Node) bool) syntax.Node {
+	start, end := int(r.Start.Offset), int(r.End.Offset)
 	var found syntax.Node
 	m.tree.Root().Walk(func(n syntax.Node) bool {
 		if !found.IsNull() || n.End() < start || n.Start() > end {

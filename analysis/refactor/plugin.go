@@ -32,7 +32,7 @@ func (x *extraction) readService() error {
 			return refuse(r, "plugin '%s' already has a method '%s'; choose another method name", x.plugin, x.method)
 		}
 	}
-	fn := x.pm.nodeAt(def.ServiceRange.Start.Offset, def.ServiceRange.End.Offset, isFunctionNode)
+	fn := x.pm.nodeAt(def.ServiceRange, isFunctionNode)
 	if fn.IsNull() {
 		return refuse(r, "the service function of plugin '%s' could not be found in %s", x.plugin, baseName(x.pluginPath))
 	}
@@ -344,7 +344,7 @@ func (x *extraction) addDependencies() error {
 		}
 	}
 	if !def.DepsRange.IsZero() {
-		arr := pm.nodeAt(def.DepsRange.Start.Offset, def.DepsRange.End.Offset, func(n syntax.Node) bool { return n.Is("array") })
+		arr := pm.nodeAt(def.DepsRange, func(n syntax.Node) bool { return n.Is("array") })
 		if arr.IsNull() {
 			return refuse(x.route, "the dependencies of plugin '%s' could not be found", x.plugin)
 		}
@@ -361,7 +361,7 @@ func (x *extraction) addDependencies() error {
 		return nil
 	}
 	// No dependencies yet: a new property after name (and version).
-	obj := pm.nodeAt(def.ObjectRange.Start.Offset, def.ObjectRange.End.Offset, func(n syntax.Node) bool { return n.Is("object") })
+	obj := pm.nodeAt(def.ObjectRange, func(n syntax.Node) bool { return n.Is("object") })
 	var anchor syntax.Node
 	for _, m := range obj.NamedChildren() {
 		if m.Is("pair") {
@@ -421,7 +421,7 @@ func (x *extraction) insertSchemaConst() error {
 	pm, def := x.pm, x.target.Def
 	var stmt syntax.Node
 	for _, st := range pm.tree.Root().NamedChildren() {
-		if st.Start() <= def.DefineRange.Start.Offset && def.DefineRange.End.Offset <= st.End() {
+		if st.Start() <= int(def.DefineRange.Start.Offset) && int(def.DefineRange.End.Offset) <= st.End() {
 			stmt = st
 		}
 	}

@@ -96,7 +96,7 @@ func RouteAt(f *facts.File, offset int) (*facts.Route, bool) {
 	return best, best != nil
 }
 
-func span(r analysis.Range) int { return r.End.Offset - r.Start.Offset }
+func span(r analysis.Range) int32 { return r.End.Offset - r.Start.Offset }
 
 // Candidates lists the extractions offered for the route at offset: the
 // default target named after the route, then the existing plugins that own

@@ -86,7 +86,7 @@ func (t *Table) Lines() int { return len(t.starts) }
 func (t *Table) Pos(offset int) analysis.Pos {
 	offset = clamp(offset, len(t.src))
 	line, col := t.Position(offset, UTF16)
-	return analysis.Pos{Offset: offset, Line: line, Col: col}
+	return analysis.Pos{Offset: int32(offset), Line: int32(line), Col: int32(col)}
 }
 
 // Range converts a byte span.

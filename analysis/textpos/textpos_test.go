@@ -48,7 +48,7 @@ func TestPositionTable(t *testing.T) {
 				t.Errorf("%s: Position(%q, %d, %s) = %d:%d, want %d:%d", c.name, c.src, c.offset, e.enc, line, char, e.want.line, e.want.char)
 			}
 		}
-		if p := tab.Pos(c.offset); p.Line != c.utf16.line || p.Col != c.utf16.char {
+		if p := tab.Pos(c.offset); int(p.Line) != c.utf16.line || int(p.Col) != c.utf16.char {
 			t.Errorf("%s: Pos(%d) = %d:%d, want the UTF-16 position %d:%d", c.name, c.offset, p.Line, p.Col, c.utf16.line, c.utf16.char)
 		}
 	}

@@ -168,8 +168,8 @@ func plural(n int) string {
 }
 
 type jsonPos struct {
-	Line      int `json:"line"`
-	Character int `json:"character"`
+	Line      int32 `json:"line"`
+	Character int32 `json:"character"`
 }
 
 type jsonRange struct {

@@ -95,6 +95,9 @@ type Cache struct {
 	writeMu sync.Mutex
 
 	hits, misses, written, writeErrs atomic.Int64
+	// encoders serve Put, one per parsing worker at a time: a fresh string
+	// index and buffers per entry were a third of a cold run's encoding.
+	encoders sync.Pool
 }
 
 // pack is the cached facts of one project root.
@@ -104,10 +107,10 @@ type pack struct {
 	// disk holds the payloads read from the pack, by key, while a load
 	// runs; nil between loads, so a server does not keep the raw pack.
 	disk map[[32]byte][]byte
-	// used are the payloads the current load took; puts the facts it
-	// parsed. Together they are the next pack.
+	// used are the payloads the current load took or put: the next pack.
+	// puts counts those it put (files it parsed).
 	used  map[[32]byte][]byte
-	puts  map[[32]byte]*facts.File
+	puts  int
 	mtime time.Time
 	// strs shares strings among the entries of one load; dropped with disk.
 	strs *interner
@@ -151,6 +154,7 @@ func Open(opts Options) (*Cache, error) {
 		version: versionKey(opts.Version),
 		packs:   map[string]*pack{},
 	}
+	c.encoders.New = func() any { return new(putEncoder) }
 	if c.max <= 0 {
 		c.max = DefaultMaxBytes
 	}
@@ -174,7 +178,7 @@ func (c *Cache) pack(root string) *pack {
 		h.Write(c.version[:])
 		h.Write([]byte(root))
 		name := hex.EncodeToString(h.Sum(nil))
-		p = &pack{path: filepath.Join(c.dir, name[:40]+".pack"), used: map[[32]byte][]byte{}, puts: map[[32]byte]*facts.File{}}
+		p = &pack{path: filepath.Join(c.dir, name[:40]+".pack"), used: map[[32]byte][]byte{}}
 		c.packs[root] = p
 	}
 	return p
@@ -243,13 +247,42 @@ func (c *Cache) Get(root string, key [32]byte) (*facts.File, bool) {
 	return f, true
 }
 
-// Put keeps f under key for root's project; Done writes it. f must not be
-// modified after.
-func (c *Cache) Put(root string, key [32]byte, f *facts.File) {
+// Put keeps f under key for root's project; Done writes it. It returns
+// the facts the caller should keep instead of f: f decoded again from its
+// entry, which holds exactly as much as it needs (the extractor's slices
+// have room to grow, a quarter of their bytes at 5,000 plugins) and shares
+// its strings with every other entry of the load (the extractor allocates
+// each one anew): 35 MB less at 5,000 plugins, for a decode that is about
+// 4 % of a cold load's CPU. f itself when it cannot be encoded.
+func (c *Cache) Put(root string, key [32]byte, f *facts.File) *facts.File {
+	pe := c.encoders.Get().(*putEncoder)
+	buf, err := pe.enc.file(pe.buf[:0], f)
+	if err != nil {
+		c.encoders.Put(pe)
+		return f
+	}
+	payload := bytes.Clone(buf)
+	pe.buf = buf
+	c.encoders.Put(pe)
 	p := c.pack(root)
 	p.mu.Lock()
-	p.puts[key] = f
+	strs := p.strs
 	p.mu.Unlock()
+	kept, err := decodeFile(payload, strs)
+	if err != nil {
+		return f
+	}
+	p.mu.Lock()
+	p.used[key] = payload
+	p.puts++
+	p.mu.Unlock()
+	return kept
+}
+
+// putEncoder is an encoder with its output buffer, reused across entries.
+type putEncoder struct {
+	enc encoder
+	buf []byte
 }
 
 // Done ends a load of root: when it parsed anything, or left an entry of the
@@ -260,9 +293,9 @@ func (c *Cache) Done(root string) {
 	p := c.pack(root)
 	p.mu.Lock()
 	p.ensure(c.version)
-	used, puts := p.used, p.puts
-	p.used, p.puts = map[[32]byte][]byte{}, map[[32]byte]*facts.File{}
-	changed := len(puts) > 0 || len(used) != len(p.disk)
+	used := p.used
+	changed := p.puts > 0 || len(used) != len(p.disk)
+	p.used, p.puts = map[[32]byte][]byte{}, 0
 	// The next load reads the pack again (the new one, once written).
 	p.disk, p.strs = nil, nil
 	stale := !p.mtime.IsZero() && time.Since(p.mtime) > time.Hour
@@ -285,7 +318,7 @@ func (c *Cache) Done(root string) {
 			}
 			return
 		}
-		if err := c.write(p.path, used, puts); err != nil {
+		if err := c.write(p.path, used); err != nil {
 			c.writeErrs.Add(1)
 			return
 		}
@@ -313,21 +346,13 @@ func (c *Cache) Close() error {
 	}
 }
 
-// write replaces the pack at path with the entries reused from the old pack
-// and the facts parsed by this load, sorted by key so equal contents give
-// equal files. It streams, encoding each parsed file into one reused buffer
-// just before writing it: a pack of 5,000 plugins is 25 MB, and holding it
-// encoded (once as entries, once as the file's bytes) raised a cold run's
-// peak by as much.
-func (c *Cache) write(path string, used map[[32]byte][]byte, puts map[[32]byte]*facts.File) error {
-	keys := make([][32]byte, 0, len(used)+len(puts))
+// write replaces the pack at path with the entries of this load (reused
+// from the old pack or put), sorted by key so equal contents give equal
+// files. It streams the entries out, never holding the pack's bytes whole.
+func (c *Cache) write(path string, used map[[32]byte][]byte) error {
+	keys := make([][32]byte, 0, len(used))
 	for k := range used {
 		keys = append(keys, k)
-	}
-	for k := range puts {
-		if _, dup := used[k]; !dup {
-			keys = append(keys, k)
-		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i][:], keys[j][:]) < 0 })
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
@@ -341,17 +366,8 @@ func (c *Cache) write(path string, used map[[32]byte][]byte, puts map[[32]byte]*
 	w.Write(magic[:])
 	w.Write(c.version[:])
 	var n [4]byte
-	var buf []byte
-	var enc encoder
 	for _, k := range keys {
 		v := used[k]
-		if f, parsed := puts[k]; parsed {
-			var err error
-			if buf, err = enc.file(buf[:0], f); err != nil {
-				continue // that file is parsed again next time
-			}
-			v = buf
-		}
 		binary.LittleEndian.PutUint32(n[:], uint32(len(v)))
 		sum := crc32.Update(crc32.Update(crc32.Update(0, castagnoli, k[:]), castagnoli, n[:]), castagnoli, v)
 		w.Write(k[:])

@@ -116,6 +116,37 @@ func TestDecodedEntriesShareStrings(t *testing.T) {
 	}
 }
 
+// What a load keeps of a file it parsed is what Put returns: the same
+// facts, sharing their strings with the other files of the load and with
+// no room to grow in their slices (a load of 5,000 plugins holds 35 MB
+// less so).
+func TestPutReturnsEqualCompactFacts(t *testing.T) {
+	c, _ := Open(Options{Dir: t.TempDir(), FlushWait: time.Minute})
+	if _, ok := c.Get("/p", key(0)); ok { // a load asks first
+		t.Fatal("an empty cache answered")
+	}
+	var kept []*facts.File
+	for i, path := range []string{"/p/a.ts", "/p/b.ts"} {
+		f := &facts.File{Path: path, Imports: make([]facts.Import, 1, 8)}
+		f.Imports[0].Spec = string([]byte("@donkeylabs/server")) // a copy of its own, as the extractor makes
+		g := c.Put("/p", key(i), f)
+		if !reflect.DeepEqual(f, g) {
+			t.Fatalf("Put returned other facts\nwant %+v\n got %+v", f, g)
+		}
+		if cap(g.Imports) != len(g.Imports) {
+			t.Errorf("Put kept room for %d imports where there is %d", cap(g.Imports), len(g.Imports))
+		}
+		kept = append(kept, g)
+	}
+	if unsafe.StringData(kept[0].Imports[0].Spec) != unsafe.StringData(kept[1].Imports[0].Spec) {
+		t.Error("an equal string of two files put in one load is two copies")
+	}
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func key(i int) [32]byte {
 	var k [32]byte
 	copy(k[:], fmt.Sprintf("key %d", i))
