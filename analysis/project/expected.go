@@ -150,14 +150,14 @@ func (p *Project) Expected() *Expected {
 
 func (p *Project) computeExpected() *Expected {
 	e := &Expected{}
-	paths := p.Files()
+	paths, files := p.Files(), p.sortedFiles()
 	// Plugins: index.ts files under each scan dir, in scan order.
 	for _, base := range p.config.PluginScanDirs() {
-		for _, path := range paths {
+		for i, path := range paths {
 			if !strings.HasSuffix(path, string(filepath.Separator)+"index.ts") {
 				continue
 			}
-			f := p.files[path]
+			f := files[i]
 			if f.Missing || f.Kind != facts.KindSource || !isWithin(base, path) {
 				continue
 			}
@@ -206,19 +206,19 @@ func (p *Project) computeExpected() *Expected {
 	// runs on every keystroke, and growing a slice of 10,000 routes by
 	// appending allocated twice what it keeps.
 	routes := 0
-	for _, path := range paths {
+	for _, f := range files {
 		if run.Status == EntryMissing || run.Status == EntryEmpty {
 			break // no route is kept
 		}
-		if f := p.files[path]; f.Kind == facts.KindSource && !f.Missing {
+		if f.Kind == facts.KindSource && !f.Missing {
 			routes += len(f.Routes)
 		}
 	}
 	if routes > 0 {
 		e.Routes = make([]GenRoute, 0, routes)
 	}
-	for _, path := range paths {
-		f := p.files[path]
+	for i, path := range paths {
+		f := files[i]
 		if f.Kind != facts.KindSource || f.Missing {
 			continue
 		}
