@@ -443,3 +443,28 @@ func TestEntryModelFollowsEdits(t *testing.T) {
 		p = q
 	}
 }
+
+// TestEntryModelConcurrent: snapshots made from one another compute their
+// entry models at once (the server's analysis and a navigation request);
+// run with -race.
+func TestEntryModelConcurrent(t *testing.T) {
+	mem, dir, p := shop(t)
+	books := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	b, err := mem.ReadFile(books)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q1 := p.WithFile(books, append(b, "\n// one\n"...))
+	q2 := q1.WithFile(books, append(b, "\n// two\n"...))
+	q3 := p.WithFile(books, append(b, "\nconsole.log(1);\n"...))
+	snaps := []*project.Project{p, q1, q2, q3, p, q2}
+	got := make([]*project.EntryRun, len(snaps))
+	var wg sync.WaitGroup
+	for i, s := range snaps {
+		wg.Go(func() { got[i] = s.Entry() })
+	}
+	wg.Wait()
+	if !reflect.DeepEqual(got[0], got[2]) || len(got[3].Causes) != len(got[0].Causes)+1 {
+		t.Errorf("the models differ from what the files say: %+v / %+v / %+v", got[0], got[2], got[3])
+	}
+}
