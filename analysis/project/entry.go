@@ -192,6 +192,7 @@ func entrySame(a, b *facts.File) bool {
 			return x.Var == y.Var && x.Prefix == y.Prefix && x.PrefixKnown == y.PrefixKnown && x.Parent == y.Parent
 		}) &&
 		slices.EqualFunc(a.Servers, b.Servers, func(x, y facts.Key) bool { return x.Name == y.Name }) &&
+		slices.EqualFunc(a.Registrations, b.Registrations, func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
 		reflect.DeepEqual(a.StdoutWrites, b.StdoutWrites) &&
 		reflect.DeepEqual(a.ProcessRegistrations, b.ProcessRegistrations)
 }
