@@ -113,7 +113,7 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 		Source:      src,
 		Typegen:     ps.typegenCommand(),
 	}
-	versions, unsafe := editBasis(snap, versions, src, ps.root)
+	versions, unsafe := editBasis(snap, versions, src.docs, ps.root)
 	c := s.clientCaps()
 	areq.pos = newPositions(c.encoding, areq.Source)
 	for _, k := range p.Context.Only {
@@ -164,14 +164,14 @@ func (s *Server) codeAction(ctx context.Context, req *rpc.Request) (any, error) 
 // current version when it still holds the same bytes, since the edit fits it
 // exactly; otherwise it is unsafe: an edit without a version would be
 // applied to text it was not computed from.
-func editBasis(snap Snapshot, versions map[string]int32, src *overlaySource, root string) (map[string]int32, map[string]bool) {
+func editBasis(snap Snapshot, versions map[string]int32, docs buffers, root string) (map[string]int32, map[string]bool) {
 	if snap == nil {
 		return versions, nil
 	}
 	var unsafe map[string]bool
 	out := versions
 	cloned := false
-	for path, d := range src.docs {
+	for path, d := range docs {
 		if _, ok := versions[path]; ok || !within(root, path) || !snap.Analyzes(path) {
 			continue
 		}

@@ -12,13 +12,13 @@ import (
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
 
-// TestMemberCompletionOnlyWhenTypesCannot: on the fresh example tsserver
+// TestMemberCompletionOnlyWhenTypesCannot: on the fresh shop tsserver
 // already completes ctx.plugins. from registry.d.ts, so donkeyls answers
 // nothing there (a second copy of each item would clutter the list); once
 // registry.d.ts is gone the same request lists the plugins.
 func TestMemberCompletionOnlyWhenTypesCannot(t *testing.T) {
 	root := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	fixture.Base(t, fixture.Fixture{Base: "shop"}, root)
 	routes := filepath.Join(root, "src/server/routes/books.ts")
 	c := startNav(t, root)
 	src := c.Open(routes)

@@ -23,7 +23,11 @@
 // mutated. A read-only request (codeAction) captures the current snapshot,
 // its findings and the document versions on the ordered goroutine, returns
 // rpc.Async, and computes its answer on a goroutine of its own while later
-// messages proceed; it answers the state as of its arrival. Long commands
+// messages proceed; it answers the state as of its arrival. Its edits carry
+// the version of each buffer they were computed from, so the client refuses
+// them if the buffer moved on; a buffer opened after the snapshot was taken
+// is edited at its version only if it holds the bytes the snapshot read
+// (editBasis), and otherwise not at all. Long commands
 // (executeCommand: typegen) run the same way. Documents are immutable too
 // (text.Document): a change produces a new value, so an analysis reading a
 // buffer never sees it half-edited. Versions share the chunks of their text

@@ -48,7 +48,7 @@ func (c *mapCache) Done(root string) {
 // The server's engine reads facts through its cache: a second load of an
 // unchanged project parses nothing.
 func TestAnalysisEngineUsesItsCache(t *testing.T) {
-	dir := fixture.Materialize(t, fixture.Fixture{Base: "bookshop", Arch: &txtar.Archive{}})
+	dir := fixture.Materialize(t, fixture.Fixture{Base: "shop", Arch: &txtar.Archive{}})
 	cache := &mapCache{m: map[[32]byte]*facts.File{}}
 	engine := lsp.AnalysisEngine{Cache: cache}
 	if _, err := engine.Load(context.Background(), dir, ossource.Source{}); err != nil {

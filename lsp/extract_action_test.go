@@ -113,7 +113,7 @@ func serveBinary(t *testing.T) *lsptest.Client {
 // outputs stale), after which the registry is fresh again.
 func TestExtractToPluginThroughServer(t *testing.T) {
 	root := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	fixture.Base(t, fixture.Fixture{Base: "shop"}, root)
 	regen, ran := typegenScript(t, "admin")
 	c := serveBinary(t)
 	caps := lsptest.Capabilities(true)
@@ -347,7 +347,7 @@ func goldenFiles(t *testing.T, name string) map[string]string {
 func typegenScript(t *testing.T, plugin string) (cmd, ran string) {
 	t.Helper()
 	staging := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, staging)
+	fixture.Base(t, fixture.Fixture{Base: "shop"}, staging)
 	out := filepath.Join(staging, ".@donkeylabs", "server")
 	export := plugin + "Plugin"
 	edit := func(file, after, before, insert string) {
@@ -392,7 +392,7 @@ func typegenScript(t *testing.T, plugin string) (cmd, ran string) {
 // unsafe one is refused with the reason shown and nothing applied.
 func TestExtractCommandWithChosenNames(t *testing.T) {
 	root := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	fixture.Base(t, fixture.Fixture{Base: "shop"}, root)
 	c := serveBinary(t)
 	initResult := c.Initialize(root, lsptest.Capabilities(true), nil)
 	if !strings.Contains(string(initResult), `"donkeyls.extractToPlugin"`) {

@@ -27,7 +27,7 @@ func TestExtractEditInEachEncoding(t *testing.T) {
 	results := map[string]map[string]string{}
 	for _, enc := range []string{"utf-16", "utf-8"} {
 		root := t.TempDir()
-		fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+		fixture.Base(t, fixture.Fixture{Base: "shop"}, root)
 		admin := filepath.Join(root, "src", "server", "routes", "admin.ts")
 		b, err := os.ReadFile(admin)
 		if err != nil {

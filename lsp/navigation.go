@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"go.lsp.dev/protocol"
@@ -41,10 +42,14 @@ type navTarget struct {
 	doc      *text.Document
 	findings []analysis.Finding
 	versions map[string]int32
-	ps       *projectState
-	srv      *Server
-	// conv converts positions in the session's encoding, reading the
-	// buffers as of the request.
+	// unsafe are the open buffers whose text the snapshot did not read
+	// (see editBasis): an edit of one would land on other text.
+	unsafe map[string]bool
+	ps     *projectState
+	srv    *Server
+	// bufs are the open buffers as of the request; conv converts positions
+	// in the session's encoding, reading them.
+	bufs buffers
 	conv *positions
 }
 
@@ -61,7 +66,8 @@ func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParam
 	s.mu.Lock()
 	doc := s.docs[u.Key()]
 	s.mu.Unlock()
-	t := navTarget{path: u.Path, pos: p.Position, doc: doc, srv: s, conv: newPositions(s.clientCaps().encoding, s.buffers())}
+	bufs := s.buffers()
+	t := navTarget{path: u.Path, pos: p.Position, doc: doc, srv: s, bufs: bufs, conv: newPositions(s.clientCaps().encoding, bufs)}
 	ps := s.projectFor(u.Path)
 	if ps == nil {
 		select {
@@ -83,7 +89,8 @@ func (s *Server) capture(req *rpc.Request, p *protocol.TextDocumentPositionParam
 	if !ok {
 		return navTarget{}, false, nil
 	}
-	t.proj, t.findings, t.versions = nv.navProject(), findings, versions
+	t.proj, t.findings = nv.navProject(), findings
+	t.versions, t.unsafe = editBasis(snap, versions, t.bufs, ps.root)
 	return t, true, nil
 }
 
@@ -114,7 +121,8 @@ func (t *navTarget) resolve(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	t.proj, t.findings, t.versions = nv.navProject(), findings, versions
+	t.proj, t.findings = nv.navProject(), findings
+	t.versions, t.unsafe = editBasis(snap, versions, t.bufs, t.ps.root)
 	return true
 }
 
@@ -264,6 +272,11 @@ func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 			}
 			if err != nil {
 				return nil, err
+			}
+			for _, te := range edit.Edits {
+				if t.unsafe[te.Path] {
+					return nil, rpc.Errorf(rpc.CodeContentModified, "%s changed since it was last analyzed; rename again in a moment", filepath.Base(te.Path))
+				}
 			}
 			switch warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); {
 			case warn.Committed:

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"golang.org/x/tools/txtar"
@@ -629,5 +630,89 @@ func writeSymbols(b *strings.Builder, syms []docSymbol, indent string) {
 	for _, s := range syms {
 		fmt.Fprintf(b, "%s%s (%s) %s\n", indent, s.Name, s.Detail, s.SelectionRange)
 		writeSymbols(b, s.Children, indent+"  ")
+	}
+}
+
+// TestRenameOfBufferOpenedAfterTheSnapshot: a rename right after didOpen,
+// before the open's analysis (the debounce is an hour), is computed from
+// the snapshot that read the file from disk. With the same bytes in the
+// buffer its edit carries the buffer's version; with other bytes the rename
+// is refused as content modified, since a versionless edit would be applied
+// to text it was not computed from.
+func TestRenameOfBufferOpenedAfterTheSnapshot(t *testing.T) {
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "navigation", "routes.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, appended string
+		refused        bool
+	}{
+		{"same bytes as disk", "", false},
+		{"typed before the open was analysed", "// typed\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			marks := map[string]mark{}
+			for _, f := range ar.Files {
+				if f.Name == "requests" || f.Name == "want" || strings.HasSuffix(f.Name, ".edit") {
+					continue
+				}
+				p := filepath.Join(root, filepath.FromSlash(f.Name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(stripMarks(f.Name, string(f.Data), marks)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := serve(t, nil, lsp.Options{Debounce: time.Hour})
+			c.Initialize(root, lsptest.Capabilities(true), map[string]any{"typegen": map[string]any{"onSave": "off"}})
+			params := position(t, root, marks, "routeDef")
+			// The first snapshot exists once a navigation request answers.
+			var locs []navLocation
+			if err := c.Call("textDocument/references", map[string]any{
+				"textDocument": params["textDocument"], "position": params["position"], "context": map[string]any{"includeDeclaration": true},
+			}, &locs); err != nil || len(locs) == 0 {
+				t.Fatalf("references before the open: %v %v", locs, err)
+			}
+			path := filepath.Join(root, filepath.FromSlash(marks["routeDef"].path))
+			disk, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Open(path, string(disk)+tc.appended)
+			params["newName"] = "all.renamed"
+			var edit struct {
+				DocumentChanges []struct {
+					TextDocument struct {
+						URI     string `json:"uri"`
+						Version *int32 `json:"version"`
+					} `json:"textDocument"`
+				} `json:"documentChanges"`
+			}
+			err = c.Call("textDocument/rename", params, &edit)
+			if tc.refused {
+				if err == nil || !strings.Contains(err.Error(), "changed since it was last analyzed") {
+					t.Fatalf("rename answered %+v, %v; want it refused as content modified", edit, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, dc := range edit.DocumentChanges {
+				if dc.TextDocument.URI == text.FileURI(path) {
+					found = true
+					if dc.TextDocument.Version == nil || *dc.TextDocument.Version != 1 {
+						t.Errorf("the open buffer's edit carries version %v, want 1", dc.TextDocument.Version)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("the rename %+v does not edit the open file", edit)
+			}
+		})
 	}
 }

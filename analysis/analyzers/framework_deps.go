@@ -70,32 +70,23 @@ func pluginLabel(d *pluginDef) string {
 // graph (by name) and reports each plugin in a cycle at the dependency that
 // leads around it, naming the whole cycle in order.
 func reportCycles(p *Pass, m *pluginModel) {
-	graph := map[string][]string{}
-	for _, name := range m.names() {
-		seen := map[string]bool{}
-		for _, d := range m.byName[name] {
-			for _, dep := range d.Def.Dependencies {
-				if len(m.byName[dep.Name]) > 0 && !seen[dep.Name] {
-					seen[dep.Name] = true
-					graph[name] = append(graph[name], dep.Name)
-				}
-			}
+	names := m.names()
+	g := dependencyGraph(m, names)
+	for _, comp := range cycles(g) {
+		inComp := make(map[int32]bool, len(comp))
+		for _, v := range comp {
+			inComp[v] = true
 		}
-	}
-	for _, comp := range sccs(m.names(), graph) {
-		inComp := map[string]bool{}
-		for _, n := range comp {
-			inComp[n] = true
-		}
-		if len(comp) == 1 && !contains(graph[comp[0]], comp[0]) {
-			continue
-		}
-		for _, name := range comp {
-			cycle := shortestCycle(name, graph, inComp)
-			if len(cycle) < 2 {
+		for _, v := range comp {
+			path := shortestCycle(v, g, inComp)
+			if len(path) < 2 {
 				continue
 			}
-			next := cycle[1]
+			cycle := make([]string, len(path))
+			for i, w := range path {
+				cycle[i] = names[w]
+			}
+			name, next := cycle[0], cycle[1]
 			for _, d := range m.byName[name] {
 				dep, ok := findDep(d.Def, next)
 				if !ok {
@@ -124,6 +115,37 @@ func reportCycles(p *Pass, m *pluginModel) {
 	}
 }
 
+// depGraph is the dependency graph over indices into the sorted plugin
+// names, its edges in one slice: the edges of node v are
+// edges[start[v]:start[v+1]], each once, in the order the definitions list
+// them. Maps keyed by name made this analysis the framework analyzers'
+// largest cost on a thousand plugins.
+type depGraph struct {
+	start []int32
+	edges []int32
+}
+
+func (g *depGraph) out(v int32) []int32 { return g.edges[g.start[v]:g.start[v+1]] }
+
+// dependencyGraph links each name to the names its definitions depend on
+// that some plugin has (names is m.names()).
+func dependencyGraph(m *pluginModel, names []string) *depGraph {
+	g := &depGraph{start: make([]int32, len(names)+1)}
+	for i, name := range names {
+		g.start[i] = int32(len(g.edges))
+		for _, d := range m.byName[name] {
+			for _, dep := range d.Def.Dependencies {
+				w, ok := slices.BinarySearch(names, dep.Name)
+				if ok && !slices.Contains(g.edges[g.start[i]:], int32(w)) {
+					g.edges = append(g.edges, int32(w))
+				}
+			}
+		}
+	}
+	g.start[len(names)] = int32(len(g.edges))
+	return g
+}
+
 func findDep(pl *facts.Plugin, name string) (facts.Key, bool) {
 	for _, k := range pl.Dependencies {
 		if k.Name == name {
@@ -133,40 +155,42 @@ func findDep(pl *facts.Plugin, name string) (facts.Key, bool) {
 	return facts.Key{}, false
 }
 
-func contains(xs []string, s string) bool {
-	return slices.Contains(xs, s)
-}
-
-// sccs is Tarjan's algorithm, iterative so that a long dependency chain in a
-// generated project cannot exhaust the stack. Components come out with
-// their members sorted.
-func sccs(nodes []string, graph map[string][]string) [][]string {
-	index := map[string]int{}
-	low := map[string]int{}
-	onStack := map[string]bool{}
-	var stack []string
-	var out [][]string
-	next := 0
-	type frame struct {
-		node string
-		edge int
+// cycles returns the strongly connected components of g that hold a cycle
+// (more than one node, or one that depends on itself), each sorted, by
+// Tarjan's algorithm; iterative so that a long dependency chain in a
+// generated project cannot exhaust the stack.
+func cycles(g *depGraph) [][]int32 {
+	n := len(g.start) - 1
+	index := make([]int32, n)
+	low := make([]int32, n)
+	onStack := make([]bool, n)
+	for i := range index {
+		index[i] = -1
 	}
-	for _, start := range nodes {
-		if _, seen := index[start]; seen {
+	var stack []int32
+	var out [][]int32
+	var next int32
+	type frame struct {
+		node int32
+		edge int32
+	}
+	var calls []frame
+	for s := range int32(n) {
+		if index[s] >= 0 {
 			continue
 		}
-		calls := []frame{{node: start}}
-		index[start], low[start] = next, next
+		calls = append(calls[:0], frame{node: s})
+		index[s], low[s] = next, next
 		next++
-		stack = append(stack, start)
-		onStack[start] = true
+		stack = append(stack, s)
+		onStack[s] = true
 		for len(calls) > 0 {
 			top := &calls[len(calls)-1]
 			v := top.node
-			if top.edge < len(graph[v]) {
-				w := graph[v][top.edge]
+			if es := g.out(v); int(top.edge) < len(es) {
+				w := es[top.edge]
 				top.edge++
-				if _, seen := index[w]; !seen {
+				if index[w] < 0 {
 					index[w], low[w] = next, next
 					next++
 					stack = append(stack, w)
@@ -182,20 +206,24 @@ func sccs(nodes []string, graph map[string][]string) [][]string {
 				parent := calls[len(calls)-1].node
 				low[parent] = min(low[parent], low[v])
 			}
-			if low[v] == index[v] {
-				var comp []string
-				for {
-					w := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					onStack[w] = false
-					comp = append(comp, w)
-					if w == v {
-						break
-					}
-				}
-				slices.Sort(comp)
-				out = append(out, comp)
+			if low[v] != index[v] {
+				continue
 			}
+			i := len(stack) - 1
+			for stack[i] != v {
+				i--
+			}
+			comp := stack[i:]
+			stack = stack[:i]
+			for _, w := range comp {
+				onStack[w] = false
+			}
+			if len(comp) == 1 && !slices.Contains(g.out(v), v) {
+				continue
+			}
+			comp = slices.Clone(comp)
+			slices.Sort(comp)
+			out = append(out, comp)
 		}
 	}
 	return out
@@ -203,24 +231,24 @@ func sccs(nodes []string, graph map[string][]string) [][]string {
 
 // shortestCycle returns start, the nodes of a shortest path back to it
 // inside its component, and start again: [a b c a].
-func shortestCycle(start string, graph map[string][]string, inComp map[string]bool) []string {
-	prev := map[string]string{}
-	queue := []string{start}
-	visited := map[string]bool{}
+func shortestCycle(start int32, g *depGraph, inComp map[int32]bool) []int32 {
+	prev := map[int32]int32{}
+	queue := []int32{start}
+	visited := map[int32]bool{}
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, w := range graph[v] {
+		for _, w := range g.out(v) {
 			if !inComp[w] {
 				continue
 			}
 			if w == start {
-				path := []string{start}
+				path := []int32{start}
 				for at := v; at != start; at = prev[at] {
 					path = append(path, at)
 				}
 				// path is start, then the nodes from v back to start's successor.
-				cycle := []string{start}
+				cycle := []int32{start}
 				for i := len(path) - 1; i >= 1; i-- {
 					cycle = append(cycle, path[i])
 				}
@@ -244,12 +272,10 @@ func reportUndeclared(p *Pass, m *pluginModel, d *pluginDef) {
 	if !pl.DepsKnown {
 		return // a spread or a computed entry may list it
 	}
-	declared := map[string]bool{}
-	for _, k := range pl.Dependencies {
-		declared[k.Name] = true
-	}
 	for _, use := range pl.DepUses {
-		if declared[use.Plugin] || use.Plugin == d.Name() {
+		// A plugin lists a few dependencies: a scan is cheaper than a map
+		// per plugin per pass.
+		if _, declared := findDep(pl, use.Plugin); declared || use.Plugin == d.Name() {
 			continue
 		}
 		if !m.known(use.Plugin) && !m.open {

@@ -42,13 +42,50 @@ type migrationFile struct {
 type migrationsKey struct{}
 
 func runMigrations(p *Pass) {
-	var migrations []*facts.File
-	for _, path := range p.Project.Files() {
-		if f := p.Project.File(path); f != nil && f.Kind == facts.KindMigration && !f.Missing {
-			migrations = append(migrations, f)
-		}
-	}
+	migrations := migrationFolders(p.Project).files
 	p.reportReused(migrationsKey{}, migrations, func(p *Pass) { checkMigrations(p, migrations) })
+}
+
+// migrationIndex is what the two migration analyzers read of a snapshot's
+// migrations folders, found in one walk over its files instead of one per
+// analyzer and pass.
+type migrationIndex struct {
+	// files are the migrations the generator reads (KindMigration, present),
+	// in path order.
+	files []*facts.File
+	// dirs maps each folder whose migrations/ holds .ts files the server
+	// would run (of any kind: a plugin outside the scan folders has them
+	// too) to how many it holds, keyed by that folder so the keystroke path
+	// looks plugins up without building paths.
+	dirs map[string]int
+}
+
+type migrationIndexKey struct{}
+
+func migrationFolders(proj *project.Project) *migrationIndex {
+	return proj.Memo(migrationIndexKey{}, func() any {
+		ix := &migrationIndex{dirs: map[string]int{}}
+		suffix := string(filepath.Separator) + "migrations"
+		for _, path := range proj.Files() {
+			// Every migration's folder is named migrations (KindOf), so the
+			// test on the name leaves the other files without a lookup.
+			dir := cleanDir(path)
+			if !strings.HasSuffix(dir, suffix) {
+				continue
+			}
+			f := proj.File(path)
+			if f == nil || f.Missing {
+				continue
+			}
+			if f.Kind == facts.KindMigration {
+				ix.files = append(ix.files, f)
+			}
+			if strings.HasSuffix(path, ".ts") {
+				ix.dirs[cleanDir(dir)]++
+			}
+		}
+		return ix
+	}).(*migrationIndex)
 }
 
 func checkMigrations(p *Pass, migrations []*facts.File) {

@@ -37,17 +37,23 @@ func runPlugins(p *Pass) {
 // the server: a test double or an unused definition with the same name
 // conflicts with nothing.
 func reportDuplicatePlugins(p *Pass, m *pluginModel) {
-	inPlay := map[*pluginDef]bool{}
-	for _, d := range m.discovered {
-		inPlay[d] = true
-	}
-	for d := range m.registered {
-		inPlay[d] = true
-	}
+	// Built only for a name defined twice, which a correct project has
+	// none of.
+	var discovered map[*pluginDef]bool
 	for _, name := range m.names() {
+		defs := m.byName[name]
+		if len(defs) < 2 {
+			continue
+		}
+		if discovered == nil {
+			discovered = make(map[*pluginDef]bool, len(m.discovered))
+			for _, d := range m.discovered {
+				discovered[d] = true
+			}
+		}
 		var group []*pluginDef
-		for _, d := range m.byName[name] {
-			if inPlay[d] {
+		for _, d := range defs {
+			if discovered[d] || len(m.registered[d]) > 0 {
 				group = append(group, d)
 			}
 		}
@@ -92,15 +98,18 @@ func reportUnregistered(p *Pass, m *pluginModel) {
 	// The runtime resolves dependencies by name: a copy of a registered
 	// plugin (same name, another folder) is unused, but what depends on
 	// that name still starts.
-	registeredNames := map[string]*pluginDef{}
-	for rd := range m.registered {
-		if n := rd.Name(); n != "" {
-			registeredNames[n] = rd
-		}
-	}
+	var registeredNames map[string]*pluginDef // built at the first unregistered plugin
 	for _, d := range m.discovered {
 		if len(m.registered[d]) > 0 {
 			continue
+		}
+		if registeredNames == nil {
+			registeredNames = make(map[string]*pluginDef, len(m.registered))
+			for rd := range m.registered {
+				if n := rd.Name(); n != "" {
+					registeredNames[n] = rd
+				}
+			}
 		}
 		name := d.Name()
 		if other := registeredNames[name]; name != "" && other != nil {

@@ -37,29 +37,8 @@ func migrationsReachAnalyzer() *Analyzer {
 	}
 }
 
-type migrationDirsKey struct{}
-
-// migrationDirsOf maps each plugin folder whose migrations/ holds .ts files
-// the server would run to how many it holds (keyed by the plugin folder so
-// the keystroke path looks plugins up without building paths).
-func migrationDirsOf(p *Pass) map[string]int {
-	return p.Project.Memo(migrationDirsKey{}, func() any {
-		out := map[string]int{}
-		for _, path := range p.Project.Files() {
-			if filepath.Base(filepath.Dir(path)) != "migrations" || !strings.HasSuffix(path, ".ts") {
-				continue
-			}
-			if f := p.Project.File(path); f == nil || f.Missing {
-				continue
-			}
-			out[filepath.Dir(filepath.Dir(path))]++
-		}
-		return out
-	}).(map[string]int)
-}
-
 func runMigrationsReach(p *Pass) {
-	dirs := migrationDirsOf(p)
+	dirs := migrationFolders(p.Project).dirs
 	if len(dirs) == 0 {
 		return
 	}
@@ -71,10 +50,10 @@ func runMigrationsReach(p *Pass) {
 	recorded := p.Project.RecordedMigrations()
 	for _, d := range m.defs {
 		name := d.Name()
-		if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+		if name == "" || strings.IndexByte(name, '/') >= 0 || strings.IndexByte(name, '\\') >= 0 || name == "." || name == ".." {
 			continue
 		}
-		pluginDir := filepath.Dir(d.Path)
+		pluginDir := cleanDir(d.Path)
 		n := dirs[pluginDir]
 		if n == 0 {
 			continue
@@ -82,17 +61,17 @@ func runMigrationsReach(p *Pass) {
 		if m.regsKnown && len(m.registered[d]) == 0 {
 			continue // never registered: unregistered-plugin says its migrations never run
 		}
-		own := filepath.Join(pluginDir, "migrations")
 		rec, renamed := recorded[d.Path]
 		// At HEAD the server must have found them under that name, or no
 		// database ran them.
 		renamed = renamed && rec.Name != "" && rec.Name != name && renameReaches(root, rec.Name, filepath.Join(rec.HeadDir, "migrations"))
 		if strings.HasPrefix(pluginDir, first) && pluginDir[len(first):] == name {
 			if renamed {
-				reportRenamed(p, m, d, rec, own)
+				reportRenamed(p, m, d, rec, filepath.Join(pluginDir, "migrations"))
 			}
 			continue
 		}
+		own := filepath.Join(pluginDir, "migrations")
 		tried := make([]string, len(migrationDirs))
 		for i, pat := range migrationDirs {
 			tried[i] = filepath.Join(root, filepath.FromSlash(fmt.Sprintf(pat, name)))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
@@ -22,7 +23,7 @@ func TestHelpGoesToStdoutAndExitsZero(t *testing.T) {
 		{[]string{"help"}, "donkeyls: language server"},
 		{[]string{"check", "-h"}, "usage: donkeyls check [flags] [DIR]"},
 		{[]string{"check", "--help"}, "usage: donkeyls check [flags] [DIR]"},
-		{[]string{"check", "examples/bookshop", "-help"}, "usage: donkeyls check [flags] [DIR]"},
+		{[]string{"check", "some/project", "-help"}, "usage: donkeyls check [flags] [DIR]"},
 		{[]string{"help", "check"}, "usage: donkeyls check [flags] [DIR]"},
 		{[]string{"serve", "--help"}, "usage: donkeyls serve [flags]"},
 		{[]string{"help", "serve"}, "usage: donkeyls serve [flags]"},
@@ -74,13 +75,13 @@ func TestCommandUsagesAgree(t *testing.T) {
 
 // Flags after DIR mean what they mean before it.
 func TestCheckFlagsAfterDirectory(t *testing.T) {
-	example := filepath.Join(testenv.RepoRoot(), "examples", "bookshop")
+	dir := fixture.Project(t, "shop-stale")
 	var outputs []string
 	for _, args := range [][]string{
-		{"check", "--format", "json", example},
-		{"check", example, "--format", "json"},
-		{"check", example, "--format=json"},
-		{"check", example, "-format", "json"},
+		{"check", "--format", "json", dir},
+		{"check", dir, "--format", "json"},
+		{"check", dir, "--format=json"},
+		{"check", dir, "-format", "json"},
 	} {
 		code, out, errOut := runMain(t, args...)
 		if code != exitFindings {

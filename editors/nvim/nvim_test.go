@@ -165,43 +165,28 @@ func logTail(path string) string {
 	return "donkeyls log (tail):\n" + indent(strings.Join(lines, "\n"))
 }
 
-// staleBookshop copies examples/bookshop as it is (its registry and one
-// plugin schema are stale) and writes a typegen script that rewrites those
-// outputs with what `donkeylabs generate` writes (the fresh overlay); the
-// real generator cannot run here, the framework is not installable.
-func staleBookshop(t *testing.T) (root, regen string) {
+// staleShop writes the shop-stale fixture (its registry and one plugin
+// schema are stale) and a typegen script that rewrites those outputs with
+// what `donkeylabs generate` writes.
+func staleShop(t *testing.T) (root, regen string) {
 	t.Helper()
-	root = filepath.Join(t.TempDir(), "bookshop")
-	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "examples", "bookshop"), root)
-	fresh := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, fresh)
-	var b strings.Builder
-	b.WriteString("#!/bin/sh\nset -e\necho 'Generating types...'\n")
-	for _, o := range []string{".@donkeylabs/server/registry.d.ts", "src/server/plugins/orders/schema.ts"} {
-		fmt.Fprintf(&b, "cp %q %q\n", filepath.Join(fresh, o), filepath.Join(root, o))
-	}
-	b.WriteString("echo 'Generated registry.d.ts, context.d.ts and 4 plugin schemas'\n")
-	script := filepath.Join(t.TempDir(), "generate.sh")
-	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return root, "sh " + script
+	root = fixture.Project(t, "shop-stale")
+	return root, fixture.RegenerateScript(t, "shop-stale", root)
 }
 
-// freshBookshop is the example with its outputs regenerated.
-func freshBookshop(t *testing.T) string {
+// freshShop is the shop fixture, every output fresh.
+func freshShop(t *testing.T) string {
 	t.Helper()
-	root := filepath.Join(t.TempDir(), "bookshop")
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
-	return root
+	return fixture.Project(t, "shop")
 }
 
 // TestRegenerateClearsStaleRegistry: the issue's first half. The plugin
-// file shows the stale registry diagnostic at the ndjson handler key (61:7); "Regenerate
-// types" from Neovim's code action menu runs the typegen command through
-// the server, and the diagnostic clears.
+// file shows the stale registry diagnostic at the ndjson handler key (on
+// the line shop-stale marks); "Regenerate types" from
+// Neovim's code action menu runs the typegen command through the server,
+// and the diagnostic clears.
 func TestRegenerateClearsStaleRegistry(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	scenario(t, "regenerate", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 	b, err := os.ReadFile(filepath.Join(root, "src/server/plugins/orders/schema.ts"))
 	if err != nil {
@@ -216,7 +201,7 @@ func TestRegenerateClearsStaleRegistry(t *testing.T) {
 // server's donkeyls/status: its stale count, a status it sends whatever the
 // diagnostics say, generating then up to date around Regenerate, failed.
 func TestStatuslineFromTheServer(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	scenario(t, "status", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
@@ -224,7 +209,7 @@ func TestStatuslineFromTheServer(t *testing.T) {
 // nvim-lspconfig configuration does and setup({ autostart = false }), the
 // commands use that server and no second one starts.
 func TestClientStartedElsewhere(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	scenario(t, "foreign", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
@@ -248,7 +233,7 @@ type extractResult struct {
 // plugin in the server entry; Neovim applies the edit (when the server
 // sends it with workspace/applyEdit, Neovim's own reply must satisfy it).
 func TestExtractToPlugin(t *testing.T) {
-	root := freshBookshop(t)
+	root := freshShop(t)
 	before := pluginDirs(t, root)
 	r := scenario(t, "extract", root, nil)
 	checkExtraction(t, root, before, r.result, "")
@@ -259,7 +244,7 @@ func TestExtractToPlugin(t *testing.T) {
 // own handler applies it and answers in its own way ({applied = true}), and
 // the server must read that answer as success and report it.
 func TestExtractThroughApplyEdit(t *testing.T) {
-	root := freshBookshop(t)
+	root := freshShop(t)
 	before := pluginDirs(t, root)
 	r := scenario(t, "extract", root, map[string]string{"DONKEYLS_TEST_EXTRACT_VIA": "command"})
 	checkExtraction(t, root, before, r.result, "reports")
@@ -342,7 +327,7 @@ func checkExtraction(t *testing.T, root string, before []string, result, wantNam
 // the server runs, reaches it, so writing the stale plugin buffer runs the
 // typegen command and the diagnostic clears without any command.
 func TestOnSaveTypegen(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	scenario(t, "onsave", root, map[string]string{"DONKEYLS_TEST_REGEN": regen})
 }
 
@@ -350,14 +335,14 @@ func TestOnSaveTypegen(t *testing.T) {
 // once, on one line that fits the command line (a longer one stops Neovim at
 // "Press ENTER"); the whole message is in :DonkeyStatus.
 func TestTypegenFailureOnSaveShownOnce(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	scenario(t, "typegenfail", root, nil)
 }
 
 // TestRestartFailureSaysTheCauseOnce: :DonkeyRestart of a dev server whose
 // command is not installed says so in one notification.
 func TestRestartFailureSaysTheCauseOnce(t *testing.T) {
-	scenario(t, "restartfail", freshBookshop(t), nil)
+	scenario(t, "restartfail", freshShop(t), nil)
 }
 
 // TestLspConfigFor011: lsp/donkeyls.lua is on the runtimepath and gives
@@ -365,14 +350,14 @@ func TestRestartFailureSaysTheCauseOnce(t *testing.T) {
 // the project's settings at initialize); a client started from it, without
 // setup(), serves the plugin's commands.
 func TestLspConfigFor011(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	scenario(t, "lspconfig011", root, nil)
 }
 
 // TestNewMigrationInTheEditor: `:edit` of a migration that does not exist
 // yet, typed and written, gets the stale schema diagnostic like one that was on disk.
 func TestNewMigrationInTheEditor(t *testing.T) {
-	scenario(t, "newfile", freshBookshop(t), nil)
+	scenario(t, "newfile", freshShop(t), nil)
 }
 
 // TestCommands: :DonkeyDev opens `donkeyls dev` in a terminal split,
@@ -380,8 +365,8 @@ func TestNewMigrationInTheEditor(t *testing.T) {
 // it, :DonkeyRegenerate in an untrusted project is refused with the server's
 // reason, and a buffer outside any project starts nothing.
 func TestCommands(t *testing.T) {
-	root := freshBookshop(t)
-	untrusted := freshBookshop(t)
+	root := freshShop(t)
+	untrusted := freshShop(t)
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "loose.ts"), []byte("export const x = 1;\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -576,7 +561,7 @@ vim.cmd("qall!")
 // file the user ran it from (it used to say "no donkeylabs project").
 func TestCheckhealthReportsTheUsersBuffer(t *testing.T) {
 	nvim := testenv.Nvim(t)
-	root := freshBookshop(t)
+	root := freshShop(t)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.txt")
 	lua := `
@@ -615,7 +600,7 @@ vim.cmd("qall!")
 // "Not now".
 func TestTrustPrompt(t *testing.T) {
 	bun := testenv.Bun(t)
-	root := freshBookshop(t)
+	root := freshShop(t)
 	pwned := filepath.Join(t.TempDir(), "pwned")
 	pwned2 := filepath.Join(t.TempDir(), "pwned-after-the-script-changed")
 	pkgPath := filepath.Join(root, "package.json")

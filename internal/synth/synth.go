@@ -8,7 +8,8 @@
 // fresh: no staleness finding should fire on it.
 //
 // Output is a pure function of Options, so benchmarks and tests can build
-// the same project twice. The layout and style follow examples/bookshop.
+// the same project twice. The layout and style follow the shop base of
+// internal/fixture (which began as a copy of examples/bookshop).
 package synth
 
 import (

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/donkeyls/donkeyls/internal/fixture"
 	"github.com/donkeyls/donkeyls/internal/testenv"
 )
 
@@ -15,22 +16,15 @@ import (
 // instead of stalling the suite.
 const tscTimeout = 3 * time.Minute
 
-// bookshopCopy copies the example into a temporary project with the model
-// installed, optionally regenerated.
-func bookshopCopy(t *testing.T, fresh bool) string {
+// shopCopy writes a project of internal/fixture ("shop", every output
+// fresh, or "shop-stale", whose registry and orders schema predate the
+// books plugin's ndjson handler and the orders plugin's migration 003)
+// with the model installed.
+func shopCopy(t *testing.T, name string) string {
 	t.Helper()
-	root := testenv.RepoRoot()
-	dir := t.TempDir()
-	if err := CopyTree(BookshopDir(root), dir); err != nil {
+	dir := fixture.Project(t, name)
+	if err := InstallModel(testenv.RepoRoot(), dir); err != nil {
 		t.Fatal(err)
-	}
-	if err := InstallModel(root, dir); err != nil {
-		t.Fatal(err)
-	}
-	if fresh {
-		if err := FreshenBookshop(dir); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return dir
 }
@@ -74,22 +68,22 @@ func writeFile(t *testing.T, dir, rel, content string) {
 	}
 }
 
-func TestFreshBookshopTypeChecks(t *testing.T) {
+func TestFreshShopTypeChecks(t *testing.T) {
 	tsc := testenv.TSC(t)
 	t.Parallel()
-	dir := bookshopCopy(t, true)
+	dir := shopCopy(t, "shop")
 	if diags := check(t, tsc, dir); len(diags) != 0 {
-		t.Fatalf("the regenerated bookshop should compile cleanly against the model; tsc says:\n%s", joinDiags(diags))
+		t.Fatalf("the fresh shop should compile cleanly against the model; tsc says:\n%s", joinDiags(diags))
 	}
 }
 
-// The example as committed has a schema.ts that misses migration 003's
+// shop-stale has a schema.ts that misses migration 003's
 // column: the orders service reads and writes `notes`, which the compiler
 // rejects exactly where a developer would see it.
 func TestStaleSchemaIsACompileError(t *testing.T) {
 	tsc := testenv.TSC(t)
 	t.Parallel()
-	dir := bookshopCopy(t, false)
+	dir := shopCopy(t, "shop-stale")
 	diags := check(t, tsc, dir)
 
 	const file = "src/server/plugins/orders/index.ts"
@@ -123,13 +117,14 @@ export const exportsRouter = createRouter("exports")
   });
 `
 
-// The books plugin's new ndjson handler is missing from the committed
-// registry.d.ts: a route that uses it compiles only after regenerating.
+// The books plugin's new ndjson handler is missing from the
+// registry.d.ts of shop-stale: a route that uses it compiles only after
+// regenerating.
 func TestStaleRegistryHidesNewHandler(t *testing.T) {
 	tsc := testenv.TSC(t)
 	t.Parallel()
 
-	stale := bookshopCopy(t, false)
+	stale := shopCopy(t, "shop-stale")
 	writeFile(t, stale, "src/server/routes/exports.ts", ndjsonRoute)
 	var found bool
 	for _, d := range check(t, tsc, stale) {
@@ -141,7 +136,7 @@ func TestStaleRegistryHidesNewHandler(t *testing.T) {
 		t.Errorf("with the stale registry, using .ndjson(...) should be TS2339 \"Property 'ndjson' does not exist\"")
 	}
 
-	fresh := bookshopCopy(t, true)
+	fresh := shopCopy(t, "shop")
 	writeFile(t, fresh, "src/server/routes/exports.ts", ndjsonRoute)
 	if diags := check(t, tsc, fresh); len(diags) != 0 {
 		t.Errorf("with the regenerated registry the ndjson route should compile; tsc says:\n%s", joinDiags(diags))
@@ -153,7 +148,7 @@ func TestStaleRegistryHidesNewHandler(t *testing.T) {
 func TestPluginMissingFromRegistryIsAnError(t *testing.T) {
 	tsc := testenv.TSC(t)
 	t.Parallel()
-	dir := bookshopCopy(t, true)
+	dir := shopCopy(t, "shop")
 	if err := ApplyEdits(dir, []Edit{{
 		Path: ".@donkeylabs/server/registry.d.ts",
 		Old:  "    audit: Register<InferService<typeof auditPlugin>, InferSchema<typeof auditPlugin>, InferHandlers<typeof auditPlugin>, InferDependencies<typeof auditPlugin>, InferMiddleware<typeof auditPlugin>>;\n",

@@ -24,11 +24,6 @@ func ModelDir(repoRoot string) string {
 	return filepath.Join(repoRoot, "testdata", "tsmodel")
 }
 
-// BookshopDir is examples/bookshop under the repository root.
-func BookshopDir(repoRoot string) string {
-	return filepath.Join(repoRoot, "examples", "bookshop")
-}
-
 // InstallModel copies the model packages into dir/node_modules, where tsc's
 // module resolution finds them as if they were installed.
 func InstallModel(repoRoot, dir string) error {
@@ -58,35 +53,6 @@ func InstallModel(repoRoot, dir string) error {
 	})
 }
 
-// CopyTree copies the regular files under src into dst (created), skipping
-// node_modules and the data directory a running server leaves behind.
-func CopyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "node_modules" || rel == "data") {
-			return filepath.SkipDir
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("copying %s: %w", rel, err)
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-}
-
 // Edit is one exact text change in one file of a project.
 type Edit struct {
 	Path string // slash-separated, relative to the project root
@@ -94,43 +60,8 @@ type Edit struct {
 	New  string
 }
 
-// BookshopFreshEdits are the changes `donkeylabs generate` would make to
-// examples/bookshop: the two regenerated outputs the example deliberately
-// leaves stale (see examples/bookshop/README.md). The texts were produced by
-// running the framework's real generator on the example.
-var BookshopFreshEdits = []Edit{
-	{
-		Path: ".@donkeylabs/server/registry.d.ts",
-		Old:  `export type AvailableHandlers = "typed" | "raw" | "csv";`,
-		New:  `export type AvailableHandlers = "typed" | "raw" | "csv" | "ndjson";`,
-	},
-	{
-		Path: ".@donkeylabs/server/registry.d.ts",
-		Old: `      handle: InferHandlers<typeof booksPlugin>["csv"]["__signature"];
-    }): TRouter;
-`,
-		New: `      handle: InferHandlers<typeof booksPlugin>["csv"]["__signature"];
-    }): TRouter;
-    /** Custom handler from booksPlugin */
-    ndjson(config: {
-      handle: InferHandlers<typeof booksPlugin>["ndjson"]["__signature"];
-    }): TRouter;
-`,
-	},
-	{
-		Path: "src/server/plugins/orders/schema.ts",
-		Old: `  id: string;
-  status: Generated<string>;
-`,
-		New: `  id: string;
-  notes: string | null;
-  status: Generated<string>;
-`,
-	},
-}
-
 // ApplyEdits applies edits to the project at dir, failing if an anchor text
-// is missing or ambiguous (the example changed and the edits must follow).
+// is missing or ambiguous (the project changed and the edits must follow).
 func ApplyEdits(dir string, edits []Edit) error {
 	for _, e := range edits {
 		path := filepath.Join(dir, filepath.FromSlash(e.Path))
@@ -147,12 +78,6 @@ func ApplyEdits(dir string, edits []Edit) error {
 		}
 	}
 	return nil
-}
-
-// FreshenBookshop turns a copy of examples/bookshop into its regenerated
-// variant, the one with no staleness findings.
-func FreshenBookshop(dir string) error {
-	return ApplyEdits(dir, BookshopFreshEdits)
 }
 
 // Diagnostic is one tsc error.

@@ -30,7 +30,7 @@ type docChange struct {
 }
 
 // applyChanges does what an editor does with documentChanges, in order, and
-// returns the files whose text changed (at their final paths). The example
+// returns the files whose text changed (at their final paths). The shop
 // is ASCII, so UTF-16 columns are byte columns.
 func applyChanges(t *testing.T, changes []docChange) []string {
 	t.Helper()
@@ -83,7 +83,7 @@ func applyChanges(t *testing.T, changes []docChange) []string {
 // new folder, so neither migrations-unreachable nor plugin-name-misread,
 // which a rename of the name alone leaves (TestRenamePluginThenCheck).
 func TestRenamePluginAndAlignThenCheck(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	before := checkCodes(t, root)
 	srv := start(t)
 	c := srv.client

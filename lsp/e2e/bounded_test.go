@@ -111,7 +111,7 @@ func statusKB(t *testing.T, pid int, field string) int {
 // project generator does) makes it one, though only projects are watched
 // deeply.
 func TestProjectCreatedInFolderLater(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	config := filepath.Join(root, "donkeylabs.config.ts")
 	saved, err := os.ReadFile(config)
 	if err != nil {

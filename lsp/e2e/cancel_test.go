@@ -51,7 +51,7 @@ func waitGone(t *testing.T, pid int, what string) {
 // minute, once by a numeric id and once by a string id: each answers
 // RequestCancelled and its process group is gone.
 func TestCancelSlowRequest(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
@@ -74,7 +74,7 @@ func TestCancelSlowRequest(t *testing.T) {
 // TestCancelFromProgress cancels a run from the progress UI
 // (window/workDoneProgress/cancel), as VS Code's notification button does.
 func TestCancelFromProgress(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
@@ -109,7 +109,7 @@ func TestCancelFromProgress(t *testing.T) {
 // no shutdown came first: the server exits with 1 and takes the whole
 // process group with it.
 func TestExitWithoutShutdownLeavesNoChild(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)
@@ -126,7 +126,7 @@ func TestExitWithoutShutdownLeavesNoChild(t *testing.T) {
 // TestClosedInputLeavesNoChild closes the server's stdin while a typegen
 // runs, as an editor that crashed does.
 func TestClosedInputLeavesNoChild(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)

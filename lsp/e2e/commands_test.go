@@ -19,7 +19,7 @@ import (
 // names (bun.lock: `bun run gen:types`).
 func TestDefaultTypegenCommandUsesLockfile(t *testing.T) {
 	bun := testenv.Bun(t)
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	pkgPath := filepath.Join(root, "package.json")
 	pkg, err := os.ReadFile(pkgPath)
 	if err != nil {
@@ -58,7 +58,7 @@ func quote(s string) string {
 // TestTypegenFailureIsShown: a failing command gets one clear error
 // message naming its last output line, and the whole output in the log.
 func TestTypegenFailureIsShown(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	cmd := "echo 'Reading donkeylabs.config.ts'; echo 'error: Cannot find module \"@donkeylabs/server\"' >&2; exit 3"
@@ -84,7 +84,7 @@ func TestTypegenFailureIsShown(t *testing.T) {
 // TestTypegenTimeout: a run longer than donkeyls.typegen.timeout is
 // stopped and reported.
 func TestTypegenTimeout(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": "sleep 30", "timeout": "300ms"}})
@@ -102,7 +102,7 @@ func TestTypegenTimeout(t *testing.T) {
 // TestRestartWithoutSupervisor explains that no supervisor runs and how to
 // start one.
 func TestRestartWithoutSupervisor(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true})
@@ -120,7 +120,7 @@ func TestRestartWithoutSupervisor(t *testing.T) {
 // TestSettingsProblemsShownOnce: an unknown key and a wrong type are each
 // reported once with showMessage and ignored; the rest applies.
 func TestSettingsProblemsShownOnce(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	bad := map[string]any{"trusted": true, "typegen": map[string]any{"onSave": 3, "comand": "x"}, "colour": "blue"}
@@ -157,7 +157,7 @@ func TestQuickFixEdit(t *testing.T) {
 			name = "documentChanges"
 		}
 		t.Run(name, func(t *testing.T) {
-			root, _ := staleBookshop(t)
+			root, _ := staleShop(t)
 			srv := start(t)
 			c := srv.client
 			caps := lsptest.Capabilities(true)

@@ -40,7 +40,7 @@ func TestPositionEncodingOverThePipe(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			enc := tc.want
-			root, _ := staleBookshop(t)
+			root, _ := staleShop(t)
 			srv := start(t)
 			c := srv.client
 			caps := lsptest.Capabilities(true)

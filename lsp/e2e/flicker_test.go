@@ -12,7 +12,7 @@ import (
 // leaves a brace open), its stale-registry finding stays; it must neither
 // disappear nor multiply at every keystroke.
 func TestNoFlickerWhileTyping(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)

@@ -34,8 +34,7 @@ const (
 // diagnostics it published must be exactly what `donkeyls check` reports
 // on the same files, and memory stays bounded throughout.
 func TestMessageFuzz(t *testing.T) {
-	root := t.TempDir()
-	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "examples", "bookshop"), root)
+	root := fixture.Project(t, "shop-stale")
 	var files []string
 	_ = filepath.WalkDir(filepath.Join(root, "src"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".ts") {
@@ -67,7 +66,7 @@ func TestMessageFuzz(t *testing.T) {
 	t.Logf("seed %d, %d steps", seed, fuzzSteps)
 
 	open := map[string]string{} // path -> buffer text
-	folder := map[string]any{"uri": text.FileURI(root), "name": "bookshop"}
+	folder := map[string]any{"uri": text.FileURI(root), "name": filepath.Base(root)}
 	inWorkspace := true
 	n := 0
 	broken := []func() string{

@@ -19,7 +19,7 @@ const quiet = time.Second
 // edit, before the debounced analysis ran. Nothing is published for it
 // afterwards, and what it had published is cleared.
 func TestFolderRemovedWhileAnalysisPending(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)
@@ -46,7 +46,7 @@ func TestFolderRemovedWhileAnalysisPending(t *testing.T) {
 // diagnostics under its own spelling while the buffer is open, and sees
 // them cleared under that spelling once it closes it.
 func TestNonCanonicalURIsClearedAfterClose(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	admin := filepath.Join(root, "src/server/routes/admin.ts")
 	canonical := text.FileURI(admin)
 	spellings := map[string]string{
@@ -89,7 +89,7 @@ func TestNonCanonicalURIsClearedAfterClose(t *testing.T) {
 // the folder no project: its diagnostics are cleared. Restoring it brings
 // them back.
 func TestConfigDeletedClearsDiagnostics(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)

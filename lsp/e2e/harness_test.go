@@ -126,28 +126,13 @@ func (s *server) wait(what string) int {
 	return -1
 }
 
-// staleBookshop copies the example, which is stale in two places, and
-// returns its root and a typegen command that rewrites the outputs the way
-// `donkeylabs generate` would (the real generator cannot run here: the
-// framework is not installable).
-func staleBookshop(t *testing.T) (root, regen string) {
+// staleShop writes the shop-stale fixture (two generated outputs stale)
+// and returns its root and a typegen command that rewrites those outputs
+// the way `donkeylabs generate` does.
+func staleShop(t *testing.T) (root, regen string) {
 	t.Helper()
-	root = t.TempDir()
-	fixture.CopyTree(t, filepath.Join(testenv.RepoRoot(), "examples", "bookshop"), root)
-	fresh := t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, fresh)
-	script := filepath.Join(t.TempDir(), "generate.sh")
-	outputs := []string{".@donkeylabs/server/registry.d.ts", "src/server/plugins/orders/schema.ts"}
-	var b strings.Builder
-	b.WriteString("#!/bin/sh\nset -e\necho 'Generating types...'\n")
-	for _, o := range outputs {
-		fmt.Fprintf(&b, "cp %q %q\n", filepath.Join(fresh, o), filepath.Join(root, o))
-	}
-	b.WriteString("echo 'Generated registry.d.ts, context.d.ts and 4 plugin schemas'\n")
-	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return root, "sh " + script
+	root = fixture.Project(t, "shop-stale")
+	return root, fixture.RegenerateScript(t, "shop-stale", root)
 }
 
 // alive reports whether a process exists (and is not a zombie we own).

@@ -93,7 +93,7 @@ func deep(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n)
 // answers both and goes on (it used to die of a stack overflow inside the
 // JSON decoder).
 func TestDeepNestingIsRefused(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	srv.await(c.Send("first", "textDocument/hover", map[string]any{}), "a first reply")
@@ -127,7 +127,7 @@ func TestDeepNestingIsRefused(t *testing.T) {
 // request is answered (an orphaned body used to be read together with the
 // next header as one line, forever), and each incident is logged once.
 func TestResynchronisesAfterBrokenFrames(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	const msg = `{"jsonrpc":"2.0","id":"orphan","method":"x"}`
@@ -173,7 +173,7 @@ func TestResynchronisesAfterBrokenFrames(t *testing.T) {
 // on without holding it and never echoes it (it used to grow to 359 MB and
 // send it back as one 52 MB window/logMessage).
 func TestHugeHeaderLineIsNotKept(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	srv.await(c.Send("first", "textDocument/hover", map[string]any{}), "a first reply")
@@ -206,7 +206,7 @@ func TestHugeHeaderLineIsNotKept(t *testing.T) {
 // carries its request's id exactly, and $/cancelRequest finds a request by
 // the empty-string id.
 func TestIDsRoundTrip(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	ids := []string{`""`, `0`, `"0"`, `-7`, `4294967296`, `"\u0000x"`}
@@ -238,7 +238,7 @@ func TestIDsRoundTrip(t *testing.T) {
 // 13 s for the configuration and progress requests to time out), and the
 // settings it answers late still take effect.
 func TestClientThatNeverAnswers(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Withhold("workspace/configuration", "window/workDoneProgress/create", "client/registerCapability")
@@ -278,7 +278,7 @@ func TestClientThatNeverAnswers(t *testing.T) {
 // if the input had closed (it used to die of SIGPIPE without teardown) and
 // leaves no child behind.
 func TestClosedOutputEndsSession(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := startWith(t, startOptions{keepStdin: true})
 	c := srv.client
 	cmd, pidFile := slowTypegen(t)

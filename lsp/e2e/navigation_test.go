@@ -15,13 +15,13 @@ import (
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
 
-// TestNavigationOverThePipe drives the donkeyls binary on the example
+// TestNavigationOverThePipe drives the donkeyls binary on the shop-stale
 // project: go to definition from ctx.plugins.books.list lands on the method
 // in the plugin (not in registry.d.ts), hover on the plugin name lists its
 // methods, and renaming the plugin edits its name and every ctx.plugins use
 // but no generated file.
 func TestNavigationOverThePipe(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)
@@ -112,12 +112,12 @@ func readFile(t *testing.T, path string) string {
 // TestRenamePluginThenCheck renames plugin users to members through the
 // binary, applies the edit to the files as an editor would on save, and runs
 // `donkeyls check`: no unknown plugin, method or dependency is left behind.
-// What it reports beyond the example's own findings is staleness (the
+// What it reports beyond shop-stale's own findings is staleness (the
 // generated types name the old plugin) and, because the generator names
 // this plugin after its folder (its regular expression cannot read the
 // name), plugin-name-misread, which the rename's warning announced.
 func TestRenamePluginThenCheck(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	before := checkCodes(t, root)
 	srv := start(t)
 	c := srv.client

@@ -24,7 +24,7 @@ export async function down(db: Kysely<any>): Promise<void> {
 // analyzed like one that was on disk at start-up: the schema it changes is
 // reported stale, as `check` reports it.
 func TestNewMigrationMadeInTheEditor(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)

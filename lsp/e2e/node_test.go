@@ -18,7 +18,7 @@ func TestNodeClientSession(t *testing.T) {
 	node := testenv.Node(t)
 	modules := testenv.NodeModules(t)
 	bin := testenv.Binary(t)
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("node", "session.test.js"))

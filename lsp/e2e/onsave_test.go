@@ -12,13 +12,13 @@ import (
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
 )
 
-// freshBookshop is the example with every output up to date, and a typegen
+// freshShop is the shop fixture with every output up to date, and a typegen
 // command that appends one line per run to a counter file (after sleeping,
 // when asked to, so that saves can arrive during a run).
-func freshBookshop(t *testing.T, sleep string) (root, command, counter string) {
+func freshShop(t *testing.T, sleep string) (root, command, counter string) {
 	t.Helper()
 	root = t.TempDir()
-	fixture.Base(t, fixture.Fixture{Base: "bookshop"}, root)
+	fixture.Base(t, fixture.Fixture{Base: "shop"}, root)
 	counter = filepath.Join(t.TempDir(), "runs")
 	command = fmt.Sprintf("echo run >> %s", counter)
 	if sleep != "" {
@@ -56,7 +56,7 @@ const ndjsonKey = "      ndjson: createHandler<ExportFn>(async (req, _def, handl
 // service method body) runs nothing; saving an edit that makes the registry
 // stale (a new handler key) runs typegen once.
 func TestOnSaveWhenStale(t *testing.T) {
-	root, command, counter := freshBookshop(t, "")
+	root, command, counter := freshShop(t, "")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": command}})
@@ -90,7 +90,7 @@ func TestOnSaveWhenStale(t *testing.T) {
 // TestOnSaveAlwaysCoalesces: with onSave "always", five saves during a run
 // cause exactly one more run.
 func TestOnSaveAlwaysCoalesces(t *testing.T) {
-	root, command, counter := freshBookshop(t, "2")
+	root, command, counter := freshShop(t, "2")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": command, "onSave": "always"}})
@@ -123,7 +123,7 @@ func TestOnSaveAlwaysCoalesces(t *testing.T) {
 // save or on request, whatever the settings say, and workspace settings
 // cannot make it trusted.
 func TestOnSaveOffWhenUntrusted(t *testing.T) {
-	root, command, counter := freshBookshop(t, "")
+	root, command, counter := freshShop(t, "")
 	srv := start(t)
 	c := srv.client
 	c.Settings = []byte(`{"trusted": true, "typegen": {"onSave": "always"}}`)
@@ -148,7 +148,7 @@ func TestOnSaveOffWhenUntrusted(t *testing.T) {
 // TestSavingGeneratedOutputDoesNotLoop: saving the registry (or the
 // generator writing it) never starts typegen.
 func TestSavingGeneratedOutputDoesNotLoop(t *testing.T) {
-	root, command, counter := freshBookshop(t, "")
+	root, command, counter := freshShop(t, "")
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": command, "onSave": "always"}})

@@ -77,7 +77,7 @@ func (f *fakeSupervisor) Regenerate(ctx context.Context) error { return nil }
 // while the buffer is unsaved), offers "Restart the dev server", and clears
 // once the supervisor restarted.
 func TestRestartRequired(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	sup := &fakeSupervisor{t: t, root: root}
 	sup.load()
 	ln, err := control.Listen(root, sup)
@@ -160,7 +160,7 @@ func TestRestartRequired(t *testing.T) {
 // A plugin edit donkeyls dev tried to apply in place but whose new service
 // threw: restart-required stays, and says why the old code still runs.
 func TestRestartRequiredSaysWhyAnInPlaceReloadFailed(t *testing.T) {
-	root, _, _ := freshBookshop(t, "")
+	root, _, _ := freshShop(t, "")
 	sup := &fakeSupervisor{t: t, root: root}
 	sup.load()
 	ln, err := control.Listen(root, sup)

@@ -18,7 +18,7 @@ import (
 // a second initialize, unknown methods, and requests after shutdown. The
 // server answers each as the specification says and keeps working.
 func TestGarbageAndOutOfOrderMessages(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	plugin := filepath.Join(root, "src/server/plugins/books/index.ts")
@@ -89,7 +89,7 @@ func TestGarbageAndOutOfOrderMessages(t *testing.T) {
 // TestNonFileDocuments opens buffers that are not files: untitled ones and
 // other schemes are kept and edited without analysis and without panics.
 func TestNonFileDocuments(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)

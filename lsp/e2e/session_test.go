@@ -29,7 +29,7 @@ type action struct {
 // command that rewrites the outputs, and see the diagnostics clear, in the
 // open plugin file and in the migration nobody opened.
 func TestStaleRegistryRegenerateClears(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": regen}})
@@ -107,7 +107,7 @@ func TestStaleRegistryRegenerateClears(t *testing.T) {
 // order, once the client does (it used to show nothing: the regenerate
 // progress of the session test was empty on a loaded machine).
 func TestQuickRegenerateProgressIsShownWhole(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), map[string]any{"trusted": true, "typegen": map[string]any{"command": regen}})

@@ -66,7 +66,7 @@ func describeStatus(st lsp.Status) string {
 // until its outputs are read again (never a stale count from before in
 // between), fresh after it, failed when the command fails.
 func TestStatusNotification(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	// The generator waits for the test to see it running.
 	gate := filepath.Join(t.TempDir(), "gate")
 	gated := fmt.Sprintf("i=0; while [ ! -e %q ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; %s", gate, regen)
@@ -74,7 +74,7 @@ func TestStatusNotification(t *testing.T) {
 	c := srv.client
 	c.Initialize(root, statusCaps(), map[string]any{"trusted": true, "typegen": map[string]any{"command": gated, "onSave": "off"}})
 
-	// After the first analysis: the example is stale in two places.
+	// After the first analysis: shop-stale is stale in two places.
 	first, n := waitStatus(t, c, 0, "stale after the load", func(st lsp.Status) bool { return st.Types.State == lsp.TypesStale })
 	if first.Root != root || first.Types.Stale != 2 || first.Types.Findings["stale-registry"] != 1 || first.Types.Findings["stale-schema"] != 1 ||
 		first.Dev.State != lsp.DevStopped || !first.Trusted || first.Types.Command != gated {
@@ -151,7 +151,7 @@ func TestStatusNotification(t *testing.T) {
 // TestStatusOnlyForClientsThatAsk: a client that does not announce
 // experimental.donkeylsStatus gets no donkeyls/status.
 func TestStatusOnlyForClientsThatAsk(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)
@@ -169,7 +169,7 @@ func TestStatusOnlyForClientsThatAsk(t *testing.T) {
 // staleness finding's says regenerate, a migration's migrate, and a finding
 // that only an edit fixes has none.
 func TestDiagnosticDataSaysWhatFixesIt(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)
@@ -216,7 +216,7 @@ func dataJSON(t *testing.T, d protocol.Diagnostic) string {
 // generator itself, the types are generating, and the dev server is
 // reported with the supervisor's own state.
 func TestStatusWhileTheSupervisorGenerates(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	sup := &fakeSupervisor{t: t, root: root}
 	sup.load()
 	ln, err := control.Listen(root, sup)

@@ -12,13 +12,13 @@ import (
 	"github.com/donkeyls/donkeyls/lsp/lsptest"
 )
 
-// hostileBookshop is the up-to-date example whose gen:types script creates
+// hostileShop is the up-to-date shop whose gen:types script creates
 // the file pwned, as any repository's script could do anything: the script
 // runs through `bun run gen:types`, exactly as the default command would
 // run it.
-func hostileBookshop(t *testing.T) (root, pwned string) {
+func hostileShop(t *testing.T) (root, pwned string) {
 	t.Helper()
-	root, _, _ = freshBookshop(t, "")
+	root, _, _ = freshShop(t, "")
 	pwned = filepath.Join(t.TempDir(), "pwned")
 	pkgPath := filepath.Join(root, "package.json")
 	pkg, err := os.ReadFile(pkgPath)
@@ -61,7 +61,7 @@ func revert(c *lsptest.Client, plugin, src string) {
 func TestUntrustedProjectRunsNothing(t *testing.T) {
 	bun := testenv.Bun(t)
 	env := []string{"PATH=" + filepath.Dir(bun) + ":" + os.Getenv("PATH")}
-	root, pwned := hostileBookshop(t)
+	root, pwned := hostileShop(t)
 	wsPwned := filepath.Join(filepath.Dir(pwned), "pwned-by-workspace-settings")
 	wsCommand := fmt.Sprintf("touch %q", wsPwned)
 
@@ -164,7 +164,7 @@ func TestUntrustedQuickFixSaysSo(t *testing.T) {
 		{name: "untrusted-configured", command: "sh scripts/gen.sh --fast", title: "Regenerate types (sh scripts/gen.sh --fast): needs a trusted project"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root, _ := staleBookshop(t)
+			root, _ := staleShop(t)
 			srv := start(t)
 			c := srv.client
 			caps := lsptest.Capabilities(true)

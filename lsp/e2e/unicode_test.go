@@ -14,7 +14,7 @@ import (
 // and checks the diagnostic's range in UTF-16 units: a byte or code point
 // count would shift it.
 func TestNonASCIIBeforeAFinding(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)

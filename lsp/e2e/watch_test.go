@@ -18,7 +18,7 @@ import (
 // rewrites the outputs and the stale diagnostics disappear without the
 // user touching anything in the editor.
 func TestOutputsRewrittenOutsideTheEditor(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(false), nil)
@@ -67,7 +67,7 @@ export const reviewsPlugin = createPlugin.define({
 // registration for the project's TypeScript, package.json and lockfiles,
 // and its change events drive the analysis.
 func TestClientWatchesFiles(t *testing.T) {
-	root, regen := staleBookshop(t)
+	root, regen := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(true), nil)
@@ -103,7 +103,7 @@ func TestClientWatchesFiles(t *testing.T) {
 // TestCheckoutOfManyFilesAnalyzesOnce writes 500 files at once, as a branch
 // checkout does, and counts the analyses the server ran for them.
 func TestCheckoutOfManyFilesAnalyzesOnce(t *testing.T) {
-	root, _ := staleBookshop(t)
+	root, _ := staleShop(t)
 	srv := start(t)
 	c := srv.client
 	c.Initialize(root, lsptest.Capabilities(false), nil)

@@ -69,6 +69,25 @@ function H.describe_diagnostics(bufnr)
   return table.concat(lines, "\n    ")
 end
 
+-- The 0-based line and byte column of text on the only line of the buffer
+-- that holds it; with marked, the only such line that also holds a fixture
+-- marker (//@diag(...), see internal/fixture). Tests find positions by the
+-- markers and the text of the project, not by numbers, and name no
+-- diagnostic code.
+function H.locate(bufnr, text, marked)
+  local what = (marked and "a marked line with " or "a line with ") .. text
+  local at
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    local j = line:find(text, 1, true)
+    if j and (not marked or line:find("@diag(", 1, true)) then
+      H.check(at == nil, "only one " .. what, string.format("lines %d and %d", at and at[1] + 1 or 0, i))
+      at = { i - 1, j - 1 }
+    end
+  end
+  H.check(at ~= nil, what, "none in buffer " .. bufnr)
+  return at[1], at[2]
+end
+
 -- The first diagnostic whose data says what fixes it ("regenerate",
 -- "restart", "migrate"): the server's contract, so no test names a code.
 function H.find_fix(bufnr, fix)

@@ -35,7 +35,8 @@ H.run(function()
     return "no donkeyls client on buffer " .. buf .. "; " .. H.describe_messages()
   end)
 
-  H.step("stale registry diagnostic at 61:7")
+  local line, col = H.locate(buf, "ndjson", true)
+  H.step(string.format("stale registry diagnostic at %d:%d (marked)", line + 1, col + 1))
   H.wait(30000, "a stale registry diagnostic in the plugin", function()
     return H.find_fix(buf, "regenerate") ~= nil
   end, function()
@@ -43,8 +44,8 @@ H.run(function()
   end)
   local d = H.find_fix(buf, "regenerate")
   H.check(
-    d.lnum == 60 and d.col == 6,
-    "the stale registry diagnostic at 61:7 (the ndjson key of handlers)",
+    d.lnum == line and d.col == col,
+    string.format("the stale registry diagnostic at %d:%d (the ndjson key of handlers)", line + 1, col + 1),
     string.format("at %d:%d: %s", d.lnum + 1, d.col + 1, d.message)
   )
   H.check(
@@ -61,7 +62,7 @@ H.run(function()
   end)
 
   H.step("apply the Regenerate types code action")
-  local action, offered, asked = H.code_action(buf, 61, 6, nil, function(a)
+  local action, offered, asked = H.code_action(buf, line + 1, col, nil, function(a)
     return a.title:find("Regenerate types", 1, true) == 1
   end)
   H.check(asked, "a code action menu", "vim.lsp.buf.code_action() offered no menu; " .. H.describe_messages())

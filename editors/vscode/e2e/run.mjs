@@ -1,6 +1,6 @@
 // npm run test:e2e: the extension in a real VS Code. Packages the built
 // extension (npm run build first) into a .vsix, installs it into code-server
-// 4.139.1 (VS Code 1.139.1), opens a copy of examples/bookshop in headless
+// 4.139.1 (VS Code 1.139.1), opens the shop-stale project of internal/fixture in headless
 // Chromium and checks what a user sees: diagnostics, hover, Problems, status
 // bar, quick fix, extract-to-plugin, Regenerate Types, Restricted Mode.
 //
@@ -105,17 +105,43 @@ async function saveArtifacts(name) {
 const REGISTRY = '.@donkeylabs/server/registry.d.ts';
 const ORDERS_SCHEMA = 'src/server/plugins/orders/schema.ts';
 
-/** A copy of examples/bookshop whose typegen command rewrites the outputs. */
+/**
+ * The shop-stale project of internal/fixture (two outputs stale, its
+ * findings marked), whose typegen command copies in the fresh shop's
+ * versions of those outputs.
+ */
 function makeProject(root, name) {
-  const dir = join(root, 'work', name, 'bookshop');
-  mkdirSync(dirname(dir), { recursive: true });
-  cpSync(join(repo, 'examples', 'bookshop'), dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
+  const parent = join(root, 'work', name);
+  mkdirSync(parent, { recursive: true });
+  const dir = materialize('shop-stale', parent);
+  const fresh = materialize('shop', join(parent, 'fresh'));
   mkdirSync(join(dir, '.e2e-fresh'));
-  cpSync(join(here, 'fixture', 'fresh', 'registry.d.ts'), join(dir, '.e2e-fresh', 'registry.d.ts'));
-  cpSync(join(here, 'fixture', 'fresh', 'orders-schema.ts'), join(dir, '.e2e-fresh', 'orders-schema.ts'));
+  cpSync(join(fresh, REGISTRY), join(dir, '.e2e-fresh', 'registry.d.ts'));
+  cpSync(join(fresh, ORDERS_SCHEMA), join(dir, '.e2e-fresh', 'orders-schema.ts'));
   cpSync(join(here, 'fixture', 'typegen.sh'), join(dir, 'e2e-typegen.sh'));
   chmodSync(join(dir, 'e2e-typegen.sh'), 0o755);
   return dir;
+}
+
+/** Writes the named project of internal/fixture into parent/name (the Go helper the Go and Neovim tests use too). */
+function materialize(name, parent) {
+  const dir = join(parent, name);
+  execFileSync('go', ['run', './internal/fixture/cmd/materialize', name, dir], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  return dir;
+}
+
+/**
+ * The 1-based line and column of text on the only line of rel that holds
+ * it; with marked, the only such line that also holds a fixture marker
+ * (//@diag(...), see internal/fixture). Positions come from the markers and
+ * the text of the project, not from numbers, and this file names no
+ * diagnostic code.
+ */
+function locate(dir, rel, text, marked = false) {
+  const lines = readProject(dir, rel).split('\n');
+  const at = lines.flatMap((l, i) => (l.includes(text) && (!marked || l.includes('@diag(')) ? [i] : []));
+  if (at.length !== 1) throw new Error(`${rel}: ${at.length} ${marked ? 'marked ' : ''}lines hold ${text}, want 1`);
+  return { line: at[0] + 1, col: lines[at[0]].indexOf(text) + 1 };
 }
 
 function userSettings(root, trustEnabled, logName) {
@@ -263,7 +289,14 @@ async function main() {
   // The codes VS Code must show are the ones the server reports: taken
   // from `donkeyls check`, so this file names none of them.
   const found = findingsOf(proj);
-  const registryCode = codeAt(found, 'src/server/plugins/books/index.ts', 60);
+  const BOOKS = 'src/server/plugins/books/index.ts';
+  const ADMIN = 'src/server/routes/admin.ts';
+  // Where the steps act, found by the fixture's markers and text.
+  const ndjson = locate(proj, BOOKS, 'ndjson', true);
+  const query = locate(proj, ADMIN, 'ctx.db', true);
+  const audit = locate(proj, ADMIN, 'ctx.plugins.audit.recent');
+  const auditEnd = audit.col + 'ctx.plugins.audit'.length; // just after "audit"
+  const registryCode = codeAt(found, BOOKS, ndjson.line - 1);
   const schemaCode = found.find((f) => /orders\.notes/.test(f.message))?.code;
   if (!registryCode || !schemaCode) throw new Error(`donkeyls check does not report the two stale outputs: ${JSON.stringify(found)}`);
   server.writeUserSettings(userSettings(root, false, 'donkeyls-serve.log'));
@@ -276,12 +309,12 @@ async function main() {
     if (!(await wb.statusItems()).some((t) => /dev: stopped/.test(t))) throw new Error(`no "dev: stopped" item: ${await wb.statusItems()}`);
   });
 
-  await step('squiggle and hover at books/index.ts 61:7', async () => {
-    await wb.openFile('src/server/plugins/books/index.ts');
-    await wb.goTo(61, 7);
-    await waitFor('a warning squiggle on line 61', async () => (await wb.squigglesOnLine(61, 'warning')) > 0);
+  await step(`squiggle and hover at books/index.ts ${ndjson.line}:${ndjson.col}`, async () => {
+    await wb.openFile(BOOKS);
+    await wb.goTo(ndjson.line, ndjson.col);
+    await waitFor(`a warning squiggle on line ${ndjson.line}`, async () => (await wb.squigglesOnLine(ndjson.line, 'warning')) > 0);
     const hover = await waitFor('the donkeyls hover', async () => {
-      const h = await wb.hoverSquiggle(61, 'warning');
+      const h = await wb.hoverSquiggle(ndjson.line, 'warning');
       return h.includes(`donkeyls(${registryCode})`) ? h : undefined;
     });
     if (!/handler "ndjson" of plugin "books" is not in the generated registry/.test(hover)) throw new Error(`hover lacks the message: ${hover}`);
@@ -313,45 +346,45 @@ async function main() {
 
 
   await step('Regenerate Types rewrites the outputs', async () => {
-    await regenerate(wb, join(root, 'donkeyls-serve.log'), 'src/server/plugins/books/index.ts');
+    await regenerate(wb, join(root, 'donkeyls-serve.log'), BOOKS);
     await waitFor('registry.d.ts to list ndjson', () => readProject(proj, REGISTRY).includes('"ndjson"'));
     if (!readProject(proj, ORDERS_SCHEMA).includes('notes: string | null')) throw new Error('schema.ts was not rewritten');
     const item = await wb.statusItem(/^types$/);
     log(`status bar after regenerate: "${item}"`);
-    await waitFor('the squiggle on books/index.ts 61 to go', async () => {
-      await wb.openFile('src/server/plugins/books/index.ts');
-      return (await wb.squigglesOnLine(61, 'warning')) === 0;
+    await waitFor(`the squiggle on books/index.ts ${ndjson.line} to go`, async () => {
+      await wb.openFile(BOOKS);
+      return (await wb.squigglesOnLine(ndjson.line, 'warning')) === 0;
     });
   });
 
   await step('an edit typed into the editor makes types stale again', async () => {
-    await wb.openFile('src/server/plugins/books/index.ts');
-    await wb.goTo(61, 7);
+    await wb.openFile(BOOKS);
+    await wb.goTo(ndjson.line, ndjson.col);
     await wb.typeText('tsv: createHandler<ExportFn>(async () => new Response("")),\n      ');
     const item = await wb.statusItem(/types: stale \(1\)/);
     const before = readProject(proj, REGISTRY);
     log(`status bar after the edit: "${item}"`);
-    await waitFor('a stale types squiggle on line 61', async () => (await wb.squigglesOnLine(61, 'warning')) > 0);
+    await waitFor(`a stale types squiggle on line ${ndjson.line}`, async () => (await wb.squigglesOnLine(ndjson.line, 'warning')) > 0);
     if (readProject(proj, REGISTRY) !== before) throw new Error('typing ran typegen');
   });
 
   await step('quick fix from Ctrl+. on a typed mistake', async () => {
-    await wb.openFile('src/server/routes/admin.ts');
-    // `ctx.plugins.audit` at 40:42: type a misspelling over it.
-    await wb.goTo(40, 50);
+    await wb.openFile(ADMIN);
+    // `ctx.plugins.audit.recent`: type a misspelling over `audit`.
+    await wb.goTo(audit.line, auditEnd);
     for (let i = 0; i < 5; i++) await wb.page.keyboard.press('Backspace');
     await wb.typeText('audti');
-    await waitFor('an error squiggle on line 40', async () => (await wb.squigglesOnLine(40, 'error')) > 0);
-    await wb.goTo(40, 46);
+    await waitFor(`an error squiggle on line ${audit.line}`, async () => (await wb.squigglesOnLine(audit.line, 'error')) > 0);
+    await wb.goTo(audit.line, auditEnd - 4);
     const actions = await wb.codeActions();
     log(`code actions: ${actions.join(' | ')}`);
     await wb.pickCodeAction('Change to audit');
-    await waitFor('line 40 to read ctx.plugins.audit', async () => (await wb.visibleText()).includes('ctx.plugins.audit.recent'));
-    await waitFor('the error squiggle to go', async () => (await wb.squigglesOnLine(40, 'error')) === 0);
+    await waitFor(`line ${audit.line} to read ctx.plugins.audit`, async () => (await wb.visibleText()).includes('ctx.plugins.audit.recent'));
+    await waitFor('the error squiggle to go', async () => (await wb.squigglesOnLine(audit.line, 'error')) === 0);
   });
 
   await step('extract to plugin creates the plugin', async () => {
-    await wb.goTo(20, 23);
+    await wb.goTo(query.line, query.col);
     const actions = await wb.codeActions();
     log(`code actions: ${actions.join(' | ')}`);
     await wb.pickCodeAction('Extract into new plugin');
@@ -368,7 +401,7 @@ async function main() {
     if (!/selectFrom\("orders"\)/.test(index)) throw new Error(`the query did not move into the plugin:\n${index}`);
     // A new plugin is not in the registry yet: two more staleness findings.
     log(`status bar after extract: "${await wb.statusItem(/types: stale \(3\)/)}"`);
-    const route = readProject(proj, 'src/server/routes/admin.ts');
+    const route = readProject(proj, ADMIN);
     if (/ctx\.db\s*\.selectFrom\("orders"\)/.test(route)) throw new Error(`admin.ts still queries ctx.db:\n${route}`);
   });
 
@@ -381,14 +414,14 @@ async function main() {
 
   await step('restricted: diagnostics still show', async () => {
     await wb.statusItem(/types: stale \(2\)/, 60000);
-    await wb.openFile('src/server/plugins/books/index.ts');
-    await wb.goTo(61, 7);
-    await waitFor('a warning squiggle on line 61', async () => (await wb.squigglesOnLine(61, 'warning')) > 0);
+    await wb.openFile(BOOKS);
+    await wb.goTo(ndjson.line, ndjson.col);
+    await waitFor(`a warning squiggle on line ${ndjson.line}`, async () => (await wb.squigglesOnLine(ndjson.line, 'warning')) > 0);
   });
 
   await step('restricted: Regenerate Types is refused', async () => {
     const before = readProject(rproj, REGISTRY);
-    await pressRegenerate(wb, 'src/server/plugins/books/index.ts');
+    await pressRegenerate(wb, BOOKS);
     await wb.toast(/Restricted Mode/, FIRST_COMMAND_MS).catch(async (e) => {
       throw new Error(`${e.message}${await activating(wb)}`);
     });
@@ -417,7 +450,7 @@ async function main() {
       return untrusted >= 0 && text.indexOf('trusted=true', untrusted) > untrusted;
     });
     await wb.statusItem(/types: stale \(2\)/, 60000);
-    await regenerate(wb, serveLog, 'src/server/plugins/books/index.ts');
+    await regenerate(wb, serveLog, BOOKS);
     await waitFor('registry.d.ts to be rewritten', () => readProject(rproj, REGISTRY).includes('"ndjson"'));
     const item = await wb.statusItem(/^\$?\(?check\)?\s*types$|^types$/);
     log(`status bar after regenerate (trusted): "${item}"`);

@@ -1,13 +1,14 @@
 // The whole extension, vscode-languageclient included, against the real
-// donkeyls binary on a copy of examples/bookshop, with the vscode API
+// donkeyls binary on the shop-stale project of internal/fixture, with the vscode API
 // stubbed: what the status bar shows as the server reports staleness, runs
 // typegen, fails, and crashes.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { materialize } from './fixtureProject';
 import { FakeStatusBarItem, installVscodeStub, resetStub } from './vscodeStub';
 
 const stub = installVscodeStub();
@@ -15,7 +16,6 @@ const { DonkeyExtension, COMMANDS } = require('../src/extension') as typeof impo
 const { bundledBinaryPath } = require('../src/binary') as typeof import('../src/binary');
 
 const extensionDir = resolve(__dirname, '..', '..');
-const bookshop = resolve(extensionDir, '..', '..', 'examples', 'bookshop');
 const binary = bundledBinaryPath(extensionDir, process.platform, process.arch);
 const WAIT_MS = 30000;
 
@@ -43,8 +43,7 @@ let ext: InstanceType<typeof DonkeyExtension> | undefined;
 before(() => {
   assert.ok(existsSync(binary), `${binary} is missing: run \`npm run build\` first`);
   dir = mkdtempSync(join(tmpdir(), 'donkeyls-e2e-'));
-  root = join(dir, 'bookshop');
-  cpSync(bookshop, root, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes('node_modules') });
+  root = materialize('shop-stale', dir);
   const probe = spawnSync(binary, ['serve'], { input: '', timeout: 10000, encoding: 'utf8' });
   notBuilt = /serve is not built yet/.test(probe.stderr ?? '');
 });
@@ -110,7 +109,7 @@ test('stale types, then Regenerate: the status shows generating and comes back; 
   assert.equal(types.backgroundColor?.id, 'statusBarItem.errorBackground');
   assert.match(String(types.tooltip), /Cannot find module zod/);
   const error = await waitFor(() => stub.messages.find((m) => m.kind === 'error'), () => `an error notification; got ${JSON.stringify(stub.messages)}`);
-  assert.match(error.message, /^donkeyls: type generation failed in bookshop/);
+  assert.match(error.message, /^donkeyls: type generation failed in shop-stale/);
   assert.deepEqual(error.actions, ['Show Output']);
 });
 

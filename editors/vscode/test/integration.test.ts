@@ -1,12 +1,13 @@
 // Drives the real donkeyls binary (built by `npm run build`) through
 // vscode-languageserver-protocol with the launch command, initializationOptions
 // and workspace/configuration answers the extension's language client uses
-// (src/clientConfig.ts, src/settings.ts), on a copy of examples/bookshop.
+// (src/clientConfig.ts, src/settings.ts), on the shop-stale project of
+// internal/fixture.
 import { strict as assert } from 'node:assert';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import {
@@ -32,14 +33,13 @@ import {
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { bundledBinaryPath } from '../src/binary';
+import { materialize } from './fixtureProject';
 import { clientMiddleware } from '../src/middleware';
 import { ProjectStatus, STATUS_METHOD, initialModel, parseStatus, reduce, typesItem, typesView } from '../src/status';
 import { DOCUMENT_SELECTOR, SERVER_COMMANDS, initializationOptions, serverLaunch, statusFeature } from '../src/clientConfig';
 import { ServerSettings, SettingReader, answerConfiguration, didChangeConfigurationParams, serverSettings } from '../src/settings';
 
 const extensionDir = resolve(__dirname, '..', '..');
-const repo = resolve(extensionDir, '..', '..');
-const bookshop = join(repo, 'examples', 'bookshop');
 const binary = bundledBinaryPath(extensionDir, process.platform, process.arch);
 
 const WAIT_MS = 30000;
@@ -143,7 +143,7 @@ async function startSession(root: string, settings: ServerSettings): Promise<Ses
     processId: process.pid,
     clientInfo: { name: 'donkeyls-vscode-integration-test' },
     rootUri,
-    workspaceFolders: [{ uri: rootUri, name: 'bookshop' }],
+    workspaceFolders: [{ uri: rootUri, name: basename(root) }],
     initializationOptions: initializationOptions(settings),
     capabilities,
   });
@@ -244,10 +244,8 @@ describe('the extension configuration against the real donkeyls serve', () => {
 
   before(() => {
     assert.ok(existsSync(binary), `${binary} is missing: run \`npm run build\` first`);
-    assert.ok(existsSync(join(bookshop, 'donkeylabs.config.ts')), `${bookshop} is missing`);
     dir = mkdtempSync(join(tmpdir(), 'donkeyls-vscode-'));
-    root = join(dir, 'bookshop');
-    cpSync(bookshop, root, { recursive: true, filter: (src) => !src.split(/[\\/]/).includes('node_modules') });
+    root = materialize('shop-stale', dir);
     // Until cmd/donkeyls/serve.go lands, serve says so and exits at once; the
     // tests then skip (loudly) instead of failing every build meanwhile.
     const probe = spawnSync(binary, serverLaunch(binary, '').args, { input: '', timeout: 10000, encoding: 'utf8' });
