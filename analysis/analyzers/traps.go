@@ -53,17 +53,16 @@ func runTraps(p *Pass) {
 	}
 	// Every source file, tests included: the generator's glob also picks up
 	// a plugin under __mocks__ or __tests__.
-	for _, path := range proj.Files() {
-		f := proj.File(path)
+	proj.EachFile(func(f *facts.File) {
 		if f.Kind != facts.KindSource || f.Missing || len(f.Plugins) == 0 {
-			continue
+			return
 		}
 		// What the generator makes of a plugin file depends on that file
 		// alone (and the config), so its traps are reused while it is
 		// unchanged.
 		gp := discovered[f.Path]
 		p.reportReused(trapsKey{f.Path}, []*facts.File{f}, func(p *Pass) { checkPluginTraps(p, f, gp) })
-	}
+	})
 }
 
 type trapsKey struct{ path string }

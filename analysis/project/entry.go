@@ -1,7 +1,11 @@
 package project
 
 import (
+	"io/fs"
+	"reflect"
+	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -98,11 +102,134 @@ func (p *Project) Entry() *EntryRun {
 	return p.Expected().Entry
 }
 
+// computeEntry models the entry run of this snapshot, or takes the model of
+// an earlier snapshot of the same Load when every file changed since reads
+// the same to the model (entrySame) and that run asked the Source nothing
+// but the tsconfig, which is unchanged: most keystrokes edit a body the
+// entry run never sees, and following every import of a 1,000-plugin
+// project again was a third of each edit.
 func (p *Project) computeEntry() *EntryRun {
+	ts := p.tsconfig()
+	m := p.m()
+	defer m.base.Store(nil) // the earlier snapshots' models are not needed again
+	if run := m.earlierEntry(ts); run != nil {
+		m.entry.Store(&entryMemo{run: run, ts: ts})
+		return run
+	}
+	// The run sees the Source only through a copy of p whose Source
+	// counts what it is asked (p.src is fixed for a snapshot).
+	probe := &probeSource{Source: p.src}
+	pe := *p
+	pe.src = probe
+	run := pe.buildEntry()
+	m.entry.Store(&entryMemo{run: run, probed: probe.asked.Load() > 0, ts: ts})
+	return run
+}
+
+// entryMemo is a snapshot's entry model with what it read besides facts.
+type entryMemo struct {
+	run *EntryRun
+	// probed is set when the run asked the Source whether a file exists:
+	// what it found may have changed since, so the model is not reused.
+	probed bool
+	ts     *tsPaths
+}
+
+// memoLink ties a snapshot's memo to the one it was made from by WithFile
+// on an existing path (the same paths), with that path's facts before and
+// after.
+type memoLink struct {
+	memo     *memo
+	old, new *facts.File
+}
+
+// maxEntryLinks bounds how many WithFile steps back an entry model is
+// looked for; the server applies the files changed since its last analysis
+// one by one, rarely more than a few.
+const maxEntryLinks = 16
+
+// earlierEntry is the entry model of the nearest earlier snapshot that
+// computed one, when every step since changed a file in no way the model
+// reads and that model can be reused; nil otherwise.
+func (m *memo) earlierEntry(ts *tsPaths) *EntryRun {
+	for range maxEntryLinks {
+		link := m.base.Load()
+		if link == nil || !entrySame(link.old, link.new) {
+			return nil
+		}
+		if c := link.memo.entry.Load(); c != nil {
+			if c.probed || !reflect.DeepEqual(*c.ts, *ts) {
+				return nil
+			}
+			return c.run
+		}
+		m = link.memo
+	}
+	return nil
+}
+
+// entrySame reports whether two versions of a file read the same to the
+// entry model: the facts buildEntry and resolveLocal read, with the places
+// it reports or compares (an import's specifier, a router call's offset)
+// but not the others, which move with every edit above them. A fact read
+// there must be compared here too.
+func entrySame(a, b *facts.File) bool {
+	return a.Path == b.Path && a.Kind == b.Kind && a.Missing == b.Missing &&
+		a.SyntaxErrors == b.SyntaxErrors && a.StaleFacts == b.StaleFacts &&
+		slices.EqualFunc(a.Imports, b.Imports, func(x, y facts.Import) bool {
+			return x.Spec == y.Spec && x.SpecRange == y.SpecRange && x.TypeOnly == y.TypeOnly &&
+				x.Default == y.Default && x.Namespace == y.Namespace && slices.Equal(x.Names, y.Names)
+		}) &&
+		slices.EqualFunc(a.ReExports, b.ReExports, func(x, y facts.ReExport) bool {
+			return x.Spec == y.Spec && x.Star == y.Star && slices.Equal(x.Names, y.Names)
+		}) &&
+		slices.EqualFunc(a.Mounts, b.Mounts, func(x, y facts.Mount) bool {
+			return x.Method == y.Method && x.Receiver == y.Receiver && x.Ident == y.Ident &&
+				x.Inline == y.Inline && x.Call.Start.Offset == y.Call.Start.Offset
+		}) &&
+		slices.Equal(a.Aliases, b.Aliases) &&
+		slices.EqualFunc(a.Routers, b.Routers, func(x, y facts.Router) bool {
+			return x.Var == y.Var && x.Prefix == y.Prefix && x.PrefixKnown == y.PrefixKnown && x.Parent == y.Parent
+		}) &&
+		slices.EqualFunc(a.Servers, b.Servers, func(x, y facts.Key) bool { return x.Name == y.Name }) &&
+		slices.EqualFunc(a.Registrations, b.Registrations, func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
+		reflect.DeepEqual(a.StdoutWrites, b.StdoutWrites) &&
+		reflect.DeepEqual(a.ProcessRegistrations, b.ProcessRegistrations)
+}
+
+// probeSource counts the existence checks a Source is asked.
+type probeSource struct {
+	Source
+	asked atomic.Int32
+}
+
+func (s *probeSource) Stat(path string) (fs.FileInfo, error) {
+	s.asked.Add(1)
+	return s.Source.Stat(path)
+}
+
+func (s *probeSource) ReadFile(path string) ([]byte, error) {
+	s.asked.Add(1)
+	return s.Source.ReadFile(path)
+}
+
+func (s *probeSource) ReadDir(path string) ([]fs.DirEntry, error) {
+	s.asked.Add(1)
+	return s.Source.ReadDir(path)
+}
+
+func (s *probeSource) SameFile(a, b string) bool {
+	s.asked.Add(1)
+	return s.Source.SameFile(a, b)
+}
+
+// buildEntry follows the entry's imports and mounts. It reads the facts
+// entrySame compares and, through resolveLocal, which paths exist.
+func (p *Project) buildEntry() *EntryRun {
 	e := &EntryRun{Path: p.config.EntryPath(), Reached: map[string]bool{}, Mounted: map[RouterRef]bool{}, InlineMounted: map[string]bool{}}
-	for _, path := range p.Files() {
-		if f := p.files[path]; f.Kind == facts.KindSource && !f.Missing && len(f.Servers) > 0 {
-			e.ServerFiles = append(e.ServerFiles, path)
+	for i, f := range p.sortedFiles() {
+		if f.Kind == facts.KindSource && !f.Missing && len(f.Servers) > 0 {
+			e.ServerFiles = append(e.ServerFiles, p.Files()[i])
 		}
 	}
 	if !isTypeScript(e.Path) {
@@ -179,6 +306,7 @@ func (p *Project) computeEntry() *EntryRun {
 			}
 		}
 	}
+	b := &binder{}
 	for path := range e.Reached {
 		f := p.files[path]
 		for _, m := range f.Mounts {
@@ -191,7 +319,7 @@ func (p *Project) computeEntry() *EntryRun {
 			case m.Ident == "":
 				e.Uncertain = true
 			default:
-				if ref, ok := p.followBinding(f, m.Ident, map[RouterRef]bool{}); ok {
+				if ref, ok := p.follow(b, f, m.Ident); ok {
 					p.mount(e, ref)
 				} else {
 					e.Uncertain = true
@@ -199,7 +327,7 @@ func (p *Project) computeEntry() *EntryRun {
 			}
 		}
 	}
-	p.copyMounted(e)
+	p.copyMounted(e, b)
 	if len(e.Causes) > 0 {
 		e.Status = EntryEmpty
 	} else {
@@ -224,20 +352,20 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 
 // copyMounted records the parent.router(child) calls of the files the run
 // reaches whose parent is a served router, wherever the call is written.
-func (p *Project) copyMounted(e *EntryRun) {
+func (p *Project) copyMounted(e *EntryRun, b *binder) {
 	for path := range e.Reached {
 		f := p.files[path]
 		for _, m := range f.Mounts {
 			if m.Method != "router" {
 				continue
 			}
-			ref, ok := p.followBinding(f, m.Receiver, map[RouterRef]bool{})
+			ref, ok := p.follow(b, f, m.Receiver)
 			if !ok {
 				e.Uncertain = true // a router we cannot follow: its copies are unknown
 				continue
 			}
 			if e.Mounted[ref] {
-				p.copyRoutes(e, f, ref, m, "", 0)
+				p.copyRoutes(e, b, f, ref, m, "", 0)
 			}
 		}
 	}
@@ -253,7 +381,7 @@ func (p *Project) copyMounted(e *EntryRun) {
 // copyRoutes records parent.router(child) (m, in f, on router ref) with
 // the prefix the copies get, following copies into the child made before
 // the call. outer is the prefix of an enclosing copy; depth bounds cycles.
-func (p *Project) copyRoutes(e *EntryRun, f *facts.File, ref RouterRef, m facts.Mount, outer string, depth int) {
+func (p *Project) copyRoutes(e *EntryRun, b *binder, f *facts.File, ref RouterRef, m facts.Mount, outer string, depth int) {
 	if depth > 8 {
 		e.Uncertain = true
 		return
@@ -264,7 +392,7 @@ func (p *Project) copyRoutes(e *EntryRun, f *facts.File, ref RouterRef, m facts.
 		return
 	}
 	prefix = joinPrefix(outer, prefix)
-	child, ok := p.followBinding(f, m.Ident, map[RouterRef]bool{})
+	child, ok := p.follow(b, f, m.Ident)
 	if !ok {
 		e.Uncertain = true
 		return
@@ -277,7 +405,7 @@ func (p *Project) copyRoutes(e *EntryRun, f *facts.File, ref RouterRef, m facts.
 	cf := p.files[child.Path]
 	for _, cm := range cf.Mounts {
 		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || int(cm.Call.Start.Offset) < before) {
-			p.copyRoutes(e, cf, child, cm, prefix, depth+1)
+			p.copyRoutes(e, b, cf, child, cm, prefix, depth+1)
 		}
 	}
 }
@@ -325,12 +453,21 @@ func (p *Project) isServer(f *facts.File, name string) bool {
 	return false
 }
 
+// follow is followBinding from a fresh start.
+func (p *Project) follow(b *binder, f *facts.File, name string) (RouterRef, bool) {
+	if b.seen == nil {
+		b.seen = map[RouterRef]bool{}
+	}
+	clear(b.seen)
+	return p.followBinding(b, f, name, b.seen)
+}
+
 // followBinding finds the router a name of f denotes: a router variable of
 // f, or an import followed through re-exports to the file defining it. seen
 // holds the (file, name) pairs already asked about: barrels that re-export
 // each other (`export * from` in a cycle) would otherwise be walked once per
 // path through them, exponentially many when the name is found nowhere.
-func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]bool) (RouterRef, bool) {
+func (p *Project) followBinding(b *binder, f *facts.File, name string, seen map[RouterRef]bool) (RouterRef, bool) {
 	key := RouterRef{f.Path, name}
 	if seen[key] {
 		return RouterRef{}, false
@@ -341,33 +478,18 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 			return RouterRef{f.Path, name}, true
 		}
 	}
-	for _, a := range f.Aliases {
-		if a.Alias == name {
-			return p.followBinding(f, a.Name, seen)
-		}
-	}
-	for _, re := range f.ReExports {
-		for _, n := range re.Names {
-			if n.Alias != name {
-				continue
+	for _, c := range b.bindings(f, name) {
+		switch {
+		case c.alias:
+			return p.followBinding(b, f, c.name, seen)
+		case c.spec == "":
+			// export { x as name }: the same file under another name.
+			if c.name != name {
+				return p.followBinding(b, f, c.name, seen)
 			}
-			if re.Spec == "" {
-				if n.Name != name {
-					return p.followBinding(f, n.Name, seen)
-				}
-				continue
-			}
-			if t, ok, _ := p.resolveLocal(f.Path, re.Spec); ok && t != nil {
-				return p.followBinding(t, n.Name, seen)
-			}
-		}
-	}
-	for _, imp := range f.Imports {
-		for _, n := range imp.Names {
-			if n.Alias == name {
-				if t, ok, _ := p.resolveLocal(f.Path, imp.Spec); ok && t != nil {
-					return p.followBinding(t, n.Name, seen)
-				}
+		default:
+			if t, ok, _ := p.resolveLocal(f.Path, c.spec); ok && t != nil {
+				return p.followBinding(b, t, c.name, seen)
 			}
 		}
 	}
@@ -375,13 +497,82 @@ func (p *Project) followBinding(f *facts.File, name string, seen map[RouterRef]b
 	for _, re := range f.ReExports {
 		if re.Star {
 			if t, ok, _ := p.resolveLocal(f.Path, re.Spec); ok && t != nil {
-				if ref, ok := p.followBinding(t, name, seen); ok {
+				if ref, ok := p.followBinding(b, t, name, seen); ok {
 					return ref, true
 				}
 			}
 		}
 	}
 	return RouterRef{}, false
+}
+
+// binding is one way a file binds a name to another: a top-level alias
+// (`const name = other`), a re-export or an import of name from spec.
+type binding struct {
+	alias bool
+	spec  string
+	name  string // the name it stands for in the file spec resolves to (or in f)
+}
+
+// eachBinding calls fn for every alias, re-exported and imported name of f,
+// in the order followBinding tries them: the first alias wins, then the
+// first re-export or import that resolves.
+func eachBinding(f *facts.File, fn func(local string, b binding)) {
+	for _, a := range f.Aliases {
+		fn(a.Alias, binding{alias: true, name: a.Name})
+	}
+	for _, re := range f.ReExports {
+		for _, n := range re.Names {
+			fn(n.Alias, binding{spec: re.Spec, name: n.Name})
+		}
+	}
+	for _, imp := range f.Imports {
+		for _, n := range imp.Names {
+			fn(n.Alias, binding{spec: imp.Spec, name: n.Name})
+		}
+	}
+}
+
+// binder indexes by name the bindings of the files one entry model asks
+// about often. The entry of a large project imports every plugin and
+// router and mounts each of them, so scanning its imports once per mount
+// was quadratic: half of each keystroke's analysis at 1,000 plugins.
+type binder struct {
+	index map[*facts.File]map[string][]binding
+	seen  map[RouterRef]bool // follow's, reused from one mount to the next
+}
+
+// indexAt is how many bindings a file needs before an index pays for
+// itself; most files have a handful, scanned faster than hashed.
+const indexAt = 16
+
+func (b *binder) bindings(f *facts.File, name string) []binding {
+	if idx, ok := b.index[f]; ok {
+		return idx[name]
+	}
+	n := len(f.Aliases)
+	for _, re := range f.ReExports {
+		n += len(re.Names)
+	}
+	for _, imp := range f.Imports {
+		n += len(imp.Names)
+	}
+	if n < indexAt {
+		var out []binding
+		eachBinding(f, func(local string, c binding) {
+			if local == name {
+				out = append(out, c)
+			}
+		})
+		return out
+	}
+	idx := make(map[string][]binding, n)
+	eachBinding(f, func(local string, c binding) { idx[local] = append(idx[local], c) })
+	if b.index == nil {
+		b.index = map[*facts.File]map[string][]binding{}
+	}
+	b.index[f] = idx
+	return idx[name]
 }
 
 // boundByServer lists the names a file mounts or registers.

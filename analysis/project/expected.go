@@ -150,14 +150,14 @@ func (p *Project) Expected() *Expected {
 
 func (p *Project) computeExpected() *Expected {
 	e := &Expected{}
-	paths := p.Files()
+	paths, files := p.Files(), p.sortedFiles()
 	// Plugins: index.ts files under each scan dir, in scan order.
 	for _, base := range p.config.PluginScanDirs() {
-		for _, path := range paths {
+		for i, path := range paths {
 			if !strings.HasSuffix(path, string(filepath.Separator)+"index.ts") {
 				continue
 			}
-			f := p.files[path]
+			f := files[i]
 			if f.Missing || f.Kind != facts.KindSource || !isWithin(base, path) {
 				continue
 			}
@@ -206,19 +206,19 @@ func (p *Project) computeExpected() *Expected {
 	// runs on every keystroke, and growing a slice of 10,000 routes by
 	// appending allocated twice what it keeps.
 	routes := 0
-	for _, path := range paths {
+	for _, f := range files {
 		if run.Status == EntryMissing || run.Status == EntryEmpty {
 			break // no route is kept
 		}
-		if f := p.files[path]; f.Kind == facts.KindSource && !f.Missing {
+		if f.Kind == facts.KindSource && !f.Missing {
 			routes += len(f.Routes)
 		}
 	}
 	if routes > 0 {
 		e.Routes = make([]GenRoute, 0, routes)
 	}
-	for _, path := range paths {
-		f := p.files[path]
+	for i, path := range paths {
+		f := files[i]
 		if f.Kind != facts.KindSource || f.Missing {
 			continue
 		}
@@ -228,13 +228,23 @@ func (p *Project) computeExpected() *Expected {
 		if f.SyntaxErrors && !f.StaleFacts && len(f.Routes) > 0 {
 			e.RoutesUncertain = true
 		}
+		// A file's routes are mostly on one router: whether it is served
+		// is asked once per run of routes on the same variable, not once
+		// per route (10,000 lookups of a file and variable per keystroke).
+		mounted, onVar, asked := false, "", false
 		for i := range f.Routes {
 			r := &f.Routes[i]
 			switch run.Status {
 			case EntryMissing, EntryEmpty:
 				continue
 			case EntryRuns:
-				if !run.Uncertain && !run.RouteMounted(path, r) {
+				if run.Uncertain {
+					break
+				}
+				if !asked || r.RouterVar != onVar {
+					mounted, onVar, asked = run.RouteMounted(path, r), r.RouterVar, true
+				}
+				if !mounted {
 					continue
 				}
 			}

@@ -657,9 +657,14 @@ func (p *Project) WithFile(path string, content []byte) *Project {
 	q := p.clone()
 	q.files[path] = f
 	if old != nil {
-		// The same paths: the sorted list is shared instead of re-sorted.
+		// The same paths: the sorted list is shared instead of re-sorted,
+		// and the facts beside it copied with this file's replaced.
+		sorted := slices.Clone(p.sortedFiles())
 		paths := p.Files()
-		q.memo.pathsOnce.Do(func() { q.memo.paths = paths })
+		i, _ := slices.BinarySearch(paths, path)
+		sorted[i] = f
+		q.memo.pathsOnce.Do(func() { q.memo.paths, q.memo.sorted = paths, sorted })
+		q.memo.base.Store(&memoLink{memo: p.memo, old: old, new: f})
 	}
 	if old == nil && (filepath.Base(path) == "index.ts" || kind == facts.KindMigration) {
 		// A new plugin folder or its first migration changes the expected outputs.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -438,5 +439,95 @@ func TestListingsForget(t *testing.T) {
 	l.Forget()
 	if got, _ := l.ReadDir(root); len(got) != 2 {
 		t.Errorf("after Forget, listed %d entries, want 2", len(got))
+	}
+}
+
+// TestEntryModelFollowsEdits: a snapshot takes the entry model of the one it
+// was made from when the edit changes nothing the model reads, and computes
+// it again otherwise; either way it is what a cold load computes.
+func TestEntryModelFollowsEdits(t *testing.T) {
+	mem, dir, p := shop(t)
+	entry := filepath.Join(dir, "src", "server", "index.ts")
+	books := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	users := filepath.Join(dir, "src", "server", "plugins", "users", "index.ts")
+	read := func(path string) string {
+		b, err := mem.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	edits := []struct {
+		name, path string
+		edit       func(string) string
+		same       bool // the model is the previous snapshot's
+		skipModel  bool // the previous snapshot never computes its model
+		probes     bool // the model asked the Source, so it is computed again though unchanged
+	}{
+		{"a comment in a router", books, func(s string) string { return s + "\n// a comment\n" }, true, false, false},
+		{"a comment in a plugin", users, func(s string) string { return s + "\n// a comment\n" }, true, false, false},
+		{"an unmounted router", entry, func(s string) string { return strings.Replace(s, "server.use(adminRouter);\n", "", 1) }, false, false, false},
+		{"a log at import", books, func(s string) string { return s + "\nconsole.log(\"loaded\");\n" }, false, false, false},
+		{"the log's line moves", books, func(s string) string { return "// one more line\n" + s }, false, true, false},
+		{"an import that resolves nowhere", entry, func(s string) string {
+			return strings.Replace(s, `"./routes/admin"`, `"./routes/gone"`, 1) + "\nserver.use(adminRouter);\n"
+		}, false, false, false},
+		{"a comment while it does", books, func(s string) string { return s + "\n// again\n" }, false, false, true},
+		{"the import resolves again", entry, func(s string) string { return strings.Replace(s, `"./routes/gone"`, `"./routes/admin"`, 1) }, false, false, false},
+		{"the log goes", books, func(s string) string { return strings.Replace(s, "\nconsole.log(\"loaded\");\n", "", 1) }, false, false, false},
+		{"a plugin logs", users, func(s string) string { return s + "\nconsole.info(\"users\");\n" }, false, false, false},
+		// The step before changed what the model reads, though its
+		// snapshot never computed the model.
+		{"then a comment in a router", books, func(s string) string { return s + "\n// another\n" }, false, true, false},
+		{"and one more", books, func(s string) string { return s + "\n// one more\n" }, true, false, false},
+	}
+	prev := p.Entry()
+	for _, e := range edits {
+		content := e.edit(read(e.path))
+		write(t, mem, e.path, content)
+		q := p.WithFile(e.path, []byte(content))
+		if q == p {
+			t.Fatalf("%s: the edit changed nothing", e.name)
+		}
+		if !e.skipModel {
+			prev = p.Entry()
+		}
+		got := q.Entry()
+		cold := load(t, mem, dir).Entry()
+		if !reflect.DeepEqual(got, cold) {
+			t.Errorf("%s: the entry model differs from a cold load's\nincremental: %+v\ncold: %+v", e.name, got, cold)
+		}
+		if e.same != (got == prev) {
+			t.Errorf("%s: reused the previous snapshot's model: %v, want %v", e.name, got == prev, e.same)
+		}
+		if !e.same && !e.probes && reflect.DeepEqual(got, prev) {
+			t.Errorf("%s: the edit does not change the entry model; the case tests nothing", e.name)
+		}
+		p = q
+	}
+}
+
+// TestEntryModelConcurrent: snapshots made from one another compute their
+// entry models at once (the server's analysis and a navigation request);
+// run with -race.
+func TestEntryModelConcurrent(t *testing.T) {
+	mem, dir, p := shop(t)
+	books := filepath.Join(dir, "src", "server", "routes", "books.ts")
+	b, err := mem.ReadFile(books)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q1 := p.WithFile(books, append(b, "\n// one\n"...))
+	q2 := q1.WithFile(books, append(b, "\n// two\n"...))
+	q3 := p.WithFile(books, append(b, "\nconsole.log(1);\n"...))
+	snaps := []*project.Project{p, q1, q2, q3, p, q2}
+	got := make([]*project.EntryRun, len(snaps))
+	var wg sync.WaitGroup
+	for i, s := range snaps {
+		wg.Go(func() { got[i] = s.Entry() })
+	}
+	wg.Wait()
+	if !reflect.DeepEqual(got[0], got[2]) || len(got[3].Causes) != len(got[0].Causes)+1 {
+		t.Errorf("the models differ from what the files say: %+v / %+v / %+v", got[0], got[2], got[3])
 	}
 }
