@@ -138,7 +138,7 @@ func (s *Server) runTypegen(ctx context.Context, ps *projectState, reason string
 
 	var prog *progress
 	if !quiet {
-		prog = s.beginProgress(ctx, token, ProgressRegenerating, cancel)
+		prog = s.beginProgress(token, ProgressRegenerating, cancel)
 		ps.watchLines(prog, true)
 		defer ps.watchLines(prog, false)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"go.lsp.dev/protocol"
@@ -275,7 +274,9 @@ func (s *Server) rename(ctx context.Context, req *rpc.Request) (any, error) {
 			}
 			for _, te := range edit.Edits {
 				if t.unsafe[te.Path] {
-					return nil, rpc.Errorf(rpc.CodeContentModified, "%s changed since it was last analyzed; rename again in a moment", filepath.Base(te.Path))
+					// RequestFailed, not ContentModified: VS Code's client turns
+					// the latter into an empty answer, so the reason never shows.
+					return nil, rpc.Errorf(rpc.CodeRequestFailed, "%s", names.ChangedSinceAnalyzed(t.proj.Rel(te.Path)).Reason)
 				}
 			}
 			switch warn := names.RenameWarning(t.proj, names.For(t.proj), tgt, p.NewName); {

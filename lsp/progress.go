@@ -42,7 +42,7 @@ type progress struct {
 // the client: a token the server creates is shown once the client accepted
 // it, and a progress that ended before that (a quick typegen, a client slow
 // to answer) is then shown whole, begin, last report and end, in order.
-func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title string, cancel context.CancelFunc) *progress {
+func (s *Server) beginProgress(token json.RawMessage, title string, cancel context.CancelFunc) *progress {
 	created := len(bytes.TrimSpace(token)) == 0 || string(token) == "null"
 	if created {
 		if !s.clientCaps().workDoneProgress {
@@ -65,9 +65,10 @@ func (s *Server) beginProgress(ctx context.Context, token json.RawMessage, title
 		return p
 	}
 	// The request's context ends with the work, which may be before the
-	// client answers: the token request outlives it (clientCallTimeout
-	// still bounds it).
-	createCtx := context.WithoutCancel(ctx)
+	// client answers: the token request outlives it, bounded by
+	// clientCallTimeout and the connection (teardown waits for it, and a
+	// client that is gone never answers).
+	createCtx := s.life
 	s.goWork(func() {
 		if err := s.call(createCtx, "window/workDoneProgress/create", map[string]any{"token": token}, nil, clientCallTimeout); err != nil {
 			s.log.Debug("no progress", "err", err)

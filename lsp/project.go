@@ -533,7 +533,7 @@ func (ps *projectState) load(ctx context.Context, src *overlaySource) (Snapshot,
 	first := ps.isFirstLoad()
 	var prog *progress
 	if first {
-		prog = s.beginProgress(ctx, nil, ProgressIndexing+filepath.Base(ps.root), nil)
+		prog = s.beginProgress(nil, ProgressIndexing+filepath.Base(ps.root), nil)
 	}
 	snap, err := s.engine.Load(ctx, ps.root, src)
 	if prog != nil {

@@ -421,6 +421,28 @@ func (s fixSnap) Findings(ctx context.Context) []analysis.Finding {
 	return out
 }
 
+// fileAction is a code action as the tests read it.
+type fileAction struct {
+	Title string `json:"title"`
+	Edit  struct {
+		DocumentChanges []map[string]any `json:"documentChanges"`
+	} `json:"edit"`
+}
+
+// actionsAtStart asks for the code actions on the first character of path.
+func actionsAtStart(t *testing.T, c *lsptest.Client, path string) []fileAction {
+	t.Helper()
+	var actions []fileAction
+	if err := c.Call("textDocument/codeAction", map[string]any{
+		"textDocument": map[string]any{"uri": text.FileURI(path)},
+		"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 1}},
+		"context":      map[string]any{"diagnostics": []any{}},
+	}, &actions); err != nil {
+		t.Fatal(err)
+	}
+	return actions
+}
+
 // TestFixWithFileCreation: a fix that creates a file is sent as
 // documentChanges (create first, then versioned edits: the open buffer's
 // version, null for a closed file) and left out for a client that cannot
@@ -437,19 +459,7 @@ func TestFixWithFileCreation(t *testing.T) {
 		c.Initialize(root, caps, nil)
 		c.Open(a)
 		c.WaitDiagnostics(a, "unregistered-plugin", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "unregistered-plugin") })
-		var actions []struct {
-			Title string `json:"title"`
-			Edit  struct {
-				DocumentChanges []map[string]any `json:"documentChanges"`
-			} `json:"edit"`
-		}
-		if err := c.Call("textDocument/codeAction", map[string]any{
-			"textDocument": map[string]any{"uri": text.FileURI(a)},
-			"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 1}},
-			"context":      map[string]any{"diagnostics": []any{}},
-		}, &actions); err != nil {
-			t.Fatal(err)
-		}
+		actions := actionsAtStart(t, c, a)
 		if !canCreate {
 			if len(actions) != 0 {
 				t.Errorf("a client that cannot create files was offered %v", actions)
@@ -498,19 +508,7 @@ func TestActionOnBufferOpenedAfterTheSnapshot(t *testing.T) {
 			c.Initialize(root, lsptest.Capabilities(true), nil)
 			c.WaitDiagnostics(a, "the first load's finding", func(d lsptest.Diagnostics) bool { return lsptest.Has(d, "unregistered-plugin") })
 			c.Open(a, tc.buffer)
-			var actions []struct {
-				Title string `json:"title"`
-				Edit  struct {
-					DocumentChanges []map[string]any `json:"documentChanges"`
-				} `json:"edit"`
-			}
-			if err := c.Call("textDocument/codeAction", map[string]any{
-				"textDocument": map[string]any{"uri": text.FileURI(a)},
-				"range":        map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 1}},
-				"context":      map[string]any{"diagnostics": []any{}},
-			}, &actions); err != nil {
-				t.Fatal(err)
-			}
+			actions := actionsAtStart(t, c, a)
 			if len(actions) != tc.want {
 				t.Fatalf("%d actions %+v, want %d", len(actions), actions, tc.want)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/names"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/ossource"
 	"github.com/donkeyls/donkeyls/internal/synth"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkOccurrences1000Plugins(b *testing.B) {
 	if err := synth.Write(root, synth.Options{Plugins: 1000, Routes: 10000, MigrationsPerPlugin: 2, Adapter: true, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	p, err := project.Load(context.Background(), root, nil)
+	p, err := project.LoadWith(context.Background(), root, project.LoadOptions{Source: ossource.Source{}})
 	if err != nil {
 		b.Fatal(err)
 	}

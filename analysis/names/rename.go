@@ -21,6 +21,13 @@ func refuse(format string, args ...any) error {
 	return &RefusalError{Reason: fmt.Sprintf(format, args...)}
 }
 
+// ChangedSinceAnalyzed refuses a rename that would edit rel (a path relative
+// to the project) whose text differs from what the snapshot analyzed: the
+// edit's positions are the analyzed text's.
+func ChangedSinceAnalyzed(rel string) *RefusalError {
+	return &RefusalError{Reason: fmt.Sprintf("%s changed since it was last analyzed (or does not parse now): try the rename again when it does", rel)}
+}
+
 // Target is the name a rename would change and the part of it the user
 // edits (a method's own name, not "plugin.method").
 type Target struct {
@@ -286,7 +293,7 @@ func isShorthand(p *project.Project, src project.Source, o Occurrence) (bool, er
 		return false, fmt.Errorf("reading %s: %w", p.Rel(o.Path), err)
 	}
 	if f.StaleFacts || facts.HashBytes(b) != f.Hash {
-		return false, refuse("%s changed since it was last analyzed (or does not parse now): try the rename again when it does", p.Rel(o.Path))
+		return false, ChangedSinceAnalyzed(p.Rel(o.Path))
 	}
 	for i := int(o.Range.End.Offset); i < len(b); i++ {
 		switch b[i] {
