@@ -369,29 +369,36 @@ type eventsKey struct{ path string }
 
 func (p *Project) expectedSchemas(plugins []GenPlugin) []GenSchema {
 	out := make([]GenSchema, 0, len(plugins))
-	paths := p.Files()
+	paths, files := p.Files(), p.sortedFiles()
+	sep := string(filepath.Separator)
 	for i := range plugins {
 		gp := &plugins[i]
 		dir := filepath.Dir(gp.Path)
-		schemaPath := filepath.Join(dir, "schema.ts")
+		// dir is clean, so joining by hand gives filepath.Join's answer
+		// without cleaning it again: this runs for every plugin at every
+		// keystroke, and Join's Clean was a third of it.
+		prefix := dir + sep
+		switch {
+		case dir == ".":
+			prefix = ""
+		case strings.HasSuffix(dir, sep):
+			prefix = dir
+		}
+		schemaPath := prefix + "schema.ts"
 		if _, ok := p.expected[schemaPath]; !ok {
 			continue
 		}
+		// The folder's migrations are one run of the sorted paths, and
+		// with no separator after migDir their path order is the order of
+		// their names, the order the runtime sorts them in.
 		var migrations []string
-		migDir := filepath.Join(dir, "migrations") + string(filepath.Separator)
+		var inputs []*facts.File
+		migDir := prefix + "migrations" + sep
 		for i := sort.SearchStrings(paths, migDir); i < len(paths) && strings.HasPrefix(paths[i], migDir); i++ {
-			path := paths[i]
-			if f := p.files[path]; !strings.ContainsRune(path[len(migDir):], filepath.Separator) && f.Kind == facts.KindMigration && !f.Missing {
-				migrations = append(migrations, path)
+			if f := files[i]; !strings.ContainsRune(paths[i][len(migDir):], filepath.Separator) && f.Kind == facts.KindMigration && !f.Missing {
+				migrations = append(migrations, paths[i])
+				inputs = append(inputs, f)
 			}
-		}
-		// The runtime sorts migration names as strings.
-		sort.Slice(migrations, func(a, b int) bool {
-			return filepath.Base(migrations[a]) < filepath.Base(migrations[b])
-		})
-		inputs := make([]*facts.File, len(migrations))
-		for i, m := range migrations {
-			inputs[i] = p.files[m]
 		}
 		built := p.Reuse(schemaKey{dir}, inputs, func() any { return buildSchema(migrations, inputs) }).(GenSchema)
 		built.Plugin, built.Dir, built.SchemaPath = gp, dir, schemaPath
