@@ -295,62 +295,82 @@ func runStaleContext(p *Pass) {
 
 func runStaleSchema(p *Pass) {
 	proj := p.Project
-	for _, gs := range proj.Expected().Schemas {
+	schemas := proj.Expected().Schemas
+	for i := range schemas {
+		gs := &schemas[i]
 		sf := generated(proj, gs.SchemaPath)
 		if sf == nil {
 			continue
 		}
-		if len(gs.Unknown) > 0 {
-			u := gs.Unknown[0]
-			p.Report(analysis.Finding{
-				Code:     CodeSchemaUnknown,
-				Severity: analysis.SeverityInformation,
-				Location: analysis.Location{Path: u.Path, Range: u.Range},
-				Message: fmt.Sprintf("donkeyls cannot follow this migration (%s), so it cannot tell whether %s is up to date; regenerate types after changing migrations",
-					u.Reason, proj.Rel(gs.SchemaPath)),
-				Related:  []analysis.Related{{Location: analysis.Location{Path: gs.SchemaPath}, Message: "generated from these migrations"}},
-				Commands: []analysis.CommandRef{p.regenerate()},
-			})
+		// A plugin's verdict reads its schema.ts and the migrations its
+		// tables are built from, nothing else: a keystroke elsewhere (a
+		// plugin's own index.ts included) reuses it instead of comparing a
+		// thousand schemas again, which was the largest analyzer's time.
+		inputs := make([]*facts.File, 0, 1+len(gs.Migrations))
+		inputs = append(inputs, sf)
+		for _, m := range gs.Migrations {
+			inputs = append(inputs, proj.File(m))
+		}
+		p.reportReused(staleSchemaKey{gs.SchemaPath}, inputs, func(p *Pass) { checkSchema(p, gs, sf) })
+	}
+}
+
+type staleSchemaKey struct{ schemaPath string }
+
+// checkSchema compares one plugin's generated schema.ts (sf) with what its
+// migrations create (gs).
+func checkSchema(p *Pass, gs *project.GenSchema, sf *facts.File) {
+	proj := p.Project
+	if len(gs.Unknown) > 0 {
+		u := gs.Unknown[0]
+		p.Report(analysis.Finding{
+			Code:     CodeSchemaUnknown,
+			Severity: analysis.SeverityInformation,
+			Location: analysis.Location{Path: u.Path, Range: u.Range},
+			Message: fmt.Sprintf("donkeyls cannot follow this migration (%s), so it cannot tell whether %s is up to date; regenerate types after changing migrations",
+				u.Reason, proj.Rel(gs.SchemaPath)),
+			Related:  []analysis.Related{{Location: analysis.Location{Path: gs.SchemaPath}, Message: "generated from these migrations"}},
+			Commands: []analysis.CommandRef{p.regenerate()},
+		})
+		return
+	}
+	have := map[string]facts.Table{}
+	for _, t := range sf.Generated.Tables {
+		have[t.Name] = t
+	}
+	expTables := map[string]bool{}
+	for _, t := range gs.Tables {
+		expTables[t.Name] = true
+		ht, ok := have[t.Name]
+		if !ok {
+			p.stale(CodeStaleSchema, t.Path, t.Range, gs.SchemaPath, analysis.Range{},
+				"table %q is created by this migration but is not in %s: regenerate types", t.Name, proj.Rel(gs.SchemaPath))
 			continue
 		}
-		have := map[string]facts.Table{}
-		for _, t := range sf.Generated.Tables {
-			have[t.Name] = t
+		haveCols := map[string]bool{}
+		for _, c := range ht.Columns {
+			haveCols[c.Name] = true
 		}
-		expTables := map[string]bool{}
-		for _, t := range gs.Tables {
-			expTables[t.Name] = true
-			ht, ok := have[t.Name]
-			if !ok {
-				p.stale(CodeStaleSchema, t.Path, t.Range, gs.SchemaPath, analysis.Range{},
-					"table %q is created by this migration but is not in %s: regenerate types", t.Name, proj.Rel(gs.SchemaPath))
-				continue
-			}
-			haveCols := map[string]bool{}
-			for _, c := range ht.Columns {
-				haveCols[c.Name] = true
-			}
-			expCols := map[string]bool{}
-			for _, c := range t.Columns {
-				expCols[c.Name] = true
-				if !haveCols[c.Name] {
-					p.stale(CodeStaleSchema, c.Path, c.Range, gs.SchemaPath, ht.Range,
-						"column %s.%s is added by this migration but is not in %s: regenerate types", t.Name, c.Name, proj.Rel(gs.SchemaPath))
-				}
-			}
-			for _, c := range ht.Columns {
-				if !expCols[c.Name] {
-					last := gs.Migrations[len(gs.Migrations)-1]
-					p.stale(CodeStaleSchema, gs.SchemaPath, c.Range, last, analysis.Range{},
-						"column %s.%s is in the generated schema but the migrations no longer create it: regenerate types", t.Name, c.Name)
-				}
+		expCols := map[string]bool{}
+		for _, c := range t.Columns {
+			expCols[c.Name] = true
+			if !haveCols[c.Name] {
+				p.stale(CodeStaleSchema, c.Path, c.Range, gs.SchemaPath, ht.Range,
+					"column %s.%s is added by this migration but is not in %s: regenerate types", t.Name, c.Name, proj.Rel(gs.SchemaPath))
 			}
 		}
-		for _, t := range sf.Generated.Tables {
-			if !expTables[t.Name] {
-				p.stale(CodeStaleSchema, gs.SchemaPath, t.Range, "", analysis.Range{},
-					"table %q is in the generated schema but the migrations no longer create it: regenerate types", t.Name)
+		for _, c := range ht.Columns {
+			if !expCols[c.Name] {
+				last := gs.Migrations[len(gs.Migrations)-1]
+				p.stale(CodeStaleSchema, gs.SchemaPath, c.Range, last, analysis.Range{},
+					"column %s.%s is in the generated schema but the migrations no longer create it: regenerate types", t.Name, c.Name)
 			}
+		}
+	}
+	for _, t := range sf.Generated.Tables {
+		if !expTables[t.Name] {
+			p.stale(CodeStaleSchema, gs.SchemaPath, t.Range, "", analysis.Range{},
+				"table %q is in the generated schema but the migrations no longer create it: regenerate types", t.Name)
 		}
 	}
 }
