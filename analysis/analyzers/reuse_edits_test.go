@@ -53,7 +53,6 @@ func TestReusedVerdictsFollowEdits(t *testing.T) {
 		{"the file removed", extra, nil},
 		{"the import back", entry, replace(`"./plugins/articles/extra"`, `"./plugins/articles"`)},
 		{"a comment in the entry", entry, func(s string) string { return s + "\n// a comment\n" }},
-		{"tsconfig", "tsconfig.json", func(s string) string { return s + "\n" }},
 	}
 	ctx := context.Background()
 	p := reload(t, src)

@@ -141,6 +141,10 @@ type entryMemo struct {
 type memoLink struct {
 	memo     *memo
 	old, new *facts.File
+	// depth counts the links up to a snapshot that computed its model (or
+	// has no link): WithFile links no further than maxEntryLinks, so a run
+	// of snapshots never analysed keeps at most that many memos alive.
+	depth int
 }
 
 // maxEntryLinks bounds how many WithFile steps back an entry model is
@@ -227,9 +231,9 @@ func (s *probeSource) SameFile(a, b string) bool {
 // entrySame compares and, through resolveLocal, which paths exist.
 func (p *Project) buildEntry() *EntryRun {
 	e := &EntryRun{Path: p.config.EntryPath(), Reached: map[string]bool{}, Mounted: map[RouterRef]bool{}, InlineMounted: map[string]bool{}}
-	for i, f := range p.sortedFiles() {
+	for _, f := range p.sortedFiles() {
 		if f.Kind == facts.KindSource && !f.Missing && len(f.Servers) > 0 {
-			e.ServerFiles = append(e.ServerFiles, p.Files()[i])
+			e.ServerFiles = append(e.ServerFiles, f.Path)
 		}
 	}
 	if !isTypeScript(e.Path) {

@@ -664,7 +664,13 @@ func (p *Project) WithFile(path string, content []byte) *Project {
 		i, _ := slices.BinarySearch(paths, path)
 		sorted[i] = f
 		q.memo.pathsOnce.Do(func() { q.memo.paths, q.memo.sorted = paths, sorted })
-		q.memo.base.Store(&memoLink{memo: p.memo, old: old, new: f})
+		depth := 1
+		if prev := p.memo.base.Load(); prev != nil {
+			depth = prev.depth + 1
+		}
+		if depth <= maxEntryLinks {
+			q.memo.base.Store(&memoLink{memo: p.memo, old: old, new: f, depth: depth})
+		}
 	}
 	if old == nil && (filepath.Base(path) == "index.ts" || kind == facts.KindMigration) {
 		// A new plugin folder or its first migration changes the expected outputs.

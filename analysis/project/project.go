@@ -52,7 +52,9 @@ type Project struct {
 	// needsReload is set when a change needs a fresh Load for exact results.
 	needsReload bool
 	// memo caches values derived from the files; every new snapshot gets a
-	// fresh one, so the cache never outlives the facts it was computed from.
+	// fresh one, so the cache never outlives the facts it was computed from
+	// (except the entry model, which a later snapshot may take over when
+	// what it reads did not change: see computeEntry).
 	memo *memo
 }
 

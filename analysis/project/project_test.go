@@ -332,7 +332,6 @@ func TestDiscoverBounds(t *testing.T) {
 	}
 }
 
-// statCounter counts the Stat calls of a Source by base name.
 // statCounter counts the stats and the listings of each path.
 type statCounter struct {
 	*memsource.Source
@@ -529,5 +528,48 @@ func TestEntryModelConcurrent(t *testing.T) {
 	wg.Wait()
 	if !reflect.DeepEqual(got[0], got[2]) || len(got[3].Causes) != len(got[0].Causes)+1 {
 		t.Errorf("the models differ from what the files say: %+v / %+v / %+v", got[0], got[2], got[3])
+	}
+}
+
+// TestEntryModelFollowsReExportsAndCopies: two facts the entry model reads
+// that no edit of TestEntryModelFollowsEdits reaches, a barrel's re-export
+// and where a parent.router(child) call stands among the child's routes
+// (the routes added before it are the ones copied). Each edit changes the
+// model; reusing the earlier one would keep what the edit changed.
+func TestEntryModelFollowsReExportsAndCopies(t *testing.T) {
+	mem, dir, _ := shop(t)
+	entry := filepath.Join(dir, "src", "server", "index.ts")
+	barrel := filepath.Join(dir, "src", "server", "routes", "barrel.ts")
+	admin := filepath.Join(dir, "src", "server", "routes", "admin.ts")
+	read := func(path string) string {
+		b, err := mem.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	write(t, mem, barrel, "export * from \"./admin\";\n")
+	write(t, mem, entry, strings.Replace(read(entry), `"./routes/admin"`, `"./routes/barrel"`, 1))
+	const child = "\nconst local = createRouter(\"local\");\nlocal.route(\"before\").typed({ handle: async () => 1 });\n"
+	const call = "adminRouter.router(local);\n"
+	const after = "local.route(\"after\").typed({ handle: async () => 2 });\n"
+	write(t, mem, admin, read(admin)+child+call+after)
+	p := load(t, mem, dir)
+	for _, e := range []struct{ name, path, content string }{
+		{"the barrel re-exports another router", barrel, "export * from \"./books\";\n"},
+		{"and the first again", barrel, "export * from \"./admin\";\n"},
+		{"the router call moves below the child's last route", admin, strings.Replace(read(admin), call+after, after+call, 1)},
+	} {
+		prev := p.Entry()
+		write(t, mem, e.path, e.content)
+		q := p.WithFile(e.path, []byte(e.content))
+		got, cold := q.Entry(), load(t, mem, dir).Entry()
+		if !reflect.DeepEqual(got, cold) {
+			t.Errorf("%s: the entry model differs from a cold load's\nincremental: %+v\ncold: %+v", e.name, got, cold)
+		}
+		if reflect.DeepEqual(got, prev) {
+			t.Errorf("%s: the edit does not change the entry model; the case tests nothing", e.name)
+		}
+		p = q
 	}
 }

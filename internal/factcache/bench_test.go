@@ -55,8 +55,8 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// BenchmarkEncode encodes benchFiles with one encoder, as a cold run's pack
-// write does.
+// BenchmarkEncode encodes benchFiles with one encoder, as each parsing
+// worker's pooled encoder does in Put.
 func BenchmarkEncode(b *testing.B) {
 	files := benchFiles(b)
 	b.ReportAllocs()

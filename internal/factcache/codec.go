@@ -325,13 +325,7 @@ func (d *decoder) varint() int64 {
 	return x
 }
 
-// encodeFile appends the payload of f to dst.
-func encodeFile(dst []byte, f *facts.File) ([]byte, error) {
-	var e encoder
-	return e.file(dst, f)
-}
-
-// file appends the payload of f to dst. One encoder serves a whole pack:
+// file appends the payload of f to dst. One encoder serves many entries:
 // a fresh string index and value buffer per entry were a third of a cold
 // run's encoding.
 func (e *encoder) file(dst []byte, f *facts.File) ([]byte, error) {
@@ -359,7 +353,7 @@ func (e *encoder) file(dst []byte, f *facts.File) ([]byte, error) {
 	return append(dst, e.vals...), nil
 }
 
-// decodeFile reads a payload encodeFile wrote; any inconsistency is an
+// decodeFile reads a payload encoder.file wrote; any inconsistency is an
 // error, never a panic or a partly filled File. Strings come from in when
 // it is not nil.
 func decodeFile(b []byte, in *interner) (*facts.File, error) {

@@ -108,10 +108,10 @@ type pack struct {
 	// runs; nil between loads, so a server does not keep the raw pack.
 	disk map[[32]byte][]byte
 	// used are the payloads the current load took or put: the next pack.
-	// puts counts those it put (files it parsed).
-	used  map[[32]byte][]byte
-	puts  int
-	mtime time.Time
+	// parsed is set once it put one (a file it parsed).
+	used   map[[32]byte][]byte
+	parsed bool
+	mtime  time.Time
 	// strs shares strings among the entries of one load; dropped with disk.
 	strs *interner
 }
@@ -270,11 +270,14 @@ func (c *Cache) Put(root string, key [32]byte, f *facts.File) *facts.File {
 	p.mu.Unlock()
 	kept, err := decodeFile(payload, strs)
 	if err != nil {
+		// The codec failed to read what it just wrote: a bug, counted
+		// among the write errors (Stats), and never an entry.
+		c.writeErrs.Add(1)
 		return f
 	}
 	p.mu.Lock()
 	p.used[key] = payload
-	p.puts++
+	p.parsed = true
 	p.mu.Unlock()
 	return kept
 }
@@ -294,8 +297,8 @@ func (c *Cache) Done(root string) {
 	p.mu.Lock()
 	p.ensure(c.version)
 	used := p.used
-	changed := p.puts > 0 || len(used) != len(p.disk)
-	p.used, p.puts = map[[32]byte][]byte{}, 0
+	changed := p.parsed || len(used) != len(p.disk)
+	p.used, p.parsed = map[[32]byte][]byte{}, false
 	// The next load reads the pack again (the new one, once written).
 	p.disk, p.strs = nil, nil
 	stale := !p.mtime.IsZero() && time.Since(p.mtime) > time.Hour
@@ -348,7 +351,8 @@ func (c *Cache) Close() error {
 
 // write replaces the pack at path with the entries of this load (reused
 // from the old pack or put), sorted by key so equal contents give equal
-// files. It streams the entries out, never holding the pack's bytes whole.
+// files. The entries are already encoded (Put encodes on the parsing
+// worker); it streams them out without assembling the pack in memory.
 func (c *Cache) write(path string, used map[[32]byte][]byte) error {
 	keys := make([][32]byte, 0, len(used))
 	for k := range used {

@@ -22,6 +22,9 @@ import (
 
 // corpus is the facts of every file of every analyzer fixture and of a
 // synthetic project: every extractor's output shapes.
+// encodeFile is one entry's payload, from an encoder of its own.
+func encodeFile(dst []byte, f *facts.File) ([]byte, error) { return new(encoder).file(dst, f) }
+
 func corpus(t testing.TB) []*facts.File {
 	t.Helper()
 	var srcs []*memsource.Source

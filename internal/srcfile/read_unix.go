@@ -23,14 +23,7 @@ import (
 //
 // Errors are *fs.PathError like the os package's, so errors.Is with
 // fs.ErrNotExist keeps working.
-func Read(path string) ([]byte, error) {
-	fd, err := open(path)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer syscall.Close(fd)
-	return read(path, fd, nil)
-}
+func Read(path string) ([]byte, error) { return ReadInto(path, nil) }
 
 // ReadInto is Read into buf's storage when the file fits in it, so a
 // caller that only hashes most files (a warm load: the facts come from the
