@@ -455,7 +455,7 @@ func documentSymbols(p *project.Project, path string, conv *positions) []protoco
 		}
 		out = append(out, protocol.DocumentSymbol{Name: r.FullName, Detail: "route · " + r.Kind, Kind: protocol.SymbolKindFunction, Range: toRange(rng), SelectionRange: toRange(r.NameRange)})
 	}
-	for _, e := range f.Events {
+	for _, e := range f.Events() {
 		out = append(out, protocol.DocumentSymbol{Name: e.Name, Detail: "event", Kind: protocol.SymbolKindEvent, Range: toRange(e.Range), SelectionRange: toRange(e.Range)})
 	}
 	if m := f.Migration; m != nil {

@@ -23,7 +23,7 @@ func cronAnalyzer() *Analyzer {
 
 func runCron(p *Pass) {
 	for _, f := range sourceFiles(p.Project) {
-		for _, c := range f.CronSchedules {
+		for _, c := range f.CronSchedules() {
 			msg := cronProblem(c.Expr)
 			if msg == "" {
 				continue

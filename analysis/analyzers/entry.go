@@ -188,7 +188,7 @@ func stderrFix(proj *project.Project, c project.EntryCause) (analysis.Fix, bool)
 	if !editable(f) {
 		return analysis.Fix{}, false
 	}
-	for _, w := range f.StdoutWrites {
+	for _, w := range f.StdoutWrites() {
 		if w.Range != c.Range {
 			continue
 		}
@@ -217,7 +217,7 @@ func reportUnmounted(p *Pass, run *project.EntryRun) {
 	proj := p.Project
 	merged := map[string]bool{} // routers copied into another with parent.router(x)
 	proj.EachFile(func(f *facts.File) {
-		for _, m := range f.Mounts {
+		for _, m := range f.Mounts() {
 			if m.Method == "router" && m.Ident != "" {
 				merged[m.Ident] = true
 			}
@@ -286,8 +286,8 @@ func mountFix(proj *project.Project, run *project.EntryRun, f *facts.File, r fac
 	slices.Sort(paths)
 	for _, path := range paths {
 		mf := proj.File(path)
-		for i := range mf.Mounts {
-			m := &mf.Mounts[i]
+		for i := range mf.Mounts() {
+			m := &mf.Mounts()[i]
 			if m.Method != "use" || m.Stmt.IsZero() {
 				continue
 			}

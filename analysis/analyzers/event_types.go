@@ -39,8 +39,8 @@ func runEventTypes(p *Pass) {
 		return
 	}
 	p.reportReused(eventTypesKey{}, []*facts.File{f}, func(p *Pass) {
-		for i := range f.Events {
-			checkEventType(p, f.Path, &f.Events[i])
+		for i := range f.Events() {
+			checkEventType(p, f.Path, &f.Events()[i])
 		}
 	})
 }

@@ -39,9 +39,9 @@ func runEvents(p *Pass) {
 	var inputs []*facts.File
 	uses := false
 	for _, f := range sourceFiles(p.Project) {
-		if len(f.Plugins) > 0 || len(f.Events) > 0 || len(f.EventCalls) > 0 || f.EventsUnknown || len(f.Registrations) > 0 {
+		if len(f.Plugins) > 0 || len(f.Events()) > 0 || len(f.EventCalls()) > 0 || f.EventsUnknown() || len(f.Registrations()) > 0 {
 			inputs = append(inputs, f)
-			uses = uses || len(f.EventCalls) > 0
+			uses = uses || len(f.EventCalls()) > 0
 		}
 	}
 	if !uses {
@@ -54,13 +54,13 @@ func checkEvents(p *Pass, files []*facts.File) {
 	var useFiles []*facts.File
 	declared := map[string]bool{}
 	for _, f := range files {
-		if f.EventsUnknown {
+		if f.EventsUnknown() {
 			return
 		}
-		if len(f.EventCalls) > 0 {
+		if len(f.EventCalls()) > 0 {
 			useFiles = append(useFiles, f)
 		}
-		for _, e := range f.Events {
+		for _, e := range f.Events() {
 			declared[e.Name] = true
 		}
 		for _, pl := range f.Plugins {
@@ -85,7 +85,7 @@ func checkEvents(p *Pass, files []*facts.File) {
 	}
 	slices.Sort(names)
 	for _, f := range useFiles {
-		for _, u := range f.EventCalls {
+		for _, u := range f.EventCalls() {
 			if declared[u.Name] || strings.Contains(u.Name, "*") {
 				continue
 			}

@@ -61,7 +61,7 @@ func TestFrameworkSyntheticProjectIsClean(t *testing.T) {
 		for _, pl := range f.Plugins {
 			deps += len(pl.Dependencies) + len(pl.DepUses)
 		}
-		regs += len(f.Registrations)
+		regs += len(f.Registrations())
 	}
 	if len(p.Expected().Plugins) < 60 || deps == 0 || regs < 60 {
 		t.Fatalf("synthetic project too thin: %d plugins, %d dependencies and uses, %d registrations", len(p.Expected().Plugins), deps, regs)

@@ -194,15 +194,15 @@ func newPluginModel(proj *project.Project) *pluginModel {
 				m.regsKnown = false
 			}
 		}
-		if len(f.Registrations) > 0 && brokenFile(f) {
+		if len(f.Registrations()) > 0 && brokenFile(f) {
 			m.regsKnown = false
 		}
 		var imports map[string]importedName
-		if len(f.Registrations) > 0 {
+		if len(f.Registrations()) > 0 {
 			imports = proj.Reuse(importsKey{f.Path}, []*facts.File{f}, func() any { return importedNames(f) }).(map[string]importedName)
 		}
-		for i := range f.Registrations {
-			reg := &f.Registrations[i]
+		for i := range f.Registrations() {
+			reg := &f.Registrations()[i]
 			r := registration{Path: f.Path, Reg: reg, Def: m.resolve(f, imports, reg)}
 			if r.Def == nil {
 				m.open = true

@@ -198,7 +198,7 @@ func reportUnresolved(p *Pass, m *pluginModel, order []orderedReg) {
 	entry := p.Project.Entry()
 	patched := false
 	for _, f := range sourceFiles(p.Project) {
-		patched = patched || f.PatchesRouteBuilder
+		patched = patched || f.PatchesRouteBuilder()
 	}
 	for _, c := range customs {
 		f, r := c.f, &c.f.Routes[c.i]

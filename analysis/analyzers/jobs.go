@@ -34,11 +34,11 @@ func runJobs(p *Pass) {
 	var inputs []*facts.File
 	uses := false
 	for _, f := range sourceFiles(p.Project) {
-		if len(f.Workflows) > 0 {
+		if len(f.Workflows()) > 0 {
 			reportUnknownSteps(p, f)
 		}
-		j := &f.Jobs
-		if len(j.Registered) > 0 || len(j.Used) > 0 || j.Dynamic || len(f.Plugins) > 0 || len(f.Registrations) > 0 {
+		j := f.Jobs()
+		if len(j.Registered) > 0 || len(j.Used) > 0 || j.Dynamic || len(f.Plugins) > 0 || len(f.Registrations()) > 0 {
 			inputs = append(inputs, f)
 			uses = uses || len(j.Used) > 0
 		}
@@ -56,10 +56,10 @@ func checkJobs(p *Pass, files []*facts.File) {
 	}
 	registered := map[string]bool{}
 	for _, f := range files {
-		if f.Jobs.Dynamic || brokenFile(f) {
+		if f.Jobs().Dynamic || brokenFile(f) {
 			return
 		}
-		for _, k := range f.Jobs.Registered {
+		for _, k := range f.Jobs().Registered {
 			registered[k.Name] = true
 		}
 	}
@@ -69,7 +69,7 @@ func checkJobs(p *Pass, files []*facts.File) {
 	}
 	slices.Sort(names)
 	for _, f := range files {
-		for _, u := range f.Jobs.Used {
+		for _, u := range f.Jobs().Used {
 			if registered[u.Name] {
 				continue
 			}
@@ -90,7 +90,7 @@ func checkJobs(p *Pass, files []*facts.File) {
 }
 
 func reportUnknownSteps(p *Pass, f *facts.File) {
-	for _, w := range f.Workflows {
+	for _, w := range f.Workflows() {
 		if !w.StepsKnown || len(w.Refs) == 0 {
 			continue
 		}

@@ -36,7 +36,7 @@ func runMiddleware(p *Pass) {
 	}
 	var useFiles []*facts.File
 	for _, f := range files {
-		if len(f.MiddlewarePushes) > 0 {
+		if len(f.MiddlewarePushes()) > 0 {
 			useFiles = append(useFiles, f)
 		}
 	}
@@ -46,11 +46,11 @@ func runMiddleware(p *Pass) {
 	}
 	prov := middlewareProviders(m)
 	for _, f := range useFiles {
-		for i := range f.MiddlewarePushes {
-			reportUnknownMiddleware(p, f, &f.MiddlewarePushes[i], prov)
+		for i := range f.MiddlewarePushes() {
+			reportUnknownMiddleware(p, f, &f.MiddlewarePushes()[i], prov)
 		}
-		for i := range f.RouteStacks {
-			if rs := &f.RouteStacks[i]; !foreign[rs.Router] && !foreign[rs.MergedInto] {
+		for i := range f.RouteStacks() {
+			if rs := &f.RouteStacks()[i]; !foreign[rs.Router] && !foreign[rs.MergedInto] {
 				reportSharedStack(p, f, rs)
 			}
 		}
@@ -163,11 +163,11 @@ func reportSharedStack(p *Pass, f *facts.File, rs *facts.RouteStack) {
 	}
 	names := make([]string, 0, len(rs.Runs))
 	for _, u := range rs.Runs {
-		names = append(names, f.MiddlewarePushes[u].Name)
+		names = append(names, f.MiddlewarePushes()[u].Name)
 	}
 	extraNames := make([]string, 0, len(extra))
 	for _, u := range extra {
-		extraNames = append(extraNames, f.MiddlewarePushes[u].Name)
+		extraNames = append(extraNames, f.MiddlewarePushes()[u].Name)
 	}
 	loc := analysis.Location{Path: f.Path, Range: r.NameRange}
 	subject := fmt.Sprintf("route %q", r.FullName)
@@ -183,7 +183,7 @@ func reportSharedStack(p *Pass, f *facts.File, rs *facts.RouteStack) {
 			subject, strings.Join(names, ", "), strings.Join(extraNames, ", ")),
 	}
 	for _, u := range extra {
-		mu := f.MiddlewarePushes[u]
+		mu := f.MiddlewarePushes()[u]
 		where := "pushed here, in another route's chain"
 		if mu.Range.Start.Offset > r.NameRange.Start.Offset && rs.MergedInto == "" {
 			where = "pushed here, after this route was added"
@@ -227,8 +227,8 @@ type MiddlewareStep struct {
 // EffectiveMiddleware is what route (an index into f.Routes) runs.
 func EffectiveMiddleware(p *project.Project, f *facts.File, route int) RouteMiddleware {
 	var rs *facts.RouteStack
-	for i := range f.RouteStacks {
-		if s := &f.RouteStacks[i]; s.Route == route && s.MergedInto == "" {
+	for i := range f.RouteStacks() {
+		if s := &f.RouteStacks()[i]; s.Route == route && s.MergedInto == "" {
 			rs = s
 			break
 		}
@@ -237,7 +237,7 @@ func EffectiveMiddleware(p *project.Project, f *facts.File, route int) RouteMidd
 		// A file that never pushes middleware runs none on its own
 		// routers, unless another file pushes on them.
 		r := &f.Routes[route]
-		if len(f.MiddlewarePushes) == 0 && r.PrefixKnown && r.RouterVar != "" && !f.SyntaxErrors && !foreignRouters(sourceFiles(p))[r.RouterVar] {
+		if len(f.MiddlewarePushes()) == 0 && r.PrefixKnown && r.RouterVar != "" && !f.SyntaxErrors && !foreignRouters(sourceFiles(p))[r.RouterVar] {
 			return RouteMiddleware{Known: true}
 		}
 		return RouteMiddleware{}
@@ -248,10 +248,10 @@ func EffectiveMiddleware(p *project.Project, f *facts.File, route int) RouteMidd
 	prov := middlewareProviders(pluginModelOf(p))
 	out := RouteMiddleware{Known: true}
 	for _, i := range rs.Runs {
-		if i < 0 || i >= len(f.MiddlewarePushes) {
+		if i < 0 || i >= len(f.MiddlewarePushes()) {
 			continue
 		}
-		u := f.MiddlewarePushes[i]
+		u := f.MiddlewarePushes()[i]
 		step := MiddlewareStep{Name: u.Name, At: analysis.Location{Path: f.Path, Range: u.Range}, Shown: containsUse(rs.Shown, i)}
 		if !prov.open && !prov.names[u.Name] {
 			step.Skipped = "no registered plugin provides it"
@@ -270,7 +270,7 @@ func EffectiveMiddleware(p *project.Project, f *facts.File, route int) RouteMidd
 func foreignRouters(files []*facts.File) map[string]bool {
 	foreign := map[string]bool{}
 	for _, f := range files {
-		for _, u := range f.MiddlewarePushes {
+		for _, u := range f.MiddlewarePushes() {
 			if !u.Local {
 				foreign[u.Receiver] = true
 			}

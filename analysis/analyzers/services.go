@@ -34,10 +34,10 @@ func runServices(p *Pass) {
 	var defs []*facts.File
 	var regs []*facts.File
 	for _, f := range sourceFiles(p.Project) {
-		if len(f.Services) > 0 {
+		if len(f.Services()) > 0 {
 			defs = append(defs, f)
 		}
-		if len(f.ServiceRegs) > 0 {
+		if len(f.ServiceRegs()) > 0 {
 			regs = append(regs, f)
 		}
 	}
@@ -64,7 +64,7 @@ func reportUnregisteredServices(p *Pass, defs, regs []*facts.File) {
 			return
 		}
 		var imports map[string]importedName
-		for _, r := range f.ServiceRegs {
+		for _, r := range f.ServiceRegs() {
 			if r.Ident != "" && imports == nil {
 				imports = p.Project.Reuse(importsKey{f.Path}, []*facts.File{f}, func() any { return importedNames(f) }).(map[string]importedName)
 			}
@@ -89,7 +89,7 @@ func reportUnregisteredServices(p *Pass, defs, regs []*facts.File) {
 	// then any service may be the one registered.
 	known := map[string]bool{}
 	for _, f := range defs {
-		for _, s := range f.Services {
+		for _, s := range f.Services() {
 			known[s.ExportName] = true
 		}
 	}
@@ -99,7 +99,7 @@ func reportUnregisteredServices(p *Pass, defs, regs []*facts.File) {
 		}
 	}
 	for _, f := range defs {
-		for _, s := range f.Services {
+		for _, s := range f.Services() {
 			if s.Name == "" || s.ExportName == "" || exports[s.ExportName] || names[s.Name] {
 				continue
 			}
@@ -129,13 +129,13 @@ func registerServiceFix(proj *project.Project, run *project.EntryRun, f *facts.F
 	// registerPlugin one: services are started after the plugins.
 	var stmt analysis.Range
 	var recv string
-	for _, r := range entry.ServiceRegs {
+	for _, r := range entry.ServiceRegs() {
 		if r.Receiver != "" && !r.Stmt.IsZero() && r.Stmt.End.Offset > stmt.End.Offset {
 			stmt, recv = r.Stmt, r.Receiver
 		}
 	}
 	if recv == "" {
-		for _, r := range entry.Registrations {
+		for _, r := range entry.Registrations() {
 			if r.Receiver != "" && !r.Stmt.IsZero() && r.Stmt.End.Offset > stmt.End.Offset {
 				stmt, recv = r.Stmt, r.Receiver
 			}
@@ -201,7 +201,7 @@ func reportServiceMisreads(p *Pass, f *facts.File) {
 	for _, g := range f.Generator.Services {
 		gen[g.ExportName] = g
 	}
-	for _, s := range f.Services {
+	for _, s := range f.Services() {
 		if s.ExportName == "" {
 			continue
 		}
@@ -245,7 +245,7 @@ func reportServiceMisreads(p *Pass, f *facts.File) {
 		effect := serviceTypeEffect(g.ReturnType)
 		if g.TypeAt >= 0 {
 			from := "another defineService"
-			for _, o := range f.Services {
+			for _, o := range f.Services() {
 				if g.TypeAt >= o.Range.Start.Offset && g.TypeAt < o.Range.End.Offset && o.Name != "" {
 					from = fmt.Sprintf("service %q's defineService<...>", o.Name)
 				}

@@ -40,7 +40,7 @@ func (x *extractor) cronSchedules(root syntax.Node) {
 			if len(a) > 1 && isStringLit(a[1]) {
 				cs.Second = stringValue(a[1])
 			}
-			x.f.CronSchedules = append(x.f.CronSchedules, cs)
+			x.f.rare().CronSchedules = append(x.f.rare().CronSchedules, cs)
 		}
 		return true
 	})

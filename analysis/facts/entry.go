@@ -70,7 +70,7 @@ func (x *extractor) mount(call, fn syntax.Node, method string) {
 		return
 	}
 	m.Stmt = x.stmtRange(call)
-	x.f.Mounts = append(x.f.Mounts, m)
+	x.f.rare().Mounts = append(x.f.rare().Mounts, m)
 }
 
 // childRouter records `const c = parent.router("seg")`: a router whose
@@ -122,7 +122,7 @@ func (x *extractor) newServer(n syntax.Node) {
 	if d.Is("variable_declarator") {
 		k.Name = d.Field("name").Text()
 	}
-	x.f.Servers = append(x.f.Servers, k)
+	x.f.rare().Servers = append(x.f.rare().Servers, k)
 }
 
 // stdoutWrite records a console call that writes to stdout at import time.
@@ -141,7 +141,7 @@ func (x *extractor) stdoutWrite(call, fn syntax.Node) {
 	if !runsAtImport(call) {
 		return
 	}
-	x.f.StdoutWrites = append(x.f.StdoutWrites, StdoutWrite{Call: "console." + method, Range: x.rng(call)})
+	x.f.rare().StdoutWrites = append(x.f.rare().StdoutWrites, StdoutWrite{Call: "console." + method, Range: x.rng(call)})
 }
 
 // runsAtImport reports whether n runs when its module is evaluated: it is
@@ -262,5 +262,5 @@ func (x *extractor) processRegistration(call, fn syntax.Node) {
 			}
 		}
 	}
-	x.f.ProcessRegistrations = append(x.f.ProcessRegistrations, reg)
+	x.f.rare().ProcessRegistrations = append(x.f.rare().ProcessRegistrations, reg)
 }

@@ -30,11 +30,11 @@ if (!globalThis.started) {
 console.debug("still import time");
 `
 	f := extract(t, "src/server/index.ts", []byte(src), facts.KindSource)
-	if len(f.Servers) != 1 || f.Servers[0].Name != "server" {
-		t.Errorf("servers: %+v", f.Servers)
+	if len(f.Servers()) != 1 || f.Servers()[0].Name != "server" {
+		t.Errorf("servers: %+v", f.Servers())
 	}
 	var mounts []string
-	for _, m := range f.Mounts {
+	for _, m := range f.Mounts() {
 		mounts = append(mounts, m.Method+":"+m.Receiver+":"+m.Ident)
 		if m.Inline && m.Ident != "" {
 			t.Errorf("inline mount with ident %+v", m)
@@ -43,7 +43,7 @@ console.debug("still import time");
 	if got, want := len(mounts), 3; got != want {
 		t.Fatalf("mounts %v, want %d", mounts, want)
 	}
-	if mounts[0] != "router:api:otherRouter" || mounts[1] != "use:server:api" || mounts[2] != "use:server:" || !f.Mounts[2].Inline {
+	if mounts[0] != "router:api:otherRouter" || mounts[1] != "use:server:api" || mounts[2] != "use:server:" || !f.Mounts()[2].Inline {
 		t.Errorf("mounts %v", mounts)
 	}
 	var child *facts.Router
@@ -61,7 +61,7 @@ console.debug("still import time");
 		}
 	}
 	var writes []string
-	for _, w := range f.StdoutWrites {
+	for _, w := range f.StdoutWrites() {
 		writes = append(writes, textAt(t, src, w.Range))
 	}
 	if len(writes) != 2 || writes[0] != `console.log("import time")` || writes[1] != `console.debug("still import time")` {

@@ -31,9 +31,9 @@ func (x *extractor) eventUses(root syntax.Node) {
 		a := args(n)
 		if name == "defineEvents" && fn.Is("identifier") {
 			if len(a) == 0 || !a[0].Unwrap().Is("object") {
-				x.f.EventsUnknown = true
+				x.f.rare().EventsUnknown = true
 			} else if _, known := objectMembers(a[0].Unwrap()); !known {
-				x.f.EventsUnknown = true
+				x.f.rare().EventsUnknown = true
 			}
 			return true
 		}
@@ -45,7 +45,7 @@ func (x *extractor) eventUses(root syntax.Node) {
 			return true
 		}
 		if len(a) > 0 && isStringLit(a[0]) {
-			x.f.EventCalls = append(x.f.EventCalls, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
+			x.f.rare().EventCalls = append(x.f.rare().EventCalls, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
 		}
 		return true
 	})

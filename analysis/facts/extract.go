@@ -165,7 +165,7 @@ func (x *extractor) topLevel(root syntax.Node) {
 			if !value.IsNull() {
 				x.consts[binding.Text()] = value
 				if kind == "const" && value.Unwrap().Is("identifier") {
-					x.f.Aliases = append(x.f.Aliases, ImportName{Name: value.Unwrap().Text(), Alias: binding.Text()})
+					x.f.rare().Aliases = append(x.f.rare().Aliases, ImportName{Name: value.Unwrap().Text(), Alias: binding.Text()})
 				}
 			}
 		},

@@ -208,7 +208,7 @@ func FuzzExtract(f *testing.F) {
 				t.Fatalf("range out of bounds: %+v (len %d)", r, len(src))
 			}
 		}
-		for _, u := range file.TableUses {
+		for _, u := range file.TableUses() {
 			inBounds(u.Range)
 		}
 		for _, c := range file.ClientCalls {

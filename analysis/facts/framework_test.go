@@ -36,8 +36,8 @@ server.registerPlugin(plugins.orders);
 const ok = check() && server.registerPlugin(usersPlugin);
 `
 	f := extract(t, "src/server/index.ts", []byte(src), facts.KindSource)
-	if len(f.Registrations) != 4 {
-		t.Fatalf("want 4 registrations (the member-expression one kept without a name), got %d", len(f.Registrations))
+	if len(f.Registrations()) != 4 {
+		t.Fatalf("want 4 registrations (the member-expression one kept without a name), got %d", len(f.Registrations()))
 	}
 	want := []struct {
 		ident, receiver, stmt string
@@ -49,7 +49,7 @@ const ok = check() && server.registerPlugin(usersPlugin);
 		{"usersPlugin", "server", "", false},
 	}
 	for i, w := range want {
-		r := f.Registrations[i]
+		r := f.Registrations()[i]
 		if r.Ident != w.ident || r.Receiver != w.receiver || r.Factory != w.factory {
 			t.Errorf("registration %d: got ident %q receiver %q factory %v, want %q %q %v", i, r.Ident, r.Receiver, r.Factory, w.ident, w.receiver, w.factory)
 		}
@@ -64,7 +64,7 @@ const ok = check() && server.registerPlugin(usersPlugin);
 			t.Errorf("registration %d: call range covers %q", i, got)
 		}
 	}
-	if col := f.Registrations[1].Stmt.Start.Col; col != 2 {
+	if col := f.Registrations()[1].Stmt.Start.Col; col != 2 {
 		t.Errorf("indented statement starts at column %d, want 2", col)
 	}
 }

@@ -134,9 +134,9 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 		case obj.Is("member_expression") && obj.Field("property").Text() == "middleware":
 			id, recv := x.routerID(obj.Field("object"))
 			u := MiddlewareUse{Name: method, Range: x.rng(fn.Field("property")), Receiver: recv, Standalone: !inRouteChain(n)}
-			pushAt[fn.Field("property").Start()] = len(x.f.MiddlewarePushes)
-			ops = append(ops, routerOp{pos: fn.Field("property").Start(), kind: opPush, router: id, use: len(x.f.MiddlewarePushes)})
-			x.f.MiddlewarePushes = append(x.f.MiddlewarePushes, u)
+			pushAt[fn.Field("property").Start()] = len(x.f.MiddlewarePushes())
+			ops = append(ops, routerOp{pos: fn.Field("property").Start(), kind: opPush, router: id, use: len(x.f.MiddlewarePushes())})
+			x.f.rare().MiddlewarePushes = append(x.f.rare().MiddlewarePushes, u)
 			if !ordered {
 				unordered[id] = true
 			}
@@ -170,8 +170,8 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 		}
 		return true
 	})
-	for i := range x.f.MiddlewarePushes {
-		u := &x.f.MiddlewarePushes[i]
+	for i := range x.f.MiddlewarePushes() {
+		u := &x.f.Rare.MiddlewarePushes[i]
 		u.Local = u.Receiver == "" || local[u.Receiver]
 	}
 	if x.tree.HasErrors() {
@@ -205,7 +205,7 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 		switch op.kind {
 		case opPush:
 			s.stack = append(s.stack, op.use)
-			if x.f.MiddlewarePushes[op.use].Standalone {
+			if x.f.Rare.MiddlewarePushes[op.use].Standalone {
 				s.wide[op.use] = true
 			}
 		case opChild:
@@ -234,7 +234,7 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 			case known(op.router):
 				// Added while its router's stack was empty: it keeps
 				// an empty stack of its own and runs nothing.
-				x.f.RouteStacks = append(x.f.RouteStacks, RouteStack{Route: op.route, Router: routerVar(op.router)})
+				x.f.rare().RouteStacks = append(x.f.rare().RouteStacks, RouteStack{Route: op.route, Router: routerVar(op.router)})
 			}
 		case opMerge:
 			m := states[op.other]
@@ -253,13 +253,13 @@ func (x *extractor) middlewareStacks(root syntax.Node) {
 					rs.Runs = append(rs.Runs, m.stack...)
 					rs.Shown = append(rs.Shown, ra.shown...)
 				}
-				x.f.RouteStacks = append(x.f.RouteStacks, rs)
+				x.f.rare().RouteStacks = append(x.f.rare().RouteStacks, rs)
 			}
 		}
 	}
 	for i, ra := range shared {
 		id := sharedRouter[i]
-		x.f.RouteStacks = append(x.f.RouteStacks, RouteStack{
+		x.f.rare().RouteStacks = append(x.f.rare().RouteStacks, RouteStack{
 			Route: ra.route, Router: routerVar(id),
 			Runs: append([]int(nil), states[id].stack...), Shown: ra.shown,
 		})

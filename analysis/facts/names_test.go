@@ -25,14 +25,14 @@ r.middleware.rateLimit().route("list").typed({
 `
 	f := extract(t, "src/server/routes/books.ts", []byte(src), facts.KindSource)
 	var mw []string
-	for _, k := range f.MiddlewareUses {
+	for _, k := range f.MiddlewareUses() {
 		mw = append(mw, k.Name+"="+textAt(t, src, k.Range))
 	}
 	if got, want := join(mw), "authRequired=authRequired rateLimit=rateLimit"; got != want {
 		t.Errorf("middleware uses: got %q, want %q", got, want)
 	}
 	var ev []string
-	for _, k := range f.EventUses {
+	for _, k := range f.EventUses() {
 		ev = append(ev, k.Name+"="+textAt(t, src, k.Range))
 	}
 	// Computed names and a bare emit(...) (not a method of an emitter) are left out.
@@ -72,7 +72,7 @@ r.route("list").typed({
 `
 	f := extract(t, "src/server/routes/books.ts", []byte(src), facts.KindSource)
 	var got []string
-	for _, u := range f.TableUses {
+	for _, u := range f.TableUses() {
 		name := u.Table
 		if u.Column != "" {
 			name += "." + u.Column

@@ -69,7 +69,9 @@ var workflowSteps = map[string]bool{"task": true, "parallel": true, "choice": tr
 // runtimeNames fills ServiceRegs, Jobs and Workflows; a file that never
 // says the words is not walked again.
 func (x *extractor) runtimeNames(root syntax.Node) {
-	x.f.PatchesRouteBuilder = bytes.Contains(x.src, []byte("RouteBuilder.prototype"))
+	if bytes.Contains(x.src, []byte("RouteBuilder.prototype")) {
+		x.f.rare().PatchesRouteBuilder = true
+	}
 	services := bytes.Contains(x.src, []byte("registerService"))
 	jobs := bytes.Contains(x.src, []byte("jobs"))
 	workflows := bytes.Contains(x.src, []byte("workflow("))
@@ -108,7 +110,7 @@ func (x *extractor) serviceReg(call syntax.Node) {
 	case isStringLit(arg):
 		r.Name = stringValue(arg)
 	}
-	x.f.ServiceRegs = append(x.f.ServiceRegs, r)
+	x.f.rare().ServiceRegs = append(x.f.rare().ServiceRegs, r)
 }
 
 // jobCall reads register/enqueue/... on `jobs` or `<x>.jobs`; other
@@ -126,20 +128,20 @@ func (x *extractor) jobCall(call, fn syntax.Node, method string) {
 		// on any other receiver but the other registries counts too, so
 		// that enqueue("x") is never called unknown for it.
 		if (method == "register" || method == "registerExternal") && lit && len(a) > 1 && !otherRegistry(obj) {
-			x.f.Jobs.Registered = append(x.f.Jobs.Registered, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
+			x.f.rare().Jobs.Registered = append(x.f.rare().Jobs.Registered, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
 		}
 		return
 	}
 	switch method {
 	case "register", "registerExternal":
 		if !lit {
-			x.f.Jobs.Dynamic = true
+			x.f.rare().Jobs.Dynamic = true
 			return
 		}
-		x.f.Jobs.Registered = append(x.f.Jobs.Registered, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
+		x.f.rare().Jobs.Registered = append(x.f.rare().Jobs.Registered, Key{Name: stringValue(a[0]), Range: x.rng(a[0])})
 	default:
 		if lit {
-			x.f.Jobs.Used = append(x.f.Jobs.Used, JobUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Via: method})
+			x.f.rare().Jobs.Used = append(x.f.rare().Jobs.Used, JobUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Via: method})
 		}
 	}
 }
@@ -198,7 +200,7 @@ func (x *extractor) workflow(call syntax.Node) {
 			x.stepRefs(&w, method, a[1].Unwrap())
 		}
 	}
-	x.f.Workflows = append(x.f.Workflows, w)
+	x.f.rare().Workflows = append(x.f.rare().Workflows, w)
 }
 
 // stepRefs reads the step names a step's config object refers to, and a
@@ -223,7 +225,7 @@ func (x *extractor) stepRefs(w *Workflow, method string, cfg syntax.Node) {
 			ref(m, "target")
 		case m.name == "job" && method == "task":
 			if v := m.value.Unwrap(); m.kind == "pair" && isStringLit(v) && !v.HasError() {
-				x.f.Jobs.Used = append(x.f.Jobs.Used, JobUse{Name: stringValue(v), Range: x.rng(v), Via: "job"})
+				x.f.rare().Jobs.Used = append(x.f.rare().Jobs.Used, JobUse{Name: stringValue(v), Range: x.rng(v), Via: "job"})
 			}
 		case m.name == "choices" && method == "choice":
 			arr := m.value.Unwrap()

@@ -40,30 +40,30 @@ export const p = createPlugin.define({ name: "p", customErrors: { A: { status: 4
 `)
 	f := extract(t, "x.ts", src, facts.KindSource)
 	var regs []string
-	for _, r := range f.ServiceRegs {
+	for _, r := range f.ServiceRegs() {
 		regs = append(regs, r.Ident+"|"+r.Name+"|"+r.Receiver)
 	}
 	if got, want := strings.Join(regs, " "), "clockService||server |audit|server ||server"; got != want {
 		t.Errorf("service registrations %q, want %q", got, want)
 	}
-	if len(f.Services) != 2 || f.Services[0].TypeArgs.IsZero() || !f.Services[0].Exported || f.Services[1].Exported || !f.Services[1].TypeArgs.IsZero() {
-		t.Errorf("services: %+v", f.Services)
+	if len(f.Services()) != 2 || f.Services()[0].TypeArgs.IsZero() || !f.Services()[0].Exported || f.Services()[1].Exported || !f.Services()[1].TypeArgs.IsZero() {
+		t.Errorf("services: %+v", f.Services())
 	}
-	if got := names(f.Jobs.Registered); got != "send,aliased" || !f.Jobs.Dynamic {
-		t.Errorf("jobs registered %q dynamic %v, want send,aliased and dynamic", got, f.Jobs.Dynamic)
+	if got := names(f.Jobs().Registered); got != "send,aliased" || !f.Jobs().Dynamic {
+		t.Errorf("jobs registered %q dynamic %v, want send,aliased and dynamic", got, f.Jobs().Dynamic)
 	}
 	var used []string
-	for _, u := range f.Jobs.Used {
+	for _, u := range f.Jobs().Used {
 		used = append(used, u.Name+"/"+u.Via)
 	}
 	if got, want := strings.Join(used, " "), "sned/enqueue later/schedule send/job"; got != want {
 		t.Errorf("jobs used %q, want %q", got, want)
 	}
-	if len(f.Workflows) != 3 {
-		t.Fatalf("%d workflows, want 3 (orders, inner, dyn)", len(f.Workflows))
+	if len(f.Workflows()) != 3 {
+		t.Fatalf("%d workflows, want 3 (orders, inner, dyn)", len(f.Workflows()))
 	}
 	byName := map[string]facts.Workflow{}
-	for _, w := range f.Workflows {
+	for _, w := range f.Workflows() {
 		byName[w.Name] = w
 	}
 	orders := byName["orders"]
@@ -80,10 +80,10 @@ export const p = createPlugin.define({ name: "p", customErrors: { A: { status: 4
 	if inner := byName["inner"]; names(inner.Steps) != "i1" || len(inner.Refs) != 1 || inner.Refs[0].Name != "i9" {
 		t.Errorf("inner: %+v", inner)
 	}
-	if f.PatchesRouteBuilder {
+	if f.PatchesRouteBuilder() {
 		t.Error("no RouteBuilder.prototype here")
 	}
-	if g := extract(t, "y.ts", []byte(`(RouteBuilder.prototype as any).xml = function (c) { return this.addHandler("xml", c); };`), facts.KindSource); !g.PatchesRouteBuilder {
+	if g := extract(t, "y.ts", []byte(`(RouteBuilder.prototype as any).xml = function (c) { return this.addHandler("xml", c); };`), facts.KindSource); !g.PatchesRouteBuilder() {
 		t.Error("a file assigning to RouteBuilder.prototype must be marked")
 	}
 	if byName["dyn"].StepsKnown {
@@ -117,8 +117,8 @@ func TestLongWorkflowChain(t *testing.T) {
 		return []byte(b.String())
 	}
 	f := extract(t, "x.ts", chain(1000), facts.KindSource)
-	if len(f.Workflows) != 1 || len(f.Workflows[0].Steps) != 1000 || len(f.Workflows[0].Refs) != 1000 {
-		t.Fatalf("1000 steps: %d workflows", len(f.Workflows))
+	if len(f.Workflows()) != 1 || len(f.Workflows()[0].Steps) != 1000 || len(f.Workflows()[0].Refs) != 1000 {
+		t.Fatalf("1000 steps: %d workflows", len(f.Workflows()))
 	}
 	_ = extract(t, "x.ts", chain(20000), facts.KindSource)
 }

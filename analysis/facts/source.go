@@ -74,7 +74,7 @@ func (x *extractor) calls(root syntax.Node) {
 				// they register some plugin, so "never registered" is
 				// then unknowable.
 				x.registrationExtras(n, &reg)
-				x.f.Registrations = append(x.f.Registrations, reg)
+				x.f.rare().Registrations = append(x.f.rare().Registrations, reg)
 			}
 		case "defineEvents":
 			if fn.Is("identifier") {
@@ -86,7 +86,7 @@ func (x *extractor) calls(root syntax.Node) {
 						}
 						ev := Event{Name: m.name, Range: x.rng(m.key), Schema: m.value.Text(), SchemaRange: x.rng(m.value)}
 						ev.TSType, ev.TSKnown = x.zodEvaluator().TypeText(m.value)
-						x.f.Events = append(x.f.Events, ev)
+						x.f.rare().Events = append(x.f.rare().Events, ev)
 					}
 				}
 			}
@@ -104,7 +104,7 @@ func (x *extractor) calls(root syntax.Node) {
 					s.ExportName = d.Field("name").Text()
 					s.Exported = d.Parent().Parent().Is("export_statement")
 				}
-				x.f.Services = append(x.f.Services, s)
+				x.f.rare().Services = append(x.f.rare().Services, s)
 			}
 		case "register":
 			if fn.Is("member_expression") {
@@ -115,7 +115,7 @@ func (x *extractor) calls(root syntax.Node) {
 		case "emit", "on":
 			if fn.Is("member_expression") {
 				if a := args(n); len(a) > 0 && isStringLit(a[0]) {
-					x.f.EventUses = append(x.f.EventUses, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
+					x.f.rare().EventUses = append(x.f.rare().EventUses, EventUse{Name: stringValue(a[0]), Range: x.rng(a[0]), Method: name})
 				}
 			}
 		default:
@@ -129,7 +129,7 @@ func (x *extractor) calls(root syntax.Node) {
 					routeCalls = append(routeCalls, n)
 				} else if obj.Is("member_expression") && obj.Field("property").Text() == "middleware" {
 					prop := fn.Field("property")
-					x.f.MiddlewareUses = append(x.f.MiddlewareUses, Key{Name: prop.Text(), Range: x.rng(prop)})
+					x.f.rare().MiddlewareUses = append(x.f.rare().MiddlewareUses, Key{Name: prop.Text(), Range: x.rng(prop)})
 				} else if !x.namedCall(n, fn, name) {
 					x.clientCall(fn)
 				}
@@ -204,7 +204,7 @@ func (x *extractor) namedCall(call, fn syntax.Node, method string) bool {
 	}
 	if isStringLit(lit) {
 		if name := stringValue(lit); name != "" {
-			x.f.NamedCalls = append(x.f.NamedCalls, NamedCall{Kind: kind, Name: name, Range: x.rng(lit), Method: method, Def: def})
+			x.f.rare().NamedCalls = append(x.f.rare().NamedCalls, NamedCall{Kind: kind, Name: name, Range: x.rng(lit), Method: method, Def: def})
 		}
 	}
 	return true
@@ -589,7 +589,7 @@ func (x *extractor) dbTables(body syntax.Node, ctxName string) []Key {
 				t, alias = t[:i], aliasOf(t[i:])
 			}
 			out = append(out, Key{Name: t, Range: x.rng(a[0])})
-			x.f.TableUses = append(x.f.TableUses, TableUse{Table: t, Range: x.rng(a[0])})
+			x.f.rare().TableUses = append(x.f.rare().TableUses, TableUse{Table: t, Range: x.rng(a[0])})
 			x.queryColumns(n, t, alias)
 		}
 		return true
@@ -645,7 +645,7 @@ func (x *extractor) queryColumns(from syntax.Node, table, alias string) {
 		if c == "" || c == "*" || strings.ContainsAny(c, " ()") {
 			return
 		}
-		x.f.TableUses = append(x.f.TableUses, TableUse{Table: t, Column: c, Range: x.rng(lit)})
+		x.f.rare().TableUses = append(x.f.rare().TableUses, TableUse{Table: t, Column: c, Range: x.rng(lit)})
 	}
 	cur := from
 	for range 64 {
@@ -676,7 +676,7 @@ func (x *extractor) queryColumns(from syntax.Node, table, alias string) {
 			ms, _ := objectMembers(a[0].Unwrap())
 			for _, om := range ms {
 				if om.name != "" && (om.kind == "pair" || om.kind == "shorthand") {
-					x.f.TableUses = append(x.f.TableUses, TableUse{Table: table, Column: om.name, Range: x.rng(om.key)})
+					x.f.rare().TableUses = append(x.f.rare().TableUses, TableUse{Table: table, Column: om.name, Range: x.rng(om.key)})
 				}
 			}
 		case joinMethods[method] && len(a) > 0:
@@ -690,7 +690,7 @@ func (x *extractor) queryColumns(from syntax.Node, table, alias string) {
 				if ja != "" {
 					quals[ja] = jt
 				}
-				x.f.TableUses = append(x.f.TableUses, TableUse{Table: jt, Range: x.rng(a[0])})
+				x.f.rare().TableUses = append(x.f.rare().TableUses, TableUse{Table: jt, Range: x.rng(a[0])})
 			}
 		}
 		cur = call

@@ -151,7 +151,9 @@ func Classify(before, after *project.Project, changed []string) Verdict {
 				continue
 			}
 			v.add(p, Restart, "%s", describePlugin(old, cur))
-		case defines(old, cur, func(f *facts.File) bool { return len(f.Services) > 0 || len(f.Events) > 0 || len(f.Registrations) > 0 }):
+		case defines(old, cur, func(f *facts.File) bool {
+			return len(f.Services()) > 0 || len(f.Events()) > 0 || len(f.Registrations()) > 0
+		}):
 			v.add(p, Restart, "%s changed (services, events or registrations are read at start)", filepath.Base(p))
 		case hasRoutes(old) || hasRoutes(cur):
 			v.add(p, RouteReload, "route code in %s changed", base)
@@ -580,7 +582,7 @@ func (g *importGraph) reach(file string) reach {
 			seen[imp] = true
 			f := g.proj.File(imp)
 			switch {
-			case imp == entry || len(f.Plugins) > 0 || len(f.Services) > 0 || len(f.Events) > 0:
+			case imp == entry || len(f.Plugins) > 0 || len(f.Services()) > 0 || len(f.Events()) > 0:
 				return reachStart
 			case len(f.Routes) > 0:
 				// Routes are reloaded in place; what only they import goes

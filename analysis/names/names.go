@@ -288,8 +288,8 @@ func Build(p *project.Project) *Index {
 				}
 			}
 		}
-		for i := range f.Registrations {
-			reg := &f.Registrations[i]
+		for i := range f.Registrations() {
+			reg := &f.Registrations()[i]
 			if info := ix.byExport[reg.Ident]; info != nil {
 				info.Registered = append(info.Registered, analysis.Location{Path: f.Path, Range: reg.Range})
 			}
@@ -387,8 +387,8 @@ func (b *builder) source(f *facts.File) {
 			}
 		}
 	}
-	for i := range f.Registrations {
-		reg := &f.Registrations[i]
+	for i := range f.Registrations() {
+		reg := &f.Registrations()[i]
 		if reg.Ident == "" {
 			continue
 		}
@@ -401,31 +401,31 @@ func (b *builder) source(f *facts.File) {
 		}
 		b.add(Occurrence{Name: Name{Kind: Plugin}, Export: reg.Ident, Range: rng, Via: ViaRegistration})
 	}
-	for i := range f.Events {
-		e := &f.Events[i]
+	for i := range f.Events() {
+		e := &f.Events()[i]
 		b.add(Occurrence{Name: Name{Event, e.Name}, Range: e.Range, Quoted: isQuoted(e.Range, len(e.Name)), Def: true, Via: ViaDefineEvents, Renamable: true})
 	}
-	for _, u := range f.EventUses {
+	for _, u := range f.EventUses() {
 		via := ViaEmit
 		if u.Method == "on" {
 			via = ViaListen
 		}
 		b.add(Occurrence{Name: Name{Event, u.Name}, Range: u.Range, Quoted: true, Via: via, Renamable: true})
 	}
-	for _, u := range f.TableUses {
+	for _, u := range f.TableUses() {
 		n := Name{Table, u.Table}
 		if u.Column != "" {
 			n = Name{Column, u.Table + "." + u.Column}
 		}
 		b.add(Occurrence{Name: n, Range: u.Range, Quoted: isQuoted(u.Range, len(u.Column)) || isQuoted(u.Range, len(u.Table)), Via: ViaQuery})
 	}
-	for _, k := range f.Jobs.Registered {
+	for _, k := range f.Jobs().Registered {
 		b.add(Occurrence{Name: Name{Job, k.Name}, Range: k.Range, Quoted: true, Def: true, Via: ViaRegister, Renamable: true})
 	}
-	for _, u := range f.Jobs.Used {
+	for _, u := range f.Jobs().Used {
 		b.add(Occurrence{Name: Name{Job, u.Name}, Range: u.Range, Quoted: true, Via: ViaNamedUse, Renamable: true})
 	}
-	for _, c := range f.NamedCalls {
+	for _, c := range f.NamedCalls() {
 		k, via := Job, ViaNamedUse
 		if c.Kind == "process" {
 			k = Process
@@ -460,7 +460,7 @@ func (b *builder) source(f *facts.File) {
 			}
 		}
 	}
-	for _, u := range f.MiddlewareUses {
+	for _, u := range f.MiddlewareUses() {
 		b.add(Occurrence{Name: Name{Middleware, u.Name}, Range: u.Range, Via: ViaMiddlewareUse, Renamable: true})
 	}
 }
@@ -709,9 +709,9 @@ func (ix *Index) EventsNamed(p *project.Project, name string) []EventInfo {
 	var out []EventInfo
 	for _, d := range ix.Defs(Name{Event, name}) {
 		if f := p.File(d.Path); f != nil {
-			for i := range f.Events {
-				if f.Events[i].Range == d.Range {
-					out = append(out, EventInfo{Path: d.Path, Event: &f.Events[i]})
+			for i := range f.Events() {
+				if f.Events()[i].Range == d.Range {
+					out = append(out, EventInfo{Path: d.Path, Event: &f.Events()[i]})
 				}
 			}
 		}

@@ -187,18 +187,18 @@ func entrySame(a, b *facts.File) bool {
 		slices.EqualFunc(a.ReExports, b.ReExports, func(x, y facts.ReExport) bool {
 			return x.Spec == y.Spec && x.Star == y.Star && slices.Equal(x.Names, y.Names)
 		}) &&
-		slices.EqualFunc(a.Mounts, b.Mounts, func(x, y facts.Mount) bool {
+		slices.EqualFunc(a.Mounts(), b.Mounts(), func(x, y facts.Mount) bool {
 			return x.Method == y.Method && x.Receiver == y.Receiver && x.Ident == y.Ident &&
 				x.Inline == y.Inline && x.Call.Start.Offset == y.Call.Start.Offset
 		}) &&
-		slices.Equal(a.Aliases, b.Aliases) &&
+		slices.Equal(a.Aliases(), b.Aliases()) &&
 		slices.EqualFunc(a.Routers, b.Routers, func(x, y facts.Router) bool {
 			return x.Var == y.Var && x.Prefix == y.Prefix && x.PrefixKnown == y.PrefixKnown && x.Parent == y.Parent
 		}) &&
-		slices.EqualFunc(a.Servers, b.Servers, func(x, y facts.Key) bool { return x.Name == y.Name }) &&
-		slices.EqualFunc(a.Registrations, b.Registrations, func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
-		reflect.DeepEqual(a.StdoutWrites, b.StdoutWrites) &&
-		reflect.DeepEqual(a.ProcessRegistrations, b.ProcessRegistrations)
+		slices.EqualFunc(a.Servers(), b.Servers(), func(x, y facts.Key) bool { return x.Name == y.Name }) &&
+		slices.EqualFunc(a.Registrations(), b.Registrations(), func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
+		reflect.DeepEqual(a.StdoutWrites(), b.StdoutWrites()) &&
+		reflect.DeepEqual(a.ProcessRegistrations(), b.ProcessRegistrations())
 }
 
 // probeSource counts the existence checks a Source is asked.
@@ -232,7 +232,7 @@ func (s *probeSource) SameFile(a, b string) bool {
 func (p *Project) buildEntry() *EntryRun {
 	e := &EntryRun{Path: p.config.EntryPath(), Reached: map[string]bool{}, Mounted: map[RouterRef]bool{}, InlineMounted: map[string]bool{}}
 	for _, f := range p.sortedFiles() {
-		if f.Kind == facts.KindSource && !f.Missing && len(f.Servers) > 0 {
+		if f.Kind == facts.KindSource && !f.Missing && len(f.Servers()) > 0 {
 			e.ServerFiles = append(e.ServerFiles, f.Path)
 		}
 	}
@@ -255,7 +255,7 @@ func (p *Project) buildEntry() *EntryRun {
 		if f.SyntaxErrors && !f.StaleFacts {
 			e.Uncertain = true
 		}
-		for _, r := range f.ProcessRegistrations {
+		for _, r := range f.ProcessRegistrations() {
 			e.Registrations = append(e.Registrations, ProcessReg{f.Path, r})
 			switch {
 			case r.AtImport && r.StdoutMuted:
@@ -269,7 +269,7 @@ func (p *Project) buildEntry() *EntryRun {
 					Message: "processes.register runs when the entry is imported and the server logs it to stdout (\"[Processes] Registered process definition: " + name + "\"), so the generator cannot parse the routes the run prints"})
 			}
 		}
-		for _, w := range f.StdoutWrites {
+		for _, w := range f.StdoutWrites() {
 			e.Causes = append(e.Causes, EntryCause{Path: f.Path, Range: w.Range,
 				Message: w.Call + " writes to stdout when the entry is imported, so the generator cannot parse the routes the run prints"})
 		}
@@ -313,7 +313,7 @@ func (p *Project) buildEntry() *EntryRun {
 	b := &binder{}
 	for path := range e.Reached {
 		f := p.files[path]
-		for _, m := range f.Mounts {
+		for _, m := range f.Mounts() {
 			if m.Method != "use" || !p.isServer(f, m.Receiver) {
 				continue
 			}
@@ -359,7 +359,7 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 func (p *Project) copyMounted(e *EntryRun, b *binder) {
 	for path := range e.Reached {
 		f := p.files[path]
-		for _, m := range f.Mounts {
+		for _, m := range f.Mounts() {
 			if m.Method != "router" {
 				continue
 			}
@@ -407,7 +407,7 @@ func (p *Project) copyRoutes(e *EntryRun, b *binder, f *facts.File, ref RouterRe
 	}
 	e.Copies = append(e.Copies, RouteCopy{From: child, Prefix: prefix, Before: before})
 	cf := p.files[child.Path]
-	for _, cm := range cf.Mounts {
+	for _, cm := range cf.Mounts() {
 		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || int(cm.Call.Start.Offset) < before) {
 			p.copyRoutes(e, b, cf, child, cm, prefix, depth+1)
 		}
@@ -439,7 +439,7 @@ func joinPrefix(a, b string) string {
 // isServer reports whether name, in f, is an AppServer: one constructed in
 // f, or a binding imported from another file (`import { server }`).
 func (p *Project) isServer(f *facts.File, name string) bool {
-	for _, s := range f.Servers {
+	for _, s := range f.Servers() {
 		if s.Name == name {
 			return true
 		}
@@ -522,7 +522,7 @@ type binding struct {
 // in the order followBinding tries them: the first alias wins, then the
 // first re-export or import that resolves.
 func eachBinding(f *facts.File, fn func(local string, b binding)) {
-	for _, a := range f.Aliases {
+	for _, a := range f.Aliases() {
 		fn(a.Alias, binding{alias: true, name: a.Name})
 	}
 	for _, re := range f.ReExports {
@@ -554,7 +554,7 @@ func (b *binder) bindings(f *facts.File, name string) []binding {
 	if idx, ok := b.index[f]; ok {
 		return idx[name]
 	}
-	n := len(f.Aliases)
+	n := len(f.Aliases())
 	for _, re := range f.ReExports {
 		n += len(re.Names)
 	}
@@ -582,10 +582,10 @@ func (b *binder) bindings(f *facts.File, name string) []binding {
 // boundByServer lists the names a file mounts or registers.
 func boundByServer(f *facts.File) map[string]bool {
 	used := map[string]bool{}
-	for _, m := range f.Mounts {
+	for _, m := range f.Mounts() {
 		used[m.Ident] = true
 	}
-	for _, r := range f.Registrations {
+	for _, r := range f.Registrations() {
 		used[r.Ident] = true
 	}
 	delete(used, "")

@@ -312,7 +312,7 @@ func (p *Project) expectedServices() []GenService {
 		}
 		for _, s := range f.Generator.Services {
 			gs := GenService{Name: s.Name, ExportName: s.ExportName, Path: path}
-			for _, fs := range f.Services {
+			for _, fs := range f.Services() {
 				if fs.Name == s.Name {
 					gs.Range = fs.Range
 				}
@@ -341,7 +341,7 @@ func (p *Project) expectedServices() []GenService {
 func (p *Project) EventsFile() string {
 	for _, rel := range []string{"src/events.ts", "src/server/events.ts", "src/lib/events.ts"} {
 		path := filepath.Join(p.root, filepath.FromSlash(rel))
-		if f := p.files[path]; f != nil && !f.Missing && len(f.Events) > 0 {
+		if f := p.files[path]; f != nil && !f.Missing && len(f.Events()) > 0 {
 			return path
 		}
 	}
@@ -357,7 +357,7 @@ func (p *Project) expectedEvents() (string, []GenEvent) {
 	f := p.files[path]
 	events := p.Reuse(eventsKey{path}, []*facts.File{f}, func() any {
 		var out []GenEvent
-		for _, ev := range f.Events {
+		for _, ev := range f.Events() {
 			out = append(out, GenEvent{Name: ev.Name, Type: ZodSourceToType(ev.Schema), Path: path, Range: ev.Range})
 		}
 		return out
