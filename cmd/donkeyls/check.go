@@ -13,6 +13,7 @@ import (
 	"github.com/donkeyls/donkeyls/analysis/analyzers"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/factcache"
+	"github.com/donkeyls/donkeyls/internal/gctune"
 	"github.com/donkeyls/donkeyls/internal/ossource"
 )
 
@@ -90,6 +91,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
+// checkHeadroom is the garbage check lets the analyzers accumulate between
+// collections: at 5,000 plugins a third of the 100 MB they allocate, which
+// keeps their part of the peak below the load's for a few more cycles.
+const checkHeadroom = 32 << 20
+
 // checkDir analyzes every project under dir; cache may be nil.
 func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analysis.Finding, project.LoadStats, error) {
 	var stats project.LoadStats
@@ -110,6 +116,10 @@ func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analys
 		if err != nil {
 			return nil, stats, fmt.Errorf("loading %s: %w", root, err)
 		}
+		// The facts are loaded and the analyzers allocate about as much
+		// again before the run ends; under the default pacing that garbage
+		// would stay until exit.
+		gctune.Bounded(checkHeadroom)
 		s := p.LoadStats()
 		stats.Parsed += s.Parsed
 		stats.Cached += s.Cached

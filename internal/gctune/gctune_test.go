@@ -34,6 +34,34 @@ func TestSteadyPacesFromTheLiveHeap(t *testing.T) {
 	runtime.KeepAlive(live)
 }
 
+func TestBoundedPacesFromTheLastCycle(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	live := make([][]byte, 256)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	got := Bounded(64 << 20)
+	if got.Live < 256<<20 {
+		t.Fatalf("live heap %d, want at least the 256 MiB held", got.Live)
+	}
+	if want := int((64 << 20) * 100 / got.Live); got.Percent != want || want < minPercent {
+		t.Errorf("GOGC %d, want %d (64 MiB headroom over %d live)", got.Percent, want, got.Live)
+	}
+	if p := debug.SetGCPercent(100); p != got.Percent {
+		t.Errorf("the runtime runs GOGC %d, Bounded reported %d", p, got.Percent)
+	}
+	// A tiny headroom is paid for in cycles: it stops at minPercent.
+	if got := Bounded(1 << 20); got.Percent != minPercent {
+		t.Errorf("GOGC %d with 1 MiB headroom over %d live, want %d", got.Percent, got.Live, minPercent)
+	}
+	// A heap smaller than the headroom keeps the default pacing.
+	if got := Bounded(1 << 40); got.Percent != 100 {
+		t.Errorf("GOGC %d with a live heap under the headroom, want 100", got.Percent)
+	}
+	runtime.KeepAlive(live)
+}
+
 func TestIdleCollectsOnceWorkStops(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only Idle collects
 	ctx, cancel := context.WithCancel(context.Background())
