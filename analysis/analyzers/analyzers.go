@@ -109,6 +109,9 @@ feed:
 	if ctx.Err() != nil {
 		return nil
 	}
+	// Every model is computed: the snapshot this one was made from is
+	// not needed again (a cancelled run keeps it for the next snapshot).
+	p.ForgetEarlier()
 	var out []analysis.Finding
 	crashes := configCrashes(p.Config())
 	for _, r := range results {
