@@ -167,6 +167,7 @@ func (p *Project) computeExpected() *Expected {
 	run := p.computeEntry()
 	if prev, _ := prev.(*Expected); prev != nil && prev.Entry == run {
 		if e := p.patchExpected(prev, changes); e != nil {
+			p.m().expectedPatched = true
 			return e
 		}
 	}

@@ -68,6 +68,9 @@ type memo struct {
 	expectedOnce sync.Once
 	expected     *Expected
 	expectedDone atomic.Bool // set once expected is
+	// expectedPatched says expected was derived from an earlier
+	// snapshot's (tests read it).
+	expectedPatched bool
 	// entry is this snapshot's entry model once computed; base the
 	// snapshot this one was made from, until then (see computeEntry).
 	entry  atomic.Pointer[entryMemo]
