@@ -79,6 +79,9 @@ type pluginModel struct {
 	// regsKnown is set when every registration was followed to its
 	// definition, so a plugin without one is really never registered.
 	regsKnown bool
+	// patched says the model was derived from an earlier snapshot's
+	// (tests read it).
+	patched bool
 }
 
 // isTestFile reports files that build their own servers and plugins for
@@ -113,7 +116,9 @@ type pluginModelKey struct{}
 func pluginModelOf(proj *project.Project) *pluginModel {
 	return proj.MemoSince(pluginModelKey{}, modelSame, func(prev any, changes []project.Change) any {
 		if prev, _ := prev.(*pluginModel); prev != nil {
-			return prev.patch(proj, changes)
+			if m := prev.patch(proj, changes); m != nil {
+				return m
+			}
 		}
 		return newPluginModel(proj)
 	}).(*pluginModel)
@@ -294,10 +299,16 @@ func modelSame(a, b *facts.File) bool {
 // the same to the model (modelSame): every definition and registration of
 // a changed file is replaced by one pointing into its new facts, and so is
 // every reference to them. m itself is shared with its snapshot and is not
-// modified.
+// modified. It returns nil when a change adds or removes a definition or
+// a registration, which modelSame never lets through.
 func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pluginModel {
+	for _, c := range changes {
+		if len(c.Old.Plugins) != len(c.New.Plugins) || len(c.Old.Registrations) != len(c.New.Registrations) {
+			return nil
+		}
+	}
 	q := *m
-	q.proj = proj
+	q.proj, q.patched = proj, true
 	defs := map[*pluginDef]*pluginDef{}
 	regs := map[*facts.Registration]*facts.Registration{}
 	for _, c := range changes {
