@@ -48,6 +48,59 @@ func (p *Pass) reportReused(key any, inputs []*facts.File, analyze func(*Pass)) 
 	p.findings = append(p.findings, found...)
 }
 
+// sinceResult is one analyzer's findings with the inputs they came from.
+type sinceResult struct {
+	inputs   any
+	findings []analysis.Finding
+	reused   bool // taken from an earlier snapshot (tests read it)
+}
+
+// reportSince reports what analyze reports, taking the findings of the
+// nearest earlier snapshot this one was made from (see
+// project.MemoSince) when same says analyze read the same inputs there:
+// prev is that snapshot's inputs value, now this one's, and found its
+// findings. inputs must hold everything analyze reads, by identity where
+// it can (the same facts, the same shared slice), so that comparing them
+// is cheaper than the analysis; the findings are shared, never modified.
+func (p *Pass) reportSince(key any, inputs any, same func(prev, now any, found []analysis.Finding) bool, analyze func(*Pass)) {
+	res := p.Project.MemoSince(key, anyStep, func(prev any, _ []project.Change) any {
+		if r, ok := prev.(*sinceResult); ok && same(r.inputs, inputs, r.findings) {
+			return &sinceResult{inputs: inputs, findings: r.findings, reused: true}
+		}
+		sub := &Pass{Context: p.Context, Project: p.Project}
+		analyze(sub)
+		return &sinceResult{inputs: inputs, findings: sub.findings}
+	}).(*sinceResult)
+	p.findings = append(p.findings, res.findings...)
+}
+
+// anyStep lets reportSince look past every change: its same compares the
+// inputs themselves.
+func anyStep(_, _ *facts.File) bool { return true }
+
+// reportsIn reports whether a finding is located in path or edits it:
+// a position there can only have reached findings that are.
+func reportsIn(found []analysis.Finding, path string) bool {
+	for _, f := range found {
+		if f.Location.Path == path {
+			return true
+		}
+		for _, r := range f.Related {
+			if r.Location.Path == path {
+				return true
+			}
+		}
+		for _, fx := range f.Fixes {
+			for _, e := range fx.Edit.Edits {
+				if e.Path == path {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // All is every analyzer, in the order they run. The list is written out
 // here, as gopls keeps its own, so the order is read in one place instead of
 // following the names of the files that define them.

@@ -29,30 +29,34 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		name, path string
 		old, new   string // both "": remove the file; "" old: a new file
 		reused     bool
+		// fresh are the whole-project passes (reportSince keys) whose
+		// findings are computed again; the others are the parent's.
+		fresh []any
 	}{
-		{"a line above a plugin", "src/server/plugins/users/index.ts", "export interface", "// moved down a line\nexport interface", true},
-		{"a service body", "src/server/plugins/orders/index.ts", "const db = ctx.db;\n", "const db = ctx.db;\n      const started = Date.now();\n", true},
-		{"a dependency added", "src/server/plugins/orders/index.ts", `["users", "books"]`, `["users", "books", "audit"]`, true},
-		{"a dependency on no plugin", "src/server/plugins/orders/index.ts", `"audit"]`, `"audits"]`, true},
-		{"a handler key renamed", "src/server/plugins/books/index.ts", "csv: createHandler", "csv2: createHandler", true},
-		{"a middleware key renamed", "src/server/plugins/orders/index.ts", "authRequired: createMiddleware", "authNeeded: createMiddleware", true},
-		{"a plugin event added", "src/server/plugins/orders/index.ts", `"orders.item_backordered": z.object({`, `"orders.cancel_requested": z.object({ orderId: z.string() }),` + "\n      " + `"orders.item_backordered": z.object({`, true},
-		{"a column added by a migration", "src/server/plugins/orders/migrations/003_add_order_notes.ts", `.addColumn("notes", "text")`, `.addColumn("notes", "text").addColumn("gift", "text")`, true},
-		{"a comment in a schema", "src/server/plugins/orders/schema.ts", "export interface DB {", "// regenerated\nexport interface DB {", true},
-		{"the registry edited", ".@donkeylabs/server/registry.d.ts", "audit: Register", "audits: Register", true},
-		{"the client edited", "src/lib/api.ts", "export namespace Routes {", "// stale\nexport namespace Routes {", true},
-		{"a line above a router", "src/server/routes/books.ts", "export const BookSchema", "// moved down a line\nexport const BookSchema", true},
-		{"a plugin renamed", "src/server/plugins/books/index.ts", `name: "books"`, `name: "bookz"`, false},
-		{"and named back", "src/server/plugins/books/index.ts", `name: "bookz"`, `name: "books"`, false},
-		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false},
-		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false},
-		{"a registration removed", "src/server/index.ts", "server.registerPlugin(ordersPlugin);\n", "", false},
-		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false},
-		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false},
-		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true},
-		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false},
-		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false},
-		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true},
+		{"a line above a plugin", "src/server/plugins/users/index.ts", "export interface", "// moved down a line\nexport interface", true, nil},
+		{"a service body", "src/server/plugins/orders/index.ts", "const db = ctx.db;\n", "const db = ctx.db;\n      const started = Date.now();\n", true, nil},
+		{"a dependency added", "src/server/plugins/orders/index.ts", `["users", "books"]`, `["users", "books", "audit"]`, true, nil},
+		{"a dependency on no plugin", "src/server/plugins/orders/index.ts", `"audit"]`, `"audits"]`, true, nil},
+		{"a handler key renamed", "src/server/plugins/books/index.ts", "csv: createHandler", "csv2: createHandler", true, []any{staleRegistryKey{}, staleClientKey{}}},
+		{"a middleware key renamed", "src/server/plugins/orders/index.ts", "authRequired: createMiddleware", "authNeeded: createMiddleware", true, []any{staleRegistryKey{}, staleClientKey{}}},
+		{"a plugin event added", "src/server/plugins/orders/index.ts", `"orders.item_backordered": z.object({`, `"orders.cancel_requested": z.object({ orderId: z.string() }),` + "\n      " + `"orders.item_backordered": z.object({`, true, []any{staleRegistryKey{}}},
+		{"a column added by a migration", "src/server/plugins/orders/migrations/003_add_order_notes.ts", `.addColumn("notes", "text")`, `.addColumn("notes", "text").addColumn("gift", "text")`, true, []any{staleClientKey{}}},
+		{"a comment in a schema", "src/server/plugins/orders/schema.ts", "export interface DB {", "// regenerated\nexport interface DB {", true, nil},
+		{"the registry edited", ".@donkeylabs/server/registry.d.ts", "audit: Register", "audits: Register", true, []any{staleRegistryKey{}}},
+		{"the client edited", "src/lib/api.ts", "export namespace Routes {", "// stale\nexport namespace Routes {", true, []any{staleClientKey{}}},
+		{"a route renamed", "src/server/routes/books.ts", `.route("list")`, `.route("all")`, true, []any{staleClientKey{}}},
+		{"a line above a router", "src/server/routes/books.ts", "export const BookSchema", "// moved down a line\nexport const BookSchema", true, []any{staleClientKey{}}},
+		{"a plugin renamed", "src/server/plugins/books/index.ts", `name: "books"`, `name: "bookz"`, false, nil},
+		{"and named back", "src/server/plugins/books/index.ts", `name: "bookz"`, `name: "books"`, false, nil},
+		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false, []any{staleRegistryKey{}, staleClientKey{}}},
+		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false, []any{staleRegistryKey{}, staleClientKey{}}},
+		{"a registration removed", "src/server/index.ts", "server.registerPlugin(ordersPlugin);\n", "", false, []any{staleClientKey{}}},
+		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false, []any{staleClientKey{}}},
+		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false, []any{staleClientKey{}}},
+		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true, []any{staleClientKey{}}},
+		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleRegistryKey{}, staleClientKey{}}},
+		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleRegistryKey{}, staleClientKey{}}},
+		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true, []any{staleRegistryKey{}}},
 	}
 	ctx := context.Background()
 	p := loadShop(t, src)
@@ -95,6 +99,15 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		}
 		if m := pluginModelOf(p); m.patched != e.reused {
 			t.Errorf("%s: derived from the previous snapshot's model: %v, want %v", e.name, m.patched, e.reused)
+		}
+		for _, key := range []any{staleRegistryKey{}, staleClientKey{}} {
+			r, ok := p.Memo(key, func() any { return nil }).(*sinceResult)
+			if !ok {
+				t.Fatalf("%s: %T never ran", e.name, key)
+			}
+			if want := !slices.Contains(e.fresh, key); r.reused != want {
+				t.Errorf("%s: %T reused the previous snapshot's findings: %v, want %v", e.name, key, r.reused, want)
+			}
 		}
 	}
 }
