@@ -74,6 +74,43 @@ func (p *Pass) reportSince(key any, inputs any, same func(prev, now any, found [
 	p.findings = append(p.findings, res.findings...)
 }
 
+// eachResult is a pass's findings item by item, with the items they came
+// from.
+type eachResult[I any] struct {
+	items  []I
+	found  [][]analysis.Finding
+	reused int // items taken from an earlier snapshot (tests read it)
+}
+
+// reportEach reports what analyze reports for each item, taking an item's
+// findings from the nearest earlier snapshot's pass (see
+// project.MemoSince) when the item at the same index there reads the same
+// (same: the same facts by identity, so that comparing costs a few
+// pointers). An item that does not is analysed through analyze, which may
+// still reuse per item (reportReused); a keystroke then costs one item's
+// analysis and a walk over the others, without a map lookup or a lock per
+// item.
+func reportEach[I any](p *Pass, key any, items []I, same func(prev, now *I) bool, analyze func(*Pass, *I)) {
+	res := p.Project.MemoSince(key, anyStep, func(prev any, _ []project.Change) any {
+		old, _ := prev.(*eachResult[I])
+		r := &eachResult[I]{items: items, found: make([][]analysis.Finding, len(items))}
+		for i := range items {
+			if old != nil && i < len(old.items) && same(&old.items[i], &items[i]) {
+				r.found[i] = old.found[i]
+				r.reused++
+				continue
+			}
+			sub := &Pass{Context: p.Context, Project: p.Project}
+			analyze(sub, &items[i])
+			r.found[i] = sub.findings
+		}
+		return r
+	}).(*eachResult[I])
+	for _, f := range res.found {
+		p.findings = append(p.findings, f...)
+	}
+}
+
 // anyStep lets reportSince look past every change: its same compares the
 // inputs themselves.
 func anyStep(_, _ *facts.File) bool { return true }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis"
+	"github.com/donkeyls/donkeyls/analysis/facts"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/internal/fixture"
 	"golang.org/x/tools/txtar"
@@ -61,6 +62,7 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 	ctx := context.Background()
 	p := loadShop(t, src)
 	_ = Run(ctx, p)
+	itemsBefore := map[any]int{}
 	for _, e := range edits {
 		path := filepath.Join(dir, filepath.FromSlash(e.path))
 		switch {
@@ -99,6 +101,24 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		}
 		if m := pluginModelOf(p); m.patched != e.reused {
 			t.Errorf("%s: derived from the previous snapshot's model: %v, want %v", e.name, m.patched, e.reused)
+		}
+		// Item by item, every item but the edited one is the parent's
+		// after an edit of an existing file that keeps the list of items
+		// (items are matched by index).
+		for _, key := range []any{staleSchemasKey{}, trapsPassKey{}} {
+			var reused, items int
+			switch r := p.Memo(key, func() any { return nil }).(type) {
+			case *eachResult[schemaItem]:
+				reused, items = r.reused, len(r.items)
+			case *eachResult[*facts.File]:
+				reused, items = r.reused, len(r.items)
+			default:
+				t.Fatalf("%s: %T never ran", e.name, key)
+			}
+			if e.old != "" && items == itemsBefore[key] && reused < items-1 {
+				t.Errorf("%s: %T took %d of %d items from the previous snapshot, want all but the edited one at most", e.name, key, reused, items)
+			}
+			itemsBefore[key] = items
 		}
 		for _, key := range []any{staleRegistryKey{}, staleClientKey{}} {
 			r, ok := p.Memo(key, func() any { return nil }).(*sinceResult)

@@ -342,26 +342,52 @@ func runStaleContext(p *Pass) {
 func runStaleSchema(p *Pass) {
 	proj := p.Project
 	schemas := proj.Expected().Schemas
+	items := make([]schemaItem, 0, len(schemas))
 	for i := range schemas {
 		gs := &schemas[i]
-		sf := generated(proj, gs.SchemaPath)
-		if sf == nil {
-			continue
+		if sf := generated(proj, gs.SchemaPath); sf != nil {
+			items = append(items, schemaItem{gs, sf})
 		}
-		// A plugin's verdict reads its schema.ts and the migrations its
-		// tables are built from, nothing else: a keystroke elsewhere (a
-		// plugin's own index.ts included) reuses it instead of comparing a
-		// thousand schemas again, which was the largest analyzer's time.
+	}
+	// A plugin's verdict reads its schema.ts and the migrations its
+	// tables are built from, nothing else: a keystroke elsewhere (a
+	// plugin's own index.ts included) reuses it instead of comparing a
+	// thousand schemas again, which was the largest analyzer's time.
+	reportEach(p, staleSchemasKey{}, items, sameSchemaItem, func(p *Pass, it *schemaItem) {
+		gs, sf := it.gs, it.sf
 		inputs := make([]*facts.File, 0, 1+len(gs.Migrations))
 		inputs = append(inputs, sf)
 		for _, m := range gs.Migrations {
 			inputs = append(inputs, proj.File(m))
 		}
 		p.reportReused(staleSchemaKey{gs.SchemaPath}, inputs, func(p *Pass) { checkSchema(p, gs, sf) })
-	}
+	})
 }
 
-type staleSchemaKey struct{ schemaPath string }
+type (
+	staleSchemaKey  struct{ schemaPath string }
+	staleSchemasKey struct{}
+)
+
+// schemaItem is one plugin's schema.ts with what its migrations create.
+type schemaItem struct {
+	gs *project.GenSchema
+	sf *facts.File
+}
+
+// sameSchemaItem reports whether checkSchema reads the same of two items:
+// the same schema.ts facts, and the same tables, unknowns and migrations,
+// which the expected outputs share from snapshot to snapshot while the
+// migrations are unchanged (project's expectedSchemas reuses them).
+func sameSchemaItem(a, b *schemaItem) bool {
+	return a.sf == b.sf && a.gs.SchemaPath == b.gs.SchemaPath &&
+		sameBacking(a.gs.Tables, b.gs.Tables) && sameBacking(a.gs.Unknown, b.gs.Unknown) && sameBacking(a.gs.Migrations, b.gs.Migrations)
+}
+
+// sameBacking reports whether two slices are the very same elements.
+func sameBacking[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
 
 // checkSchema compares one plugin's generated schema.ts (sf) with what its
 // migrations create (gs).
