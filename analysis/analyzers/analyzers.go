@@ -48,6 +48,96 @@ func (p *Pass) reportReused(key any, inputs []*facts.File, analyze func(*Pass)) 
 	p.findings = append(p.findings, found...)
 }
 
+// sinceResult is one analyzer's findings with the inputs they came from.
+type sinceResult struct {
+	inputs   any
+	findings []analysis.Finding
+	reused   bool // taken from an earlier snapshot (tests read it)
+}
+
+// reportSince reports what analyze reports, taking the findings of the
+// nearest earlier snapshot this one was made from (see
+// project.MemoSince) when same says analyze read the same inputs there:
+// prev is that snapshot's inputs value, now this one's, and found its
+// findings. inputs must hold everything analyze reads, by identity where
+// it can (the same facts, the same shared slice), so that comparing them
+// is cheaper than the analysis; the findings are shared, never modified.
+func (p *Pass) reportSince(key any, inputs any, same func(prev, now any, found []analysis.Finding) bool, analyze func(*Pass)) {
+	res := p.Project.MemoSince(key, anyStep, func(prev any, _ []project.Change) any {
+		if r, ok := prev.(*sinceResult); ok && same(r.inputs, inputs, r.findings) {
+			return &sinceResult{inputs: inputs, findings: r.findings, reused: true}
+		}
+		sub := &Pass{Context: p.Context, Project: p.Project}
+		analyze(sub)
+		return &sinceResult{inputs: inputs, findings: sub.findings}
+	}).(*sinceResult)
+	p.findings = append(p.findings, res.findings...)
+}
+
+// eachResult is a pass's findings item by item, with the items they came
+// from.
+type eachResult[I any] struct {
+	items  []I
+	found  [][]analysis.Finding
+	reused int // items taken from an earlier snapshot (tests read it)
+}
+
+// reportEach reports what analyze reports for each item, taking an item's
+// findings from the nearest earlier snapshot's pass (see
+// project.MemoSince) when the item at the same index there reads the same
+// (same: the same facts by identity, so that comparing costs a few
+// pointers). An item that does not is analysed through analyze, which may
+// still reuse per item (reportReused); a keystroke then costs one item's
+// analysis and a walk over the others, without a map lookup or a lock per
+// item.
+func reportEach[I any](p *Pass, key any, items []I, same func(prev, now *I) bool, analyze func(*Pass, *I)) {
+	res := p.Project.MemoSince(key, anyStep, func(prev any, _ []project.Change) any {
+		old, _ := prev.(*eachResult[I])
+		r := &eachResult[I]{items: items, found: make([][]analysis.Finding, len(items))}
+		for i := range items {
+			if old != nil && i < len(old.items) && same(&old.items[i], &items[i]) {
+				r.found[i] = old.found[i]
+				r.reused++
+				continue
+			}
+			sub := &Pass{Context: p.Context, Project: p.Project}
+			analyze(sub, &items[i])
+			r.found[i] = sub.findings
+		}
+		return r
+	}).(*eachResult[I])
+	for _, f := range res.found {
+		p.findings = append(p.findings, f...)
+	}
+}
+
+// anyStep lets reportSince look past every change: its same compares the
+// inputs themselves.
+func anyStep(_, _ *facts.File) bool { return true }
+
+// reportsIn reports whether a finding is located in path or edits it:
+// a position there can only have reached findings that are.
+func reportsIn(found []analysis.Finding, path string) bool {
+	for _, f := range found {
+		if f.Location.Path == path {
+			return true
+		}
+		for _, r := range f.Related {
+			if r.Location.Path == path {
+				return true
+			}
+		}
+		for _, fx := range f.Fixes {
+			for _, e := range fx.Edit.Edits {
+				if e.Path == path {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // All is every analyzer, in the order they run. The list is written out
 // here, as gopls keeps its own, so the order is read in one place instead of
 // following the names of the files that define them.
@@ -109,6 +199,9 @@ feed:
 	if ctx.Err() != nil {
 		return nil
 	}
+	// Every model is computed: the snapshot this one was made from is
+	// not needed again (a cancelled run keeps it for the next snapshot).
+	p.ForgetEarlier()
 	var out []analysis.Finding
 	crashes := configCrashes(p.Config())
 	for _, r := range results {

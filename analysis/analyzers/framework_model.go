@@ -3,6 +3,7 @@ package analyzers
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -78,6 +79,9 @@ type pluginModel struct {
 	// regsKnown is set when every registration was followed to its
 	// definition, so a plugin without one is really never registered.
 	regsKnown bool
+	// patched says the model was derived from an earlier snapshot's
+	// (tests read it).
+	patched bool
 }
 
 // isTestFile reports files that build their own servers and plugins for
@@ -104,15 +108,60 @@ func cleanDir(path string) string {
 type pluginModelKey struct{}
 
 // pluginModelOf builds the plugin model once per snapshot; several
-// analyzers read it and none modifies it.
+// analyzers read it and none modifies it. A snapshot takes its parent's
+// model, pointed at the new facts, when every file changed since reads the
+// same to it (modelSame): a keystroke in a handler or a service body
+// changes no plugin's name, export or registration, and building the model
+// again was a third of each edit's analysis.
 func pluginModelOf(proj *project.Project) *pluginModel {
-	return proj.Memo(pluginModelKey{}, func() any { return newPluginModel(proj) }).(*pluginModel)
+	return proj.MemoSince(pluginModelKey{}, modelSame, func(prev any, changes []project.Change) any {
+		if prev, _ := prev.(*pluginModel); prev != nil {
+			if m := prev.patch(proj, changes); m != nil {
+				return m
+			}
+		}
+		return newPluginModel(proj)
+	}).(*pluginModel)
 }
 
 // sourceFiles lists the project's own source files that contribute to the
-// app: not generated, not tests, readable.
+// app: not generated, not tests, readable. A snapshot takes its parent's
+// list with the changed files' new facts when they are still such files.
 func sourceFiles(proj *project.Project) []*facts.File {
-	return proj.Memo(sourceFilesKey{}, func() any { return collectSourceFiles(proj) }).([]*facts.File)
+	return proj.MemoSince(sourceFilesKey{}, sourceSame, func(prev any, changes []project.Change) any {
+		if prev, _ := prev.([]*facts.File); prev != nil {
+			return patchFiles(prev, changes)
+		}
+		return collectSourceFiles(proj)
+	}).([]*facts.File)
+}
+
+// isSource is what collectSourceFiles keeps.
+func isSource(f *facts.File) bool {
+	// Generated outputs have their own kinds, so KindSource excludes them.
+	return f.Kind == facts.KindSource && !f.Missing && !f.Unreadable && !isTestFile(f.Path)
+}
+
+// sourceSame reports whether two versions of a file are both kept by
+// collectSourceFiles or both left out.
+func sourceSame(a, b *facts.File) bool { return isSource(a) == isSource(b) }
+
+// patchFiles is files, sorted by path, with each change's new facts in
+// place of its old ones.
+func patchFiles(files []*facts.File, changes []project.Change) []*facts.File {
+	var out []*facts.File
+	for _, c := range changes {
+		i, ok := slices.BinarySearchFunc(files, c.Old.Path, func(f *facts.File, path string) int { return strings.Compare(f.Path, path) })
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(files)
+			files = out
+		}
+		out[i] = c.New
+	}
+	return files
 }
 
 type sourceFilesKey struct{}
@@ -120,11 +169,9 @@ type sourceFilesKey struct{}
 func collectSourceFiles(proj *project.Project) []*facts.File {
 	var out []*facts.File
 	proj.EachFile(func(f *facts.File) {
-		// Generated outputs have their own kinds, so KindSource excludes them.
-		if f.Kind != facts.KindSource || f.Missing || f.Unreadable || isTestFile(f.Path) {
-			return
+		if isSource(f) {
+			out = append(out, f)
 		}
-		out = append(out, f)
 	})
 	return out
 }
@@ -227,6 +274,122 @@ func newPluginModel(proj *project.Project) *pluginModel {
 }
 
 type importsKey struct{ path string }
+
+// modelSame reports whether two versions of a file read the same to
+// newPluginModel: whether it is a source file and parses, the generator's
+// view of its plugin, its definitions' names and exports, its
+// registrations and the imports they are followed through. Positions are
+// not compared: the model keeps pointers into the facts, which patch moves
+// to the new ones. A fact read there must be compared here too.
+func modelSame(a, b *facts.File) bool {
+	if isSource(a) != isSource(b) || a.Kind != b.Kind || a.Missing != b.Missing || brokenFile(a) != brokenFile(b) {
+		return false
+	}
+	return a.Generator.PluginExport == b.Generator.PluginExport && a.Generator.PluginName == b.Generator.PluginName &&
+		slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool {
+			return x.ExportName == y.ExportName && x.Exported == y.Exported && x.Name == y.Name && x.NameKnown == y.NameKnown
+		}) &&
+		slices.EqualFunc(a.Registrations, b.Registrations, func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
+		slices.EqualFunc(a.Imports, b.Imports, func(x, y facts.Import) bool {
+			return x.Spec == y.Spec && x.TypeOnly == y.TypeOnly && x.Default == y.Default && slices.Equal(x.Names, y.Names)
+		})
+}
+
+// patch is m for proj, whose files differ from m's by changes that read
+// the same to the model (modelSame): every definition and registration of
+// a changed file is replaced by one pointing into its new facts, and so is
+// every reference to them. m itself is shared with its snapshot and is not
+// modified. It returns nil when a change adds or removes a definition or
+// a registration, which modelSame never lets through.
+func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pluginModel {
+	for _, c := range changes {
+		if len(c.Old.Plugins) != len(c.New.Plugins) || len(c.Old.Registrations) != len(c.New.Registrations) {
+			return nil
+		}
+	}
+	q := *m
+	q.proj, q.patched = proj, true
+	defs := map[*pluginDef]*pluginDef{}
+	regs := map[*facts.Registration]*facts.Registration{}
+	for _, c := range changes {
+		for i := range c.Old.Plugins {
+			d := q.byDef[&c.Old.Plugins[i]]
+			if d == nil {
+				continue
+			}
+			if len(defs) == 0 {
+				q.byDef = maps.Clone(q.byDef)
+			}
+			// byDef is updated at once: a later change of the same file
+			// finds the definition this one made.
+			nd := &pluginDef{Path: d.Path, File: c.New, Def: &c.New.Plugins[i]}
+			defs[d] = nd
+			delete(q.byDef, d.Def)
+			q.byDef[nd.Def] = nd
+		}
+		for i := range c.Old.Registrations {
+			regs[&c.Old.Registrations[i]] = &c.New.Registrations[i]
+		}
+	}
+	if len(defs) == 0 && len(regs) == 0 {
+		return &q
+	}
+	def := func(d *pluginDef) *pluginDef {
+		// A definition replaced twice (two changes of one file) is
+		// followed to its last version.
+		for {
+			nd, ok := defs[d]
+			if !ok {
+				return d
+			}
+			d = nd
+		}
+	}
+	replace := func(ds []*pluginDef) []*pluginDef {
+		var out []*pluginDef
+		for i, d := range ds {
+			if nd := def(d); nd != d {
+				if out == nil {
+					out = slices.Clone(ds)
+				}
+				out[i] = nd
+			}
+		}
+		if out == nil {
+			return ds
+		}
+		return out
+	}
+	q.defs = replace(q.defs)
+	q.discovered = replace(q.discovered)
+	q.byName = maps.Clone(q.byName)
+	q.byExport = maps.Clone(q.byExport)
+	for d := range defs {
+		if name := d.Name(); name != "" {
+			q.byName[name] = replace(q.byName[name])
+		}
+		if d.Def.Exported && d.Def.ExportName != "" {
+			q.byExport[d.Def.ExportName] = replace(q.byExport[d.Def.ExportName])
+		}
+	}
+	q.regs = slices.Clone(q.regs)
+	q.registered = make(map[*pluginDef][]registration, len(m.registered))
+	for i := range q.regs {
+		r := &q.regs[i]
+		for {
+			nr, ok := regs[r.Reg]
+			if !ok {
+				break
+			}
+			r.Reg = nr
+		}
+		if r.Def != nil {
+			r.Def = def(r.Def)
+			q.registered[r.Def] = append(q.registered[r.Def], *r)
+		}
+	}
+	return &q
+}
 
 // importedName is what one local name of a file is imported as.
 type importedName struct {

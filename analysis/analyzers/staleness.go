@@ -3,6 +3,7 @@ package analyzers
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,6 +125,48 @@ func runStaleRegistry(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
+	in := &registryInputs{reg: reg, exp: exp}
+	p.reportSince(staleRegistryKey{}, in, sameRegistryInputs, func(p *Pass) { checkRegistry(p, regPath, in) })
+}
+
+type staleRegistryKey struct{}
+
+// registryInputs is what checkRegistry reads: the registry's facts and the
+// plugins and keys the generator would write. probed is set when it asked
+// where an import resolves, which may look at the disk.
+type registryInputs struct {
+	reg    *facts.File
+	exp    *project.Expected
+	probed bool
+}
+
+// sameRegistryInputs reports whether checkRegistry reads the same in now
+// as in prev: the same registry facts, the same plugins and keys by name,
+// export, file and parse state, at the same places except in files where
+// prev found nothing (a finding is the only thing a position reaches).
+func sameRegistryInputs(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*registryInputs), now.(*registryInputs)
+	if a.probed || a.reg != b.reg || a.exp.KeysUncertain != b.exp.KeysUncertain {
+		return false
+	}
+	posOK := func(path string, x, y analysis.Range) bool { return x == y || !reportsIn(found, path) }
+	return slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
+		return x.Name == y.Name && x.ExportName == y.ExportName && x.Path == y.Path &&
+			posOK(x.Path, x.ExportRange(), y.ExportRange()) && posOK(x.Path, x.NameRange(), y.NameRange())
+	}) && sameKeys(a.exp.Handlers, b.exp.Handlers, posOK) && sameKeys(a.exp.Middleware, b.exp.Middleware, posOK)
+}
+
+func sameKeys(a, b []project.GenKey, posOK func(string, analysis.Range, analysis.Range) bool) bool {
+	return slices.EqualFunc(a, b, func(x, y project.GenKey) bool {
+		return x.Name == y.Name && x.Plugin.Path == y.Plugin.Path && x.Plugin.Name == y.Plugin.Name &&
+			brokenFile(x.Plugin.File) == brokenFile(y.Plugin.File) && posOK(x.Plugin.Path, x.Range, y.Range)
+	})
+}
+
+// checkRegistry compares the generated registry with the plugins and keys
+// the generator would write now.
+func checkRegistry(p *Pass, regPath string, in *registryInputs) {
+	proj, reg, exp := p.Project, in.reg, in.exp
 	g := reg.Generated
 	idx := proj.Reuse(registryIndexKey{}, []*facts.File{reg}, func() any { return newRegistryIndex(g) }).(*registryIndex)
 	byName, byExport := idx.byName, idx.byExport
@@ -140,6 +183,9 @@ func runStaleRegistry(p *Pass) {
 			// moved) imports a path that is not this plugin's: the
 			// generator writes the relative path from the output dir.
 			missing := ""
+			// The resolver may ask the disk, which can change under a
+			// snapshot: the findings are not reused.
+			in.probed = true
 			if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
 				missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
 			}
@@ -296,26 +342,52 @@ func runStaleContext(p *Pass) {
 func runStaleSchema(p *Pass) {
 	proj := p.Project
 	schemas := proj.Expected().Schemas
+	items := make([]schemaItem, 0, len(schemas))
 	for i := range schemas {
 		gs := &schemas[i]
-		sf := generated(proj, gs.SchemaPath)
-		if sf == nil {
-			continue
+		if sf := generated(proj, gs.SchemaPath); sf != nil {
+			items = append(items, schemaItem{gs, sf})
 		}
-		// A plugin's verdict reads its schema.ts and the migrations its
-		// tables are built from, nothing else: a keystroke elsewhere (a
-		// plugin's own index.ts included) reuses it instead of comparing a
-		// thousand schemas again, which was the largest analyzer's time.
+	}
+	// A plugin's verdict reads its schema.ts and the migrations its
+	// tables are built from, nothing else: a keystroke elsewhere (a
+	// plugin's own index.ts included) reuses it instead of comparing a
+	// thousand schemas again, which was the largest analyzer's time.
+	reportEach(p, staleSchemasKey{}, items, sameSchemaItem, func(p *Pass, it *schemaItem) {
+		gs, sf := it.gs, it.sf
 		inputs := make([]*facts.File, 0, 1+len(gs.Migrations))
 		inputs = append(inputs, sf)
 		for _, m := range gs.Migrations {
 			inputs = append(inputs, proj.File(m))
 		}
 		p.reportReused(staleSchemaKey{gs.SchemaPath}, inputs, func(p *Pass) { checkSchema(p, gs, sf) })
-	}
+	})
 }
 
-type staleSchemaKey struct{ schemaPath string }
+type (
+	staleSchemaKey  struct{ schemaPath string }
+	staleSchemasKey struct{}
+)
+
+// schemaItem is one plugin's schema.ts with what its migrations create.
+type schemaItem struct {
+	gs *project.GenSchema
+	sf *facts.File
+}
+
+// sameSchemaItem reports whether checkSchema reads the same of two items:
+// the same schema.ts facts, and the same tables, unknowns and migrations,
+// which the expected outputs share from snapshot to snapshot while the
+// migrations are unchanged (project's expectedSchemas reuses them).
+func sameSchemaItem(a, b *schemaItem) bool {
+	return a.sf == b.sf && a.gs.SchemaPath == b.gs.SchemaPath &&
+		sameBacking(a.gs.Tables, b.gs.Tables) && sameBacking(a.gs.Unknown, b.gs.Unknown) && sameBacking(a.gs.Migrations, b.gs.Migrations)
+}
+
+// sameBacking reports whether two slices are the very same elements.
+func sameBacking[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
 
 // checkSchema compares one plugin's generated schema.ts (sf) with what its
 // migrations create (gs).
@@ -439,6 +511,35 @@ func runStaleClient(p *Pass) {
 	if _, _, empty := lastRunEmpty(proj); empty {
 		return // entry-run-empty says it once, for the whole client
 	}
+	p.reportSince(staleClientKey{}, &clientInputs{client: cf, exp: exp}, sameClientInputs, func(p *Pass) {
+		checkClient(p, clientPath, cf, exp)
+	})
+}
+
+type staleClientKey struct{}
+
+// clientInputs is what checkClient reads besides what is fixed for the
+// Load (the zod version): the client's facts and the routes the entry run
+// serves.
+type clientInputs struct {
+	client *facts.File
+	exp    *project.Expected
+}
+
+// sameClientInputs reports whether the client and the served routes are
+// the very same as before: the routes are one slice shared from snapshot
+// to snapshot until a file with routes changes (see project's
+// patchExpected), and then compared file by file in checkClient.
+func sameClientInputs(prev, now any, _ []analysis.Finding) bool {
+	a, b := prev.(*clientInputs), now.(*clientInputs)
+	return a.client == b.client && a.exp.RoutesUncertain == b.exp.RoutesUncertain &&
+		len(a.exp.Routes) == len(b.exp.Routes) && (len(a.exp.Routes) == 0 || &a.exp.Routes[0] == &b.exp.Routes[0])
+}
+
+// checkClient compares the generated client with the routes the entry run
+// serves, one route file at a time.
+func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expected) {
+	proj := p.Project
 	routes := cf.Generated.ClientRoutes
 	// The index of client routes by name is only needed when some route
 	// file changed since the last pass; on a keystroke elsewhere every file's

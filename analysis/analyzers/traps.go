@@ -46,24 +46,51 @@ func runTraps(p *Pass) {
 			})
 		}
 	}
-	exp := proj.Expected()
-	discovered := map[string]*project.GenPlugin{}
-	for i := range exp.Plugins {
-		discovered[exp.Plugins[i].Path] = &exp.Plugins[i]
-	}
-	// Every source file, tests included: the generator's glob also picks up
-	// a plugin under __mocks__ or __tests__.
-	proj.EachFile(func(f *facts.File) {
-		if f.Kind != facts.KindSource || f.Missing || len(f.Plugins) == 0 {
-			return
+	var discovered map[string]*project.GenPlugin // built for the first file analysed
+	// What the generator makes of a plugin file depends on that file alone
+	// (and the config), so its traps are reused while it is unchanged.
+	reportEach(p, trapsPassKey{}, pluginFiles(proj), func(a, b **facts.File) bool { return *a == *b }, func(p *Pass, fp **facts.File) {
+		f := *fp
+		if discovered == nil {
+			exp := proj.Expected()
+			discovered = make(map[string]*project.GenPlugin, len(exp.Plugins))
+			for i := range exp.Plugins {
+				discovered[exp.Plugins[i].Path] = &exp.Plugins[i]
+			}
 		}
-		// What the generator makes of a plugin file depends on that file
-		// alone (and the config), so its traps are reused while it is
-		// unchanged.
 		gp := discovered[f.Path]
 		p.reportReused(trapsKey{f.Path}, []*facts.File{f}, func(p *Pass) { checkPluginTraps(p, f, gp) })
 	})
 }
+
+type trapsPassKey struct{}
+
+// isPluginFile: every source file that defines a plugin, tests included:
+// the generator's glob also picks up a plugin under __mocks__ or
+// __tests__.
+func isPluginFile(f *facts.File) bool {
+	return f.Kind == facts.KindSource && !f.Missing && len(f.Plugins) > 0
+}
+
+// pluginFiles lists the files isPluginFile keeps, in path order; a
+// snapshot takes its parent's list with the changed files' new facts when
+// they still are (or still are not) plugin files.
+func pluginFiles(proj *project.Project) []*facts.File {
+	return proj.MemoSince(pluginFilesKey{}, func(a, b *facts.File) bool { return isPluginFile(a) == isPluginFile(b) }, func(prev any, changes []project.Change) any {
+		if prev, ok := prev.([]*facts.File); ok {
+			return patchFiles(prev, changes)
+		}
+		var out []*facts.File
+		proj.EachFile(func(f *facts.File) {
+			if isPluginFile(f) {
+				out = append(out, f)
+			}
+		})
+		return out
+	}).([]*facts.File)
+}
+
+type pluginFilesKey struct{}
 
 type trapsKey struct{ path string }
 

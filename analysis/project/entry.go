@@ -111,7 +111,6 @@ func (p *Project) Entry() *EntryRun {
 func (p *Project) computeEntry() *EntryRun {
 	ts := p.tsconfig()
 	m := p.m()
-	defer m.base.Store(nil) // the earlier snapshots' models are not needed again
 	if run := m.earlierEntry(ts); run != nil {
 		m.entry.Store(&entryMemo{run: run, ts: ts})
 		return run
@@ -156,20 +155,15 @@ const maxEntryLinks = 16
 // computed one, when every step since changed a file in no way the model
 // reads and that model can be reused; nil otherwise.
 func (m *memo) earlierEntry(ts *tsPaths) *EntryRun {
-	for range maxEntryLinks {
-		link := m.base.Load()
-		if link == nil || !entrySame(link.old, link.new) {
-			return nil
-		}
-		if c := link.memo.entry.Load(); c != nil {
-			if c.probed || !reflect.DeepEqual(*c.ts, *ts) {
-				return nil
-			}
-			return c.run
-		}
-		m = link.memo
+	v, _ := m.earlier(func(m *memo) (any, bool) {
+		c := m.entry.Load()
+		return c, c != nil
+	}, entrySame)
+	c, _ := v.(*entryMemo)
+	if c == nil || c.probed || !reflect.DeepEqual(*c.ts, *ts) {
+		return nil
 	}
-	return nil
+	return c.run
 }
 
 // entrySame reports whether two versions of a file read the same to the

@@ -3,6 +3,7 @@ package project
 import (
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -144,11 +145,36 @@ var reIdentWord = regexp.MustCompile(`^\w+$`)
 // once per snapshot.
 func (p *Project) Expected() *Expected {
 	m := p.m()
-	m.expectedOnce.Do(func() { m.expected = p.computeExpected() })
+	m.expectedOnce.Do(func() {
+		m.expected = p.computeExpected()
+		m.expectedDone.Store(true)
+	})
 	return m.expected
 }
 
+// computeExpected derives the outputs from an earlier snapshot's when
+// every file changed since reads the same to them (expectedSame) and the
+// entry model is that snapshot's: a keystroke in a handler or a service
+// body changes none of it, and walking 10,000 files and routes again was
+// a quarter of each edit's analysis. Otherwise it computes them afresh.
 func (p *Project) computeExpected() *Expected {
+	prev, changes := p.m().earlier(func(m *memo) (any, bool) {
+		if !m.expectedDone.Load() {
+			return nil, false
+		}
+		return m.expected, true
+	}, expectedSame)
+	run := p.computeEntry()
+	if prev, _ := prev.(*Expected); prev != nil && prev.Entry == run {
+		if e := p.patchExpected(prev, changes); e != nil {
+			p.m().expectedPatched = true
+			return e
+		}
+	}
+	return p.freshExpected(run)
+}
+
+func (p *Project) freshExpected(run *EntryRun) *Expected {
 	e := &Expected{}
 	paths, files := p.Files(), p.sortedFiles()
 	// Plugins: index.ts files under each scan dir, in scan order.
@@ -200,7 +226,6 @@ func (p *Project) computeExpected() *Expected {
 	e.Services = p.expectedServices()
 	e.EventsFile, e.Events = p.expectedEvents()
 	e.Schemas = p.expectedSchemas(e.Plugins)
-	run := p.computeEntry()
 	e.Entry = run
 	// Sized first (an upper bound when the entry mounts only some): this
 	// runs on every keystroke, and growing a slice of 10,000 routes by
@@ -258,6 +283,138 @@ func (p *Project) computeExpected() *Expected {
 		e.RoutesUncertain = true
 	}
 	return e
+}
+
+// expectedSame reports whether two versions of a file read the same to
+// freshExpected, apart from what patchExpected takes from the new one: the
+// pointers into its facts (a plugin's file and definition, its routes),
+// the key ranges, and the services and events, which it computes again.
+// The entry model is compared by identity (computeEntry). A fact read
+// there must be compared here too.
+func expectedSame(a, b *facts.File) bool {
+	if a.Path != b.Path || a.Kind != b.Kind || a.Missing != b.Missing ||
+		a.SyntaxErrors != b.SyntaxErrors || a.StaleFacts != b.StaleFacts {
+		return false
+	}
+	if a.Kind == facts.KindMigration {
+		return false // the schemas replay them
+	}
+	g, h := &a.Generator, &b.Generator
+	return g.PluginExport == h.PluginExport && g.PluginName == h.PluginName &&
+		slices.Equal(g.HandlerKeys, h.HandlerKeys) && slices.Equal(g.MiddlewareKeys, h.MiddlewareKeys) &&
+		slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool { return x.ExportName == y.ExportName }) &&
+		slices.EqualFunc(a.Routes, b.Routes, func(x, y facts.Route) bool {
+			return x.RouterVar == y.RouterVar && x.FullName == y.FullName
+		})
+}
+
+// patchExpected is prev with the changed files' facts in place of the old:
+// their plugins, key ranges and routes point into the new facts, and the
+// services and events are computed again. It returns nil when a changed
+// file's routes are copied by parent.router(child), whose copies depend on
+// where each route stands (freshExpected then computes them).
+func (p *Project) patchExpected(prev *Expected, changes []Change) *Expected {
+	e := *prev
+	for _, c := range changes {
+		for _, cp := range e.Entry.Copies {
+			if cp.From.Path == c.New.Path {
+				return nil
+			}
+		}
+	}
+	for _, c := range changes {
+		if c.Old.Generator.PluginExport != "" && !e.patchPlugin(c.Old, c.New) {
+			return nil
+		}
+		if len(c.Old.Routes) > 0 {
+			e.Routes = patchRoutes(e.Routes, c.Old, c.New)
+		}
+	}
+	e.Services = p.expectedServices()
+	e.EventsFile, e.Events = p.expectedEvents()
+	return &e
+}
+
+// patchPlugin points the plugins old defines that the generator finds
+// at new, with everything that points at them: the keys, whose ranges are
+// read again, and the schemas. The slices are copies; prev's are shared
+// with the snapshot it belongs to. It reports false when a key or schema
+// points at no plugin of the list, which freshExpected never builds.
+func (e *Expected) patchPlugin(old, new *facts.File) bool {
+	if !slices.ContainsFunc(e.Plugins, func(gp GenPlugin) bool { return gp.File == old }) {
+		return true
+	}
+	before := e.Plugins
+	e.Plugins = slices.Clone(before)
+	for i := range e.Plugins {
+		gp := &e.Plugins[i]
+		if gp.File != old {
+			continue
+		}
+		gp.File = new
+		for k := range old.Plugins {
+			if &old.Plugins[k] == gp.Def {
+				gp.Def = &new.Plugins[k]
+			}
+		}
+	}
+	// Keys and schemas were added in plugin order, so one cursor over the
+	// old slice finds each one's plugin.
+	repoint := func(ptr **GenPlugin, j *int) bool {
+		for *j < len(before) && &before[*j] != *ptr {
+			*j++
+		}
+		if *j == len(before) {
+			return false
+		}
+		*ptr = &e.Plugins[*j]
+		return true
+	}
+	for _, handlers := range []bool{true, false} {
+		keys := &e.Middleware
+		if handlers {
+			keys = &e.Handlers
+		}
+		*keys = slices.Clone(*keys)
+		j := 0
+		for i := range *keys {
+			k := &(*keys)[i]
+			if !repoint(&k.Plugin, &j) {
+				return false
+			}
+			if k.Plugin.File == new {
+				k.Range = keyRange(k.Plugin, k.Name, handlers)
+			}
+		}
+	}
+	e.Schemas = slices.Clone(e.Schemas)
+	j := 0
+	for i := range e.Schemas {
+		if !repoint(&e.Schemas[i].Plugin, &j) {
+			return false
+		}
+	}
+	return true
+}
+
+// patchRoutes points old's routes in routes at new's (the same routes, in
+// the same order: expectedSame compared them). routes is sorted by path,
+// so old's are one run of it.
+func patchRoutes(routes []GenRoute, old, new *facts.File) []GenRoute {
+	i := sort.Search(len(routes), func(i int) bool { return routes[i].Path >= old.Path })
+	if i == len(routes) || routes[i].Path != old.Path {
+		return routes
+	}
+	routes = slices.Clone(routes)
+	for ; i < len(routes) && routes[i].Path == old.Path; i++ {
+		for k := range old.Routes {
+			if routes[i].Route == &old.Routes[k] {
+				routes[i].Route = &new.Routes[k]
+				break
+			}
+		}
+	}
+	return routes
 }
 
 // appendCopies adds the routes parent.router(child) calls copy, kept in

@@ -67,6 +67,10 @@ type memo struct {
 	sorted       []*facts.File
 	expectedOnce sync.Once
 	expected     *Expected
+	expectedDone atomic.Bool // set once expected is
+	// expectedPatched says expected was derived from an earlier
+	// snapshot's (tests read it).
+	expectedPatched bool
 	// entry is this snapshot's entry model once computed; base the
 	// snapshot this one was made from, until then (see computeEntry).
 	entry  atomic.Pointer[entryMemo]
@@ -78,7 +82,14 @@ type memo struct {
 type memoValue struct {
 	once sync.Once
 	v    any
+	// done is set once v is: a later snapshot reads v without waiting
+	// on once (see MemoSince).
+	done atomic.Bool
 }
+
+// Change is one WithFile step between two snapshots: a path's facts
+// before and after.
+type Change struct{ Old, New *facts.File }
 
 // Memo returns what build computes for key on this snapshot, computing it at
 // most once. Analyzers use it to share a model derived from the facts (the
@@ -97,9 +108,64 @@ func (p *Project) Memo(key any, build func() any) any {
 		m.values[key] = e
 	}
 	m.mu.Unlock()
-	e.once.Do(func() { e.v = build() })
+	e.once.Do(func() {
+		e.v = build()
+		e.done.Store(true)
+	})
 	return e.v
 }
+
+// MemoSince is Memo for a model a snapshot can derive from an earlier
+// one's. build gets the value the nearest earlier snapshot (made from this
+// one's ancestors by WithFile, at most maxEntryLinks steps back) computed
+// for key, with the changes since, oldest first, when same says every one
+// of them reads the same to the model; otherwise prev is nil and build
+// computes afresh. same must compare every fact the model reads of a file,
+// and build must take from the changes' New facts whatever it keeps that
+// is not compared (a pointer into the facts, a position).
+func (p *Project) MemoSince(key any, same func(old, new *facts.File) bool, build func(prev any, changes []Change) any) any {
+	return p.Memo(key, func() any {
+		prev, changes := p.m().earlier(func(m *memo) (any, bool) { return m.done(key) }, same)
+		return build(prev, changes)
+	})
+}
+
+// done returns key's value when this memo has computed it.
+func (m *memo) done(key any) (any, bool) {
+	m.mu.Lock()
+	e := m.values[key]
+	m.mu.Unlock()
+	if e == nil || !e.done.Load() {
+		return nil, false
+	}
+	return e.v, true
+}
+
+// earlier walks the links back from m to the nearest memo for which have
+// answers, as long as every step reads the same to same; it returns what
+// have found and the changes since, oldest first, or nil.
+func (m *memo) earlier(have func(*memo) (any, bool), same func(old, new *facts.File) bool) (any, []Change) {
+	var changes []Change
+	for range maxEntryLinks {
+		link := m.base.Load()
+		if link == nil || !same(link.old, link.new) {
+			return nil, nil
+		}
+		changes = append(changes, Change{Old: link.old, New: link.new})
+		if v, ok := have(link.memo); ok {
+			slices.Reverse(changes)
+			return v, changes
+		}
+		m = link.memo
+	}
+	return nil, nil
+}
+
+// ForgetEarlier drops this snapshot's link to the one it was made from,
+// once everything that could reuse the earlier models is computed (the
+// analyzers' Run ends with it), so a settled server keeps no more than
+// one snapshot's models.
+func (p *Project) ForgetEarlier() { p.m().base.Store(nil) }
 
 func (p *Project) m() *memo {
 	return p.memo
