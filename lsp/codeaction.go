@@ -256,7 +256,7 @@ func (s *Server) wireActions(actions []CodeAction, c caps, versions map[string]i
 			w.Disabled = &disabledReason{Reason: a.Disabled}
 		}
 		for _, f := range a.Findings {
-			w.Diagnostics = append(w.Diagnostics, s.toDiagnostic(f, pos))
+			w.Diagnostics = append(w.Diagnostics, toDiagnostic(f, pos, s.uriFor))
 		}
 		if a.Edit != nil {
 			edit, ok := s.wireEdit(*a.Edit, c, versions, pos)

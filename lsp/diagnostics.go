@@ -1,16 +1,12 @@
 package lsp
 
 import (
-	"crypto/sha256"
-	"encoding/json"
-	"fmt"
 	"slices"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/project"
-	"github.com/donkeyls/donkeyls/analysis/textpos"
 	"github.com/donkeyls/donkeyls/lsp/text"
 )
 
@@ -27,9 +23,11 @@ import (
 // first: a client keys diagnostics by the URI string, so they would stay.
 //
 // src reads the text the findings were computed from. Whether a file's
-// diagnostics changed is decided on their UTF-16 form and offsets, which
-// the analysis computed already; only the files sent are converted to the
-// session's encoding, so a UTF-8 client costs reads of what is sent only.
+// diagnostics changed is decided on the findings themselves (what a
+// diagnostic is made of: positions with their byte offsets, code,
+// severity, message, remedy, related locations and the URIs they are sent
+// under), so only the files sent are converted: a keystroke in a project
+// with a finding in every file converts one file, not all of them.
 func (ps *projectState) publish(findings []analysis.Finding, versions map[string]int32, changed map[string]uint64, all bool, src project.Source) {
 	// Held across the notifications: retire must not clear a file that an
 	// analysis still running then publishes again.
@@ -38,60 +36,50 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 	if ps.retired {
 		return
 	}
-	byPath := map[string][]protocol.Diagnostic{}
 	findingsOf := map[string][]analysis.Finding{}
-	utf16 := newPositions(textpos.UTF16, src)
 	for _, f := range findings {
-		p := f.Location.Path
-		if p == "" {
-			continue
+		if p := f.Location.Path; p != "" {
+			findingsOf[p] = append(findingsOf[p], f)
 		}
-		byPath[p] = append(byPath[p], ps.srv.toDiagnostic(f, utf16))
-		findingsOf[p] = append(findingsOf[p], f)
 	}
-	spell := ps.srv.spellings()
-	uriOf := func(p string) string {
-		if u, ok := spell[p]; ok {
-			return u
-		}
-		return text.FileURI(p)
-	}
-	out := map[string][]protocol.Diagnostic{}
+	uris := uriSpeller{spell: ps.srv.spellings(), ours: map[string]string{}}
+	send := map[string]publishedEntry{}
 	var cleared []string // old spellings to clear
 	ps.mu.Lock()
 	if ps.retired {
 		ps.mu.Unlock()
 		return
 	}
-	for p, diags := range byPath {
-		fp := fingerprint(diags, findingsOf[p])
+	for p, fs := range findingsOf {
 		_, touched := changed[p]
 		prev, had := ps.published[p]
-		uri := uriOf(p)
-		if had && prev.fingerprint == fp && prev.uri == uri && !touched && !all {
+		uri := uris.of(p)
+		if had && prev.uri == uri && !touched && !all && prev.sameAs(fs, &uris) {
 			continue
 		}
 		if had && prev.uri != uri {
 			cleared = append(cleared, prev.uri)
 		}
-		ps.published[p] = publishedEntry{fingerprint: fp, uri: uri}
-		out[p] = diags
+		e := publishedEntry{uri: uri, findings: fs, related: uris.related(fs)}
+		ps.published[p] = e
+		send[p] = e
 	}
 	for p, prev := range ps.published {
-		if _, ok := byPath[p]; !ok {
+		if _, ok := findingsOf[p]; !ok {
 			delete(ps.published, p)
-			out[p] = []protocol.Diagnostic{}
-			if uri := uriOf(p); prev.uri != uri {
+			uri := uris.of(p)
+			send[p] = publishedEntry{uri: uri}
+			if prev.uri != uri {
 				cleared = append(cleared, prev.uri)
 			}
 		}
 	}
 	for p := range versions {
 		_, touched := changed[p]
-		_, has := byPath[p]
-		_, queued := out[p]
-		if (touched || all) && !has && !queued {
-			out[p] = []protocol.Diagnostic{}
+		_, queued := send[p]
+		if (touched || all) && !queued {
+			// findingsOf has no entry for p, or it would be queued.
+			send[p] = publishedEntry{uri: uris.of(p)}
 		}
 	}
 	ps.mu.Unlock()
@@ -99,21 +87,22 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 	for _, uri := range cleared {
 		ps.srv.notify("textDocument/publishDiagnostics", publishParams{URI: uri, Diagnostics: []protocol.Diagnostic{}})
 	}
-	paths := make([]string, 0, len(out))
-	for p := range out {
+	paths := make([]string, 0, len(send))
+	for p := range send {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	if enc := ps.srv.clientCaps().encoding; enc != textpos.UTF16 {
-		conv := newPositions(enc, src)
-		for _, p := range paths {
-			for i, f := range findingsOf[p] {
-				out[p][i] = ps.srv.toDiagnostic(f, conv)
-			}
-		}
-	}
+	conv := newPositions(ps.srv.clientCaps().encoding, src)
 	for _, p := range paths {
-		params := publishParams{URI: uriOf(p), Diagnostics: out[p]}
+		e := send[p]
+		params := publishParams{URI: e.uri, Diagnostics: make([]protocol.Diagnostic, len(e.findings))}
+		k := 0
+		for i, f := range e.findings {
+			params.Diagnostics[i] = toDiagnostic(f, conv, func(string) string {
+				k++
+				return e.related[k-1]
+			})
+		}
 		if v, ok := versions[p]; ok {
 			params.Version = &v
 		}
@@ -121,10 +110,69 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 	}
 }
 
-// publishedEntry is what a path's last publish said, and under which URI.
+// publishedEntry is what a path's last publish said, and under which URI:
+// the findings it was made of, and the URI of each of their related
+// locations in order.
 type publishedEntry struct {
-	fingerprint string
-	uri         string
+	uri      string
+	findings []analysis.Finding
+	related  []string
+}
+
+// sameAs reports whether findings would be sent as e was: the same
+// findings in the same order, their related locations under the same URIs.
+// Fixes and commands are not part of a diagnostic (code actions read them
+// from the latest analysis), so they do not count.
+func (e publishedEntry) sameAs(findings []analysis.Finding, uris *uriSpeller) bool {
+	if len(findings) != len(e.findings) {
+		return false
+	}
+	k := 0
+	for i, f := range findings {
+		old := e.findings[i]
+		if f.Code != old.Code || f.Severity != old.Severity || f.Location != old.Location ||
+			f.Message != old.Message || f.Remedy != old.Remedy || len(f.Related) != len(old.Related) {
+			return false
+		}
+		for j, r := range f.Related {
+			if r != old.Related[j] || uris.of(r.Location.Path) != e.related[k] {
+				return false
+			}
+			k++
+		}
+	}
+	return true
+}
+
+// uriSpeller names paths for one publish: the client's spelling of an open
+// buffer, ours otherwise, each of ours built once.
+type uriSpeller struct {
+	spell map[string]string // open buffers' URIs by canonical path
+	ours  map[string]string
+}
+
+func (u *uriSpeller) of(path string) string {
+	if s, ok := u.spell[path]; ok {
+		return s
+	}
+	s, ok := u.ours[path]
+	if !ok {
+		s = text.FileURI(path)
+		u.ours[path] = s
+	}
+	return s
+}
+
+// related lists the URI of every related location of findings, in order
+// (nil when they have none).
+func (u *uriSpeller) related(findings []analysis.Finding) []string {
+	var out []string
+	for _, f := range findings {
+		for _, r := range f.Related {
+			out = append(out, u.of(r.Location.Path))
+		}
+	}
+	return out
 }
 
 // spellings maps the canonical path of every open file buffer to the URI
@@ -149,20 +197,6 @@ type publishParams struct {
 	Diagnostics []protocol.Diagnostic `json:"diagnostics"`
 }
 
-// fingerprint identifies what a file's diagnostics say. The offsets are in
-// it for encodings other than UTF-16: an edit that keeps a related
-// location's UTF-16 column can still move its UTF-8 one.
-func fingerprint(diags []protocol.Diagnostic, findings []analysis.Finding) string {
-	b, _ := json.Marshal(diags)
-	for _, f := range findings {
-		b = fmt.Appendf(b, "|%d-%d", f.Location.Range.Start.Offset, f.Location.Range.End.Offset)
-		for _, r := range f.Related {
-			b = fmt.Appendf(b, ",%d-%d", r.Location.Range.Start.Offset, r.Location.Range.End.Offset)
-		}
-	}
-	return fmt.Sprintf("%x", sha256.Sum256(b))
-}
-
 // uriFor names path the way the client named it when the file is open, so
 // a client that compares URI strings finds its buffer.
 func (s *Server) uriFor(path string) string {
@@ -177,8 +211,9 @@ func (s *Server) uriFor(path string) string {
 
 // toDiagnostic converts a finding, its positions by pos (which reads the
 // content the finding was computed from, the document version published
-// with it).
-func (s *Server) toDiagnostic(f analysis.Finding, pos *positions) protocol.Diagnostic {
+// with it) and each related location's URI by uriOf, called once per
+// related location in order.
+func toDiagnostic(f analysis.Finding, pos *positions, uriOf func(path string) string) protocol.Diagnostic {
 	d := protocol.Diagnostic{
 		Range:    pos.rng(f.Location.Path, f.Location.Range),
 		Severity: protocol.DiagnosticSeverity(f.Severity),
@@ -189,7 +224,7 @@ func (s *Server) toDiagnostic(f analysis.Finding, pos *positions) protocol.Diagn
 	}
 	for _, r := range f.Related {
 		d.RelatedInformation = append(d.RelatedInformation, protocol.DiagnosticRelatedInformation{
-			Location: protocol.Location{URI: protocol.DocumentURI(s.uriFor(r.Location.Path)), Range: pos.rng(r.Location.Path, r.Location.Range)},
+			Location: protocol.Location{URI: protocol.DocumentURI(uriOf(r.Location.Path)), Range: pos.rng(r.Location.Path, r.Location.Range)},
 			Message:  r.Message,
 		})
 	}
