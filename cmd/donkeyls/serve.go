@@ -38,12 +38,19 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	// Indexing's garbage (file contents, parser buffers) would otherwise
 	// stay resident for minutes while the runtime scavenges it; after it the
-	// collector is paced for keystrokes (see internal/gctune).
+	// collector is paced for keystrokes (see internal/gctune). Until the
+	// first load ends it is paced for indexing, which allocates what it
+	// keeps.
 	gc := gctune.DefaultPolicy()
+	stopIndexing := gc.Indexing()
+	defer stopIndexing()
 	idleCtx, stopIdle := context.WithCancel(ctx)
 	defer stopIdle()
 	go gc.Idle(idleCtx)
-	opts := lsp.Options{Version: version, Engine: engine, AfterLoad: func() { gc.Steady() }}
+	opts := lsp.Options{Version: version, Engine: engine, AfterLoad: func() {
+		stopIndexing()
+		gc.Steady()
+	}}
 	if *logPath != "" {
 		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {

@@ -50,10 +50,7 @@ type Setting struct {
 func (p Policy) Steady() Setting {
 	debug.FreeOSMemory()
 	live := liveHeap()
-	percent := 100
-	if live > 0 && p.Headroom > live {
-		percent = int(p.Headroom * 100 / live)
-	}
+	percent := p.percent(live)
 	debug.SetGCPercent(percent)
 	return Setting{Live: live, Percent: percent}
 }

@@ -95,3 +95,46 @@ func TestIdleCollectsOnceWorkStops(t *testing.T) {
 		t.Fatal("Idle did not return after its context ended")
 	}
 }
+
+func TestIndexingRepacesAfterEachCycleUntilStopped(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	p := Policy{Headroom: 256 << 20}
+	stop := p.Indexing()
+	defer stop()
+	// No live heap yet: the first cycle comes after about Headroom.
+	if got, want := debug.SetGCPercent(-1), int(p.Headroom*100/minHeap); got != want {
+		t.Fatalf("GOGC %d at the start of indexing, want %d", got, want)
+	}
+	live := make([][]byte, 64)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	want := p.percent(liveHeap())
+	if want >= int(p.Headroom*100/minHeap) || want <= 100 {
+		t.Fatalf("test setup: GOGC %d for 64 MiB live does not tell the paces apart", want)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// SetGCPercent reads and restores; the poller may set it between.
+		got := debug.SetGCPercent(-1)
+		debug.SetGCPercent(got)
+		if got == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC %d after a cycle with %d bytes live, want %d", got, liveHeap(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	stop() // a second call is harmless
+	debug.SetGCPercent(123)
+	live = live[:8]
+	runtime.GC()
+	time.Sleep(10 * repaceEvery)
+	if got := debug.SetGCPercent(100); got != 123 {
+		t.Errorf("GOGC %d after stop and a cycle, want 123 (nothing re-paces after stop)", got)
+	}
+	runtime.KeepAlive(live)
+}

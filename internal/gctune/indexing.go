@@ -1,0 +1,71 @@
+package gctune
+
+import (
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"time"
+)
+
+// minHeap is the runtime's smallest heap goal at GOGC=100: below it a
+// live heap is paced as if it were this large.
+const minHeap = 4 << 20
+
+// repaceEvery is how often Indexing looks for a finished cycle. A cycle
+// that ends just after a look runs on the old pace until the next, which
+// at a load's allocation rate (a few hundred MB/s) is a megabyte or two.
+const repaceEvery = 5 * time.Millisecond
+
+// Indexing paces the collector for a server's start, from process start
+// to its first load's end, and returns the function that stops it (call
+// it before Steady; calling it again does nothing). A start allocates the
+// facts it keeps and little garbage, so the default pacing collects over
+// and over while the heap doubles from nothing, and each cycle also slows
+// the decoding it runs beside with write barriers: on a warm start of
+// 1,000 plugins that was a third of the CPU before indexing's end.
+// Indexing allows the same headroom as Steady from the first byte: the
+// next cycle starts once the heap has grown Headroom beyond what the last
+// one found live (GOGC = Headroom / live, re-computed after each cycle,
+// never below 100), so a 1,000-plugin start meets no collection and a
+// project whose live heap outgrows the headroom is paced as by default.
+func (p Policy) Indexing() (stop func()) {
+	set := func(live uint64) { debug.SetGCPercent(p.percent(max(live, minHeap))) }
+	set(0)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(repaceEvery)
+		defer t.Stop()
+		samples := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/live:bytes"}}
+		var cycles uint64
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				metrics.Read(samples)
+				if n := samples[0].Value.Uint64(); n != cycles {
+					cycles = n
+					set(samples[1].Value.Uint64())
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-stopped
+		})
+	}
+}
+
+// percent is the GOGC that starts the next cycle Headroom beyond live,
+// and 100 once live is larger than that.
+func (p Policy) percent(live uint64) int {
+	if live > 0 && p.Headroom > live {
+		return int(p.Headroom * 100 / live)
+	}
+	return 100
+}
