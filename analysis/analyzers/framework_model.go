@@ -289,7 +289,7 @@ func modelSame(a, b *facts.File) bool {
 		slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool {
 			return x.ExportName == y.ExportName && x.Exported == y.Exported && x.Name == y.Name && x.NameKnown == y.NameKnown
 		}) &&
-		slices.EqualFunc(a.Registrations, b.Registrations, func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
+		slices.EqualFunc(a.Registrations(), b.Registrations(), func(x, y facts.Registration) bool { return x.Ident == y.Ident }) &&
 		slices.EqualFunc(a.Imports, b.Imports, func(x, y facts.Import) bool {
 			return x.Spec == y.Spec && x.TypeOnly == y.TypeOnly && x.Default == y.Default && slices.Equal(x.Names, y.Names)
 		})
@@ -303,7 +303,7 @@ func modelSame(a, b *facts.File) bool {
 // a registration, which modelSame never lets through.
 func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pluginModel {
 	for _, c := range changes {
-		if len(c.Old.Plugins) != len(c.New.Plugins) || len(c.Old.Registrations) != len(c.New.Registrations) {
+		if len(c.Old.Plugins) != len(c.New.Plugins) || len(c.Old.Registrations()) != len(c.New.Registrations()) {
 			return nil
 		}
 	}
@@ -327,8 +327,9 @@ func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pl
 			delete(q.byDef, d.Def)
 			q.byDef[nd.Def] = nd
 		}
-		for i := range c.Old.Registrations {
-			regs[&c.Old.Registrations[i]] = &c.New.Registrations[i]
+		oldRegs, newRegs := c.Old.Registrations(), c.New.Registrations()
+		for i := range oldRegs {
+			regs[&oldRegs[i]] = &newRegs[i]
 		}
 	}
 	if len(defs) == 0 && len(regs) == 0 {
