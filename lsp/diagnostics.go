@@ -54,7 +54,7 @@ func (ps *projectState) publish(findings []analysis.Finding, versions map[string
 		_, touched := changed[p]
 		prev, had := ps.published[p]
 		uri := uris.of(p)
-		if had && prev.uri == uri && !touched && !all && prev.sameAs(fs, &uris) {
+		if had && prev.uri == uri && !touched && !all && prev.sameAs(fs, &uris, changed) {
 			continue
 		}
 		if had && prev.uri != uri {
@@ -122,8 +122,10 @@ type publishedEntry struct {
 // sameAs reports whether findings would be sent as e was: the same
 // findings in the same order, their related locations under the same URIs.
 // Fixes and commands are not part of a diagnostic (code actions read them
-// from the latest analysis), so they do not count.
-func (e publishedEntry) sameAs(findings []analysis.Finding, uris *uriSpeller) bool {
+// from the latest analysis), so they do not count. A related location in
+// a changed file is never the same: the file's new text can put another
+// column in the client's encoding at the same line and byte offset.
+func (e publishedEntry) sameAs(findings []analysis.Finding, uris *uriSpeller, changed map[string]uint64) bool {
 	if len(findings) != len(e.findings) {
 		return false
 	}
@@ -135,7 +137,7 @@ func (e publishedEntry) sameAs(findings []analysis.Finding, uris *uriSpeller) bo
 			return false
 		}
 		for j, r := range f.Related {
-			if r != old.Related[j] || uris.of(r.Location.Path) != e.related[k] {
+			if _, edited := changed[r.Location.Path]; edited || r != old.Related[j] || uris.of(r.Location.Path) != e.related[k] {
 				return false
 			}
 			k++

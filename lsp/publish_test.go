@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.lsp.dev/protocol"
+
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/project"
 	"github.com/donkeyls/donkeyls/lsp"
@@ -204,5 +206,34 @@ func TestPublishFollowsRelatedSpelling(t *testing.T) {
 	}})
 	c.WaitDiagnostics(bPath, "b sent again with the related file's spelling", func(d lsptest.Diagnostics) bool {
 		return len(d.Diagnostics) == 1 && string(d.Diagnostics[0].RelatedInformation[0].Location.URI) == spelled
+	})
+}
+
+// TestPublishFollowsRelatedText: in a UTF-8 session a related location's
+// column is its byte offset less its line's start, so an edit of the file
+// it points at can move the column while the findings (line, UTF-16
+// column, offset) stay the same: the file pointing there must be sent
+// again with the new column.
+func TestPublishFollowsRelatedText(t *testing.T) {
+	const finding = "b.ts|0|3|3|stale-registry|stale|rel.d.ts|3\n"
+	root := project1(t, map[string]string{
+		"b.ts": "export const b = 1;\n", "rel.d.ts": "a\nxport {};\n", "z.ts": finding,
+	})
+	bPath, rel := filepath.Join(root, "b.ts"), filepath.Join(root, "rel.d.ts")
+	c := serve(t, &controlEngine{}, lsp.Options{Debounce: -1})
+	caps := lsptest.Capabilities(true)
+	caps["general"] = map[string]any{"positionEncodings": []string{"utf-8"}}
+	c.Initialize(root, caps, nil)
+	c.Open(rel)
+	relAt := func(d lsptest.Diagnostics) protocol.Position {
+		return d.Diagnostics[0].RelatedInformation[0].Location.Range.Start
+	}
+	d := c.WaitDiagnostics(bPath, "b's finding", func(d lsptest.Diagnostics) bool { return len(d.Diagnostics) == 1 })
+	if got := relAt(d); got != (protocol.Position{Line: 1, Character: 1}) {
+		t.Fatalf("related position %+v in %q, want 1:1", got, "a\nxport {};\n")
+	}
+	c.Replace(rel, "ab\nport {};\n")
+	c.WaitDiagnostics(bPath, "b sent again with the related column in the edited text", func(d lsptest.Diagnostics) bool {
+		return len(d.Diagnostics) == 1 && relAt(d) == protocol.Position{Line: 1, Character: 0}
 	})
 }
