@@ -170,10 +170,12 @@ func (m *memo) earlierEntry(ts *tsPaths) *EntryRun {
 // entry model: the facts buildEntry and resolveLocal read, with the places
 // it reports or compares (an import's specifier, a router call's offset)
 // but not the others, which move with every edit above them. A fact read
-// there must be compared here too.
+// there must be compared here too. Of a file that does not parse it reads
+// only whether its facts are uncertain: a broken keystroke that keeps the
+// last good facts (StaleFacts) reads the same as the version that parsed.
 func entrySame(a, b *facts.File) bool {
 	return a.Path == b.Path && a.Kind == b.Kind && a.Missing == b.Missing &&
-		a.SyntaxErrors == b.SyntaxErrors && a.StaleFacts == b.StaleFacts &&
+		uncertain(a) == uncertain(b) &&
 		slices.EqualFunc(a.Imports, b.Imports, func(x, y facts.Import) bool {
 			return x.Spec == y.Spec && x.SpecRange == y.SpecRange && x.TypeOnly == y.TypeOnly &&
 				x.Default == y.Default && x.Namespace == y.Namespace && slices.Equal(x.Names, y.Names)
@@ -246,7 +248,7 @@ func (p *Project) buildEntry() *EntryRun {
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
-		if f.SyntaxErrors && !f.StaleFacts {
+		if uncertain(f) {
 			e.Uncertain = true
 		}
 		for _, r := range f.ProcessRegistrations() {
