@@ -308,7 +308,7 @@ func (p *Project) buildEntry() *EntryRun {
 	}
 	b := &binder{}
 	for path := range e.Reached {
-		f := p.files[path]
+		f := p.file(path)
 		for _, m := range f.Mounts() {
 			if m.Method != "use" || !p.isServer(f, m.Receiver) {
 				continue
@@ -342,7 +342,7 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 		return
 	}
 	e.Mounted[ref] = true
-	f := p.files[ref.Path]
+	f := p.file(ref.Path)
 	for _, r := range f.Routers {
 		if r.Parent == ref.Var && r.Var != "" {
 			p.mount(e, RouterRef{ref.Path, r.Var})
@@ -354,7 +354,7 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 // reaches whose parent is a served router, wherever the call is written.
 func (p *Project) copyMounted(e *EntryRun, b *binder) {
 	for path := range e.Reached {
-		f := p.files[path]
+		f := p.file(path)
 		for _, m := range f.Mounts() {
 			if m.Method != "router" {
 				continue
@@ -386,7 +386,7 @@ func (p *Project) copyRoutes(e *EntryRun, b *binder, f *facts.File, ref RouterRe
 		e.Uncertain = true
 		return
 	}
-	prefix, ok := routerPrefix(p.files[ref.Path], ref.Var)
+	prefix, ok := routerPrefix(p.file(ref.Path), ref.Var)
 	if m.Ident == "" || !ok {
 		e.Uncertain = true
 		return
@@ -402,7 +402,7 @@ func (p *Project) copyRoutes(e *EntryRun, b *binder, f *facts.File, ref RouterRe
 		before = int(m.Call.Start.Offset)
 	}
 	e.Copies = append(e.Copies, RouteCopy{From: child, Prefix: prefix, Before: before})
-	cf := p.files[child.Path]
+	cf := p.file(child.Path)
 	for _, cm := range cf.Mounts() {
 		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || int(cm.Call.Start.Offset) < before) {
 			p.copyRoutes(e, b, cf, child, cm, prefix, depth+1)

@@ -657,7 +657,7 @@ func replaceRoutes(routes []GenRoute, run *EntryRun, old, new *facts.File) []Gen
 // file order so that each file's routes stay one run.
 func (p *Project) appendCopies(routes []GenRoute, copies []RouteCopy) []GenRoute {
 	for _, c := range copies {
-		f := p.files[c.From.Path]
+		f := p.file(c.From.Path)
 		vars := map[string]bool{c.From.Var: true}
 		for changed := true; changed; {
 			changed = false
@@ -699,7 +699,7 @@ func keyRange(gp *GenPlugin, key string, handlers bool) analysis.Range {
 func (p *Project) expectedServices() []GenService {
 	var out []GenService
 	add := func(path string) {
-		f := p.files[path]
+		f := p.file(path)
 		if f == nil || f.Missing {
 			return
 		}
@@ -734,7 +734,7 @@ func (p *Project) expectedServices() []GenService {
 func (p *Project) EventsFile() string {
 	for _, rel := range []string{"src/events.ts", "src/server/events.ts", "src/lib/events.ts"} {
 		path := filepath.Join(p.root, filepath.FromSlash(rel))
-		if f := p.files[path]; f != nil && !f.Missing && len(f.Events()) > 0 {
+		if f := p.file(path); f != nil && !f.Missing && len(f.Events()) > 0 {
 			return path
 		}
 	}
@@ -747,7 +747,7 @@ func (p *Project) expectedEvents() (string, []GenEvent) {
 	if path == "" {
 		return "", nil
 	}
-	f := p.files[path]
+	f := p.file(path)
 	events := p.Reuse(eventsKey{path}, []*facts.File{f}, func() any {
 		var out []GenEvent
 		for _, ev := range f.Events() {
