@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -219,6 +220,7 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 		return nil, err
 	}
 	p.expected = p.expectedOutputs(paths, walked)
+	p.generated = slices.Sorted(maps.Keys(p.expected))
 	kinds := make(map[string]facts.Kind, len(paths))
 	for _, path := range paths {
 		if k, ok := p.KindOf(path); ok {

@@ -39,6 +39,8 @@ type Project struct {
 	// expected are the generated outputs the generator would write, with the
 	// kind each is read as; those that do not exist have Missing facts.
 	expected map[string]facts.Kind
+	// generated are the paths of expected, sorted.
+	generated []string
 	// git holds the migrations' blob ids at HEAD. Load starts git in the
 	// background, so it runs while files are parsed instead of after;
 	// snapshots of one Load share the answer.
@@ -211,14 +213,11 @@ func (p *Project) IsGenerated(path string) bool {
 	return ok
 }
 
-// GeneratedPaths lists the outputs the generator writes for this project.
+// GeneratedPaths lists the outputs the generator writes for this project,
+// sorted. The list is fixed for a Load and sorted once (an analyzer asks
+// for it at every keystroke); callers get a copy they may modify.
 func (p *Project) GeneratedPaths() []string {
-	out := make([]string, 0, len(p.expected))
-	for path := range p.expected {
-		out = append(out, path)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Clone(p.generated)
 }
 
 // Contains reports whether path lies inside the project root and outside the
