@@ -1,12 +1,15 @@
 package project_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/donkeyls/donkeyls/analysis/project"
+	"github.com/donkeyls/donkeyls/internal/fixture"
+	"github.com/donkeyls/donkeyls/internal/synth"
 )
 
 // expectedEdits chain edits of the shop base that change what the
@@ -213,4 +216,98 @@ func describeExpected(e *project.Expected) string {
 		b.WriteString(" route " + r.Name)
 	}
 	return b.String()
+}
+
+// TestExpectedFollowsSyntheticKeyEdits: on a synthetic project, a chain of
+// edits that add, rename and remove handler and middleware keys in many
+// plugins, with names other plugins also define, is patched at every step
+// (but where a key passes to a later plugin) and equals a fresh
+// computation on the same facts, pointers included, and every few steps a
+// cold load.
+func TestExpectedFollowsSyntheticKeyEdits(t *testing.T) {
+	mem := fixture.Synth(t, synth.Options{Plugins: 60, Routes: 300, MigrationsPerPlugin: 2, Seed: 3})
+	dir := mem.Root()
+	p := load(t, mem, dir)
+	var plugins []string
+	var handlerNames, middlewareNames []string
+	for _, path := range p.Files() {
+		if filepath.Base(path) != "index.ts" || !strings.Contains(path, string(filepath.Separator)+"plugins"+string(filepath.Separator)) {
+			continue
+		}
+		f := p.File(path)
+		if f.Generator.PluginExport == "" {
+			continue
+		}
+		plugins = append(plugins, path)
+		handlerNames = append(handlerNames, f.Generator.HandlerKeys...)
+		middlewareNames = append(middlewareNames, f.Generator.MiddlewareKeys...)
+	}
+	if len(plugins) < 40 || len(handlerNames) == 0 || len(middlewareNames) == 0 {
+		t.Fatalf("synthetic project too thin: %d plugins, %d handler and %d middleware keys", len(plugins), len(handlerNames), len(middlewareNames))
+	}
+	pool := func(names []string, k int) string {
+		switch k % 3 {
+		case 0:
+			return names[k%len(names)] // another plugin's
+		case 1:
+			return "shared" // several plugins' own
+		}
+		return fmt.Sprintf("own%d", k)
+	}
+	p.Expected()
+	patched := 0
+	const steps = 60
+	for k := range steps {
+		path := plugins[(k*37)%len(plugins)]
+		b, err := mem.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content := string(b)
+		name := fmt.Sprintf("step %d (%s)", k, filepath.Base(filepath.Dir(path)))
+		switch start := strings.Index(content, "    /*edit*/"); {
+		case start >= 0 && k%4 == 3:
+			end := start + strings.Index(content[start:], "\n") + 1
+			content = content[:start] + content[end:]
+		default:
+			if start >= 0 {
+				end := start + strings.Index(content[start:], "\n") + 1
+				content = content[:start] + content[end:]
+			}
+			line := fmt.Sprintf("    /*edit*/ handlers: { %s: createHandler(async () => new Response(\"\")) },\n", pool(handlerNames, k))
+			if k%2 == 1 {
+				line = fmt.Sprintf("    /*edit*/ middleware: (ctx, service) => ({ %s: createMiddleware(async (req, reqCtx, next) => next()) }),\n", pool(middlewareNames, k))
+			}
+			at := strings.Index(content, "    name: \"")
+			if at < 0 {
+				t.Fatalf("%s: no name in %s", name, path)
+			}
+			content = content[:at] + line + content[at:]
+		}
+		write(t, mem, path, content)
+		q := p.WithFile(path, []byte(content))
+		if q == p || q.NeedsReload() {
+			t.Fatalf("%s: the edit changed nothing or needs a reload", name)
+		}
+		got := q.Expected()
+		if fresh := project.FreshExpected(q); !reflect.DeepEqual(got, fresh) {
+			t.Errorf("%s: the expected outputs differ from a fresh computation's\ngot:   %s\nfresh: %s", name, describeExpected(got), describeExpected(fresh))
+		}
+		if k%10 == 9 {
+			if cold := load(t, mem, dir).Expected(); !reflect.DeepEqual(got, cold) {
+				t.Errorf("%s: the expected outputs differ from a cold load's", name)
+			}
+		}
+		checkExpectedPointers(t, name, q, got)
+		if project.ExpectedPatched(q) {
+			patched++
+		}
+		q.ForgetEarlier()
+		p = q
+	}
+	// Only a key given up by the first plugin listing it, while a later
+	// one also defines it, is computed afresh.
+	if patched < steps*3/4 {
+		t.Errorf("%d of %d edits patched, want most", patched, steps)
+	}
 }
