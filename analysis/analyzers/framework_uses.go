@@ -146,10 +146,14 @@ func (c *useChecker) consult(d *pluginDef) {
 	if d == nil {
 		return
 	}
-	if slices.Contains(c.read, d.File) {
-		return
+	c.consultFile(d.File)
+}
+
+// consultFile records that the findings being computed read f.
+func (c *useChecker) consultFile(f *facts.File) {
+	if !slices.Contains(c.read, f) {
+		c.read = append(c.read, f)
 	}
-	c.read = append(c.read, d.File)
 }
 
 func (c *useChecker) check(u pluginUse) {
@@ -162,6 +166,8 @@ func (c *useChecker) check(u pluginUse) {
 	}
 	if len(m.byName[u.Use.Plugin]) == 0 && u.Via == "plugins" {
 		if gp := folderNamed(c.p, u.Use.Plugin); gp != nil {
+			// The finding points at the plugin's name: its file is read.
+			c.consultFile(gp.File)
 			reportFolderKeyUse(c.p, u, gp)
 			return
 		}

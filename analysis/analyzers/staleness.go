@@ -125,35 +125,75 @@ func runStaleRegistry(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
+	// Three parts, each reused on its own: a plugin's verdict reads that
+	// plugin and the registry; the registry's leftover plugins read every
+	// plugin's name and export; the keys read every key. A keystroke that
+	// adds a handler key then compares the keys again, not a thousand
+	// plugins (whose import paths cost a filepath.Rel each).
+	items := make([]registryItem, len(exp.Plugins))
+	for i := range exp.Plugins {
+		items[i] = registryItem{gp: &exp.Plugins[i], reg: reg}
+	}
+	reportEach(p, staleRegistryPluginsKey{}, items, sameRegistryItem, func(p *Pass, it *registryItem) {
+		checkRegistryPlugin(p, regPath, it)
+	})
 	in := &registryInputs{reg: reg, exp: exp}
-	p.reportSince(staleRegistryKey{}, in, sameRegistryInputs, func(p *Pass) { checkRegistry(p, regPath, in) })
+	p.reportSince(staleRegistryGoneKey{}, in, sameRegistryPlugins, func(p *Pass) { checkRegistryGone(p, regPath, in) })
+	p.reportSince(staleRegistryKey{}, in, sameRegistryKeys, func(p *Pass) { checkRegistryKeys(p, regPath, in) })
 }
 
-type staleRegistryKey struct{}
+type (
+	staleRegistryKey        struct{}
+	staleRegistryGoneKey    struct{}
+	staleRegistryPluginsKey struct{}
+)
 
-// registryInputs is what checkRegistry reads: the registry's facts and the
-// plugins and keys the generator would write. probed is set when it asked
-// where an import resolves, which may look at the disk.
+// registryInputs is what the registry's whole-project parts read: the
+// registry's facts and the plugins and keys the generator would write.
 type registryInputs struct {
+	reg *facts.File
+	exp *project.Expected
+}
+
+// registryItem is one plugin the generator would write with the registry
+// it is compared with. probed is set when its check asked where an import
+// resolves, which may look at the disk: that verdict is not reused.
+type registryItem struct {
+	gp     *project.GenPlugin
 	reg    *facts.File
-	exp    *project.Expected
 	probed bool
 }
 
-// sameRegistryInputs reports whether checkRegistry reads the same in now
-// as in prev: the same registry facts, the same plugins and keys by name,
-// export, file and parse state, at the same places except in files where
-// prev found nothing (a finding is the only thing a position reaches).
-func sameRegistryInputs(prev, now any, found []analysis.Finding) bool {
+// sameRegistryItem reports whether checkRegistryPlugin reads the same of
+// two items: the same registry facts, and the plugin's name, export, path
+// and the two places its findings point at.
+func sameRegistryItem(a, b *registryItem) bool {
+	x, y := a.gp, b.gp
+	return !a.probed && a.reg == b.reg && x.Name == y.Name && x.ExportName == y.ExportName && x.Path == y.Path &&
+		x.ExportRange() == y.ExportRange() && x.NameRange() == y.NameRange()
+}
+
+// sameRegistryPlugins reports whether checkRegistryGone reads the same in
+// now as in prev: the same registry facts and the plugins' names and
+// exports in the same order.
+func sameRegistryPlugins(prev, now any, _ []analysis.Finding) bool {
 	a, b := prev.(*registryInputs), now.(*registryInputs)
-	if a.probed || a.reg != b.reg || a.exp.KeysUncertain != b.exp.KeysUncertain {
+	return a.reg == b.reg && slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
+		return x.Name == y.Name && x.ExportName == y.ExportName
+	})
+}
+
+// sameRegistryKeys reports whether checkRegistryKeys reads the same in
+// now as in prev: the same registry facts, the same keys by name, plugin,
+// file and parse state, at the same places except in files where prev
+// found nothing (a finding is the only thing a position reaches).
+func sameRegistryKeys(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*registryInputs), now.(*registryInputs)
+	if a.reg != b.reg || a.exp.KeysUncertain != b.exp.KeysUncertain {
 		return false
 	}
 	posOK := func(path string, x, y analysis.Range) bool { return x == y || !reportsIn(found, path) }
-	return slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
-		return x.Name == y.Name && x.ExportName == y.ExportName && x.Path == y.Path &&
-			posOK(x.Path, x.ExportRange(), y.ExportRange()) && posOK(x.Path, x.NameRange(), y.NameRange())
-	}) && sameKeys(a.exp.Handlers, b.exp.Handlers, posOK) && sameKeys(a.exp.Middleware, b.exp.Middleware, posOK)
+	return sameKeys(a.exp.Handlers, b.exp.Handlers, posOK) && sameKeys(a.exp.Middleware, b.exp.Middleware, posOK)
 }
 
 func sameKeys(a, b []project.GenKey, posOK func(string, analysis.Range, analysis.Range) bool) bool {
@@ -163,46 +203,54 @@ func sameKeys(a, b []project.GenKey, posOK func(string, analysis.Range, analysis
 	})
 }
 
-// checkRegistry compares the generated registry with the plugins and keys
-// the generator would write now.
-func checkRegistry(p *Pass, regPath string, in *registryInputs) {
-	proj, reg, exp := p.Project, in.reg, in.exp
-	g := reg.Generated
-	idx := proj.Reuse(registryIndexKey{}, []*facts.File{reg}, func() any { return newRegistryIndex(g) }).(*registryIndex)
-	byName, byExport := idx.byName, idx.byExport
-	expectedNames := make(map[string]bool, len(exp.Plugins))
-	for _, gp := range exp.Plugins {
-		expectedNames[gp.Name] = true
-		e, ok := byName[gp.Name]
-		switch {
-		case ok && e.ExportName != gp.ExportName:
-			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, e.Range,
-				"plugin %q is exported as %s, but the generated registry still imports %s: regenerate types", gp.Name, gp.ExportName, e.ExportName)
-		case ok && e.ImportPath != "" && e.ImportPath != registryImportPath(regPath, gp.Path):
-			// An output written on another machine (or before the project
-			// moved) imports a path that is not this plugin's: the
-			// generator writes the relative path from the output dir.
-			missing := ""
-			// The resolver may ask the disk, which can change under a
-			// snapshot: the findings are not reused.
-			in.probed = true
-			if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
-				missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
-			}
-			p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
-				"the generated registry imports plugin %q from %q%s; the generator writes %q, relative to the output directory: regenerate types", gp.Name, e.ImportPath, missing, registryImportPath(regPath, gp.Path))
-		case ok:
-		case byExport[gp.ExportName].Name != "":
-			old := byExport[gp.ExportName]
-			p.stale(CodeStaleRegistry, gp.Path, gp.NameRange(), regPath, old.Range,
-				"plugin %s is now named %q, but the generated registry still calls it %q (ctx.plugins.%s): regenerate types", gp.ExportName, gp.Name, old.Name, old.Name)
-		default:
-			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, analysis.Range{},
-				"plugin %q is not in the generated registry: ctx.plugins.%s is untyped until you regenerate types", gp.Name, gp.Name)
+// registryIndexOf is the registry's entries by name and export, kept while
+// its facts are the same.
+func registryIndexOf(proj *project.Project, reg *facts.File) *registryIndex {
+	return proj.Reuse(registryIndexKey{}, []*facts.File{reg}, func() any { return newRegistryIndex(reg.Generated) }).(*registryIndex)
+}
+
+// checkRegistryPlugin compares one plugin the generator would write with
+// the generated registry's entry for it.
+func checkRegistryPlugin(p *Pass, regPath string, it *registryItem) {
+	proj, gp := p.Project, it.gp
+	idx := registryIndexOf(proj, it.reg)
+	e, ok := idx.byName[gp.Name]
+	switch {
+	case ok && e.ExportName != gp.ExportName:
+		p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, e.Range,
+			"plugin %q is exported as %s, but the generated registry still imports %s: regenerate types", gp.Name, gp.ExportName, e.ExportName)
+	case ok && e.ImportPath != "" && e.ImportPath != registryImportPath(regPath, gp.Path):
+		// An output written on another machine (or before the project
+		// moved) imports a path that is not this plugin's: the
+		// generator writes the relative path from the output dir.
+		missing := ""
+		// The resolver may ask the disk, which can change under a
+		// snapshot: the verdict is not reused.
+		it.probed = true
+		if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
+			missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
 		}
+		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
+			"the generated registry imports plugin %q from %q%s; the generator writes %q, relative to the output directory: regenerate types", gp.Name, e.ImportPath, missing, registryImportPath(regPath, gp.Path))
+	case ok:
+	case idx.byExport[gp.ExportName].Name != "":
+		old := idx.byExport[gp.ExportName]
+		p.stale(CodeStaleRegistry, gp.Path, gp.NameRange(), regPath, old.Range,
+			"plugin %s is now named %q, but the generated registry still calls it %q (ctx.plugins.%s): regenerate types", gp.ExportName, gp.Name, old.Name, old.Name)
+	default:
+		p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, analysis.Range{},
+			"plugin %q is not in the generated registry: ctx.plugins.%s is untyped until you regenerate types", gp.Name, gp.Name)
 	}
+}
+
+// checkRegistryGone reports the registry's plugins the generator would no
+// longer write.
+func checkRegistryGone(p *Pass, regPath string, in *registryInputs) {
+	exp, g := in.exp, in.reg.Generated
+	expectedNames := make(map[string]bool, len(exp.Plugins))
 	exports := make(map[string]bool, len(exp.Plugins))
 	for _, gp := range exp.Plugins {
+		expectedNames[gp.Name] = true
 		exports[gp.ExportName] = true
 	}
 	for _, e := range g.RegistryPlugins {
@@ -212,6 +260,13 @@ func checkRegistry(p *Pass, regPath string, in *registryInputs) {
 		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
 			"the generated registry lists plugin %q (%s), which no longer exists in the sources: regenerate types", e.Name, e.ExportName)
 	}
+}
+
+// checkRegistryKeys compares the registry's handler and middleware keys
+// with the ones the generator would write.
+func checkRegistryKeys(p *Pass, regPath string, in *registryInputs) {
+	exp, g := in.exp, in.reg.Generated
+	idx := registryIndexOf(p.Project, in.reg)
 	p.compareKeys(regPath, g.HandlersRange, "handler", exp.Handlers, g.Handlers, idx.handlers, exp.KeysUncertain)
 	p.compareKeys(regPath, g.MiddlewareRange, "middleware", exp.Middleware, g.Middleware, idx.middleware, exp.KeysUncertain)
 }
