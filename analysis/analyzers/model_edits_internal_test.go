@@ -36,29 +36,34 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 	}{
 		{"a line above a plugin", "src/server/plugins/users/index.ts", "export interface", "// moved down a line\nexport interface", true, nil},
 		{"a service body", "src/server/plugins/orders/index.ts", "const db = ctx.db;\n", "const db = ctx.db;\n      const started = Date.now();\n", true, nil},
-		{"a dependency added", "src/server/plugins/orders/index.ts", `["users", "books"]`, `["users", "books", "audit"]`, true, nil},
-		{"a dependency on no plugin", "src/server/plugins/orders/index.ts", `"audit"]`, `"audits"]`, true, nil},
+		{"a dependency added", "src/server/plugins/orders/index.ts", `["users", "books"]`, `["users", "books", "audit"]`, true, []any{dependenciesKey{}}},
+		{"a dependency on no plugin", "src/server/plugins/orders/index.ts", `"audit"]`, `"audits"]`, true, []any{dependenciesKey{}}},
+		{"a line above the plugin a finding suggests", "src/server/plugins/audit/index.ts", "export const auditPlugin", "// moved down a line\nexport const auditPlugin", true, []any{dependenciesKey{}}},
+		{"a cycle", "src/server/plugins/books/index.ts", `name: "books",`, `name: "books",` + "\n    dependencies: [\"orders\"] as const,", true, []any{dependenciesKey{}}},
+		{"a line above the cycle", "src/server/plugins/books/index.ts", "export const booksPlugin", "// moved down a line\nexport const booksPlugin", true, []any{dependenciesKey{}}},
+		{"a line above a plugin without findings", "src/server/plugins/users/index.ts", "export interface", "// moved down a line\nexport interface", true, nil},
+		{"the cycle broken", "src/server/plugins/books/index.ts", "\n    dependencies: [\"orders\"] as const,", "", true, []any{dependenciesKey{}}},
 		{"a handler key renamed", "src/server/plugins/books/index.ts", "csv: createHandler", "csv2: createHandler", true, []any{staleRegistryKey{}, staleClientKey{}}},
-		{"a middleware key renamed", "src/server/plugins/orders/index.ts", "authRequired: createMiddleware", "authNeeded: createMiddleware", true, []any{staleRegistryKey{}, staleClientKey{}}},
-		{"a plugin event added", "src/server/plugins/orders/index.ts", `"orders.item_backordered": z.object({`, `"orders.cancel_requested": z.object({ orderId: z.string() }),` + "\n      " + `"orders.item_backordered": z.object({`, true, []any{staleRegistryKey{}}},
+		{"a middleware key renamed", "src/server/plugins/orders/index.ts", "authRequired: createMiddleware", "authNeeded: createMiddleware", true, []any{staleRegistryKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"a plugin event added", "src/server/plugins/orders/index.ts", `"orders.item_backordered": z.object({`, `"orders.cancel_requested": z.object({ orderId: z.string() }),` + "\n      " + `"orders.item_backordered": z.object({`, true, []any{staleRegistryKey{}, dependenciesKey{}}},
 		{"a column added by a migration", "src/server/plugins/orders/migrations/003_add_order_notes.ts", `.addColumn("notes", "text")`, `.addColumn("notes", "text").addColumn("gift", "text")`, true, []any{staleClientKey{}}},
 		{"a comment in a schema", "src/server/plugins/orders/schema.ts", "export interface DB {", "// regenerated\nexport interface DB {", true, nil},
 		{"the registry edited", ".@donkeylabs/server/registry.d.ts", "audit: Register", "audits: Register", true, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleRegistryPluginsKey{}}},
 		{"the client edited", "src/lib/api.ts", "export namespace Routes {", "// stale\nexport namespace Routes {", true, []any{staleClientKey{}}},
 		{"a route renamed", "src/server/routes/books.ts", `.route("list")`, `.route("all")`, true, []any{staleClientKey{}}},
 		{"a line above a router", "src/server/routes/books.ts", "export const BookSchema", "// moved down a line\nexport const BookSchema", true, []any{staleClientKey{}}},
-		{"a plugin renamed", "src/server/plugins/books/index.ts", `name: "books"`, `name: "bookz"`, false, nil},
+		{"a plugin renamed", "src/server/plugins/books/index.ts", `name: "books"`, `name: "bookz"`, false, []any{dependenciesKey{}}},
 		{"a line above the renamed plugin", "src/server/plugins/books/index.ts", "export const booksPlugin", "// moved down a line\nexport const booksPlugin", true, []any{staleRegistryKey{}}},
-		{"and named back", "src/server/plugins/books/index.ts", `name: "bookz"`, `name: "books"`, false, nil},
-		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false, []any{staleRegistryGoneKey{}, staleClientKey{}}},
-		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false, []any{staleRegistryGoneKey{}, staleClientKey{}}},
+		{"and named back", "src/server/plugins/books/index.ts", `name: "bookz"`, `name: "books"`, false, []any{dependenciesKey{}}},
+		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
 		{"a registration removed", "src/server/index.ts", "server.registerPlugin(ordersPlugin);\n", "", false, []any{staleClientKey{}}},
 		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false, []any{staleClientKey{}}},
 		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false, []any{staleClientKey{}}},
 		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true, []any{staleClientKey{}}},
-		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}}},
-		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}}},
-		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true, []any{staleRegistryKey{}}},
+		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true, []any{staleRegistryKey{}, dependenciesKey{}}},
 	}
 	ctx := context.Background()
 	p := loadShop(t, src)
@@ -124,7 +129,7 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 			}
 			itemsBefore[key] = items
 		}
-		for _, key := range []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}} {
+		for _, key := range []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}} {
 			r, ok := p.Memo(key, func() any { return nil }).(*sinceResult)
 			if !ok {
 				t.Fatalf("%s: %T never ran", e.name, key)
