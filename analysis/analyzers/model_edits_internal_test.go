@@ -68,10 +68,15 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		{"and named back", "src/server/plugins/books/index.ts", `name: "bookz"`, `name: "books"`, false, []any{dependenciesKey{}, usesPassKey{}}},
 		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, usesPassKey{}}},
 		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, usesPassKey{}}},
-		{"a registration removed", "src/server/index.ts", "server.registerPlugin(ordersPlugin);\n", "", false, []any{staleClientKey{}}},
-		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false, []any{staleClientKey{}}},
-		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false, []any{staleClientKey{}}},
-		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true, []any{staleClientKey{}}},
+		{"a router unmounted", "src/server/index.ts", "server.use(adminRouter);\n", "", true, []any{unmountedKey{}, staleClientKey{}}},
+		{"the last mount's statement ends later", "src/server/index.ts", "server.use(usersRouter);", "server.use(usersRouter) ;", true, nil},
+		{"the router merged into another", "src/server/index.ts", "server.use(booksRouter);", "booksRouter.router(adminRouter);\nserver.use(booksRouter);", true, []any{unmountedKey{}, staleClientKey{}}},
+		{"and not merged", "src/server/index.ts", "booksRouter.router(adminRouter);\n", "", true, []any{unmountedKey{}, staleClientKey{}}},
+		{"and mounted back", "src/server/index.ts", "server.use(usersRouter) ;", "server.use(usersRouter);\nserver.use(adminRouter);", true, []any{unmountedKey{}, staleClientKey{}}},
+		{"a registration removed", "src/server/index.ts", "server.registerPlugin(ordersPlugin);\n", "", false, []any{staleClientKey{}, unmountedKey{}}},
+		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false, []any{staleClientKey{}, unmountedKey{}}},
+		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false, []any{staleClientKey{}, unmountedKey{}}},
+		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true, []any{staleClientKey{}, unmountedKey{}}},
 		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
 		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
 		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true, []any{staleRegistryKey{}, dependenciesKey{}}},
@@ -123,12 +128,14 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		// after an edit of an existing file that keeps the list of items
 		// (items are matched by index), unless the edit is one every item
 		// reads (listed in fresh).
-		for _, key := range []any{staleSchemasKey{}, trapsPassKey{}, staleRegistryPluginsKey{}, usesPassKey{}} {
+		for _, key := range []any{staleSchemasKey{}, trapsPassKey{}, staleRegistryPluginsKey{}, usesPassKey{}, unmountedKey{}} {
 			var reused, items, consulting int
 			switch r := p.Memo(key, func() any { return nil }).(type) {
 			case *eachResult[schemaItem]:
 				reused, items = r.reused, len(r.items)
 			case *eachResult[registryItem]:
+				reused, items = r.reused, len(r.items)
+			case *eachResult[unmountedItem]:
 				reused, items = r.reused, len(r.items)
 			case *eachResult[usesItem]:
 				// A file's uses read the plugin files they consult too:

@@ -620,9 +620,23 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 		group := exp.Routes[start:end]
 		start = end
 		file := proj.File(group[0].Path)
-		res := proj.Reuse(clientCompareKey{group[0].Path, proj.ZodMajor()}, []*facts.File{file, cf}, func() any {
-			return compareClientRoutes(p, group, routes, index(), clientPath)
-		}).(clientComparison)
+		key := clientCompareKey{group[0].Path, proj.ZodMajor()}
+		var res *clientComparison
+		if v, ok := proj.Recall(key); ok {
+			if r := v.(*clientComparison); r.file == file && r.client == cf && r.sameGroup(group) {
+				res = r
+			}
+		}
+		if res == nil {
+			res = compareClientRoutes(p, group, routes, index(), clientPath)
+			res.file, res.client = file, cf
+			res.routes = make([]*facts.Route, len(group))
+			res.names = make([]string, len(group))
+			for i, gr := range group {
+				res.routes[i], res.names[i] = gr.Route, gr.Name
+			}
+			proj.Remember(key, res)
+		}
 		for _, i := range res.matched {
 			matched[i] = true
 		}
@@ -644,24 +658,47 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 	}
 }
 
-// clientCompareKey: a comparison is kept while the route file and the
-// client are unchanged, for one zod major version.
+// clientCompareKey: a comparison is kept while the route file, the client
+// and the file's served routes with their names are unchanged, for one zod
+// major version.
 type clientCompareKey struct {
 	path string
 	zod  int
 }
 
 // clientComparison is one route file compared with the client: its findings
-// and the client routes it defines.
+// and the client routes it defines, with what it read. The routes the file
+// serves and their names are the entry run's (a router merged into another
+// takes its prefix), so they are compared as well as the file: keyed on the
+// file and the client alone, a router merged in the entry kept its old
+// names' verdicts. They are copied, not kept as a slice of the expected
+// routes, which would hold an earlier snapshot's routes alive.
 type clientComparison struct {
-	findings []analysis.Finding
-	matched  []int
+	findings     []analysis.Finding
+	matched      []int
+	file, client *facts.File
+	routes       []*facts.Route
+	names        []string
+}
+
+// sameGroup reports whether group serves the routes c was computed for,
+// under the same names.
+func (c *clientComparison) sameGroup(group []project.GenRoute) bool {
+	if len(group) != len(c.routes) {
+		return false
+	}
+	for i := range group {
+		if group[i].Route != c.routes[i] || group[i].Name != c.names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // compareClientRoutes compares the routes of one file with the client. It
 // reads only that file's routes and the client, so its result can be reused
 // while neither changes.
-func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) clientComparison {
+func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) *clientComparison {
 	proj := p.Project
 	local := &Pass{Context: p.Context, Project: proj}
 	zod4 := proj.ZodMajor() >= 4
@@ -692,7 +729,7 @@ func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.Clien
 			}
 		}
 	}
-	return clientComparison{findings: local.findings, matched: matched}
+	return &clientComparison{findings: local.findings, matched: matched}
 }
 
 // kindOfRoute maps a route's handler kind to the client's method family;
