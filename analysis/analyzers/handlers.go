@@ -68,7 +68,9 @@ func registrationOrder(proj *project.Project) (order []orderedReg, sameFile bool
 		reach := e != nil && (e.Status == project.EntryRuns || e.Status == project.EntryEmpty) && !e.Uncertain
 		var out result
 		out.sameFile = true
-		seen := map[*pluginDef]bool{}
+		// Sized up front: it is filled with every registration at each
+		// keystroke, and growing it was most of this function.
+		seen := make(map[*pluginDef]bool, len(m.regs))
 		for _, reg := range m.regs {
 			if reg.Def == nil || seen[reg.Def] || (reach && !e.Reached[reg.Path]) {
 				continue

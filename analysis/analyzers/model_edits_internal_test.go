@@ -124,6 +124,9 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		if m, c := describeModel(pluginModelOf(p)), describeModel(pluginModelOf(cold)); m != c {
 			t.Errorf("%s: the plugin model differs from a cold load's\nincremental:\n%s\ncold:\n%s", e.name, m, c)
 		}
+		if got, want := generatedPaths(p), cold.GeneratedPaths(); !slices.Equal(got, want) {
+			t.Errorf("%s: the generated paths are %v, want %v", e.name, got, want)
+		}
 		if m := pluginModelOf(p); m.patched != e.reused {
 			t.Errorf("%s: derived from the previous snapshot's model: %v, want %v", e.name, m.patched, e.reused)
 		}

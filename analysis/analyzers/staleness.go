@@ -83,7 +83,7 @@ func generated(p *project.Project, path string) *facts.File {
 func runTypesMissing(p *Pass) {
 	proj := p.Project
 	cfg := proj.Config()
-	for _, path := range proj.GeneratedPaths() {
+	for _, path := range generatedPaths(proj) {
 		f := proj.File(path)
 		if f == nil || !f.Missing {
 			continue
@@ -116,6 +116,22 @@ func runTypesMissing(p *Pass) {
 		})
 	}
 }
+
+// generatedPaths is proj.GeneratedPaths(), listed and sorted once per
+// Load: the outputs the generator writes are fixed for a Load (a new
+// plugin folder or migration needs a reload), and MemoSince links only
+// snapshots of one Load, so a snapshot takes its parent's list instead of
+// sorting a thousand paths again at each keystroke.
+func generatedPaths(proj *project.Project) []string {
+	return proj.MemoSince(generatedPathsKey{}, anyStep, func(prev any, _ []project.Change) any {
+		if prev, ok := prev.([]string); ok {
+			return prev
+		}
+		return proj.GeneratedPaths()
+	}).([]string)
+}
+
+type generatedPathsKey struct{}
 
 func runStaleRegistry(p *Pass) {
 	proj := p.Project
@@ -646,9 +662,11 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 		return
 	}
 	var gone []facts.ClientRoute
-	for i, r := range routes {
+	for i := range routes {
+		// By index: a client route is large, and copying ten thousand of
+		// them to find the few unmatched was a third of this function.
 		if !matched[i] {
-			gone = append(gone, r)
+			gone = append(gone, routes[i])
 		}
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Name < gone[j].Name })
