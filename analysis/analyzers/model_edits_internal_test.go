@@ -57,6 +57,12 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		{"a handler key renamed", "src/server/plugins/books/index.ts", "csv: createHandler", "csv2: createHandler", true, []any{staleRegistryKey{}, staleClientKey{}}},
 		{"a middleware key renamed", "src/server/plugins/orders/index.ts", "authRequired: createMiddleware", "authNeeded: createMiddleware", true, []any{staleRegistryKey{}, staleClientKey{}, dependenciesKey{}}},
 		{"a plugin event added", "src/server/plugins/orders/index.ts", `"orders.item_backordered": z.object({`, `"orders.cancel_requested": z.object({ orderId: z.string() }),` + "\n      " + `"orders.item_backordered": z.object({`, true, []any{staleRegistryKey{}, dependenciesKey{}}},
+		{"a server event added", "src/server/events.ts", `  "user.registered": z.object({`, `  "user.deleted": z.object({ userId: z.string() }),` + "\n" + `  "user.registered": z.object({`, true, []any{staleEventsKey{}}},
+		{"a line above the events", "src/server/events.ts", "export const events", "// moved down a line\nexport const events", true, []any{staleEventsKey{}}},
+		{"an event's type changed", "src/server/events.ts", "quantity: z.number(),", "quantity: z.string(),", true, []any{staleEventsKey{}}},
+		{"a comment in another file", "src/server/plugins/users/index.ts", "export interface", "// moved down a line\nexport interface", true, nil},
+		{"the events back", "src/server/events.ts", `  "user.deleted": z.object({ userId: z.string() }),` + "\n", "", true, []any{staleEventsKey{}}},
+		{"the type back", "src/server/events.ts", "quantity: z.string(),", "quantity: z.number(),", true, []any{staleEventsKey{}}},
 		{"a column added by a migration", "src/server/plugins/orders/migrations/003_add_order_notes.ts", `.addColumn("notes", "text")`, `.addColumn("notes", "text").addColumn("gift", "text")`, true, []any{staleClientKey{}}},
 		{"a migration's up in its default export", "src/server/plugins/orders/migrations/003_add_order_notes.ts", "export async function up(", "export default { up: async (db: Kysely<any>) => {} };\nasync function oldUp(", true, []any{staleClientKey{}, unmountedKey{}}},
 		{"a line above the default export", "src/server/plugins/orders/migrations/003_add_order_notes.ts", "// Gift messages", "// moved down a line\n// Gift messages", true, []any{staleClientKey{}, unmountedKey{}}},
@@ -80,8 +86,8 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false, []any{staleClientKey{}, unmountedKey{}}},
 		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false, []any{staleClientKey{}, unmountedKey{}}},
 		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true, []any{staleClientKey{}, unmountedKey{}}},
-		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
-		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleEventsKey{}, staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleEventsKey{}, staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
 		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true, []any{staleRegistryKey{}, dependenciesKey{}}},
 	}
 	ctx := context.Background()
@@ -162,7 +168,7 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 			}
 			itemsBefore[key] = items
 		}
-		for _, key := range []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}} {
+		for _, key := range []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, staleEventsKey{}} {
 			r, ok := p.Memo(key, func() any { return nil }).(*sinceResult)
 			if !ok {
 				t.Fatalf("%s: %T never ran", e.name, key)
