@@ -639,7 +639,6 @@ func sameClientInputs(prev, now any, _ []analysis.Finding) bool {
 // checkClient compares the generated client with the routes the entry run
 // serves, one route file at a time.
 func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expected) {
-	proj := p.Project
 	routes := cf.Generated.ClientRoutes
 	// The index of client routes by name is only needed when some route
 	// file changed since the last pass; on a keystroke elsewhere every file's
@@ -657,31 +656,7 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 	// matched marks the client routes some source route still defines; the
 	// others are gone.
 	matched := make([]bool, len(routes))
-	for start := 0; start < len(exp.Routes); {
-		end := start + 1
-		for end < len(exp.Routes) && exp.Routes[end].Path == exp.Routes[start].Path {
-			end++
-		}
-		group := exp.Routes[start:end]
-		start = end
-		file := proj.File(group[0].Path)
-		key := clientCompareKey{group[0].Path, proj.ZodMajor()}
-		var res *clientComparison
-		if v, ok := proj.Recall(key); ok {
-			if r := v.(*clientComparison); r.file == file && r.client == cf && r.sameGroup(group) {
-				res = r
-			}
-		}
-		if res == nil {
-			res = compareClientRoutes(p, group, routes, index(), clientPath)
-			res.file, res.client = file, cf
-			res.routes = make([]*facts.Route, len(group))
-			res.names = make([]string, len(group))
-			for i, gr := range group {
-				res.routes[i], res.names[i] = gr.Route, gr.Name
-			}
-			proj.Remember(key, res)
-		}
+	for _, res := range clientGroupsOf(p, clientPath, cf, exp, index) {
 		for _, i := range res.matched {
 			matched[i] = true
 		}
@@ -705,6 +680,53 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 	}
 }
 
+type clientGroupsKey struct{}
+
+// clientGroupsOf compares the client with each route file's served
+// routes, taking a file's comparison from the parent snapshot's at the
+// same index, else from the one remembered under its path, when it was
+// made for the same client and zod version and the same routes (the very
+// same facts) under the same names: a keystroke then costs a few
+// pointers per route file instead of a lookup under a lock.
+func clientGroupsOf(p *Pass, clientPath string, cf *facts.File, exp *project.Expected, index func() map[string]int) []*clientComparison {
+	proj := p.Project
+	zod := proj.ZodMajor()
+	return proj.MemoSince(clientGroupsKey{}, anyStep, func(prev any, _ []project.Change) any {
+		old, _ := prev.([]*clientComparison)
+		var out []*clientComparison
+		for start := 0; start < len(exp.Routes); {
+			end := start + 1
+			for end < len(exp.Routes) && exp.Routes[end].Path == exp.Routes[start].Path {
+				end++
+			}
+			group := exp.Routes[start:end]
+			start = end
+			k := len(out)
+			if k < len(old) && old[k].client == cf && old[k].zod == zod && old[k].sameGroup(group) {
+				out = append(out, old[k])
+				continue
+			}
+			key := clientCompareKey{group[0].Path, zod}
+			if v, ok := proj.Recall(key); ok {
+				if r := v.(*clientComparison); r.client == cf && r.zod == zod && r.sameGroup(group) {
+					out = append(out, r)
+					continue
+				}
+			}
+			res := compareClientRoutes(p, group, cf.Generated.ClientRoutes, index(), clientPath)
+			res.client, res.zod = cf, zod
+			res.routes = make([]*facts.Route, len(group))
+			res.names = make([]string, len(group))
+			for i, gr := range group {
+				res.routes[i], res.names[i] = gr.Route, gr.Name
+			}
+			proj.Remember(key, res)
+			out = append(out, res)
+		}
+		return out
+	}).([]*clientComparison)
+}
+
 // clientCompareKey: a comparison is kept while the route file, the client
 // and the file's served routes with their names are unchanged, for one zod
 // major version.
@@ -716,16 +738,20 @@ type clientCompareKey struct {
 // clientComparison is one route file compared with the client: its findings
 // and the client routes it defines, with what it read. The routes the file
 // serves and their names are the entry run's (a router merged into another
-// takes its prefix), so they are compared as well as the file: keyed on the
+// takes its prefix), so they are compared, not only the file: keyed on the
 // file and the client alone, a router merged in the entry kept its old
 // names' verdicts. They are copied, not kept as a slice of the expected
 // routes, which would hold an earlier snapshot's routes alive.
 type clientComparison struct {
-	findings     []analysis.Finding
-	matched      []int
-	file, client *facts.File
-	routes       []*facts.Route
-	names        []string
+	findings []analysis.Finding
+	matched  []int
+	client   *facts.File
+	zod      int
+	// routes point into the route file's facts, which never change: the
+	// same pointers are the same routes (a buffer mid-edit keeps its last
+	// good routes, which read the same).
+	routes []*facts.Route
+	names  []string
 }
 
 // sameGroup reports whether group serves the routes c was computed for,
