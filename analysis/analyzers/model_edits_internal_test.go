@@ -234,6 +234,14 @@ func describeModel(m *pluginModel) string {
 			fmt.Fprintf(&b, "registered %s at %s %v\n", d.Path, r.Path, *r.Reg)
 		}
 	}
+	// Every key of registered, not only those of defs: analyzers range
+	// over it, and a key left from an earlier snapshot would be found.
+	var keys []string
+	for d := range m.registered {
+		keys = append(keys, def(d))
+	}
+	slices.Sort(keys)
+	fmt.Fprintf(&b, "registered keys %q\n", keys)
 	fmt.Fprintf(&b, "open=%v regsKnown=%v\n", m.open, m.regsKnown)
 	return b.String()
 }
