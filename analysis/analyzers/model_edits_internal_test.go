@@ -57,6 +57,9 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		{"a handler key renamed", "src/server/plugins/books/index.ts", "csv: createHandler", "csv2: createHandler", true, []any{staleRegistryKey{}, staleClientKey{}}},
 		{"a middleware key renamed", "src/server/plugins/orders/index.ts", "authRequired: createMiddleware", "authNeeded: createMiddleware", true, []any{staleRegistryKey{}, staleClientKey{}, dependenciesKey{}}},
 		{"a plugin event added", "src/server/plugins/orders/index.ts", `"orders.item_backordered": z.object({`, `"orders.cancel_requested": z.object({ orderId: z.string() }),` + "\n      " + `"orders.item_backordered": z.object({`, true, []any{staleRegistryKey{}, dependenciesKey{}}},
+		{"a service renamed", "src/server/services/pricing.ts", `defineService("pricing"`, `defineService("prices"`, true, []any{staleContextKey{}}},
+		{"a line above the service", "src/server/services/pricing.ts", "export interface Quote", "// moved down a line\nexport interface Quote", true, []any{staleContextKey{}}},
+		{"the service named back", "src/server/services/pricing.ts", `defineService("prices"`, `defineService("pricing"`, true, []any{staleContextKey{}}},
 		{"a server event added", "src/server/events.ts", `  "user.registered": z.object({`, `  "user.deleted": z.object({ userId: z.string() }),` + "\n" + `  "user.registered": z.object({`, true, []any{staleEventsKey{}}},
 		{"a line above the events", "src/server/events.ts", "export const events", "// moved down a line\nexport const events", true, []any{staleEventsKey{}}},
 		{"an event's type changed", "src/server/events.ts", "quantity: z.number(),", "quantity: z.string(),", true, []any{staleEventsKey{}}},
@@ -75,8 +78,8 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		{"a plugin renamed", "src/server/plugins/books/index.ts", `name: "books"`, `name: "bookz"`, false, []any{dependenciesKey{}, usesPassKey{}}},
 		{"a line above the renamed plugin", "src/server/plugins/books/index.ts", "export const booksPlugin", "// moved down a line\nexport const booksPlugin", true, []any{staleRegistryKey{}}},
 		{"and named back", "src/server/plugins/books/index.ts", `name: "bookz"`, `name: "books"`, false, []any{dependenciesKey{}, usesPassKey{}}},
-		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, usesPassKey{}}},
-		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, usesPassKey{}}},
+		{"a plugin's export renamed", "src/server/plugins/audit/index.ts", "export const auditPlugin", "export const auditPlugin2", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, usesPassKey{}, staleContextKey{}}},
+		{"and back", "src/server/plugins/audit/index.ts", "export const auditPlugin2", "export const auditPlugin", false, []any{staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, usesPassKey{}, staleContextKey{}}},
 		{"a router unmounted", "src/server/index.ts", "server.use(adminRouter);\n", "", true, []any{unmountedKey{}, staleClientKey{}}},
 		{"the last mount's statement ends later", "src/server/index.ts", "server.use(usersRouter);", "server.use(usersRouter) ;", true, nil},
 		{"the router merged into another", "src/server/index.ts", "server.use(booksRouter);", "booksRouter.router(adminRouter);\nserver.use(booksRouter);", true, []any{unmountedKey{}, staleClientKey{}}},
@@ -86,8 +89,8 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 		{"and back", "src/server/index.ts", "server.registerPlugin(booksPlugin);\n", "server.registerPlugin(booksPlugin);\nserver.registerPlugin(ordersPlugin);\n", false, []any{staleClientKey{}, unmountedKey{}}},
 		{"a registration's import moves", "src/server/index.ts", `"./plugins/users"`, `"./plugins/users/index"`, false, []any{staleClientKey{}, unmountedKey{}}},
 		{"a line above the registrations", "src/server/index.ts", "const server = new AppServer", "// moved down a line\nconst server = new AppServer", true, []any{staleClientKey{}, unmountedKey{}}},
-		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleEventsKey{}, staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
-		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleEventsKey{}, staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}}},
+		{"a new file in a plugin folder", "src/server/plugins/orders/extra.ts", "", "export const extra = 1;\n", false, []any{staleEventsKey{}, staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, staleContextKey{}}},
+		{"the file removed", "src/server/plugins/orders/extra.ts", "", "", false, []any{staleEventsKey{}, staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, staleContextKey{}}},
 		{"a comment after the removal", "src/server/plugins/orders/index.ts", "const started = Date.now();\n", "const started = Date.now(); // edited\n", true, []any{staleRegistryKey{}, dependenciesKey{}}},
 	}
 	ctx := context.Background()
@@ -168,7 +171,7 @@ func TestPluginModelFollowsEdits(t *testing.T) {
 			}
 			itemsBefore[key] = items
 		}
-		for _, key := range []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, staleEventsKey{}} {
+		for _, key := range []any{staleRegistryKey{}, staleRegistryGoneKey{}, staleClientKey{}, dependenciesKey{}, staleEventsKey{}, staleContextKey{}} {
 			r, ok := p.Memo(key, func() any { return nil }).(*sinceResult)
 			if !ok {
 				t.Fatalf("%s: %T never ran", e.name, key)

@@ -377,7 +377,40 @@ func runStaleContext(p *Pass) {
 	if cf == nil {
 		return
 	}
-	exp := proj.Expected()
+	in := &contextInputs{cf: cf, exp: proj.Expected()}
+	// Building the sets of a thousand plugin names at each keystroke was
+	// most of this pass; the findings read nothing but in.
+	p.reportSince(staleContextKey{}, in, sameContextInputs, func(p *Pass) { checkContext(p, ctxPath, in) })
+}
+
+type staleContextKey struct{}
+
+// contextInputs is what the context comparison reads: the generated
+// context.d.ts, and the plugins (names and where they are named) and
+// services the generator would write.
+type contextInputs struct {
+	cf  *facts.File
+	exp *project.Expected
+}
+
+// sameContextInputs reports whether checkContext reads the same in now as
+// in prev: the same context facts, the plugins' names and files and the
+// services' names and files, at the same places except in files where
+// prev found nothing.
+func sameContextInputs(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*contextInputs), now.(*contextInputs)
+	posOK := func(path string, x, y analysis.Range) bool { return x == y || !reportsIn(found, path) }
+	return a.cf == b.cf && slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
+		return x.Name == y.Name && x.Path == y.Path && posOK(x.Path, x.NameRange(), y.NameRange())
+	}) && slices.EqualFunc(a.exp.Services, b.exp.Services, func(x, y project.GenService) bool {
+		return x.Name == y.Name && x.Path == y.Path && posOK(x.Path, x.Range, y.Range)
+	})
+}
+
+// checkContext compares context.d.ts with the plugins' schemas and the
+// services the generator would write.
+func checkContext(p *Pass, ctxPath string, in *contextInputs) {
+	cf, exp := in.cf, in.exp
 	terms := toSet(cf.Generated.SchemaTerms)
 	expNames := map[string]bool{}
 	for _, gp := range exp.Plugins {
