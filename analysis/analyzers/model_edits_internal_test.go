@@ -248,3 +248,67 @@ func describeModel(m *pluginModel) string {
 	fmt.Fprintf(&b, "open=%v regsKnown=%v\n", m.open, m.regsKnown)
 	return b.String()
 }
+
+// TestTypesMissingFollowsEdits: types-missing's findings are the parent
+// snapshot's while every change reads the same to them (typesMissingSame).
+// A plugin's schema.ts is removed, then its export moves and the schema is
+// written again; after each step the findings must be a cold load's.
+func TestTypesMissingFollowsEdits(t *testing.T) {
+	src := fixture.Memory(t, fixture.Fixture{Name: "shop", Base: "shop", Arch: &txtar.Archive{}})
+	dir := src.Root()
+	schema := filepath.Join(dir, "src/server/plugins/orders/schema.ts")
+	plugin := filepath.Join(dir, "src/server/plugins/orders/index.ts")
+	saved, err := src.ReadFile(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := loadShop(t, src)
+	_ = Run(ctx, p)
+	edit := func(path, old, new string) {
+		t.Helper()
+		b, err := src.ReadFile(path)
+		if err != nil || !strings.Contains(string(b), old) {
+			t.Fatalf("%q not in %s (%v)", old, path, err)
+		}
+		content := []byte(strings.Replace(string(b), old, new, 1))
+		if err := src.WriteFile(path, content); err != nil {
+			t.Fatal(err)
+		}
+		p = p.WithFile(path, content)
+	}
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"the schema removed", func() {
+			if err := src.Remove(schema); err != nil {
+				t.Fatal(err)
+			}
+			p = p.WithoutFile(schema)
+		}},
+		{"a comment in the plugin", func() { edit(plugin, "const db = ctx.db;\n", "const db = ctx.db; // edited\n") }},
+		{"a line above the plugin's export", func() { edit(plugin, "export const ordersPlugin", "// moved down a line\nexport const ordersPlugin") }},
+		{"the schema written again", func() {
+			if err := src.WriteFile(schema, saved); err != nil {
+				t.Fatal(err)
+			}
+			p = p.WithFile(schema, saved)
+		}},
+		{"another line above the export", func() { edit(plugin, "export const ordersPlugin", "// moved down a line\nexport const ordersPlugin") }},
+	}
+	for _, s := range steps {
+		s.do()
+		if p.NeedsReload() {
+			t.Fatalf("%s: the edit needs a reload", s.name)
+		}
+		got := Run(ctx, p)
+		want := Run(ctx, loadShop(t, src))
+		if !slices.EqualFunc(got, want, func(a, b analysis.Finding) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+			t.Errorf("%s: findings differ from a cold load\nincremental: %v\ncold: %v", s.name, got, want)
+		}
+		if s.name == "the schema removed" && !slices.ContainsFunc(got, func(f analysis.Finding) bool { return f.Code == CodeTypesMissing }) {
+			t.Fatalf("%s: no %s finding", s.name, CodeTypesMissing)
+		}
+	}
+}

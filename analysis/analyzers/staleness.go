@@ -81,6 +81,34 @@ func generated(p *project.Project, path string) *facts.File {
 }
 
 func runTypesMissing(p *Pass) {
+	// The findings read which outputs are missing and, for a missing
+	// schema, where its plugin's export is: a snapshot takes its parent's
+	// while every change reads the same to them (typesMissingSame),
+	// instead of looking a thousand generated paths up again.
+	found := p.Project.MemoSince(typesMissingKey{}, typesMissingSame, func(prev any, _ []project.Change) any {
+		if prev, ok := prev.([]analysis.Finding); ok {
+			return prev
+		}
+		sub := &Pass{Context: p.Context, Project: p.Project}
+		checkTypesMissing(sub)
+		return sub.findings
+	}).([]analysis.Finding)
+	p.findings = append(p.findings, found...)
+}
+
+type typesMissingKey struct{}
+
+// typesMissingSame reports whether two versions of a file read the same to
+// checkTypesMissing: whether it is missing, and for a plugin's index.ts
+// (a missing schema's finding points at its export) its plugins' exports.
+// The generated paths and the config are fixed for a Load.
+func typesMissingSame(a, b *facts.File) bool {
+	return a.Missing == b.Missing && a.Kind == b.Kind &&
+		(filepath.Base(a.Path) != "index.ts" || slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool { return x.ExportRange == y.ExportRange }))
+}
+
+// checkTypesMissing reports the generated outputs that do not exist.
+func checkTypesMissing(p *Pass) {
 	proj := p.Project
 	cfg := proj.Config()
 	for _, path := range generatedPaths(proj) {
