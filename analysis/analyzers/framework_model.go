@@ -82,6 +82,9 @@ type pluginModel struct {
 	// patched says the model was derived from an earlier snapshot's
 	// (tests read it).
 	patched bool
+	// universeHash is universe(sortedNames), hashed once per model built
+	// (a patched model has the same names, counts and generator names).
+	universeHash uint64
 }
 
 // isTestFile reports files that build their own servers and plugins for
@@ -270,6 +273,7 @@ func newPluginModel(proj *project.Project) *pluginModel {
 		m.sortedNames = append(m.sortedNames, n)
 	}
 	slices.Sort(m.sortedNames)
+	m.universeHash = m.universe(m.sortedNames)
 	return m
 }
 

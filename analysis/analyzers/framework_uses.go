@@ -64,7 +64,7 @@ func runPluginUses(p *Pass) {
 	proj := p.Project
 	m := pluginModelOf(proj)
 	names := m.names()
-	universe := m.universe(names)
+	universe := m.universeHash
 	var c *useChecker // built for the first file checked
 	files := usesFiles(proj)
 	items := make([]usesItem, len(files))

@@ -245,6 +245,7 @@ func describeModel(m *pluginModel) string {
 	}
 	slices.Sort(keys)
 	fmt.Fprintf(&b, "registered keys %q\n", keys)
+	fmt.Fprintf(&b, "universe=%x (hashed %x)\n", m.universeHash, m.universe(m.sortedNames))
 	fmt.Fprintf(&b, "open=%v regsKnown=%v\n", m.open, m.regsKnown)
 	return b.String()
 }
