@@ -474,11 +474,11 @@ func checkContext(p *Pass, ctxPath string, in *contextInputs) {
 func runStaleSchema(p *Pass) {
 	proj := p.Project
 	schemas := proj.Expected().Schemas
+	files := schemaFiles(proj, schemas)
 	items := make([]schemaItem, 0, len(schemas))
 	for i := range schemas {
-		gs := &schemas[i]
-		if sf := generated(proj, gs.SchemaPath); sf != nil {
-			items = append(items, schemaItem{gs, sf})
+		if sf := files.facts[i]; sf != nil {
+			items = append(items, schemaItem{&schemas[i], sf})
 		}
 	}
 	// A plugin's verdict reads its schema.ts and the migrations its
@@ -499,7 +499,36 @@ func runStaleSchema(p *Pass) {
 type (
 	staleSchemaKey  struct{ schemaPath string }
 	staleSchemasKey struct{}
+	schemaFilesKey  struct{}
 )
+
+// schemaList is the generated facts (see generated) of each expected
+// schema.ts, index for index with paths.
+type schemaList struct {
+	paths []string
+	facts []*facts.File
+}
+
+// schemaFiles looks each expected schema.ts up, taking the parent
+// snapshot's answer for a path at the same index that no change since
+// touched: looking a thousand paths up at each keystroke was most of this
+// pass's own time.
+func schemaFiles(proj *project.Project, schemas []project.GenSchema) *schemaList {
+	return proj.MemoSince(schemaFilesKey{}, anyStep, func(prev any, changes []project.Change) any {
+		old, _ := prev.(*schemaList)
+		l := &schemaList{paths: make([]string, len(schemas)), facts: make([]*facts.File, len(schemas))}
+		for i := range schemas {
+			path := schemas[i].SchemaPath
+			l.paths[i] = path
+			if old != nil && i < len(old.paths) && old.paths[i] == path && !slices.ContainsFunc(changes, func(c project.Change) bool { return c.New.Path == path }) {
+				l.facts[i] = old.facts[i]
+				continue
+			}
+			l.facts[i] = generated(proj, path)
+		}
+		return l
+	}).(*schemaList)
+}
 
 // schemaItem is one plugin's schema.ts with what its migrations create.
 type schemaItem struct {
