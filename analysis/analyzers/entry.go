@@ -210,48 +210,130 @@ func hasRoutes(proj *project.Project) bool {
 }
 
 // reportUnmounted reports routers with routes that no server.use reaches.
+// A file's findings read the file, the entry run and the routers merged
+// into others; positions elsewhere (where the fix adds a mount) only when
+// there is a finding. A keystroke that keeps the run and the merged set
+// then reuses every other file's verdict (reportEach) instead of looking
+// ten thousand routers up in the run's mounts again.
 func reportUnmounted(p *Pass, run *project.EntryRun) {
 	if run.Uncertain {
 		return
 	}
 	proj := p.Project
-	merged := map[string]bool{} // routers copied into another with parent.router(x)
-	proj.EachFile(func(f *facts.File) {
-		for _, m := range f.Mounts() {
-			if m.Method == "router" && m.Ident != "" {
-				merged[m.Ident] = true
-			}
-		}
+	merged := mergedRouters(proj)
+	files := routeFiles(proj)
+	items := make([]unmountedItem, len(files))
+	for i, f := range files {
+		items[i] = unmountedItem{file: f, run: run, merged: merged}
+	}
+	reportEach(p, unmountedKey{}, items, func(prev, now *unmountedItem) bool {
+		return !prev.found && prev.file == now.file && prev.run == now.run && prev.merged == now.merged
+	}, func(p *Pass, it *unmountedItem) {
+		checkUnmounted(p, run, merged.m, it.file)
+		it.found = len(p.findings) > 0
 	})
-	proj.EachFile(func(f *facts.File) {
-		if f.Kind != facts.KindSource || f.Missing || len(f.Routes) == 0 || isTestFile(f.Path) {
-			return
+}
+
+type (
+	unmountedKey     struct{}
+	mergedRoutersKey struct{}
+	routeFilesKey    struct{}
+)
+
+// unmountedItem is one file with routes and what its verdict read; found
+// is set when it reported something, whose positions may reach other
+// files (the mount fix): such a verdict is checked again.
+type unmountedItem struct {
+	file   *facts.File
+	run    *project.EntryRun
+	merged *routerSet
+	found  bool
+}
+
+// routerSet is a set of router variables, shared from snapshot to snapshot
+// while it is the same.
+type routerSet struct{ m map[string]bool }
+
+// mergedRouters is the routers copied into another with parent.router(x),
+// the parent's set while no change adds or removes such a call.
+func mergedRouters(proj *project.Project) *routerSet {
+	return proj.MemoSince(mergedRoutersKey{}, func(a, b *facts.File) bool {
+		return slices.Equal(routerMerges(a), routerMerges(b))
+	}, func(prev any, _ []project.Change) any {
+		if prev != nil {
+			return prev
 		}
-		for _, r := range f.Routers {
-			if r.Var == "" || r.Parent != "" || merged[r.Var] || run.Mounted[project.RouterRef{Path: f.Path, Var: r.Var}] {
-				continue
+		merged := map[string]bool{}
+		proj.EachFile(func(f *facts.File) {
+			for _, id := range routerMerges(f) {
+				merged[id] = true
 			}
-			n := routesOf(f, r.Var)
-			if n == 0 {
-				continue
-			}
-			where := "no server.use() call the entry " + proj.Rel(run.Path) + " runs passes it"
-			if !run.Reached[f.Path] {
-				where = "the entry " + proj.Rel(run.Path) + " never imports " + proj.Rel(f.Path)
-			}
-			fd := analysis.Finding{
-				Code:     CodeUnmountedRouter,
-				Severity: analysis.SeverityWarning,
-				Location: analysis.Location{Path: f.Path, Range: r.Range},
-				Message: fmt.Sprintf("router %s (prefix %q) is never mounted: %s, so its %d route(s) answer 404 and the generator leaves them out of the client",
-					r.Var, r.Prefix, where, n),
-			}
-			if fix, ok := mountFix(proj, run, f, r); ok {
-				fd.Fixes = append(fd.Fixes, fix)
-			}
-			p.Report(fd)
+		})
+		return &routerSet{m: merged}
+	}).(*routerSet)
+}
+
+// routerMerges lists the routers f merges into another, in order.
+func routerMerges(f *facts.File) []string {
+	var out []string
+	for _, m := range f.Mounts() {
+		if m.Method == "router" && m.Ident != "" {
+			out = append(out, m.Ident)
 		}
-	})
+	}
+	return out
+}
+
+// isRouteFile is what reportUnmounted checks.
+func isRouteFile(f *facts.File) bool {
+	return f.Kind == facts.KindSource && !f.Missing && len(f.Routes) > 0 && !isTestFile(f.Path)
+}
+
+// routeFiles lists the files with routes (isRouteFile) by path, the
+// parent's list with the changed files' new facts while each change keeps
+// its file in or out of it.
+func routeFiles(proj *project.Project) []*facts.File {
+	return proj.MemoSince(routeFilesKey{}, func(a, b *facts.File) bool { return isRouteFile(a) == isRouteFile(b) }, func(prev any, changes []project.Change) any {
+		if prev, _ := prev.([]*facts.File); prev != nil {
+			return patchFiles(prev, changes)
+		}
+		var out []*facts.File
+		proj.EachFile(func(f *facts.File) {
+			if isRouteFile(f) {
+				out = append(out, f)
+			}
+		})
+		return out
+	}).([]*facts.File)
+}
+
+// checkUnmounted reports f's routers that no server.use reaches.
+func checkUnmounted(p *Pass, run *project.EntryRun, merged map[string]bool, f *facts.File) {
+	proj := p.Project
+	for _, r := range f.Routers {
+		if r.Var == "" || r.Parent != "" || merged[r.Var] || run.Mounted[project.RouterRef{Path: f.Path, Var: r.Var}] {
+			continue
+		}
+		n := routesOf(f, r.Var)
+		if n == 0 {
+			continue
+		}
+		where := "no server.use() call the entry " + proj.Rel(run.Path) + " runs passes it"
+		if !run.Reached[f.Path] {
+			where = "the entry " + proj.Rel(run.Path) + " never imports " + proj.Rel(f.Path)
+		}
+		fd := analysis.Finding{
+			Code:     CodeUnmountedRouter,
+			Severity: analysis.SeverityWarning,
+			Location: analysis.Location{Path: f.Path, Range: r.Range},
+			Message: fmt.Sprintf("router %s (prefix %q) is never mounted: %s, so its %d route(s) answer 404 and the generator leaves them out of the client",
+				r.Var, r.Prefix, where, n),
+		}
+		if fix, ok := mountFix(proj, run, f, r); ok {
+			fd.Fixes = append(fd.Fixes, fix)
+		}
+		p.Report(fd)
+	}
 }
 
 // routesOf counts the routes defined on router v of f and on its children.

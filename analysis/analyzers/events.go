@@ -7,6 +7,7 @@ import (
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
+	"github.com/donkeyls/donkeyls/analysis/project"
 )
 
 // CodeUnknownEvent: emit/on with a name nothing declares. Both type-check
@@ -36,18 +37,41 @@ type eventsKey struct{}
 // changes: the declared set of a thousand plugins is not rebuilt at every
 // keystroke in a route.
 func runEvents(p *Pass) {
-	var inputs []*facts.File
+	inputs := eventFiles(p.Project)
 	uses := false
-	for _, f := range sourceFiles(p.Project) {
-		if len(f.Plugins) > 0 || len(f.Events()) > 0 || len(f.EventCalls()) > 0 || f.EventsUnknown() || len(f.Registrations()) > 0 {
-			inputs = append(inputs, f)
-			uses = uses || len(f.EventCalls()) > 0
-		}
+	for _, f := range inputs {
+		uses = uses || len(f.EventCalls()) > 0
 	}
 	if !uses {
 		return
 	}
 	p.reportReused(eventsKey{}, inputs, func(p *Pass) { checkEvents(p, inputs) })
+}
+
+type eventFilesKey struct{}
+
+// isEventsInput is a source file checkEvents reads.
+func isEventsInput(f *facts.File) bool {
+	return isSource(f) && (len(f.Plugins) > 0 || len(f.Events()) > 0 || len(f.EventCalls()) > 0 || f.EventsUnknown() || len(f.Registrations()) > 0)
+}
+
+// eventFiles lists the files isEventsInput keeps, by path; a snapshot
+// takes its parent's list with the changed files' new facts while each
+// change keeps its file in or out of it, instead of asking ten thousand
+// files at each keystroke.
+func eventFiles(proj *project.Project) []*facts.File {
+	return proj.MemoSince(eventFilesKey{}, func(a, b *facts.File) bool { return isEventsInput(a) == isEventsInput(b) }, func(prev any, changes []project.Change) any {
+		if prev, _ := prev.([]*facts.File); prev != nil {
+			return patchFiles(prev, changes)
+		}
+		var out []*facts.File
+		for _, f := range sourceFiles(proj) {
+			if isEventsInput(f) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}).([]*facts.File)
 }
 
 func checkEvents(p *Pass, files []*facts.File) {

@@ -28,6 +28,49 @@ func dependenciesAnalyzer() *Analyzer {
 
 func runDependencies(p *Pass) {
 	m := pluginModelOf(p.Project)
+	// Every finding here reads the plugins' names and dependency lists,
+	// the names the generator gives and whether the set is open; the
+	// positions only where a finding is. A keystroke that changes none of
+	// them (a handler key, a service body) reuses the findings instead of
+	// building the graph and running Tarjan's algorithm over a thousand
+	// plugins again.
+	p.reportSince(dependenciesKey{}, m, sameDependencyInputs, func(p *Pass) { checkDependencies(p, m) })
+}
+
+type dependenciesKey struct{}
+
+// sameDependencyInputs reports whether checkDependencies reads the same of
+// the model now as of prev: the same definitions in the same order, each
+// the very same facts or with the same names, exports and dependencies,
+// and in a file where prev found something, the very same facts.
+func sameDependencyInputs(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*pluginModel), now.(*pluginModel)
+	if a.open != b.open || len(a.defs) != len(b.defs) || !slices.Equal(a.genOrder, b.genOrder) {
+		return false
+	}
+	for i, x := range a.defs {
+		y := b.defs[i]
+		if x.Def == y.Def {
+			continue
+		}
+		if x.Path != y.Path || !sameDependencyFacts(x.Def, y.Def) || reportsIn(found, x.Path) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameDependencyFacts compares what checkDependencies reads of a
+// definition apart from positions.
+func sameDependencyFacts(x, y *facts.Plugin) bool {
+	return x.Name == y.Name && x.NameKnown == y.NameKnown && x.ExportName == y.ExportName && x.DepsKnown == y.DepsKnown &&
+		slices.EqualFunc(x.Dependencies, y.Dependencies, func(a, b facts.Key) bool { return a.Name == b.Name }) &&
+		slices.EqualFunc(x.DepUses, y.DepUses, func(a, b facts.MemberUse) bool { return a.Plugin == b.Plugin })
+}
+
+// checkDependencies reports unknown dependencies, cycles and undeclared
+// ctx.deps uses.
+func checkDependencies(p *Pass, m *pluginModel) {
 	names := m.names()
 	for _, d := range m.defs {
 		for _, dep := range d.Def.Dependencies {

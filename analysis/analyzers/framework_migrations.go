@@ -62,15 +62,19 @@ type migrationIndex struct {
 
 type migrationIndexKey struct{}
 
+// migrationFolders finds the snapshot's migrations in one walk, or takes
+// the parent snapshot's index with the changed files' new facts when every
+// change leaves it the same (sameMigrationIndex): walking the paths of
+// every file at each keystroke was 0.3 ms of an edit at 1,000 plugins.
 func migrationFolders(proj *project.Project) *migrationIndex {
-	return proj.Memo(migrationIndexKey{}, func() any {
+	return proj.MemoSince(migrationIndexKey{}, sameMigrationIndex, func(prev any, changes []project.Change) any {
+		if prev, _ := prev.(*migrationIndex); prev != nil {
+			// dirs counts paths, which a change of an existing path keeps.
+			return &migrationIndex{files: patchFiles(prev.files, changes), dirs: prev.dirs}
+		}
 		ix := &migrationIndex{dirs: map[string]int{}}
-		suffix := string(filepath.Separator) + "migrations"
 		for _, path := range proj.Files() {
-			// Every migration's folder is named migrations (KindOf), so the
-			// test on the name leaves the other files without a lookup.
-			dir := cleanDir(path)
-			if !strings.HasSuffix(dir, suffix) {
+			if !inMigrationsFolder(path) {
 				continue
 			}
 			f := proj.File(path)
@@ -81,11 +85,28 @@ func migrationFolders(proj *project.Project) *migrationIndex {
 				ix.files = append(ix.files, f)
 			}
 			if strings.HasSuffix(path, ".ts") {
-				ix.dirs[cleanDir(dir)]++
+				ix.dirs[cleanDir(cleanDir(path))]++
 			}
 		}
 		return ix
 	}).(*migrationIndex)
+}
+
+// inMigrationsFolder reports whether path's folder is named migrations:
+// every migration's is (KindOf), so the test on the name leaves the other
+// files without a lookup.
+func inMigrationsFolder(path string) bool {
+	return strings.HasSuffix(cleanDir(path), string(filepath.Separator)+"migrations")
+}
+
+// sameMigrationIndex reports whether two versions of a file read the same
+// to migrationFolders: outside a migrations folder nothing is read; inside,
+// whether it is present and whether it is a migration.
+func sameMigrationIndex(a, b *facts.File) bool {
+	if !inMigrationsFolder(a.Path) {
+		return true
+	}
+	return a.Missing == b.Missing && (a.Kind == facts.KindMigration) == (b.Kind == facts.KindMigration)
 }
 
 func checkMigrations(p *Pass, migrations []*facts.File) {

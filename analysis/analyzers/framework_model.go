@@ -82,6 +82,9 @@ type pluginModel struct {
 	// patched says the model was derived from an earlier snapshot's
 	// (tests read it).
 	patched bool
+	// universeHash is universe(sortedNames), hashed once per model built
+	// (a patched model has the same names, counts and generator names).
+	universeHash uint64
 }
 
 // isTestFile reports files that build their own servers and plugins for
@@ -270,6 +273,7 @@ func newPluginModel(proj *project.Project) *pluginModel {
 		m.sortedNames = append(m.sortedNames, n)
 	}
 	slices.Sort(m.sortedNames)
+	m.universeHash = m.universe(m.sortedNames)
 	return m
 }
 
@@ -373,10 +377,13 @@ func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pl
 			q.byExport[d.Def.ExportName] = replace(q.byExport[d.Def.ExportName])
 		}
 	}
-	q.regs = slices.Clone(q.regs)
-	q.registered = make(map[*pluginDef][]registration, len(m.registered))
+	// Only the registrations that changed (their facts or their
+	// definition) are replaced, and only their definitions' entries of
+	// registered rebuilt: rebuilding the whole map at each keystroke
+	// allocated a slice per registered plugin.
+	var affected map[*pluginDef]bool
 	for i := range q.regs {
-		r := &q.regs[i]
+		r := q.regs[i]
 		for {
 			nr, ok := regs[r.Reg]
 			if !ok {
@@ -386,7 +393,32 @@ func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pl
 		}
 		if r.Def != nil {
 			r.Def = def(r.Def)
-			q.registered[r.Def] = append(q.registered[r.Def], *r)
+		}
+		if r == q.regs[i] {
+			continue
+		}
+		if affected == nil {
+			affected = map[*pluginDef]bool{}
+			q.regs = slices.Clone(q.regs)
+		}
+		q.regs[i] = r
+		if r.Def != nil {
+			affected[r.Def] = true
+		}
+	}
+	if affected == nil && len(defs) == 0 {
+		return &q
+	}
+	q.registered = maps.Clone(q.registered)
+	for d := range defs {
+		delete(q.registered, d)
+	}
+	for d := range affected {
+		delete(q.registered, d)
+	}
+	for _, r := range q.regs {
+		if affected[r.Def] {
+			q.registered[r.Def] = append(q.registered[r.Def], r)
 		}
 	}
 	return &q

@@ -64,25 +64,79 @@ func runPluginUses(p *Pass) {
 	proj := p.Project
 	m := pluginModelOf(proj)
 	names := m.names()
-	universe := m.universe(names)
-	c := &useChecker{m: m, names: names, methods: map[*pluginDef]map[string]bool{}}
-	for _, f := range sourceFiles(proj) {
-		if !hasPluginUses(f) {
-			continue
+	universe := m.universeHash
+	var c *useChecker // built for the first file checked
+	files := usesFiles(proj)
+	items := make([]usesItem, len(files))
+	for i, f := range files {
+		items[i] = usesItem{file: f, universe: universe}
+	}
+	// Item by item against the parent's pass, which costs a few pointers
+	// per file; a file whose uses changed, or one at another index (a file
+	// that gains or loses uses shifts the rest), falls back to the findings
+	// remembered under its path.
+	reportEach(p, usesPassKey{}, items, func(prev, now *usesItem) bool {
+		if prev.file != now.file || prev.universe != now.universe || !proj.Current(prev.read[1:]) {
+			return false
 		}
+		now.read = prev.read // what the next snapshot compares
+		return true
+	}, func(p *Pass, it *usesItem) {
+		f := it.file
 		key := usesKey{f.Path}
 		if v, ok := proj.Recall(key); ok {
 			if r := v.(*usesResult); r.universe == universe && r.read[0] == f && proj.Current(r.read[1:]) {
+				it.read = r.read
 				p.findings = append(p.findings, r.findings...)
-				continue
+				return
 			}
+		}
+		if c == nil {
+			c = &useChecker{m: m, names: names, methods: map[*pluginDef]map[string]bool{}}
 		}
 		c.p = &Pass{Context: p.Context, Project: proj}
 		c.read = []*facts.File{f}
 		c.checkFile(f)
+		it.read = c.read
 		proj.Remember(key, &usesResult{universe: universe, read: c.read, findings: c.p.findings})
 		p.findings = append(p.findings, c.p.findings...)
-	}
+	})
+}
+
+type (
+	usesPassKey  struct{}
+	usesFilesKey struct{}
+)
+
+// usesItem is one file with plugin uses, the universe its findings are
+// checked against, and (once checked) the files they read: the file
+// itself, then the plugin files consulted.
+type usesItem struct {
+	file     *facts.File
+	universe uint64
+	read     []*facts.File
+}
+
+// usesFiles lists the source files with plugin uses, sorted by path. A
+// snapshot takes its parent's list with the changed files' new facts
+// while each change keeps the file in or out of it: walking every route's
+// ctx uses of ten thousand routes at every keystroke was half of this
+// analyzer's time.
+func usesFiles(proj *project.Project) []*facts.File {
+	return proj.MemoSince(usesFilesKey{}, func(a, b *facts.File) bool {
+		return (isSource(a) && hasPluginUses(a)) == (isSource(b) && hasPluginUses(b))
+	}, func(prev any, changes []project.Change) any {
+		if prev, _ := prev.([]*facts.File); prev != nil {
+			return patchFiles(prev, changes)
+		}
+		var out []*facts.File
+		for _, f := range sourceFiles(proj) {
+			if hasPluginUses(f) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}).([]*facts.File)
 }
 
 func hasPluginUses(f *facts.File) bool {
@@ -146,10 +200,14 @@ func (c *useChecker) consult(d *pluginDef) {
 	if d == nil {
 		return
 	}
-	if slices.Contains(c.read, d.File) {
-		return
+	c.consultFile(d.File)
+}
+
+// consultFile records that the findings being computed read f.
+func (c *useChecker) consultFile(f *facts.File) {
+	if !slices.Contains(c.read, f) {
+		c.read = append(c.read, f)
 	}
-	c.read = append(c.read, d.File)
 }
 
 func (c *useChecker) check(u pluginUse) {
@@ -162,6 +220,8 @@ func (c *useChecker) check(u pluginUse) {
 	}
 	if len(m.byName[u.Use.Plugin]) == 0 && u.Via == "plugins" {
 		if gp := folderNamed(c.p, u.Use.Plugin); gp != nil {
+			// The finding points at the plugin's name: its file is read.
+			c.consultFile(gp.File)
 			reportFolderKeyUse(c.p, u, gp)
 			return
 		}

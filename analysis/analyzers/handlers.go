@@ -68,10 +68,23 @@ func registrationOrder(proj *project.Project) (order []orderedReg, sameFile bool
 		reach := e != nil && (e.Status == project.EntryRuns || e.Status == project.EntryEmpty) && !e.Uncertain
 		var out result
 		out.sameFile = true
-		seen := map[*pluginDef]bool{}
+		// Sized up front: it is filled with every registration at each
+		// keystroke, and growing it was most of this function.
+		seen := make(map[*pluginDef]bool, len(m.regs))
+		// Registrations mostly sit in one file: its reach is looked up
+		// once, not hashed again for each of a thousand.
+		lastPath, lastReached := "", false
 		for _, reg := range m.regs {
-			if reg.Def == nil || seen[reg.Def] || (reach && !e.Reached[reg.Path]) {
+			if reg.Def == nil || seen[reg.Def] {
 				continue
+			}
+			if reach {
+				if reg.Path != lastPath {
+					lastPath, lastReached = reg.Path, e.Reached[reg.Path]
+				}
+				if !lastReached {
+					continue
+				}
 			}
 			seen[reg.Def] = true
 			if len(out.order) > 0 && out.order[0].reg.Path != reg.Path {

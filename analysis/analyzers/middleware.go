@@ -44,7 +44,7 @@ func runMiddleware(p *Pass) {
 	if len(useFiles) == 0 {
 		return
 	}
-	prov := middlewareProviders(m)
+	prov := middlewareProvidersOf(p.Project, m)
 	for _, f := range useFiles {
 		for i := range f.MiddlewarePushes() {
 			reportUnknownMiddleware(p, f, &f.MiddlewarePushes()[i], prov)
@@ -92,6 +92,26 @@ type providers struct {
 	// some plugin: never registered, or object-form.
 	elsewhere map[string]string
 	sorted    []string
+}
+
+type providersKey struct{}
+
+// middlewareProvidersOf is middlewareProviders(m), the parent snapshot's
+// while every change reads the same to the plugin model and keeps its
+// plugins' middleware: a keystroke in a handler or a service body then
+// walks no definition.
+func middlewareProvidersOf(proj *project.Project, m *pluginModel) *providers {
+	return proj.MemoSince(providersKey{}, func(a, b *facts.File) bool {
+		return modelSame(a, b) && slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool {
+			return x.MiddlewareKnown == y.MiddlewareKnown && (x.MiddlewareObject.End.Offset != 0) == (y.MiddlewareObject.End.Offset != 0) &&
+				slices.EqualFunc(x.MiddlewareKeys, y.MiddlewareKeys, func(a, b facts.Key) bool { return a.Name == b.Name })
+		})
+	}, func(prev any, _ []project.Change) any {
+		if prev, ok := prev.(*providers); ok {
+			return prev
+		}
+		return middlewareProviders(m)
+	}).(*providers)
 }
 
 func middlewareProviders(m *pluginModel) *providers {

@@ -81,9 +81,37 @@ func generated(p *project.Project, path string) *facts.File {
 }
 
 func runTypesMissing(p *Pass) {
+	// The findings read which outputs are missing and, for a missing
+	// schema, where its plugin's export is: a snapshot takes its parent's
+	// while every change reads the same to them (typesMissingSame),
+	// instead of looking a thousand generated paths up again.
+	found := p.Project.MemoSince(typesMissingKey{}, typesMissingSame, func(prev any, _ []project.Change) any {
+		if prev, ok := prev.([]analysis.Finding); ok {
+			return prev
+		}
+		sub := &Pass{Context: p.Context, Project: p.Project}
+		checkTypesMissing(sub)
+		return sub.findings
+	}).([]analysis.Finding)
+	p.findings = append(p.findings, found...)
+}
+
+type typesMissingKey struct{}
+
+// typesMissingSame reports whether two versions of a file read the same to
+// checkTypesMissing: whether it is missing, and for a plugin's index.ts
+// (a missing schema's finding points at its export) its plugins' exports.
+// The generated paths and the config are fixed for a Load.
+func typesMissingSame(a, b *facts.File) bool {
+	return a.Missing == b.Missing && a.Kind == b.Kind &&
+		(filepath.Base(a.Path) != "index.ts" || slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool { return x.ExportRange == y.ExportRange }))
+}
+
+// checkTypesMissing reports the generated outputs that do not exist.
+func checkTypesMissing(p *Pass) {
 	proj := p.Project
 	cfg := proj.Config()
-	for _, path := range proj.GeneratedPaths() {
+	for _, path := range generatedPaths(proj) {
 		f := proj.File(path)
 		if f == nil || !f.Missing {
 			continue
@@ -117,6 +145,22 @@ func runTypesMissing(p *Pass) {
 	}
 }
 
+// generatedPaths is proj.GeneratedPaths(), listed and sorted once per
+// Load: the outputs the generator writes are fixed for a Load (a new
+// plugin folder or migration needs a reload), and MemoSince links only
+// snapshots of one Load, so a snapshot takes its parent's list instead of
+// sorting a thousand paths again at each keystroke.
+func generatedPaths(proj *project.Project) []string {
+	return proj.MemoSince(generatedPathsKey{}, anyStep, func(prev any, _ []project.Change) any {
+		if prev, ok := prev.([]string); ok {
+			return prev
+		}
+		return proj.GeneratedPaths()
+	}).([]string)
+}
+
+type generatedPathsKey struct{}
+
 func runStaleRegistry(p *Pass) {
 	proj := p.Project
 	regPath := filepath.Join(proj.Config().OutPath(), "registry.d.ts")
@@ -125,35 +169,75 @@ func runStaleRegistry(p *Pass) {
 		return
 	}
 	exp := proj.Expected()
+	// Three parts, each reused on its own: a plugin's verdict reads that
+	// plugin and the registry; the registry's leftover plugins read every
+	// plugin's name and export; the keys read every key. A keystroke that
+	// adds a handler key then compares the keys again, not a thousand
+	// plugins (whose import paths cost a filepath.Rel each).
+	items := make([]registryItem, len(exp.Plugins))
+	for i := range exp.Plugins {
+		items[i] = registryItem{gp: &exp.Plugins[i], reg: reg}
+	}
+	reportEach(p, staleRegistryPluginsKey{}, items, sameRegistryItem, func(p *Pass, it *registryItem) {
+		checkRegistryPlugin(p, regPath, it)
+	})
 	in := &registryInputs{reg: reg, exp: exp}
-	p.reportSince(staleRegistryKey{}, in, sameRegistryInputs, func(p *Pass) { checkRegistry(p, regPath, in) })
+	p.reportSince(staleRegistryGoneKey{}, in, sameRegistryPlugins, func(p *Pass) { checkRegistryGone(p, regPath, in) })
+	p.reportSince(staleRegistryKey{}, in, sameRegistryKeys, func(p *Pass) { checkRegistryKeys(p, regPath, in) })
 }
 
-type staleRegistryKey struct{}
+type (
+	staleRegistryKey        struct{}
+	staleRegistryGoneKey    struct{}
+	staleRegistryPluginsKey struct{}
+)
 
-// registryInputs is what checkRegistry reads: the registry's facts and the
-// plugins and keys the generator would write. probed is set when it asked
-// where an import resolves, which may look at the disk.
+// registryInputs is what the registry's whole-project parts read: the
+// registry's facts and the plugins and keys the generator would write.
 type registryInputs struct {
+	reg *facts.File
+	exp *project.Expected
+}
+
+// registryItem is one plugin the generator would write with the registry
+// it is compared with. probed is set when its check asked where an import
+// resolves, which may look at the disk: that verdict is not reused.
+type registryItem struct {
+	gp     *project.GenPlugin
 	reg    *facts.File
-	exp    *project.Expected
 	probed bool
 }
 
-// sameRegistryInputs reports whether checkRegistry reads the same in now
-// as in prev: the same registry facts, the same plugins and keys by name,
-// export, file and parse state, at the same places except in files where
-// prev found nothing (a finding is the only thing a position reaches).
-func sameRegistryInputs(prev, now any, found []analysis.Finding) bool {
+// sameRegistryItem reports whether checkRegistryPlugin reads the same of
+// two items: the same registry facts, and the plugin's name, export, path
+// and the two places its findings point at.
+func sameRegistryItem(a, b *registryItem) bool {
+	x, y := a.gp, b.gp
+	return !a.probed && a.reg == b.reg && x.Name == y.Name && x.ExportName == y.ExportName && x.Path == y.Path &&
+		x.ExportRange() == y.ExportRange() && x.NameRange() == y.NameRange()
+}
+
+// sameRegistryPlugins reports whether checkRegistryGone reads the same in
+// now as in prev: the same registry facts and the plugins' names and
+// exports in the same order.
+func sameRegistryPlugins(prev, now any, _ []analysis.Finding) bool {
 	a, b := prev.(*registryInputs), now.(*registryInputs)
-	if a.probed || a.reg != b.reg || a.exp.KeysUncertain != b.exp.KeysUncertain {
+	return a.reg == b.reg && slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
+		return x.Name == y.Name && x.ExportName == y.ExportName
+	})
+}
+
+// sameRegistryKeys reports whether checkRegistryKeys reads the same in
+// now as in prev: the same registry facts, the same keys by name, plugin,
+// file and parse state, at the same places except in files where prev
+// found nothing (a finding is the only thing a position reaches).
+func sameRegistryKeys(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*registryInputs), now.(*registryInputs)
+	if a.reg != b.reg || a.exp.KeysUncertain != b.exp.KeysUncertain {
 		return false
 	}
 	posOK := func(path string, x, y analysis.Range) bool { return x == y || !reportsIn(found, path) }
-	return slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
-		return x.Name == y.Name && x.ExportName == y.ExportName && x.Path == y.Path &&
-			posOK(x.Path, x.ExportRange(), y.ExportRange()) && posOK(x.Path, x.NameRange(), y.NameRange())
-	}) && sameKeys(a.exp.Handlers, b.exp.Handlers, posOK) && sameKeys(a.exp.Middleware, b.exp.Middleware, posOK)
+	return sameKeys(a.exp.Handlers, b.exp.Handlers, posOK) && sameKeys(a.exp.Middleware, b.exp.Middleware, posOK)
 }
 
 func sameKeys(a, b []project.GenKey, posOK func(string, analysis.Range, analysis.Range) bool) bool {
@@ -163,46 +247,54 @@ func sameKeys(a, b []project.GenKey, posOK func(string, analysis.Range, analysis
 	})
 }
 
-// checkRegistry compares the generated registry with the plugins and keys
-// the generator would write now.
-func checkRegistry(p *Pass, regPath string, in *registryInputs) {
-	proj, reg, exp := p.Project, in.reg, in.exp
-	g := reg.Generated
-	idx := proj.Reuse(registryIndexKey{}, []*facts.File{reg}, func() any { return newRegistryIndex(g) }).(*registryIndex)
-	byName, byExport := idx.byName, idx.byExport
-	expectedNames := make(map[string]bool, len(exp.Plugins))
-	for _, gp := range exp.Plugins {
-		expectedNames[gp.Name] = true
-		e, ok := byName[gp.Name]
-		switch {
-		case ok && e.ExportName != gp.ExportName:
-			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, e.Range,
-				"plugin %q is exported as %s, but the generated registry still imports %s: regenerate types", gp.Name, gp.ExportName, e.ExportName)
-		case ok && e.ImportPath != "" && e.ImportPath != registryImportPath(regPath, gp.Path):
-			// An output written on another machine (or before the project
-			// moved) imports a path that is not this plugin's: the
-			// generator writes the relative path from the output dir.
-			missing := ""
-			// The resolver may ask the disk, which can change under a
-			// snapshot: the findings are not reused.
-			in.probed = true
-			if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
-				missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
-			}
-			p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
-				"the generated registry imports plugin %q from %q%s; the generator writes %q, relative to the output directory: regenerate types", gp.Name, e.ImportPath, missing, registryImportPath(regPath, gp.Path))
-		case ok:
-		case byExport[gp.ExportName].Name != "":
-			old := byExport[gp.ExportName]
-			p.stale(CodeStaleRegistry, gp.Path, gp.NameRange(), regPath, old.Range,
-				"plugin %s is now named %q, but the generated registry still calls it %q (ctx.plugins.%s): regenerate types", gp.ExportName, gp.Name, old.Name, old.Name)
-		default:
-			p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, analysis.Range{},
-				"plugin %q is not in the generated registry: ctx.plugins.%s is untyped until you regenerate types", gp.Name, gp.Name)
+// registryIndexOf is the registry's entries by name and export, kept while
+// its facts are the same.
+func registryIndexOf(proj *project.Project, reg *facts.File) *registryIndex {
+	return proj.Reuse(registryIndexKey{}, []*facts.File{reg}, func() any { return newRegistryIndex(reg.Generated) }).(*registryIndex)
+}
+
+// checkRegistryPlugin compares one plugin the generator would write with
+// the generated registry's entry for it.
+func checkRegistryPlugin(p *Pass, regPath string, it *registryItem) {
+	proj, gp := p.Project, it.gp
+	idx := registryIndexOf(proj, it.reg)
+	e, ok := idx.byName[gp.Name]
+	switch {
+	case ok && e.ExportName != gp.ExportName:
+		p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, e.Range,
+			"plugin %q is exported as %s, but the generated registry still imports %s: regenerate types", gp.Name, gp.ExportName, e.ExportName)
+	case ok && e.ImportPath != "" && e.ImportPath != registryImportPath(regPath, gp.Path):
+		// An output written on another machine (or before the project
+		// moved) imports a path that is not this plugin's: the
+		// generator writes the relative path from the output dir.
+		missing := ""
+		// The resolver may ask the disk, which can change under a
+		// snapshot: the verdict is not reused.
+		it.probed = true
+		if proj.ResolveImport(regPath, e.ImportPath).Path == "" {
+			missing = ", which does not exist here (an output written on another machine or before the project moved), so TypeScript cannot load the plugin and ctx.plugins." + gp.Name + " is untyped"
 		}
+		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
+			"the generated registry imports plugin %q from %q%s; the generator writes %q, relative to the output directory: regenerate types", gp.Name, e.ImportPath, missing, registryImportPath(regPath, gp.Path))
+	case ok:
+	case idx.byExport[gp.ExportName].Name != "":
+		old := idx.byExport[gp.ExportName]
+		p.stale(CodeStaleRegistry, gp.Path, gp.NameRange(), regPath, old.Range,
+			"plugin %s is now named %q, but the generated registry still calls it %q (ctx.plugins.%s): regenerate types", gp.ExportName, gp.Name, old.Name, old.Name)
+	default:
+		p.stale(CodeStaleRegistry, gp.Path, gp.ExportRange(), regPath, analysis.Range{},
+			"plugin %q is not in the generated registry: ctx.plugins.%s is untyped until you regenerate types", gp.Name, gp.Name)
 	}
+}
+
+// checkRegistryGone reports the registry's plugins the generator would no
+// longer write.
+func checkRegistryGone(p *Pass, regPath string, in *registryInputs) {
+	exp, g := in.exp, in.reg.Generated
+	expectedNames := make(map[string]bool, len(exp.Plugins))
 	exports := make(map[string]bool, len(exp.Plugins))
 	for _, gp := range exp.Plugins {
+		expectedNames[gp.Name] = true
 		exports[gp.ExportName] = true
 	}
 	for _, e := range g.RegistryPlugins {
@@ -212,6 +304,13 @@ func checkRegistry(p *Pass, regPath string, in *registryInputs) {
 		p.stale(CodeStaleRegistry, regPath, e.Range, "", analysis.Range{},
 			"the generated registry lists plugin %q (%s), which no longer exists in the sources: regenerate types", e.Name, e.ExportName)
 	}
+}
+
+// checkRegistryKeys compares the registry's handler and middleware keys
+// with the ones the generator would write.
+func checkRegistryKeys(p *Pass, regPath string, in *registryInputs) {
+	exp, g := in.exp, in.reg.Generated
+	idx := registryIndexOf(p.Project, in.reg)
 	p.compareKeys(regPath, g.HandlersRange, "handler", exp.Handlers, g.Handlers, idx.handlers, exp.KeysUncertain)
 	p.compareKeys(regPath, g.MiddlewareRange, "middleware", exp.Middleware, g.Middleware, idx.middleware, exp.KeysUncertain)
 }
@@ -306,7 +405,40 @@ func runStaleContext(p *Pass) {
 	if cf == nil {
 		return
 	}
-	exp := proj.Expected()
+	in := &contextInputs{cf: cf, exp: proj.Expected()}
+	// Building the sets of a thousand plugin names at each keystroke was
+	// most of this pass; the findings read nothing but in.
+	p.reportSince(staleContextKey{}, in, sameContextInputs, func(p *Pass) { checkContext(p, ctxPath, in) })
+}
+
+type staleContextKey struct{}
+
+// contextInputs is what the context comparison reads: the generated
+// context.d.ts, and the plugins (names and where they are named) and
+// services the generator would write.
+type contextInputs struct {
+	cf  *facts.File
+	exp *project.Expected
+}
+
+// sameContextInputs reports whether checkContext reads the same in now as
+// in prev: the same context facts, the plugins' names and files and the
+// services' names and files, at the same places except in files where
+// prev found nothing.
+func sameContextInputs(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*contextInputs), now.(*contextInputs)
+	posOK := func(path string, x, y analysis.Range) bool { return x == y || !reportsIn(found, path) }
+	return a.cf == b.cf && slices.EqualFunc(a.exp.Plugins, b.exp.Plugins, func(x, y project.GenPlugin) bool {
+		return x.Name == y.Name && x.Path == y.Path && posOK(x.Path, x.NameRange(), y.NameRange())
+	}) && slices.EqualFunc(a.exp.Services, b.exp.Services, func(x, y project.GenService) bool {
+		return x.Name == y.Name && x.Path == y.Path && posOK(x.Path, x.Range, y.Range)
+	})
+}
+
+// checkContext compares context.d.ts with the plugins' schemas and the
+// services the generator would write.
+func checkContext(p *Pass, ctxPath string, in *contextInputs) {
+	cf, exp := in.cf, in.exp
 	terms := toSet(cf.Generated.SchemaTerms)
 	expNames := map[string]bool{}
 	for _, gp := range exp.Plugins {
@@ -342,11 +474,11 @@ func runStaleContext(p *Pass) {
 func runStaleSchema(p *Pass) {
 	proj := p.Project
 	schemas := proj.Expected().Schemas
+	files := schemaFiles(proj, schemas)
 	items := make([]schemaItem, 0, len(schemas))
 	for i := range schemas {
-		gs := &schemas[i]
-		if sf := generated(proj, gs.SchemaPath); sf != nil {
-			items = append(items, schemaItem{gs, sf})
+		if sf := files.facts[i]; sf != nil {
+			items = append(items, schemaItem{&schemas[i], sf})
 		}
 	}
 	// A plugin's verdict reads its schema.ts and the migrations its
@@ -367,7 +499,36 @@ func runStaleSchema(p *Pass) {
 type (
 	staleSchemaKey  struct{ schemaPath string }
 	staleSchemasKey struct{}
+	schemaFilesKey  struct{}
 )
+
+// schemaList is the generated facts (see generated) of each expected
+// schema.ts, index for index with paths.
+type schemaList struct {
+	paths []string
+	facts []*facts.File
+}
+
+// schemaFiles looks each expected schema.ts up, taking the parent
+// snapshot's answer for a path at the same index that no change since
+// touched: looking a thousand paths up at each keystroke was most of this
+// pass's own time.
+func schemaFiles(proj *project.Project, schemas []project.GenSchema) *schemaList {
+	return proj.MemoSince(schemaFilesKey{}, anyStep, func(prev any, changes []project.Change) any {
+		old, _ := prev.(*schemaList)
+		l := &schemaList{paths: make([]string, len(schemas)), facts: make([]*facts.File, len(schemas))}
+		for i := range schemas {
+			path := schemas[i].SchemaPath
+			l.paths[i] = path
+			if old != nil && i < len(old.paths) && old.paths[i] == path && !slices.ContainsFunc(changes, func(c project.Change) bool { return c.New.Path == path }) {
+				l.facts[i] = old.facts[i]
+				continue
+			}
+			l.facts[i] = generated(proj, path)
+		}
+		return l
+	}).(*schemaList)
+}
 
 // schemaItem is one plugin's schema.ts with what its migrations create.
 type schemaItem struct {
@@ -458,7 +619,36 @@ func runStaleEvents(p *Pass) {
 	if ef == nil {
 		return
 	}
-	file, expected := proj.Expected().EventsFile, proj.Expected().Events
+	in := &eventsInputs{ef: ef, file: proj.Expected().EventsFile, events: proj.Expected().Events}
+	// Normalizing a thousand event types at each keystroke was most of
+	// this pass; the findings read nothing but in.
+	p.reportSince(staleEventsKey{}, in, sameEventsInputs, func(p *Pass) { checkStaleEvents(p, evPath, in) })
+}
+
+type staleEventsKey struct{}
+
+// eventsInputs is what the stale-events comparison reads: the generated
+// events.ts and the events the generator would write, from file.
+type eventsInputs struct {
+	ef     *facts.File
+	file   string
+	events []project.GenEvent
+}
+
+// sameEventsInputs reports whether the comparison reads the same in now as
+// in prev: the same events.ts facts and events file, the same events by
+// name, type and file, at the same places except in files where prev
+// found nothing.
+func sameEventsInputs(prev, now any, found []analysis.Finding) bool {
+	a, b := prev.(*eventsInputs), now.(*eventsInputs)
+	return a.ef == b.ef && a.file == b.file && slices.EqualFunc(a.events, b.events, func(x, y project.GenEvent) bool {
+		return x.Name == y.Name && x.Type == y.Type && x.Path == y.Path && (x.Range == y.Range || !reportsIn(found, x.Path))
+	})
+}
+
+// checkStaleEvents compares events.ts with the events the generator would write.
+func checkStaleEvents(p *Pass, evPath string, in *eventsInputs) {
+	ef, file, expected := in.ef, in.file, in.events
 	have := map[string]facts.GeneratedEvent{}
 	for _, e := range ef.Generated.Events {
 		have[e.Name] = e
@@ -539,7 +729,6 @@ func sameClientInputs(prev, now any, _ []analysis.Finding) bool {
 // checkClient compares the generated client with the routes the entry run
 // serves, one route file at a time.
 func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expected) {
-	proj := p.Project
 	routes := cf.Generated.ClientRoutes
 	// The index of client routes by name is only needed when some route
 	// file changed since the last pass; on a keystroke elsewhere every file's
@@ -557,17 +746,7 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 	// matched marks the client routes some source route still defines; the
 	// others are gone.
 	matched := make([]bool, len(routes))
-	for start := 0; start < len(exp.Routes); {
-		end := start + 1
-		for end < len(exp.Routes) && exp.Routes[end].Path == exp.Routes[start].Path {
-			end++
-		}
-		group := exp.Routes[start:end]
-		start = end
-		file := proj.File(group[0].Path)
-		res := proj.Reuse(clientCompareKey{group[0].Path, proj.ZodMajor()}, []*facts.File{file, cf}, func() any {
-			return compareClientRoutes(p, group, routes, index(), clientPath)
-		}).(clientComparison)
+	for _, res := range clientGroupsOf(p, clientPath, cf, exp, index) {
 		for _, i := range res.matched {
 			matched[i] = true
 		}
@@ -577,9 +756,11 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 		return
 	}
 	var gone []facts.ClientRoute
-	for i, r := range routes {
+	for i := range routes {
+		// By index: a client route is large, and copying ten thousand of
+		// them to find the few unmatched was a third of this function.
 		if !matched[i] {
-			gone = append(gone, r)
+			gone = append(gone, routes[i])
 		}
 	}
 	sort.Slice(gone, func(i, j int) bool { return gone[i].Name < gone[j].Name })
@@ -589,24 +770,98 @@ func checkClient(p *Pass, clientPath string, cf *facts.File, exp *project.Expect
 	}
 }
 
-// clientCompareKey: a comparison is kept while the route file and the
-// client are unchanged, for one zod major version.
+type clientGroupsKey struct{}
+
+// clientGroupsOf compares the client with each route file's served
+// routes, taking a file's comparison from the parent snapshot's at the
+// same index, else from the one remembered under its path, when it was
+// made for the same client and zod version and the same routes (the very
+// same facts) under the same names: a keystroke then costs a few
+// pointers per route file instead of a lookup under a lock.
+func clientGroupsOf(p *Pass, clientPath string, cf *facts.File, exp *project.Expected, index func() map[string]int) []*clientComparison {
+	proj := p.Project
+	zod := proj.ZodMajor()
+	return proj.MemoSince(clientGroupsKey{}, anyStep, func(prev any, _ []project.Change) any {
+		old, _ := prev.([]*clientComparison)
+		var out []*clientComparison
+		for start := 0; start < len(exp.Routes); {
+			end := start + 1
+			for end < len(exp.Routes) && exp.Routes[end].Path == exp.Routes[start].Path {
+				end++
+			}
+			group := exp.Routes[start:end]
+			start = end
+			k := len(out)
+			if k < len(old) && old[k].client == cf && old[k].zod == zod && old[k].sameGroup(group) {
+				out = append(out, old[k])
+				continue
+			}
+			key := clientCompareKey{group[0].Path, zod}
+			if v, ok := proj.Recall(key); ok {
+				if r := v.(*clientComparison); r.client == cf && r.zod == zod && r.sameGroup(group) {
+					out = append(out, r)
+					continue
+				}
+			}
+			res := compareClientRoutes(p, group, cf.Generated.ClientRoutes, index(), clientPath)
+			res.client, res.zod = cf, zod
+			res.routes = make([]*facts.Route, len(group))
+			res.names = make([]string, len(group))
+			for i, gr := range group {
+				res.routes[i], res.names[i] = gr.Route, gr.Name
+			}
+			proj.Remember(key, res)
+			out = append(out, res)
+		}
+		return out
+	}).([]*clientComparison)
+}
+
+// clientCompareKey: a comparison is kept while the route file, the client
+// and the file's served routes with their names are unchanged, for one zod
+// major version.
 type clientCompareKey struct {
 	path string
 	zod  int
 }
 
 // clientComparison is one route file compared with the client: its findings
-// and the client routes it defines.
+// and the client routes it defines, with what it read. The routes the file
+// serves and their names are the entry run's (a router merged into another
+// takes its prefix), so they are compared, not only the file: keyed on the
+// file and the client alone, a router merged in the entry kept its old
+// names' verdicts. They are copied, not kept as a slice of the expected
+// routes, which would hold an earlier snapshot's routes alive.
 type clientComparison struct {
 	findings []analysis.Finding
 	matched  []int
+	client   *facts.File
+	zod      int
+	// routes point into the route file's facts, which never change: the
+	// same pointers are the same routes (a buffer mid-edit keeps its last
+	// good routes, which read the same).
+	routes []*facts.Route
+	names  []string
+}
+
+// sameGroup reports whether group serves the routes c was computed for,
+// under the same names.
+func (c *clientComparison) sameGroup(group []project.GenRoute) bool {
+	if len(group) != len(c.routes) {
+		return false
+	}
+	for i := range group {
+		if group[i].Route != c.routes[i] || group[i].Name != c.names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // compareClientRoutes compares the routes of one file with the client. It
 // reads only that file's routes and the client, so its result can be reused
 // while neither changes.
-func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) clientComparison {
+func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.ClientRoute, have map[string]int, clientPath string) *clientComparison {
 	proj := p.Project
 	local := &Pass{Context: p.Context, Project: proj}
 	zod4 := proj.ZodMajor() >= 4
@@ -637,7 +892,7 @@ func compareClientRoutes(p *Pass, group []project.GenRoute, routes []facts.Clien
 			}
 		}
 	}
-	return clientComparison{findings: local.findings, matched: matched}
+	return &clientComparison{findings: local.findings, matched: matched}
 }
 
 // kindOfRoute maps a route's handler kind to the client's method family;
