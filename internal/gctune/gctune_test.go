@@ -138,3 +138,54 @@ func TestIndexingRepacesAfterEachCycleUntilStopped(t *testing.T) {
 	}
 	runtime.KeepAlive(live)
 }
+
+func TestLoadingBoundsTheGrowthAfterEachCycleUntilStopped(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	const headroom = 32 << 20
+	stop := Loading(headroom)
+	defer stop()
+	live := make([][]byte, 0, 128)
+	// Past the headroom, each cycle leaves the next one headroom away.
+	for _, mib := range []int{64, 128} {
+		for len(live) < mib {
+			live = append(live, make([]byte, 1<<20))
+		}
+		runtime.GC()
+		want := boundedPercent(liveHeap(), headroom)
+		if want >= 100 || want <= minPercent {
+			t.Fatalf("test setup: GOGC %d for %d MiB live does not tell the paces apart", want, mib)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := debug.SetGCPercent(-1)
+			debug.SetGCPercent(got)
+			if got == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GOGC %d after a cycle with %d bytes live, want %d", got, liveHeap(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	stop()
+	stop() // a second call is harmless
+	debug.SetGCPercent(123)
+	live = live[:8]
+	runtime.GC()
+	time.Sleep(10 * repaceEvery)
+	if got := debug.SetGCPercent(100); got != 123 {
+		t.Errorf("GOGC %d after stop and a cycle, want 123 (nothing re-paces after stop)", got)
+	}
+	runtime.KeepAlive(live)
+}
+
+func TestLoadingStartsAtTheDefaultPaceForASmallHeap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	runtime.GC()
+	stop := Loading(1 << 40)
+	defer stop()
+	if got := debug.SetGCPercent(-1); got != 100 {
+		t.Errorf("GOGC %d with a live heap far under the headroom, want 100", got)
+	}
+}
