@@ -2,6 +2,7 @@ package gctune
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -139,6 +140,24 @@ func TestIndexingRepacesAfterEachCycleUntilStopped(t *testing.T) {
 	runtime.KeepAlive(live)
 }
 
+// waitPercent waits for the poller to set GOGC to want.
+func waitPercent(t *testing.T, want int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// SetGCPercent reads and restores; the poller may set it between.
+		got := debug.SetGCPercent(-1)
+		debug.SetGCPercent(got)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC %d after a cycle with %d bytes live, want %d (%s)", got, liveHeap(), want, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestLoadingBoundsTheGrowthAfterEachCycleUntilStopped(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	const headroom = 32 << 20
@@ -155,19 +174,17 @@ func TestLoadingBoundsTheGrowthAfterEachCycleUntilStopped(t *testing.T) {
 		if want >= 100 || want <= minPercent {
 			t.Fatalf("test setup: GOGC %d for %d MiB live does not tell the paces apart", want, mib)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			got := debug.SetGCPercent(-1)
-			debug.SetGCPercent(got)
-			if got == want {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("GOGC %d after a cycle with %d bytes live, want %d", got, liveHeap(), want)
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitPercent(t, want, fmt.Sprintf("%d MiB live, %d MiB headroom", mib, headroom>>20))
 	}
+	// A heap that shrank may grow back to the goal it already had (160 MiB),
+	// here further than the default pacing allows: so GOGC 100.
+	clear(live[64:])
+	live = live[:64]
+	runtime.GC()
+	if boundedPercent(liveHeap(), headroom) >= 100 {
+		t.Fatal("test setup: the headroom alone allows the default pacing")
+	}
+	waitPercent(t, 100, "back to 64 MiB live after a goal of 160 MiB")
 	stop()
 	stop() // a second call is harmless
 	debug.SetGCPercent(123)

@@ -39,11 +39,21 @@ func (p Policy) Indexing() (stop func()) {
 // climbs to a hundred megabytes peaks at twice that in garbage it never
 // needed. Loading lets it grow by headroom beyond what the last cycle
 // found live (Bounded's GOGC, re-computed after each cycle: never above
-// 100, never below minPercent). While the live heap is under headroom it
-// is the default pacing; above it, each further cycle marks the whole
-// live heap, which is what a smaller headroom costs in CPU.
+// 100, never below minPercent), or up to the largest heap goal it already
+// allowed, if that is more: a heap that was once that large has made its
+// peak, and growing to it again costs no more memory but saves cycles,
+// each of which marks the whole live heap (a load's first files are its
+// largest, so its heap goes high early and then grows back to it).
 func Loading(headroom uint64) (stop func()) {
-	return repace(liveHeap(), func(live uint64) int { return boundedPercent(live, headroom) })
+	var high uint64 // the largest heap goal set so far
+	return repace(liveHeap(), func(live uint64) int {
+		percent := boundedPercent(live, headroom)
+		if live > 0 && high > live {
+			percent = min(max(percent, int((high-live)*100/live)), 100)
+		}
+		high = max(high, live+live*uint64(percent)/100)
+		return percent
+	})
 }
 
 // repace sets GOGC to percent(live) now, for the live heap given, and
