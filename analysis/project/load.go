@@ -281,7 +281,7 @@ func loadConfig(ctx context.Context, root string, opts *LoadOptions, counts *loa
 	}
 	parser := syntax.NewParser()
 	defer parser.Close()
-	f := opts.extract(ctx, parser, root, path, b, facts.KindConfig, counts, false)
+	f := opts.extract(ctx, parser, root, path, b, facts.KindConfig, counts)
 	cfg.ConfigPath = path
 	cfg.Facts = f.Config
 	if c := f.Config; c != nil {
@@ -548,11 +548,11 @@ func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loa
 		wg.Go(func() {
 			parser := syntax.NewParser()
 			defer parser.Close()
-			// Each file is read into the worker's buffer; extract copies
-			// the bytes of a file it parses. The buffer grows to the
-			// largest file up to maxReuse: one larger (the generated
-			// client, 20 MB at 5,000 plugins) would stay live for the
-			// whole load instead of being collected.
+			// Each file is read into the worker's buffer, which its facts
+			// never point into. The buffer grows to the largest file up
+			// to maxReuse: one larger (the generated client, 20 MB at
+			// 5,000 plugins) would stay live for the whole load instead
+			// of being collected.
 			var buf []byte
 			for j := range jobs {
 				b, err := ReadFileInto(src, j.path, buf)
@@ -566,7 +566,7 @@ func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loa
 					results <- &facts.File{Path: j.path, Kind: j.kind, Unreadable: true}
 					continue
 				}
-				results <- opts.extract(ctx, parser, p.root, j.path, b, j.kind, counts, true)
+				results <- opts.extract(ctx, parser, p.root, j.path, b, j.kind, counts)
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package factcache
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand"
@@ -255,5 +257,89 @@ func TestCacheStaysUnderItsBound(t *testing.T) {
 			t.Fatalf("round %d: the pack just written was trimmed", round)
 		}
 		c.Close()
+	}
+}
+
+// packFiles lists the files in a cache's packs directory.
+func packFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dir, packsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// A load's entries go to a spool file as they are put, not into memory;
+// the pack written from it is byte for byte the one written from entries
+// held in memory (the fallback when the spool cannot be written), entries
+// reused from the old pack included, and the spool is gone afterwards.
+func TestSpooledPackEqualsHeldPack(t *testing.T) {
+	files := corpus(t)[:60]
+	var packs [2][]byte
+	for i, spooling := range []bool{true, false} {
+		dir := t.TempDir()
+		// A first load of half the files, then one that reuses a third of
+		// them and parses the rest: both kinds of entry in one pack.
+		for round, put := range [][2]int{{0, 30}, {20, 60}} {
+			c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
+			p := c.pack("/p")
+			if !spooling {
+				p.spoolErr = errors.New("no spool in this test")
+			}
+			for j := put[0]; j < put[1]; j++ {
+				if _, ok := c.Get("/p", key(j)); !ok {
+					c.Put("/p", key(j), files[j])
+				}
+			}
+			p.mu.Lock()
+			spooled, held := len(p.spooled), len(p.used)
+			p.mu.Unlock()
+			if spooling && (spooled == 0 || held != 10*round) {
+				t.Fatalf("round %d: %d entries spooled, %d held in memory; want every parsed one spooled", round, spooled, held)
+			}
+			if !spooling && spooled != 0 {
+				t.Fatalf("round %d: %d entries spooled without a spool", round, spooled)
+			}
+			c.Done("/p")
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := packFiles(t, dir)
+		if len(names) != 1 || filepath.Ext(names[0]) != ".pack" {
+			t.Fatalf("spooling %v: the packs directory holds %q, want one pack", spooling, names)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, packsDir, names[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		packs[i] = b
+	}
+	if !bytes.Equal(packs[0], packs[1]) {
+		t.Fatalf("the pack written from the spool (%d bytes) differs from the one written from memory (%d bytes)", len(packs[0]), len(packs[1]))
+	}
+}
+
+// A load that ends without Done (an error, a cancellation) leaves no spool
+// behind once the cache is closed.
+func TestCloseRemovesTheSpoolOfAnUnfinishedLoad(t *testing.T) {
+	dir := t.TempDir()
+	c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i, f := range corpus(t)[:5] {
+		c.Put("/p", key(i), f)
+	}
+	if names := packFiles(t, dir); len(names) != 1 {
+		t.Fatalf("while loading, the packs directory holds %q, want the spool", names)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if names := packFiles(t, dir); len(names) != 0 {
+		t.Fatalf("after Close, the packs directory holds %q", names)
 	}
 }

@@ -105,12 +105,18 @@ func (p Policy) Idle(ctx context.Context) {
 // completed cycle and does not collect.
 func Bounded(headroom uint64) Setting {
 	live := liveHeap()
-	percent := 100
-	if live > 0 && headroom < live {
-		percent = max(int(headroom*100/live), minPercent)
-	}
+	percent := boundedPercent(live, headroom)
 	debug.SetGCPercent(percent)
 	return Setting{Live: live, Percent: percent}
+}
+
+// boundedPercent is the GOGC that starts the next cycle headroom beyond
+// live: 100 while live is smaller than headroom, never below minPercent.
+func boundedPercent(live, headroom uint64) int {
+	if live > 0 && headroom < live {
+		return max(int(headroom*100/live), minPercent)
+	}
+	return 100
 }
 
 // minPercent bounds Bounded's cycles to one per fifth of the live heap

@@ -2,6 +2,7 @@ package gctune
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -137,4 +138,71 @@ func TestIndexingRepacesAfterEachCycleUntilStopped(t *testing.T) {
 		t.Errorf("GOGC %d after stop and a cycle, want 123 (nothing re-paces after stop)", got)
 	}
 	runtime.KeepAlive(live)
+}
+
+// waitPercent waits for the poller to set GOGC to want.
+func waitPercent(t *testing.T, want int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// SetGCPercent reads and restores; the poller may set it between.
+		got := debug.SetGCPercent(-1)
+		debug.SetGCPercent(got)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC %d after a cycle with %d bytes live, want %d (%s)", got, liveHeap(), want, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestLoadingBoundsTheGrowthAfterEachCycleUntilStopped(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	const headroom = 32 << 20
+	stop := Loading(headroom)
+	defer stop()
+	live := make([][]byte, 0, 128)
+	// Past the headroom, each cycle leaves the next one headroom away.
+	for _, mib := range []int{64, 128} {
+		for len(live) < mib {
+			live = append(live, make([]byte, 1<<20))
+		}
+		runtime.GC()
+		want := boundedPercent(liveHeap(), headroom)
+		if want >= 100 || want <= minPercent {
+			t.Fatalf("test setup: GOGC %d for %d MiB live does not tell the paces apart", want, mib)
+		}
+		waitPercent(t, want, fmt.Sprintf("%d MiB live, %d MiB headroom", mib, headroom>>20))
+	}
+	// A heap that shrank may grow back to the goal it already had (160 MiB),
+	// here further than the default pacing allows: so GOGC 100.
+	clear(live[64:])
+	live = live[:64]
+	runtime.GC()
+	if boundedPercent(liveHeap(), headroom) >= 100 {
+		t.Fatal("test setup: the headroom alone allows the default pacing")
+	}
+	waitPercent(t, 100, "back to 64 MiB live after a goal of 160 MiB")
+	stop()
+	stop() // a second call is harmless
+	debug.SetGCPercent(123)
+	live = live[:8]
+	runtime.GC()
+	time.Sleep(10 * repaceEvery)
+	if got := debug.SetGCPercent(100); got != 123 {
+		t.Errorf("GOGC %d after stop and a cycle, want 123 (nothing re-paces after stop)", got)
+	}
+	runtime.KeepAlive(live)
+}
+
+func TestLoadingStartsAtTheDefaultPaceForASmallHeap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	runtime.GC()
+	stop := Loading(1 << 40)
+	defer stop()
+	if got := debug.SetGCPercent(-1); got != 100 {
+		t.Errorf("GOGC %d with a live heap far under the headroom, want 100", got)
+	}
 }

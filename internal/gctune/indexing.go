@@ -29,8 +29,38 @@ const repaceEvery = 5 * time.Millisecond
 // never below 100), so a 1,000-plugin start meets no collection and a
 // project whose live heap outgrows the headroom is paced as by default.
 func (p Policy) Indexing() (stop func()) {
-	set := func(live uint64) { debug.SetGCPercent(p.percent(max(live, minHeap))) }
-	set(0)
+	return repace(0, func(live uint64) int { return p.percent(max(live, minHeap)) })
+}
+
+// Loading paces the collector for a run that builds one large heap and
+// keeps it (donkeyls check loading a project), and returns the function
+// that stops it. Under the default pacing each cycle lets the heap grow
+// by as much again as the last one found live, so a load whose live heap
+// climbs to a hundred megabytes peaks at twice that in garbage it never
+// needed. Loading lets it grow by headroom beyond what the last cycle
+// found live (Bounded's GOGC, re-computed after each cycle: never above
+// 100, never below minPercent), or up to the largest heap goal it already
+// allowed, if that is more: a heap that was once that large has made its
+// peak, and growing to it again costs no more memory but saves cycles,
+// each of which marks the whole live heap (a load's first files are its
+// largest, so its heap goes high early and then grows back to it).
+func Loading(headroom uint64) (stop func()) {
+	var high uint64 // the largest heap goal set so far
+	return repace(liveHeap(), func(live uint64) int {
+		percent := boundedPercent(live, headroom)
+		if live > 0 && high > live {
+			percent = min(max(percent, int((high-live)*100/live)), 100)
+		}
+		high = max(high, live+live*uint64(percent)/100)
+		return percent
+	})
+}
+
+// repace sets GOGC to percent(live) now, for the live heap given, and
+// after each completed cycle, for what that cycle marked, until stop is
+// called (calling it again does nothing).
+func repace(live uint64, percent func(live uint64) int) (stop func()) {
+	debug.SetGCPercent(percent(live))
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
@@ -47,7 +77,7 @@ func (p Policy) Indexing() (stop func()) {
 				metrics.Read(samples)
 				if n := samples[0].Value.Uint64(); n != cycles {
 					cycles = n
-					set(samples[1].Value.Uint64())
+					debug.SetGCPercent(percent(samples[1].Value.Uint64()))
 				}
 			}
 		}
