@@ -1,6 +1,7 @@
 package factcache
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io/fs"
@@ -255,5 +256,106 @@ func TestCacheStaysUnderItsBound(t *testing.T) {
 			t.Fatalf("round %d: the pack just written was trimmed", round)
 		}
 		c.Close()
+	}
+}
+
+// packSpans indexes the pack in dir's one pack file, in file order.
+func packSpans(t *testing.T, dir string) (path string, keys [][32]byte, spans []span) {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(dir, packsDir, "*.pack"))
+	if len(paths) != 1 {
+		t.Fatalf("%d packs in %s", len(paths), dir)
+	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	indexPack(bufio.NewReader(f), st.Size(), versionKey(""), func(k [32]byte, sp span) {
+		keys = append(keys, k)
+		spans = append(spans, sp)
+	})
+	return paths[0], keys, spans
+}
+
+// A pack is read an entry at a time while a load runs, so it can change
+// under the load after it was indexed (another tool, a disk filling up):
+// an entry that no longer checks out when it is read is a miss, never
+// other facts, and a rewrite leaves out what it cannot copy soundly.
+func TestPackChangedAfterIndexingIsNeverTrusted(t *testing.T) {
+	dir := t.TempDir()
+	files := corpus(t)[:40]
+	byKey := map[[32]byte]*facts.File{}
+	c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i, f := range files {
+		c.Put("/p", key(i), f)
+		byKey[key(i)] = f
+	}
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path, keys, spans := packSpans(t, dir)
+	if len(keys) != len(files) {
+		t.Fatalf("indexed %d of %d entries", len(keys), len(files))
+	}
+	// In place, as the reading load sees it: the last bytes of entry 3's
+	// payload flipped (where only a checksum can tell), entry 30 on cut off.
+	damage := func(flip, cut int) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[spans[flip].off+36+int64(spans[flip].n)-3] ^= 0x01
+		if cut >= 0 {
+			b = b[:spans[cut].off+40]
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
+	if g, ok := c.Get("/p", keys[0]); !ok || !reflect.DeepEqual(g, byKey[keys[0]]) {
+		t.Fatal("the first entry of a sound pack was not read back")
+	}
+	damage(3, 30)
+	for i, k := range keys {
+		g, ok := c.Get("/p", k)
+		want := i != 3 && i < 30
+		if ok != want {
+			t.Errorf("entry %d of the changed pack: read %v, want %v", i, ok, want)
+		}
+		if ok && !reflect.DeepEqual(g, byKey[k]) {
+			t.Fatalf("entry %d of the changed pack: other facts", i)
+		}
+	}
+	// The load parses what it could not read; entry 5, read soundly,
+	// changes before the rewrite copies it.
+	for i, k := range keys {
+		if i == 3 || i >= 30 {
+			c.Put("/p", k, byKey[k])
+		}
+	}
+	damage(5, -1)
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(Options{Dir: dir})
+	defer c.Close()
+	for i, k := range keys {
+		g, ok := c.Get("/p", k)
+		if ok != (i != 5) {
+			t.Errorf("entry %d of the rewritten pack: read %v, want %v", i, ok, i != 5)
+		}
+		if ok && !reflect.DeepEqual(g, byKey[k]) {
+			t.Fatalf("entry %d of the rewritten pack: other facts", i)
+		}
 	}
 }
