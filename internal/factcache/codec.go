@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
 )
 
@@ -37,6 +38,9 @@ type decoder struct {
 	b    []byte
 	strs []string
 	err  error
+	// in shares equal strings and equal position-free slices with the
+	// other entries of the load; nil shares nothing.
+	in *interner
 }
 
 // A codec reads and writes the value at a pointer: the reflective walk
@@ -162,6 +166,7 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 			return codec{}, err
 		}
 		size := t.Elem().Size()
+		share := positionFree(t.Elem())
 		c.enc = func(e *encoder, p unsafe.Pointer) {
 			h := (*sliceHeader)(p)
 			if h.data == nil {
@@ -191,6 +196,9 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 			data := reflect.MakeSlice(t, int(n), int(n)).UnsafePointer()
 			for i := 0; i < int(n) && d.err == nil; i++ {
 				elem.dec(d, unsafe.Add(data, uintptr(i)*size))
+			}
+			if share && d.in != nil && d.err == nil && n > 0 {
+				data = d.in.slice(t, data, uintptr(n)*size)
 			}
 			*(*sliceHeader)(p) = sliceHeader{data: data, len: int(n), cap: int(n)}
 		}
@@ -244,6 +252,34 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 		return codec{}, fmt.Errorf("%s: kind %s cannot be cached", t, t.Kind())
 	}
 	return *c, nil
+}
+
+// positionFree reports whether values of t hold only numbers, booleans,
+// strings and slices of such, and no source position: field lists,
+// handler and middleware keys, imported names. Slices of them repeat across
+// the files of a project (at 5,000 plugins, 60,000 schema field lists hold
+// 1,822 distinct ones), so a load keeps one copy of each. Anything with a
+// position is left alone: its position makes it one of a kind, and an
+// index of a million of them would only cost memory.
+func positionFree(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.String:
+		return true
+	case reflect.Struct:
+		if t == reflect.TypeFor[analysis.Pos]() {
+			return false
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if !positionFree(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	case reflect.Array, reflect.Slice:
+		return positionFree(t.Elem())
+	}
+	return false
 }
 
 // numAccess reads an integer of t's kind and size at a pointer as a W,
@@ -361,7 +397,7 @@ func decodeFile(b []byte, in *interner) (*facts.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{b: b}
+	d := &decoder{b: b, in: in}
 	n := d.uvarint()
 	if d.err != nil || n == 0 || n > uint64(len(b)) {
 		return nil, errCorrupt

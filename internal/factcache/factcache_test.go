@@ -120,6 +120,51 @@ func TestDecodedEntriesShareStrings(t *testing.T) {
 	}
 }
 
+// Two entries with equal field lists, keys or imported names share one
+// array of them, and lists that differ in anything stay apart; slices
+// holding positions are never shared (equal ones are rare outside copies).
+func TestDecodedEntriesSharePositionFreeSlices(t *testing.T) {
+	route := func(optional bool, name string) facts.Route {
+		return facts.Route{
+			Name:       name,
+			Middleware: []string{string([]byte("auth"))},
+			Input:      &facts.Schema{Fields: []facts.Field{{Name: "id", Type: "string"}, {Name: "limit", Type: "number", Optional: optional}}},
+			DBTables:   []facts.Key{{Name: "users"}},
+		}
+	}
+	files := []*facts.File{
+		{Path: "/p/a.ts", Routes: []facts.Route{route(false, "a")}},
+		{Path: "/p/b.ts", Routes: []facts.Route{route(false, "b")}},
+		{Path: "/p/c.ts", Routes: []facts.Route{route(true, "c")}},
+	}
+	in := newInterner()
+	var got []*facts.File
+	for _, f := range files {
+		enc, err := encodeFile(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := decodeFile(enc, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(f, g) {
+			t.Fatalf("%s: decoded facts differ\nwant %+v\n got %+v", f.Path, f, g)
+		}
+		got = append(got, g)
+	}
+	a, b, c := got[0].Routes[0], got[1].Routes[0], got[2].Routes[0]
+	if &a.Input.Fields[0] != &b.Input.Fields[0] || &a.Middleware[0] != &b.Middleware[0] {
+		t.Error("equal field lists or middleware of two entries are separate copies")
+	}
+	if &a.Input.Fields[0] == &c.Input.Fields[0] {
+		t.Error("field lists that differ share one array")
+	}
+	if &a.DBTables[0] == &b.DBTables[0] {
+		t.Error("slices with positions are shared")
+	}
+}
+
 // What a load keeps of a file it parsed is what Put returns: the same
 // facts, sharing their strings with the other files of the load and with
 // no room to grow in their slices (a load of 5,000 plugins holds 35 MB

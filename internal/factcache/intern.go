@@ -1,17 +1,37 @@
 package factcache
 
-import "sync"
+import (
+	"bytes"
+	"hash/maphash"
+	"reflect"
+	"sync"
+	"unsafe"
+)
 
 // interner shares equal strings across the entries one load decodes. A
 // project repeats the same paths, plugin and table names, member names and
 // types in thousands of files: at 5,000 plugins the decoded facts held
-// 16.7 MB of string bytes of which 4.2 MB were distinct.
+// 16.7 MB of string bytes of which 4.2 MB were distinct. It also shares
+// equal position-free slices (see positionFree): 8 MB of schema field
+// lists at 5,000 plugins are 0.2 MB of distinct ones.
 type interner struct {
-	mu   sync.Mutex
-	strs map[string]string
+	mu     sync.Mutex
+	strs   map[string]string
+	seed   maphash.Seed
+	slices map[sliceKey]unsafe.Pointer
 }
 
-func newInterner() *interner { return &interner{strs: map[string]string{}} }
+// sliceKey finds a slice's earlier copies: by type, size and a hash of
+// its bytes; equal bytes are then checked, so a collision shares nothing.
+type sliceKey struct {
+	t    reflect.Type
+	size uintptr
+	hash uint64
+}
+
+func newInterner() *interner {
+	return &interner{strs: map[string]string{}, seed: maphash.MakeSeed(), slices: map[sliceKey]unsafe.Pointer{}}
+}
 
 // fill sets strs[i] to the interned copy of each b[off:off+lens[i]], taking
 // the lock once for the whole entry.
@@ -31,4 +51,27 @@ func (in *interner) fill(strs []string, b []byte, lens []int) {
 		in.strs[s] = s
 		strs[i] = s
 	}
+}
+
+// slice returns the array of an equal slice of type t decoded earlier in
+// the load, or data (size bytes) itself, which later equal slices then
+// share. Bytes are a sound test of equality here: the decoder's arrays
+// start zeroed (padding included), their strings are interned and their
+// slices shared in turn, so equal bytes are equal values, and a value
+// with unequal bytes is merely not shared. Facts are never modified once
+// decoded, so one array can serve many files.
+func (in *interner) slice(t reflect.Type, data unsafe.Pointer, size uintptr) unsafe.Pointer {
+	raw := unsafe.Slice((*byte)(data), size)
+	k := sliceKey{t: t, size: size, hash: maphash.Bytes(in.seed, raw)}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	old, ok := in.slices[k]
+	if !ok {
+		in.slices[k] = data
+		return data
+	}
+	if bytes.Equal(unsafe.Slice((*byte)(old), size), raw) {
+		return old
+	}
+	return data
 }
