@@ -19,6 +19,8 @@ type interner struct {
 	strs   map[string]string
 	seed   maphash.Seed
 	slices map[sliceKey]unsafe.Pointer
+	// bufs are decodeFile's scratch slices, reused across the entries.
+	bufs sync.Pool
 }
 
 // sliceKey finds a slice's earlier copies: by type, size and a hash of
@@ -30,7 +32,9 @@ type sliceKey struct {
 }
 
 func newInterner() *interner {
-	return &interner{strs: map[string]string{}, seed: maphash.MakeSeed(), slices: map[sliceKey]unsafe.Pointer{}}
+	in := &interner{strs: map[string]string{}, seed: maphash.MakeSeed(), slices: map[sliceKey]unsafe.Pointer{}}
+	in.bufs.New = func() any { return new(decodeBufs) }
+	return in
 }
 
 // fill sets strs[i] to the interned copy of each b[off:off+lens[i]], taking
