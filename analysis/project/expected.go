@@ -187,11 +187,11 @@ func (p *Project) freshExpected(run *EntryRun) *Expected {
 			if f.Missing || f.Kind != facts.KindSource || !isWithin(base, path) {
 				continue
 			}
-			export := f.Generator.PluginExport
+			export := f.Generator().PluginExport
 			if export == "" {
 				continue
 			}
-			gp := GenPlugin{Name: f.Generator.PluginName, ExportName: export, Path: path, File: f}
+			gp := GenPlugin{Name: f.Generator().PluginName, ExportName: export, Path: path, File: f}
 			if gp.Name == "" {
 				gp.Name = filepath.Base(filepath.Dir(path))
 				gp.NameFromFolder = true
@@ -210,13 +210,13 @@ func (p *Project) freshExpected(run *EntryRun) *Expected {
 		if gp.File.SyntaxErrors && !gp.File.StaleFacts {
 			e.KeysUncertain = true
 		}
-		for _, k := range gp.File.Generator.HandlerKeys {
+		for _, k := range gp.File.Generator().HandlerKeys {
 			if !seenH[k] {
 				seenH[k] = true
 				e.Handlers = append(e.Handlers, GenKey{Name: k, Plugin: gp, Range: keyRange(gp, k, true)})
 			}
 		}
-		for _, k := range gp.File.Generator.MiddlewareKeys {
+		for _, k := range gp.File.Generator().MiddlewareKeys {
 			if !seenM[k] {
 				seenM[k] = true
 				e.Middleware = append(e.Middleware, GenKey{Name: k, Plugin: gp, Range: keyRange(gp, k, false)})
@@ -299,7 +299,7 @@ func expectedSame(a, b *facts.File) bool {
 	if a.Kind == facts.KindMigration {
 		return false // the schemas replay them
 	}
-	g, h := &a.Generator, &b.Generator
+	g, h := a.Generator(), b.Generator()
 	return g.PluginExport == h.PluginExport && g.PluginName == h.PluginName &&
 		slices.Equal(g.HandlerKeys, h.HandlerKeys) && slices.Equal(g.MiddlewareKeys, h.MiddlewareKeys) &&
 		slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool { return x.ExportName == y.ExportName }) &&
@@ -323,7 +323,7 @@ func (p *Project) patchExpected(prev *Expected, changes []Change) *Expected {
 		}
 	}
 	for _, c := range changes {
-		if c.Old.Generator.PluginExport != "" && !e.patchPlugin(c.Old, c.New) {
+		if c.Old.Generator().PluginExport != "" && !e.patchPlugin(c.Old, c.New) {
 			return nil
 		}
 		if len(c.Old.Routes) > 0 {
@@ -467,7 +467,7 @@ func (p *Project) expectedServices() []GenService {
 		if f == nil || f.Missing {
 			return
 		}
-		for _, s := range f.Generator.Services {
+		for _, s := range f.Generator().Services {
 			gs := GenService{Name: s.Name, ExportName: s.ExportName, Path: path}
 			for _, fs := range f.Services() {
 				if fs.Name == s.Name {
