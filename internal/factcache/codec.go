@@ -40,8 +40,10 @@ type decoder struct {
 	strs []string
 	err  error
 	// in shares equal strings and equal position-free slices with the
-	// other entries of the load; nil shares nothing.
-	in *interner
+	// other entries of the load; nil shares nothing. tmp is its scratch
+	// (nil with in).
+	in  *interner
+	tmp *decodeBufs
 }
 
 // A codec reads and writes the value at a pointer: the reflective walk
@@ -191,15 +193,29 @@ func compile(t reflect.Type, seen map[reflect.Type]*codec) (codec, error) {
 				d.fail()
 				return
 			}
+			if share && n > 0 && d.tmp != nil {
+				if sc := d.tmp.scratch(t, int(n)); sc != nil {
+					// Decoded where it costs nothing, and allocated only
+					// if no equal slice was: a duplicate's array, freed
+					// among the facts that stay, would leave a hole that
+					// keeps its page resident.
+					data := sc.v.UnsafePointer()
+					for i := 0; i < int(n) && d.err == nil; i++ {
+						elem.dec(d, unsafe.Add(data, uintptr(i)*size))
+					}
+					if d.err == nil {
+						*(*sliceHeader)(p) = sliceHeader{data: d.in.slice(t, sc.v, int(n), uintptr(n)*size), len: int(n), cap: int(n)}
+					}
+					sc.release()
+					return
+				}
+			}
 			// MakeSlice rather than a raw allocation, so the collector
 			// knows the elements' pointers; data keeps the array alive
 			// until the header below holds it.
 			data := reflect.MakeSlice(t, int(n), int(n)).UnsafePointer()
 			for i := 0; i < int(n) && d.err == nil; i++ {
 				elem.dec(d, unsafe.Add(data, uintptr(i)*size))
-			}
-			if share && d.in != nil && d.err == nil && n > 0 {
-				data = d.in.slice(t, data, uintptr(n)*size)
 			}
 			*(*sliceHeader)(p) = sliceHeader{data: data, len: int(n), cap: int(n)}
 		}
@@ -394,6 +410,48 @@ func (e *encoder) file(dst []byte, f *facts.File) ([]byte, error) {
 type decodeBufs struct {
 	lens []int
 	strs []string
+	// slices hold a shared slice type's elements while they decode.
+	slices map[reflect.Type]*scratchSlice
+}
+
+// scratchSlice is a reusable array of one slice type's elements, in use
+// by at most one slice at a time (a type nested in itself gets none).
+type scratchSlice struct {
+	v    reflect.Value // a settable slice of its type, len the elements in use
+	busy bool
+}
+
+// scratch returns t's scratch with room for n zeroed elements, marked
+// busy, or nil when t's is busy already.
+func (b *decodeBufs) scratch(t reflect.Type, n int) *scratchSlice {
+	if b.slices == nil {
+		b.slices = map[reflect.Type]*scratchSlice{}
+	}
+	sc := b.slices[t]
+	if sc == nil {
+		sc = &scratchSlice{}
+		b.slices[t] = sc
+	}
+	if sc.busy {
+		return nil
+	}
+	if !sc.v.IsValid() || sc.v.Cap() < n {
+		// Settable, so SetLen can reslice it without allocating a header
+		// (reflect.Value.Slice does).
+		sc.v = reflect.New(t).Elem()
+		sc.v.Set(reflect.MakeSlice(t, max(n, 16), max(n, 16)))
+	}
+	sc.v.SetLen(n)
+	sc.busy = true
+	return sc
+}
+
+// release zeroes the n elements just used (equal values must have equal
+// bytes, padding included, and the strings must not stay reachable) and
+// frees the scratch for the next slice.
+func (sc *scratchSlice) release() {
+	sc.v.Clear()
+	sc.busy = false
 }
 
 // decodeFile reads a payload encoder.file wrote; any inconsistency is an
@@ -438,6 +496,9 @@ func decodeFile(b []byte, in *interner) (*facts.File, error) {
 		return nil, errCorrupt
 	}
 	d.strs = tmp.strs
+	if in != nil {
+		d.tmp = tmp
+	}
 	if in != nil {
 		in.fill(d.strs, d.b[:total], lens)
 	} else {

@@ -276,6 +276,12 @@ func (p *pack) ensure(version [32]byte) {
 		return
 	}
 	p.mtime = st.ModTime()
+	defer func() {
+		if len(p.used) == 0 {
+			// A warm load uses about every entry: no growing as it goes.
+			p.used = make(map[[32]byte]usedEntry, len(p.disk))
+		}
+	}()
 	pf := &packFile{f: f}
 	pf.refs.Store(1) // the pack's own, released by Done
 	p.file = pf

@@ -58,24 +58,30 @@ func (in *interner) fill(strs []string, b []byte, lens []int) {
 }
 
 // slice returns the array of an equal slice of type t decoded earlier in
-// the load, or data (size bytes) itself, which later equal slices then
-// share. Bytes are a sound test of equality here: the decoder's arrays
-// start zeroed (padding included), their strings are interned and their
-// slices shared in turn, so equal bytes are equal values, and a value
-// with unequal bytes is merely not shared. Facts are never modified once
-// decoded, so one array can serve many files.
-func (in *interner) slice(t reflect.Type, data unsafe.Pointer, size uintptr) unsafe.Pointer {
-	raw := unsafe.Slice((*byte)(data), size)
+// the load, or else a copy of v's n elements (size bytes),
+// which later equal slices then share. Bytes are a sound test of equality
+// here: arrays start zeroed (padding included), their strings are interned
+// and their slices shared in turn, so equal bytes are equal values, and a
+// value with unequal bytes is merely not shared. Facts are never modified
+// once decoded, so one array can serve many files.
+func (in *interner) slice(t reflect.Type, v reflect.Value, n int, size uintptr) unsafe.Pointer {
+	raw := unsafe.Slice((*byte)(v.UnsafePointer()), size)
 	k := sliceKey{t: t, size: size, hash: maphash.Bytes(in.seed, raw)}
 	in.mu.Lock()
-	defer in.mu.Unlock()
 	old, ok := in.slices[k]
-	if !ok {
-		in.slices[k] = data
-		return data
-	}
-	if bytes.Equal(unsafe.Slice((*byte)(old), size), raw) {
+	in.mu.Unlock()
+	if ok && bytes.Equal(unsafe.Slice((*byte)(old), size), raw) {
 		return old
+	}
+	cp := reflect.MakeSlice(t, n, n)
+	reflect.Copy(cp, v) // v holds n elements
+	data := cp.UnsafePointer()
+	if !ok {
+		in.mu.Lock()
+		if _, raced := in.slices[k]; !raced {
+			in.slices[k] = data
+		}
+		in.mu.Unlock()
 	}
 	return data
 }
