@@ -408,6 +408,7 @@ func (e *encoder) file(dst []byte, f *facts.File) ([]byte, error) {
 
 // decodeBufs are the scratch slices of one entry's decoding.
 type decodeBufs struct {
+	dec  decoder
 	lens []int
 	strs []string
 	// slices hold a shared slice type's elements while they decode.
@@ -462,23 +463,25 @@ func decodeFile(b []byte, in *interner) (*facts.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{b: b, in: in}
-	n := d.uvarint()
-	if d.err != nil || n == 0 || n > uint64(len(b)) {
-		return nil, errCorrupt
-	}
-	// The string table's lengths and strings are needed only while the
-	// entry decodes: a load reuses them (a fifth of a warm load's garbage
-	// was these two per entry).
+	// The decoder and the string table's lengths and strings are needed
+	// only while the entry decodes: a load reuses them (a fifth of a warm
+	// load's garbage was these, per entry, freed among the facts).
 	var tmp *decodeBufs
 	if in != nil {
 		tmp = in.bufs.Get().(*decodeBufs)
 		defer func() {
 			clear(tmp.strs)
+			tmp.dec = decoder{}
 			in.bufs.Put(tmp)
 		}()
 	} else {
 		tmp = new(decodeBufs)
+	}
+	d := &tmp.dec
+	*d = decoder{b: b, in: in}
+	n := d.uvarint()
+	if d.err != nil || n == 0 || n > uint64(len(b)) {
+		return nil, errCorrupt
 	}
 	tmp.lens = slices.Grow(tmp.lens[:0], int(n))[:n]
 	tmp.strs = slices.Grow(tmp.strs[:0], int(n))[:n]
