@@ -33,6 +33,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -102,8 +103,11 @@ type Cache struct {
 	// index and buffers per entry were a third of a cold run's encoding.
 	encoders sync.Pool
 	// readBufs serve Get: an entry is read into one, decoded, and the
-	// buffer reused for the next.
-	readBufs sync.Pool
+	// buffer reused for the next. A free list rather than a sync.Pool,
+	// which every collection empties: its buffers, allocated again and
+	// again among the facts a load keeps, left holes in their pages.
+	readMu   sync.Mutex
+	readBufs [][]byte
 }
 
 // pack is the cached facts of one project root.
@@ -228,7 +232,6 @@ func Open(opts Options) (*Cache, error) {
 		packs:   map[string]*pack{},
 	}
 	c.encoders.New = func() any { return new(putEncoder) }
-	c.readBufs.New = func() any { return new([]byte) }
 	if c.max <= 0 {
 		c.max = DefaultMaxBytes
 	}
@@ -265,7 +268,7 @@ func (p *pack) ensure(version [32]byte) {
 		return
 	}
 	p.disk = map[[32]byte]span{}
-	p.strs = newInterner()
+	p.strs = newInterner(0)
 	f, err := os.Open(p.path)
 	if err != nil {
 		return
@@ -276,6 +279,12 @@ func (p *pack) ensure(version [32]byte) {
 		return
 	}
 	p.mtime = st.ModTime()
+	// Sized from the pack at once (at 5,000 plugins an entry is about
+	// 1.2 KB and holds a new string per 180 bytes): growing them as the
+	// load goes was a tenth of its garbage.
+	hint := int(min(st.Size(), 1<<30))
+	p.disk = make(map[[32]byte]span, hint/1024)
+	p.strs = newInterner(hint / 256)
 	defer func() {
 		if len(p.used) == 0 {
 			// A warm load uses about every entry: no growing as it goes.
@@ -339,8 +348,7 @@ func (c *Cache) Get(root string, key [32]byte) (*facts.File, bool) {
 		c.misses.Add(1)
 		return nil, false
 	}
-	bp := c.readBufs.Get().(*[]byte)
-	payload, buf, ok := pf.readEntry(key, sp, *bp)
+	payload, buf, ok := pf.readEntry(key, sp, c.readBuf())
 	var f *facts.File
 	err := errCorrupt
 	if ok {
@@ -348,10 +356,7 @@ func (c *Cache) Get(root string, key [32]byte) (*facts.File, bool) {
 		// with it (strings are copied through the interner).
 		f, err = decodeFile(payload, strs)
 	}
-	if cap(buf) <= maxPooledRead {
-		*bp = buf
-		c.readBufs.Put(bp)
-	}
+	c.putReadBuf(buf)
 	if err != nil {
 		pf.release()
 		c.misses.Add(1)
@@ -364,6 +369,29 @@ func (c *Cache) Get(root string, key [32]byte) (*facts.File, bool) {
 	p.mu.Unlock()
 	c.hits.Add(1)
 	return f, true
+}
+
+func (c *Cache) readBuf() []byte {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if n := len(c.readBufs); n > 0 {
+		b := c.readBufs[n-1]
+		c.readBufs = c.readBufs[:n-1]
+		return b
+	}
+	return nil
+}
+
+// putReadBuf keeps b for the next read, one per parsing worker or so.
+func (c *Cache) putReadBuf(b []byte) {
+	if cap(b) > maxPooledRead {
+		return
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if len(c.readBufs) < 2*runtime.GOMAXPROCS(0) {
+		c.readBufs = append(c.readBufs, b)
+	}
 }
 
 // maxPooledRead bounds the read buffers kept for reuse: the one entry of a

@@ -54,7 +54,7 @@ func corpus(t testing.TB) []*facts.File {
 
 func TestRoundTripKeepsEveryFact(t *testing.T) {
 	kinds := map[facts.Kind]bool{}
-	shared := newInterner()
+	shared := newInterner(0)
 	for _, f := range corpus(t) {
 		b, err := encodeFile(nil, f)
 		if err != nil {
@@ -81,7 +81,7 @@ func TestRoundTripKeepsEveryFact(t *testing.T) {
 func TestDecodeNeverPanics(t *testing.T) {
 	files := corpus(t)
 	rng := rand.New(rand.NewSource(1))
-	in := newInterner()
+	in := newInterner(0)
 	for range 200 {
 		b, _ := encodeFile(nil, files[rng.Intn(len(files))])
 		for n := 0; n < len(b); n += 1 + len(b)/50 {
@@ -101,7 +101,7 @@ func TestDecodeNeverPanics(t *testing.T) {
 func TestDecodedEntriesShareStrings(t *testing.T) {
 	a := &facts.File{Path: "/p/src/server/plugins/users/index.ts", Imports: []facts.Import{{Spec: "@donkeylabs/server"}}}
 	b := &facts.File{Path: "/p/src/server/plugins/users/index.ts", Imports: []facts.Import{{Spec: "@donkeylabs/server"}}}
-	in := newInterner()
+	in := newInterner(0)
 	var got []*facts.File
 	for _, f := range []*facts.File{a, b} {
 		enc, err := encodeFile(nil, f)
@@ -137,7 +137,7 @@ func TestDecodedEntriesSharePositionFreeSlices(t *testing.T) {
 		{Path: "/p/b.ts", Routes: []facts.Route{route(false, "b")}},
 		{Path: "/p/c.ts", Routes: []facts.Route{route(true, "c")}},
 	}
-	in := newInterner()
+	in := newInterner(0)
 	var got []*facts.File
 	for _, f := range files {
 		enc, err := encodeFile(nil, f)

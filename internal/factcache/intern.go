@@ -31,8 +31,9 @@ type sliceKey struct {
 	hash uint64
 }
 
-func newInterner() *interner {
-	in := &interner{strs: map[string]string{}, seed: maphash.MakeSeed(), slices: map[sliceKey]unsafe.Pointer{}}
+// newInterner returns an interner sized for about strs distinct strings.
+func newInterner(strs int) *interner {
+	in := &interner{strs: make(map[string]string, strs), seed: maphash.MakeSeed(), slices: map[sliceKey]unsafe.Pointer{}}
 	in.bufs.New = func() any { return new(decodeBufs) }
 	return in
 }
