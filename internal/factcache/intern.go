@@ -21,6 +21,26 @@ type interner struct {
 	slices map[sliceKey]unsafe.Pointer
 	// bufs are decodeFile's scratch slices, reused across the entries.
 	bufs sync.Pool
+	// chunk holds the bytes of the short strings interned last.
+	chunk []byte
+}
+
+// copyString returns a string of raw's bytes. A short one is carved from
+// a shared chunk rather than allocated on its own: 160,000 distinct
+// strings averaging 29 bytes lost about a fifth to the allocator's size
+// classes. A chunk stays as long as any of its strings does; it is never
+// written again once carved, so the strings stay immutable.
+func (in *interner) copyString(raw []byte) string {
+	const chunkSize, maxCarved = 32 << 10, 256
+	if len(raw) == 0 || len(raw) > maxCarved {
+		return string(raw)
+	}
+	if len(in.chunk)+len(raw) > cap(in.chunk) {
+		in.chunk = make([]byte, 0, chunkSize)
+	}
+	start := len(in.chunk)
+	in.chunk = append(in.chunk, raw...)
+	return unsafe.String(&in.chunk[start], len(raw))
 }
 
 // sliceKey finds a slice's earlier copies: by type, size and a hash of
@@ -52,7 +72,7 @@ func (in *interner) fill(strs []string, b []byte, lens []int) {
 			strs[i] = s
 			continue
 		}
-		s := string(raw)
+		s := in.copyString(raw)
 		in.strs[s] = s
 		strs[i] = s
 	}
