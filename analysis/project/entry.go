@@ -170,10 +170,12 @@ func (m *memo) earlierEntry(ts *tsPaths) *EntryRun {
 // entry model: the facts buildEntry and resolveLocal read, with the places
 // it reports or compares (an import's specifier, a router call's offset)
 // but not the others, which move with every edit above them. A fact read
-// there must be compared here too.
+// there must be compared here too. Of a file that does not parse it reads
+// only whether its facts are uncertain: a broken keystroke that keeps the
+// last good facts (StaleFacts) reads the same as the version that parsed.
 func entrySame(a, b *facts.File) bool {
 	return a.Path == b.Path && a.Kind == b.Kind && a.Missing == b.Missing &&
-		a.SyntaxErrors == b.SyntaxErrors && a.StaleFacts == b.StaleFacts &&
+		uncertain(a) == uncertain(b) &&
 		slices.EqualFunc(a.Imports, b.Imports, func(x, y facts.Import) bool {
 			return x.Spec == y.Spec && x.SpecRange == y.SpecRange && x.TypeOnly == y.TypeOnly &&
 				x.Default == y.Default && x.Namespace == y.Namespace && slices.Equal(x.Names, y.Names)
@@ -246,7 +248,7 @@ func (p *Project) buildEntry() *EntryRun {
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
-		if f.SyntaxErrors && !f.StaleFacts {
+		if uncertain(f) {
 			e.Uncertain = true
 		}
 		for _, r := range f.ProcessRegistrations() {
@@ -306,7 +308,7 @@ func (p *Project) buildEntry() *EntryRun {
 	}
 	b := &binder{}
 	for path := range e.Reached {
-		f := p.files[path]
+		f := p.file(path)
 		for _, m := range f.Mounts() {
 			if m.Method != "use" || !p.isServer(f, m.Receiver) {
 				continue
@@ -340,7 +342,7 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 		return
 	}
 	e.Mounted[ref] = true
-	f := p.files[ref.Path]
+	f := p.file(ref.Path)
 	for _, r := range f.Routers {
 		if r.Parent == ref.Var && r.Var != "" {
 			p.mount(e, RouterRef{ref.Path, r.Var})
@@ -352,7 +354,7 @@ func (p *Project) mount(e *EntryRun, ref RouterRef) {
 // reaches whose parent is a served router, wherever the call is written.
 func (p *Project) copyMounted(e *EntryRun, b *binder) {
 	for path := range e.Reached {
-		f := p.files[path]
+		f := p.file(path)
 		for _, m := range f.Mounts() {
 			if m.Method != "router" {
 				continue
@@ -384,7 +386,7 @@ func (p *Project) copyRoutes(e *EntryRun, b *binder, f *facts.File, ref RouterRe
 		e.Uncertain = true
 		return
 	}
-	prefix, ok := routerPrefix(p.files[ref.Path], ref.Var)
+	prefix, ok := routerPrefix(p.file(ref.Path), ref.Var)
 	if m.Ident == "" || !ok {
 		e.Uncertain = true
 		return
@@ -400,7 +402,7 @@ func (p *Project) copyRoutes(e *EntryRun, b *binder, f *facts.File, ref RouterRe
 		before = int(m.Call.Start.Offset)
 	}
 	e.Copies = append(e.Copies, RouteCopy{From: child, Prefix: prefix, Before: before})
-	cf := p.files[child.Path]
+	cf := p.file(child.Path)
 	for _, cm := range cf.Mounts() {
 		if cm.Method == "router" && cm.Receiver == child.Var && (before < 0 || int(cm.Call.Start.Offset) < before) {
 			p.copyRoutes(e, b, cf, child, cm, prefix, depth+1)

@@ -6,3 +6,9 @@ func ExpectedPatched(p *Project) bool {
 	p.Expected()
 	return p.m().expectedPatched
 }
+
+// FreshExpected computes p's expected outputs afresh, with the entry model
+// p.Expected() holds, ignoring any earlier snapshot.
+func FreshExpected(p *Project) *Expected {
+	return p.freshExpected(p.Expected().Entry)
+}

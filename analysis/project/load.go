@@ -214,12 +214,13 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 	if err != nil {
 		return nil, err
 	}
-	p := &Project{root: root, config: cfg, src: opts.Source, files: map[string]*facts.File{}, memo: &memo{}}
+	p := &Project{root: root, config: cfg, src: opts.Source, memo: &memo{}}
 	paths, walked, err := p.scan(ctx, opts.Source)
 	if err != nil {
 		return nil, err
 	}
 	p.expected = p.expectedOutputs(paths, walked)
+	p.generated = slices.Sorted(maps.Keys(p.expected))
 	kinds := make(map[string]facts.Kind, len(paths))
 	for _, path := range paths {
 		if k, ok := p.KindOf(path); ok {
@@ -234,18 +235,20 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 	}
 	slices.Sort(migrations)
 	p.git = startGit(opts.Source, root, migrations)
-	if err := p.extractAll(ctx, &opts, &counts, kinds); err != nil {
+	files, err := p.extractAll(ctx, &opts, &counts, kinds)
+	if err != nil {
 		p.git.cancel() // nobody will ask
 		return nil, err
 	}
 	if cfgFacts != nil {
-		p.files[cfgFacts.Path] = cfgFacts
+		files[cfgFacts.Path] = cfgFacts
 	}
 	for path, kind := range p.expected {
-		if _, ok := p.files[path]; !ok {
-			p.files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
+		if _, ok := files[path]; !ok {
+			files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
 		}
 	}
+	p.files = newFileTable(files)
 	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
 	p.stats = LoadStats{Parsed: int(counts.parsed.Load()), Cached: int(counts.cached.Load())}
 	if opts.Cache != nil && ctx.Err() == nil {
@@ -531,7 +534,7 @@ func (p *Project) expectedOutputs(paths []string, walked map[string]bool) map[st
 }
 
 // extractAll parses every file on all cores; each worker owns its parser.
-func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loadCounters, kinds map[string]facts.Kind) error {
+func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loadCounters, kinds map[string]facts.Kind) (map[string]*facts.File, error) {
 	src := opts.Source
 	type job struct {
 		path string
@@ -596,10 +599,11 @@ func (p *Project) extractAll(ctx context.Context, opts *LoadOptions, counts *loa
 		wg.Wait()
 		close(results)
 	}()
+	files := make(map[string]*facts.File, len(kinds)+len(p.expected)+1)
 	for f := range results {
-		p.files[f.Path] = f
+		files[f.Path] = f
 	}
-	return ctx.Err()
+	return files, ctx.Err()
 }
 
 // maxReuse bounds the read buffer a load's worker keeps between files.
@@ -618,12 +622,10 @@ func extractOrder(k facts.Kind) int {
 	return 1 // the other generated outputs
 }
 
-// clone copies the snapshot's maps so a new version can differ in one file.
+// clone is a new snapshot of the same files, with a memo of its own.
 func (p *Project) clone() *Project {
 	q := *p
 	q.memo = &memo{}
-	q.files = make(map[string]*facts.File, len(p.files))
-	maps.Copy(q.files, p.files)
 	return &q
 }
 
@@ -642,7 +644,7 @@ func (p *Project) WithFile(path string, content []byte) *Project {
 	if !ok {
 		return p
 	}
-	old := p.files[path]
+	old := p.file(path)
 	if old != nil && !old.Missing && old.Hash == hashOf(content) {
 		return p
 	}
@@ -655,15 +657,10 @@ func (p *Project) WithFile(path string, content []byte) *Project {
 		f = keepLastGood(f, old)
 	}
 	q := p.clone()
-	q.files[path] = f
+	// The same paths share the sorted list and its index; the facts beside
+	// it are copied with this file's replaced.
+	q.files = p.files.with(path, f)
 	if old != nil {
-		// The same paths: the sorted list is shared instead of re-sorted,
-		// and the facts beside it copied with this file's replaced.
-		sorted := slices.Clone(p.sortedFiles())
-		paths := p.Files()
-		i, _ := slices.BinarySearch(paths, path)
-		sorted[i] = f
-		q.memo.pathsOnce.Do(func() { q.memo.paths, q.memo.sorted = paths, sorted })
 		depth := 1
 		if prev := p.memo.base.Load(); prev != nil {
 			depth = prev.depth + 1
@@ -703,14 +700,14 @@ func (p *Project) WithoutFile(path string) *Project {
 		return q
 	}
 	kind, expected := p.expected[path]
-	if _, ok := p.files[path]; !ok {
+	if _, ok := p.files.get(path); !ok {
 		return p
 	}
 	q := p.clone()
 	if expected {
-		q.files[path] = &facts.File{Path: path, Kind: kind, Missing: true}
+		q.files = p.files.with(path, &facts.File{Path: path, Kind: kind, Missing: true})
 	} else {
-		delete(q.files, path)
+		q.files = p.files.without(path)
 	}
 	if filepath.Base(path) == "index.ts" || filepath.Base(filepath.Dir(path)) == "migrations" {
 		q.needsReload = true

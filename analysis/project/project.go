@@ -35,10 +35,12 @@ type Project struct {
 	// src is what the Load read through; analyzers that must ask about
 	// files the facts do not hold (does this folder exist?) ask it.
 	src   Source
-	files map[string]*facts.File
+	files fileTable
 	// expected are the generated outputs the generator would write, with the
 	// kind each is read as; those that do not exist have Missing facts.
 	expected map[string]facts.Kind
+	// generated are the paths of expected, sorted.
+	generated []string
 	// git holds the migrations' blob ids at HEAD. Load starts git in the
 	// background, so it runs while files are parsed instead of after;
 	// snapshots of one Load share the answer.
@@ -59,12 +61,6 @@ type Project struct {
 }
 
 type memo struct {
-	pathsOnce sync.Once
-	paths     []string
-	// sorted are the facts of paths, index for index: analyzers walk every
-	// file several times per keystroke, and looking each path up in files
-	// again (hashing 10,000 long paths) was a tenth of the edit.
-	sorted       []*facts.File
 	expectedOnce sync.Once
 	expected     *Expected
 	expectedDone atomic.Bool // set once expected is
@@ -184,34 +180,25 @@ func (p *Project) Config() *Config { return p.config }
 func (p *Project) File(path string) *facts.File {
 	// Analyzers look up clean paths thousands of times per keystroke;
 	// cleaning each first was a tenth of their time.
-	if f, ok := p.files[path]; ok {
+	if f, ok := p.files.get(path); ok {
 		return f
 	}
-	return p.files[filepath.Clean(path)]
+	return p.file(filepath.Clean(path))
+}
+
+// file is the facts of a clean path, nil when there are none.
+func (p *Project) file(path string) *facts.File {
+	f, _ := p.files.get(path)
+	return f
 }
 
 // Files lists every analyzed path, sorted. The slice is shared: do not modify it.
-func (p *Project) Files() []string {
-	p.sortedFiles()
-	return p.m().paths
-}
+func (p *Project) Files() []string { return p.files.paths() }
 
-// sortedFiles is the facts of Files(), in the same order.
-func (p *Project) sortedFiles() []*facts.File {
-	m := p.m()
-	m.pathsOnce.Do(func() {
-		m.paths = make([]string, 0, len(p.files))
-		for path := range p.files {
-			m.paths = append(m.paths, path)
-		}
-		slices.Sort(m.paths)
-		m.sorted = make([]*facts.File, len(m.paths))
-		for i, path := range m.paths {
-			m.sorted[i] = p.files[path]
-		}
-	})
-	return m.sorted
-}
+// sortedFiles is the facts of Files(), index for index: analyzers walk
+// every file several times per keystroke, and looking each path up again
+// (hashing 10,000 long paths) was a tenth of the edit. The slice is shared.
+func (p *Project) sortedFiles() []*facts.File { return p.files.facts }
 
 // EachFile calls fn for every file's facts in path order.
 func (p *Project) EachFile(fn func(*facts.File)) {
@@ -226,14 +213,11 @@ func (p *Project) IsGenerated(path string) bool {
 	return ok
 }
 
-// GeneratedPaths lists the outputs the generator writes for this project.
+// GeneratedPaths lists the outputs the generator writes for this project,
+// sorted. The list is fixed for a Load and sorted once (an analyzer asks
+// for it at every keystroke); callers get a copy they may modify.
 func (p *Project) GeneratedPaths() []string {
-	out := make([]string, 0, len(p.expected))
-	for path := range p.expected {
-		out = append(out, path)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Clone(p.generated)
 }
 
 // Contains reports whether path lies inside the project root and outside the

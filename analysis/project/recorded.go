@@ -109,7 +109,8 @@ func (p *Project) computeRecorded(ctx context.Context) map[string]Recorded {
 	head := p.git.head
 	// Each plugin folder whose migrations/ holds files, with those files.
 	migs := map[string][]*facts.File{}
-	for path, f := range p.files {
+	for i, path := range p.Files() {
+		f := p.sortedFiles()[i]
 		if f == nil || f.Missing || f.Kind != facts.KindMigration || f.GitBlob == "" {
 			continue
 		}
@@ -119,7 +120,7 @@ func (p *Project) computeRecorded(ctx context.Context) map[string]Recorded {
 	var heads []string
 	for dir, files := range migs {
 		index := filepath.Join(dir, "index.ts")
-		if f := p.files[index]; f == nil || f.Missing || len(f.Plugins) != 1 {
+		if f := p.file(index); f == nil || f.Missing || len(f.Plugins) != 1 {
 			continue
 		}
 		r := Recorded{HeadDir: dir, Files: committedHere(p, files)}
@@ -133,7 +134,7 @@ func (p *Project) computeRecorded(ctx context.Context) map[string]Recorded {
 		if r.HeadDir == dir {
 			// A plugin file unchanged since HEAD has HEAD's name: nothing
 			// to read.
-			f := p.files[index]
+			f := p.file(index)
 			if blob, ok := head.tree(ctx, p.root, filepath.Dir(dir))[index]; ok && f.GitBlob != "" && (blob == f.GitBlob || blob == f.GitBlobLF) {
 				if pl := f.Plugins[0]; pl.NameKnown {
 					r.Name = pl.Name
@@ -200,7 +201,7 @@ func renamedFrom(p *Project, headTree map[string]string, dir string, files []*fa
 	}
 	best := ""
 	for old, names := range matches {
-		if f := p.files[filepath.Join(old, "index.ts")]; f != nil && !f.Missing {
+		if f := p.file(filepath.Join(old, "index.ts")); f != nil && !f.Missing {
 			continue // still there: a copy, not a rename
 		}
 		if best == "" || len(names) > len(matches[best]) || (len(names) == len(matches[best]) && old < best) {
