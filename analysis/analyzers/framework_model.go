@@ -289,7 +289,7 @@ func modelSame(a, b *facts.File) bool {
 	if isSource(a) != isSource(b) || a.Kind != b.Kind || a.Missing != b.Missing || brokenFile(a) != brokenFile(b) {
 		return false
 	}
-	return a.Generator.PluginExport == b.Generator.PluginExport && a.Generator.PluginName == b.Generator.PluginName &&
+	return a.Generator().PluginExport == b.Generator().PluginExport && a.Generator().PluginName == b.Generator().PluginName &&
 		slices.EqualFunc(a.Plugins, b.Plugins, func(x, y facts.Plugin) bool {
 			return x.ExportName == y.ExportName && x.Exported == y.Exported && x.Name == y.Name && x.NameKnown == y.NameKnown
 		}) &&

@@ -198,7 +198,7 @@ var globalTypes = map[string]bool{
 
 func reportServiceMisreads(p *Pass, f *facts.File) {
 	gen := map[string]facts.GeneratorService{}
-	for _, g := range f.Generator.Services {
+	for _, g := range f.Generator().Services {
 		gen[g.ExportName] = g
 	}
 	for _, s := range f.Services() {

@@ -121,7 +121,7 @@ func checkPluginTraps(p *Pass, f *facts.File, gp *project.GenPlugin) {
 		}
 		folder := filepath.Base(filepath.Dir(path))
 		var why, fix string
-		switch f.Generator.PluginNameMiss {
+		switch f.Generator().PluginNameMiss {
 		case facts.MissNoDot:
 			why = "its regular expression needs a \".\" right after `createPlugin`, and here a line break or space comes first, so it never matches"
 			fix = "write the first call on the same line (`createPlugin.withSchema<DB>()`), or name the folder " + strconv.Quote(pl.Name)

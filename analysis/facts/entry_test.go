@@ -130,7 +130,7 @@ func TestPluginNameMiss(t *testing.T) {
 	}
 	for _, c := range cases {
 		f := extract(t, "src/server/plugins/shop/index.ts", []byte(c.src), facts.KindSource)
-		if got := f.Generator.PluginNameMiss; got != c.want {
+		if got := f.Generator().PluginNameMiss; got != c.want {
 			t.Errorf("%q: miss %d, want %d", c.src, got, c.want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/fnv"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/donkeyls/donkeyls/analysis"
@@ -114,7 +115,9 @@ func (x *extractor) run(kind Kind) {
 		f.Config = x.config(root)
 		return
 	}
-	f.Generator = generatorView(f.Path, x.src, root)
+	if v := generatorView(f.Path, x.src, root); !reflect.ValueOf(v).IsZero() {
+		f.Gen = &v
+	}
 	x.calls(root)
 	x.middlewareStacks(root)
 	x.cronSchedules(root)

@@ -57,10 +57,10 @@ func TestPluginFacts(t *testing.T) {
 		{"dependencies", names(pl.Dependencies), "users,books"},
 		{"middleware", names(pl.MiddlewareKeys), "authRequired"},
 		{"events", names(pl.EventKeys), "orders.item_backordered"},
-		{"generator export", f.Generator.PluginExport, "ordersPlugin"},
-		{"generator middleware", strings.Join(f.Generator.MiddlewareKeys, ","), "authRequired"},
+		{"generator export", f.Generator().PluginExport, "ordersPlugin"},
+		{"generator middleware", strings.Join(f.Generator().MiddlewareKeys, ","), "authRequired"},
 		// createPlugin followed by a newline defeats the generator's name regex.
-		{"generator name", f.Generator.PluginName, ""},
+		{"generator name", f.Generator().PluginName, ""},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -149,8 +149,8 @@ export const notesPlugin = createPlugin.define({
 	if !f.SyntaxErrors {
 		t.Fatal("syntax error not noticed")
 	}
-	if f.Generator.PluginExport != "notesPlugin" || f.Generator.PluginName != "notes" {
-		t.Errorf("generator view lost: %+v", f.Generator)
+	if f.Generator().PluginExport != "notesPlugin" || f.Generator().PluginName != "notes" {
+		t.Errorf("generator view lost: %+v", f.Generator())
 	}
 	if len(f.Plugins) != 1 || f.Plugins[0].Name != "notes" || names(f.Plugins[0].HandlerKeys) != "md" {
 		t.Fatalf("plugin facts lost: %+v", f.Plugins)

@@ -331,7 +331,7 @@ func RenameWarning(p *project.Project, ix *Index, t Target, newName string) Warn
 	}
 	var parts []string
 	folder := filepath.Base(filepath.Dir(info.Path))
-	if f := p.File(info.Path); f != nil && f.Generator.PluginName == "" && folder == info.Name {
+	if f := p.File(info.Path); f != nil && f.Generator().PluginName == "" && folder == info.Name {
 		parts = append(parts, fmt.Sprintf("the generator cannot read this plugin's name and uses its folder, %s, so rename the folder to %s too or the generated types keep the old name", folder, newName))
 	}
 	dir := filepath.Join(filepath.Dir(info.Path), "migrations")

@@ -252,11 +252,11 @@ func (p *Project) freshExpected(run *EntryRun) *Expected {
 // genPlugin is the plugin the generator finds in f, an index.ts under a
 // scan dir, and false when it finds none there.
 func genPlugin(f *facts.File) (GenPlugin, bool) {
-	export := f.Generator.PluginExport
+	export := f.Generator().PluginExport
 	if export == "" {
 		return GenPlugin{}, false
 	}
-	gp := GenPlugin{Name: f.Generator.PluginName, ExportName: export, Path: f.Path, File: f}
+	gp := GenPlugin{Name: f.Generator().PluginName, ExportName: export, Path: f.Path, File: f}
 	if gp.Name == "" {
 		gp.Name = filepath.Base(filepath.Dir(f.Path))
 		gp.NameFromFolder = true
@@ -272,7 +272,7 @@ func genPlugin(f *facts.File) (GenPlugin, bool) {
 // pluginCount is how many times freshExpected lists f as a plugin: once
 // for each scan dir holding it.
 func (p *Project) pluginCount(f *facts.File) int {
-	if f.Missing || f.Kind != facts.KindSource || f.Generator.PluginExport == "" ||
+	if f.Missing || f.Kind != facts.KindSource || f.Generator().PluginExport == "" ||
 		!strings.HasSuffix(f.Path, string(filepath.Separator)+"index.ts") {
 		return 0
 	}
@@ -308,9 +308,9 @@ func addKeys(keys []GenKey, defs *map[string]int, seen map[string]int, gp *GenPl
 
 func pluginKeys(f *facts.File, handlers bool) []string {
 	if handlers {
-		return f.Generator.HandlerKeys
+		return f.Generator().HandlerKeys
 	}
-	return f.Generator.MiddlewareKeys
+	return f.Generator().MiddlewareKeys
 }
 
 // uncertain reports whether f's facts may miss what the file holds: it does
@@ -703,7 +703,7 @@ func (p *Project) expectedServices() []GenService {
 		if f == nil || f.Missing {
 			return
 		}
-		for _, s := range f.Generator.Services {
+		for _, s := range f.Generator().Services {
 			gs := GenService{Name: s.Name, ExportName: s.ExportName, Path: path}
 			for _, fs := range f.Services() {
 				if fs.Name == s.Name {

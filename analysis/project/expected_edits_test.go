@@ -235,12 +235,12 @@ func TestExpectedFollowsSyntheticKeyEdits(t *testing.T) {
 			continue
 		}
 		f := p.File(path)
-		if f.Generator.PluginExport == "" {
+		if f.Generator().PluginExport == "" {
 			continue
 		}
 		plugins = append(plugins, path)
-		handlerNames = append(handlerNames, f.Generator.HandlerKeys...)
-		middlewareNames = append(middlewareNames, f.Generator.MiddlewareKeys...)
+		handlerNames = append(handlerNames, f.Generator().HandlerKeys...)
+		middlewareNames = append(middlewareNames, f.Generator().MiddlewareKeys...)
 	}
 	if len(plugins) < 40 || len(handlerNames) == 0 || len(middlewareNames) == 0 {
 		t.Fatalf("synthetic project too thin: %d plugins, %d handler and %d middleware keys", len(plugins), len(handlerNames), len(middlewareNames))

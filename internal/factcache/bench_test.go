@@ -49,7 +49,7 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		in := newInterner()
+		in := newInterner(0)
 		for _, e := range entries {
 			if _, err := decodeFile(e, in); err != nil {
 				b.Fatal(err)

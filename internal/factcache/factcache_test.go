@@ -1,6 +1,7 @@
 package factcache
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -55,7 +56,7 @@ func corpus(t testing.TB) []*facts.File {
 
 func TestRoundTripKeepsEveryFact(t *testing.T) {
 	kinds := map[facts.Kind]bool{}
-	shared := newInterner()
+	shared := newInterner(0)
 	for _, f := range corpus(t) {
 		b, err := encodeFile(nil, f)
 		if err != nil {
@@ -82,7 +83,7 @@ func TestRoundTripKeepsEveryFact(t *testing.T) {
 func TestDecodeNeverPanics(t *testing.T) {
 	files := corpus(t)
 	rng := rand.New(rand.NewSource(1))
-	in := newInterner()
+	in := newInterner(0)
 	for range 200 {
 		b, _ := encodeFile(nil, files[rng.Intn(len(files))])
 		for n := 0; n < len(b); n += 1 + len(b)/50 {
@@ -102,7 +103,7 @@ func TestDecodeNeverPanics(t *testing.T) {
 func TestDecodedEntriesShareStrings(t *testing.T) {
 	a := &facts.File{Path: "/p/src/server/plugins/users/index.ts", Imports: []facts.Import{{Spec: "@donkeylabs/server"}}}
 	b := &facts.File{Path: "/p/src/server/plugins/users/index.ts", Imports: []facts.Import{{Spec: "@donkeylabs/server"}}}
-	in := newInterner()
+	in := newInterner(0)
 	var got []*facts.File
 	for _, f := range []*facts.File{a, b} {
 		enc, err := encodeFile(nil, f)
@@ -118,6 +119,51 @@ func TestDecodedEntriesShareStrings(t *testing.T) {
 	if unsafe.StringData(got[0].Imports[0].Spec) != unsafe.StringData(got[1].Imports[0].Spec) ||
 		unsafe.StringData(got[0].Path) != unsafe.StringData(got[1].Path) {
 		t.Error("equal strings of two decoded entries are separate copies")
+	}
+}
+
+// Two entries with equal field lists, keys or imported names share one
+// array of them, and lists that differ in anything stay apart; slices
+// holding positions are never shared (equal ones are rare outside copies).
+func TestDecodedEntriesSharePositionFreeSlices(t *testing.T) {
+	route := func(optional bool, name string) facts.Route {
+		return facts.Route{
+			Name:       name,
+			Middleware: []string{string([]byte("auth"))},
+			Input:      &facts.Schema{Fields: []facts.Field{{Name: "id", Type: "string"}, {Name: "limit", Type: "number", Optional: optional}}},
+			DBTables:   []facts.Key{{Name: "users"}},
+		}
+	}
+	files := []*facts.File{
+		{Path: "/p/a.ts", Routes: []facts.Route{route(false, "a")}},
+		{Path: "/p/b.ts", Routes: []facts.Route{route(false, "b")}},
+		{Path: "/p/c.ts", Routes: []facts.Route{route(true, "c")}},
+	}
+	in := newInterner(0)
+	var got []*facts.File
+	for _, f := range files {
+		enc, err := encodeFile(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := decodeFile(enc, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(f, g) {
+			t.Fatalf("%s: decoded facts differ\nwant %+v\n got %+v", f.Path, f, g)
+		}
+		got = append(got, g)
+	}
+	a, b, c := got[0].Routes[0], got[1].Routes[0], got[2].Routes[0]
+	if &a.Input.Fields[0] != &b.Input.Fields[0] || &a.Middleware[0] != &b.Middleware[0] {
+		t.Error("equal field lists or middleware of two entries are separate copies")
+	}
+	if &a.Input.Fields[0] == &c.Input.Fields[0] {
+		t.Error("field lists that differ share one array")
+	}
+	if &a.DBTables[0] == &b.DBTables[0] {
+		t.Error("slices with positions are shared")
 	}
 }
 
@@ -150,6 +196,26 @@ func TestPutReturnsEqualCompactFacts(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Put encodes every file into one reused buffer and decodes what it keeps
+// from there: what it returned for one file must survive the files put
+// after it (a decoded slice or string pointing into the buffer would be
+// overwritten by the next entry).
+func TestPutKeepsNothingOfItsBuffer(t *testing.T) {
+	files := corpus(t)
+	c, _ := Open(Options{Dir: t.TempDir(), FlushWait: time.Minute})
+	defer c.Close()
+	kept := make([]*facts.File, len(files))
+	for i, f := range files {
+		kept[i] = c.Put("/p", key(i), f)
+	}
+	for i, f := range files {
+		if !reflect.DeepEqual(f, kept[i]) {
+			t.Fatalf("%s: what Put returned changed once later files were put", f.Path)
+		}
+	}
+	c.Done("/p")
 }
 
 func key(i int) [32]byte {
@@ -296,11 +362,21 @@ func TestSpooledPackEqualsHeldPack(t *testing.T) {
 					c.Put("/p", key(j), files[j])
 				}
 			}
+			var spooled, held, reused int
 			p.mu.Lock()
-			spooled, held := len(p.spooled), len(p.used)
+			for _, e := range p.used {
+				switch {
+				case e.spooled:
+					spooled++
+				case e.src != nil:
+					reused++
+				case e.payload != nil:
+					held++
+				}
+			}
 			p.mu.Unlock()
-			if spooling && (spooled == 0 || held != 10*round) {
-				t.Fatalf("round %d: %d entries spooled, %d held in memory; want every parsed one spooled", round, spooled, held)
+			if spooling && (spooled == 0 || held != 0 || reused != 10*round) {
+				t.Fatalf("round %d: %d entries spooled, %d held in memory, %d reused; want every parsed one spooled", round, spooled, held, reused)
 			}
 			if !spooling && spooled != 0 {
 				t.Fatalf("round %d: %d entries spooled without a spool", round, spooled)
@@ -341,5 +417,106 @@ func TestCloseRemovesTheSpoolOfAnUnfinishedLoad(t *testing.T) {
 	}
 	if names := packFiles(t, dir); len(names) != 0 {
 		t.Fatalf("after Close, the packs directory holds %q", names)
+	}
+}
+
+// packSpans indexes the pack in dir's one pack file, in file order.
+func packSpans(t *testing.T, dir string) (path string, keys [][32]byte, spans []span) {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(dir, packsDir, "*.pack"))
+	if len(paths) != 1 {
+		t.Fatalf("%d packs in %s", len(paths), dir)
+	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	indexPack(bufio.NewReader(f), st.Size(), versionKey(""), func(k [32]byte, sp span) {
+		keys = append(keys, k)
+		spans = append(spans, sp)
+	})
+	return paths[0], keys, spans
+}
+
+// A pack is read an entry at a time while a load runs, so it can change
+// under the load after it was indexed (another tool, a disk filling up):
+// an entry that no longer checks out when it is read is a miss, never
+// other facts, and a rewrite leaves out what it cannot copy soundly.
+func TestPackChangedAfterIndexingIsNeverTrusted(t *testing.T) {
+	dir := t.TempDir()
+	files := corpus(t)[:40]
+	byKey := map[[32]byte]*facts.File{}
+	c, _ := Open(Options{Dir: dir, FlushWait: time.Minute})
+	for i, f := range files {
+		c.Put("/p", key(i), f)
+		byKey[key(i)] = f
+	}
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path, keys, spans := packSpans(t, dir)
+	if len(keys) != len(files) {
+		t.Fatalf("indexed %d of %d entries", len(keys), len(files))
+	}
+	// In place, as the reading load sees it: the last bytes of entry 3's
+	// payload flipped (where only a checksum can tell), entry 30 on cut off.
+	damage := func(flip, cut int) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[spans[flip].off+36+int64(spans[flip].n)-3] ^= 0x01
+		if cut >= 0 {
+			b = b[:spans[cut].off+40]
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	c, _ = Open(Options{Dir: dir, FlushWait: time.Minute})
+	if g, ok := c.Get("/p", keys[0]); !ok || !reflect.DeepEqual(g, byKey[keys[0]]) {
+		t.Fatal("the first entry of a sound pack was not read back")
+	}
+	damage(3, 30)
+	for i, k := range keys {
+		g, ok := c.Get("/p", k)
+		want := i != 3 && i < 30
+		if ok != want {
+			t.Errorf("entry %d of the changed pack: read %v, want %v", i, ok, want)
+		}
+		if ok && !reflect.DeepEqual(g, byKey[k]) {
+			t.Fatalf("entry %d of the changed pack: other facts", i)
+		}
+	}
+	// The load parses what it could not read; entry 5, read soundly,
+	// changes before the rewrite copies it.
+	for i, k := range keys {
+		if i == 3 || i >= 30 {
+			c.Put("/p", k, byKey[k])
+		}
+	}
+	damage(5, -1)
+	c.Done("/p")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Open(Options{Dir: dir})
+	defer c.Close()
+	for i, k := range keys {
+		g, ok := c.Get("/p", k)
+		if ok != (i != 5) {
+			t.Errorf("entry %d of the rewritten pack: read %v, want %v", i, ok, i != 5)
+		}
+		if ok && !reflect.DeepEqual(g, byKey[k]) {
+			t.Fatalf("entry %d of the rewritten pack: other facts", i)
+		}
 	}
 }
