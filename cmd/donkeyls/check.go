@@ -115,7 +115,9 @@ func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analys
 	if err != nil {
 		return nil, stats, err
 	}
-	opts := project.LoadOptions{Source: src}
+	// check analyzes each snapshot once and makes no later one, so
+	// nothing is kept for reuse across snapshots (see NoReuse).
+	opts := project.LoadOptions{Source: src, NoReuse: true}
 	if cache != nil {
 		opts.Cache = cache
 	}
