@@ -126,7 +126,7 @@ func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analys
 		opts.Cache = cache
 	}
 	var all []analysis.Finding
-	for _, root := range roots {
+	for i, root := range roots {
 		// A load builds the heap the analyzers then read: under the
 		// default pacing its garbage doubles it.
 		stop := gctune.Loading(loadHeadroom)
@@ -134,6 +134,13 @@ func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analys
 		stop()
 		if err != nil {
 			return nil, stats, fmt.Errorf("loading %s: %w", root, err)
+		}
+		if i == len(roots)-1 {
+			// Only loads read the listings, and this was the last: the
+			// analyzers' Stats and ReadFiles go to the disk either way,
+			// and the listings of every directory (4-5 MB at 5,000
+			// plugins) would stay live through their peak.
+			src.Forget()
 		}
 		// The facts are loaded and the analyzers allocate about as much
 		// again before the run ends; under the default pacing that garbage
