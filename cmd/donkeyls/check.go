@@ -92,13 +92,16 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // checkHeadroom is the garbage check lets the analyzers accumulate between
-// collections. At 5,000 plugins they allocate about 100 MB while the live
-// heap grows from the loaded facts' 100-105 MB to 112-119 MB, and their
-// phase is where a warm check peaks: 20 MiB (about gctune's floor of a
-// fifth of the live heap) put the warm peak at 157-167 MB against 32 MiB's
-// 169-176 MB for 3 % more CPU; 12 MiB (with a lower floor) at 151-153 MB
-// cost 15 %.
-const checkHeadroom = 20 << 20
+// collections, and checkFloor the least GOGC that allows. At 5,000 plugins
+// they allocate about 100 MB while the live heap grows from the loaded
+// facts' 100-105 MB to 112-119 MB, and their phase is where a warm check
+// peaks. Interleaved runs: 32 MiB (floor 20) peaked at 169-176 MB, 20 MiB
+// (floor 20) at 151-156 MB for 2 % more CPU, 16 MiB over a floor of 14 at
+// 146-155 MB for 6 % more, 12 MiB over 10 at 145-151 MB for 10 %.
+const (
+	checkHeadroom = 16 << 20
+	checkFloor    = 14
+)
 
 // loadHeadroom is the garbage a load may accumulate beyond its live heap
 // (gctune.Loading). A cold load of 5,000 plugins allocates 880 MB while
@@ -145,7 +148,7 @@ func checkDir(ctx context.Context, dir string, cache *factcache.Cache) ([]analys
 		// The facts are loaded and the analyzers allocate about as much
 		// again before the run ends; under the default pacing that garbage
 		// would stay until exit.
-		gctune.Bounded(checkHeadroom)
+		gctune.BoundedFloor(checkHeadroom, checkFloor)
 		s := p.LoadStats()
 		stats.Parsed += s.Parsed
 		stats.Cached += s.Cached
