@@ -36,9 +36,9 @@ type LoadOptions struct {
 	// the snapshots of this Load to the last entry of each type of key.
 	// Keeping every entry only pays when a later snapshot is made
 	// (WithFile, the keystroke path); a run that analyzes one snapshot and
-	// exits (donkeyls check) would hold them to the end for nothing (14-16
-	// MB of import candidates and imported names at 5,000 plugins, at the
-	// analyzers' peak). One snapshot asks again for what it asked right
+	// exits (donkeyls check) would hold them to the end for nothing (3.5
+	// MB of the live heap after the analyzers at 5,000 plugins). One
+	// snapshot asks again for what it asked right
 	// before (the registry's index for each of 5,000 plugins, the custom
 	// kinds for each route: computing those afresh each time tripled a
 	// cold check's CPU), while what it asks per file it asks once or
