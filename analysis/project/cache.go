@@ -32,6 +32,18 @@ type LoadOptions struct {
 	Source Source
 	// Cache supplies facts of files already seen; nil means parse everything.
 	Cache FactsCache
+	// NoReuse shrinks the cache Reuse, Recall and Remember keep across
+	// the snapshots of this Load to the last entry of each type of key.
+	// Keeping every entry only pays when a later snapshot is made
+	// (WithFile, the keystroke path); a run that analyzes one snapshot and
+	// exits (donkeyls check) would hold them to the end for nothing (3.5
+	// MB of the live heap after the analyzers at 5,000 plugins). One
+	// snapshot asks again for what it asked right
+	// before (the registry's index for each of 5,000 plugins, the custom
+	// kinds for each route: computing those afresh each time tripled a
+	// cold check's CPU), while what it asks per file it asks once or
+	// twice. Findings are the same either way.
+	NoReuse bool
 }
 
 // LoadStats says where a Load's facts came from.

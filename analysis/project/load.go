@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"sort"
@@ -250,6 +251,9 @@ func LoadWith(ctx context.Context, root string, opts LoadOptions) (*Project, err
 	}
 	p.files = newFileTable(files)
 	p.reuse = &reuseCache{m: map[any]reuseEntry{}}
+	if opts.NoReuse {
+		p.reuse.latest = map[reflect.Type]any{}
+	}
 	p.stats = LoadStats{Parsed: int(counts.parsed.Load()), Cached: int(counts.cached.Load())}
 	if opts.Cache != nil && ctx.Err() == nil {
 		// Only a complete load may tell the cache which entries it uses.

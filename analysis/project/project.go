@@ -11,6 +11,7 @@ package project
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -258,6 +259,22 @@ func (p *Project) GitHeadBlob(path string) (string, bool) {
 type reuseCache struct {
 	mu sync.Mutex
 	m  map[any]reuseEntry
+	// latest, when set, keeps one entry per type of key, the last stored:
+	// storing a key evicts the other key of its type (see
+	// LoadOptions.NoReuse). Nil keeps every entry.
+	latest map[reflect.Type]any
+}
+
+// store keeps e under key; the caller holds c.mu.
+func (c *reuseCache) store(key any, e reuseEntry) {
+	if c.latest != nil {
+		t := reflect.TypeOf(key)
+		if old, ok := c.latest[t]; ok && old != key {
+			delete(c.m, old)
+		}
+		c.latest[t] = key
+	}
+	c.m[key] = e
 }
 
 type reuseEntry struct {
@@ -285,7 +302,7 @@ func (p *Project) Reuse(key any, inputs []*facts.File, build func() any) any {
 	}
 	v := build()
 	c.mu.Lock()
-	c.m[key] = reuseEntry{inputs: append([]*facts.File(nil), inputs...), value: v}
+	c.store(key, reuseEntry{inputs: append([]*facts.File(nil), inputs...), value: v})
 	c.mu.Unlock()
 	return v
 }
@@ -312,7 +329,7 @@ func (p *Project) Remember(key, v any) {
 		return
 	}
 	c.mu.Lock()
-	c.m[key] = reuseEntry{value: v}
+	c.store(key, reuseEntry{value: v})
 	c.mu.Unlock()
 }
 

@@ -103,9 +103,16 @@ func (p Policy) Idle(ctx context.Context) {
 // 100, never below minPercent: each cycle marks the whole live heap, so a
 // smaller headroom is paid for in CPU). It reads the live heap of the last
 // completed cycle and does not collect.
-func Bounded(headroom uint64) Setting {
+func Bounded(headroom uint64) Setting { return BoundedFloor(headroom, minPercent) }
+
+// BoundedFloor is Bounded with its own floor on GOGC instead of
+// minPercent, for a caller that measured the extra cycles a smaller
+// headroom costs it (donkeyls check's analyzers: their live heap is a
+// hundred megabytes and they allocate about as much, so each point of
+// GOGC below 20 is a few more marks of the whole heap).
+func BoundedFloor(headroom uint64, floor int) Setting {
 	live := liveHeap()
-	percent := boundedPercent(live, headroom)
+	percent := boundedPercentFloor(live, headroom, floor)
 	debug.SetGCPercent(percent)
 	return Setting{Live: live, Percent: percent}
 }
@@ -113,8 +120,13 @@ func Bounded(headroom uint64) Setting {
 // boundedPercent is the GOGC that starts the next cycle headroom beyond
 // live: 100 while live is smaller than headroom, never below minPercent.
 func boundedPercent(live, headroom uint64) int {
+	return boundedPercentFloor(live, headroom, minPercent)
+}
+
+// boundedPercentFloor is boundedPercent with floor for minPercent.
+func boundedPercentFloor(live, headroom uint64, floor int) int {
 	if live > 0 && headroom < live {
-		return max(int(headroom*100/live), minPercent)
+		return max(int(headroom*100/live), floor)
 	}
 	return 100
 }

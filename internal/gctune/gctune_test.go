@@ -56,6 +56,13 @@ func TestBoundedPacesFromTheLastCycle(t *testing.T) {
 	if got := Bounded(1 << 20); got.Percent != minPercent {
 		t.Errorf("GOGC %d with 1 MiB headroom over %d live, want %d", got.Percent, got.Live, minPercent)
 	}
+	// BoundedFloor stops at its own floor instead.
+	if got := BoundedFloor(1<<20, 10); got.Percent != 10 {
+		t.Errorf("BoundedFloor: GOGC %d with 1 MiB headroom over %d live, want 10", got.Percent, got.Live)
+	}
+	if got, want := BoundedFloor(64<<20, 10), int((64<<20)*100/got.Live); got.Percent != want {
+		t.Errorf("BoundedFloor: GOGC %d, want %d (64 MiB headroom over %d live)", got.Percent, want, got.Live)
+	}
 	// A heap smaller than the headroom keeps the default pacing.
 	if got := Bounded(1 << 40); got.Percent != 100 {
 		t.Errorf("GOGC %d with a live heap under the headroom, want 100", got.Percent)
