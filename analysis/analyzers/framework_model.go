@@ -314,7 +314,16 @@ func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pl
 	q := *m
 	q.proj, q.patched = proj, true
 	defs := map[*pluginDef]*pluginDef{}
+	// regs maps each of m's registrations that changed to its latest
+	// version, composed as the changes follow one another: a file's
+	// second change starts from the registrations its first one made,
+	// found through origin. Facts carried over while a file does not parse
+	// (keepLastGood) share their registrations with the parent, so a
+	// registration can map to itself, or a chain of changes return to
+	// where it began; a map followed until it has no entry would never
+	// end then.
 	regs := map[*facts.Registration]*facts.Registration{}
+	origin := map[*facts.Registration]*facts.Registration{}
 	for _, c := range changes {
 		for i := range c.Old.Plugins {
 			d := q.byDef[&c.Old.Plugins[i]]
@@ -333,7 +342,13 @@ func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pl
 		}
 		oldRegs, newRegs := c.Old.Registrations(), c.New.Registrations()
 		for i := range oldRegs {
-			regs[&oldRegs[i]] = &newRegs[i]
+			from := &oldRegs[i]
+			if o, ok := origin[from]; ok {
+				delete(origin, from)
+				from = o
+			}
+			regs[from] = &newRegs[i]
+			origin[&newRegs[i]] = from
 		}
 	}
 	if len(defs) == 0 && len(regs) == 0 {
@@ -384,11 +399,7 @@ func (m *pluginModel) patch(proj *project.Project, changes []project.Change) *pl
 	var affected map[*pluginDef]bool
 	for i := range q.regs {
 		r := q.regs[i]
-		for {
-			nr, ok := regs[r.Reg]
-			if !ok {
-				break
-			}
+		if nr, ok := regs[r.Reg]; ok {
 			r.Reg = nr
 		}
 		if r.Def != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/donkeyls/donkeyls/analysis"
 	"github.com/donkeyls/donkeyls/analysis/facts"
@@ -314,5 +315,55 @@ func TestTypesMissingFollowsEdits(t *testing.T) {
 		if s.name == "the schema removed" && !slices.ContainsFunc(got, func(f analysis.Finding) bool { return f.Code == CodeTypesMissing }) {
 			t.Fatalf("%s: no %s finding", s.name, CodeTypesMissing)
 		}
+	}
+}
+
+// TestEntryMidEditKeepsAnswering: while the server entry does not parse,
+// its snapshot keeps the last good facts (keepLastGood), whose
+// registrations are the parent's own, so the plugin model is patched with
+// every registration replaced by itself. The analyzers must still return,
+// and once the entry parses again their findings must be a cold load's.
+func TestEntryMidEditKeepsAnswering(t *testing.T) {
+	src := fixture.Memory(t, fixture.Fixture{Name: "shop", Base: "shop", Arch: &txtar.Archive{}})
+	entry := filepath.Join(src.Root(), "src/server/index.ts")
+	good, err := src.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := loadShop(t, src)
+	want := Run(ctx, p)
+	run := func(step string, p *project.Project) []analysis.Finding {
+		t.Helper()
+		done := make(chan []analysis.Finding, 1)
+		go func() { done <- Run(ctx, p) }()
+		select {
+		case fs := <-done:
+			return fs
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: the analyzers did not return in 30 s", step)
+			return nil
+		}
+	}
+	for _, broken := range []string{string(good) + "\nconst unfinished = (\n", string(good) + "\nserver.registerPlugin(\n"} {
+		if err := src.WriteFile(entry, []byte(broken)); err != nil {
+			t.Fatal(err)
+		}
+		p = p.WithFile(entry, []byte(broken))
+		if f := p.File(entry); f == nil || !f.StaleFacts {
+			t.Fatalf("the broken entry does not carry its last good facts")
+		}
+		got := run("the entry broken", p)
+		if !slices.EqualFunc(got, want, func(a, b analysis.Finding) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+			t.Errorf("the entry broken: findings are not the last good ones\ngot: %v\nwant: %v", got, want)
+		}
+	}
+	if err := src.WriteFile(entry, good); err != nil {
+		t.Fatal(err)
+	}
+	p = p.WithFile(entry, good)
+	got := run("the entry mended", p)
+	if !slices.EqualFunc(got, want, func(a, b analysis.Finding) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+		t.Errorf("the entry mended: findings differ from a cold load\ngot: %v\nwant: %v", got, want)
 	}
 }
