@@ -63,8 +63,8 @@ type sinceResult struct {
 // it can (the same facts, the same shared slice), so that comparing them
 // is cheaper than the analysis; the findings are shared, never modified.
 func (p *Pass) reportSince(key any, inputs any, same func(prev, now any, found []analysis.Finding) bool, analyze func(*Pass)) {
-	res := p.Project.MemoSince(key, anyStep, func(prev any, _ []project.Change) any {
-		if r, ok := prev.(*sinceResult); ok && same(r.inputs, inputs, r.findings) {
+	res := p.Project.MemoSince(key, anyStep, func(prev any, changes []project.Change) any {
+		if r, ok := prev.(*sinceResult); ok && !editabilityChanged(changes) && same(r.inputs, inputs, r.findings) {
 			return &sinceResult{inputs: inputs, findings: r.findings, reused: true}
 		}
 		sub := &Pass{Context: p.Context, Project: p.Project}
@@ -91,8 +91,11 @@ type eachResult[I any] struct {
 // analysis and a walk over the others, without a map lookup or a lock per
 // item.
 func reportEach[I any](p *Pass, key any, items []I, same func(prev, now *I) bool, analyze func(*Pass, *I)) {
-	res := p.Project.MemoSince(key, anyStep, func(prev any, _ []project.Change) any {
+	res := p.Project.MemoSince(key, anyStep, func(prev any, changes []project.Change) any {
 		old, _ := prev.(*eachResult[I])
+		if editabilityChanged(changes) {
+			old = nil
+		}
 		r := &eachResult[I]{items: items, found: make([][]analysis.Finding, len(items))}
 		for i := range items {
 			if old != nil && i < len(old.items) && same(&old.items[i], &items[i]) {
@@ -109,6 +112,25 @@ func reportEach[I any](p *Pass, key any, items []I, same func(prev, now *I) bool
 	for _, f := range res.found {
 		p.findings = append(p.findings, f...)
 	}
+}
+
+// editabilityChanged reports whether a change made a file editable or
+// took that away: whether it parses with its own facts (editable). A fix
+// is offered only in an editable file, and its edits are positions in the
+// facts, which a file mid-edit keeps from its last good version
+// (keepLastGood) while its text has moved on. So a finding kept from
+// before such a change could carry a fix that would write into the
+// wrong place, or lack the one a cold load offers; its file need not be
+// the one changed (a finding in a route can fix its plugin). Findings are
+// computed again then: it is the keystroke that breaks a file or mends
+// it, not the ones in between.
+func editabilityChanged(changes []project.Change) bool {
+	for _, c := range changes {
+		if editable(c.Old) != editable(c.New) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyStep lets reportSince look past every change: its same compares the

@@ -145,17 +145,6 @@ func (o dop) inverse(content string) dop {
 	return dop{desc: "undo: " + o.desc, path: o.path, kind: opReplace, old: o.new, new: o.old}
 }
 
-// carriesLastGood reports whether a file of p holds the facts of an
-// earlier version because its content does not parse.
-func carriesLastGood(p *project.Project) bool {
-	for _, f := range p.Files() {
-		if ff := p.File(f); ff != nil && ff.StaleFacts {
-			return true
-		}
-	}
-	return false
-}
-
 func coldLoad(t *testing.T, src *memsource.Source) *project.Project {
 	t.Helper()
 	p, err := project.Load(context.Background(), src.Root(), src)
@@ -169,7 +158,6 @@ func coldLoad(t *testing.T, src *memsource.Source) *project.Project {
 // not a cold load's.
 type divergence struct {
 	step      int
-	compared  int // snapshots compared before it (or in all, with step -1)
 	got, want []string
 }
 
@@ -204,15 +192,26 @@ func sprintFindings(p *project.Project) []string {
 // previous snapshot, and compares every snapshot's findings with a cold
 // load's. An edit that changes discovery (NeedsReload) is followed by a
 // cold load, as the server does.
+//
+// While a file does not parse, the keystroke path keeps its last good
+// facts (project's keepLastGood) so that verdicts do not flicker, which a
+// cold load of the broken file cannot: the reference is then a cold load
+// of the files with each such file at its last good content, that file
+// then given its broken content (one WithFile from a cold snapshot whose
+// findings were never computed, so nothing is reused but those facts).
 func replay(t *testing.T, src *memsource.Source, chain []dop) *divergence {
 	t.Helper()
 	p := coldLoad(t, src)
 	_ = Run(context.Background(), p)
-	compared, stale := 0, 0
-	defer func() {
-		t.Logf("%d edits: %d snapshots compared, %d carried a file's last good facts", len(chain), compared, stale)
-	}()
+	lastGood := map[string][]byte{} // abs path: the content its facts were last extracted from without errors
 	for i, o := range chain {
+		abs := filepath.Join(src.Root(), filepath.FromSlash(o.path))
+		if f := p.File(abs); f != nil && !f.SyntaxErrors && !f.Missing {
+			if _, ok := lastGood[abs]; !ok {
+				b, _ := src.ReadFile(abs)
+				lastGood[abs] = b
+			}
+		}
 		var ok bool
 		if p, ok = o.apply(src, p); !ok {
 			continue
@@ -220,43 +219,92 @@ func replay(t *testing.T, src *memsource.Source, chain []dop) *divergence {
 		if p.NeedsReload() {
 			p = coldLoad(t, src)
 		}
-		if carriesLastGood(p) {
-			stale++
-			// While a file does not parse, the keystroke path keeps its
-			// last good facts (project's keepLastGood) so that verdicts do
-			// not flicker, which a cold load cannot: the comparison waits
-			// until the file parses again, and the reuse after that mend
-			// is what it checks.
-			continue
+		if f := p.File(abs); f != nil && !f.SyntaxErrors && !f.Missing {
+			b, _ := src.ReadFile(abs)
+			lastGood[abs] = b
+		} else if f == nil || f.Missing || !f.StaleFacts {
+			delete(lastGood, abs)
 		}
 		got := sprintFindings(p)
-		want := sprintFindings(coldLoad(t, src))
+		want := sprintFindings(reference(t, src, p, lastGood))
 		if !slices.Equal(got, want) {
-			return &divergence{step: i, compared: compared, got: got, want: want}
+			return &divergence{step: i, got: got, want: want}
 		}
-		compared++
 	}
 	return nil
 }
 
-// shrink drops edits from a diverging chain while it still diverges (a
-// greedy one-at-a-time pass, repeated until nothing more can go).
+// reference is the snapshot p's findings must equal: a cold load of src,
+// unless some file of p carries its last good facts (see replay).
+func reference(t *testing.T, src *memsource.Source, p *project.Project, lastGood map[string][]byte) *project.Project {
+	t.Helper()
+	var stale []string
+	for _, f := range p.Files() {
+		if ff := p.File(f); ff != nil && ff.StaleFacts {
+			stale = append(stale, f)
+		}
+	}
+	if len(stale) == 0 {
+		return coldLoad(t, src)
+	}
+	files := map[string][]byte{}
+	var walk func(dir string)
+	walk = func(dir string) {
+		es, err := src.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			abs := filepath.Join(dir, e.Name())
+			if e.IsDir() {
+				walk(abs)
+				continue
+			}
+			b, err := src.ReadFile(abs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, _ := filepath.Rel(src.Root(), abs)
+			files[filepath.ToSlash(rel)] = b
+		}
+	}
+	walk(src.Root())
+	for _, f := range stale {
+		good, ok := lastGood[f]
+		if !ok {
+			t.Fatalf("%s carries its last good facts, but the test never saw it parse", f)
+		}
+		rel, _ := filepath.Rel(src.Root(), f)
+		files[filepath.ToSlash(rel)] = good
+	}
+	q := coldLoad(t, fixture.NewMemory(src.Root(), files, nil))
+	for _, f := range stale {
+		b, err := src.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q = q.WithFile(f, b)
+		if ff := q.File(f); ff == nil || !ff.StaleFacts {
+			t.Fatalf("%s: the reference does not carry its last good facts", f)
+		}
+	}
+	return q
+}
+
+// shrink drops edits from a diverging chain while it still diverges: a
+// greedy pass, one edit at a time from the last, within a budget of
+// replays so that a failure reports in seconds.
 func shrink(t *testing.T, fresh func() *memsource.Source, chain []dop) []dop {
 	t.Helper()
 	if d := replay(t, fresh(), chain); d != nil {
 		chain = slices.Clone(chain[:d.step+1])
 	}
-	for changed := true; changed; {
-		changed = false
-		for i := len(chain) - 1; i >= 0; i-- {
-			try := slices.Delete(slices.Clone(chain), i, i+1)
-			if d := replay(t, fresh(), try); d != nil {
-				chain = try[:d.step+1]
-				changed = true
-				if i > len(chain) {
-					i = len(chain)
-				}
-			}
+	budget := 150
+	for i := len(chain) - 2; i >= 0 && budget > 0; i-- {
+		budget--
+		try := slices.Delete(slices.Clone(chain), i, i+1)
+		if d := replay(t, fresh(), try); d != nil && d.step == len(try)-1 {
+			chain = try
 		}
 	}
 	return chain
@@ -300,6 +348,9 @@ type chainGen struct {
 	files []string // slash paths of the .ts files, sorted
 	names []string // every name vocab matched, for realistic renames
 	n     int
+	// pending are edits that follow one drawn earlier (a copied plugin's
+	// registration).
+	pending []dop
 }
 
 func listFiles(t *testing.T, src *memsource.Source) []string {
@@ -425,6 +476,11 @@ func (g *chainGen) replaceAt(desc, rel, content string, i, j int, r string) (dop
 // next draws one edit; ok false when the drawn kind found nothing to edit.
 func (g *chainGen) next() (dop, bool) {
 	g.n++
+	if len(g.pending) > 0 && g.rng.IntN(2) == 0 {
+		o := g.pending[0]
+		g.pending = g.pending[1:]
+		return o, true
+	}
 	rel := g.files[g.rng.IntN(len(g.files))]
 	// Plugin files, the entry and routes are where most edits go.
 	if g.rng.IntN(2) == 0 {
@@ -438,14 +494,24 @@ func (g *chainGen) next() (dop, bool) {
 	}
 	content := g.read(rel)
 	switch k := g.rng.IntN(20); {
-	case k < 9: // rename a name of the vocabulary
+	case k < 9: // rename a name of the vocabulary, wherever it occurs
 		v := vocab[g.rng.IntN(len(vocab))]
-		ms := v.re.FindAllStringSubmatchIndex(content, -1)
-		if len(ms) == 0 {
+		type hit struct {
+			rel  string
+			i, j int
+		}
+		var hits []hit
+		for _, f := range g.files {
+			for _, m := range v.re.FindAllStringSubmatchIndex(g.read(f), -1) {
+				hits = append(hits, hit{f, m[2], m[3]})
+			}
+		}
+		if len(hits) == 0 {
 			return dop{}, false
 		}
-		m := ms[g.rng.IntN(len(ms))]
-		name := content[m[2]:m[3]]
+		h := hits[g.rng.IntN(len(hits))]
+		rel, content = h.rel, g.read(h.rel)
+		name := content[h.i:h.j]
 		to := name + "X"
 		switch g.rng.IntN(3) {
 		case 0: // another name of the project: collisions, existing targets
@@ -456,13 +522,17 @@ func (g *chainGen) next() (dop, bool) {
 		if to == "" || to == name {
 			return dop{}, false
 		}
-		return g.replaceAt(fmt.Sprintf("%s %q renamed %q", v.what, name, to), rel, content, m[2], m[3], to)
+		return g.replaceAt(fmt.Sprintf("%s %q renamed %q", v.what, name, to), rel, content, h.i, h.j, to)
 	case k < 12: // a line above something: every position below moves
 		lines := strings.SplitAfter(content, "\n")
 		l := g.rng.IntN(len(lines))
 		off := len(strings.Join(lines[:l], ""))
 		return g.replaceAt(fmt.Sprintf("a comment line above line %d", l+1), rel, content, off, off, fmt.Sprintf("// edit %d\n", g.n))
 	case k < 14: // a registration, mount, dependency, column or import line deleted
+		if g.rng.IntN(2) == 0 {
+			rel = "src/server/index.ts"
+			content = g.read(rel)
+		}
 		ms := lineEdits.FindAllStringIndex(content, -1)
 		if len(ms) == 0 {
 			return dop{}, false
@@ -519,6 +589,15 @@ func (g *chainGen) next() (dop, bool) {
 		}
 		dir := path.Dir(path.Dir(from))
 		to := path.Join(dir, name, "index.ts")
+		if e := regexp.MustCompile(`export const (\w+)`).FindStringSubmatch(c); e != nil && g.rng.IntN(2) == 0 {
+			// Registered in the entry too, in a later edit.
+			entry := "src/server/index.ts"
+			if ec := g.read(entry); strings.Contains(ec, "server.registerPlugin(") {
+				i := strings.Index(ec, "server.registerPlugin(")
+				g.pending = append(g.pending, dop{desc: fmt.Sprintf("plugin %q imported and registered", name), path: entry, kind: opReplace,
+					old: ec[:i], new: fmt.Sprintf("%simport { %s } from \"./plugins/%s\";\nserver.registerPlugin(%s);\n", ec[:i], e[1], name, e[1])})
+			}
+		}
 		if g.rng.IntN(2) == 0 {
 			to = path.Join(path.Dir(from), fmt.Sprintf("copy%d.ts", g.n))
 		}
